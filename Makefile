@@ -1,0 +1,56 @@
+# One entry point for set-up, run, lint, type-check, test and benchmarks.
+# The same targets run locally and in CI.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test lint typecheck check bench bench-quick system-deps clean
+
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: start the dashboard on the embedded default (SQLite + bundled sample data)
+run: $(VENV)/.runtime-installed
+	$(PY) -m streamlit run app.py --server.port=$(PORT) --browser.gatherUsageStats=false
+
+## system-deps: Debian's chromium for browser tests and chart export (installed when missing and run as root)
+system-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver fonts-liberation >/dev/null; \
+	else echo "chromium is missing and this is not root: browser tests will be skipped"; fi
+
+## test: the whole suite (installs what the tests need first)
+test: $(VENV)/.dev-installed system-deps
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(PY) -m mypy
+
+check: lint typecheck test
+
+## bench: national-scale metric benchmark (25 million visits; about half an hour)
+bench: $(VENV)/.dev-installed
+	$(PY) -m bench.metrics_bench --sizes 1000000,5000000,25000000
+
+## bench-quick: the same at small sizes, for a smoke run
+bench-quick: $(VENV)/.dev-installed
+	$(PY) -m bench.metrics_bench --sizes 200000,1000000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Connectors and readers that turn outside formats into the canonical tables."""

@@ -1,0 +1,1 @@
+"""Metrics computed from raw extracts: pure polars, no I/O, no Streamlit."""
