@@ -54,11 +54,11 @@ class AccessDeniedError(DashboardError):
     """The signed-in role may not see the requested data."""
 
 
-def _missing_columns_message(
-    table: str, missing: Sequence[str], available: Sequence[str], spare: Sequence[str]
-) -> str:
+def _missing_columns_message(table: str, missing: Sequence[str], available: Sequence[str], spare: Sequence[str]) -> str:
     hints = [_did_you_mean(name, spare) for name in missing]
-    hint_text = "".join(f"\nHint: did you mean {hint!r} for {name!r}?" for name, hint in zip(missing, hints) if hint)
+    hint_text = "".join(
+        f"\nHint: did you mean {hint!r} for {name!r}?" for name, hint in zip(missing, hints, strict=True) if hint
+    )
     return (
         f"{table}: missing column(s) {_quoted(missing)}. "
         f"Available columns: {_quoted(available) or '(none)'}.{hint_text}"

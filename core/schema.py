@@ -88,8 +88,7 @@ class TableSchema:
             column = self.by_name.get(name)
             if column is not None and not column.kind.accepts(schema[name]):
                 raise ColumnTypeError(
-                    f"{self.name}: column {name!r} has type {schema[name]}, "
-                    f"but it must hold {column.kind.value}."
+                    f"{self.name}: column {name!r} has type {schema[name]}, but it must hold {column.kind.value}."
                 )
         return schema
 

@@ -1,0 +1,59 @@
+"""Settings: built once at start-up from the environment (and secrets), then passed explicitly.
+
+No other module reads the environment. Every setting is listed in
+:data:`SETTINGS_DOC`, and a test checks the README documents each one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import InvalidInputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SETTINGS_DOC: Mapping[str, str] = {
+    "DASHBOARD_DATABASE_URL": "SQLAlchemy URL of the store; default: a SQLite file in the data directory",
+    "DASHBOARD_DATA_DIR": "folder for the store and imported extracts; default: ./data",
+    "DASHBOARD_SOTKANET_URL": "Sotkanet REST base URL; default: https://sotkanet.fi/rest/1.1",
+    "DASHBOARD_SUPPRESSION_THRESHOLD": "smallest count shown; smaller cells are suppressed; default: 5",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, frozen after start-up."""
+
+    data_dir: Path
+    database_url: str
+    sotkanet_url: str = "https://sotkanet.fi/rest/1.1"
+    suppression_threshold: int = 5
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None
+    ) -> Settings:
+        """Build settings from environment variables, falling back to ``secrets`` and then to defaults."""
+        env = dict(os.environ if environ is None else environ)
+        secret_values = {key: str(value) for key, value in (secrets or {}).items() if not isinstance(value, Mapping)}
+
+        def get(name: str) -> str | None:
+            return (
+                env.get(name) or secret_values.get(name) or secret_values.get(name.removeprefix("DASHBOARD_").lower())
+            )
+
+        data_dir = Path(get("DASHBOARD_DATA_DIR") or PROJECT_ROOT / "data")
+        threshold_text = get("DASHBOARD_SUPPRESSION_THRESHOLD") or "5"
+        if not threshold_text.isdigit() or int(threshold_text) < 1:
+            raise InvalidInputError(
+                f"DASHBOARD_SUPPRESSION_THRESHOLD must be a whole number of at least 1, got {threshold_text!r}"
+            )
+        return cls(
+            data_dir=data_dir,
+            database_url=get("DASHBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.sqlite'}",
+            sotkanet_url=(get("DASHBOARD_SOTKANET_URL") or cls.sotkanet_url).rstrip("/"),
+            suppression_threshold=int(threshold_text),
+        )
