@@ -1,0 +1,161 @@
+"""Aggregate cells computed from the extracts, in the shape of the store's result tables.
+
+Pure functions: lazy canonical frames in, eager identifier-free frames out.
+Cells are per region (and the whole country, ``NATIONAL``), per unit
+(``unit_id`` '' means all units), per profession ('all' means every
+profession) and per period. Suppression is not applied here: the threshold
+is a display setting, so the store keeps the counts and every output applies
+:func:`metrics.privacy.suppress_small_counts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import polars as pl
+
+from core import columns as c
+from metrics.access import access_within_days, t3_summary
+from metrics.continuity import continuity_summary
+from metrics.satisfaction import nps
+from metrics.t3 import THL_CENSORED_DAYS
+
+NATIONAL = "SSS"
+ALL_UNITS = ""
+ALL_PROFESSIONS = "all"
+ACCESS_DAYS = (7, 14)
+
+_CELL = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD]
+Metric = Callable[[pl.LazyFrame, list[str]], pl.LazyFrame]
+
+
+def month_of(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime("%Y-%m")
+
+
+def quarter_of(column: str) -> pl.Expr:
+    return pl.format("{}Q{}", pl.col(column).dt.year(), pl.col(column).dt.quarter())
+
+
+def year_of(column: str) -> pl.Expr:
+    return pl.col(column).dt.year().cast(pl.String)
+
+
+def _cells(frame: pl.LazyFrame, metric: Metric, *, professions: bool, extra: Sequence[str] = ()) -> pl.DataFrame:
+    """Run ``metric`` for every combination of area level (unit, region, country) and profession level."""
+    parts = []
+    profession_levels = [True, False] if professions else [False]
+    for level in ("unit", "region", "country"):
+        for by_profession in profession_levels:
+            keys = [c.PERIOD, *extra]
+            if level in ("unit", "region"):
+                keys.append(c.REGION_CODE)
+            if level == "unit":
+                keys.append(c.UNIT_ID)
+            if by_profession:
+                keys.append(c.PROFESSION)
+            result = metric(frame, keys).with_columns(
+                *([] if level in ("unit", "region") else [pl.lit(NATIONAL).alias(c.REGION_CODE)]),
+                *([] if level == "unit" else [pl.lit(ALL_UNITS).alias(c.UNIT_ID)]),
+                *([] if by_profession else [pl.lit(ALL_PROFESSIONS).alias(c.PROFESSION)]),
+            )
+            parts.append(result)
+    collected = pl.collect_all(parts)
+    columns = [*_CELL, *extra]
+    return pl.concat(
+        [part.select(*columns, pl.exclude(columns)).cast(dict.fromkeys(_CELL, pl.String)) for part in collected],
+        how="vertical",
+    ).sort([*columns])
+
+
+def access_cells(visits: pl.LazyFrame) -> pl.DataFrame:
+    """Monthly shares within 7 and 14 days, by visit month."""
+    frame = visits.with_columns(month_of(c.VISIT_AT).alias(c.PERIOD))
+    results = []
+    for days in ACCESS_DAYS:
+
+        def metric(lazy: pl.LazyFrame, keys: list[str], days: int = days) -> pl.LazyFrame:
+            return access_within_days(lazy, days=days, by=keys)
+
+        results.append(_cells(frame, metric, professions=True))
+    return pl.concat(results).drop("n_missing_visit_at")
+
+
+def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFrame:
+    """COC and UPC per calendar year and per quarter."""
+    parts = []
+    for period in (year_of(c.VISIT_AT), quarter_of(c.VISIT_AT)):
+        frame = visits.with_columns(period.alias(c.PERIOD))
+        parts.append(
+            _cells(frame, lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits), professions=True)
+        )
+    return pl.concat(parts).select(
+        *_CELL,
+        "n_patients",
+        "n_eligible",
+        "n_visits",
+        "n_missing_provider",
+        "mean_coc",
+        "ci_low",
+        "ci_high",
+        "visit_weighted_coc",
+        "mean_upc",
+        "mean_secon",
+    )
+
+
+def nps_cells(answers: pl.LazyFrame) -> pl.DataFrame:
+    """NPS per month and respondent group (patients, staff); profession is always 'all'."""
+    frame = answers.with_columns(month_of(c.ANSWERED_AT).alias(c.PERIOD))
+    result = _cells(frame, lambda lazy, keys: nps(lazy, by=keys), professions=False, extra=[c.RESPONDENT])
+    return result.select(
+        *_CELL, c.RESPONDENT, "n", "n_invalid", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"
+    )
+
+
+def t3_cells(slots: pl.LazyFrame, measured_at: Sequence[dt.datetime]) -> pl.DataFrame:
+    """Median T3 across books per measurement date, without and with THL's 182-day substitution."""
+    if not measured_at:
+        return pl.DataFrame()
+
+    def metric(lazy: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+        by = [key for key in keys if key != c.PERIOD]
+        plain = t3_summary(lazy, measured_at=measured_at, by=by)
+        thl = t3_summary(lazy, measured_at=measured_at, by=by, censored_days=THL_CENSORED_DAYS).select(
+            *by, c.MEASURED_AT, pl.col("t3_median_days").alias("t3_median_days_thl")
+        )
+        return (
+            plain.join(thl, on=[*by, c.MEASURED_AT], how="left", nulls_equal=True)
+            .with_columns(pl.col(c.MEASURED_AT).dt.strftime("%Y-%m-%d").alias(c.PERIOD))
+            .drop(c.MEASURED_AT)
+        )
+
+    result = _cells(slots, metric, professions=True)
+    return result.select(*_CELL, "n_books", "n_censored", "t3_median_days", "t3_median_days_thl")
+
+
+def snapshot_times(slots: pl.LazyFrame) -> list[dt.datetime]:
+    """Measurement times for T3: each distinct snapshot time in the slots."""
+    times = slots.select(pl.col(c.CAPTURED_AT).unique().sort()).collect().to_series()
+    return [value for value in times.to_list() if value is not None]
+
+
+def visit_results(visits: pl.LazyFrame) -> dict[str, pl.DataFrame]:
+    return {"access_results": access_cells(visits), "continuity_results": continuity_cells(visits)}
+
+
+def slot_results(slots: pl.LazyFrame) -> dict[str, pl.DataFrame]:
+    return {"t3_results": t3_cells(slots, snapshot_times(slots))}
+
+
+def answer_results(answers: pl.LazyFrame) -> dict[str, pl.DataFrame]:
+    return {"nps_results": nps_cells(answers)}
+
+
+#: Which aggregates each extract table feeds, keyed by result-table name.
+RESULTS_BY_TABLE: dict[str, Callable[[pl.LazyFrame], dict[str, pl.DataFrame]]] = {
+    "visits": visit_results,
+    "appointment_slots": slot_results,
+    "survey_answers": answer_results,
+}

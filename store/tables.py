@@ -1,0 +1,223 @@
+"""The current table definitions, used by every query.
+
+Migrations (``store/migrations.py``) build the same schema step by step; a
+test checks that the migrated database matches these definitions.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+regions = sa.Table(
+    "regions",
+    metadata,
+    sa.Column("code", sa.String(4), primary_key=True),
+    sa.Column("name_fi", sa.Text, nullable=False),
+    sa.Column("name_sv", sa.Text, nullable=False),
+    sa.Column("name_en", sa.Text, nullable=False),
+    sa.Column("sotkanet_id", sa.Integer, nullable=False),
+    sa.Column("sotkanet_id_old", sa.Integer),
+)
+
+investments = sa.Table(
+    "investments",
+    metadata,
+    sa.Column("round", sa.String(16), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("pillar", sa.Integer),
+    sa.Column("name_fi", sa.Text, nullable=False),
+    sa.Column("name_sv", sa.Text),
+    sa.Column("name_en", sa.Text),
+    sa.Column("funding_eur", sa.Float),
+    sa.Column("description_en", sa.Text),
+    sa.Column("seed_file", sa.Text),
+    sa.Column("seed_line", sa.Integer),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("round", sa.String(16), primary_key=True),
+    sa.Column("investment", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("region_code", sa.String(4), primary_key=True),
+    sa.Column("start", sa.Text),
+    sa.Column("seed_file", sa.Text),
+    sa.Column("seed_line", sa.Integer),
+)
+
+status_reports = sa.Table(
+    "status_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("report", sa.Text, nullable=False),
+    sa.Column("round", sa.String(16), nullable=False),
+    sa.Column("investment", sa.Integer, nullable=False),
+    sa.Column("section", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(8), nullable=False),
+    sa.Column("region_code", sa.String(4)),
+    sa.Column("text_fi", sa.Text, nullable=False),
+    sa.Column("traffic_light", sa.String(8)),
+    sa.Column("seed_file", sa.Text),
+    sa.Column("seed_line", sa.Integer),
+)
+
+reported_figures = sa.Table(
+    "reported_figures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("seed_file", sa.Text, nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("region", sa.Text),
+    sa.Column("investment", sa.Text),
+    sa.Column("indicator_fi", sa.Text),
+    sa.Column("indicator_en", sa.Text),
+    sa.Column("period", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("note", sa.Text),
+)
+
+indicators = sa.Table(
+    "indicators",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("indicator_id", sa.String(64), primary_key=True),
+    sa.Column("title_fi", sa.Text),
+    sa.Column("title_sv", sa.Text),
+    sa.Column("title_en", sa.Text),
+    sa.Column("description_fi", sa.Text),
+    sa.Column("description_sv", sa.Text),
+    sa.Column("description_en", sa.Text),
+    sa.Column("organization", sa.Text),
+    sa.Column("data_updated", sa.Date),
+    sa.Column("decimals", sa.Integer),
+    sa.Column("limits", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("licence", sa.Text),
+    sa.Column("fetched_at", sa.DateTime, nullable=False),
+)
+
+indicator_values = sa.Table(
+    "indicator_values",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("indicator_id", sa.String(64), primary_key=True),
+    sa.Column("region_code", sa.String(4), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("sex", sa.String(8), primary_key=True),
+    sa.Column("value", sa.Float),
+    sa.Column("numerator", sa.Float),
+    sa.Column("denominator", sa.Float),
+    sa.Column("unit", sa.Text),
+)
+
+source_status = sa.Table(
+    "source_status",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("last_success_at", sa.DateTime),
+    sa.Column("last_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_name", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("layout", sa.String(16), nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("parquet_path", sa.Text, nullable=False),
+    sa.Column("report_json", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    sa.Column("imported_by", sa.Text, nullable=False),
+    sa.UniqueConstraint("table_name", "checksum", name="uq_imports_table_checksum"),
+)
+
+# Aggregates computed from the extracts: no identifiers, one row per cell.
+# unit_id '' means all units of the region; profession 'all' means every profession.
+_CELL = (
+    ("region_code", sa.String(4)),
+    ("unit_id", sa.String(64)),
+    ("profession", sa.String(8)),
+    ("period", sa.String(16)),
+)
+
+
+def _cell_columns() -> list[sa.Column[object]]:
+    return [sa.Column(name, kind, primary_key=True) for name, kind in _CELL]
+
+
+access_results = sa.Table(
+    "access_results",
+    metadata,
+    *_cell_columns(),
+    sa.Column("days", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n_visits", sa.Integer, nullable=False),
+    sa.Column("n_eligible", sa.Integer, nullable=False),
+    sa.Column("n_within", sa.Integer, nullable=False),
+    sa.Column("share", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+    sa.Column("median_wait_days", sa.Float),
+    sa.Column("n_urgent", sa.Integer, nullable=False),
+    sa.Column("n_missing_urgency", sa.Integer, nullable=False),
+    sa.Column("n_missing_assessment", sa.Integer, nullable=False),
+    sa.Column("n_negative_wait", sa.Integer, nullable=False),
+)
+
+continuity_results = sa.Table(
+    "continuity_results",
+    metadata,
+    *_cell_columns(),
+    sa.Column("n_patients", sa.Integer, nullable=False),
+    sa.Column("n_eligible", sa.Integer, nullable=False),
+    sa.Column("n_visits", sa.Integer, nullable=False),
+    sa.Column("n_missing_provider", sa.Integer, nullable=False),
+    sa.Column("mean_coc", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+    sa.Column("visit_weighted_coc", sa.Float),
+    sa.Column("mean_upc", sa.Float),
+    sa.Column("mean_secon", sa.Float),
+)
+
+t3_results = sa.Table(
+    "t3_results",
+    metadata,
+    *_cell_columns(),
+    sa.Column("n_books", sa.Integer, nullable=False),
+    sa.Column("n_censored", sa.Integer, nullable=False),
+    sa.Column("t3_median_days", sa.Float),
+    sa.Column("t3_median_days_thl", sa.Float),
+)
+
+nps_results = sa.Table(
+    "nps_results",
+    metadata,
+    *_cell_columns(),
+    sa.Column("respondent", sa.String(8), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("n_invalid", sa.Integer, nullable=False),
+    sa.Column("promoters", sa.Integer, nullable=False),
+    sa.Column("passives", sa.Integer, nullable=False),
+    sa.Column("detractors", sa.Integer, nullable=False),
+    sa.Column("nps", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+)
+
+RESULT_TABLES = (access_results, continuity_results, t3_results, nps_results)

@@ -1,0 +1,39 @@
+"""Migrations build the schema of store/tables.py from an empty database."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from store import tables
+from store.engine import create_store_engine
+from store.migrations import MIGRATIONS, current_version, migrate
+
+
+def test_migrating_an_empty_database_reaches_the_latest_version(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    assert migrate(engine) == MIGRATIONS[-1].version
+    with engine.connect() as connection:
+        assert current_version(connection) == MIGRATIONS[-1].version
+    engine.dispose()
+
+
+def test_migrating_twice_changes_nothing(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        before = connection.execute(sa.select(tables.schema_version)).all()
+    migrate(engine)
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(tables.schema_version)).all() == before
+
+
+def test_the_migrated_schema_matches_the_table_definitions(engine: sa.Engine) -> None:
+    inspector = sa.inspect(engine)
+    assert set(inspector.get_table_names()) == set(tables.metadata.tables)
+    for table in tables.metadata.sorted_tables:
+        columns = {column["name"]: column for column in inspector.get_columns(table.name)}
+        assert set(columns) == set(table.columns.keys()), table.name
+        for column in table.columns:
+            assert bool(columns[column.name]["nullable"]) == (column.nullable and not column.primary_key), (
+                f"{table.name}.{column.name}"
+            )
+        primary_key = inspector.get_pk_constraint(table.name)["constrained_columns"]
+        assert set(primary_key) == {column.name for column in table.primary_key.columns}, table.name
