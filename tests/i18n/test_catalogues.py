@@ -1,0 +1,73 @@
+"""Every user-visible string exists in Finnish, Swedish and English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.errors import InvalidInputError
+from data_sources.regions import all_regions
+from i18n import LANGUAGES, catalogue, region_name, t
+
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_exists_in_every_language(language: str) -> None:
+    reference = set(catalogue("en"))
+    keys = set(catalogue(language))
+    assert sorted(reference - keys) == [], f"missing in {language}"
+    assert sorted(keys - reference) == [], f"only in {language}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_are_the_same_in_every_language(language: str) -> None:
+    for key, text in catalogue("en").items():
+        assert set(PLACEHOLDER.findall(catalogue(language)[key])) == set(PLACEHOLDER.findall(text)), key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_string_is_empty(language: str) -> None:
+    assert [key for key, text in catalogue(language).items() if not text.strip()] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_region_has_a_full_and_a_short_name(language: str) -> None:
+    for region in all_regions():
+        assert region_name(region.code, language) == region.name(language)
+        assert region_name(region.code, language, short=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "language", "short"),
+    [
+        ("06", "fi", "Satakunta"),  # consonant gradation: Satakunnan -> Satakunta
+        ("21", "fi", "Lappi"),
+        ("13", "sv", "Norra Savolax"),
+        ("90", "en", "Helsinki"),
+        ("SSS", "fi", "Koko maa"),
+    ],
+)
+def test_short_region_names(code: str, language: str, short: str) -> None:
+    assert region_name(code, language, short=True) == short
+
+
+def test_placeholders_are_filled() -> None:
+    assert t("common.suppressed_note", "en", count=3, threshold=5).startswith("3 cells hidden: fewer than 5")
+
+
+def test_an_unknown_key_or_language_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInputError, match="no translation for 'nope'"):
+        t("nope", "fi")
+    with pytest.raises(InvalidInputError, match="language must be one of fi, sv, en"):
+        t("app.title", "de")
+
+
+@pytest.mark.parametrize(("code", "short"), [("19", "Norra Österbotten"), ("01", "Östra Nyland"), ("06", "Satakunta")])
+def test_swedish_short_names_are_nominative(code: str, short: str) -> None:
+    assert region_name(code, "sv", short=True) == short
+
+
+def test_helsinki_keeps_its_swedish_name() -> None:
+    assert region_name("90", "sv", short=True) == "Helsingfors"
