@@ -1,0 +1,1 @@
+"""Chart builders: pure functions from frames to Plotly figures. No Streamlit here."""

@@ -1,0 +1,412 @@
+"""Figures for the pages and the exports. Each takes a tidy frame and a :class:`ChartText`.
+
+Frames use generic column names, chosen by the page: ``label`` (what a mark
+stands for, already translated), ``value``, ``ci_low``, ``ci_high``, ``n``
+(the denominator, shown on hover) and ``suppressed`` (a row whose value the
+suppression step blanked: it is left out and counted in the chart's note).
+Shares arrive as proportions and are drawn as percentages when
+``percent=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+from plotly.colors import sample_colorscale
+
+from charts.theme import (
+    HIGHLIGHT,
+    LEGAL,
+    LIMIT_95,
+    LIMIT_998,
+    MUTED,
+    OKABE_ITO,
+    PRIMARY,
+    TARGET,
+    ChartText,
+    frame_chart,
+)
+from metrics.stats import Z95, Z998, funnel_limits
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A horizontal (or vertical) reference line: a target, a legal limit, the national value."""
+
+    value: float
+    label: str
+    kind: str = "target"  # target | legal | national
+
+
+def _scale(percent: bool) -> float:
+    return 100.0 if percent else 1.0
+
+
+def _shown(frame: pl.DataFrame) -> pl.DataFrame:
+    if "suppressed" in frame.columns:
+        frame = frame.filter(~pl.col("suppressed").fill_null(False))
+    return frame.filter(pl.col("value").is_not_null())
+
+
+def _reference_colour(kind: str) -> str:
+    return {"target": TARGET, "legal": LEGAL}.get(kind, MUTED)
+
+
+def ranked_dot_plot(
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    percent: bool = True,
+    value_label: str = "",
+    highlight: str | None = None,
+    references: Sequence[Reference] = (),
+    descending: bool = True,
+) -> go.Figure:
+    """Areas ranked by value, each a dot with its 95 % interval."""
+    scale = _scale(percent)
+    shown = _shown(frame).sort("value", descending=not descending)
+    colours = [HIGHLIGHT if label == highlight else PRIMARY for label in shown["label"]]
+    figure = go.Figure(
+        go.Scatter(
+            x=shown["value"] * scale,
+            y=shown["label"],
+            mode="markers",
+            marker={"size": 11, "color": colours},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (shown["ci_high"] - shown["value"]) * scale,
+                "arrayminus": (shown["value"] - shown["ci_low"]) * scale,
+                "color": MUTED,
+                "thickness": 1.5,
+            },
+            customdata=np.column_stack([shown["n"], shown["ci_low"] * scale, shown["ci_high"] * scale]),
+            hovertemplate="%{y}: %{x:.1f}<br>95 %: %{customdata[1]:.1f}–%{customdata[2]:.1f}<br>n = %{customdata[0]:,}"
+            "<extra></extra>",
+            name=value_label,
+        )
+    )
+    for reference in references:
+        figure.add_vline(
+            x=reference.value * scale,
+            line={"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5},
+            annotation_text=reference.label,
+            annotation_position="top",
+        )
+    figure.update_xaxes(title=value_label, zeroline=False)
+    figure.update_yaxes(title=None, automargin=True)
+    return frame_chart(figure, text, height=max(420, 28 * shown.height + 160))
+
+
+def funnel_plot(
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    p0: float,
+    volume_label: str,
+    value_label: str,
+    highlight: str | None = None,
+) -> go.Figure:
+    """Share against volume with Spiegelhalter's 95 % and 99.8 % limits around ``p0``."""
+    shown = _shown(frame)
+    top = float(shown["n"].max() or 100) * 1.2
+    bottom = max(1.0, float(shown["n"].min() or 1) / 2)
+    grid = np.unique(np.geomspace(bottom, max(top, 10), 300).round())
+    figure = go.Figure()
+    for z, colour, name in ((Z998, LIMIT_998, "99,8 %"), (Z95, LIMIT_95, "95 %")):
+        low, high = funnel_limits(p0, grid, z=z, method="exact")  # exact is continuous along the curve
+        for bound in (low, high):
+            figure.add_trace(
+                go.Scatter(
+                    x=grid,
+                    y=bound * 100,
+                    mode="lines",
+                    line={"color": colour, "width": 1.2, "dash": "dot" if z == Z998 else "dash"},
+                    name=name,
+                    legendgroup=name,
+                    showlegend=bound is low,
+                    hoverinfo="skip",
+                )
+            )
+    figure.add_hline(y=p0 * 100, line={"color": MUTED, "width": 1})
+    colours = [HIGHLIGHT if label == highlight else PRIMARY for label in shown["label"]]
+    figure.add_trace(
+        go.Scatter(
+            x=shown["n"],
+            y=shown["value"] * 100,
+            mode="markers",
+            marker={"size": 10, "color": colours, "line": {"width": 1, "color": "white"}},
+            text=shown["label"],
+            hovertemplate="%{text}: %{y:.1f} %<br>n = %{x:,}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_xaxes(title=volume_label, type="log" if top > 1000 else "linear")
+    figure.update_yaxes(title=value_label, rangemode="tozero")
+    return frame_chart(figure, text)
+
+
+def trend_chart(
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    percent: bool = True,
+    value_label: str = "",
+    references: Sequence[Reference] = (),
+    markers: Sequence[tuple[str, str]] = (),
+    band: bool = True,
+) -> go.Figure:
+    """One line per ``label`` over ``period``, with optional interval bands, reference lines and dated markers."""
+    scale = _scale(percent)
+    shown = _shown(frame).sort("period")
+    figure = go.Figure()
+    for index, (label,) in enumerate(shown.select("label").unique(maintain_order=True).iter_rows()):
+        series = shown.filter(pl.col("label") == label)
+        colour = OKABE_ITO[index % len(OKABE_ITO)]
+        if band and {"ci_low", "ci_high"} <= set(series.columns):
+            figure.add_trace(
+                go.Scatter(
+                    x=[*series["period"], *series["period"].reverse()],
+                    y=[*(series["ci_high"] * scale), *(series["ci_low"] * scale).reverse()],
+                    fill="toself",
+                    fillcolor=_transparent(colour),
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=series["period"],
+                y=series["value"] * scale,
+                mode="lines+markers",
+                name=label,
+                line={"color": colour, "width": 2},
+                customdata=series["n"],
+                hovertemplate=f"{label}<br>%{{x}}: %{{y:.1f}}<br>n = %{{customdata:,}}<extra></extra>",
+            )
+        )
+    for reference in references:
+        figure.add_hline(
+            y=reference.value * scale,
+            line={"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5},
+            annotation_text=reference.label,
+            annotation_position="top left",
+        )
+    for period, label in markers:
+        figure.add_vline(x=period, line={"color": MUTED, "dash": "dot"}, annotation_text=label)
+    figure.update_xaxes(title=None, type="category")
+    figure.update_yaxes(title=value_label)
+    return frame_chart(figure, text)
+
+
+def _transparent(colour: str, alpha: float = 0.15) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def access_continuity_scatter(
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    x_label: str,
+    y_label: str,
+    x_reference: float | None,
+    y_reference: float | None,
+    x_percent: bool = True,
+    highlight: str | None = None,
+) -> go.Figure:
+    """One point per area (``x``, ``y``), its path over ``period``, quadrant lines at the national values."""
+    x_scale = _scale(x_percent)
+    shown = frame.drop_nulls(["x", "y"]).sort("period")
+    if "suppressed" in shown.columns:
+        shown = shown.filter(~pl.col("suppressed").fill_null(False))
+    figure = go.Figure()
+    latest = shown.group_by("label", maintain_order=True).agg(pl.all().last())
+    for (label,) in shown.select("label").unique(maintain_order=True).iter_rows():
+        path = shown.filter(pl.col("label") == label)
+        if path.height > 1:
+            figure.add_trace(
+                go.Scatter(
+                    x=path["x"] * x_scale,
+                    y=path["y"],
+                    mode="lines",
+                    line={"color": HIGHLIGHT if label == highlight else "#C8C8C8", "width": 1},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    colours = [HIGHLIGHT if label == highlight else PRIMARY for label in latest["label"]]
+    figure.add_trace(
+        go.Scatter(
+            x=latest["x"] * x_scale,
+            y=latest["y"],
+            mode="markers+text",
+            text=latest["label"],
+            textposition="top center",
+            textfont={"size": 10},
+            marker={"size": 10, "color": colours},
+            customdata=latest["period"],
+            hovertemplate="%{text} (%{customdata})<br>%{x:.1f} · %{y:.2f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    if x_reference is not None:
+        figure.add_vline(x=x_reference * x_scale, line={"color": MUTED, "dash": "dash", "width": 1})
+    if y_reference is not None:
+        figure.add_hline(y=y_reference, line={"color": MUTED, "dash": "dash", "width": 1})
+    figure.update_xaxes(title=x_label)
+    figure.update_yaxes(title=y_label)
+    return frame_chart(figure, text, height=560)
+
+
+def share_bars(
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    parts: Sequence[tuple[str, str, str]],
+    value_label: str,
+) -> go.Figure:
+    """Horizontal 100 % bars per ``label``: ``parts`` are (column, legend name, colour) in order."""
+    shown = frame
+    if "suppressed" in shown.columns:
+        shown = shown.filter(~pl.col("suppressed").fill_null(False))
+    figure = go.Figure()
+    for column, name, colour in parts:
+        figure.add_trace(
+            go.Bar(
+                y=shown["label"],
+                x=shown[column] * 100,
+                name=name,
+                orientation="h",
+                marker={"color": colour},
+                customdata=shown["n"],
+                hovertemplate=f"%{{y}} · {name}: %{{x:.1f}} %<br>n = %{{customdata:,}}<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="stack")
+    figure.update_xaxes(title=value_label, range=[0, 100])
+    figure.update_yaxes(title=None, automargin=True)
+    return frame_chart(figure, text, height=max(360, 34 * shown.height + 170))
+
+
+def histogram(values: pl.Series, text: ChartText, *, value_label: str, count_label: str, bins: int = 20) -> go.Figure:
+    """Distribution of a patient-level index in [0, 1]; the caller passes values only, never identifiers."""
+    counts, edges = np.histogram(values.drop_nulls().to_numpy(), bins=bins, range=(0.0, 1.0))
+    figure = go.Figure(
+        go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=counts,
+            width=(edges[1] - edges[0]) * 0.95,
+            marker={"color": PRIMARY},
+            hovertemplate=f"{value_label} %{{x:.2f}}<br>{count_label}: %{{y:,}}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=value_label, range=[0, 1])
+    figure.update_yaxes(title=count_label)
+    return frame_chart(figure, text)
+
+
+# Tile-grid positions (column, row) of the 22 areas, roughly as on a map of Finland.
+TILE_POSITIONS: dict[str, tuple[int, int]] = {
+    "21": (2, 0),
+    "19": (2, 1),
+    "20": (3, 1),
+    "18": (1, 2),
+    "17": (0, 3),
+    "16": (1, 3),
+    "15": (2, 3),
+    "13": (3, 3),
+    "14": (4, 3),
+    "06": (0, 4),
+    "08": (1, 4),
+    "09": (2, 4),
+    "12": (3, 4),
+    "11": (4, 4),
+    "05": (0, 5),
+    "07": (1, 5),
+    "02": (2, 5),
+    "10": (3, 5),
+    "03": (0, 6),
+    "90": (1, 6),
+    "04": (2, 6),
+    "01": (3, 6),
+}
+
+
+def tile_map(
+    frame: pl.DataFrame, text: ChartText, *, value_label: str = "", percent: bool = True, higher_is_better: bool = True
+) -> go.Figure:
+    """The 22 areas as equal tiles coloured by value (``region_code``, ``label``, ``value``, ``n``)."""
+    scale = _scale(percent)
+    rows = {row["region_code"]: row for row in frame.iter_rows(named=True)}
+    scaled = {code: (row["value"] * scale if row.get("value") is not None else None) for code, row in rows.items()}
+    known = [value for value in scaled.values() if value is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    colourscale = "Cividis" if higher_is_better else "Cividis_r"
+    figure = go.Figure()
+    xs, ys, labels, hover, ink = [], [], [], [], []
+    for code, (column, row) in TILE_POSITIONS.items():
+        value = scaled.get(code)
+        record = rows.get(code, {})
+        name = _wrap(str(record.get("label", code)))
+        position = 0.5 if value is None or high == low else (value - low) / (high - low)
+        fill = "#D9D9D9" if value is None else sample_colorscale(colourscale, [position])[0]
+        figure.add_shape(
+            type="rect",
+            x0=column,
+            x1=column + 0.96,
+            y0=-row,
+            y1=-row + 0.96,
+            fillcolor=fill,
+            line={"width": 0},
+            layer="below",
+        )
+        xs.append(column + 0.48)
+        ys.append(-row + 0.48)
+        shown_value = "–" if value is None else f"{value:.0f}"
+        labels.append(f"{name}<br><b>{shown_value}</b>")
+        hover.append(f"{name}: {'–' if value is None else f'{value:.1f}'}<br>n = {record.get('n') or '–'}")
+        light = value is None or (position > 0.5) == higher_is_better
+        ink.append("#1A1A1A" if light else "#FFFFFF")
+    figure.add_trace(
+        go.Scatter(
+            x=xs, y=ys, mode="text", text=labels, textfont={"size": 10, "color": ink}, hovertext=hover, hoverinfo="text"
+        )
+    )
+    figure.add_trace(  # an invisible trace that carries the colour bar
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={
+                "colorscale": colourscale,
+                "cmin": low,
+                "cmax": high,
+                "color": [low],
+                "showscale": True,
+                "colorbar": {"title": {"text": value_label}, "thickness": 14},
+            },
+            hoverinfo="skip",
+        )
+    )
+    figure.update_layout(showlegend=False)
+    figure.update_xaxes(visible=False, range=[-0.1, 5.0])
+    figure.update_yaxes(visible=False, range=[-6.1, 1.0], scaleanchor="x")
+    return frame_chart(figure, text, height=760)
+
+
+def _wrap(name: str, width: int = 13) -> str:
+    """Break a long tile label once, at the space or hyphen nearest the middle."""
+    if len(name) <= width:
+        return name
+    breaks = [index for index, char in enumerate(name) if char in " -"]
+    if not breaks:
+        return name
+    middle = min(breaks, key=lambda index: abs(index - len(name) / 2))
+    keep = name[middle] if name[middle] == "-" else ""
+    return f"{name[:middle]}{keep}<br>{name[middle + 1 :]}"
