@@ -1,0 +1,104 @@
+"""Chart builders put the text frame on every figure and never draw a suppressed cell."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from charts.builders import (
+    Reference,
+    funnel_plot,
+    histogram,
+    ranked_dot_plot,
+    share_bars,
+    tile_map,
+    trend_chart,
+)
+from charts.theme import OKABE_ITO, ChartText
+from metrics.stats import Z95, funnel_limits
+
+TEXT = ChartText(
+    title="Access within 7 days",
+    subtitle="All counties · Doctor",
+    caption="Source: synthetic sample data",
+    direction="Higher is better",
+    badge="Synthetic sample data",
+    suppression_note="1 cell hidden",
+)
+
+
+def areas() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "region_code": ["01", "02", "03"],
+            "label": ["A", "B", "C"],
+            "period": ["2025-01", "2025-01", "2025-01"],
+            "value": [0.6, 0.7, None],
+            "ci_low": [0.5, 0.65, None],
+            "ci_high": [0.7, 0.75, None],
+            "n": [100, 1000, None],
+            "suppressed": [False, False, True],
+        }
+    )
+
+
+def annotation_texts(figure) -> str:
+    return " ".join(annotation.text for annotation in figure.layout.annotations)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: ranked_dot_plot(areas(), TEXT),
+        lambda: funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%"),
+        lambda: trend_chart(areas(), TEXT),
+        lambda: share_bars(
+            areas().with_columns(a=pl.lit(0.5), b=pl.lit(0.5)),
+            TEXT,
+            parts=[("a", "A", "#000"), ("b", "B", "#111")],
+            value_label="%",
+        ),
+        lambda: histogram(pl.Series([0.1, 0.5, 0.9]), TEXT, value_label="COC", count_label="patients"),
+        lambda: tile_map(areas(), TEXT),
+    ],
+)
+def test_every_chart_carries_title_subtitle_direction_caption_badge_and_note(build) -> None:
+    figure = build()
+    assert "Access within 7 days" in figure.layout.title.text
+    assert "All counties · Doctor · Higher is better" in figure.layout.title.text
+    notes = annotation_texts(figure)
+    for part in ("Source: synthetic sample data", "Synthetic sample data", "1 cell hidden"):
+        assert part in notes
+
+
+def test_suppressed_areas_are_not_drawn_in_the_dot_plot() -> None:
+    figure = ranked_dot_plot(areas(), TEXT)
+    assert list(figure.data[0].y) == ["A", "B"]  # drawn bottom-up, so the highest (B) is on top; C left out
+
+
+def test_dot_plot_intervals_are_drawn_in_percent() -> None:
+    figure = ranked_dot_plot(areas(), TEXT)
+    assert list(figure.data[0].x) == pytest.approx([60.0, 70.0])
+    assert list(figure.data[0].error_x.arrayminus) == pytest.approx([10.0, 5.0])
+
+
+def test_the_funnel_limits_are_spiegelhalters() -> None:
+    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%")
+    limit = next(trace for trace in figure.data if trace.name == "95 %")
+    low, _ = funnel_limits(0.65, limit.x, z=Z95, method="exact")
+    assert list(limit.y) == pytest.approx(list(low * 100))
+
+
+def test_reference_lines_are_labelled() -> None:
+    figure = trend_chart(areas(), TEXT, references=[Reference(0.66, "Target 66 % by Q2/2024")])
+    assert "Target 66 % by Q2/2024" in annotation_texts(figure)
+
+
+def test_the_tile_map_places_all_22_areas() -> None:
+    figure = tile_map(areas(), TEXT)
+    assert len(figure.layout.shapes) == 22
+    assert sum("–" in text for text in figure.data[0].text) == 20  # 19 areas without data and C, suppressed
+
+
+def test_the_palette_is_okabe_ito() -> None:
+    assert ranked_dot_plot(areas(), TEXT).layout.colorway == OKABE_ITO
