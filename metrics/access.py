@@ -21,6 +21,7 @@ from metrics.t3 import t3, t3_summary
 __all__ = ["access_within_days", "t3", "t3_summary"]
 
 _NEEDED = (c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT)
+_ELIGIBLE, _URGENT, _MISSING_URGENCY, _MISSING_VISIT_AT, _MISSING_ASSESSMENT, _NEGATIVE_WAIT = range(6)
 
 
 def access_within_days(visits: Frame, *, days: int = 7, by: Sequence[str] = ()) -> Frame:
@@ -44,35 +45,59 @@ def access_within_days(visits: Frame, *, days: int = 7, by: Sequence[str] = ()) 
     schema = VISITS.check(visits, _NEEDED)
     require_columns(visits, keys, table=VISITS.name)
 
-    wait = (
-        local_date(c.VISIT_AT, schema[c.VISIT_AT]) - local_date(c.ASSESSMENT_AT, schema[c.ASSESSMENT_AT])
-    ).dt.total_days()
-    urgent = pl.col(c.URGENT)
-    non_urgent = urgent.not_()  # null when urgency is unknown, so the classes below stay exclusive
-    has_visit = non_urgent & pl.col(c.VISIT_AT).is_not_null()
-    has_both = has_visit & pl.col(c.ASSESSMENT_AT).is_not_null()
-    eligible = (has_both & (wait >= 0)).fill_null(False)
-    within = eligible & (wait <= days)
+    visit_date = local_date(c.VISIT_AT, schema[c.VISIT_AT])
+    wait = (visit_date - local_date(c.ASSESSMENT_AT, schema[c.ASSESSMENT_AT])).dt.total_days()
+    # One pass classifies every visit and keeps only (group, class, wait in days) counts: the histogram
+    # is small (a few hundred rows per group), streams in bounded memory, and gives every count and the
+    # exact median. The classes are exclusive and tested in the documented order.
+    visit_class = (
+        pl.when(pl.col(c.URGENT))
+        .then(pl.lit(_URGENT))
+        .when(pl.col(c.URGENT).is_null())
+        .then(pl.lit(_MISSING_URGENCY))
+        .when(pl.col(c.VISIT_AT).is_null())
+        .then(pl.lit(_MISSING_VISIT_AT))
+        .when(pl.col(c.ASSESSMENT_AT).is_null())
+        .then(pl.lit(_MISSING_ASSESSMENT))
+        .when(wait < 0)
+        .then(pl.lit(_NEGATIVE_WAIT))
+        .otherwise(pl.lit(_ELIGIBLE))
+        .cast(pl.UInt8)
+    )
+    klass, days_waited, count = pl.col("_class"), pl.col("_wait"), pl.col("_count")
 
-    def count(condition: pl.Expr) -> pl.Expr:
-        return condition.fill_null(False).sum().cast(pl.Int64)
+    def total(code: int) -> pl.Expr:
+        return count.filter(klass == code).sum().cast(pl.Int64)
 
+    eligible_waits = days_waited.filter(klass == _ELIGIBLE)
+    eligible_counts = count.filter(klass == _ELIGIBLE)
+    sorted_waits = eligible_waits.sort()
+    cumulative = eligible_counts.sort_by(eligible_waits).cum_sum()
+    n_eligible = eligible_counts.sum()
+    lower_middle = sorted_waits.filter(cumulative > (n_eligible - 1) // 2).first()
+    upper_middle = sorted_waits.filter(cumulative > n_eligible // 2).first()
     aggregations = [
-        pl.len().cast(pl.Int64).alias("n_visits"),
-        count(urgent).alias("n_urgent"),
-        count(urgent.is_null()).alias("n_missing_urgency"),
-        count(non_urgent & pl.col(c.VISIT_AT).is_null()).alias("n_missing_visit_at"),
-        count(has_visit & pl.col(c.ASSESSMENT_AT).is_null()).alias("n_missing_assessment"),
-        count(has_both & (wait < 0)).alias("n_negative_wait"),
-        count(eligible).alias("n_eligible"),
-        count(within).alias("n_within"),
-        wait.filter(eligible).median().cast(pl.Float64).alias("median_wait_days"),
+        count.sum().cast(pl.Int64).alias("n_visits"),
+        total(_URGENT).alias("n_urgent"),
+        total(_MISSING_URGENCY).alias("n_missing_urgency"),
+        total(_MISSING_VISIT_AT).alias("n_missing_visit_at"),
+        total(_MISSING_ASSESSMENT).alias("n_missing_assessment"),
+        total(_NEGATIVE_WAIT).alias("n_negative_wait"),
+        total(_ELIGIBLE).alias("n_eligible"),
+        count.filter((klass == _ELIGIBLE) & (days_waited <= days)).sum().cast(pl.Int64).alias("n_within"),
+        ((lower_middle + upper_middle) / 2).cast(pl.Float64).alias("median_wait_days"),
     ]
     ci_low, ci_high = wilson_exprs(pl.col("n_within"), pl.col("n_eligible"), z=Z95)
 
     def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        histogram = (
+            frame.select(*keys, visit_class.alias("_class"), wait.alias("_wait"))
+            .with_columns(pl.when(klass == _ELIGIBLE).then(days_waited).alias("_wait"))
+            .group_by([*keys, "_class", "_wait"])
+            .agg(pl.len().alias("_count"))
+        )
         return (
-            aggregate(frame, keys, aggregations)
+            aggregate(histogram, keys, aggregations)
             .with_columns(
                 share=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_within") / pl.col("n_eligible")),
                 ci_low=ci_low,
