@@ -104,22 +104,30 @@ def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFr
     provider = pl.col(c.PROFESSIONAL_ID)
     known = frame.filter(provider.is_not_null())
 
-    per_provider = known.group_by([*patient, c.PROFESSIONAL_ID]).agg(pl.len().alias("n_j"))
-    concentration = per_provider.group_by(patient).agg(
-        pl.col("n_j").sum().cast(pl.Int64).alias("n_visits"),
-        pl.len().cast(pl.Int64).alias("n_providers"),
-        (pl.col("n_j").cast(pl.Int64) ** 2).sum().alias("_sum_sq"),
-        pl.col("n_j").max().cast(pl.Int64).alias("_max"),
+    concentration = (
+        known.group_by([*patient, c.PROFESSIONAL_ID])
+        .agg(pl.len().cast(pl.Int64).alias("n_j"))
+        .group_by(patient)
+        .agg(
+            pl.col("n_j").sum().alias("n_visits"),
+            pl.len().cast(pl.Int64).alias("n_providers"),
+            (pl.col("n_j") ** 2).sum().alias("_sum_sq"),
+            pl.col("n_j").max().alias("_max"),
+        )
     )
     # SECON: order each patient's visits and count repeats of the previous provider.
-    ordered = known.select(*patient, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID).sort([*patient, c.VISIT_AT, c.VISIT_ID])
     same_patient = pl.all_horizontal(pl.col(name).eq_missing(pl.col(name).shift(1)) for name in patient)
     repeats = (
-        ordered.with_columns((same_patient & provider.eq(provider.shift(1))).fill_null(False).alias("_repeat"))
+        known.select(*patient, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
+        .sort([*patient, c.VISIT_AT, c.VISIT_ID])
+        .with_columns((same_patient & provider.eq(provider.shift(1))).fill_null(False).alias("_repeat"))
         .group_by(patient)
         .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_repeats"))
     )
-    missing = frame.group_by(patient).agg(provider.is_null().sum().cast(pl.Int64).alias("n_missing_provider"))
+    # Visits without a provider are few: count them apart, then add their patients.
+    missing = (
+        frame.filter(provider.is_null()).group_by(patient).agg(pl.len().cast(pl.Int64).alias("n_missing_provider"))
+    )
 
     n = pl.col("n_visits").cast(pl.Float64)
     k = pl.col("n_providers").cast(pl.Float64)
@@ -133,12 +141,9 @@ def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFr
         "hhi": sum_sq / (n * n),
     }
     return (
-        missing.join(concentration, on=patient, how="left", nulls_equal=True)
-        .join(repeats, on=patient, how="left", nulls_equal=True)
-        .with_columns(
-            pl.col("n_visits").fill_null(0),
-            pl.col("n_providers").fill_null(0),
-        )
+        concentration.join(repeats, on=patient, how="left", nulls_equal=True)
+        .join(missing, on=patient, how="full", coalesce=True, nulls_equal=True)
+        .with_columns(pl.col("n_visits", "n_providers", "n_missing_provider").fill_null(0))
         .with_columns(pl.when(defined).then(expr).alias(name) for name, expr in indices.items())
         .select(*patient, "n_visits", "n_providers", *_INDICES, "n_missing_provider")
         .sort(patient, nulls_last=True)
