@@ -33,7 +33,7 @@ system-deps:
 
 ## test: the whole suite (installs what the tests need first)
 test: $(VENV)/.dev-installed system-deps
-	$(PY) -m pytest
+	DASHBOARD_SEEDS_DIR="$${DASHBOARD_SEEDS_DIR:-$(CURDIR)/../shared/seeds}" $(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
