@@ -8,22 +8,30 @@ Sotkanet and THL responses, and the synthetic sample data set.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 
+from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema
 from core.settings import Settings
 from data_sources import reference
 from data_sources.regions import regions_frame
+from pipeline.indicators import load_recorded_indicators
+from sample_data.generate import generate, write_parquet
 from store import tables
+from store.aggregates import RESULTS_BY_TABLE
 from store.engine import create_store_engine
-from store.imports import recover_interrupted_imports
+from store.imports import import_extract, recover_interrupted_imports
 from store.migrations import migrate
 from store.repository import read_table, replace_all
 
 log = logging.getLogger(__name__)
+Progress = Callable[[float, str], None]
 
 
 def open_store(settings: Settings) -> sa.Engine:
@@ -53,5 +61,93 @@ def reference_loaded(engine: sa.Engine) -> bool:
     return not read_table(engine, tables.regions).is_empty()
 
 
-def sample_rows(frame: pl.DataFrame) -> int:
-    return frame.height
+SAMPLE_IMPORTER = "synthetic sample data generator"
+SAMPLE_LAYOUT = "sample"
+_SAMPLE_TABLES = (
+    ("visits", "visits", VISITS),
+    ("appointment_slots", "slots", APPOINTMENT_SLOTS),
+    ("survey_answers", "answers", SURVEY_ANSWERS),
+)
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    """The validation report of a generated file: canonical by construction, nothing rejected."""
+
+    table: str
+    rows: int
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows
+
+    @property
+    def rows_kept(self) -> int:
+        return self.rows
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"source": SAMPLE_IMPORTER, "table": self.table, "rows_read": self.rows, "rows_kept": self.rows}
+        )
+
+
+@dataclass(frozen=True)
+class GeneratedExtract:
+    data: pl.LazyFrame
+    report: GeneratedReport
+
+
+def _generated_reader(table: TableSchema) -> Callable[[Path], GeneratedExtract]:
+    def read(path: Path) -> GeneratedExtract:
+        data = pl.scan_parquet(path)
+        table.check(data)
+        rows = int(data.select(pl.len()).collect().item())
+        return GeneratedExtract(data=data, report=GeneratedReport(table=table.name, rows=rows))
+
+    return read
+
+
+def has_imports(engine: sa.Engine) -> bool:
+    return not read_table(engine, tables.imports).is_empty()
+
+
+def load_sample_data(
+    engine: sa.Engine, data_dir: Path, *, seed: int = 2025, scale: float = 1.0, progress: Progress | None = None
+) -> None:
+    """Generate the synthetic sample data set and import it like any extract (idempotent by checksum)."""
+    report = progress or (lambda _fraction, _message: None)
+    report(0.0, "generating synthetic sample data")
+    paths = write_parquet(generate(seed, scale=scale), data_dir / "sample")
+    for index, (table_name, attribute, schema) in enumerate(_SAMPLE_TABLES):
+        report((index + 1) / (len(_SAMPLE_TABLES) + 1), f"importing {table_name}")
+        import_extract(
+            engine,
+            data_dir,
+            paths[attribute],
+            table_name=table_name,
+            read=_generated_reader(schema),
+            aggregate=RESULTS_BY_TABLE[table_name],
+            imported_by=SAMPLE_IMPORTER,
+            layout=SAMPLE_LAYOUT,
+        )
+    report(1.0, "sample data ready")
+
+
+def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_scale: float = 1.0) -> sa.Engine:
+    """Open the store; on an empty store load reference data, recorded indicators and the sample data."""
+    report = progress or (lambda _fraction, _message: None)
+    engine = open_store(settings)
+    if not reference_loaded(engine):
+        report(0.0, "loading reference data")
+        load_reference_data(engine)
+    if read_table(engine, tables.indicators).is_empty():
+        report(0.05, "loading recorded Sotkanet and THL data")
+        load_recorded_indicators(engine)
+    if not has_imports(engine):
+        load_sample_data(
+            engine,
+            settings.data_dir,
+            scale=sample_scale,
+            progress=lambda fraction, message: report(0.1 + 0.9 * fraction, message),
+        )
+    return engine

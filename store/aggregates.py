@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from core import columns as c
-from metrics.access import access_within_days, t3_summary
+from metrics.access import access_within_days, t3
 from metrics.continuity import continuity_summary
 from metrics.satisfaction import nps
 from metrics.t3 import THL_CENSORED_DAYS
@@ -42,11 +42,18 @@ def year_of(column: str) -> pl.Expr:
     return pl.col(column).dt.year().cast(pl.String)
 
 
-def _cells(frame: pl.LazyFrame, metric: Metric, *, professions: bool, extra: Sequence[str] = ()) -> pl.DataFrame:
+def _cells(
+    frame: pl.LazyFrame,
+    metric: Metric,
+    *,
+    professions: bool,
+    extra: Sequence[str] = (),
+    levels: Sequence[str] = ("unit", "region", "country"),
+) -> pl.DataFrame:
     """Run ``metric`` for every combination of area level (unit, region, country) and profession level."""
     parts = []
     profession_levels = [True, False] if professions else [False]
-    for level in ("unit", "region", "country"):
+    for level in levels:
         for by_profession in profession_levels:
             keys = [c.PERIOD, *extra]
             if level in ("unit", "region"):
@@ -83,14 +90,19 @@ def access_cells(visits: pl.LazyFrame) -> pl.DataFrame:
 
 
 def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFrame:
-    """COC and UPC per calendar year and per quarter."""
-    parts = []
-    for period in (year_of(c.VISIT_AT), quarter_of(c.VISIT_AT)):
-        frame = visits.with_columns(period.alias(c.PERIOD))
-        parts.append(
-            _cells(frame, lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits), professions=True)
-        )
-    return pl.concat(parts).select(
+    """COC and UPC per calendar year at every level, and per quarter for regions and the country."""
+    yearly = _cells(
+        visits.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD)),
+        lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits),
+        professions=True,
+    )
+    quarterly = _cells(
+        visits.with_columns(quarter_of(c.VISIT_AT).alias(c.PERIOD)),
+        lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits),
+        professions=True,
+        levels=("region", "country"),
+    )
+    return pl.concat([yearly, quarterly]).select(
         *_CELL,
         "n_patients",
         "n_eligible",
@@ -115,23 +127,30 @@ def nps_cells(answers: pl.LazyFrame) -> pl.DataFrame:
 
 
 def t3_cells(slots: pl.LazyFrame, measured_at: Sequence[dt.datetime]) -> pl.DataFrame:
-    """Median T3 across books per measurement date, without and with THL's 182-day substitution."""
+    """Median T3 across books per measurement date, without and with THL's 182-day substitution.
+
+    T3 is computed once per book and measurement; every level is a summary of those rows.
+    """
     if not measured_at:
         return pl.DataFrame()
+    books = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.BOOK_ID]
+    per_book = (
+        t3(slots, measured_at=measured_at, by=books)
+        .with_columns(pl.col(c.MEASURED_AT).dt.strftime("%Y-%m-%d").alias(c.PERIOD))
+        .collect()  # small (books x measurements); every level summarises it
+        .lazy()
+    )
+    substituted = pl.when(pl.col("censored")).then(pl.lit(THL_CENSORED_DAYS)).otherwise(pl.col("t3_days"))
 
     def metric(lazy: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-        by = [key for key in keys if key != c.PERIOD]
-        plain = t3_summary(lazy, measured_at=measured_at, by=by)
-        thl = t3_summary(lazy, measured_at=measured_at, by=by, censored_days=THL_CENSORED_DAYS).select(
-            *by, c.MEASURED_AT, pl.col("t3_median_days").alias("t3_median_days_thl")
-        )
-        return (
-            plain.join(thl, on=[*by, c.MEASURED_AT], how="left", nulls_equal=True)
-            .with_columns(pl.col(c.MEASURED_AT).dt.strftime("%Y-%m-%d").alias(c.PERIOD))
-            .drop(c.MEASURED_AT)
+        return lazy.group_by(keys).agg(
+            pl.len().cast(pl.Int64).alias("n_books"),
+            pl.col("censored").sum().cast(pl.Int64).alias("n_censored"),
+            pl.col("t3_days").median().cast(pl.Float64).alias("t3_median_days"),
+            substituted.median().cast(pl.Float64).alias("t3_median_days_thl"),
         )
 
-    result = _cells(slots, metric, professions=True)
+    result = _cells(per_book, metric, professions=True)
     return result.select(*_CELL, "n_books", "n_censored", "t3_median_days", "t3_median_days_thl")
 
 
@@ -141,8 +160,20 @@ def snapshot_times(slots: pl.LazyFrame) -> list[dt.datetime]:
     return [value for value in times.to_list() if value is not None]
 
 
+def in_memory(frame: pl.LazyFrame, columns: Sequence[str], codes: Sequence[str]) -> pl.LazyFrame:
+    """Read ``columns`` once, with the ``codes`` columns as categoricals, for the many cell queries that follow.
+
+    Every level and period re-reads its input; decoding the Parquet file and hashing text ids once
+    instead of per query is most of the cost. Categorical codes group and sort as integers; every
+    cell frame turns them back into text.
+    """
+    return frame.select(columns).with_columns(pl.col(codes).cast(pl.Categorical)).collect().lazy()
+
+
 def visit_results(visits: pl.LazyFrame) -> dict[str, pl.DataFrame]:
-    return {"access_results": access_cells(visits), "continuity_results": continuity_cells(visits)}
+    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID]
+    loaded = in_memory(visits, [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT], codes)
+    return {"access_results": access_cells(loaded), "continuity_results": continuity_cells(loaded)}
 
 
 def slot_results(slots: pl.LazyFrame) -> dict[str, pl.DataFrame]:
