@@ -20,6 +20,7 @@ SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_DATA_DIR": "folder for the store and imported extracts; default: ./data",
     "DASHBOARD_SOTKANET_URL": "Sotkanet REST base URL; default: https://sotkanet.fi/rest/1.1",
     "DASHBOARD_SUPPRESSION_THRESHOLD": "smallest count shown; smaller cells are suppressed; default: 5",
+    "DASHBOARD_SAMPLE_SCALE": "size of the generated sample data set on first start (1 = about 2.4 million visits)",
 }
 
 
@@ -31,6 +32,7 @@ class Settings:
     database_url: str
     sotkanet_url: str = "https://sotkanet.fi/rest/1.1"
     suppression_threshold: int = 5
+    sample_scale: float = 1.0
 
     @classmethod
     def from_environment(
@@ -51,9 +53,19 @@ class Settings:
             raise InvalidInputError(
                 f"DASHBOARD_SUPPRESSION_THRESHOLD must be a whole number of at least 1, got {threshold_text!r}"
             )
+        scale_text = get("DASHBOARD_SAMPLE_SCALE") or "1"
+        try:
+            sample_scale = float(scale_text)
+        except ValueError:
+            sample_scale = -1.0
+        if not 0 < sample_scale <= 10:
+            raise InvalidInputError(
+                f"DASHBOARD_SAMPLE_SCALE must be a number above 0 and at most 10, got {scale_text!r}"
+            )
         return cls(
             data_dir=data_dir,
             database_url=get("DASHBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.sqlite'}",
             sotkanet_url=(get("DASHBOARD_SOTKANET_URL") or cls.sotkanet_url).rstrip("/"),
             suppression_threshold=int(threshold_text),
+            sample_scale=sample_scale,
         )
