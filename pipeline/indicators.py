@@ -22,7 +22,7 @@ from core.errors import DataSourceError
 from core.settings import PROJECT_ROOT
 from data_sources.http import JsonReply
 from data_sources.sotkanet import SotkanetClient, parse_data, parse_indicator, parse_regions, region_code_map
-from data_sources.thl_cube import access_values, parse_jsonstat
+from data_sources.thl_cube import ThlCubeClient, access_values, parse_jsonstat
 from store import tables
 from store.repository import read_table, record_source_attempt, save_indicator_series
 
@@ -125,6 +125,39 @@ def refresh_sotkanet(
     error = "; ".join(f"{key}: {reason}" for key, reason in outcome.failed.items()) or None
     record_source_attempt(engine, "sotkanet", at=attempted_at, error=error)
     report(1.0, "Sotkanet done")
+    return outcome
+
+
+@dataclass(frozen=True)
+class CubeQuery:
+    """Where THL's monthly access cube lives (placeholders until confirmed against the live API)."""
+
+    subject: str = "avohpaasy"
+    hydra: str = "pthjono01"
+    cube: str = "ahil_pthjono01"
+
+
+def refresh_thl_cube(
+    engine: sa.Engine,
+    client: ThlCubeClient,
+    query: CubeQuery = CubeQuery(),  # frozen, so a shared default is safe
+    *,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> RefreshOutcome:
+    """Fetch the access cube and replace its series; on failure keep the last good data and record why."""
+    report = progress or (lambda _fraction, _message: None)
+    attempted_at = now or _now()
+    outcome = RefreshOutcome(source="thl_cube")
+    report(0.0, f"THL {query.cube}")
+    try:
+        dataset = client.dataset(query.subject, query.hydra, query.cube)
+        save_cube(engine, access_values(dataset, cube=query.cube), title=dataset.label, fetched_at=attempted_at)
+        outcome.updated.append(query.cube)
+    except DataSourceError as exc:
+        outcome.failed[query.cube] = str(exc)
+    record_source_attempt(engine, "thl_cube", at=attempted_at, error=outcome.failed.get(query.cube))
+    report(1.0, "THL done")
     return outcome
 
 

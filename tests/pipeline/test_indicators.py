@@ -10,15 +10,17 @@ import pytest
 import sqlalchemy as sa
 
 from data_sources.sotkanet import SotkanetClient
-from pipeline.indicators import load_recorded_indicators, refresh_sotkanet
+from data_sources.thl_cube import ThlCubeClient
+from pipeline.indicators import load_recorded_indicators, refresh_sotkanet, refresh_thl_cube
 from store import tables
 from store.engine import create_store_engine
 from store.migrations import migrate
 from store.repository import read_table
-from tests.data_sources.stub_server import StubServer, fail, guard_network, running_stub
+from tests.data_sources.stub_server import StubServer, fail, guard_network, running_stub, truncated
 from tests.store.conftest import dump
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
+CUBE_PATH = "/pivot/prod/fi/avohpaasy/pthjono01/fact_ahil_pthjono01.json"
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +88,28 @@ def test_a_failed_refresh_keeps_the_last_good_data_and_says_why(engine: sa.Engin
     assert status["last_success_at"] == NOW  # "as of" the last good refresh
     assert status["last_attempt_at"] == later
     assert "503" in status["last_error"]
+
+
+def cube_client(stub: StubServer) -> ThlCubeClient:
+    return ThlCubeClient(stub.thl_url, timeout=(2.0, 0.5), retries=1, backoff_base=0.001, backoff_max=0.01)
+
+
+def test_a_cube_refresh_stores_its_series(engine: sa.Engine, stub: StubServer) -> None:
+    with cube_client(stub) as client:
+        outcome = refresh_thl_cube(engine, client, now=NOW)
+    assert outcome.ok
+    stored = read_table(engine, tables.indicator_values, source="thl_cube")
+    assert "ahil_pthjono01:within_7_days:doctor" in set(stored["indicator_id"].to_list())
+
+
+def test_broken_cube_json_keeps_the_last_good_data(engine: sa.Engine, stub: StubServer) -> None:
+    with cube_client(stub) as client:
+        refresh_thl_cube(engine, client, now=NOW)
+    before = dump(engine)["indicator_values"]
+    stub.script(CUBE_PATH, truncated(200))
+    with cube_client(stub) as client:
+        outcome = refresh_thl_cube(engine, client, now=NOW + dt.timedelta(hours=1))
+    assert "not valid JSON" in outcome.failed["ahil_pthjono01"]
+    assert dump(engine)["indicator_values"] == before
+    status = read_table(engine, tables.source_status, source="thl_cube").row(0, named=True)
+    assert status["last_success_at"] == NOW
