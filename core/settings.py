@@ -20,7 +20,7 @@ SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_DATA_DIR": "folder for the store and imported extracts; default: ./data",
     "DASHBOARD_SOTKANET_URL": "Sotkanet REST base URL; default: https://sotkanet.fi/rest/1.1",
     "DASHBOARD_SUPPRESSION_THRESHOLD": "smallest count shown; smaller cells are suppressed; default: 5",
-    "DASHBOARD_SAMPLE_SCALE": "size of the generated sample data set on first start (1 = about 2.4 million visits)",
+    "DASHBOARD_SAMPLE_SCALE": "size of the generated sample data set on first start (default 0.5, about 1.2 million visits)",
 }
 
 
@@ -32,7 +32,7 @@ class Settings:
     database_url: str
     sotkanet_url: str = "https://sotkanet.fi/rest/1.1"
     suppression_threshold: int = 5
-    sample_scale: float = 1.0
+    sample_scale: float = 0.5
 
     @classmethod
     def from_environment(
@@ -53,7 +53,7 @@ class Settings:
             raise InvalidInputError(
                 f"DASHBOARD_SUPPRESSION_THRESHOLD must be a whole number of at least 1, got {threshold_text!r}"
             )
-        scale_text = get("DASHBOARD_SAMPLE_SCALE") or "1"
+        scale_text = get("DASHBOARD_SAMPLE_SCALE") or "0.5"
         try:
             sample_scale = float(scale_text)
         except ValueError:
