@@ -20,7 +20,7 @@ SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_DATA_DIR": "folder for the store and imported extracts; default: ./data",
     "DASHBOARD_SOTKANET_URL": "Sotkanet REST base URL; default: https://sotkanet.fi/rest/1.1",
     "DASHBOARD_SUPPRESSION_THRESHOLD": "smallest count shown; smaller cells are suppressed; default: 5",
-    "DASHBOARD_SAMPLE_SCALE": "size of the generated sample data set on first start (default 0.5, about 1.2 million visits)",
+    "DASHBOARD_SAMPLE_SCALE": "size of the sample data made on first start (default 0.5: about 1.2 million visits)",
 }
 
 
