@@ -1,0 +1,1132 @@
+"""Extract readers: visits, appointment slots and survey answers from CSV or Parquet files, with a validation report.
+
+:func:`read_extract` reads one file into a canonical table (``core/schema.py``)
+and returns an :class:`ExtractResult`: the kept rows as a lazy frame with the
+exact dtypes of ``CANONICAL_DTYPES``, and a
+:class:`~data_sources.validation.ValidationReport`. Two layouts are read:
+
+- **canonical**: the canonical column names. CSV files are UTF-8 (with or
+  without a byte-order mark) and comma-separated; times are ISO 8601 without a
+  time zone (``2025-03-10T09:00:00``, ``2025-03-10 09:00``, ``2025-03-10``);
+  booleans are ``true``/``false`` (also ``1``/``0``, ``t``/``f``,
+  ``yes``/``no``). Parquet files may carry typed columns (a datetime, a date,
+  a boolean, an integer id); an aware datetime is converted to Finnish wall
+  clock time.
+- **avohilmo**: THL's research-extract layout, read by
+  :mod:`data_sources.avohilmo` (visits only).
+
+``layout="auto"`` picks Avohilmo when the header names ``AVOHILMO_ID`` or
+``KAYNTI_ALKOI``; CSV or Parquet is told from the file's first bytes
+(Parquet files start with ``PAR1``), not from its name. Column names are
+matched ignoring case and surrounding spaces.
+
+**Checks.** Each row is checked in this order, and a rejected row is counted
+under the first reason that applies: ``empty_row``, ``too_many_fields``,
+``cancelled`` (Avohilmo), ``missing_value``, ``bad_date``, ``bad_number``,
+``future_date`` (a visit, assessment, capture or answer time after the
+reader's ``today``; slot times may lie ahead), ``unknown_region`` (not in
+:func:`data_sources.regions.region_codes`; one-digit codes are zero-padded),
+``invalid_code``, and last ``duplicate_visit_id`` / ``duplicate_response_id``
+(among rows that passed every other check, the first occurrence is kept).
+Kept visits are flagged ``visit_before_assessment`` (calendar dates, as the
+metrics count ``n_negative_wait``), ``missing_professional_id`` and
+``missing_urgency``. An empty ``urgent`` value is kept as null (the metrics
+count it as ``n_missing_urgency``) although the schema lists ``urgent`` as not
+nullable; a score outside 0-10 is kept for :func:`metrics.satisfaction.nps`
+to count as invalid.
+
+**Errors.** A file that cannot be read at all (missing, empty, neither CSV
+nor Parquet, a missing required column, for example because of the wrong
+separator, bytes that are not valid UTF-8 in a canonical CSV file, a
+truncated Parquet file, an unclosed quote) raises :class:`ExtractError` (or
+:class:`ExtractColumnsError` for missing columns), both
+:class:`~core.errors.InvalidInputError` and so
+:class:`~core.errors.DashboardError`, naming the file, and the row and
+column where known. Library exceptions never escape.
+
+**Memory and temporary files.** A CSV file is read in chunks of about 64 MiB
+(a latin-1 chunk is transcoded to UTF-8, which is lossless); a Parquet file in
+batches. Each chunk is converted and checked, its kept rows go to a
+temporary Parquet file in a fresh folder (prefix ``dashboard-extract-``)
+under the system's temporary directory (or ``staging_dir``), and only small
+aggregates stay in memory, plus 12 bytes per kept row for the duplicate
+check. The returned lazy frame reads those files. They are deleted when the
+last lazy frame built from the result is garbage-collected, or at the latest
+when the interpreter exits; a killed process leaves them behind in the
+temporary directory. Collect or sink the data while you hold the frame.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import queue
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+from polars.io.plugins import register_io_source
+
+from core import columns as c
+from core.errors import DashboardError, InvalidInputError, MissingColumnsError
+from core.schema import (
+    APPOINTMENT_SLOTS,
+    CANONICAL_DTYPES,
+    CONTACT_MODES,
+    PROFESSIONS,
+    RESPONDENTS,
+    SLOT_STATUSES,
+    SLOT_TYPES,
+    SURVEY_ANSWERS,
+    VISITS,
+    TableSchema,
+)
+from data_sources import validation as v
+from data_sources.regions import region_codes
+
+VISITS_TABLE: Final = "visits"
+SLOTS_TABLE: Final = "appointment_slots"
+ANSWERS_TABLE: Final = "survey_answers"
+TABLES: Final[Mapping[str, TableSchema]] = {
+    VISITS_TABLE: VISITS,
+    SLOTS_TABLE: APPOINTMENT_SLOTS,
+    ANSWERS_TABLE: SURVEY_ANSWERS,
+}
+CANONICAL: Final = "canonical"
+AVOHILMO: Final = "avohilmo"
+LAYOUTS: Final = ("auto", CANONICAL, AVOHILMO)
+ENCODINGS: Final = ("auto", "utf-8", "latin-1")
+
+#: Header names that mark THL's Avohilmo layout.
+AVOHILMO_MARKERS: Final = frozenset({"AVOHILMO_ID", "AVOHILMOID", "KAYNTI_ALKOI"})
+#: Time formats of the canonical CSV layout, tried in this order.
+ISO_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+TRUE_TEXTS: Final = frozenset({"true", "t", "1", "yes", "y"})
+FALSE_TEXTS: Final = frozenset({"false", "f", "0", "no", "n"})
+HELSINKI: Final = "Europe/Helsinki"
+
+CHUNK_BYTES: Final = 64 << 20
+PARQUET_BATCH_ROWS: Final = 500_000
+ROW: Final = "__row"  # 1-based data row number, carried through staging
+REASON: Final = "__reason"
+EXTRA: Final = "__extra_field"
+WHOLE_ROW: Final = "(row)"
+_PARQUET_MAGIC: Final = b"PAR1"
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_FLAG_EXAMPLES_KEPT: Final = 20
+
+
+class ExtractError(InvalidInputError):
+    """A file that cannot be read as an extract. The message names the file, and the row and column where known."""
+
+    def __init__(self, path: Path | str, reason: str, *, row: int | None = None, column: str | None = None) -> None:
+        self.path = Path(path)
+        self.row = row
+        self.column = column
+        self.reason = reason
+        where = "".join(
+            [f", row {row}" if row is not None else "", f", column {column!r}" if column is not None else ""]
+        )
+        super().__init__(f"{self.path}{where}: {reason}")
+
+
+class ExtractColumnsError(MissingColumnsError):
+    """A file lacks columns its layout needs; the message names the file and adds a hint on the layout."""
+
+    def __init__(
+        self, path: Path, *, layout: str, table: str, missing: Sequence[str], available: Sequence[str], hint: str = ""
+    ) -> None:
+        self.path = path
+        super().__init__(table=f"{path} ({layout} {table})", missing=missing, available=available, expected=missing)
+        if hint:
+            self.args = (f"{self.args[0]}\n{hint}",)
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    """The kept rows of an extract (lazy, canonical columns and dtypes) and the validation report."""
+
+    data: pl.LazyFrame
+    report: v.ValidationReport
+
+
+class Kind(Enum):
+    ID = "id"
+    TEXT = "text"
+    CODE = "code"
+    REGION = "region"
+    TIME = "time"
+    BOOL = "bool"
+    NUMBER = "number"
+
+
+#: Maps a raw text value to the canonical value, or None when the value is not allowed.
+CodeMap = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one canonical column is read from a file.
+
+    ``source`` is the column in the file (``None``: the file has none, and the
+    column holds ``fill`` or null). ``required``: an empty value rejects the
+    row. ``codes`` maps text to the canonical value (for codes and booleans
+    read from text); with ``unknown_is_null`` a value it does not know becomes
+    null instead of rejecting the row. ``fill`` replaces empty values.
+    ``no_future``: a time after ``today`` rejects the row.
+    """
+
+    target: str
+    kind: Kind
+    source: str | None
+    required: bool = True
+    codes: CodeMap | None = None
+    unknown_is_null: bool = False
+    time_formats: tuple[str, ...] = ISO_FORMATS
+    fill: str | None = None
+    no_future: bool = False
+
+    @property
+    def label(self) -> str:
+        """The column named in the report: the file's column, else the canonical name."""
+        return self.source or self.target
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    """Everything a layout says about reading one table: fields, cancellation column, id for duplicates, notes."""
+
+    table: str
+    layout: str
+    fields: tuple[FieldSpec, ...]
+    cancelled_source: str | None = None
+    duplicate_key: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def by_target(self) -> Mapping[str, FieldSpec]:
+        return {spec.target: spec for spec in self.fields}
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        names = [spec.source for spec in self.fields if spec.source is not None]
+        if self.cancelled_source is not None:
+            names.append(self.cancelled_source)
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the first bytes of a file say: its format, its header and where the data start."""
+
+    path: Path
+    file_format: str  # "csv" | "parquet"
+    columns: tuple[str, ...]  # as written in the file
+    header_line: str = ""
+    data_offset: int = 0
+    has_bom: bool = False
+
+    def lookup(self) -> dict[str, str]:
+        """Column names keyed by their upper-case, stripped form."""
+        return {name.strip().upper(): name for name in self.columns}
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_extract(
+    path: str | Path,
+    *,
+    table: str,
+    layout: str = "auto",
+    region_code: str | None = None,
+    today: dt.date | None = None,
+    staging_dir: Path | None = None,
+) -> ExtractResult:
+    """Read one extract file of ``table`` (``visits``, ``appointment_slots``, ``survey_answers``).
+
+    ``layout`` is ``"auto"``, ``"canonical"`` or ``"avohilmo"`` (visits only;
+    see :mod:`data_sources.avohilmo` for its options). ``region_code`` is used
+    where the file has no region (no column, or an empty value). ``today``
+    (default: today's date) bounds the dates: later ones are rejected as
+    ``future_date``. See the module docstring for the checks, errors and the
+    lifetime of the temporary files.
+    """
+    file = Path(path)
+    if table not in TABLES:
+        raise InvalidInputError(f"table must be one of {', '.join(TABLES)}, got {table!r}")
+    if layout not in LAYOUTS:
+        raise InvalidInputError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    sniffed = sniff(file)
+    chosen = detect_layout(sniffed) if layout == "auto" else layout
+    if chosen == AVOHILMO:
+        if table != VISITS_TABLE:
+            raise InvalidInputError(f"{file}: the Avohilmo layout holds visits only, not {table}")
+        # avohilmo builds on this module, so it is imported here rather than at the top.
+        from data_sources.avohilmo import read_visits_with_report  # noqa: PLC0415
+
+        return read_visits_with_report(file, region_code=region_code, today=today, staging_dir=staging_dir)
+    columns = header_columns(sniffed, ",")
+    spec = canonical_spec(file, table, columns, region_code=region_code)
+    return run_reader(sniffed, spec, separator=",", encoding="utf-8", today=today, staging_dir=staging_dir)
+
+
+def read_visits(path: str | Path, **options: Any) -> ExtractResult:
+    """Visits in either layout; the options are those of :func:`read_extract`."""
+    return read_extract(path, table=VISITS_TABLE, **options)
+
+
+def read_slots(path: str | Path, **options: Any) -> ExtractResult:
+    """Appointment-book snapshots (canonical layout); the options are those of :func:`read_extract`."""
+    return read_extract(path, table=SLOTS_TABLE, **options)
+
+
+def read_answers(path: str | Path, **options: Any) -> ExtractResult:
+    """Survey answers (canonical layout); the options are those of :func:`read_extract`."""
+    return read_extract(path, table=ANSWERS_TABLE, **options)
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff(path: Path) -> Sniffed:
+    """Tell CSV from Parquet by the first bytes and read a CSV header line; raise :class:`ExtractError` otherwise."""
+    if not path.exists():
+        raise ExtractError(path, "no such file")
+    if not path.is_file():
+        raise ExtractError(path, "not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError as exc:
+        raise ExtractError(path, f"cannot be opened: {exc.strerror or exc}") from exc
+    if not head:
+        raise ExtractError(path, "the file is empty; expected a CSV file with a header row or a Parquet file")
+    if head.startswith(_PARQUET_MAGIC):
+        try:
+            schema = pl.read_parquet_schema(path)
+        except Exception as exc:  # polars and the OS raise several types for a damaged file
+            raise ExtractError(path, f"not a readable Parquet file (truncated or damaged?): {exc}") from exc
+        return Sniffed(path=path, file_format="parquet", columns=tuple(schema))
+    if path.suffix.lower() == ".parquet":
+        raise ExtractError(path, "named .parquet but not a Parquet file (it does not start with 'PAR1')")
+    if b"\x00" in head:
+        raise ExtractError(path, "neither a CSV text file nor a Parquet file (it holds binary data)")
+    has_bom = head.startswith(_UTF8_BOM)
+    start = len(_UTF8_BOM) if has_bom else 0
+    end = head.find(b"\n", start)
+    if end == -1:
+        if len(head) == 1 << 20:
+            raise ExtractError(path, "no line break in the first MiB: not a CSV file with a header row", row=0)
+        end = len(head)
+    raw_header = head[start:end].rstrip(b"\r")
+    try:
+        header = raw_header.decode("utf-8")
+    except UnicodeDecodeError:
+        header = raw_header.decode("latin-1")
+    if not header.strip():
+        raise ExtractError(path, "the first line is empty; expected a header row with the column names", row=0)
+    return Sniffed(
+        path=path,
+        file_format="csv",
+        columns=(),
+        header_line=header,
+        data_offset=min(end + 1, len(head)) if end < len(head) else end,
+        has_bom=has_bom,
+    )
+
+
+def header_columns(sniffed: Sniffed, separator: str) -> tuple[str, ...]:
+    """The column names of a CSV header (quotes honoured), or the Parquet columns."""
+    if sniffed.file_format == "parquet":
+        return sniffed.columns
+    names = next(csv.reader([sniffed.header_line], delimiter=separator), [])
+    return tuple(name.strip() for name in names)
+
+
+def detect_layout(sniffed: Sniffed) -> str:
+    names = sniffed.columns if sniffed.file_format == "parquet" else header_columns(sniffed, ";")
+    return AVOHILMO if {name.strip().upper() for name in names} & AVOHILMO_MARKERS else CANONICAL
+
+
+def resolve_columns(
+    path: Path,
+    available: Sequence[str],
+    wanted: Mapping[str, Sequence[str]],
+    *,
+    layout: str,
+    table: str,
+    optional: frozenset[str] = frozenset(),
+    hint: str = "",
+) -> dict[str, str | None]:
+    """Map each wanted name to the file's column (first alias present), ignoring case; None for absent optional ones."""
+    lookup = {name.strip().upper(): name for name in available}
+    found: dict[str, str | None] = {}
+    missing = []
+    for key, aliases in wanted.items():
+        match = next((lookup[alias.upper()] for alias in aliases if alias.upper() in lookup), None)
+        if match is None and key not in optional:
+            missing.append(aliases[0])
+        found[key] = match
+    if missing:
+        raise ExtractColumnsError(
+            path, layout=layout, table=table, missing=missing, available=list(available), hint=hint
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- canonical layout
+
+
+def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_code: str | None) -> ReadSpec:
+    """The reading rules of the canonical layout for ``table``, given the file's columns."""
+    fill_region = normalise_region_argument(region_code)
+    optional = {c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.WEIGHT} | ({c.REGION_CODE} if fill_region else set())
+    schema = TABLES[table]
+    wanted = {column.name: [column.name] for column in schema.columns}
+    hint = ""
+    if len(available) == 1 and ";" in available[0]:
+        hint = "Hint: the header holds ';' but canonical CSV files are comma-separated."
+    found = resolve_columns(
+        path,
+        available,
+        wanted,
+        layout=CANONICAL,
+        table=table,
+        optional=frozenset(optional) | {col.name for col in schema.columns if not col.required},
+        hint=hint,
+    )
+    notes = tuple(
+        f"the file has no {name!r} column: it is null on every row"
+        for name in (c.PROFESSIONAL_ID, c.SERVICE_TYPE)
+        if name in found and found[name] is None
+    )
+
+    def spec(target: str, kind: Kind, **options: Any) -> FieldSpec:
+        return FieldSpec(target=target, kind=kind, source=found[target], **options)
+
+    region = spec(c.REGION_CODE, Kind.REGION, fill=fill_region)
+    profession = spec(c.PROFESSION, Kind.CODE, codes=_member_of(PROFESSIONS))
+    if table == VISITS_TABLE:
+        fields: tuple[FieldSpec, ...] = (
+            spec(c.VISIT_ID, Kind.ID),
+            spec(c.PATIENT_ID, Kind.ID),
+            spec(c.PROFESSIONAL_ID, Kind.ID, required=False),
+            profession,
+            spec(c.UNIT_ID, Kind.ID),
+            region,
+            spec(c.VISIT_AT, Kind.TIME, no_future=True),
+            spec(c.ASSESSMENT_AT, Kind.TIME, required=False, no_future=True),
+            spec(c.URGENT, Kind.BOOL, required=False, codes=text_to_bool),
+            spec(c.CONTACT_MODE, Kind.CODE, codes=_member_of(CONTACT_MODES)),
+            spec(c.SERVICE_TYPE, Kind.TEXT, required=False),
+        )
+        return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_VISIT_ID, notes=notes)
+    if table == SLOTS_TABLE:
+        fields = (
+            spec(c.CAPTURED_AT, Kind.TIME, no_future=True),
+            spec(c.BOOK_ID, Kind.ID),
+            spec(c.UNIT_ID, Kind.ID),
+            region,
+            profession,
+            spec(c.SLOT_AT, Kind.TIME),
+            spec(c.STATUS, Kind.CODE, codes=_member_of(SLOT_STATUSES)),
+            spec(c.SLOT_TYPE, Kind.CODE, codes=_member_of(SLOT_TYPES)),
+        )
+        return ReadSpec(table, CANONICAL, fields)
+    fields = (
+        spec(c.RESPONSE_ID, Kind.ID),
+        region,
+        spec(c.UNIT_ID, Kind.ID),
+        spec(c.ANSWERED_AT, Kind.TIME, no_future=True),
+        spec(c.SCORE, Kind.NUMBER, required=False),
+        spec(c.RESPONDENT, Kind.CODE, codes=_member_of(RESPONDENTS)),
+        spec(c.WEIGHT, Kind.NUMBER, required=False),
+    )
+    return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_RESPONSE_ID)
+
+
+def _member_of(allowed: frozenset[str]) -> CodeMap:
+    def code(value: str) -> str | None:
+        text = value.strip()
+        return text if text in allowed else None
+
+    return code
+
+
+def text_to_bool(value: str) -> bool | None:
+    text = value.strip().lower()
+    if text in TRUE_TEXTS:
+        return True
+    if text in FALSE_TEXTS:
+        return False
+    return None
+
+
+def normalise_region(value: str) -> str | None:
+    """A region code as in regions.csv (``"2"`` becomes ``"02"``), or None when it is not a compared area."""
+    text = value.strip()
+    if text.isdigit() and len(text) == 1:
+        text = "0" + text
+    return text if text in region_codes() else None
+
+
+def normalise_region_argument(region_code: str | None) -> str | None:
+    if region_code is None:
+        return None
+    code = normalise_region(str(region_code))
+    if code is None:
+        known = ", ".join(sorted(region_codes()))
+        raise InvalidInputError(f"region_code must be one of {known}, got {region_code!r}")
+    return code
+
+
+def check_today(today: dt.date | None) -> dt.date:
+    if today is None:
+        return dt.date.today()
+    if isinstance(today, dt.datetime):
+        return today.date()
+    if isinstance(today, dt.date):
+        return today
+    raise InvalidInputError(f"today must be a date, got {today!r}")
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def run_reader(
+    sniffed: Sniffed,
+    spec: ReadSpec,
+    *,
+    separator: str,
+    encoding: str,
+    today: dt.date | None,
+    staging_dir: Path | None = None,
+) -> ExtractResult:
+    """Read, convert and check every chunk, stage the kept rows, and build the result and its report."""
+    if encoding not in ENCODINGS:
+        raise InvalidInputError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
+    day = check_today(today)
+    staging = _Staging(staging_dir)
+    tally = _Tally(spec)
+    converter = _Converter(sniffed.path, spec, day)
+    csv_source = (
+        _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
+    )
+    chunks = csv_source.chunks() if csv_source is not None else _parquet_chunks(sniffed, spec)
+    with _Writer() as writer:
+        for raw in chunks:
+            kept = tally.add(converter.convert(raw))
+            if kept.height:
+                writer.write(kept.drop(REASON), staging.new_part())
+    dropped, report = tally.finish(
+        staging, sniffed, converter.checks, encoding=csv_source.encoding_used if csv_source is not None else None
+    )
+    schema = dict(CANONICAL_DTYPES[TABLES[spec.table].name])
+    return ExtractResult(data=_staged_frame(staging, schema, dropped), report=report)
+
+
+class _Staging:
+    """A temporary folder of Parquet parts; deleted when the last object referring to it is gone."""
+
+    def __init__(self, parent: Path | None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="dashboard-extract-", dir=parent))
+        self.parts: list[Path] = []
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+
+    def new_part(self) -> Path:
+        part = self.folder / f"part-{len(self.parts):05d}.parquet"
+        self.parts.append(part)
+        return part
+
+
+class _Writer:
+    """Writes staged parts on a background thread, so that parsing the next chunk overlaps the write."""
+
+    def __init__(self) -> None:
+        self._pending: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def write(self, frame: pl.DataFrame, target: Path) -> None:
+        self._wait(keep=1)
+
+        def work() -> None:
+            try:
+                frame.write_parquet(target, compression="lz4", statistics=False)
+            except BaseException as exc:  # handed to the reading thread, which raises it
+                self._errors.append(exc)
+
+        thread = threading.Thread(target=work, name="extract-writer", daemon=True)
+        thread.start()
+        self._pending.append(thread)
+
+    def _wait(self, keep: int = 0) -> None:
+        while len(self._pending) > keep:
+            self._pending.pop(0).join()
+        if self._errors:
+            exc = self._errors[0]
+            raise DashboardError(f"writing a temporary file failed: {exc}") from exc
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._wait()
+
+
+def _staged_frame(staging: _Staging, schema: dict[str, pl.DataType], dropped: pl.Series) -> pl.LazyFrame:
+    """A lazy frame over the staged parts, without the ``dropped`` rows; it keeps ``staging`` alive."""
+    names = list(schema)
+
+    def source(
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+    ) -> Iterator[pl.DataFrame]:
+        remaining = n_rows
+        for part in staging.parts:
+            if remaining is not None and remaining <= 0:
+                return
+            if not part.exists():
+                raise ExtractError(part, "a temporary file of this extract was deleted; read the extract again")
+            frame = pl.scan_parquet(part)
+            if dropped.len():
+                frame = frame.filter(~pl.col(ROW).is_in(dropped.implode()))
+            frame = frame.select(with_columns if with_columns is not None else names)
+            if predicate is not None:
+                frame = frame.filter(predicate)
+            if remaining is not None:
+                frame = frame.head(remaining)
+            batch = frame.collect()
+            if remaining is not None:
+                remaining -= batch.height
+            yield batch
+
+    return register_io_source(source, schema=schema, is_pure=True, explain_name="staged extract")
+
+
+# --------------------------------------------------------------------------- CSV chunks
+
+
+class _CsvSource:
+    """Reads a CSV file in record-aligned chunks, transcoded to UTF-8 on a background thread, parsed by polars."""
+
+    def __init__(self, sniffed: Sniffed, spec: ReadSpec, *, separator: str, encoding: str) -> None:
+        self.path = sniffed.path
+        self.sniffed = sniffed
+        self.separator = separator
+        self.header = header_columns(sniffed, separator)
+        if sniffed.has_bom:
+            encoding = "utf-8"
+        self.requested = encoding
+        self.encoding: str | None = encoding if encoding != "auto" else None
+        positions = {name: index for index, name in enumerate(self.header)}
+        self.selected = [name for name in spec.sources if name in positions]
+        self.indices = [positions[name] for name in self.selected]
+        self.schema = {f"column_{index}": pl.String() for index in range(len(self.header) + 1)}
+        self._rename = {f"column_{index}": name for index, name in zip(self.indices, self.selected, strict=True)}
+        self._rename[f"column_{len(self.header)}"] = EXTRA
+
+    def chunks(self) -> Iterator[pl.DataFrame]:
+        first_row = 1
+        for data in _prefetch(self._byte_chunks()):
+            frame = self._parse(data, first_row)
+            first_row += frame.height
+            yield frame
+
+    def _parse(self, data: bytes, first_row: int) -> pl.DataFrame:
+        try:
+            frame = pl.read_csv(
+                data,
+                has_header=False,
+                separator=self.separator,
+                schema=self.schema,
+                columns=[*self.indices, len(self.header)],
+                row_index_name=ROW,
+                row_index_offset=first_row,
+                raise_if_empty=False,
+                missing_columns="insert",
+            )
+        except Exception as exc:  # polars raises ComputeError and others; diagnosed below
+            raise self._diagnose(data, first_row, exc) from exc
+        return frame.rename(self._rename)
+
+    def _byte_chunks(self) -> Iterator[bytes]:
+        """Record-aligned chunks of about CHUNK_BYTES, as UTF-8; trailing blank lines of the file are left out."""
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.sniffed.data_offset)
+                pending = b""
+                carry = b""
+                while block := handle.read(CHUNK_BYTES):
+                    buffer = carry + block
+                    cut = _record_boundary(buffer)
+                    if cut <= 0:
+                        carry = buffer
+                        continue
+                    if pending:
+                        yield self._transcode(pending)
+                    pending, carry = buffer[:cut], buffer[cut:]
+        except OSError as exc:
+            raise ExtractError(self.path, f"reading failed: {exc.strerror or exc}") from exc
+        tail = (pending + carry).rstrip(b"\r\n")
+        if tail:
+            yield self._transcode(tail + b"\n")
+
+    @property
+    def encoding_used(self) -> str:
+        """The encoding the file was read in (an all-ASCII file counts as what was asked for, UTF-8 for "auto")."""
+        return self.encoding or "utf-8"
+
+    def _transcode(self, data: bytes) -> bytes:
+        if data.isascii():
+            return data
+        if self.encoding is None:  # "auto": the first chunk with non-ASCII bytes decides
+            try:
+                data.decode("utf-8")
+                self.encoding = "utf-8"
+            except UnicodeDecodeError:
+                self.encoding = "latin-1"
+        if self.encoding == "latin-1":
+            return data.decode("latin-1").encode("utf-8")
+        return data
+
+    def _diagnose(self, data: bytes, first_row: int, exc: Exception) -> ExtractError:
+        """Find the row and column a chunk failed on, for the error message."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            before = data[: err.start].decode("utf-8", errors="replace")
+            row, column = self._position(before, first_row)
+            byte = data[err.start]
+            if self.requested == "auto" and self.encoding == "utf-8":
+                reason = (
+                    f"byte 0x{byte:02X} is not valid UTF-8, although earlier rows were read as UTF-8; "
+                    "the file mixes encodings (pass encoding='latin-1' or 'utf-8' to decide)"
+                )
+            else:
+                reason = (
+                    f"byte 0x{byte:02X} is not valid UTF-8; canonical CSV files must be UTF-8 "
+                    "(Avohilmo extracts, ';'-separated and latin-1, are recognised by their header)"
+                )
+            return ExtractError(self.path, reason, row=row, column=column)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=True)
+        index = 0
+        try:
+            for index, _record in enumerate(reader):  # noqa: B007  # the index is what is wanted
+                pass
+        except csv.Error as err:
+            return ExtractError(self.path, f"the row cannot be parsed ({err}); check quotes", row=first_row + index)
+        last = first_row + index
+        return ExtractError(self.path, f"rows {first_row}-{last} cannot be parsed: {_first_line(exc)}")
+
+    def _position(self, before: str, first_row: int) -> tuple[int, str | None]:
+        records = list(csv.reader(io.StringIO(before, newline=""), delimiter=self.separator))
+        if not records:
+            return first_row, self.header[0] if self.header else None
+        fields = len(records[-1])
+        column = self.header[fields - 1] if 0 < fields <= len(self.header) else None
+        return first_row + len(records) - 1, column
+
+
+def _record_boundary(buffer: bytes) -> int:
+    """The end of the last complete record in ``buffer`` (after its line break), or -1: a line break outside quotes."""
+    position = buffer.rfind(b"\n")
+    if b'"' not in buffer:
+        return position + 1 if position >= 0 else -1
+    while position >= 0:
+        if buffer.count(b'"', 0, position) % 2 == 0:
+            return position + 1
+        position = buffer.rfind(b"\n", 0, position)
+    return -1
+
+
+def _prefetch(items: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """Run ``items`` on a background thread, ``depth`` items ahead; its exceptions are raised here."""
+    channel: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        channel.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            channel.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            channel.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="extract-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, payload = channel.get()
+            if kind == "item":
+                yield payload
+            elif kind == "error":
+                raise payload
+            else:
+                return
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                channel.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- Parquet batches
+
+
+def _parquet_chunks(sniffed: Sniffed, spec: ReadSpec) -> Iterator[pl.DataFrame]:
+    selected = [name for name in spec.sources if name in sniffed.columns]
+    frame = pl.scan_parquet(sniffed.path).select(selected).with_row_index(ROW, offset=1)
+    try:
+        yield from frame.collect_batches(chunk_size=PARQUET_BATCH_ROWS)
+    except DashboardError:
+        raise
+    except Exception as exc:  # polars raises several types for damaged pages
+        raise ExtractError(
+            sniffed.path, f"the Parquet data cannot be read (truncated or damaged?): {_first_line(exc)}"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- converting and checking
+
+_BAD: Final = "__bad_"
+
+
+class _Converter:
+    """Turns one raw chunk into canonical columns plus the number of the first failed check (0: kept)."""
+
+    def __init__(self, path: Path, spec: ReadSpec, today: dt.date) -> None:
+        self.path = path
+        self.spec = spec
+        self.dtypes = CANONICAL_DTYPES[TABLES[spec.table].name]
+        self.future = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+        self.checks: list[tuple[str, str, pl.Expr]] = []
+
+    def convert(self, raw: pl.DataFrame) -> pl.DataFrame:
+        schema = raw.schema
+        values: dict[str, pl.Expr] = {}
+        for spec in self.spec.fields:
+            value, bad = self._field(spec, schema, raw)
+            values[spec.target] = value
+            if bad is not None:
+                values[_BAD + spec.target] = bad
+        try:
+            frame = raw.with_columns(**values)
+            frame = frame.with_columns(self._fallback_times(frame, schema))
+            if not self.checks:
+                self.checks = self._checks(frame.schema)
+            reason = pl.lit(0, dtype=pl.UInt8)
+            for number, (_key, _column, condition) in reversed(list(enumerate(self.checks, start=1))):
+                reason = pl.when(condition).then(pl.lit(number, dtype=pl.UInt8)).otherwise(reason)
+            return frame.select(ROW, *(spec.target for spec in self.spec.fields), reason.alias(REASON))
+        except DashboardError:
+            raise
+        except Exception as exc:  # a value polars cannot convert
+            raise ExtractError(self.path, f"the values cannot be converted: {_first_line(exc)}") from exc
+
+    def _field(self, spec: FieldSpec, schema: pl.Schema, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
+        """The canonical value of ``spec`` and, where a value can be unusable, the condition that it is."""
+        dtype_out = self.dtypes[spec.target]
+        if spec.source is None:
+            return pl.lit(spec.fill, dtype=dtype_out), None
+        source = pl.col(spec.source)
+        dtype = schema[spec.source]
+        textual = isinstance(dtype, pl.String | pl.Categorical | pl.Enum)
+        if spec.kind in (Kind.ID, Kind.TEXT):
+            if not (dtype.is_integer() or textual):
+                raise self._type_error(spec, dtype, "text or an integer")
+            return source.cast(pl.String), None
+        if spec.kind is Kind.TIME:
+            return self._time(spec, dtype)
+        if spec.kind is Kind.NUMBER:
+            return self._number(spec, dtype)
+        if spec.kind is Kind.BOOL and isinstance(dtype, pl.Boolean):
+            return source, None
+        if not (dtype.is_integer() or textual):
+            raise self._type_error(spec, dtype, "a code (text)")
+        return self._code(spec, raw)
+
+    def _number(self, spec: FieldSpec, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
+        source = pl.col(spec.label)
+        if dtype.is_numeric():
+            return source.cast(pl.Float64), None
+        if not isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
+            raise self._type_error(spec, dtype, "a number")
+        number = source.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        return number, source.is_not_null() & number.is_null()
+
+    def _code(self, spec: FieldSpec, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
+        """Codes, regions and booleans from text: the distinct values of this chunk are mapped in Python."""
+        source = pl.col(spec.label)
+        dtype_out = self.dtypes[spec.target]
+        mapper = normalise_region if spec.kind is Kind.REGION else spec.codes
+        if mapper is None:
+            raise InvalidInputError(f"{spec.target}: a code column needs a code map")
+        distinct = raw.get_column(spec.label).cast(pl.String).drop_nulls().unique().to_list()
+        mapping = {item: mapper(item) for item in distinct}
+        mapped = source.cast(pl.String).replace_strict(
+            list(mapping), list(mapping.values()), default=None, return_dtype=dtype_out
+        )
+        bad = None if spec.unknown_is_null else source.is_not_null() & mapped.is_null()
+        if spec.fill is not None:
+            mapped = pl.when(source.is_null()).then(pl.lit(spec.fill, dtype=dtype_out)).otherwise(mapped)
+        return mapped, bad
+
+    def _time(self, spec: FieldSpec, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
+        source = pl.col(spec.label)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                source = source.dt.convert_time_zone(HELSINKI).dt.replace_time_zone(None)
+            return source.cast(pl.Datetime("us")), None
+        if isinstance(dtype, pl.Date):
+            return source.cast(pl.Datetime("us")), None
+        if not isinstance(dtype, pl.String | pl.Categorical):
+            raise self._type_error(spec, dtype, "a date or datetime (or text in the layout's format)")
+        text = source.cast(pl.String)
+        value = text.str.strptime(pl.Datetime("us"), spec.time_formats[0], strict=False)
+        return value, text.is_not_null() & value.is_null()
+
+    def _fallback_times(self, frame: pl.DataFrame, schema: pl.Schema) -> list[pl.Expr]:
+        """For text times that failed the first format, try the others too (only in chunks that need it)."""
+        fixes = []
+        for spec in self.spec.fields:
+            if spec.kind is not Kind.TIME or spec.source is None or len(spec.time_formats) < 2:
+                continue
+            if _BAD + spec.target not in frame.columns or not frame.get_column(_BAD + spec.target).any():
+                continue
+            text = pl.col(spec.source).cast(pl.String)
+            parsed = pl.coalesce([text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in spec.time_formats])
+            fixes += [parsed.alias(spec.target), (text.is_not_null() & parsed.is_null()).alias(_BAD + spec.target)]
+        return fixes
+
+    def _checks(self, schema: pl.Schema) -> list[tuple[str, str, pl.Expr]]:
+        """Every rejection check, in the documented order: (reason key, column, condition)."""
+        fields = self.spec.fields
+        sources = [name for name in self.spec.sources if name in schema]
+        checks: list[tuple[str, str, pl.Expr]] = [
+            (v.EMPTY_ROW, WHOLE_ROW, pl.all_horizontal(pl.col(name).is_null() for name in sources))
+        ]
+        if EXTRA in schema:
+            checks.append((v.TOO_MANY_FIELDS, WHOLE_ROW, pl.col(EXTRA).is_not_null()))
+        cancelled = self.spec.cancelled_source
+        if cancelled is not None and cancelled in schema:
+            checks.append((v.CANCELLED, cancelled, pl.col(cancelled).is_not_null()))
+        checks += [
+            (v.MISSING_VALUE, spec.label, pl.col(spec.source).is_null())
+            for spec in fields
+            if spec.required and spec.source is not None and spec.fill is None
+        ]
+
+        def bad(kinds: tuple[Kind, ...]) -> list[FieldSpec]:
+            return [spec for spec in fields if spec.kind in kinds and _BAD + spec.target in schema]
+
+        checks += [(v.BAD_DATE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.TIME,))]
+        checks += [(v.BAD_NUMBER, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.NUMBER,))]
+        checks += [
+            (v.FUTURE_DATE, spec.label, pl.col(spec.target) >= pl.lit(self.future))
+            for spec in fields
+            if spec.kind is Kind.TIME and spec.no_future
+        ]
+        checks += [(v.UNKNOWN_REGION, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.REGION,))]
+        checks += [(v.INVALID_CODE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.CODE, Kind.BOOL))]
+        return checks
+
+    def _type_error(self, spec: FieldSpec, dtype: pl.DataType, allowed: str) -> ExtractError:
+        return ExtractError(self.path, f"the column has type {dtype}, but it must hold {allowed}", column=spec.label)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class _Tally:
+    """Counts and examples gathered chunk by chunk; :meth:`finish` turns them into the report."""
+
+    spec: ReadSpec
+    rows_read: int = 0
+    rejected: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    cubes: list[pl.DataFrame] = field(default_factory=list)
+    flag_examples: dict[str, list[int]] = field(default_factory=dict)
+    hashes: list[pl.Series] = field(default_factory=list)
+    rows: list[pl.Series] = field(default_factory=list)
+
+    @property
+    def is_visits(self) -> bool:
+        return self.spec.table == VISITS_TABLE
+
+    @property
+    def id_column(self) -> str | None:
+        if self.spec.duplicate_key is None:
+            return None
+        return c.VISIT_ID if self.spec.duplicate_key == v.DUPLICATE_VISIT_ID else c.RESPONSE_ID
+
+    def flags(self) -> dict[str, pl.Expr]:
+        if not self.is_visits:
+            return {}
+        visit_day = pl.col(c.VISIT_AT).dt.date()
+        assessment_day = pl.col(c.ASSESSMENT_AT).dt.date()
+        return {
+            v.VISIT_BEFORE_ASSESSMENT: (visit_day < assessment_day).fill_null(False),
+            v.MISSING_PROFESSIONAL_ID: pl.col(c.PROFESSIONAL_ID).is_null(),
+            v.MISSING_URGENCY: pl.col(c.URGENT).is_null(),
+        }
+
+    def flag_column(self, key: str) -> str:
+        target = {
+            v.VISIT_BEFORE_ASSESSMENT: c.ASSESSMENT_AT,
+            v.MISSING_PROFESSIONAL_ID: c.PROFESSIONAL_ID,
+            v.MISSING_URGENCY: c.URGENT,
+        }[key]
+        return self.spec.by_target[target].label
+
+    def cube(self, kept: pl.DataFrame) -> pl.DataFrame:
+        """Kept rows counted by every value the report needs (region, month, urgency, assessment, flags)."""
+        if not self.is_visits:
+            return kept.select(n=pl.len().cast(pl.Int64))
+        keys = {
+            c.REGION_CODE: pl.col(c.REGION_CODE),
+            "month": pl.col(c.VISIT_AT).dt.year() * 100 + pl.col(c.VISIT_AT).dt.month(),
+            c.URGENT: pl.col(c.URGENT),
+            "has_assessment": pl.col(c.ASSESSMENT_AT).is_not_null(),
+            **self.flags(),
+        }
+        return kept.group_by(*(expr.alias(name) for name, expr in keys.items())).agg(n=pl.len().cast(pl.Int64))
+
+    def add(self, checked: pl.DataFrame) -> pl.DataFrame:
+        """Count one checked chunk; return its kept rows."""
+        self.rows_read += checked.height
+        reasons = checked.get_column(REASON)
+        if reasons.max():
+            rejected = (
+                checked.filter(pl.col(REASON) > 0)
+                .group_by(REASON)
+                .agg(n=pl.len(), examples=pl.col(ROW).head(v.MAX_EXAMPLES))
+            )
+            for number, count, examples in rejected.iter_rows():
+                total, kept_examples = self.rejected.get(number, (0, []))
+                self.rejected[number] = (total + count, (kept_examples + examples)[: v.MAX_EXAMPLES])
+            kept = checked.filter(pl.col(REASON) == 0)
+        else:
+            kept = checked
+        self.cubes.append(self.cube(kept))
+        for key, condition in self.flags().items():
+            examples = self.flag_examples.setdefault(key, [])
+            if len(examples) < _FLAG_EXAMPLES_KEPT:
+                found = kept.filter(condition).get_column(ROW).head(_FLAG_EXAMPLES_KEPT).to_list()
+                examples.extend(found[: _FLAG_EXAMPLES_KEPT - len(examples)])
+        if self.id_column is not None:
+            self.hashes.append(kept.get_column(self.id_column).hash(seed=20_251_123))
+            self.rows.append(kept.get_column(ROW))
+        return kept
+
+    def duplicates(self, staging: _Staging) -> pl.DataFrame:
+        """The kept rows whose id an earlier kept row has, with their columns; hashes find the candidates."""
+        empty = pl.DataFrame(schema={ROW: pl.UInt32})
+        if self.id_column is None or not self.hashes:
+            return empty
+        keyed = pl.DataFrame({"hash": pl.concat(self.hashes), ROW: pl.concat(self.rows)})
+        self.hashes.clear()
+        self.rows.clear()
+        repeated = keyed.filter(pl.col("hash").is_duplicated())
+        if repeated.is_empty():
+            return empty
+        candidates = repeated.get_column(ROW)
+        frame = pl.scan_parquet(staging.parts).filter(pl.col(ROW).is_in(candidates.implode())).sort(ROW).collect()
+        return frame.filter(~pl.col(self.id_column).is_first_distinct())
+
+    def finish(
+        self, staging: _Staging, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
+    ) -> tuple[pl.Series, v.ValidationReport]:
+        """The rows to drop for repeated ids, and the report."""
+        duplicates = self.duplicates(staging)
+        dropped = duplicates.get_column(ROW)
+        counts: dict[tuple[str, str], tuple[int, list[int]]] = {}
+        for number, (count, examples) in self.rejected.items():
+            key, column, _condition = checks[number - 1]
+            total, previous = counts.get((key, column), (0, []))
+            counts[(key, column)] = (total + count, previous + examples)
+        if self.spec.duplicate_key is not None and self.id_column is not None and dropped.len():
+            label = self.spec.by_target[self.id_column].label
+            counts[(self.spec.duplicate_key, label)] = (dropped.len(), dropped.head(v.MAX_EXAMPLES).to_list())
+        pieces = self.cubes
+        if dropped.len():
+            pieces = [*pieces, self.cube(duplicates).with_columns(pl.col("n") * -1)]
+        cube = _sum_cube(pieces, self.is_visits)
+        rows_kept = int(cube.get_column("n").sum()) if cube.height else 0
+        flagged: dict[tuple[str, str], tuple[int, list[int]]] = {}
+        dropped_rows = set(dropped.to_list())
+        for key in self.flags():
+            count = int(cube.filter(pl.col(key)).get_column("n").sum())
+            examples = [row for row in self.flag_examples.get(key, []) if row not in dropped_rows]
+            flagged[(key, self.flag_column(key))] = (count, examples)
+        missing_share = None
+        if self.is_visits and rows_kept:
+            missing_share = (
+                flagged[(v.MISSING_PROFESSIONAL_ID, self.flag_column(v.MISSING_PROFESSIONAL_ID))][0] / rows_kept
+            )
+        report = v.ValidationReport(
+            source=sniffed.path.name,
+            layout=self.spec.layout,
+            file_format=sniffed.file_format,
+            encoding=encoding,
+            table=self.spec.table,
+            rows_read=self.rows_read,
+            rows_kept=rows_kept,
+            rejected=v.findings_from_counts(counts),
+            flagged=v.findings_from_counts(flagged),
+            missing_professional_share=missing_share,
+            coverage_cells=_coverage(cube) if self.is_visits else (),
+            notes=self.spec.notes,
+        )
+        return dropped, report
+
+
+def _sum_cube(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
+    if not pieces:
+        return pl.DataFrame(schema={"n": pl.Int64})
+    frame = pl.concat(pieces, how="vertical_relaxed")
+    if not is_visits:
+        return frame.select(pl.col("n").sum())
+    keys = [name for name in frame.columns if name != "n"]
+    return frame.group_by(keys).agg(pl.col("n").sum()).filter(pl.col("n") != 0)
+
+
+def _coverage(cube: pl.DataFrame) -> tuple[v.CoverageCell, ...]:
+    if cube.is_empty():
+        return ()
+    cells = (
+        cube.filter(pl.col(c.URGENT).eq_missing(False))
+        .group_by(c.REGION_CODE, "month")
+        .agg(
+            n_non_urgent=pl.col("n").sum(),
+            n_with_assessment=pl.col("n").filter(pl.col("has_assessment")).sum(),
+        )
+        .sort(c.REGION_CODE, "month")
+    )
+    return tuple(
+        v.CoverageCell(
+            region_code=region, month=f"{month // 100:04d}-{month % 100:02d}", n_non_urgent=n, n_with_assessment=m
+        )
+        for region, month, n, m in cells.iter_rows()
+    )
