@@ -76,7 +76,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from core import columns as c
-from core.errors import DashboardError, InvalidInputError, MissingColumnsError
+from core.errors import DashboardError, DataSourceError, InvalidInputError, MissingColumnsError
 from core.schema import (
     APPOINTMENT_SLOTS,
     CANONICAL_DTYPES,
@@ -114,6 +114,7 @@ FALSE_TEXTS: Final = frozenset({"false", "f", "0", "no", "n"})
 HELSINKI: Final = "Europe/Helsinki"
 
 CHUNK_BYTES: Final = 64 << 20
+MAX_RECORD_BYTES: Final = 256 << 20  # a "record" this long means an unclosed quote
 PARQUET_BATCH_ROWS: Final = 500_000
 ROW: Final = "__row"  # 1-based data row number, carried through staging
 REASON: Final = "__reason"
@@ -414,9 +415,20 @@ def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_c
         return FieldSpec(target=target, kind=kind, source=found[target], **options)
 
     region = spec(c.REGION_CODE, Kind.REGION, fill=fill_region)
+    if table == ANSWERS_TABLE:
+        fields: tuple[FieldSpec, ...] = (
+            spec(c.RESPONSE_ID, Kind.ID),
+            region,
+            spec(c.UNIT_ID, Kind.ID),
+            spec(c.ANSWERED_AT, Kind.TIME, no_future=True),
+            spec(c.SCORE, Kind.NUMBER, required=False),
+            spec(c.RESPONDENT, Kind.CODE, codes=_member_of(RESPONDENTS)),
+            spec(c.WEIGHT, Kind.NUMBER, required=False),
+        )
+        return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_RESPONSE_ID)
     profession = spec(c.PROFESSION, Kind.CODE, codes=_member_of(PROFESSIONS))
     if table == VISITS_TABLE:
-        fields: tuple[FieldSpec, ...] = (
+        fields = (
             spec(c.VISIT_ID, Kind.ID),
             spec(c.PATIENT_ID, Kind.ID),
             spec(c.PROFESSIONAL_ID, Kind.ID, required=False),
@@ -430,28 +442,17 @@ def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_c
             spec(c.SERVICE_TYPE, Kind.TEXT, required=False),
         )
         return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_VISIT_ID, notes=notes)
-    if table == SLOTS_TABLE:
-        fields = (
-            spec(c.CAPTURED_AT, Kind.TIME, no_future=True),
-            spec(c.BOOK_ID, Kind.ID),
-            spec(c.UNIT_ID, Kind.ID),
-            region,
-            profession,
-            spec(c.SLOT_AT, Kind.TIME),
-            spec(c.STATUS, Kind.CODE, codes=_member_of(SLOT_STATUSES)),
-            spec(c.SLOT_TYPE, Kind.CODE, codes=_member_of(SLOT_TYPES)),
-        )
-        return ReadSpec(table, CANONICAL, fields)
-    fields = (
-        spec(c.RESPONSE_ID, Kind.ID),
-        region,
+    fields = (  # appointment slots
+        spec(c.CAPTURED_AT, Kind.TIME, no_future=True),
+        spec(c.BOOK_ID, Kind.ID),
         spec(c.UNIT_ID, Kind.ID),
-        spec(c.ANSWERED_AT, Kind.TIME, no_future=True),
-        spec(c.SCORE, Kind.NUMBER, required=False),
-        spec(c.RESPONDENT, Kind.CODE, codes=_member_of(RESPONDENTS)),
-        spec(c.WEIGHT, Kind.NUMBER, required=False),
+        region,
+        profession,
+        spec(c.SLOT_AT, Kind.TIME),
+        spec(c.STATUS, Kind.CODE, codes=_member_of(SLOT_STATUSES)),
+        spec(c.SLOT_TYPE, Kind.CODE, codes=_member_of(SLOT_TYPES)),
     )
-    return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_RESPONSE_ID)
+    return ReadSpec(table, CANONICAL, fields)
 
 
 def _member_of(allowed: frozenset[str]) -> CodeMap:
@@ -560,7 +561,7 @@ class _Writer:
 
         def work() -> None:
             try:
-                frame.write_parquet(target, compression="lz4", statistics=False)
+                frame.write_parquet(target, compression="uncompressed", statistics=False)
             except BaseException as exc:  # handed to the reading thread, which raises it
                 self._errors.append(exc)
 
@@ -573,7 +574,9 @@ class _Writer:
             self._pending.pop(0).join()
         if self._errors:
             exc = self._errors[0]
-            raise DashboardError(f"writing a temporary file failed: {exc}") from exc
+            raise DataSourceError(
+                source="extract staging", request="writing a temporary file", reason=str(exc)
+            ) from exc
 
     def __enter__(self) -> _Writer:
         return self
@@ -620,12 +623,14 @@ class _CsvSource:
     def __init__(self, sniffed: Sniffed, spec: ReadSpec, *, separator: str, encoding: str) -> None:
         self.path = sniffed.path
         self.sniffed = sniffed
+        self.layout = spec.layout
         self.separator = separator
         self.header = header_columns(sniffed, separator)
-        if sniffed.has_bom:
+        if sniffed.has_bom and encoding == "auto":
             encoding = "utf-8"
         self.requested = encoding
         self.encoding: str | None = encoding if encoding != "auto" else None
+        self.non_ascii = False
         positions = {name: index for index, name in enumerate(self.header)}
         self.selected = [name for name in spec.sources if name in positions]
         self.indices = [positions[name] for name in self.selected]
@@ -658,35 +663,60 @@ class _CsvSource:
         return frame.rename(self._rename)
 
     def _byte_chunks(self) -> Iterator[bytes]:
-        """Record-aligned chunks of about CHUNK_BYTES, as UTF-8; trailing blank lines of the file are left out."""
+        """Record-aligned chunks of about CHUNK_BYTES, as UTF-8; blank lines at the end of the file are left out.
+
+        The file is read into one reused buffer, so each chunk costs a single new allocation (fresh memory
+        is what makes copies slow here); a chunk is held back until the next one is found, so the last one
+        is known when it is handed over.
+        """
+        buffer = bytearray(min(CHUNK_BYTES, max(self.path.stat().st_size - self.sniffed.data_offset, 0) + 1))
+        filled = 0
+        pending: bytes | None = None
         try:
             with self.path.open("rb") as handle:
                 handle.seek(self.sniffed.data_offset)
-                pending = b""
-                carry = b""
-                while block := handle.read(CHUNK_BYTES):
-                    buffer = carry + block
+                while True:
+                    with memoryview(buffer) as view:
+                        filled += handle.readinto(view[filled:])
+                    if filled < len(buffer):  # the end of the file
+                        break
                     cut = _record_boundary(buffer)
-                    if cut <= 0:
-                        carry = buffer
+                    if cut <= 0:  # no complete record in the buffer: make room for a longer one
+                        if len(buffer) >= MAX_RECORD_BYTES:
+                            raise ExtractError(
+                                self.path,
+                                f"no line break outside quotes in {len(buffer) >> 20} MiB from byte "
+                                f'{handle.tell() - len(buffer)}: an unclosed quote (")?',
+                            )
+                        buffer.extend(bytes(len(buffer)))
                         continue
-                    if pending:
+                    if pending is not None:
                         yield self._transcode(pending)
-                    pending, carry = buffer[:cut], buffer[cut:]
+                    with memoryview(buffer) as view:
+                        pending = bytes(view[:cut])
+                    buffer[: filled - cut] = buffer[cut:filled]
+                    filled -= cut
         except OSError as exc:
             raise ExtractError(self.path, f"reading failed: {exc.strerror or exc}") from exc
-        tail = (pending + carry).rstrip(b"\r\n")
-        if tail:
-            yield self._transcode(tail + b"\n")
+        with memoryview(buffer) as view:
+            tail = bytes(view[:filled])
+        if pending is not None:
+            if not tail.strip(b"\r\n"):
+                pending, tail = _without_blank_end(pending), b""
+            yield self._transcode(pending)
+        tail = _without_blank_end(tail)
+        if tail.strip(b"\r\n"):
+            yield self._transcode(tail)
 
     @property
     def encoding_used(self) -> str:
-        """The encoding the file was read in (an all-ASCII file counts as what was asked for, UTF-8 for "auto")."""
-        return self.encoding or "utf-8"
+        """The encoding the file was read in; ``"ascii"`` when every byte is ASCII (latin-1 and UTF-8 agree)."""
+        return (self.encoding or "utf-8") if self.non_ascii else "ascii"
 
     def _transcode(self, data: bytes) -> bytes:
         if data.isascii():
             return data
+        self.non_ascii = True
         if self.encoding is None:  # "auto": the first chunk with non-ASCII bytes decides
             try:
                 data.decode("utf-8")
@@ -705,25 +735,29 @@ class _CsvSource:
             before = data[: err.start].decode("utf-8", errors="replace")
             row, column = self._position(before, first_row)
             byte = data[err.start]
-            if self.requested == "auto" and self.encoding == "utf-8":
-                reason = (
-                    f"byte 0x{byte:02X} is not valid UTF-8, although earlier rows were read as UTF-8; "
-                    "the file mixes encodings (pass encoding='latin-1' or 'utf-8' to decide)"
+            reason = f"byte 0x{byte:02X} is not valid UTF-8"
+            if self.requested == "auto":
+                reason += (
+                    ", although earlier rows were read as UTF-8; the file mixes encodings "
+                    "(pass encoding='latin-1' or 'utf-8' to decide)"
                 )
-            else:
-                reason = (
-                    f"byte 0x{byte:02X} is not valid UTF-8; canonical CSV files must be UTF-8 "
+            elif self.layout == CANONICAL:
+                reason += (
+                    "; canonical CSV files must be UTF-8 "
                     "(Avohilmo extracts, ';'-separated and latin-1, are recognised by their header)"
                 )
+            else:
+                reason += "; read the file as encoding='latin-1'"
             return ExtractError(self.path, reason, row=row, column=column)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=True)
-        index = 0
+        records = 0
         try:
-            for index, _record in enumerate(reader):  # noqa: B007  # the index is what is wanted
-                pass
+            for _record in csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=True):
+                records += 1
         except csv.Error as err:
-            return ExtractError(self.path, f"the row cannot be parsed ({err}); check quotes", row=first_row + index)
-        last = first_row + index
+            return ExtractError(
+                self.path, f"the row cannot be parsed ({err}); check its quotes", row=first_row + records
+            )
+        last = first_row + max(records - 1, 0)
         return ExtractError(self.path, f"rows {first_row}-{last} cannot be parsed: {_first_line(exc)}")
 
     def _position(self, before: str, first_row: int) -> tuple[int, str | None]:
@@ -735,7 +769,16 @@ class _CsvSource:
         return first_row + len(records) - 1, column
 
 
-def _record_boundary(buffer: bytes) -> int:
+def _without_blank_end(data: bytes) -> bytes:
+    """``data`` without blank lines at its end (one line break after the last record stays)."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    rest = data[end:]
+    return data if rest in (b"", b"\n", b"\r\n") else data[:end] + b"\n"
+
+
+def _record_boundary(buffer: bytes | bytearray) -> int:
     """The end of the last complete record in ``buffer`` (after its line break), or -1: a line break outside quotes."""
     position = buffer.rfind(b"\n")
     if b'"' not in buffer:
@@ -811,6 +854,7 @@ def _parquet_chunks(sniffed: Sniffed, spec: ReadSpec) -> Iterator[pl.DataFrame]:
 # --------------------------------------------------------------------------- converting and checking
 
 _BAD: Final = "__bad_"
+_VALUE: Final = "__value_"  # converted values; a canonical file's source columns have the canonical names
 
 
 class _Converter:
@@ -828,18 +872,19 @@ class _Converter:
         values: dict[str, pl.Expr] = {}
         for spec in self.spec.fields:
             value, bad = self._field(spec, schema, raw)
-            values[spec.target] = value
+            values[_VALUE + spec.target] = value
             if bad is not None:
                 values[_BAD + spec.target] = bad
         try:
             frame = raw.with_columns(**values)
-            frame = frame.with_columns(self._fallback_times(frame, schema))
+            frame = self._fallback_times(frame)
             if not self.checks:
                 self.checks = self._checks(frame.schema)
             reason = pl.lit(0, dtype=pl.UInt8)
             for number, (_key, _column, condition) in reversed(list(enumerate(self.checks, start=1))):
                 reason = pl.when(condition).then(pl.lit(number, dtype=pl.UInt8)).otherwise(reason)
-            return frame.select(ROW, *(spec.target for spec in self.spec.fields), reason.alias(REASON))
+            converted = (pl.col(_VALUE + spec.target).alias(spec.target) for spec in self.spec.fields)
+            return frame.select(ROW, *converted, reason.alias(REASON))
         except DashboardError:
             raise
         except Exception as exc:  # a value polars cannot convert
@@ -907,18 +952,24 @@ class _Converter:
         value = text.str.strptime(pl.Datetime("us"), spec.time_formats[0], strict=False)
         return value, text.is_not_null() & value.is_null()
 
-    def _fallback_times(self, frame: pl.DataFrame, schema: pl.Schema) -> list[pl.Expr]:
-        """For text times that failed the first format, try the others too (only in chunks that need it)."""
-        fixes = []
+    def _fallback_times(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Text times that failed the first format: try the others on just those rows."""
         for spec in self.spec.fields:
+            bad_name, value_name = _BAD + spec.target, _VALUE + spec.target
             if spec.kind is not Kind.TIME or spec.source is None or len(spec.time_formats) < 2:
                 continue
-            if _BAD + spec.target not in frame.columns or not frame.get_column(_BAD + spec.target).any():
+            if bad_name not in frame.columns or not frame.get_column(bad_name).any():
                 continue
-            text = pl.col(spec.source).cast(pl.String)
-            parsed = pl.coalesce([text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in spec.time_formats])
-            fixes += [parsed.alias(spec.target), (text.is_not_null() & parsed.is_null()).alias(_BAD + spec.target)]
-        return fixes
+            failed = frame.get_column(bad_name).arg_true()
+            text = frame.get_column(spec.source).cast(pl.String).gather(failed)
+            parsed = pl.select(
+                pl.coalesce(text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in spec.time_formats[1:])
+            ).to_series()
+            frame = frame.with_columns(
+                frame.get_column(value_name).clone().scatter(failed, parsed),
+                frame.get_column(bad_name).clone().scatter(failed, parsed.is_null()),
+            )
+        return frame
 
     def _checks(self, schema: pl.Schema) -> list[tuple[str, str, pl.Expr]]:
         """Every rejection check, in the documented order: (reason key, column, condition)."""
@@ -944,7 +995,7 @@ class _Converter:
         checks += [(v.BAD_DATE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.TIME,))]
         checks += [(v.BAD_NUMBER, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.NUMBER,))]
         checks += [
-            (v.FUTURE_DATE, spec.label, pl.col(spec.target) >= pl.lit(self.future))
+            (v.FUTURE_DATE, spec.label, pl.col(_VALUE + spec.target) >= pl.lit(self.future))
             for spec in fields
             if spec.kind is Kind.TIME and spec.no_future
         ]
@@ -1019,7 +1070,8 @@ class _Tally:
         reasons = checked.get_column(REASON)
         if reasons.max():
             rejected = (
-                checked.filter(pl.col(REASON) > 0)
+                checked.select(REASON, ROW)
+                .filter(pl.col(REASON) > 0)
                 .group_by(REASON)
                 .agg(n=pl.len(), examples=pl.col(ROW).head(v.MAX_EXAMPLES))
             )
@@ -1033,7 +1085,7 @@ class _Tally:
         for key, condition in self.flags().items():
             examples = self.flag_examples.setdefault(key, [])
             if len(examples) < _FLAG_EXAMPLES_KEPT:
-                found = kept.filter(condition).get_column(ROW).head(_FLAG_EXAMPLES_KEPT).to_list()
+                found = kept.select(pl.col(ROW).filter(condition).head(_FLAG_EXAMPLES_KEPT)).to_series().to_list()
                 examples.extend(found[: _FLAG_EXAMPLES_KEPT - len(examples)])
         if self.id_column is not None:
             self.hashes.append(kept.get_column(self.id_column).hash(seed=20_251_123))
@@ -1048,7 +1100,10 @@ class _Tally:
         keyed = pl.DataFrame({"hash": pl.concat(self.hashes), ROW: pl.concat(self.rows)})
         self.hashes.clear()
         self.rows.clear()
-        repeated = keyed.filter(pl.col("hash").is_duplicated())
+        # Sorting and comparing neighbours is much faster than a hash table over tens of millions of rows.
+        keyed = keyed.sort("hash")
+        hashes = pl.col("hash")
+        repeated = keyed.filter((hashes == hashes.shift(1)) | (hashes == hashes.shift(-1)))
         if repeated.is_empty():
             return empty
         candidates = repeated.get_column(ROW)
@@ -1077,7 +1132,7 @@ class _Tally:
         flagged: dict[tuple[str, str], tuple[int, list[int]]] = {}
         dropped_rows = set(dropped.to_list())
         for key in self.flags():
-            count = int(cube.filter(pl.col(key)).get_column("n").sum())
+            count = int(cube.filter(pl.col(key)).get_column("n").sum()) if key in cube.columns else 0
             examples = [row for row in self.flag_examples.get(key, []) if row not in dropped_rows]
             flagged[(key, self.flag_column(key))] = (count, examples)
         missing_share = None

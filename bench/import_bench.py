@@ -1,0 +1,274 @@
+"""Import benchmark: an Avohilmo-layout extract read with validation and written to Parquet.
+
+Usage::
+
+    python -m bench.import_bench --rows 25000000 [--out bench/output/import] [--ascii] [--seed 20251123]
+
+1. Generates (once per size, seed and variant) a seeded synthetic extract in
+   THL's Avohilmo research-extract layout: ``;``-separated latin-1 text,
+   ``dd.mm.yyyy HH:MM`` timestamps, the 17 columns of ``data_sources.md`` §5.4
+   plus ``HYVINVOINTIALUE`` and ``AMMATTIHENKILO_PSEUDO``, written in chunks
+   of a million rows. By default every unit id carries Finnish letters
+   (``Jyväskylän terveysasema 012``), so every chunk holds non-ASCII bytes and
+   must be transcoded: the worst case. ``--ascii`` writes OID unit ids instead
+   (plain ASCII, as the documented columns are), which the reader passes
+   through untranscoded. About 0.5 % of rows carry a defect the report must
+   catch: bad dates, unknown regions, repeated visit ids, invalid contact
+   types, cancelled appointments, visits before their assessment.
+2. In a fresh Python process, times ``read_visits_with_report`` (read,
+   convert, validate, stage) and then ``data.sink_parquet`` with the default
+   settings (zstd), as the store's import does, and records the process's
+   peak resident memory (``getrusage``, interpreter and libraries included).
+
+Results are printed and appended to ``OUT/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from data_sources.regions import dashboard_regions
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "output" / "import"
+DEFAULT_SEED = 20_251_123
+GENERATOR_VERSION = 1
+CHUNK_ROWS = 1_000_000
+#: The reader's "today": after the generated year, so no visit is in the future.
+TODAY = dt.date(2025, 12, 31)
+COLUMNS = (
+    "AVOHILMO_ID",
+    "TNRO",
+    "PALVELUNTUOTTAJA",
+    "PALVELUNTUOTTAJA_YKSIKKO",
+    "ASIAKAS_KOTIKUNTA",
+    "HOIDONTARVE_AJANKOHTA",
+    "HTA_KIIREELLISYYS",
+    "HTA_AMMATTI",
+    "KAYNTI_ALKOI",
+    "KAYNTI_LOPPUI",
+    "KAYNTI_KIIREELLISYYS",
+    "KAYNTI_LUONNE",
+    "KAYNTI_AMMATTI",
+    "KAYNTI_AMMATTIOIKEUS",
+    "KAYNTI_PALVELUMUOTO",
+    "KAYNTI_YHTEYSTAPA",
+    "PERUUTUS_AJANKOHTA",
+    "HYVINVOINTIALUE",
+    "AMMATTIHENKILO_PSEUDO",
+)
+UNITS = 300
+PATIENTS_PER_VISIT = 5.6 / 25
+PROFESSIONALS = 8_000
+TIMESTAMP = "%d.%m.%Y %H:%M"
+
+
+def extract_path(out: Path, rows: int, seed: int, *, ascii_only: bool) -> Path:
+    variant = "ascii" if ascii_only else "latin1"
+    return out / f"avohilmo-{rows}-seed-{seed}-{variant}-v{GENERATOR_VERSION}.csv"
+
+
+@dataclass(frozen=True)
+class Units:
+    names: np.ndarray
+    regions: np.ndarray
+
+
+def generate(path: Path, rows: int, seed: int, *, ascii_only: bool) -> None:
+    """Write the synthetic extract chunk by chunk (memory stays around one chunk)."""
+    rng = np.random.default_rng(seed)
+    regions = [region.code for region in dashboard_regions()]
+    if ascii_only:
+        names = [f"1.2.246.10.{2_000_000 + unit}.10.{unit % 7}" for unit in range(UNITS)]
+    else:
+        towns = ["Jyväskylän", "Hämeenlinnan", "Pälkäneen", "Äänekosken", "Mänttä-Vilppulan", "Seinäjoen"]
+        names = [f"{towns[unit % len(towns)]} terveysasema {unit:03d}" for unit in range(UNITS)]
+    units = Units(names=np.array(names), regions=np.array(regions)[np.arange(UNITS) % len(regions)])
+    patients = max(int(rows * PATIENTS_PER_VISIT), 1)
+    temporary = path.with_suffix(".partial")
+    with temporary.open("wb") as handle:
+        handle.write((";".join(COLUMNS) + "\n").encode("latin-1"))
+        for start in range(0, rows, CHUNK_ROWS):
+            count = min(CHUNK_ROWS, rows - start)
+            frame = _chunk(rng, start=start, count=count, patients=patients, units=units)
+            handle.write(frame.write_csv(separator=";", include_header=False, null_value="").encode("latin-1"))
+    temporary.replace(path)
+
+
+def _chunk(rng: np.random.Generator, *, start: int, count: int, patients: int, units: Units) -> pl.DataFrame:
+    year_minutes = 365 * 24 * 60
+    visit = np.datetime64("2025-01-01T00:00", "m") + rng.integers(0, year_minutes, count).astype("timedelta64[m]")
+    wait_days = np.minimum(rng.geometric(1 / 9, count) - 1, 180)
+    assessment = visit - (wait_days * 24 * 60 + rng.integers(0, 600, count)).astype("timedelta64[m]")
+    unit = rng.integers(0, UNITS, count)
+    professions = np.array(["22213", "22211", "2221", "32311", "32315", "3231", "3232", "41000", "2235"])
+    modes = np.array(["R10", "R52", "R56", "R20", "R55", "R10", "R10", "R52"])
+    frame = pl.DataFrame(
+        {
+            "id": np.arange(start, start + count) + 100_000_001,
+            "patient": rng.integers(0, patients, count),
+            "unit": units.names[unit],
+            "region": units.regions[unit],
+            "municipality": rng.integers(5, 990, count),
+            "assessed": _timestamps(assessment),
+            "started": _timestamps(visit),
+            "ended": _timestamps(visit + np.timedelta64(20, "m")),
+            "urgency": np.where(rng.random(count) < 0.10, "K", "E"),
+            "nature": np.where(rng.random(count) < 0.8, "SH", "TH"),
+            "profession": professions[rng.integers(0, len(professions), count)],
+            "mode": modes[rng.integers(0, len(modes), count)],
+            "professional": rng.integers(0, PROFESSIONALS, count),
+            "defect": rng.random(count),
+            "no_assessment": rng.random(count) < 0.05,
+            "no_professional": rng.random(count) < 0.03,
+        }
+    )
+
+    def defect(low: float, high: float, then: pl.Expr, otherwise: pl.Expr) -> pl.Expr:
+        return pl.when(pl.col("defect").is_between(low, high, closed="left")).then(then).otherwise(otherwise)
+
+    started, ended = pl.col("started"), pl.col("ended")
+    return frame.select(
+        # repeated visit ids (0.05 %): the id of the row before
+        defect(0, 0.0005, pl.col("id") - 1, pl.col("id")).cast(pl.String).alias("AVOHILMO_ID"),
+        pl.format("FR{}", pl.col("patient").cast(pl.String).str.zfill(7)).alias("TNRO"),
+        pl.format("1.2.246.10.{}.10.0", pl.col("region")).alias("PALVELUNTUOTTAJA"),
+        pl.col("unit").alias("PALVELUNTUOTTAJA_YKSIKKO"),
+        pl.col("municipality").cast(pl.String).str.zfill(3).alias("ASIAKAS_KOTIKUNTA"),
+        # visits dated before their assessment (0.15 %)
+        pl.when(pl.col("no_assessment"))
+        .then(None)
+        .otherwise(defect(0.0005, 0.002, ended.str.replace(r"^\d\d", "28"), pl.col("assessed")))
+        .alias("HOIDONTARVE_AJANKOHTA"),
+        pl.col("urgency").alias("HTA_KIIREELLISYYS"),
+        pl.lit("3231").alias("HTA_AMMATTI"),
+        # unparseable dates (0.1 %)
+        defect(0.002, 0.003, started.str.replace(r"^\d\d", "32"), started).alias("KAYNTI_ALKOI"),
+        ended.alias("KAYNTI_LOPPUI"),
+        pl.col("urgency").alias("KAYNTI_KIIREELLISYYS"),
+        pl.col("nature").alias("KAYNTI_LUONNE"),
+        pl.col("profession").alias("KAYNTI_AMMATTI"),
+        pl.when(pl.col("profession").str.starts_with("222"))
+        .then(pl.lit("002"))
+        .otherwise(pl.lit("100"))
+        .alias("KAYNTI_AMMATTIOIKEUS"),
+        pl.lit("T11").alias("KAYNTI_PALVELUMUOTO"),
+        # consultations between professionals are not visits (0.1 %)
+        defect(0.003, 0.004, pl.lit("R60"), pl.col("mode")).alias("KAYNTI_YHTEYSTAPA"),
+        # cancelled appointments (0.1 %)
+        defect(0.004, 0.005, ended, pl.lit(None, dtype=pl.String)).alias("PERUUTUS_AJANKOHTA"),
+        # Åland, not a compared region (0.05 %)
+        defect(0.005, 0.0055, pl.lit("91"), pl.col("region")).alias("HYVINVOINTIALUE"),
+        pl.when(pl.col("no_professional"))
+        .then(None)
+        .otherwise(pl.format("AH{}", pl.col("professional").cast(pl.String).str.zfill(6)))
+        .alias("AMMATTIHENKILO_PSEUDO"),
+    )
+
+
+def _timestamps(values: np.ndarray) -> pl.Series:
+    return pl.Series(values.astype("datetime64[ms]")).dt.strftime(TIMESTAMP)
+
+
+def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
+    """Read with validation, then sink to Parquet; run in a fresh process so the memory figure is the import's."""
+    from data_sources.avohilmo import read_visits_with_report  # noqa: PLC0415  # imports outside the timing
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    result = read_visits_with_report(path, today=TODAY, staging_dir=staging)
+    validated = time.perf_counter()
+    staged_bytes = sum(part.stat().st_size for part in staging.rglob("*.parquet"))
+    result.data.sink_parquet(target)
+    finished = time.perf_counter()
+    report = result.report
+    return {
+        "rows_read": report.rows_read,
+        "rows_kept": report.rows_kept,
+        "rejected": {f"{f.key}:{f.column}": f.count for f in report.rejected},
+        "flagged": {f"{f.key}:{f.column}": f.count for f in report.flagged},
+        "encoding": report.encoding,
+        "seconds_validate": validated - started,
+        "seconds_sink": finished - validated,
+        "seconds_total": finished - started,
+        "rows_per_second": report.rows_read / (finished - started),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "baseline_rss_mib": baseline,
+        "staged_mib": staged_bytes / 2**20,
+        "parquet_mib": target.stat().st_size / 2**20,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=25_000_000)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--ascii", action="store_true", help="ASCII unit ids: no chunk needs transcoding")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the child process
+    args = parser.parse_args(argv)
+
+    out: Path = args.out
+    if args.measure is not None:
+        work = out / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "staging").mkdir(parents=True)
+        figures = measure(args.measure, work / "visits.parquet", work / "staging")
+        print(json.dumps(figures))
+        shutil.rmtree(work, ignore_errors=True)
+        return
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = extract_path(out, args.rows, args.seed, ascii_only=args.ascii)
+    if not path.exists():
+        print(f"generating {path.name} ...", flush=True)
+        started = time.perf_counter()
+        generate(path, args.rows, args.seed, ascii_only=args.ascii)
+        print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+    load = os.getloadavg()[0]
+    child = subprocess.run(
+        [sys.executable, "-m", "bench.import_bench", "--out", str(out), "--measure", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    record = {
+        "rows": args.rows,
+        "seed": args.seed,
+        "variant": "ascii" if args.ascii else "latin1 (non-ASCII in every row)",
+        "extract_mib": path.stat().st_size / 2**20,
+        "load_before": load,
+        "cpus": os.cpu_count(),
+        "machine": platform.platform(),
+        "polars": pl.__version__,
+        "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+        **figures,
+    }
+    results = out / "results.json"
+    history = json.loads(results.read_text()) if results.exists() else []
+    results.write_text(json.dumps([*history, record], indent=2))
+    print(
+        f"{record['rows']:,} rows ({record['variant']}, {record['extract_mib']:,.0f} MiB): "
+        f"{record['seconds_total']:.1f} s ({record['seconds_validate']:.1f} s read and validate, "
+        f"{record['seconds_sink']:.1f} s sink), {record['rows_per_second']:,.0f} rows/s, "
+        f"peak RSS {record['peak_rss_mib']:,.0f} MiB, Parquet {record['parquet_mib']:,.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
