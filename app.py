@@ -1,41 +1,26 @@
-"""Entry point: page configuration, settings, the store and navigation, nothing more."""
+"""Entry point: page configuration, the global filters (kept in the URL) and navigation, nothing more."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import streamlit as st
 
-from core.settings import Settings
-from pipeline.bootstrap import bootstrap
+from i18n import t
+from ui import context
 
 st.set_page_config(page_title="Hoitoon pääsy ja hoidon jatkuvuus", page_icon="🩺", layout="wide")
 
-
-@st.cache_resource(show_spinner=False)
-def load_settings() -> Settings:
-    return Settings.from_environment()
-
-
-@st.cache_resource(show_spinner=False)
-def open_store(settings: Settings) -> sa.Engine:
-    """The store, filled on the very first start (with a progress bar: it takes a little while)."""
-    bar = st.progress(0.0, text="Valmistellaan tietoja · Preparing data")
-    engine = bootstrap(
-        settings,
-        sample_scale=settings.sample_scale,
-        progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
-    )
-    bar.empty()
-    return engine
-
-
-settings = load_settings()
-st.session_state["settings"] = settings
-st.session_state["engine"] = open_store(settings)
+context.current_engine()
+state = context.sidebar_filters(context.results().years())
+language = state.lang
 navigation = st.navigation(
     [
-        st.Page("pages/data_status.py", title="Aineistot · Data", default=True),
-        st.Page("pages/methods.py", title="Menetelmät · Methods"),
-    ]
+        st.Page("pages/overview.py", title=t("nav.overview", language), icon="🧭", default=True, url_path="overview"),
+        st.Page("pages/compare.py", title=t("nav.compare", language), icon="📊", url_path="compare"),
+        st.Page("pages/county.py", title=t("nav.county", language), icon="📍", url_path="county"),
+        st.Page("pages/investments.py", title=t("nav.investments", language), icon="🏗️", url_path="investments"),
+        st.Page("pages/data.py", title=t("nav.data", language), icon="🗄️", url_path="data"),
+        st.Page("pages/methods.py", title=t("nav.methods", language), icon="📐", url_path="methods"),
+    ],
+    position="top",
 )
 navigation.run()

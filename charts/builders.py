@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 from plotly.colors import sample_colorscale
+from plotly.subplots import make_subplots
 
 from charts.theme import (
     HIGHLIGHT,
@@ -197,8 +198,11 @@ def trend_chart(
             annotation_text=reference.label,
             annotation_position="top left",
         )
-    for period, label in markers:
-        figure.add_vline(x=period, line={"color": MUTED, "dash": "dot"}, annotation_text=label)
+    for period, label in markers:  # categorical x: the line and its label are placed separately
+        figure.add_vline(x=period, line={"color": MUTED, "dash": "dot"})
+        figure.add_annotation(
+            x=period, y=1.0, yref="paper", text=label, showarrow=False, xanchor="left", yanchor="bottom", xshift=4
+        )
     figure.update_xaxes(title=None, type="category")
     figure.update_yaxes(title=value_label)
     return frame_chart(figure, text)
@@ -410,3 +414,124 @@ def _wrap(name: str, width: int = 13) -> str:
     middle = min(breaks, key=lambda index: abs(index - len(name) / 2))
     keep = name[middle] if name[middle] == "-" else ""
     return f"{name[:middle]}{keep}<br>{name[middle + 1 :]}"
+
+
+def small_multiples(
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    reference: pl.DataFrame | None = None,
+    reference_label: str = "",
+    percent: bool = True,
+    columns: int = 6,
+) -> go.Figure:
+    """One small panel per ``label`` with its line over ``period`` and, in grey, the ``reference`` line.
+
+    Panels share both axes, so levels compare at a glance; suppressed cells are gaps.
+    """
+    scale = _scale(percent)
+    labels = frame.select("label").unique(maintain_order=True).to_series().to_list()
+    rows = max(1, -(-len(labels) // columns))
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[_wrap(label, 22).replace("<br>", " ") for label in labels],
+        shared_xaxes=True,
+        shared_yaxes=True,
+        vertical_spacing=0.3 / rows,
+        horizontal_spacing=0.02,
+    )
+    for index, label in enumerate(labels):
+        row, column = index // columns + 1, index % columns + 1
+        series = frame.filter(pl.col("label") == label).sort("period")
+        if reference is not None and reference.height:
+            ordered = reference.sort("period")
+            figure.add_trace(
+                go.Scatter(
+                    x=ordered["period"],
+                    y=ordered["value"] * scale,
+                    mode="lines",
+                    line={"color": MUTED, "width": 1},
+                    name=reference_label,
+                    legendgroup="reference",
+                    showlegend=index == 0,
+                    hoverinfo="skip",
+                ),
+                row=row,
+                col=column,
+            )
+        values = series["value"] * scale
+        figure.add_trace(
+            go.Scatter(
+                x=series["period"],
+                y=values,
+                mode="lines",
+                line={"color": PRIMARY, "width": 2},
+                name=label,
+                showlegend=False,
+                customdata=series["n"],
+                hovertemplate=f"{label}<br>%{{x}}: %{{y:.1f}}<br>n = %{{customdata:,}}<extra></extra>",
+            ),
+            row=row,
+            col=column,
+        )
+    figure.update_xaxes(type="category", showticklabels=False)
+    figure.update_annotations(font={"size": 11})
+    return frame_chart(figure, text, height=170 * rows + 220)
+
+
+def grouped_bars(
+    frame: pl.DataFrame, text: ChartText, *, value_label: str, references: Sequence[Reference] = ()
+) -> go.Figure:
+    """Horizontal bars per ``label``, one colour per ``group`` (for example a profession), hover with n."""
+    shown = _shown(frame)
+    figure = go.Figure()
+    for index, (group,) in enumerate(shown.select("group").unique(maintain_order=True).iter_rows()):
+        part = shown.filter(pl.col("group") == group)
+        figure.add_trace(
+            go.Bar(
+                y=part["label"],
+                x=part["value"],
+                name=str(group),
+                orientation="h",
+                marker={"color": OKABE_ITO[index % len(OKABE_ITO)]},
+                customdata=part["n"],
+                hovertemplate=f"%{{y}} · {group}: %{{x:.1f}}<br>n = %{{customdata:,}}<extra></extra>",
+            )
+        )
+    for reference in references:
+        figure.add_vline(
+            x=reference.value,
+            line={"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5},
+            annotation_text=reference.label,
+            annotation_position="top right",
+        )
+    labels = shown.select("label").n_unique() if shown.height else 1
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title=value_label, rangemode="tozero")
+    figure.update_yaxes(title=None, automargin=True, categoryorder="category descending")
+    return frame_chart(figure, text, height=max(380, 26 * labels * max(1, len(figure.data)) + 190))
+
+
+def binned_bars(frame: pl.DataFrame, text: ChartText, *, value_label: str, count_label: str) -> go.Figure:
+    """A distribution already binned (``bin_low``, ``bin_high``, ``n``): suppressed bins are left empty."""
+    shown = frame
+    if "suppressed" in shown.columns:
+        shown = shown.filter(~pl.col("suppressed").fill_null(False))
+    centres = (shown["bin_low"] + shown["bin_high"]) / 2
+    width = float((frame["bin_high"] - frame["bin_low"]).min() or 0.1) * 0.95
+    figure = go.Figure(
+        go.Bar(
+            x=centres,
+            y=shown["n"],
+            width=width,
+            marker={"color": PRIMARY},
+            customdata=shown.select("bin_low", "bin_high").to_numpy(),
+            hovertemplate=(
+                f"{value_label} %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}}<br>{count_label}: %{{y:,}}<extra></extra>"
+            ),
+        )
+    )
+    figure.update_xaxes(title=value_label, range=[0, 1])
+    figure.update_yaxes(title=count_label)
+    return frame_chart(figure, text)

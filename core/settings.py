@@ -14,6 +14,9 @@ from pathlib import Path
 from core.errors import InvalidInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The recorded series: visits per 1,000 residents (1552), waits over 7 days (2676) and 3 months (3176)
+#: from the need assessment, and the other primary-care access series in ``sample_data/recorded``.
+DEFAULT_SOTKANET_INDICATORS = (1552, 2676, 3176, 5186, 5502, 6411)
 
 SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_DATABASE_URL": "SQLAlchemy URL of the store; default: a SQLite file in the data directory",
@@ -21,6 +24,9 @@ SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_SOTKANET_URL": "Sotkanet REST base URL; default: https://sotkanet.fi/rest/1.1",
     "DASHBOARD_SUPPRESSION_THRESHOLD": "smallest count shown; smaller cells are suppressed; default: 5",
     "DASHBOARD_SAMPLE_SCALE": "size of the sample data made on first start (default 0.5: about 1.2 million visits)",
+    "DASHBOARD_SOTKANET_INDICATORS": "comma-separated Sotkanet indicator ids a refresh fetches; default: "
+    + ",".join(str(item) for item in DEFAULT_SOTKANET_INDICATORS),
+    "DASHBOARD_THL_URL": "THL open cube API base URL; default: https://sampo.thl.fi/pivot/prod",
 }
 
 
@@ -33,6 +39,8 @@ class Settings:
     sotkanet_url: str = "https://sotkanet.fi/rest/1.1"
     suppression_threshold: int = 5
     sample_scale: float = 0.5
+    sotkanet_indicators: tuple[int, ...] = DEFAULT_SOTKANET_INDICATORS
+    thl_url: str = "https://sampo.thl.fi/pivot/prod"
 
     @classmethod
     def from_environment(
@@ -62,10 +70,18 @@ class Settings:
             raise InvalidInputError(
                 f"DASHBOARD_SAMPLE_SCALE must be a number above 0 and at most 10, got {scale_text!r}"
             )
+        indicator_text = get("DASHBOARD_SOTKANET_INDICATORS") or ",".join(map(str, DEFAULT_SOTKANET_INDICATORS))
+        parts = [part.strip() for part in indicator_text.split(",") if part.strip()]
+        if not parts or not all(part.isdigit() for part in parts):
+            raise InvalidInputError(
+                f"DASHBOARD_SOTKANET_INDICATORS must be comma-separated Sotkanet indicator ids, got {indicator_text!r}"
+            )
         return cls(
             data_dir=data_dir,
             database_url=get("DASHBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.sqlite'}",
             sotkanet_url=(get("DASHBOARD_SOTKANET_URL") or cls.sotkanet_url).rstrip("/"),
             suppression_threshold=int(threshold_text),
             sample_scale=sample_scale,
+            sotkanet_indicators=tuple(int(part) for part in parts),
+            thl_url=(get("DASHBOARD_THL_URL") or cls.thl_url).rstrip("/"),
         )

@@ -1,18 +1,27 @@
-"""Methods: the indicators the dashboard computes, with their definitions."""
+"""Methods: definitions, sources and conventions, the care-guarantee timeline, suppression, licence, accessibility."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
+from i18n import t
+from ui import context
+from views import methods
 
-st.title("Hoitoon pääsy ja hoidon jatkuvuus")
-st.caption("Access to and continuity of primary care · Menetelmät / Methods")
-st.info(
-    "Mittarit (T3, hoitoon pääsy 7/14 vrk, hoidon jatkuvuus COC, NPS) on laskettu; "
-    "alue- ja vertailusivut tulevat seuraavaksi. The metrics engine is in place; "
-    "the regional pages come next."
-)
-st.markdown(DOC.read_text(encoding="utf-8"))
+state = context.current_view()
+language = state.lang
+
+st.title(t("methods.title", language))
+for key in methods.INDICATOR_ORDER:
+    with st.expander(t(f"indicator.{key}", language)):
+        st.markdown(t(f"methods.definition_{key}", language))
+st.subheader(t("methods.care_guarantee", language))
+st.dataframe(methods.care_guarantee_table(language), hide_index=True, width="stretch")
+st.subheader(t("methods.suppression", language))
+st.markdown(t("methods.suppression_text", language, threshold=context.threshold()))
+st.subheader(t("methods.licence", language))
+st.markdown(t("methods.licence_text", language))
+st.subheader(t("methods.accessibility", language))
+st.markdown(t("methods.accessibility_text", language))
+with st.expander(t("methods.full_contract", language)):
+    st.markdown(methods.metrics_document())

@@ -1,0 +1,34 @@
+"""Compare counties fairly: intervals, funnel limits, trends side by side, access against continuity."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from i18n import t
+from ui import context
+from ui.render import handled_errors, sample_badge, show_chart
+from views import compare
+
+state = context.current_view()
+results = context.results()
+threshold = context.threshold()
+language = state.lang
+
+st.title(t("compare.title", language))
+st.caption(t("compare.subtitle", language, period=state.period))
+sample_badge(language, results.sample_data)
+
+with handled_errors(language):
+    context.indicator_picker(state)
+    state = context.current_view()
+    ranking_column, funnel_column = st.columns(2)
+    with ranking_column:
+        show_chart(compare.ranking(results, state, threshold=threshold), language)
+    with funnel_column:
+        funnel = compare.funnel(results, state, threshold=threshold)
+        if funnel is None:
+            st.info(t("compare.funnel_only_shares", language))
+        else:
+            show_chart(funnel, language)
+    show_chart(compare.trends(results, state, threshold=threshold), language)
+    show_chart(compare.access_continuity(results, state, threshold=threshold), language)

@@ -1,0 +1,67 @@
+"""County: is access and continuity getting better, which health centres lag, what patients and staff say."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from i18n import t
+from store.imports import scan_extracts
+from ui import context
+from ui.render import handled_errors, sample_badge, show_chart
+from views import county
+from views.common import area_label
+from views.state import ALL_REGIONS
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _coc_distribution(region: str, period: str, profession: str, version: str) -> pl.DataFrame:
+    visits = scan_extracts(context.current_engine(), "visits")
+    if visits is None:
+        return pl.DataFrame()
+    return county.coc_distribution_cells(
+        visits, region=region, year=period, profession=profession, threshold=context.threshold()
+    )
+
+
+state = context.current_view()
+results = context.results()
+threshold = context.threshold()
+language = state.lang
+
+area = t("common.national", language) if state.region == ALL_REGIONS else area_label(state.region, language)
+st.title(t("county.title", language, area=area))
+st.caption(t("county.subtitle", language, period=state.period))
+sample_badge(language, results.sample_data)
+if state.region == ALL_REGIONS:
+    st.info(t("county.pick_county", language))
+
+with handled_errors(language):
+    trends, units, experience = st.tabs(
+        [t("county.tab_trends", language), t("county.tab_units", language), t("county.tab_experience", language)]
+    )
+    with trends:
+        left, right = st.columns(2)
+        for index, key in enumerate(county.TREND_INDICATORS):
+            with left if index % 2 == 0 else right:
+                show_chart(county.trend(results, state, key, threshold=threshold), language)
+    with units:
+        if state.region == ALL_REGIONS:
+            st.info(t("county.units_need_county", language))
+        else:
+            key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
+            state = context.current_view()
+            unit_view = county.units(results, state, key, threshold=threshold)
+            if unit_view is not None:
+                show_chart(unit_view, language)
+            t3_view = county.t3_by_unit(results, state, threshold=threshold)
+            if t3_view is not None:
+                show_chart(t3_view, language)
+    with experience:
+        left, right = st.columns(2)
+        cells = _coc_distribution(county.area_of(state), state.period, state.profession, context.version())
+        with left:
+            if cells.height:
+                show_chart(county.coc_distribution_view(results, state, cells, threshold=threshold), language)
+        with right:
+            show_chart(county.nps_split(results, state, threshold=threshold), language)

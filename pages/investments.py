@@ -1,0 +1,74 @@
+"""Investments: each RRP investment's funding, counties, status reports, and whether its indicators moved."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from i18n import t
+from ui import context
+from ui.render import handled_errors, sample_badge, show_chart
+from views import investments
+
+state = context.current_view()
+results = context.results()
+threshold = context.threshold()
+language = state.lang
+
+st.title(t("investments.title", language))
+st.caption(t("investments.subtitle", language))
+sample_badge(language, results.sample_data)
+
+with handled_errors(language):
+    table = investments.investment_table(results, language)
+    st.dataframe(
+        table.rename({name: t(f"investments.col_{name}", language) for name in table.columns}),
+        hide_index=True,
+        width="stretch",
+    )
+    options = [(row["round"], row["number"]) for row in table.iter_rows(named=True)]
+    names = {(row["round"], row["number"]): row["name"] for row in table.iter_rows(named=True)}
+    chosen = st.selectbox(
+        t("investments.choose", language),
+        options,
+        index=options.index(("RRP4", 1)) if ("RRP4", 1) in options else 0,
+        format_func=lambda key: f"{key[0]} · {t('investments.investment', language)} {key[1]}: {names[key]}",
+        key="investment_choice",
+    )
+    round_, number = chosen
+    people = investments.participants(results, round_, number, language)
+    left, right = st.columns([1, 2])
+    with left:
+        st.subheader(t("investments.counties", language))
+        st.dataframe(
+            people.drop("region_code").rename(
+                {name: t(f"investments.col_{name}", language) for name in ("county", "start", "source")}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with right:
+        st.subheader(t("investments.status", language))
+        st.caption(t("investments.status_language_note", language))
+        entries = investments.status_entries(results, round_, number, region=state.region)
+        if entries.is_empty():
+            st.info(t("investments.no_status", language))
+        for section in investments.SECTIONS:
+            rows = entries.filter(entries["section"] == section)
+            if rows.is_empty():
+                continue
+            with st.expander(f"{t(f'investments.section_{section}', language)} ({rows.height})"):
+                for row in rows.iter_rows(named=True):
+                    light = (
+                        f" · {t('investments.traffic_light', language)}: {row['traffic_light']}"
+                        if row["traffic_light"]
+                        else ""
+                    )
+                    st.markdown(f"{row['text_fi']}{light}")
+                    st.caption(f"{row['report']} · {row['seed_file']}:{row['seed_line']}")
+
+    st.subheader(t("investments.effect", language))
+    key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "t3", "coc", "upc", "nps"))
+    state = context.current_view()
+    treated = people["region_code"].to_list()
+    markers = investments.start_markers(people, language)
+    show_chart(investments.group_trend(results, state, key, treated, threshold=threshold, starts=markers), language)

@@ -1,0 +1,43 @@
+"""Overview: the headline for the four indicator families, and every county at a glance."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from i18n import t
+from ui import context
+from ui.render import handled_errors, sample_badge, show_chart
+from views import overview
+from views.common import area_label
+from views.state import ALL_REGIONS
+
+state = context.current_view()
+results = context.results()
+threshold = context.threshold()
+language = state.lang
+
+st.title(t("overview.title", language))
+area = t("common.national", language) if state.region == ALL_REGIONS else area_label(state.region, language)
+st.caption(t("overview.subtitle", language, area=area, period=state.period))
+sample_badge(language, results.sample_data)
+
+with handled_errors(language):
+    columns = st.columns(4)
+    for column, item in zip(columns, overview.headlines(results, state, threshold=threshold), strict=True):
+        with column, st.container(border=True):
+            st.metric(
+                item.title,
+                t("common.suppressed_value", language) if item.suppressed else item.value,
+                delta=item.change or None,
+                delta_color="normal" if item.higher_is_better else "inverse",
+                help=t("overview.metric_help", language, n=item.n if item.n is not None else "–"),
+            )
+
+    st.subheader(t("overview.counties", language))
+    context.indicator_picker(state)
+    state = context.current_view()
+    tiles, ranking = st.columns([1, 1])
+    with tiles:
+        show_chart(overview.county_map(results, state, threshold=threshold), language)
+    with ranking:
+        show_chart(overview.county_ranking(results, state, threshold=threshold), language)

@@ -1,0 +1,135 @@
+"""What every page needs: settings, the store, the results, and the view state kept in the URL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import streamlit as st
+
+from core.settings import Settings
+from i18n import LANGUAGES, t
+from pipeline.bootstrap import bootstrap
+from views.common import area_label
+from views.indicators import INDICATORS
+from views.results import Results, load_results, store_version
+from views.state import PROFESSIONS, ViewState, from_query, region_choices, to_query
+
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+_WIDGET_KEYS = {"lang": "f_lang", "region": "f_region", "period": "f_period", "profession": "f_profession"}
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+@st.cache_resource(show_spinner=False)
+def engine(config: Settings) -> sa.Engine:
+    """The store, filled on the very first start (with a progress bar: that takes a little while)."""
+    bar = st.progress(0.0, text="Valmistellaan tietoja · Förbereder data · Preparing data")
+    store = bootstrap(
+        config,
+        sample_scale=config.sample_scale,
+        progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+    )
+    bar.empty()
+    return store
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _results(_store: sa.Engine, version: str) -> Results:
+    return load_results(_store)
+
+
+def results() -> Results:
+    """The store's results, reloaded only when an import or refresh has changed the store."""
+    return _results(current_engine(), version())
+
+
+def version() -> str:
+    """The store's version: changes when an import or a refresh lands (a cache key for derived data)."""
+    return store_version(current_engine())
+
+
+def current_engine() -> sa.Engine:
+    return engine(settings())
+
+
+def threshold() -> int:
+    return settings().suppression_threshold
+
+
+def _initialise_widgets(periods: list[str]) -> list[str]:
+    """On a session's first run, fill the filter widgets from the URL; returns the rejected parameters."""
+    if "view" in st.session_state:
+        return []
+    state, rejected = from_query(st.query_params.to_dict(), periods=periods)
+    for field, key in _WIDGET_KEYS.items():
+        st.session_state[key] = getattr(state, field)
+    st.session_state["view"] = state
+    return rejected
+
+
+def current_view() -> ViewState:
+    return st.session_state.get("view", ViewState())
+
+
+def set_indicator(indicator: str) -> None:
+    """Pages with an indicator picker call this; the choice is part of the URL state."""
+    state = current_view().with_changes(indicator=indicator)
+    st.session_state["view"] = state
+    st.query_params.from_dict(to_query(state))
+
+
+def sidebar_filters(periods: list[str]) -> ViewState:
+    """Draw the global filters (language, county, period, profession) and keep the URL in step."""
+    rejected = _initialise_widgets(periods)
+    previous = current_view()
+    language = st.session_state.get("f_lang", previous.lang)
+    with st.sidebar:
+        st.selectbox(t("filter.language", language), LANGUAGES, key="f_lang", format_func=LANGUAGE_NAMES.__getitem__)
+        language = st.session_state["f_lang"]
+        regions = region_choices()
+        st.selectbox(
+            t("filter.county", language),
+            regions,
+            key="f_region",
+            format_func=lambda code: t("filter.county_all", language) if code == "all" else area_label(code, language),
+        )
+        if periods:
+            if st.session_state.get("f_period") not in periods:
+                st.session_state["f_period"] = periods[-1]
+            st.selectbox(t("filter.period", language), periods, key="f_period")
+        st.radio(
+            t("filter.profession", language),
+            PROFESSIONS,
+            key="f_profession",
+            format_func=lambda value: t(f"profession.{value}", language),
+            horizontal=True,
+        )
+    state = ViewState(
+        lang=language,
+        region=st.session_state["f_region"],
+        period=st.session_state.get("f_period", ""),
+        profession=st.session_state["f_profession"],
+        indicator=previous.indicator if previous.indicator in INDICATORS else "access_7d",
+    )
+    st.session_state["view"] = state
+    st.query_params.from_dict(to_query(state))
+    if rejected:
+        st.toast(t("common.bad_link", language, names=", ".join(rejected)))
+    return state
+
+
+def indicator_picker(state: ViewState, *, allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:
+    """A selectbox of indicators whose choice lives in the URL state."""
+    current = state.indicator if state.indicator in allowed else allowed[0]
+    chosen: str = st.selectbox(
+        t("filter.indicator", state.lang),
+        allowed,
+        index=allowed.index(current),
+        format_func=lambda key: t(f"indicator.{key}", state.lang),
+        key=f"indicator_{'_'.join(allowed)}",
+    )
+    if chosen != state.indicator:
+        set_indicator(chosen)
+    return chosen

@@ -1,0 +1,163 @@
+"""Indicator cells in one tidy shape, aggregated to the period grain a chart needs, then suppressed.
+
+Every function returns the columns ``region_code``, ``unit_id``, ``period``,
+``value``, ``ci_low``, ``ci_high``, ``n`` and ``suppressed``: the shape the
+chart builders and the exports read. Aggregating over months re-derives the
+statistic from summed counts (never an average of shares), so a year's share
+is the share of that year's visits. Suppression runs last, on the counts that
+decide it, through :func:`metrics.privacy.suppress_small_counts`.
+
+Grains: ``month`` ('2025-03'), ``quarter`` ('2025Q1'), ``year`` ('2025').
+Continuity is stored per year (all levels) and per quarter (counties and the
+country), so a monthly request for it is served quarterly. T3 is a snapshot
+measure: a month's value is the mean of that month's measurements of the
+median across books, a quarter's or year's value the median of them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from core import columns as c
+from core.errors import InvalidInputError
+from metrics.privacy import suppress_small_counts
+from metrics.stats import Z95, wilson_exprs
+from store.aggregates import ALL_UNITS, NATIONAL
+from views.indicators import Indicator
+from views.results import Results
+
+Grain = Literal["month", "quarter", "year"]
+Level = Literal["region", "unit"]
+CELL_COLUMNS = (c.REGION_CODE, c.UNIT_ID, c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
+_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PERIOD]
+
+
+def period_key(grain: Grain) -> pl.Expr:
+    """The period at ``grain`` from a stored period ('2025-03', '2025-03-03', '2025Q1' or '2025')."""
+    text = pl.col(c.PERIOD)
+    if grain == "year":
+        return text.str.slice(0, 4)
+    if grain == "month":
+        return text.str.slice(0, 7)
+    month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
+    from_month = pl.format("{}Q{}", text.str.slice(0, 4), ((month - 1) // 3 + 1))
+    return pl.when(text.str.contains("Q")).then(text).otherwise(from_month)
+
+
+def _level(frame: pl.DataFrame, level: Level) -> pl.DataFrame:
+    units = pl.col(c.UNIT_ID) == ALL_UNITS
+    return frame.filter(units if level == "region" else ~units)
+
+
+def _profession(frame: pl.DataFrame, indicator: Indicator, profession: str) -> pl.DataFrame:
+    return frame.filter(pl.col(c.PROFESSION) == (profession if indicator.by_profession else "all"))
+
+
+def _access(frame: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
+    frame = frame.filter(pl.col("days") == indicator.days)
+    summed = frame.group_by(_KEYS).agg(pl.col("n_eligible").sum().alias("n"), pl.col("n_within").sum())
+    low, high = wilson_exprs(pl.col("n_within"), pl.col("n"))
+    share = pl.when(pl.col("n") > 0).then(pl.col("n_within") / pl.col("n"))
+    return summed.with_columns(value=share, ci_low=low, ci_high=high)
+
+
+def _continuity(frame: pl.DataFrame, indicator: Indicator, grain: Grain) -> pl.DataFrame:
+    yearly = pl.col(c.PERIOD).str.len_chars() == 4
+    frame = frame.filter(yearly if grain == "year" else pl.col(c.PERIOD).str.contains("Q"))
+    is_coc = indicator.key == "coc"
+    no_interval = pl.lit(None, pl.Float64)
+    return frame.select(
+        c.REGION_CODE,
+        c.UNIT_ID,
+        period_key(grain).alias(c.PERIOD),
+        pl.col("mean_coc" if is_coc else "mean_upc").alias("value"),
+        (pl.col("ci_low") if is_coc else no_interval).alias("ci_low"),
+        (pl.col("ci_high") if is_coc else no_interval).alias("ci_high"),
+        pl.col("n_eligible").alias("n"),
+    )
+
+
+def _t3(frame: pl.DataFrame, grain: Grain) -> pl.DataFrame:
+    summary = pl.col("t3_median_days").mean() if grain == "month" else pl.col("t3_median_days").median()
+    return (
+        frame.with_columns(period_key(grain).alias(c.PERIOD))
+        .group_by(_KEYS)
+        .agg(
+            summary.alias("value"),
+            pl.lit(None, pl.Float64).alias("ci_low"),
+            pl.lit(None, pl.Float64).alias("ci_high"),
+            pl.col("n_books").min().alias("n"),
+            pl.col("n_censored").sum(),
+        )
+    )
+
+
+def nps_from_counts(promoters: pl.Expr, passives: pl.Expr, detractors: pl.Expr) -> dict[str, pl.Expr]:
+    """NPS, its 95 % Wald interval and n from summed counts (the unweighted formula of ``metrics.satisfaction``)."""
+    n = promoters + passives + detractors
+    p = promoters / n
+    d = detractors / n
+    value = 100 * (p - d)
+    se = 100 * ((p + d - (p - d) ** 2) / n).sqrt()
+    defined = n > 0
+    return {
+        "value": pl.when(defined).then(value),
+        "ci_low": pl.when(defined).then((value - Z95 * se).clip(-100.0, 100.0)),
+        "ci_high": pl.when(defined).then((value + Z95 * se).clip(-100.0, 100.0)),
+        "n": n,
+        "promoter_share": pl.when(defined).then(p),
+        "passive_share": pl.when(defined).then(passives / n),
+        "detractor_share": pl.when(defined).then(d),
+    }
+
+
+def _nps(frame: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
+    frame = frame.filter(pl.col(c.RESPONDENT) == indicator.respondent)
+    summed = frame.group_by(_KEYS).agg(pl.col("promoters", "passives", "detractors").sum())
+    shares = nps_from_counts(pl.col("promoters"), pl.col("passives"), pl.col("detractors"))
+    return summed.select(*_KEYS, **shares)
+
+
+def indicator_cells(
+    results: Results,
+    indicator: Indicator,
+    *,
+    grain: Grain,
+    profession: str = "all",
+    level: Level = "region",
+    threshold: int,
+) -> pl.DataFrame:
+    """One row per area and period at ``grain``, suppressed below ``threshold``; sorted by area and period.
+
+    ``level`` 'region' gives the counties and the whole country (``NATIONAL``),
+    'unit' the health centres. Extra columns (visits within the limit, NPS
+    shares, censored T3 books) are kept and blanked with the value when a cell
+    is suppressed. NPS has no profession (the surveys do not record one).
+    """
+    if grain not in ("month", "quarter", "year"):
+        raise InvalidInputError(f"grain must be month, quarter or year, got {grain!r}")
+    frame = _profession(_level(results.table(indicator.table), level), indicator, profession)
+    if indicator.family == "access":
+        cells = _access(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)
+    elif indicator.family == "continuity":
+        cells = _continuity(frame, indicator, grain)
+    elif indicator.family == "t3":
+        cells = _t3(frame, grain)
+    else:
+        cells = _nps(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)
+    extra = [name for name in cells.columns if name not in CELL_COLUMNS]
+    cells = cells.with_columns(pl.col("n").cast(pl.Int64), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
+    suppressed = suppress_small_counts(
+        cells, count_columns=["n"], threshold=threshold, value_columns=["value", "ci_low", "ci_high", *extra]
+    )
+    return suppressed.select(*CELL_COLUMNS, *extra).sort(_KEYS)
+
+
+def national(cells: pl.DataFrame) -> pl.DataFrame:
+    return cells.filter(pl.col(c.REGION_CODE) == NATIONAL)
+
+
+def counties(cells: pl.DataFrame) -> pl.DataFrame:
+    return cells.filter(pl.col(c.REGION_CODE) != NATIONAL)

@@ -1,0 +1,142 @@
+"""What every chart view carries, and the words around it in the active language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+import polars as pl
+
+from charts.theme import ChartText
+from core import columns as c
+from i18n import region_name, t
+from views.indicators import Indicator
+from views.results import Results
+from views.state import ALL_REGIONS, ViewState
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """A chart as a page shows it and an export writes it.
+
+    ``data`` is the plotted data, already suppressed and free of identifiers,
+    with translated labels: it backs the "show as table" view, the CSV/XLSX
+    downloads and the deck's speaker notes. ``key`` names the chart for file
+    names and the deck basket.
+    """
+
+    key: str
+    figure: go.Figure
+    data: pl.DataFrame
+    text: ChartText
+    indicator: str = ""
+    region: str = ALL_REGIONS
+    period: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def area_label(code: str, language: str) -> str:
+    return region_name(code, language, short=True)
+
+
+def filters_line(
+    state: ViewState, *, region: str | None = None, period: str | None = None, profession: bool = True
+) -> str:
+    """The subtitle naming the active filters: area · period · profession."""
+    area = region if region is not None else state.region
+    parts = [
+        t("filter.county_all", state.lang) if area == ALL_REGIONS else area_label(area, state.lang),
+        period if period is not None else state.period,
+    ]
+    if profession:
+        parts.append(f"{t('filter.profession', state.lang)}: {t(f'profession.{state.profession}', state.lang)}")
+    return " · ".join(part for part in parts if part)
+
+
+def source_caption(results: Results, language: str) -> str:
+    if results.sample_data:
+        return f"{t('source.sample', language)} · {t('source.licence', language)}"
+    return f"{t('source.extract', language, date=results.computed_at())} · {t('source.licence', language)}"
+
+
+def direction(indicator: Indicator, language: str) -> str:
+    return t("common.higher_is_better" if indicator.higher_is_better else "common.lower_is_better", language)
+
+
+def suppression_note(frame: pl.DataFrame, language: str, threshold: int) -> str:
+    if c.SUPPRESSED not in frame.columns:
+        return ""
+    count = int(frame[c.SUPPRESSED].fill_null(False).sum())
+    return t("common.suppressed_note", language, count=count, threshold=threshold) if count else ""
+
+
+def chart_text(
+    results: Results,
+    state: ViewState,
+    *,
+    title: str,
+    subtitle: str,
+    plotted: pl.DataFrame,
+    threshold: int,
+    indicator: Indicator | None = None,
+    caption: str | None = None,
+) -> ChartText:
+    """Title, filters, source and licence, good direction, sample badge and suppression note for one chart."""
+    return ChartText(
+        title=title,
+        subtitle=subtitle,
+        caption=caption if caption is not None else source_caption(results, state.lang),
+        direction=direction(indicator, state.lang) if indicator else "",
+        badge=t("common.sample_badge", state.lang) if results.sample_data else "",
+        suppression_note=suppression_note(plotted, state.lang, threshold),
+    )
+
+
+def labelled(frame: pl.DataFrame, language: str) -> pl.DataFrame:
+    """Add ``label``: the short county name (or 'whole country') for each ``region_code``."""
+    names = {code: area_label(code, language) for code in frame[c.REGION_CODE].unique().to_list()}
+    return frame.with_columns(pl.col(c.REGION_CODE).replace_strict(names, return_dtype=pl.String).alias("label"))
+
+
+#: The columns a "show as table" view and a data download may hold, in display order. Identifier
+#: columns are never among them.
+DISPLAY_COLUMNS = (
+    "label",
+    "group",
+    c.PERIOD,
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "n_within",
+    "n_censored",
+    "x",
+    "n_x",
+    "y",
+    "n_y",
+    "bin_low",
+    "bin_high",
+    "promoter_share",
+    "passive_share",
+    "detractor_share",
+    "suppressed_counties",
+    c.SUPPRESSED,
+)
+_PERCENT_COLUMNS = ("value", "ci_low", "ci_high")
+_SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
+
+
+def table_for_display(frame: pl.DataFrame, language: str, *, percent: bool) -> pl.DataFrame:
+    """The plotted data as a readable table: known columns only, values rounded, headers translated.
+
+    Shares are shown as percentages; suppressed rows keep their label with empty values and ``suppressed`` true.
+    """
+    columns = [name for name in DISPLAY_COLUMNS if name in frame.columns]
+    shown = frame.select(columns)
+    scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
+    shares = [name for name in _SHARE_COLUMNS if name in columns]
+    floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]
+    shown = shown.with_columns(
+        *[(pl.col(name) * 100) for name in [*scaled, *shares]],
+    ).with_columns(pl.col(floats).round(1 if percent else 2))
+    return shown.rename({name: t(f"table.{name}", language) for name in columns})

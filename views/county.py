@@ -1,0 +1,213 @@
+"""County: trends of the four families with legal limits and targets, units, T3, COC distribution, NPS."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from charts.builders import Reference, binned_bars, grouped_bars, ranked_dot_plot, share_bars, trend_chart
+from charts.theme import MUTED, OKABE_ITO
+from core import columns as c
+from i18n import t
+from metrics.care_guarantee import legal_limit_days
+from metrics.continuity import continuity_indices
+from metrics.privacy import suppress_small_counts
+from store.aggregates import NATIONAL
+from views.cells import indicator_cells
+from views.common import ChartView, area_label, chart_text, filters_line, labelled
+from views.indicators import INDICATORS, Indicator
+from views.results import Results
+from views.state import ALL_REGIONS, ViewState
+
+TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
+ADULT_AGE = 30
+YOUTH_AGE = 20
+
+
+def area_of(state: ViewState) -> str:
+    return NATIONAL if state.region == ALL_REGIONS else state.region
+
+
+def legal_references(indicator: Indicator, state: ViewState) -> list[Reference]:
+    """T3 against the care-guarantee limit in force at the end of the chosen year (adults and under-23s)."""
+    if indicator.family != "t3" or not state.period.isdigit():
+        return []
+    on = dt.date(int(state.period), 12, 31)
+    limits = {legal_limit_days(on, age=YOUTH_AGE), legal_limit_days(on, age=ADULT_AGE)}
+    return [
+        Reference(float(days), t("county.legal_limit", state.lang, days=days), kind="legal")
+        for days in sorted(limits)
+        if days <= 30  # the three-month adult limit would flatten the chart; the Methods page lists it
+    ]
+
+
+def trend(
+    results: Results,
+    state: ViewState,
+    key: str,
+    *,
+    threshold: int,
+    targets: list[Reference] | None = None,
+) -> ChartView:
+    """The area's quarterly line (and the whole country's, for comparison) with limits and targets."""
+    indicator = INDICATORS[key]
+    area = area_of(state)
+    cells = indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
+    areas = [area] if area == NATIONAL else [area, NATIONAL]
+    data = labelled(cells.filter(pl.col(c.REGION_CODE).is_in(areas)), state.lang)
+    text = chart_text(
+        results,
+        state,
+        title=t(indicator.title_key, state.lang),
+        subtitle=filters_line(state, period="", profession=indicator.by_profession),
+        plotted=data,
+        threshold=threshold,
+        indicator=indicator,
+    )
+    figure = trend_chart(
+        data,
+        text,
+        percent=indicator.percent,
+        value_label=t(indicator.unit_key, state.lang),
+        references=[*legal_references(indicator, state), *(targets or [])],
+    )
+    return ChartView(f"county_trend_{key}", figure, data, text, key, state.region, "")
+
+
+def units(results: Results, state: ViewState, key: str, *, threshold: int) -> ChartView | None:
+    """Health centres of the county ranked by the indicator in the chosen year; None for the whole country."""
+    if state.region == ALL_REGIONS:
+        return None
+    indicator = INDICATORS[key]
+    cells = indicator_cells(
+        results, indicator, grain="year", profession=state.profession, level="unit", threshold=threshold
+    )
+    data = cells.filter((pl.col(c.REGION_CODE) == state.region) & (pl.col(c.PERIOD) == state.period))
+    data = data.with_columns(pl.col(c.UNIT_ID).alias("label"))
+    county = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    county = county.filter((pl.col(c.REGION_CODE) == state.region) & (pl.col(c.PERIOD) == state.period))
+    text = chart_text(
+        results,
+        state,
+        title=t("county.units_title", state.lang, indicator=t(indicator.title_key, state.lang)),
+        subtitle=filters_line(state, profession=indicator.by_profession),
+        plotted=data,
+        threshold=threshold,
+        indicator=indicator,
+    )
+    references = []
+    if county.height and county["value"].item() is not None:
+        references.append(Reference(float(county["value"].item()), area_label(state.region, state.lang), "national"))
+    figure = ranked_dot_plot(
+        data,
+        text,
+        percent=indicator.percent,
+        value_label=t(indicator.unit_key, state.lang),
+        references=references,
+        descending=indicator.higher_is_better,
+    )
+    return ChartView(f"county_units_{key}", figure, data, text, key, state.region, state.period)
+
+
+def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartView | None:
+    """T3 per health centre and profession (doctors, nurses) in the chosen year."""
+    if state.region == ALL_REGIONS:
+        return None
+    indicator = INDICATORS["t3"]
+    parts = []
+    for profession in ("doctor", "nurse"):
+        cells = indicator_cells(
+            results, indicator, grain="year", profession=profession, level="unit", threshold=threshold
+        )
+        parts.append(cells.with_columns(pl.lit(t(f"profession.{profession}", state.lang)).alias("group")))
+    data = (
+        pl.concat(parts)
+        .filter((pl.col(c.REGION_CODE) == state.region) & (pl.col(c.PERIOD) == state.period))
+        .with_columns(pl.col(c.UNIT_ID).alias("label"))
+    )
+    text = chart_text(
+        results,
+        state,
+        title=t("county.t3_units_title", state.lang),
+        subtitle=filters_line(state, profession=False),
+        plotted=data,
+        threshold=threshold,
+        indicator=indicator,
+    )
+    figure = grouped_bars(
+        data, text, value_label=t("unit.days", state.lang), references=legal_references(indicator, state)
+    )
+    return ChartView("county_t3_units", figure, data, text, "t3", state.region, state.period)
+
+
+def coc_distribution_cells(
+    visits: pl.LazyFrame, *, region: str, year: str, profession: str, threshold: int, bins: int = 10
+) -> pl.DataFrame:
+    """Eligible patients per COC bin for one area and year; bins under ``threshold`` suppressed.
+
+    Patient-level indices are computed here and reduced to counts at once; no identifier leaves.
+    """
+    frame = visits.filter(pl.col(c.VISIT_AT).dt.year() == int(year))
+    if region != NATIONAL:
+        frame = frame.filter(pl.col(c.REGION_CODE) == region)
+    if profession != "all":
+        frame = frame.filter(pl.col(c.PROFESSION) == profession)
+    indices = continuity_indices(frame.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID))
+    binned = (
+        indices.filter(pl.col("coc").is_not_null())
+        .select(((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32)).alias("bin"))
+        .group_by("bin")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .collect()
+    )
+    every_bin = pl.DataFrame({"bin": list(range(bins))}, schema={"bin": pl.Int32})
+    counts = every_bin.join(binned, on="bin", how="left").with_columns(
+        pl.col("n").fill_null(0),
+        (pl.col("bin") / bins).alias("bin_low"),
+        ((pl.col("bin") + 1) / bins).alias("bin_high"),
+    )
+    return suppress_small_counts(counts.select("bin_low", "bin_high", "n"), count_columns=["n"], threshold=threshold)
+
+
+def coc_distribution_view(results: Results, state: ViewState, cells: pl.DataFrame, *, threshold: int) -> ChartView:
+    """The COC distribution of eligible patients (cells from :func:`coc_distribution_cells`)."""
+    text = chart_text(
+        results,
+        state,
+        title=t("county.coc_distribution_title", state.lang),
+        subtitle=filters_line(state),
+        plotted=cells,
+        threshold=threshold,
+        indicator=INDICATORS["coc"],
+    )
+    figure = binned_bars(
+        cells, text, value_label=t("indicator.coc", state.lang), count_label=t("county.patients", state.lang)
+    )
+    return ChartView("county_coc_distribution", figure, cells, text, "coc", state.region, state.period)
+
+
+def nps_split(results: Results, state: ViewState, *, threshold: int) -> ChartView:
+    """Promoters, passives and detractors among patients and staff in the chosen year."""
+    area = area_of(state)
+    rows = []
+    for key in ("nps", "enps"):
+        cells = indicator_cells(results, INDICATORS[key], grain="year", threshold=threshold)
+        own = cells.filter((pl.col(c.REGION_CODE) == area) & (pl.col(c.PERIOD) == state.period))
+        rows.append(own.with_columns(pl.lit(t(f"county.respondent_{key}", state.lang)).alias("label")))
+    data = pl.concat(rows)
+    text = chart_text(
+        results,
+        state,
+        title=t("county.nps_split_title", state.lang),
+        subtitle=filters_line(state, profession=False),
+        plotted=data,
+        threshold=threshold,
+    )
+    parts = [
+        ("promoter_share", t("county.promoters", state.lang), OKABE_ITO[2]),
+        ("passive_share", t("county.passives", state.lang), MUTED),
+        ("detractor_share", t("county.detractors", state.lang), OKABE_ITO[5]),
+    ]
+    figure = share_bars(data, text, parts=parts, value_label=t("unit.share", state.lang))
+    return ChartView("county_nps_split", figure, data, text, "nps", state.region, state.period)

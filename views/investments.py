@@ -1,0 +1,135 @@
+"""Investments: the RRP programmes' rounds and investments, who takes part, what they report, and the trends."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from charts.builders import trend_chart
+from core import columns as c
+from i18n import t
+from store.aggregates import NATIONAL
+from views.cells import counties, indicator_cells
+from views.common import ChartView, area_label, chart_text, filters_line
+from views.indicators import INDICATORS
+from views.results import Results
+from views.state import ALL_REGIONS, ViewState
+
+SECTIONS = ("general", "deviations", "achievements", "next_tasks", "costs")
+
+
+def investment_key(round_: str, number: int) -> str:
+    return f"{round_}-{number}"
+
+
+def investment_table(results: Results, language: str) -> pl.DataFrame:
+    """One row per investment: round, number, name in ``language`` (Finnish when not translated), funding, counties."""
+    name = f"name_{language}"
+    counts = results.participants.group_by("round", "investment").agg(pl.len().alias("counties"))
+    return (
+        results.investments.join(counts, left_on=["round", "number"], right_on=["round", "investment"], how="left")
+        .with_columns(
+            pl.coalesce(pl.col(name), pl.col("name_fi")).alias("name"),
+            pl.col("counties").fill_null(0),
+        )
+        .select("round", "number", "pillar", "name", "funding_eur", "counties")
+        .sort("round", "number")
+    )
+
+
+def participants(results: Results, round_: str, number: int, language: str) -> pl.DataFrame:
+    """Participating counties with their start (as the seeds state it) and where the seeds say so."""
+    rows = results.participants.filter((pl.col("round") == round_) & (pl.col("investment") == number))
+    return rows.select(
+        pl.col(c.REGION_CODE),
+        pl.col(c.REGION_CODE)
+        .map_elements(lambda code: area_label(code, language), return_dtype=pl.String)
+        .alias("county"),
+        pl.col("start"),
+        pl.format("{}:{}", pl.col("seed_file"), pl.col("seed_line")).alias("source"),
+    )
+
+
+def status_entries(results: Results, round_: str, number: int, *, region: str = ALL_REGIONS) -> pl.DataFrame:
+    """The status-report entries of one investment (all of them, or one county's and the common ones)."""
+    rows = results.status_reports.filter((pl.col("round") == round_) & (pl.col("investment") == number))
+    if region != ALL_REGIONS:
+        rows = rows.filter(pl.col(c.REGION_CODE).is_null() | (pl.col(c.REGION_CODE) == region))
+    return rows.select(
+        "report", "section", "scope", c.REGION_CODE, "text_fi", "traffic_light", "seed_file", "seed_line"
+    )
+
+
+def group_trend(
+    results: Results,
+    state: ViewState,
+    key: str,
+    treated: list[str],
+    *,
+    threshold: int,
+    starts: list[tuple[str, str]],
+) -> ChartView:
+    """Mean of the participating counties against the mean of the others, per quarter, starts marked.
+
+    Each county weighs the same (the unit of the difference-in-differences
+    estimate is the county); suppressed county cells are left out of a mean.
+    """
+    indicator = INDICATORS[key]
+    cells = counties(
+        indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
+    )
+    grouped = (
+        cells.filter(pl.col(c.REGION_CODE) != NATIONAL)
+        .with_columns(
+            pl.when(pl.col(c.REGION_CODE).is_in(treated))
+            .then(pl.lit(t("investments.participants", state.lang)))
+            .otherwise(pl.lit(t("investments.others", state.lang)))
+            .alias("label")
+        )
+        .group_by("label", c.PERIOD)
+        .agg(
+            pl.col("value").mean(),
+            pl.col("value").count().alias("n"),
+            pl.col(c.SUPPRESSED).sum().alias("suppressed_counties"),
+        )
+        .with_columns(pl.lit(False).alias(c.SUPPRESSED))
+        .sort("label", c.PERIOD)
+    )
+    text = chart_text(
+        results,
+        state,
+        title=t("investments.trend_title", state.lang, indicator=t(indicator.title_key, state.lang)),
+        subtitle=filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
+        plotted=cells,
+        threshold=threshold,
+        indicator=indicator,
+    )
+    figure = trend_chart(
+        grouped,
+        text,
+        percent=indicator.percent,
+        value_label=t(indicator.unit_key, state.lang),
+        markers=starts,
+        band=False,
+    )
+    return ChartView(f"investments_trend_{key}", figure, grouped, text, key, ALL_REGIONS, "")
+
+
+def quarter_of_start(start: str | None) -> str | None:
+    """'2024-09' or '2024-09-01' → '2024Q3'; a bare year '2023' → '2023Q1'; None or unreadable → None."""
+    if not start or not start[:4].isdigit():
+        return None
+    month = int(start[5:7]) if len(start) >= 7 and start[5:7].isdigit() else 1
+    return f"{start[:4]}Q{(month - 1) // 3 + 1}"
+
+
+def start_markers(frame: pl.DataFrame, language: str) -> list[tuple[str, str]]:
+    """Vertical markers for each distinct start quarter among ``participants(...)`` rows."""
+    starts: dict[str, list[str]] = {}
+    for row in frame.iter_rows(named=True):
+        quarter = quarter_of_start(row["start"])
+        if quarter:
+            starts.setdefault(quarter, []).append(row["county"])
+    return [
+        (quarter, t("investments.start", language, counties=", ".join(names)))
+        for quarter, names in sorted(starts.items())
+    ]

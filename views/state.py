@@ -1,0 +1,80 @@
+"""The view state every page shares: language, county, period, profession and indicator.
+
+The state lives in the URL's query parameters, so a copied link reopens the
+same view. Reading is forgiving: a missing or unknown value falls back to the
+default and is reported, never an exception, because links get edited by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+
+from data_sources.regions import dashboard_regions
+from i18n import DEFAULT_LANGUAGE, LANGUAGES
+from views.indicators import DEFAULT_INDICATOR, INDICATORS
+
+ALL_REGIONS = "all"
+PROFESSIONS = ("all", "doctor", "nurse")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """One view of the dashboard. ``period`` is a year ('2025'); empty means the latest year with data."""
+
+    lang: str = DEFAULT_LANGUAGE
+    region: str = ALL_REGIONS
+    period: str = ""
+    profession: str = "all"
+    indicator: str = DEFAULT_INDICATOR
+
+    def with_changes(self, **changes: str) -> ViewState:
+        return replace(self, **changes)
+
+
+QUERY_KEYS = tuple(field.name for field in fields(ViewState))
+
+
+def region_choices() -> tuple[str, ...]:
+    return (ALL_REGIONS, *(region.code for region in dashboard_regions()))
+
+
+def allowed_values(periods: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    return {
+        "lang": LANGUAGES,
+        "region": region_choices(),
+        "period": tuple(periods),
+        "profession": PROFESSIONS,
+        "indicator": tuple(INDICATORS),
+    }
+
+
+def _first(value: str | Sequence[str] | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value[0] if value else None
+
+
+def from_query(params: Mapping[str, str | Sequence[str]], *, periods: Sequence[str]) -> tuple[ViewState, list[str]]:
+    """The state a URL describes, and the names of the parameters that were invalid and replaced by defaults.
+
+    ``periods`` are the years that have data, oldest first; the default period is the latest of them.
+    """
+    allowed = allowed_values(periods)
+    default = ViewState(period=periods[-1] if periods else "")
+    values: dict[str, str] = {}
+    rejected: list[str] = []
+    for key in QUERY_KEYS:
+        given = _first(params.get(key))
+        if given is None or given == "":
+            continue
+        if given in allowed[key]:
+            values[key] = given
+        else:
+            rejected.append(key)
+    return replace(default, **values), rejected
+
+
+def to_query(state: ViewState) -> dict[str, str]:
+    """The query parameters for ``state``, in a fixed order, leaving out nothing (links stay explicit)."""
+    return {key: getattr(state, key) for key in QUERY_KEYS}
