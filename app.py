@@ -7,19 +7,34 @@ import streamlit as st
 from i18n import t
 from ui import context
 
-st.set_page_config(page_title="Hoitoon pääsy ja hoidon jatkuvuus", page_icon="🩺", layout="wide")
+st.set_page_config(
+    page_title="Hoitoon pääsy ja hoidon jatkuvuus", page_icon=":material/health_and_safety:", layout="wide"
+)
 
 context.current_engine()
 state = context.sidebar_filters(context.results().years())
 language = state.lang
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title=t("nav.overview", language), icon="🧭", default=True, url_path="overview"),
-        st.Page("pages/compare.py", title=t("nav.compare", language), icon="📊", url_path="compare"),
-        st.Page("pages/county.py", title=t("nav.county", language), icon="📍", url_path="county"),
-        st.Page("pages/investments.py", title=t("nav.investments", language), icon="🏗️", url_path="investments"),
-        st.Page("pages/data.py", title=t("nav.data", language), icon="🗄️", url_path="data"),
-        st.Page("pages/methods.py", title=t("nav.methods", language), icon="📐", url_path="methods"),
+        st.Page(
+            "pages/overview.py",
+            title=t("nav.overview", language),
+            icon=":material/dashboard:",
+            default=True,
+            url_path="overview",
+        ),
+        st.Page(
+            "pages/compare.py", title=t("nav.compare", language), icon=":material/leaderboard:", url_path="compare"
+        ),
+        st.Page("pages/county.py", title=t("nav.county", language), icon=":material/location_on:", url_path="county"),
+        st.Page(
+            "pages/investments.py",
+            title=t("nav.investments", language),
+            icon=":material/account_balance:",
+            url_path="investments",
+        ),
+        st.Page("pages/data.py", title=t("nav.data", language), icon=":material/database:", url_path="data"),
+        st.Page("pages/methods.py", title=t("nav.methods", language), icon=":material/menu_book:", url_path="methods"),
     ],
     position="top",
 )

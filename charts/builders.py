@@ -147,7 +147,7 @@ def funnel_plot(
         )
     )
     figure.update_xaxes(title=volume_label, type="log" if top > 1000 else "linear")
-    figure.update_yaxes(title=value_label, rangemode="tozero")
+    figure.update_yaxes(title=value_label)
     return frame_chart(figure, text)
 
 
@@ -427,7 +427,8 @@ def small_multiples(
 ) -> go.Figure:
     """One small panel per ``label`` with its line over ``period`` and, in grey, the ``reference`` line.
 
-    Panels share both axes, so levels compare at a glance; suppressed cells are gaps.
+    Panels share both axes, so levels compare at a glance; suppressed cells are gaps. The caller
+    names the grey line in the subtitle (a legend would collide with the panel titles).
     """
     scale = _scale(percent)
     labels = frame.select("label").unique(maintain_order=True).to_series().to_list()
@@ -437,7 +438,7 @@ def small_multiples(
         cols=columns,
         subplot_titles=[_wrap(label, 22).replace("<br>", " ") for label in labels],
         shared_xaxes=True,
-        shared_yaxes=True,
+        shared_yaxes="all",
         vertical_spacing=0.3 / rows,
         horizontal_spacing=0.02,
     )
@@ -453,8 +454,7 @@ def small_multiples(
                     mode="lines",
                     line={"color": MUTED, "width": 1},
                     name=reference_label,
-                    legendgroup="reference",
-                    showlegend=index == 0,
+                    showlegend=False,
                     hoverinfo="skip",
                 ),
                 row=row,

@@ -44,25 +44,48 @@ class ChartText:
     suppression_note: str = ""
 
 
+def wrap_title(title: str, width: int = 52) -> str:
+    """Break a long title at word boundaries so it fits a half-width chart (already-broken titles are kept)."""
+    if "<br>" in title or len(title) <= width:
+        return title
+    lines: list[str] = []
+    current = ""
+    for word in title.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    return "<br>".join(lines)
+
+
 def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.Figure:
     """Apply the shared layout and the text frame to ``figure`` (in place) and return it."""
     subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
-    footer = "<br>".join(part for part in (text.suppression_note, text.caption) if part)
+    footer = "<br>".join(wrap_title(part, 90) for part in (text.suppression_note, text.caption) if part)
+    title = wrap_title(text.title)
+    lines = [f"<b>{title}</b>", f"<span style='font-size:12px;color:#4D4D4D'>{wrap_title(subtitle, 80)}</span>"]
+    if text.badge:
+        lines.append(f"<span style='font-size:12px;color:#7A5B00'><b>⚠ {text.badge}</b></span>")
+    top = 22 * (title.count("<br>") + 1) + 17 * sum(line.count("<br>") + 1 for line in lines[1:]) + 50
     figure.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 13, "color": "#1A1A1A"},
         title={
-            "text": f"<b>{text.title}</b><br><span style='font-size:13px;color:#4D4D4D'>{subtitle}</span>",
+            "text": "<br>".join(lines),
             "x": 0.01,
             "xanchor": "left",
             "xref": "container",
-            "y": 0.94,
+            "y": 1.0,
             "yanchor": "top",
             "yref": "container",
+            "pad": {"t": 14},
+            "font": {"size": 15},
         },
         colorway=list(OKABE_ITO),
         height=height,
-        margin={"l": 70, "r": 30, "t": 120, "b": 100 + 16 * footer.count("<br>")},
+        margin={"l": 70, "r": 30, "t": top, "b": 100 + 16 * footer.count("<br>")},
         hoverlabel={"font": {"family": FONT}},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
     )
@@ -79,22 +102,5 @@ def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.
             showarrow=False,
             align="left",
             font={"size": 11, "color": "#4D4D4D"},
-        )
-    if text.badge:
-        figure.add_annotation(
-            text=f"<b>{text.badge}</b>",
-            xref="paper",
-            yref="paper",
-            x=1.0,
-            y=1.0,
-            yshift=75,
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            bgcolor="#FFF3CD",
-            bordercolor="#B8860B",
-            borderwidth=1,
-            borderpad=4,
-            font={"size": 11, "color": "#5C4400"},
         )
     return figure

@@ -9,6 +9,7 @@ from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
 from views import compare
 
+context.through_entry_point()
 state = context.current_view()
 results = context.results()
 threshold = context.threshold()

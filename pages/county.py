@@ -24,6 +24,7 @@ def _coc_distribution(region: str, period: str, profession: str, version: str) -
     )
 
 
+context.through_entry_point()
 state = context.current_view()
 results = context.results()
 threshold = context.threshold()

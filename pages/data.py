@@ -12,6 +12,7 @@ from ui import context
 from ui.render import handled_errors, sample_badge
 from views import data
 
+context.through_entry_point()
 state = context.current_view()
 language = state.lang
 engine = context.current_engine()

@@ -8,6 +8,7 @@ from i18n import t
 from ui import context
 from views import methods
 
+context.through_entry_point()
 state = context.current_view()
 language = state.lang
 

@@ -11,6 +11,7 @@ from views import overview
 from views.common import area_label
 from views.state import ALL_REGIONS
 
+context.through_entry_point()
 state = context.current_view()
 results = context.results()
 threshold = context.threshold()

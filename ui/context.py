@@ -133,3 +133,21 @@ def indicator_picker(state: ViewState, *, allowed: tuple[str, ...] = tuple(INDIC
     if chosen != state.indicator:
         set_indicator(chosen)
     return chosen
+
+
+def through_entry_point() -> None:
+    """Send a page run that bypassed ``app.py`` back through it.
+
+    Streamlit serves files in ``pages/`` on their own (its older multipage
+    mode) until the entry script's ``st.navigation`` has run once in the server
+    process. A first visit that lands on a page's URL (a shared link, a reload
+    after a restart) would then miss the filters, the URL state and the
+    navigation. Every page calls this first; it is a no-op once navigation is
+    set up, and otherwise switches the mode off and reruns through ``app.py``,
+    which resolves the same page by its URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415  # internal; pinned below 2.0
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

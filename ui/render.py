@@ -39,4 +39,4 @@ def handled_errors(language: str) -> Iterator[None]:
 
 def sample_badge(language: str, sample: bool) -> None:
     if sample:
-        st.warning(t("common.sample_badge", language), icon="⚠️")
+        st.warning(t("common.sample_badge", language), icon=":material/warning:")

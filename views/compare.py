@@ -26,6 +26,14 @@ def _highlight(data: pl.DataFrame, state: ViewState) -> str | None:
     return str(match[0]) if match.len() else None
 
 
+def period_range(frame: pl.DataFrame) -> str:
+    """'2023–2025' for the periods in ``frame`` (one period alone, or nothing when empty)."""
+    if frame.is_empty():
+        return ""
+    first, last = frame[c.PERIOD].min(), frame[c.PERIOD].max()
+    return str(first) if first == last else f"{first}–{last}"
+
+
 def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     indicator = INDICATORS[state.indicator]
     data = county_year_cells(results, state, indicator, threshold=threshold)
@@ -90,7 +98,12 @@ def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         results,
         state,
         title=t("compare.trends_title", state.lang, indicator=t(indicator.title_key, state.lang)),
-        subtitle=filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
+        subtitle=" · ".join(
+            [
+                filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
+                t("compare.grey_is_national", state.lang),
+            ]
+        ),
         plotted=data,
         threshold=threshold,
         indicator=indicator,
@@ -125,7 +138,7 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
         results,
         state,
         title=t("compare.scatter_title", state.lang),
-        subtitle=filters_line(state, region=ALL_REGIONS, period=f"–{state.period}"),
+        subtitle=filters_line(state, region=ALL_REGIONS, period=period_range(data)),
         plotted=data,
         threshold=threshold,
         caption=None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from views.indicators import Indicator
 
+DAYS = {"fi": "vrk", "sv": "dygn", "en": "days"}
+
 
 def number(value: float | None, language: str, *, digits: int = 1) -> str:
     if value is None:
@@ -20,7 +22,9 @@ def indicator_value(value: float | None, indicator: Indicator, language: str) ->
         return f"{number(value * 100, language)} %"
     if indicator.family == "continuity":
         return number(value, language, digits=2)
-    return number(value, language, digits=0 if indicator.family == "nps" else 1)
+    if indicator.family == "t3":
+        return f"{number(value, language)} {DAYS[language]}"
+    return number(value, language, digits=0)
 
 
 def indicator_change(delta: float | None, indicator: Indicator, language: str) -> str:
