@@ -73,3 +73,21 @@ with handled_errors(language):
     treated = people["region_code"].to_list()
     markers = investments.start_markers(people, language)
     show_chart(investments.group_trend(results, state, key, treated, threshold=threshold, starts=markers), language)
+
+    st.subheader(t("investments.did_title", language))
+    result = investments.did_estimate(results, state, key, people, threshold=threshold)
+    summary = investments.did_summary(result, key, people, language)
+    estimate, explanation = st.columns([1, 3])
+    with estimate:
+        st.metric(t("investments.did_effect", language), summary.effect)
+    with explanation:
+        st.markdown(summary.interval)
+        st.markdown(summary.pre_trend)
+        for warning in summary.warnings:
+            st.warning(warning, icon=":material/info:")
+    with st.expander(t("investments.did_assumptions", language), expanded=True):
+        st.markdown("\n".join(f"- {item}" for item in summary.assumptions))
+        st.caption(t("investments.did_method", language))
+    if summary.excluded.height:
+        with st.expander(t("investments.did_excluded", language)):
+            st.dataframe(summary.excluded, hide_index=True, width="stretch")

@@ -58,19 +58,22 @@ def threshold() -> int:
     return settings().suppression_threshold
 
 
-def _initialise_widgets(periods: list[str]) -> list[str]:
-    """On a session's first run, fill the filter widgets from the URL; returns the rejected parameters."""
+def _state_at_start(periods: list[str]) -> tuple[ViewState, list[str]]:
+    """The session's view: read from the URL on its first run, then kept in session state."""
     if "view" in st.session_state:
-        return []
+        return st.session_state["view"], []
     state, rejected = from_query(st.query_params.to_dict(), periods=periods)
-    for field, key in _WIDGET_KEYS.items():
-        st.session_state[key] = getattr(state, field)
     st.session_state["view"] = state
-    return rejected
+    return state, rejected
 
 
 def current_view() -> ViewState:
     return st.session_state.get("view", ViewState())
+
+
+def _remember(field: str, key: str) -> None:
+    """Widget callback: copy the widget's new value into the view state (runs before the rerun)."""
+    st.session_state["view"] = current_view().with_changes(**{field: st.session_state[key]})
 
 
 def set_indicator(indicator: str) -> None:
@@ -81,38 +84,56 @@ def set_indicator(indicator: str) -> None:
 
 
 def sidebar_filters(periods: list[str]) -> ViewState:
-    """Draw the global filters (language, county, period, profession) and keep the URL in step."""
-    rejected = _initialise_widgets(periods)
-    previous = current_view()
-    language = st.session_state.get("f_lang", previous.lang)
+    """Draw the global filters (language, county, period, profession) and keep the URL in step.
+
+    Each widget takes its position from the view state and writes changes back through a
+    callback, so the state never depends on a widget surviving between runs.
+    """
+    state, rejected = _state_at_start(periods)
+    if periods and state.period not in periods:
+        state = state.with_changes(period=periods[-1])
+    language = state.lang
+    regions = region_choices()
     with st.sidebar:
-        st.selectbox(t("filter.language", language), LANGUAGES, key="f_lang", format_func=LANGUAGE_NAMES.__getitem__)
-        language = st.session_state["f_lang"]
-        regions = region_choices()
-        st.selectbox(
+        language = st.selectbox(
+            t("filter.language", language),
+            LANGUAGES,
+            index=LANGUAGES.index(state.lang),
+            key="f_lang",
+            format_func=LANGUAGE_NAMES.__getitem__,
+            on_change=_remember,
+            args=("lang", "f_lang"),
+        )
+        region = st.selectbox(
             t("filter.county", language),
             regions,
+            index=regions.index(state.region),
             key="f_region",
             format_func=lambda code: t("filter.county_all", language) if code == "all" else area_label(code, language),
+            on_change=_remember,
+            args=("region", "f_region"),
         )
+        period = state.period
         if periods:
-            if st.session_state.get("f_period") not in periods:
-                st.session_state["f_period"] = periods[-1]
-            st.selectbox(t("filter.period", language), periods, key="f_period")
-        st.radio(
+            period = st.selectbox(
+                t("filter.period", language),
+                periods,
+                index=periods.index(state.period),
+                key="f_period",
+                on_change=_remember,
+                args=("period", "f_period"),
+            )
+        profession = st.radio(
             t("filter.profession", language),
             PROFESSIONS,
+            index=PROFESSIONS.index(state.profession),
             key="f_profession",
             format_func=lambda value: t(f"profession.{value}", language),
             horizontal=True,
+            on_change=_remember,
+            args=("profession", "f_profession"),
         )
-    state = ViewState(
-        lang=language,
-        region=st.session_state["f_region"],
-        period=st.session_state.get("f_period", ""),
-        profession=st.session_state["f_profession"],
-        indicator=previous.indicator if previous.indicator in INDICATORS else "access_7d",
-    )
+    state = state.with_changes(lang=language, region=region, period=period, profession=profession)
     st.session_state["view"] = state
     st.query_params.from_dict(to_query(state))
     if rejected:
@@ -120,17 +141,25 @@ def sidebar_filters(periods: list[str]) -> ViewState:
     return state
 
 
+def picker_key(allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:
+    """The widget key of the indicator picker offering ``allowed`` (tests find the picker by it)."""
+    return f"indicator_{'_'.join(allowed)}"
+
+
 def indicator_picker(state: ViewState, *, allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:
     """A selectbox of indicators whose choice lives in the URL state."""
+    key = picker_key(allowed)
     current = state.indicator if state.indicator in allowed else allowed[0]
     chosen: str = st.selectbox(
         t("filter.indicator", state.lang),
         allowed,
         index=allowed.index(current),
-        format_func=lambda key: t(f"indicator.{key}", state.lang),
-        key=f"indicator_{'_'.join(allowed)}",
+        format_func=lambda item: t(f"indicator.{item}", state.lang),
+        key=key,
+        on_change=_remember,
+        args=("indicator", key),
     )
-    if chosen != state.indicator:
+    if chosen != state.indicator and chosen in allowed and state.indicator in allowed:
         set_indicator(chosen)
     return chosen
 

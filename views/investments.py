@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from charts.builders import trend_chart
 from core import columns as c
 from i18n import t
+from metrics.did import DidResult, difference_in_differences
 from store.aggregates import NATIONAL
 from views.cells import counties, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line
+from views.format import indicator_change, number
 from views.indicators import INDICATORS
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
@@ -133,3 +137,110 @@ def start_markers(frame: pl.DataFrame, language: str) -> list[tuple[str, str]]:
         (quarter, t("investments.start", language, counties=", ".join(names)))
         for quarter, names in sorted(starts.items())
     ]
+
+
+def did_panel(results: Results, state: ViewState, key: str, *, threshold: int) -> pl.DataFrame:
+    """The county × quarter panel the estimate reads (suppressed cells are null, so they drop out)."""
+    indicator = INDICATORS[key]
+    cells = indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
+    return counties(cells).select(c.REGION_CODE, c.PERIOD, "value", "n")
+
+
+def participation_starts(people: pl.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """Start quarters of the participants whose start the documents state, and the participants without one.
+
+    Participants without a stated start are neither treated nor comparison counties in the estimate.
+    """
+    starts: dict[str, str] = {}
+    unknown: list[str] = []
+    for row in people.iter_rows(named=True):
+        quarter = quarter_of_start(row["start"])
+        if quarter:
+            starts[row[c.REGION_CODE]] = quarter
+        else:
+            unknown.append(row[c.REGION_CODE])
+    return starts, unknown
+
+
+def did_estimate(results: Results, state: ViewState, key: str, people: pl.DataFrame, *, threshold: int) -> DidResult:
+    """The change attributable to participation: each start cohort against the counties that never took part."""
+    panel = did_panel(results, state, key, threshold=threshold)
+    starts, _unknown = participation_starts(people)  # participants without a start are in neither group
+    participants = set(people[c.REGION_CODE].to_list())
+    controls = [code for code in panel[c.REGION_CODE].unique().to_list() if code not in participants]
+    return difference_in_differences(panel, starts, controls=controls)
+
+
+@dataclass(frozen=True)
+class DidSummary:
+    """The estimate in words for the page: headline value, interval sentence, pre-trend, caveats, exclusions."""
+
+    effect: str
+    interval: str
+    pre_trend: str
+    warnings: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    excluded: pl.DataFrame
+
+
+def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str) -> DidSummary:
+    indicator = INDICATORS[key]
+    effect = result.effect
+
+    def change(value: float | None) -> str:
+        return indicator_change(value, indicator, language) if value is not None else "–"
+
+    if effect.estimate is None:
+        interval = t(
+            "investments.did_none", language, reason=t(effect.reason or "did.reason.no_treated_counties", language)
+        )
+    else:
+        interval = t(
+            "investments.did_interval",
+            language,
+            low=change(effect.ci_low),
+            high=change(effect.ci_high),
+            p=number(effect.p_value, language, digits=3) if effect.p_value is not None else "–",
+            treated=result.n_treated,
+            controls=result.n_control,
+            periods=result.n_periods,
+        )
+    trend = result.pre_trend
+    pre_trend = (
+        t(
+            "investments.did_pre_trend",
+            language,
+            value=change(trend.estimate),
+            low=change(trend.ci_low),
+            high=change(trend.ci_high),
+        )
+        if trend.estimate is not None
+        else t(
+            "investments.did_none",
+            language,
+            reason=t(trend.reason or "did.reason.fewer_than_two_pre_periods", language),
+        )
+    )
+    _starts, unknown = participation_starts(people)
+    reasons = result.excluded.with_columns(
+        pl.when(pl.col(c.REGION_CODE).is_in(unknown))
+        .then(pl.lit("investments.start_unknown"))
+        .otherwise(pl.col("reason"))
+        .alias("reason")
+    )
+    excluded = reasons.select(
+        pl.col(c.REGION_CODE)
+        .map_elements(lambda code: area_label(code, language), return_dtype=pl.String)
+        .alias(t("investments.col_county", language)),
+        pl.col("reason")
+        .map_elements(lambda key_: t(key_, language), return_dtype=pl.String)
+        .alias(t("investments.col_reason", language)),
+    )
+    return DidSummary(
+        effect=change(effect.estimate),
+        interval=interval,
+        pre_trend=pre_trend,
+        warnings=tuple(t(key_, language) for key_ in result.warnings),
+        assumptions=tuple(t(key_, language) for key_ in result.assumptions),
+        excluded=excluded,
+    )

@@ -71,3 +71,10 @@ def test_swedish_short_names_are_nominative(code: str, short: str) -> None:
 
 def test_helsinki_keeps_its_swedish_name() -> None:
     assert region_name("90", "sv", short=True) == "Helsingfors"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_difference_in_differences_text_key_is_translated(language: str) -> None:
+    from metrics.did import TEXTS
+
+    assert sorted(set(TEXTS) - set(catalogue(language))) == []

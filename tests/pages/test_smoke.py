@@ -1,24 +1,43 @@
-"""Every page renders without an exception."""
+"""Every page renders in every language without an exception, with and without a county chosen."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from i18n import LANGUAGES, t
 from tests.pages.conftest import PROJECT
 
-PAGES = ["pages/data_status.py", "pages/methods.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/compare.py",
+    "pages/county.py",
+    "pages/investments.py",
+    "pages/data.py",
+    "pages/methods.py",
+]
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_renders_without_exception(page: str) -> None:
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180).run()
+def open_app(**query: str) -> AppTest:
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("region", ["all", "05"])
+def test_every_page_renders_without_exception(language: str, region: str) -> None:
+    app = open_app(lang=language, region=region)
     assert not app.exception, app.exception
-    app.switch_page(page).run()
-    assert not app.exception, app.exception
-    assert app.title
+    for page in PAGES:
+        app.switch_page(page).run()
+        assert not app.exception, (page, app.exception)
+        assert app.title, page
+        assert not app.error, (page, [error.value for error in app.error])
 
 
-def test_the_sample_data_badge_is_shown() -> None:
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180).run()
-    assert any("Synteettinen" in warning.value for warning in app.warning)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_sample_data_badge_is_shown_in_the_active_language(language: str) -> None:
+    app = open_app(lang=language)
+    assert any(t("common.sample_badge", language) in warning.value for warning in app.warning)

@@ -1,0 +1,165 @@
+"""Indicator cells: statistics re-derived from summed counts, the right grain, and suppression last."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from metrics.stats import wilson_interval
+from views.cells import indicator_cells, period_key
+from views.indicators import INDICATORS
+
+from .builders import access_rows, continuity_rows, nps_rows, results, t3_rows
+
+
+def cell(frame: pl.DataFrame, region: str, period: str) -> dict[str, object]:
+    rows = frame.filter((pl.col("region_code") == region) & (pl.col("period") == period)).to_dicts()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.mark.parametrize(
+    ("stored", "grain", "expected"),
+    [
+        ("2025-03", "month", "2025-03"),
+        ("2025-03", "quarter", "2025Q1"),
+        ("2025-04", "quarter", "2025Q2"),
+        ("2025-12", "quarter", "2025Q4"),
+        ("2025-03", "year", "2025"),
+        ("2025-03-03", "month", "2025-03"),  # a T3 measurement date
+        ("2025-09-29", "quarter", "2025Q3"),
+        ("2025Q3", "quarter", "2025Q3"),  # already quarterly (continuity)
+        ("2025", "year", "2025"),
+    ],
+)
+def test_period_key_maps_stored_periods_to_the_grain(stored: str, grain: str, expected: str) -> None:
+    frame = pl.DataFrame({"period": [stored]})
+    assert frame.select(period_key(grain))["period"].item() == expected  # type: ignore[arg-type]
+
+
+def test_a_years_share_is_the_share_of_the_years_visits_not_a_mean_of_monthly_shares() -> None:
+    # January 9 of 10 within 7 days (90 %), February 1 of 90 (1.1 %): the year is 10/100, not 45.6 %.
+    data = results(
+        access=access_rows(
+            [
+                ("05", "", "all", "2025-01", 7, 10, 9),
+                ("05", "", "all", "2025-02", 7, 90, 1),
+                ("05", "", "all", "2025-02", 14, 90, 50),  # the 14-day rows must not leak into 7 days
+            ]
+        )
+    )
+    cells = indicator_cells(data, INDICATORS["access_7d"], grain="year", threshold=5)
+    row = cell(cells, "05", "2025")
+    assert row["n"] == 100
+    assert row["value"] == pytest.approx(0.10)
+    low, high = wilson_interval(10, 100)
+    assert row["ci_low"] == pytest.approx(low)
+    assert row["ci_high"] == pytest.approx(high)
+    assert row["suppressed"] is False
+
+
+def test_cells_below_the_threshold_are_blanked_and_marked() -> None:
+    data = results(access=access_rows([("05", "", "all", "2025-01", 7, 4, 4), ("06", "", "all", "2025-01", 7, 5, 1)]))
+    cells = indicator_cells(data, INDICATORS["access_7d"], grain="month", threshold=5)
+    small = cell(cells, "05", "2025-01")
+    assert small["suppressed"] is True
+    assert small["value"] is None and small["ci_low"] is None and small["n"] is None and small["n_within"] is None
+    assert cell(cells, "06", "2025-01")["value"] == pytest.approx(0.2)  # exactly at the threshold is shown
+
+
+def test_region_level_and_unit_level_are_kept_apart() -> None:
+    data = results(
+        access=access_rows(
+            [
+                ("05", "", "all", "2025-01", 7, 100, 50),
+                ("05", "Unit A", "all", "2025-01", 7, 60, 40),
+                ("05", "Unit B", "all", "2025-01", 7, 40, 10),
+            ]
+        )
+    )
+    regions = indicator_cells(data, INDICATORS["access_7d"], grain="year", threshold=5)
+    units = indicator_cells(data, INDICATORS["access_7d"], grain="year", level="unit", threshold=5)
+    assert regions.height == 1 and regions["value"].item() == pytest.approx(0.5)
+    assert sorted(units["unit_id"].to_list()) == ["Unit A", "Unit B"]
+
+
+def test_profession_filter_picks_the_professions_cells() -> None:
+    data = results(
+        access=access_rows([("05", "", "all", "2025-01", 7, 100, 50), ("05", "", "doctor", "2025-01", 7, 40, 30)])
+    )
+    doctors = indicator_cells(data, INDICATORS["access_7d"], grain="year", profession="doctor", threshold=5)
+    assert doctors["value"].item() == pytest.approx(0.75)
+
+
+def test_nps_over_months_comes_from_summed_answer_counts() -> None:
+    # 6 promoters, 2 passives, 2 detractors over two months: NPS = 100 * (0.6 - 0.2) = 40.
+    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 5, 0, 0), ("05", "", "2025-02", "patient", 1, 2, 2)]))
+    row = cell(indicator_cells(data, INDICATORS["nps"], grain="year", threshold=5), "05", "2025")
+    assert row["n"] == 10
+    assert row["value"] == pytest.approx(40.0)
+    se = 100 * math.sqrt((0.6 + 0.2 - (0.6 - 0.2) ** 2) / 10)
+    assert row["ci_low"] == pytest.approx(40.0 - 1.959963984540054 * se)
+    assert row["promoter_share"] == pytest.approx(0.6)
+
+
+def test_staff_answers_feed_enps_only() -> None:
+    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 10, 0, 0), ("05", "", "2025-01", "staff", 0, 0, 10)]))
+    assert indicator_cells(data, INDICATORS["nps"], grain="year", threshold=5)["value"].item() == pytest.approx(100)
+    assert indicator_cells(data, INDICATORS["enps"], grain="year", threshold=5)["value"].item() == pytest.approx(-100)
+
+
+def test_nps_ignores_the_profession_filter_because_surveys_have_none() -> None:
+    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 10, 0, 0)]))
+    cells = indicator_cells(data, INDICATORS["nps"], grain="year", profession="doctor", threshold=5)
+    assert cells["value"].item() == pytest.approx(100)
+
+
+def test_t3_month_is_the_mean_and_year_the_median_of_measurements() -> None:
+    data = results(
+        t3=t3_rows(
+            [
+                ("05", "", "all", "2025-01-06", 8, 0, 4.0),
+                ("05", "", "all", "2025-01-20", 8, 1, 8.0),
+                ("05", "", "all", "2025-02-03", 6, 0, 30.0),
+            ]
+        )
+    )
+    months = indicator_cells(data, INDICATORS["t3"], grain="month", threshold=5)
+    assert cell(months, "05", "2025-01")["value"] == pytest.approx(6.0)
+    year = cell(indicator_cells(data, INDICATORS["t3"], grain="year", threshold=5), "05", "2025")
+    assert year["value"] == pytest.approx(8.0)  # median of 4, 8, 30
+    assert year["n"] == 6  # the fewest books measured
+    assert year["n_censored"] == 1
+
+
+def test_continuity_reads_yearly_cells_for_a_year_and_quarterly_cells_otherwise() -> None:
+    data = results(
+        continuity=continuity_rows(
+            [
+                ("05", "", "all", "2025", 500, 0.30, 0.28, 0.32, 0.55),
+                ("05", "", "all", "2025Q1", 200, 0.25, 0.22, 0.28, 0.50),
+            ]
+        )
+    )
+    year = indicator_cells(data, INDICATORS["coc"], grain="year", threshold=5)
+    assert year.height == 1 and year["value"].item() == pytest.approx(0.30)
+    quarter = indicator_cells(data, INDICATORS["coc"], grain="quarter", threshold=5)
+    assert quarter.height == 1 and quarter["period"].item() == "2025Q1"
+    upc = indicator_cells(data, INDICATORS["upc"], grain="year", threshold=5)
+    assert upc["value"].item() == pytest.approx(0.55) and upc["ci_low"].item() is None
+
+
+def test_no_identifier_column_ever_appears_in_cells() -> None:
+    data = results(access=access_rows([("05", "Unit A", "all", "2025-01", 7, 100, 50)]))
+    for key, indicator in INDICATORS.items():
+        cells = indicator_cells(data, indicator, grain="year", level="unit", threshold=5)
+        assert not {"patient_id", "professional_id", "visit_id", "book_id", "response_id"} & set(cells.columns), key
+
+
+def test_an_unknown_grain_is_a_clear_error() -> None:
+    from core.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="grain must be month, quarter or year"):
+        indicator_cells(results(), INDICATORS["coc"], grain="week", threshold=5)  # type: ignore[arg-type]

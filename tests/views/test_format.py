@@ -1,0 +1,51 @@
+"""Numbers in the active language."""
+
+from __future__ import annotations
+
+import pytest
+
+from views.format import indicator_change, indicator_value, number
+from views.indicators import INDICATORS
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "digits", "expected"),
+    [
+        (1234.56, "fi", 1, "1\u202f234,6"),
+        (1234.56, "sv", 1, "1\u202f234,6"),
+        (1234.56, "en", 1, "1\u202f234.6"),
+        (0.0, "fi", 2, "0,00"),
+        (None, "en", 1, "–"),
+    ],
+)
+def test_number_uses_the_languages_separators(value: float | None, language: str, digits: int, expected: str) -> None:
+    assert number(value, language, digits=digits) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "language", "expected"),
+    [
+        ("access_7d", 0.6361, "fi", "63,6 %"),
+        ("access_7d", 0.6361, "en", "63.6 %"),
+        ("t3", 11.0, "fi", "11,0 vrk"),
+        ("t3", 11.0, "sv", "11,0 dygn"),
+        ("coc", 0.1149, "en", "0.11"),
+        ("nps", 71.6, "fi", "72"),
+    ],
+)
+def test_indicator_values_carry_their_unit(key: str, value: float, language: str, expected: str) -> None:
+    assert indicator_value(value, INDICATORS[key], language) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "delta", "language", "expected"),
+    [
+        ("access_7d", 0.04, "fi", "+4,0 %-yks."),
+        ("access_7d", -0.001, "en", "-0.1 pp"),
+        ("t3", -1.0, "fi", "-1,0"),
+        ("coc", 0.0, "en", "±0.00"),
+        ("nps", None, "en", ""),
+    ],
+)
+def test_changes_use_percentage_points_for_shares(key: str, delta: float | None, language: str, expected: str) -> None:
+    assert indicator_change(delta, INDICATORS[key], language) == expected
