@@ -1,0 +1,517 @@
+"""PowerPoint decks: a title slide, then one 16:9 slide per chart with footnote and speaker notes.
+
+A :class:`Deck` is plain data (texts already in the deck's language, figures,
+frames); :func:`build_pptx` writes it. Each chart slide holds
+
+* the chart's title and, under it, its subtitle (the filters and the good direction);
+* an **editable PowerPoint chart** with the plotted numbers, colours and
+  labels when the figure is bars, lines or a scatter
+  (:func:`exports.native.native_chart` decides), otherwise a picture of the
+  figure rendered by :mod:`exports.images`;
+* a footnote: the suppression note, then source · licence · filters
+  (and the sample-data notice when the data are synthetic);
+* speaker notes listing every plotted number with its interval and n, and
+  the suppressed rows as hidden, so a presenter can answer "how many?".
+
+Frames pass the identifier guard (:func:`exports.safety.refuse_identifiers`)
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, cast
+
+import plotly.graph_objects as go
+import polars as pl
+from pptx import Presentation
+from pptx.chart.chart import Chart
+from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import OxmlElement
+from pptx.presentation import Presentation as PptxPresentation
+from pptx.slide import Slide as PptxSlide
+from pptx.util import Emu, Inches, Pt
+
+from charts.theme import ChartText
+from core import columns as c
+from exports.images import EXPORT_WIDTH, ImageRenderer, export_size, shared_renderer
+from exports.native import NativeChart, NativeSeries, NotNative, native_chart
+from exports.provenance import Provenance
+from exports.safety import neutralise, refuse_identifiers
+from exports.strings import SUPPRESSED_MARKER, format_number, text
+from i18n import check_language
+
+#: ``Slide.percent_columns`` for the usual frame: a share with its interval, drawn as percentages.
+PERCENT_VALUE: Final = ("value", "ci_low", "ci_high")
+LANGUAGE_TAGS: Final = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
+FONT: Final = "Arial"  # metric-compatible with the screen's Liberation Sans
+
+
+# python-pptx leaves these unannotated; naming their types here keeps the rest of the module strictly typed.
+_RGB_FROM_HEX: Callable[[str], RGBColor] = RGBColor.from_string
+_NEW_CATEGORY_DATA: Callable[[], CategoryChartData] = CategoryChartData
+_NEW_XY_DATA: Callable[[], XyChartData] = XyChartData
+
+
+def rgb(colour: str) -> RGBColor:
+    """A python-pptx colour from "#RRGGBB" (or "RRGGBB")."""
+    return _RGB_FROM_HEX(colour.lstrip("#").upper())
+
+
+INK: Final = rgb("#1A1A1A")
+GREY: Final = rgb("#4D4D4D")
+GRID: Final = rgb("#D9D9D9")
+SLIDE_WIDTH: Final = Inches(13.333)
+SLIDE_HEIGHT: Final = Inches(7.5)
+MARGIN: Final = Inches(0.5)
+CHART_TOP: Final = Inches(1.55)
+CHART_HEIGHT: Final = Inches(4.85)
+FOOT_TOP: Final = Inches(6.5)
+
+Progress = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, what)`` after each step of a build."""
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One chart slide. ``data`` is the plotted frame: suppressed, translated labels, no identifiers.
+
+    ``percent_columns`` name the proportions the chart draws as percentages
+    (the notes show them the same way); ``column_labels`` name the other
+    measures in the notes ("x" → "Within 7 days"); ``notes`` are extra
+    speaker-notes lines.
+    """
+
+    title: str
+    figure: go.Figure
+    data: pl.DataFrame
+    provenance: Provenance
+    subtitle: str = ""
+    suppression_note: str = ""
+    percent_columns: tuple[str, ...] = ()
+    column_labels: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_chart(
+        cls,
+        figure: go.Figure,
+        data: pl.DataFrame,
+        chart_text: ChartText,
+        *,
+        source: str,
+        licence: str,
+        data_date: str = "",
+        percent_columns: Sequence[str] = (),
+        column_labels: Mapping[str, str] | None = None,
+        notes: Sequence[str] = (),
+    ) -> Slide:
+        """A slide with the words the page shows around ``figure``; its subtitle names the filters."""
+        subtitle = " · ".join(part for part in (chart_text.subtitle, chart_text.direction) if part)
+        return cls(
+            title=chart_text.title,
+            figure=figure,
+            data=data,
+            provenance=Provenance(source=source, licence=licence, filters=chart_text.subtitle, data_date=data_date),
+            subtitle=subtitle,
+            suppression_note=chart_text.suppression_note,
+            percent_columns=tuple(percent_columns),
+            column_labels=dict(column_labels or {}),
+            notes=tuple(notes),
+        )
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A deck: title slide texts, the language everything is in, and the chart slides in order."""
+
+    title: str
+    subtitle: str
+    data_date: str
+    language: str
+    slides: tuple[Slide, ...] = field(default_factory=tuple)
+    sample_data: bool = False
+
+
+def build_pptx(deck: Deck, *, progress: Progress | None = None, renderer: ImageRenderer | None = None) -> bytes:
+    """The deck as .pptx bytes. Pictures (only for figures with no native chart) use ``renderer``.
+
+    ``renderer`` defaults to the process's shared one and is started only when
+    a slide needs a picture. ``progress`` hears about every slide.
+    """
+    check_language(deck.language)
+    for number, slide in enumerate(deck.slides, start=1):
+        refuse_identifiers(slide.data.columns, table=f"slide {number} ({slide.title!r})")
+    plans = [native_chart(slide.figure) for slide in deck.slides]
+    total = len(deck.slides) + 1
+    pictures = _render_pictures(deck.slides, plans, renderer)
+
+    presentation = Presentation()
+    presentation.slide_width = SLIDE_WIDTH
+    presentation.slide_height = SLIDE_HEIGHT
+    properties = presentation.core_properties
+    properties.title = deck.title
+    properties.subject = deck.subtitle
+    properties.language = LANGUAGE_TAGS[deck.language]
+    properties.created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    _title_slide(presentation, deck)
+    if progress:
+        progress(1, total, deck.title)
+    for number, (slide, plan) in enumerate(zip(deck.slides, plans, strict=True), start=2):
+        _chart_slide(presentation, deck, slide, plan, pictures.get(number - 2))
+        if progress:
+            progress(number, total, slide.title)
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
+# -- slides --------------------------------------------------------------------------------------------------
+
+
+def _title_slide(presentation: PptxPresentation, deck: Deck) -> None:
+    page = presentation.slides.add_slide(presentation.slide_layouts[0])
+    language = deck.language
+    title, subtitle = page.shapes.title, page.placeholders[1]
+    title.left, title.top, title.width, title.height = MARGIN, Inches(1.6), SLIDE_WIDTH - 2 * MARGIN, Inches(1.6)
+    _set_text(title.text_frame, [deck.title], language, size=36, bold=True)
+    subtitle.left, subtitle.top = MARGIN, Inches(3.3)
+    subtitle.width, subtitle.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.2)
+    lines = [deck.subtitle, text("data_date", language, date=deck.data_date) if deck.data_date else ""]
+    _set_text(subtitle.text_frame, [line for line in lines if line], language, size=18, colour=GREY)
+    if deck.sample_data:
+        box = page.shapes.add_textbox(MARGIN, Inches(5.0), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
+        box.fill.solid()
+        box.fill.fore_color.rgb = rgb("#FFF3CD")
+        box.line.color.rgb = rgb("#B8860B")
+        box.text_frame.margin_left = box.text_frame.margin_right = Inches(0.2)
+        box.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        _set_text(
+            box.text_frame,
+            [text("sample_notice", language)],
+            language,
+            size=16,
+            bold=True,
+            colour=rgb("#5C4400"),
+        )
+        box.name = "Sample data notice"
+
+
+def _chart_slide(
+    presentation: PptxPresentation,
+    deck: Deck,
+    slide: Slide,
+    plan: NativeChart | NotNative,
+    picture: bytes | None,
+) -> None:
+    language = deck.language
+    page = presentation.slides.add_slide(presentation.slide_layouts[5])  # "Title Only"
+    title = page.shapes.title
+    title.left, title.top, title.width, title.height = MARGIN, Inches(0.3), SLIDE_WIDTH - 2 * MARGIN, Inches(0.75)
+    title.text_frame.word_wrap = True
+    _set_text(title.text_frame, [slide.title], language, size=26, bold=True, align=PP_ALIGN.LEFT)
+    if slide.subtitle:
+        box = page.shapes.add_textbox(MARGIN, Inches(1.05), SLIDE_WIDTH - 2 * MARGIN, Inches(0.4))
+        box.name = "Subtitle"
+        box.text_frame.word_wrap = True
+        _set_text(box.text_frame, [slide.subtitle], language, size=14, colour=GREY, align=PP_ALIGN.LEFT)
+
+    if isinstance(plan, NativeChart):
+        _add_native_chart(page, plan, language)
+    elif picture is not None:
+        _add_picture(page, slide, picture)
+
+    foot = page.shapes.add_textbox(MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
+    foot.name = "Footnote"
+    foot.text_frame.word_wrap = True
+    sample = text("sample_short", language) if deck.sample_data else ""
+    lines = [slide.suppression_note, slide.provenance.footnote(sample)]
+    _set_text(foot.text_frame, [line for line in lines if line], language, size=10, colour=GREY, align=PP_ALIGN.LEFT)
+
+    notes = page.notes_slide.notes_text_frame
+    _set_text(notes, speaker_notes(slide, plan, language), language, size=12)
+
+
+def _add_picture(page: PptxSlide, slide: Slide, picture: bytes) -> None:
+    width, height = export_size(slide.figure)
+    box_width, box_height = SLIDE_WIDTH - 2 * MARGIN, CHART_HEIGHT
+    factor = min(box_width / width, box_height / height)
+    shown_width, shown_height = int(width * factor), int(height * factor)
+    left = Emu((SLIDE_WIDTH - shown_width) // 2)
+    shape = page.shapes.add_picture(io.BytesIO(picture), left, CHART_TOP, Emu(shown_width), Emu(shown_height))
+    shape.name = "Chart picture"
+    alt = " – ".join(part for part in (slide.title, slide.subtitle) if part)
+    element: Any = shape._element
+    element.nvPicPr.cNvPr.set("descr", alt)  # alternative text for screen readers
+
+
+# -- native charts -------------------------------------------------------------------------------------------
+
+_CHART_TYPES: Final = {
+    ("bar", False): XL_CHART_TYPE.BAR_CLUSTERED,
+    ("bar", True): XL_CHART_TYPE.BAR_STACKED,
+    ("column", False): XL_CHART_TYPE.COLUMN_CLUSTERED,
+    ("column", True): XL_CHART_TYPE.COLUMN_STACKED,
+    ("line", False): XL_CHART_TYPE.LINE_MARKERS,
+    ("line", True): XL_CHART_TYPE.LINE_MARKERS_STACKED,
+    ("xy", False): XL_CHART_TYPE.XY_SCATTER_LINES,
+    ("xy", True): XL_CHART_TYPE.XY_SCATTER_LINES,
+}
+_DASHES: Final = {
+    "solid": MSO_LINE_DASH_STYLE.SOLID,
+    "dash": MSO_LINE_DASH_STYLE.DASH,
+    "dot": MSO_LINE_DASH_STYLE.ROUND_DOT,
+}
+
+
+def chart_data(plan: NativeChart) -> CategoryChartData | XyChartData:
+    """The python-pptx chart data for ``plan``.
+
+    Series names and categories pass the formula guard: python-pptx stores
+    them in the workbook embedded in the chart.
+    """
+    if plan.kind == "xy":
+        xy: Any = _NEW_XY_DATA()
+        for item in plan.series:
+            series = xy.add_series(neutralise(item.name))
+            for x, y in zip(item.x, item.values, strict=True):
+                series.add_data_point(x, y)
+        return cast(XyChartData, xy)
+    data: Any = _NEW_CATEGORY_DATA()
+    data.categories = [neutralise(category) for category in plan.categories]
+    for item in plan.series:
+        data.add_series(neutralise(item.name), item.values)
+    return cast(CategoryChartData, data)
+
+
+def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None:
+    shapes: Any = page.shapes  # python-pptx annotates add_chart more narrowly than it works
+    frame = shapes.add_chart(
+        _CHART_TYPES[(plan.kind, plan.stacked)],
+        MARGIN,
+        CHART_TOP,
+        SLIDE_WIDTH - 2 * MARGIN,
+        CHART_HEIGHT,
+        chart_data(plan),
+    )
+    frame.name = "Chart"
+    chart: Chart = frame.chart
+    chart.font.size = Pt(12)
+    chart.font.name = FONT
+    chart.font.color.rgb = INK
+    chart.has_title = False
+    plot = chart.plots[0]
+    if plan.kind in {"bar", "column"}:
+        plot.vary_by_categories = False
+        if plan.gap_width is not None:
+            plot.gap_width = plan.gap_width
+        if plan.stacked:
+            plot.overlap = 100
+    for item, series in zip(plan.series, plot.series, strict=True):
+        _style_series(series, item, plan.kind, language)
+
+    category_axis, value_axis = chart.category_axis, chart.value_axis
+    _axis_title(category_axis, plan.category_title, language)
+    _axis_title(value_axis, plan.value_title, language)
+    value_axis.has_major_gridlines = True
+    value_axis.major_gridlines.format.line.color.rgb = GRID
+    category_axis.format.line.color.rgb = GRID
+    value_axis.format.line.fill.background()
+    if plan.value_range is not None:
+        value_axis.minimum_scale, value_axis.maximum_scale = plan.value_range
+    if plan.kind == "xy" and plan.x_range is not None:
+        category_axis.minimum_scale, category_axis.maximum_scale = plan.x_range
+    if plan.x_log:
+        _log_scale(category_axis if plan.kind == "xy" else value_axis)
+    if plan.y_log:
+        _log_scale(value_axis)
+
+    chart.has_legend = plan.legend
+    if plan.legend:
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
+        chart.legend.font.size = Pt(12)
+        _hide_legend_entries(chart, [index for index, item in enumerate(plan.series) if not item.in_legend])
+
+
+def _style_series(series: Any, item: NativeSeries, kind: str, language: str) -> None:
+    if kind in {"bar", "column"}:
+        _style_bars(series, item)
+    else:
+        _style_line(series, item)
+        _style_markers(series, item)
+    for index, label in enumerate(item.labels):
+        if label:
+            data_label = series.points[index].data_label
+            data_label.position = XL_LABEL_POSITION.ABOVE
+            _set_text(data_label.text_frame, [label], language, size=9, colour=GREY)
+
+
+def _style_bars(series: Any, item: NativeSeries) -> None:
+    if item.colour:
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = rgb(item.colour)
+    for index, colour in enumerate(item.point_colours):
+        if colour:
+            fill = series.points[index].format.fill
+            fill.solid()
+            fill.fore_color.rgb = rgb(colour)
+
+
+def _style_line(series: Any, item: NativeSeries) -> None:
+    series.smooth = False
+    line = series.format.line
+    if not item.line:
+        line.fill.background()
+        return
+    if item.colour:
+        line.color.rgb = rgb(item.colour)
+    line.width = Pt(item.line_width * 0.75 if item.line_width else 2)  # Plotly's pixels are 0.75 pt
+    line.dash_style = _DASHES[item.dash]
+
+
+def _style_markers(series: Any, item: NativeSeries) -> None:
+    marker = series.marker
+    if not item.markers:
+        marker.style = XL_MARKER_STYLE.NONE
+        return
+    marker.style = XL_MARKER_STYLE.CIRCLE
+    marker.size = 8
+    for target, colour in [(marker, item.colour)] + [
+        (series.points[index].marker, colour) for index, colour in enumerate(item.point_colours)
+    ]:
+        if colour:
+            target.format.fill.solid()
+            target.format.fill.fore_color.rgb = rgb(colour)
+            target.format.line.color.rgb = rgb(colour)
+
+
+def _axis_title(axis: Any, title: str, language: str) -> None:
+    axis.has_title = bool(title)
+    if title:
+        _set_text(axis.axis_title.text_frame, [title], language, size=12, colour=GREY)
+
+
+def _log_scale(axis: Any) -> None:
+    log_base = OxmlElement("c:logBase")
+    log_base.set("val", "10")
+    axis._element.scaling.insert(0, log_base)  # the schema wants logBase first
+
+
+def _hide_legend_entries(chart: Chart, indexes: Sequence[int]) -> None:
+    legend = chart.legend._element
+    position = legend.find(qn("c:legendPos"))
+    anchor = 0 if position is None else list(legend).index(position) + 1
+    for offset, index in enumerate(indexes):
+        entry = OxmlElement("c:legendEntry")
+        for tag, value in (("c:idx", str(index)), ("c:delete", "1")):
+            child = OxmlElement(tag)
+            child.set("val", value)
+            entry.append(child)
+        legend.insert(anchor + offset, entry)
+
+
+# -- pictures, notes and text --------------------------------------------------------------------------------
+
+
+def _render_pictures(
+    slides: Sequence[Slide], plans: Sequence[NativeChart | NotNative], renderer: ImageRenderer | None
+) -> dict[int, bytes]:
+    wanted = [index for index, plan in enumerate(plans) if isinstance(plan, NotNative)]
+    if not wanted:
+        return {}
+    images = (renderer or shared_renderer()).render_many([slides[index].figure for index in wanted], width=EXPORT_WIDTH)
+    return dict(zip(wanted, images, strict=True))
+
+
+def speaker_notes(slide: Slide, plan: NativeChart | NotNative, language: str) -> list[str]:
+    """The notes lines: extra notes, what the editable chart leaves out (or why it is a picture), then every row."""
+    lines = list(slide.notes)
+    if isinstance(plan, NotNative):
+        lines.append(text("notes_picture", language))
+    elif plan.dropped:
+        parts = ", ".join(text(f"dropped_{part}", language) for part in plan.dropped)
+        lines.append(text("notes_dropped", language, parts=parts))
+    lines.append(text("notes_heading", language))
+    lines.extend(
+        row_notes(slide.data, language, percent_columns=slide.percent_columns, column_labels=slide.column_labels)
+    )
+    return lines
+
+
+def row_notes(
+    frame: pl.DataFrame,
+    language: str,
+    *,
+    percent_columns: Sequence[str] = (),
+    column_labels: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One line per row: "label, period: value (95 % interval low–high), n = …", suppressed rows as hidden."""
+    names = set(frame.columns)
+    keys = [name for name in ("label", c.PERIOD) if name in names]
+    measures = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype.is_numeric() and name not in {"n", "ci_low", "ci_high", c.SUPPRESSED, "year"}
+    ]
+    lines = []
+    for row in frame.iter_rows(named=True):
+        where = ", ".join(str(row[name]) for name in keys if row[name] is not None) or "–"
+        if row.get(c.SUPPRESSED):
+            lines.append(f"{where}: {SUPPRESSED_MARKER} {text('notes_hidden', language)}")
+            continue
+        parts = []
+        for name in measures:
+            shown = _shown(row[name], name, language, percent_columns)
+            if name == "value" and row.get("ci_low") is not None and row.get("ci_high") is not None:
+                low = _shown(row["ci_low"], "ci_low", language, percent_columns)
+                high = _shown(row["ci_high"], "ci_high", language, percent_columns)
+                shown += f" ({text('notes_interval', language)} {low}–{high})"
+            label = (column_labels or {}).get(name, name)
+            parts.append(shown if name == "value" or len(measures) == 1 else f"{label} {shown}")
+        if "n" in names:
+            parts.append(f"n = {format_number(row['n'], language, digits=0)}")
+        lines.append(f"{where}: {'; '.join(parts)}")
+    return lines
+
+
+def _shown(value: float | None, name: str, language: str, percent_columns: Sequence[str]) -> str:
+    if name in percent_columns:
+        return f"{format_number(None if value is None else value * 100, language, digits=1)} %"
+    if isinstance(value, int):
+        return format_number(value, language, digits=0)
+    return format_number(value, language, digits=2)
+
+
+def _set_text(
+    frame: Any,
+    lines: Sequence[str],
+    language: str,
+    *,
+    size: int,
+    bold: bool = False,
+    colour: RGBColor = INK,
+    align: PP_ALIGN | None = None,
+) -> None:
+    """Replace ``frame``'s text with ``lines``, one paragraph each, tagged with the language for proofing."""
+    frame.clear()
+    for index, line in enumerate(lines or [""]):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        if align is not None:
+            paragraph.alignment = align
+        run = paragraph.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.name = FONT
+        run.font.color.rgb = colour
+        run.font._rPr.set("lang", LANGUAGE_TAGS[language])
