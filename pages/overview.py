@@ -33,6 +33,8 @@ with handled_errors(language):
                 delta_color="normal" if item.higher_is_better else "inverse",
                 help=t("overview.metric_help", language, n=item.n if item.n is not None else "–"),
             )
+            if item.target:
+                st.caption(item.target)
 
     st.subheader(t("overview.counties", language))
     context.indicator_picker(state)

@@ -19,6 +19,7 @@ from views.common import ChartView, area_label, chart_text, filters_line, labell
 from views.indicators import INDICATORS, Indicator
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
+from views.targets import target_references
 
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30
@@ -48,7 +49,6 @@ def trend(
     key: str,
     *,
     threshold: int,
-    targets: list[Reference] | None = None,
 ) -> ChartView:
     """The area's quarterly line (and the whole country's, for comparison) with limits and targets."""
     indicator = INDICATORS[key]
@@ -70,7 +70,7 @@ def trend(
         text,
         percent=indicator.percent,
         value_label=t(indicator.unit_key, state.lang),
-        references=[*legal_references(indicator, state), *(targets or [])],
+        references=[*legal_references(indicator, state), *target_references(area, key, state.lang)],
     )
     return ChartView(f"county_trend_{key}", figure, data, text, key, state.region, "")
 

@@ -16,6 +16,7 @@ from views.format import indicator_change, indicator_value
 from views.indicators import HEADLINES, INDICATORS, Indicator
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
+from views.targets import headline_target
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Headline:
     n: int | None
     suppressed: bool
     higher_is_better: bool
+    target: str
 
 
 def previous_year(period: str) -> str:
@@ -52,6 +54,7 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         n=now["n"].item() if now.height else None,
         suppressed=bool(now.height and now[c.SUPPRESSED].item()),
         higher_is_better=indicator.higher_is_better,
+        target=headline_target(state.region, indicator.key, state.lang),
     )
 
 

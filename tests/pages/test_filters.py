@@ -43,7 +43,7 @@ def test_changing_a_filter_updates_the_url() -> None:
     app.radio(key="f_profession").set_value("nurse").run()
     assert not app.exception
     state = query(app)
-    assert state["region"] == "09" and state["profession"] == "nurse" and state["lang"] == "fi"
+    assert (state["region"], state["profession"], state["lang"]) == ("09", "nurse", "fi")
 
 
 def test_changing_the_language_translates_the_page_and_the_url() -> None:
