@@ -51,6 +51,7 @@ from i18n import check_language
 
 #: ``Slide.percent_columns`` for the usual frame: a share with its interval, drawn as percentages.
 PERCENT_VALUE: Final = ("value", "ci_low", "ci_high")
+PICTURES_ASKED: Final = "pictures were asked for"
 LANGUAGE_TAGS: Final = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 FONT: Final = "Arial"  # metric-compatible with the screen's Liberation Sans
 
@@ -141,16 +142,25 @@ class Deck:
     sample_data: bool = False
 
 
-def build_pptx(deck: Deck, *, progress: Progress | None = None, renderer: ImageRenderer | None = None) -> bytes:
-    """The deck as .pptx bytes. Pictures (only for figures with no native chart) use ``renderer``.
+def build_pptx(
+    deck: Deck,
+    *,
+    progress: Progress | None = None,
+    renderer: ImageRenderer | None = None,
+    native_charts: bool = True,
+) -> bytes:
+    """The deck as .pptx bytes.
 
-    ``renderer`` defaults to the process's shared one and is started only when
-    a slide needs a picture. ``progress`` hears about every slide.
+    Figures with a native counterpart become editable charts unless
+    ``native_charts`` is false (then every chart is a picture, as on screen);
+    pictures are rendered by ``renderer``, by default the process's shared
+    one, started only when a slide needs a picture. ``progress`` hears about
+    every slide.
     """
     check_language(deck.language)
     for number, slide in enumerate(deck.slides, start=1):
         refuse_identifiers(slide.data.columns, table=f"slide {number} ({slide.title!r})")
-    plans = [native_chart(slide.figure) for slide in deck.slides]
+    plans = [native_chart(slide.figure) if native_charts else NotNative(PICTURES_ASKED) for slide in deck.slides]
     total = len(deck.slides) + 1
     pictures = _render_pictures(deck.slides, plans, renderer)
 

@@ -304,3 +304,11 @@ def test_dot_plots_and_tile_maps_become_full_hd_pictures_with_alt_text(renderer:
         assert picture._element.nvPicPr.cNvPr.get("descr").startswith(TEXT.title)
         assert "The chart is a picture" in notes(page)
     assert isinstance(chart_of(built.slides[3]).plots[0], LinePlot)
+
+
+@pytest.mark.browser
+def test_every_chart_is_a_picture_when_native_charts_are_not_wanted(renderer: ImageRenderer) -> None:
+    built = build(native_slides()[:2], renderer=renderer, native_charts=False)
+    for page in list(built.slides)[1:]:
+        assert [shape.shape_type for shape in page.shapes].count(MSO_SHAPE_TYPE.PICTURE) == 1
+        assert not any(shape.has_chart for shape in page.shapes)
