@@ -9,7 +9,7 @@ from i18n import t
 from store.imports import scan_extracts
 from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
-from views import county
+from views import county, data
 from views.common import area_label
 from views.state import ALL_REGIONS
 
@@ -25,6 +25,14 @@ def _coc_distribution(region: str, period: str, profession: str, version: str) -
 
 
 context.through_entry_point()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage(region: str, version: str) -> tuple[bool, pl.DataFrame]:
+    reports = data.visit_reports(context.current_engine())
+    return data.coverage_known(reports, region), data.coverage_flags(reports, region)
+
+
 state = context.current_view()
 results = context.results()
 threshold = context.threshold()
@@ -46,6 +54,17 @@ with handled_errors(language):
         for index, key in enumerate(county.TREND_INDICATORS):
             with left if index % 2 == 0 else right:
                 show_chart(county.trend(results, state, key, threshold=threshold), language)
+        if state.region != ALL_REGIONS:
+            st.subheader(t("county.coverage_title", language))
+            known, flagged = _coverage(state.region, context.version())
+            limit = round(data.COVERAGE_FLAG * 100)
+            if not known:
+                st.caption(t("county.coverage_unknown", language))
+            elif flagged.is_empty():
+                st.success(t("county.coverage_ok", language, share=limit), icon=":material/check_circle:")
+            else:
+                st.warning(t("county.coverage_flagged", language, share=limit), icon=":material/report:")
+                st.dataframe(data.coverage_rows(flagged, language), hide_index=True)
     with units:
         if state.region == ALL_REGIONS:
             st.info(t("county.units_need_county", language))

@@ -8,11 +8,14 @@ from data_sources.sotkanet import SotkanetClient
 from data_sources.thl_cube import ThlCubeClient
 from i18n import t
 from pipeline.indicators import refresh_sotkanet, refresh_thl_cube
+from store.imports import import_report, import_upload
 from ui import context
 from ui.render import handled_errors, sample_badge
 from views import data
 
 context.through_entry_point()
+UPLOAD_LIMIT_MB = 1024  # server.maxUploadSize in .streamlit/config.toml
+
 state = context.current_view()
 language = state.lang
 engine = context.current_engine()
@@ -60,5 +63,56 @@ with handled_errors(language):
             )
             (st.success if outcome.ok else st.warning)(message)
 
+    st.subheader(t("data.upload", language))
+    st.caption(t("data.upload_help", language, limit=UPLOAD_LIMIT_MB))
+    with st.form("upload", clear_on_submit=True):
+        table_name = st.selectbox(
+            t("data.upload_table", language), data.TABLES, format_func=lambda name: t(f"data.table_{name}", language)
+        )
+        upload = st.file_uploader(t("data.upload_file", language), type=["csv", "txt", "parquet"])
+        submitted = st.form_submit_button(t("data.upload_button", language), icon=":material/upload:")
+    if submitted and upload is not None:
+        with st.status(t("data.importing", language)) as status:
+            outcome = import_upload(
+                engine,
+                settings.data_dir,
+                upload,
+                file_name=upload.name,
+                table_name=table_name,
+                imported_by=context.user_name(),
+            )
+            status.update(state="complete")
+        if outcome.already_imported:
+            st.info(t("data.already_imported", language))
+        else:
+            kept = outcome.rows_read - outcome.rows_rejected
+            st.success(t("data.imported", language, kept=kept, rejected=outcome.rows_rejected))
+        st.session_state["report_import"] = outcome.import_id
+
     st.subheader(t("data.imports", language))
-    st.dataframe(data.imports_table(engine, language), hide_index=True, width="stretch")
+    history = data.imports_table(engine, language)
+    st.dataframe(history, hide_index=True, width="stretch")
+
+    st.subheader(t("data.report", language))
+    ids = data.import_ids(engine)
+    if ids:
+        chosen = st.selectbox(
+            t("data.report_choose", language),
+            ids,
+            index=ids.index(st.session_state["report_import"]) if st.session_state.get("report_import") in ids else 0,
+            format_func=data.import_labels(engine).__getitem__,
+        )
+        report = import_report(engine, chosen)
+        if not report.detailed:
+            st.caption(t("data.report_counts_only", language))
+        else:
+            reasons = data.reasons_table(report, language)
+            st.markdown(f"**{t('data.report_reasons', language)}**")
+            if reasons.is_empty():
+                st.caption(t("data.report_clean", language))
+            else:
+                st.dataframe(reasons, hide_index=True, width="stretch")
+            coverage = data.coverage_table(report, language)
+            if not coverage.is_empty():
+                st.markdown(f"**{t('data.report_coverage', language)}**")
+                st.dataframe(coverage, hide_index=True, width="stretch")

@@ -180,3 +180,11 @@ def through_entry_point() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def user_name() -> str:
+    """Who is importing: the signed-in user's e-mail or name, otherwise 'dashboard upload'."""
+    user = getattr(st, "user", None)
+    if user is not None and getattr(user, "is_logged_in", False):
+        return str(user.get("email") or user.get("name") or "signed-in user")
+    return "dashboard upload"

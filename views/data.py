@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
-from i18n import t
+from core.errors import DashboardError
+from i18n import region_name, t
 from store import tables
+from store.imports import ImportReport, import_report
 from store.queries import import_history, source_status
 from store.repository import read_table
 
@@ -58,3 +60,88 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
 def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
     history = import_history(engine)
     return history.rename({name: t(f"data.col_{name}", language) for name in history.columns})
+
+
+TABLES = ("visits", "appointment_slots", "survey_answers")
+
+
+def reasons_table(report: ImportReport, language: str) -> pl.DataFrame:
+    """Rejected and flagged rows by reason, with example row numbers, as a readable table."""
+    reasons = report.reasons
+    if reasons.is_empty():
+        return reasons
+    shown = reasons.select(
+        pl.col("kind").replace_strict(
+            {"rejected": t("data.kind_rejected", language), "flagged": t("data.kind_flagged", language)},
+            default=pl.col("kind"),
+        ),
+        pl.col("key")
+        .map_elements(lambda key: t(f"reason.{key}", language), return_dtype=pl.String)
+        .alias("description"),
+        "column",
+        "count",
+        (pl.col("share_of_rows") * 100).round(2),
+        "example_rows",
+    )
+    return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
+
+
+def coverage_table(report: ImportReport, language: str) -> pl.DataFrame:
+    """Per county and month, the share of kept non-urgent visits that carry an assessment date (THL's measure)."""
+    return report.coverage if report.coverage.is_empty() else coverage_rows(report.coverage, language)
+
+
+def region_name_or_code(code: str, language: str) -> str:
+    try:
+        return region_name(code, language, short=True)
+    except DashboardError:
+        return code
+
+
+#: Below this share of non-urgent visits with an assessment date, a month's access figures are flagged.
+COVERAGE_FLAG = 0.9
+
+
+def coverage_flags(reports: list[ImportReport], region: str) -> pl.DataFrame:
+    """Months in which the county's extracts carried an assessment date on too few non-urgent visits."""
+    frames = [report.coverage for report in reports if report.detailed and not report.coverage.is_empty()]
+    if not frames:
+        return pl.DataFrame()
+    coverage = pl.concat(frames, how="diagonal_relaxed")
+    return coverage.filter((pl.col("region_code") == region) & (pl.col("share") < COVERAGE_FLAG)).sort("month")
+
+
+def import_ids(engine: sa.Engine) -> list[int]:
+    """Completed imports, newest first."""
+    return import_history(engine)["id"].to_list()
+
+
+def import_labels(engine: sa.Engine) -> dict[int, str]:
+    """'#3 · visits · kela_2025.csv · 2025-11-02 10:15' per import id."""
+    history = import_history(engine)
+    return {
+        row["id"]: f"#{row['id']} · {row['table_name']} · {row['file_name']} · {str(row['imported_at'])[:16]}"
+        for row in history.iter_rows(named=True)
+    }
+
+
+def visit_reports(engine: sa.Engine) -> list[ImportReport]:
+    """The validation reports of every completed visits import, oldest first."""
+    history = import_history(engine).filter(pl.col("table_name") == "visits").sort("id")
+    return [import_report(engine, import_id) for import_id in history["id"].to_list()]
+
+
+def coverage_known(reports: list[ImportReport], region: str) -> bool:
+    """Whether any detailed report covers the county (sample data and count-only imports do not)."""
+    return any(
+        report.detailed and not report.coverage.filter(pl.col("region_code") == region).is_empty() for report in reports
+    )
+
+
+def coverage_rows(coverage: pl.DataFrame, language: str) -> pl.DataFrame:
+    """Coverage cells as a readable table (county name, month, counts, share in %)."""
+    names = {code: region_name_or_code(code, language) for code in coverage["region_code"].unique().to_list()}
+    shown = coverage.select("region_code", "month", "n_non_urgent", "n_with_assessment", "share").with_columns(
+        pl.col("region_code").replace_strict(names, return_dtype=pl.String), (pl.col("share") * 100).round(1)
+    )
+    return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
