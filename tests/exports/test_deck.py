@@ -1,0 +1,44 @@
+"""The county-deck command line: arguments, county codes, file names and reported errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import InvalidInputError
+from data_sources.regions import dashboard_regions
+from exports.deck import EXIT_REPORTED, main, output_path, parse_arguments, regions_to_build
+
+
+def test_arguments_are_read() -> None:
+    arguments = parse_arguments(["--region", "17", "--lang", "sv", "--out", "x.pptx", "--period", "2025"])
+    assert (arguments.region, arguments.lang, arguments.out, arguments.period) == ("17", "sv", Path("x.pptx"), "2025")
+    assert not arguments.pictures
+
+
+def test_an_unknown_language_is_refused_by_the_parser() -> None:
+    with pytest.raises(SystemExit):
+        parse_arguments(["--region", "17", "--lang", "de", "--out", "x.pptx"])
+
+
+def test_all_stands_for_every_dashboard_area() -> None:
+    assert regions_to_build("all") == [region.code for region in dashboard_regions()]
+    assert len(regions_to_build("all")) == 22
+
+
+def test_an_unknown_county_code_lists_the_allowed_ones() -> None:
+    with pytest.raises(InvalidInputError, match="'99' is not a county code; use one of 01, 02"):
+        regions_to_build("99")
+
+
+def test_one_deck_is_written_where_asked_and_many_are_named_by_county_period_and_language() -> None:
+    assert output_path(Path("a.pptx"), "17", language="fi", period="2025", many=False) == Path("a.pptx")
+    assert output_path(Path("decks"), "13", language="fi", period="2025", many=True) == Path(
+        "decks/deck_pohjois-savo_2025_fi.pptx"
+    )
+
+
+def test_a_reported_problem_is_one_line_and_exit_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--region", "99", "--lang", "fi", "--out", "x.pptx"]) == EXIT_REPORTED
+    assert capsys.readouterr().err.startswith("error: --region '99' is not a county code")
