@@ -2,8 +2,15 @@
 
 Everything here takes what a page already shows (a framed Plotly figure and
 its suppressed, identifier-free data) and writes it in another form; nothing
-here computes a statistic or reads the store. ``images`` renders figures
-through one headless Chromium per process, ``tables`` writes CSV and XLSX,
-``pptx`` builds decks, ``names`` makes file names and ``safety`` holds the
-two guards every export passes (no identifier columns, no spreadsheet formulas).
+here computes a statistic, and only the deck command line reads the store.
+
+* ``images``: PNG and SVG through one headless Chromium per process;
+* ``tables``: CSV and XLSX with a header block naming source, licence and filters;
+* ``pptx``: decks (``Deck``, ``Slide``, ``build_pptx``), with ``native`` mapping
+  Plotly figures to editable PowerPoint charts;
+* ``deck``: the county-deck command line (``python -m exports.deck``);
+* ``names``: file names; ``provenance``: source, licence, filters and date;
+  ``strings``: the exports' own words in fi, sv and en;
+* ``safety``: the two guards every export passes (no identifier columns, no
+  spreadsheet formulas); ``errors``: the export errors.
 """

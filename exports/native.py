@@ -27,6 +27,7 @@ behind them are in the speaker notes.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -106,27 +107,36 @@ class NotNative:
 
 def native_chart(figure: go.Figure) -> NativeChart | NotNative:
     """The editable-chart description of ``figure``, or why there is none (see the module docstring)."""
+    drawn, dropped, problem = _data_traces(figure)
+    if problem:
+        return NotNative(problem)
+    colorway = _colorway(figure)
+    if drawn[0][1].type == "bar":
+        return _bar_chart(figure, drawn, colorway, dropped)
+    return _scatter_chart(figure, drawn, colorway, dropped)
+
+
+def _data_traces(figure: go.Figure) -> tuple[list[tuple[int, Any]], list[str], str]:
+    """The traces that carry data (with their index), what was left out, and the reason for a picture ("" if none)."""
     drawn: list[tuple[int, Any]] = []
     dropped: list[str] = []
     for index, trace in enumerate(figure.data):
         if trace.type not in {"bar", "scatter", "scattergl"}:
-            return NotNative(f"{trace.type} traces have no editable PowerPoint counterpart")
+            return drawn, dropped, f"{trace.type} traces have no editable PowerPoint counterpart"
         if _is_band(trace):
             _note(dropped, "bands")
             continue
         problem = _unsupported(trace)
         if problem:
-            return NotNative(problem)
+            return drawn, dropped, problem
         drawn.append((index, trace))
     if not drawn:
-        return NotNative("the figure has no data traces")
-    kinds = {"bar" if trace.type == "bar" else "scatter" for _, trace in drawn}
-    if len(kinds) > 1:
-        return NotNative("bars and lines in one chart (a combination chart)")
-    colorway = _colorway(figure)
-    if kinds == {"bar"}:
-        return _bar_chart(figure, drawn, colorway, dropped)
-    return _scatter_chart(figure, drawn, colorway, dropped)
+        return drawn, dropped, "the figure has no data traces"
+    if any((trace.xaxis or "x") != "x" or (trace.yaxis or "y") != "y" for _, trace in drawn):
+        return drawn, dropped, "several panels (small multiples or subplots)"
+    if len({trace.type == "bar" for _, trace in drawn}) > 1:
+        return drawn, dropped, "bars and lines in one chart (a combination chart)"
+    return drawn, dropped, ""
 
 
 # -- bars ----------------------------------------------------------------------------------------------------
@@ -144,8 +154,12 @@ def _bar_chart(
         for _, trace in drawn
     ]
     category_axis = figure.layout.yaxis if is_horizontal else figure.layout.xaxis
-    categories = _ordered(
-        category_axis, (_category(value) for category_values, _ in pairs for value in category_values)
+    keys = [value for category_values, _ in pairs for value in category_values]
+    numbers = _numeric_grid(keys, category_axis) if category_axis.type != "category" else None
+    categories = (
+        tuple(_category(value) for value in numbers)
+        if numbers is not None
+        else _ordered(category_axis, (_category(value) for value in keys))
     )
     series = []
     for (index, trace), (category_values, amounts) in zip(drawn, pairs, strict=True):
@@ -201,14 +215,16 @@ def _scatter_chart(
     for index, trace in drawn:
         series.append(_scatter_series(trace, index, colorway, categories if category_x else None))
     series.extend(_reference_series(figure, series, categories if category_x else None, dropped))
+    xs = [value for item in series for value in item.x]
+    ys = [value for item in series for value in item.values if value is not None]
     return NativeChart(
         kind="line" if category_x else "xy",
         series=tuple(series),
         categories=categories,
         x_title=_axis_title(figure.layout.xaxis),
         y_title=_axis_title(figure.layout.yaxis),
-        x_range=None if category_x else _axis_range(figure.layout.xaxis),
-        y_range=_axis_range(figure.layout.yaxis),
+        x_range=None if category_x else _axis_range(figure.layout.xaxis) or _auto_range(figure.layout.xaxis, xs),
+        y_range=_axis_range(figure.layout.yaxis) or _auto_range(figure.layout.yaxis, ys),
         x_log=figure.layout.xaxis.type == "log",
         y_log=figure.layout.yaxis.type == "log",
         legend=_legend(figure, series),
@@ -364,6 +380,33 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _numeric_grid(values: Sequence[Any], axis: Any) -> list[float] | None:
+    """Evenly spaced numeric categories (histogram bins) with the missing ones filled in, or None.
+
+    On a numeric axis Plotly leaves an empty place where a bin is missing
+    (suppressed, say); a category axis would close the gap, so the grid is
+    completed, out to the axis range when one is set. None when the values
+    are not numbers on a regular grid.
+    """
+    numbers = sorted({float(value) for value in values if _number(value) is not None})
+    if len(numbers) != len(values) or len(numbers) < 2:
+        return None
+    step = min(high - low for low, high in itertools.pairwise(numbers))
+    if step <= 0 or any(
+        abs(round((value - numbers[0]) / step) * step - (value - numbers[0])) > step * 1e-6 for value in numbers
+    ):
+        return None
+    first, last = numbers[0], numbers[-1]
+    bounds = _axis_range(axis)
+    if bounds is not None:
+        while first - step - step / 2 >= bounds[0] - step * 1e-6:
+            first -= step
+        while last + step + step / 2 <= bounds[1] + step * 1e-6:
+            last += step
+    count = round((last - first) / step) + 1
+    return None if count > 500 else [round(first + index * step, 12) for index in range(count)]
+
+
 def _ordered(axis: Any, values: Iterable[str]) -> tuple[str, ...]:
     """The categories in the order Plotly draws them: first appearance, unless the axis sets an order."""
     seen = tuple(dict.fromkeys(values))
@@ -431,6 +474,30 @@ def _axis_range(axis: Any) -> tuple[float, float] | None:
         return None
     low, high = (_number(value) for value in axis.range)
     return (low, high) if low is not None and high is not None else None
+
+
+def _auto_range(axis: Any, values: Sequence[float]) -> tuple[float, float] | None:
+    """Bounds like Plotly's autorange: around the data, not from zero (PowerPoint's default for values).
+
+    Left to PowerPoint (None) for log axes, for axes Plotly draws from zero
+    (``rangemode="tozero"``) and without data. The bounds are multiples of a
+    round step (1, 2, 2.5 or 5 times a power of ten, about five steps), and
+    never cross zero when the data do not.
+    """
+    if not values or axis.type == "log" or axis.rangemode in {"tozero", "nonnegative"}:
+        return None
+    low, high = min(values), max(values)
+    if high == low:
+        return None
+    raw = (high - low) / 5
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(factor * power for factor in (1, 2, 2.5, 5, 10) if factor * power >= raw)
+    bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+    if low >= 0 > bottom:
+        bottom = 0.0
+    if high <= 0 < top:
+        top = 0.0
+    return round(bottom, 10), round(top, 10)
 
 
 def _legend(figure: go.Figure, series: Sequence[NativeSeries]) -> bool:

@@ -81,7 +81,7 @@ Progress = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` after each step of a build."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Slide:
     """One chart slide. ``data`` is the plotted frame: suppressed, translated labels, no identifiers.
 
@@ -130,7 +130,7 @@ class Slide:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Deck:
     """A deck: title slide texts, the language everything is in, and the chart slides in order."""
 

@@ -9,10 +9,13 @@ import pytest
 from charts.builders import (
     Reference,
     access_continuity_scatter,
+    binned_bars,
     funnel_plot,
+    grouped_bars,
     histogram,
     ranked_dot_plot,
     share_bars,
+    small_multiples,
     tile_map,
     trend_chart,
 )
@@ -60,6 +63,39 @@ def test_histogram_becomes_a_column_chart_with_narrow_gaps() -> None:
     assert chart.series[0].values == (2.0, 0.0, 1.0, 0.0, 1.0)
     assert chart.series[0].colour == PRIMARY
     assert (chart.gap_width, chart.legend, chart.category_title, chart.value_title) == (5, False, "COC", "patients")
+
+
+def test_a_suppressed_bin_stays_an_empty_place_not_a_closed_gap() -> None:
+    bins = pl.DataFrame(
+        {
+            "bin_low": [0.0, 0.2, 0.4, 0.6, 0.8],
+            "bin_high": [0.2, 0.4, 0.6, 0.8, 1.0],
+            "n": [12, None, 30, 25, None],
+            "suppressed": [False, True, False, False, True],
+        }
+    )
+    chart = native(binned_bars(bins, TEXT, value_label="COC", count_label="patients"))
+    assert chart.categories == ("0.1", "0.3", "0.5", "0.7", "0.9")  # 0.3 and 0.9 were suppressed, not dropped
+    assert chart.series[0].values == (12.0, None, 30.0, 25.0, None)
+
+
+def test_grouped_bars_keep_the_axis_order_and_note_the_dropped_reference() -> None:
+    frame = pl.DataFrame(
+        {
+            "label": ["Helsinki", "Helsinki", "Pohjois-Savo", "Pohjois-Savo"],
+            "group": ["Doctor", "Nurse", "Doctor", "Nurse"],
+            "value": [30.0, 20.0, 25.0, 18.0],
+            "n": [100, 200, 150, 250],
+        }
+    )
+    chart = native(grouped_bars(frame, TEXT, value_label="days", references=[Reference(14, "Legal limit")]))
+    assert (chart.kind, chart.stacked) == ("bar", False)
+    assert chart.categories == ("Pohjois-Savo", "Helsinki")  # "category descending", as Plotly draws it
+    assert [(series.name, series.values) for series in chart.series] == [
+        ("Doctor", (25.0, 30.0)),
+        ("Nurse", (18.0, 20.0)),
+    ]
+    assert chart.dropped == ("reference_lines",)
 
 
 def test_bars_with_different_categories_are_aligned_on_their_union() -> None:
@@ -210,6 +246,7 @@ def test_funnel_keeps_its_limits_points_and_log_axis() -> None:
         (go.Figure(go.Heatmap(z=[[1, 2]])), "heatmap"),
         (go.Figure([go.Bar(x=["a"], y=[1]), go.Scatter(x=["a"], y=[1])]), "bars and lines"),
         (go.Figure(), "no data"),
+        (small_multiples(trend(), TEXT), "several panels"),
     ],
 )
 def test_figures_without_a_native_counterpart_say_why(figure: go.Figure, reason: str) -> None:
@@ -223,3 +260,35 @@ def test_the_mapping_does_not_change_the_figure() -> None:
     before = figure.to_json()
     native_chart(figure)
     assert figure.to_json() == before
+
+
+# -- value axes
+
+
+def test_line_chart_value_axis_is_fitted_to_the_data_as_plotly_does() -> None:
+    chart = native(trend_chart(trend(), TEXT, references=[Reference(0.65, "Target")]))
+    assert chart.y_range == (55.0, 75.0)
+
+
+def test_axes_plotly_draws_from_zero_are_left_to_powerpoint() -> None:
+    figure = go.Figure(go.Scatter(x=[1.0, 2.0], y=[55.0, 70.0]), layout={"yaxis": {"rangemode": "tozero"}})
+    assert native(figure).y_range is None
+
+
+@pytest.mark.parametrize(
+    ("ys", "expected"),
+    [
+        # round steps of about a fifth of the spread
+        ([-3.0, 12.0], (-5.0, 15.0)),
+        ([0.5, 3.0], (0.5, 3.0)),
+        ([0.31, 0.45], (0.3, 0.45)),
+        # the bounds do not cross zero when the data stay on one side
+        ([1.0, 100.0], (0.0, 100.0)),
+        ([-100.0, -1.0], (-100.0, 0.0)),
+        # nothing to fit
+        ([2.0, 2.0], None),
+    ],
+)
+def test_fitted_value_axes_use_round_bounds(ys: list[float], expected: tuple[float, float] | None) -> None:
+    chart = native(go.Figure(go.Scatter(x=["a", "b"], y=ys, mode="lines")))
+    assert chart.y_range == expected
