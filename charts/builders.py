@@ -114,8 +114,9 @@ def funnel_plot(
 ) -> go.Figure:
     """Share against volume with Spiegelhalter's 95 % and 99.8 % limits around ``p0``."""
     shown = _shown(frame)
-    top = float(shown["n"].max() or 100) * 1.2
-    bottom = max(1.0, float(shown["n"].min() or 1) / 2)
+    volumes = shown["n"].cast(pl.Float64)
+    top = float(volumes.max() or 100.0) * 1.2  # type: ignore[arg-type]  # a Float64 column's max is a float
+    bottom = max(1.0, float(volumes.min() or 1.0) / 2)  # type: ignore[arg-type]
     grid = np.unique(np.geomspace(bottom, max(top, 10), 300).round())
     figure = go.Figure()
     for z, colour, name in ((Z998, LIMIT_998, "99,8 %"), (Z95, LIMIT_95, "95 %")):
@@ -519,7 +520,8 @@ def binned_bars(frame: pl.DataFrame, text: ChartText, *, value_label: str, count
     if "suppressed" in shown.columns:
         shown = shown.filter(~pl.col("suppressed").fill_null(False))
     centres = (shown["bin_low"] + shown["bin_high"]) / 2
-    width = float((frame["bin_high"] - frame["bin_low"]).min() or 0.1) * 0.95
+    widths = (frame["bin_high"] - frame["bin_low"]).cast(pl.Float64)
+    width = float(widths.min() or 0.1) * 0.95  # type: ignore[arg-type]  # a Float64 column's min is a float
     figure = go.Figure(
         go.Bar(
             x=centres,

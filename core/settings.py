@@ -27,6 +27,9 @@ SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_SOTKANET_INDICATORS": "comma-separated Sotkanet indicator ids a refresh fetches; default: "
     + ",".join(str(item) for item in DEFAULT_SOTKANET_INDICATORS),
     "DASHBOARD_THL_URL": "THL open cube API base URL; default: https://sampo.thl.fi/pivot/prod",
+    "DASHBOARD_ROLES_FILE": "TOML file mapping signed-in identities or claims to roles; default: none",
+    "DASHBOARD_ROLE_WITHOUT_SIGN_IN": "role of every viewer when sign-in is not configured: public (default) "
+    "or analyst (a single-user laptop holding its own data)",
 }
 
 
@@ -41,6 +44,9 @@ class Settings:
     sample_scale: float = 0.5
     sotkanet_indicators: tuple[int, ...] = DEFAULT_SOTKANET_INDICATORS
     thl_url: str = "https://sampo.thl.fi/pivot/prod"
+    roles_file: Path | None = None
+    role_without_sign_in: str = "public"
+    sign_in: bool = False
 
     @classmethod
     def from_environment(
@@ -76,6 +82,12 @@ class Settings:
             raise InvalidInputError(
                 f"DASHBOARD_SOTKANET_INDICATORS must be comma-separated Sotkanet indicator ids, got {indicator_text!r}"
             )
+        role_without_sign_in = get("DASHBOARD_ROLE_WITHOUT_SIGN_IN") or "public"
+        if role_without_sign_in not in ("public", "analyst"):
+            raise InvalidInputError(
+                f"DASHBOARD_ROLE_WITHOUT_SIGN_IN must be public or analyst, got {role_without_sign_in!r}"
+            )
+        roles_file = get("DASHBOARD_ROLES_FILE")
         return cls(
             data_dir=data_dir,
             database_url=get("DASHBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.sqlite'}",
@@ -84,4 +96,7 @@ class Settings:
             sample_scale=sample_scale,
             sotkanet_indicators=tuple(int(part) for part in parts),
             thl_url=(get("DASHBOARD_THL_URL") or cls.thl_url).rstrip("/"),
+            roles_file=Path(roles_file) if roles_file else None,
+            role_without_sign_in=role_without_sign_in,
+            sign_in=isinstance((secrets or {}).get("auth"), Mapping),
         )

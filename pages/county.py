@@ -68,6 +68,8 @@ with handled_errors(language):
     with units:
         if state.region == ALL_REGIONS:
             st.info(t("county.units_need_county", language))
+        elif not context.access_policy().may_see_units(state.region):
+            st.info(t("county.units_need_role", language), icon=":material/lock:")
         else:
             key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
             state = context.current_view()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import sqlalchemy as sa
 import streamlit as st
 
 from data_sources.sotkanet import SotkanetClient
@@ -13,9 +16,39 @@ from ui import context
 from ui.render import handled_errors, sample_badge
 from views import data
 
-context.through_entry_point()
 UPLOAD_LIMIT_MB = 1024  # server.maxUploadSize in .streamlit/config.toml
 
+
+def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
+    """Upload an extract; the import is all or nothing and its validation report is shown below."""
+    st.subheader(t("data.upload", language))
+    st.caption(t("data.upload_help", language, limit=UPLOAD_LIMIT_MB))
+    with st.form("upload", clear_on_submit=True):
+        table_name = st.selectbox(
+            t("data.upload_table", language), data.TABLES, format_func=lambda name: t(f"data.table_{name}", language)
+        )
+        upload = st.file_uploader(t("data.upload_file", language), type=["csv", "txt", "parquet"])
+        submitted = st.form_submit_button(t("data.upload_button", language), icon=":material/upload:")
+    if submitted and upload is not None:
+        with st.status(t("data.importing", language)) as status:
+            outcome = import_upload(
+                engine,
+                data_dir,
+                upload,
+                file_name=upload.name,
+                table_name=table_name,
+                imported_by=context.user_name(),
+            )
+            status.update(state="complete")
+        if outcome.already_imported:
+            st.info(t("data.already_imported", language))
+        else:
+            kept = outcome.rows_read - outcome.rows_rejected
+            st.success(t("data.imported", language, kept=kept, rejected=outcome.rows_rejected))
+        st.session_state["report_import"] = outcome.import_id
+
+
+context.through_entry_point()
 state = context.current_view()
 language = state.lang
 engine = context.current_engine()
@@ -36,7 +69,10 @@ with handled_errors(language):
         width="stretch",
     )
     st.caption(t("data.licence_line", language))
-    if st.button(t("data.refresh", language), icon="🔄"):
+    policy = context.access_policy()
+    if not policy.may_import:
+        st.info(t("data.import_needs_role", language), icon=":material/lock:")
+    if policy.may_import and st.button(t("data.refresh", language), icon=":material/sync:"):
         bar = st.progress(0.0, text=t("data.refreshing", language))
         years = range(2019, int(state.period or "2025") + 1)
         with SotkanetClient(settings.sotkanet_url) as client:
@@ -63,31 +99,8 @@ with handled_errors(language):
             )
             (st.success if outcome.ok else st.warning)(message)
 
-    st.subheader(t("data.upload", language))
-    st.caption(t("data.upload_help", language, limit=UPLOAD_LIMIT_MB))
-    with st.form("upload", clear_on_submit=True):
-        table_name = st.selectbox(
-            t("data.upload_table", language), data.TABLES, format_func=lambda name: t(f"data.table_{name}", language)
-        )
-        upload = st.file_uploader(t("data.upload_file", language), type=["csv", "txt", "parquet"])
-        submitted = st.form_submit_button(t("data.upload_button", language), icon=":material/upload:")
-    if submitted and upload is not None:
-        with st.status(t("data.importing", language)) as status:
-            outcome = import_upload(
-                engine,
-                settings.data_dir,
-                upload,
-                file_name=upload.name,
-                table_name=table_name,
-                imported_by=context.user_name(),
-            )
-            status.update(state="complete")
-        if outcome.already_imported:
-            st.info(t("data.already_imported", language))
-        else:
-            kept = outcome.rows_read - outcome.rows_rejected
-            st.success(t("data.imported", language, kept=kept, rejected=outcome.rows_rejected))
-        st.session_state["report_import"] = outcome.import_id
+    if policy.may_import:
+        upload_form(engine, settings.data_dir, language)
 
     st.subheader(t("data.imports", language))
     history = data.imports_table(engine, language)

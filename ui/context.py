@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 import streamlit as st
 
+from core.access import AccessPolicy, Rule, as_role, load_rules, policy_for
 from core.settings import Settings
 from i18n import LANGUAGES, t
 from pipeline.bootstrap import bootstrap
@@ -19,7 +22,29 @@ _WIDGET_KEYS = {"lang": "f_lang", "region": "f_region", "period": "f_period", "p
 
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    return Settings.from_environment()
+    return Settings.from_environment(secrets=_secrets())
+
+
+def _secrets() -> dict[str, object]:
+    """``.streamlit/secrets.toml`` as a plain dict (empty when there is none)."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:
+        return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _rules(path: str | None) -> tuple[Rule, ...]:
+    return load_rules(Path(path) if path else None)
+
+
+def access_policy() -> AccessPolicy:
+    """The viewer's rights: from the signed-in identity and the roles file, or the no-sign-in role."""
+    config = settings()
+    if not config.sign_in:
+        return policy_for(None, (), without_sign_in=as_role(config.role_without_sign_in))
+    user = st.user.to_dict()
+    return policy_for(user, _rules(str(config.roles_file) if config.roles_file else None))
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,14 +60,14 @@ def engine(config: Settings) -> sa.Engine:
     return store
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _results(_store: sa.Engine, version: str) -> Results:
-    return load_results(_store)
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _results(_store: sa.Engine, version: str, unit_regions: frozenset[str] | None) -> Results:
+    return load_results(_store, unit_regions=unit_regions)
 
 
 def results() -> Results:
-    """The store's results, reloaded only when an import or refresh has changed the store."""
-    return _results(current_engine(), version())
+    """The store's results as the viewer may see them, reloaded only when an import or refresh changed the store."""
+    return _results(current_engine(), version(), access_policy().unit_regions)
 
 
 def version() -> str:
@@ -133,6 +158,7 @@ def sidebar_filters(periods: list[str]) -> ViewState:
             on_change=_remember,
             args=("profession", "f_profession"),
         )
+        _account(language)
     state = state.with_changes(lang=language, region=region, period=period, profession=profession)
     st.session_state["view"] = state
     st.query_params.from_dict(to_query(state))
@@ -144,6 +170,20 @@ def sidebar_filters(periods: list[str]) -> ViewState:
 def picker_key(allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:
     """The widget key of the indicator picker offering ``allowed`` (tests find the picker by it)."""
     return f"indicator_{'_'.join(allowed)}"
+
+
+def _account(language: str) -> None:
+    """Sign-in and sign-out when sign-in is configured, with the viewer's identity and role."""
+    if not settings().sign_in:
+        return
+    st.divider()
+    if st.user.is_logged_in:
+        policy = access_policy()
+        role = t(f"auth.role_{policy.role}", language)
+        st.caption(t("auth.signed_in_as", language, identity=policy.identity, role=role))
+        st.button(t("auth.sign_out", language), on_click=st.logout, icon=":material/logout:")
+    else:
+        st.button(t("auth.sign_in", language), on_click=st.login, icon=":material/login:")
 
 
 def indicator_picker(state: ViewState, *, allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:

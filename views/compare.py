@@ -30,8 +30,9 @@ def period_range(frame: pl.DataFrame) -> str:
     """'2023–2025' for the periods in ``frame`` (one period alone, or nothing when empty)."""
     if frame.is_empty():
         return ""
-    first, last = frame[c.PERIOD].min(), frame[c.PERIOD].max()
-    return str(first) if first == last else f"{first}–{last}"
+    periods = frame[c.PERIOD].cast(pl.String).sort()
+    first, last = str(periods[0]), str(periods[-1])
+    return first if first == last else f"{first}–{last}"
 
 
 def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:

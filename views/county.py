@@ -76,8 +76,11 @@ def trend(
 
 
 def units(results: Results, state: ViewState, key: str, *, threshold: int) -> ChartView | None:
-    """Health centres of the county ranked by the indicator in the chosen year; None for the whole country."""
-    if state.region == ALL_REGIONS:
+    """Health centres of the county ranked by the indicator in the chosen year.
+
+    None for the whole country, and for a county whose unit-level data the viewer may not see.
+    """
+    if state.region == ALL_REGIONS or not results.units_allowed(state.region):
         return None
     indicator = INDICATORS[key]
     cells = indicator_cells(
@@ -111,8 +114,8 @@ def units(results: Results, state: ViewState, key: str, *, threshold: int) -> Ch
 
 
 def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartView | None:
-    """T3 per health centre and profession (doctors, nurses) in the chosen year."""
-    if state.region == ALL_REGIONS:
+    """T3 per health centre and profession (doctors, nurses) in the chosen year; None as for :func:`units`."""
+    if state.region == ALL_REGIONS or not results.units_allowed(state.region):
         return None
     indicator = INDICATORS["t3"]
     parts = []

@@ -8,6 +8,7 @@ policy is applied here, in the data-access layer, before any page sees a row.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from store.queries import import_history
 from store.repository import read_table
 
 SAMPLE_IMPORTER = "synthetic sample data generator"
+ACCESS_LOG = logging.getLogger("dashboard.access")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,13 @@ class Results:
             return []
         return sorted(self.access[c.PERIOD].str.slice(0, 4).unique().to_list())
 
+    def units_allowed(self, region: str) -> bool:
+        """Whether these results hold ``region``'s unit-level cells for the viewer; a refusal is logged."""
+        allowed = self.unit_regions is None or region in self.unit_regions
+        if not allowed:
+            ACCESS_LOG.warning("unit-level data of county %s requested without the right to see it", region)
+        return allowed
+
     def computed_at(self) -> str:
         """The date of the newest import, as text (for captions)."""
         if self.imports.is_empty():
@@ -63,7 +72,7 @@ class Results:
         return str(self.imports["imported_at"].max())[:10]
 
 
-def _scoped(frame: pl.DataFrame, unit_regions: Collection[str] | None) -> pl.DataFrame:
+def scope_units(frame: pl.DataFrame, unit_regions: Collection[str] | None) -> pl.DataFrame:
     if unit_regions is None:
         return frame
     allowed = pl.col(c.UNIT_ID) == ALL_UNITS
@@ -75,10 +84,10 @@ def _scoped(frame: pl.DataFrame, unit_regions: Collection[str] | None) -> pl.Dat
 def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = None) -> Results:
     """Read the results and reference tables; ``unit_regions`` None means unit detail for every county."""
     return Results(
-        access=_scoped(read_table(engine, tables.access_results), unit_regions),
-        continuity=_scoped(read_table(engine, tables.continuity_results), unit_regions),
-        t3=_scoped(read_table(engine, tables.t3_results), unit_regions),
-        nps=_scoped(read_table(engine, tables.nps_results), unit_regions),
+        access=scope_units(read_table(engine, tables.access_results), unit_regions),
+        continuity=scope_units(read_table(engine, tables.continuity_results), unit_regions),
+        t3=scope_units(read_table(engine, tables.t3_results), unit_regions),
+        nps=scope_units(read_table(engine, tables.nps_results), unit_regions),
         investments=read_table(engine, tables.investments, order_by=("round", "number")),
         participants=read_table(engine, tables.participants, order_by=("round", "investment", "region_code")),
         status_reports=read_table(engine, tables.status_reports, order_by=("id",)),

@@ -164,3 +164,34 @@ def test_an_unknown_grain_is_a_clear_error() -> None:
 
     with pytest.raises(InvalidInputError, match="grain must be month, quarter or year"):
         indicator_cells(results(), INDICATORS["coc"], grain="week", threshold=5)  # type: ignore[arg-type]
+
+
+def test_resultsscope_units_to_a_county_hold_no_other_countys_units_and_log_the_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from views.results import scope_units
+
+    rows = access_rows(
+        [
+            ("05", "", "all", "2025-01", 7, 100, 50),
+            ("05", "Unit A", "all", "2025-01", 7, 60, 40),
+            ("13", "", "all", "2025-01", 7, 80, 40),
+            ("13", "Unit K", "all", "2025-01", 7, 80, 40),
+        ]
+    )
+    data = results(access=scope_units(rows, {"05"}), unit_regions=frozenset({"05"}))
+    units = indicator_cells(data, INDICATORS["access_7d"], grain="year", level="unit", threshold=5)
+    assert units["region_code"].to_list() == ["05"]
+    regions = indicator_cells(data, INDICATORS["access_7d"], grain="year", threshold=5)
+    assert sorted(regions["region_code"].to_list()) == ["05", "13"]  # county aggregates stay public
+    with caplog.at_level("WARNING", logger="dashboard.access"):
+        assert data.units_allowed("13") is False
+    assert "county 13" in caplog.text
+    assert data.units_allowed("05") is True
+
+
+def test_the_public_scope_holds_no_unit_rows_at_all() -> None:
+    from views.results import scope_units
+
+    rows = access_rows([("05", "", "all", "2025-01", 7, 100, 50), ("05", "Unit A", "all", "2025-01", 7, 60, 40)])
+    assert scope_units(rows, frozenset())["unit_id"].to_list() == [""]
