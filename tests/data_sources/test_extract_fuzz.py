@@ -1,0 +1,139 @@
+"""Fuzzing every extract reader: a malformed file ends in a typed DashboardError or a consistent report, never a crash.
+
+Each test draws files from :mod:`tests.data_sources.fuzz_files` and accepts
+exactly two endings: a :class:`~core.errors.DashboardError`, or a result
+whose report adds up (``rows_read = rows_kept + rejected``, examples inside
+the file) and whose data collects to the canonical dtypes with ``rows_kept``
+rows. Any other exception fails the test. The number of inputs each test ran
+is printed after the module and written to ``tests/artifacts/fuzz_counts.json``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.errors import DashboardError
+from core.schema import CANONICAL_DTYPES, VISITS
+from data_sources import avohilmo, extracts
+from data_sources.extracts import ExtractResult
+from tests.data_sources.extract_fixtures import TODAY
+from tests.data_sources.fuzz_files import LAYOUTS, csv_files, parquet_frames, record, record_tally
+
+EXAMPLES = 100
+PARQUET_EXAMPLES = 50
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+Reader = Callable[[Path], ExtractResult]
+
+#: Every reader, with the layout whose files it is fed and the canonical table it returns.
+READERS: dict[str, tuple[str, str, Reader]] = {
+    "read_extract visits (auto layout)": (
+        "canonical visits",
+        "visits",
+        lambda p: extracts.read_extract(p, table="visits", today=TODAY),
+    ),
+    "read_visits, canonical layout": (
+        "canonical visits",
+        "visits",
+        lambda p: extracts.read_visits(p, layout="canonical", today=TODAY),
+    ),
+    "read_slots": ("canonical slots", "appointment_slots", lambda p: extracts.read_slots(p, today=TODAY)),
+    "read_answers": ("canonical answers", "survey_answers", lambda p: extracts.read_answers(p, today=TODAY)),
+    "read_visits, avohilmo layout": (
+        "avohilmo visits",
+        "visits",
+        lambda p: extracts.read_visits(p, layout="avohilmo", today=TODAY),
+    ),
+    "avohilmo.read_visits_with_report": (
+        "avohilmo visits",
+        "visits",
+        lambda p: avohilmo.read_visits_with_report(p, today=TODAY),
+    ),
+    "avohilmo.read_visits_with_report, region_code and latin-1": (
+        "avohilmo visits",
+        "visits",
+        lambda p: avohilmo.read_visits_with_report(p, today=TODAY, region_code="7", encoding="latin-1"),
+    ),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tally(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    record_tally(request, "fuzz_counts")
+
+
+def check_result(result: ExtractResult, table: str) -> None:
+    """The report adds up and the data is canonical with exactly the kept rows."""
+    report = result.report
+    assert report.rows_read == report.rows_kept + sum(finding.count for finding in report.rejected)
+    for finding in (*report.rejected, *report.flagged):
+        assert finding.count > 0
+        assert all(1 <= row <= report.rows_read for row in finding.examples), finding
+    frame = result.data.collect()
+    assert frame.schema == pl.Schema(CANONICAL_DTYPES[extracts.TABLES[table].name])
+    assert frame.height == report.rows_kept
+    assert report.from_json(report.to_json()) == report
+
+
+def run_reader(name: str, data: bytes, suffix: str = ".csv") -> None:
+    layout, table, read = READERS[name]
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            result = read(path)
+        except DashboardError as exc:
+            assert str(exc).strip()
+            record(f"{name} <- {layout} CSV" if suffix == ".csv" else f"{name} <- {layout} Parquet", "error")
+            return
+        check_result(result, table)
+        del result
+    record(f"{name} <- {layout} CSV" if suffix == ".csv" else f"{name} <- {layout} Parquet", "report")
+
+
+@pytest.mark.parametrize("name", READERS)
+@FUZZ
+@given(data=st.data())
+def test_a_malformed_csv_file_ends_in_a_typed_error_or_a_report(name: str, data: st.DataObject) -> None:
+    layout = READERS[name][0]
+    run_reader(name, data.draw(csv_files(layout), label="file"))
+
+
+@pytest.mark.parametrize("name", ["read_extract visits (auto layout)", "read_slots", "read_answers"])
+@settings(max_examples=PARQUET_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_parquet_file_with_odd_columns_ends_in_a_typed_error_or_a_report(name: str, data: st.DataObject) -> None:
+    frame = data.draw(parquet_frames(READERS[name][0]), label="frame")
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
+        path = Path(folder) / "frame.parquet"
+        frame.write_parquet(path)
+        content = path.read_bytes()
+    run_reader(name, content, suffix=".parquet")
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_avohilmo_contract_returns_canonical_visits_or_raises_a_typed_error(data: st.DataObject) -> None:
+    content = data.draw(csv_files("avohilmo visits"), label="file")
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
+        path = Path(folder) / "avohilmo.csv"
+        path.write_bytes(content)
+        try:
+            frame = avohilmo.read_visits(path).collect()
+        except DashboardError:
+            record("avohilmo.read_visits (contract) <- avohilmo visits CSV", "error")
+            return
+    assert frame.schema == pl.Schema(CANONICAL_DTYPES[VISITS.name])
+    record("avohilmo.read_visits (contract) <- avohilmo visits CSV", "report")
+
+
+def test_every_layout_is_fuzzed() -> None:
+    assert {layout for layout, _table, _read in READERS.values()} == set(LAYOUTS)
