@@ -175,6 +175,7 @@ def trend_chart(
                     x=[*series["period"], *series["period"].reverse()],
                     y=[*(series["ci_high"] * scale), *(series["ci_low"] * scale).reverse()],
                     fill="toself",
+                    mode="lines",  # without it plotly marks every corner of the band
                     fillcolor=_transparent(colour),
                     line={"width": 0},
                     hoverinfo="skip",

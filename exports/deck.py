@@ -31,15 +31,37 @@ from data_sources.regions import dashboard_regions
 from exports.names import export_filename
 from exports.pptx import Deck, build_pptx
 from i18n import LANGUAGES, region_name
+from metrics.privacy import DEFAULT_THRESHOLD
 from pipeline.bootstrap import open_store
+from store.imports import scan_extracts
+from views.county import coc_distribution_cells
+from views.deck import county_deck
+from views.results import load_results
 
 ALL = "all"
 EXIT_REPORTED = 2
 
 
-def build_county_deck(engine: sa.Engine, region: str, language: str, period: str) -> Deck:
-    """The deck for one county (``region`` a code), in ``language``, for ``period`` ("" for the latest)."""
-    raise NotImplementedError("the county deck's content is built on the page view functions, not written yet")
+def build_county_deck(
+    engine: sa.Engine, region: str, language: str, period: str, *, threshold: int = DEFAULT_THRESHOLD
+) -> Deck:
+    """The deck for one county (``region`` a code), in ``language``, for ``period`` ("" for the latest).
+
+    The command line is run by the store's operator, so it sees every county's unit-level cells;
+    every number still goes through the suppression step at ``threshold``.
+    """
+    results = load_results(engine)
+    years = results.years()
+    if period and period not in years:
+        raise InvalidInputError(f"--period {period!r} has no data; use one of {', '.join(years) or '(none)'}")
+    year = period or (years[-1] if years else "")
+    visits = scan_extracts(engine, "visits")
+    coc_cells = (
+        coc_distribution_cells(visits, region=region, year=year, profession="all", threshold=threshold)
+        if visits is not None and year
+        else None
+    )
+    return county_deck(results, region, language, year, threshold=threshold, coc_cells=coc_cells)
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -85,9 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         many = arguments.region == ALL
         if many:
             arguments.out.mkdir(parents=True, exist_ok=True)
-        engine = open_store(Settings.from_environment())
+        settings = Settings.from_environment()
+        engine = open_store(settings)
         for code in codes:
-            deck = build_county_deck(engine, code, arguments.lang, arguments.period)
+            deck = build_county_deck(
+                engine, code, arguments.lang, arguments.period, threshold=settings.suppression_threshold
+            )
             target = output_path(arguments.out, code, language=arguments.lang, period=arguments.period, many=many)
 
             def report(done: int, total: int, what: str, code: str = code) -> None:

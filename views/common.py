@@ -53,10 +53,15 @@ def filters_line(
     return " · ".join(part for part in parts if part)
 
 
-def source_caption(results: Results, language: str) -> str:
+def source_line(results: Results, language: str) -> str:
+    """Where the computed figures come from: the synthetic sample, or the counties' register extracts."""
     if results.sample_data:
-        return f"{t('source.sample', language)} · {t('source.licence', language)}"
-    return f"{t('source.extract', language, date=results.computed_at())} · {t('source.licence', language)}"
+        return t("source.sample", language)
+    return t("source.extract", language, date=results.computed_at())
+
+
+def source_caption(results: Results, language: str) -> str:
+    return f"{source_line(results, language)} · {t('source.licence', language)}"
 
 
 def direction(indicator: Indicator, language: str) -> str:

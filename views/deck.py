@@ -1,0 +1,125 @@
+"""Slides from chart views, and the standard county deck (the same charts the pages show)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from exports.pptx import Deck, Slide
+from i18n import t
+from views import compare, county, investments, overview
+from views.common import ChartView, area_label, source_line
+from views.indicators import INDICATORS
+from views.results import Results
+from views.state import ViewState
+
+#: Columns of a view's data that hold proportions drawn as percentages, per indicator scale.
+_SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
+
+
+def percent_columns(view: ChartView) -> tuple[str, ...]:
+    indicator = INDICATORS.get(view.indicator)
+    columns = [*(("value", "ci_low", "ci_high", "x") if indicator is not None and indicator.percent else ())]
+    columns += [name for name in _SHARE_COLUMNS if name in view.data.columns]
+    return tuple(name for name in columns if name in view.data.columns)
+
+
+def slide_for(view: ChartView, results: Results, language: str) -> Slide:
+    """A deck slide with the chart's own words, its plotted data and its provenance."""
+    labels = {
+        name: t(f"table.{name}", language) for name in view.data.columns if f"table.{name}" in _table_keys(language)
+    }
+    return Slide.from_chart(
+        view.figure,
+        view.data,
+        view.text,
+        source=source_line(results, language),
+        licence=t("source.licence", language),
+        data_date=results.computed_at(),
+        percent_columns=percent_columns(view),
+        column_labels=labels,
+        notes=view.notes,
+    )
+
+
+def _table_keys(language: str) -> set[str]:
+    from i18n import catalogue  # noqa: PLC0415  # cached catalogue lookup
+
+    return {key for key in catalogue(language) if key.startswith("table.")}
+
+
+def deck_from_views(views: list[ChartView], results: Results, *, title: str, subtitle: str, language: str) -> Deck:
+    return Deck(
+        title=title,
+        subtitle=subtitle,
+        data_date=results.computed_at(),
+        language=language,
+        slides=tuple(slide_for(view, results, language) for view in views),
+        sample_data=results.sample_data,
+    )
+
+
+def county_views(
+    results: Results, state: ViewState, *, threshold: int, coc_cells: pl.DataFrame | None = None
+) -> list[ChartView]:
+    """The standard county deck's charts: the county among the others, its trends with targets and legal
+    limits, its health centres, the comparison with other counties, and its investment's indicator trend."""
+    views: list[ChartView] = [
+        overview.county_ranking(results, state.with_changes(indicator="access_7d"), threshold=threshold)
+    ]
+    views += [county.trend(results, state, key, threshold=threshold) for key in county.TREND_INDICATORS]
+    for unit_view in (
+        county.units(results, state, "access_7d", threshold=threshold),
+        county.t3_by_unit(results, state, threshold=threshold),
+    ):
+        if unit_view is not None:
+            views.append(unit_view)
+    views.append(compare.ranking(results, state.with_changes(indicator="coc"), threshold=threshold))
+    funnel = compare.funnel(results, state.with_changes(indicator="access_7d"), threshold=threshold)
+    if funnel is not None:
+        views.append(funnel)
+    if coc_cells is not None and coc_cells.height:
+        views.append(county.coc_distribution_view(results, state, coc_cells, threshold=threshold))
+    views.append(investment_view(results, state, threshold=threshold))
+    return views
+
+
+def investment_view(results: Results, state: ViewState, *, threshold: int) -> ChartView:
+    """The county's care-continuity investment (RRP4 investment 1 if it takes part, else the first it is in),
+    with its status-report entries in the speaker notes."""
+    taking_part = results.participants.filter(pl.col("region_code") == state.region)
+    rounds = [
+        (row["round"], row["investment"])
+        for row in taking_part.sort("round", "investment", descending=[True, False]).iter_rows(named=True)
+    ]
+    round_, number = ("RRP4", 1) if ("RRP4", 1) in rounds or not rounds else rounds[0]
+    people = investments.participants(results, round_, number, state.lang)
+    view = investments.group_trend(
+        results,
+        state,
+        "coc",
+        people["region_code"].to_list(),
+        threshold=threshold,
+        starts=investments.start_markers(people, state.lang),
+    )
+    entries = investments.status_entries(results, round_, number, region=state.region)
+    notes = tuple(
+        t("investments.section_" + row["section"], state.lang) + ": " + row["text_fi"]
+        for row in entries.iter_rows(named=True)
+    )
+    return ChartView(view.key, view.figure, view.data, view.text, view.indicator, state.region, view.period, notes)
+
+
+def county_deck(
+    results: Results, region: str, language: str, period: str, *, threshold: int, coc_cells: pl.DataFrame | None = None
+) -> Deck:
+    """The standard deck for one county."""
+    years = results.years()
+    state = ViewState(lang=language, region=region, period=period or (years[-1] if years else ""))
+    name = area_label(region, language)
+    return deck_from_views(
+        county_views(results, state, threshold=threshold, coc_cells=coc_cells),
+        results,
+        title=t("deck.county_title", language, area=name),
+        subtitle=t("deck.county_subtitle", language, period=state.period),
+        language=language,
+    )
