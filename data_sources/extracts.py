@@ -328,13 +328,7 @@ def sniff(path: Path) -> Sniffed:
         if len(head) == 1 << 20:
             raise ExtractError(path, "no line break in the first MiB: not a CSV file with a header row", row=0)
         end = len(head)
-    raw_header = head[start:end].rstrip(b"\r")
-    try:
-        header = raw_header.decode("utf-8")
-    except UnicodeDecodeError:
-        header = raw_header.decode("latin-1")
-    if not header.strip():
-        raise ExtractError(path, "the first line is empty; expected a header row with the column names", row=0)
+    header = _header_text(path, head[start:end])
     return Sniffed(
         path=path,
         file_format="csv",
@@ -345,11 +339,33 @@ def sniff(path: Path) -> Sniffed:
     )
 
 
+def _header_text(path: Path, line: bytes) -> str:
+    """The header line as text (UTF-8, else latin-1); an empty line or CR-only line breaks are errors."""
+    raw_header = line.rstrip(b"\r")
+    if b"\r" in raw_header:
+        raise ExtractError(
+            path,
+            "the lines end in a carriage return only (CR, as in old Mac files); save the file with LF or CRLF line "
+            "breaks",
+            row=0,
+        )
+    try:
+        header = raw_header.decode("utf-8")
+    except UnicodeDecodeError:
+        header = raw_header.decode("latin-1")
+    if not header.strip():
+        raise ExtractError(path, "the first line is empty; expected a header row with the column names", row=0)
+    return header
+
+
 def header_columns(sniffed: Sniffed, separator: str) -> tuple[str, ...]:
     """The column names of a CSV header (quotes honoured), or the Parquet columns."""
     if sniffed.file_format == "parquet":
         return sniffed.columns
-    names = next(csv.reader([sniffed.header_line], delimiter=separator), [])
+    try:
+        names = next(csv.reader([sniffed.header_line], delimiter=separator), [])
+    except csv.Error as exc:
+        raise ExtractError(sniffed.path, f"the header row cannot be read ({exc})", row=0) from exc
     return tuple(name.strip() for name in names)
 
 
@@ -626,7 +642,8 @@ class _CsvSource:
         self.layout = spec.layout
         self.separator = separator
         self.header = header_columns(sniffed, separator)
-        if sniffed.has_bom and encoding == "auto":
+        self.bom_decided = sniffed.has_bom and encoding == "auto"
+        if self.bom_decided:
             encoding = "utf-8"
         self.requested = encoding
         self.encoding: str | None = encoding if encoding != "auto" else None
@@ -658,9 +675,26 @@ class _CsvSource:
                 raise_if_empty=False,
                 missing_columns="insert",
             )
-        except Exception as exc:  # polars raises ComputeError and others; diagnosed below
-            raise self._diagnose(data, first_row, exc) from exc
+        except Exception as exc:  # polars raises ComputeError and others: try Python's csv module
+            return self._parse_slowly(data, first_row, exc)
         return frame.rename(self._rename)
+
+    def _parse_slowly(self, data: bytes, first_row: int, exc: Exception) -> pl.DataFrame:
+        """A chunk polars refuses (a stray quote inside an unquoted value, several surplus fields) read by Python's
+        csv module, with the same columns; if that fails too, the error names the row."""
+        try:
+            text = data.decode("utf-8")
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=True))
+        except (UnicodeDecodeError, csv.Error):
+            raise self._diagnose(data, first_row, exc) from exc
+        width = len(self.header)
+        columns: dict[str, list[str | None]] = {
+            name: [record[index] or None if index < len(record) else None for record in records]
+            for index, name in zip(self.indices, self.selected, strict=True)
+        }
+        columns[EXTRA] = [next((value for value in record[width:] if value), None) for record in records]
+        rows = pl.Series(ROW, range(first_row, first_row + len(records)), dtype=pl.UInt32)
+        return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String())).insert_column(0, rows)
 
     def _byte_chunks(self) -> Iterator[bytes]:
         """Record-aligned chunks of about CHUNK_BYTES, as UTF-8; blank lines at the end of the file are left out.
@@ -736,7 +770,12 @@ class _CsvSource:
             row, column = self._position(before, first_row)
             byte = data[err.start]
             reason = f"byte 0x{byte:02X} is not valid UTF-8"
-            if self.requested == "auto":
+            if self.bom_decided:
+                reason += (
+                    ", although the file starts with a UTF-8 byte-order mark; save it as UTF-8 throughout "
+                    "(or without the mark if it is latin-1)"
+                )
+            elif self.requested == "auto":
                 reason += (
                     ", although earlier rows were read as UTF-8; the file mixes encodings "
                     "(pass encoding='latin-1' or 'utf-8' to decide)"
@@ -754,14 +793,20 @@ class _CsvSource:
             for _record in csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=True):
                 records += 1
         except csv.Error as err:
+            problem = str(err)
+            if "field larger than field limit" in problem:
+                problem = 'a value runs on for more than 128 KiB: an unclosed quote (")?'
             return ExtractError(
-                self.path, f"the row cannot be parsed ({err}); check its quotes", row=first_row + records
+                self.path, f"the row cannot be parsed ({problem}); check its quotes", row=first_row + records
             )
         last = first_row + max(records - 1, 0)
         return ExtractError(self.path, f"rows {first_row}-{last} cannot be parsed: {_first_line(exc)}")
 
     def _position(self, before: str, first_row: int) -> tuple[int, str | None]:
-        records = list(csv.reader(io.StringIO(before, newline=""), delimiter=self.separator))
+        try:
+            records = list(csv.reader(io.StringIO(before, newline=""), delimiter=self.separator))
+        except csv.Error:  # a value too long for the csv module: count lines instead, without a column
+            return first_row + before.count("\n"), None
         if not records:
             return first_row, self.header[0] if self.header else None
         fields = len(records[-1])
@@ -857,6 +902,18 @@ _BAD: Final = "__bad_"
 _VALUE: Final = "__value_"  # converted values; a canonical file's source columns have the canonical names
 
 
+def _empty_text_as_null(raw: pl.DataFrame, sources: Sequence[str]) -> pl.DataFrame:
+    """Empty text (a quoted ``""`` in a CSV file, an empty string in Parquet) is missing, like an empty field."""
+    texts = [name for name in sources if name in raw.schema and isinstance(raw.schema[name], pl.String)]
+    if not texts or raw.is_empty():
+        return raw
+    found = raw.select(pl.col(texts).eq("").any()).row(0, named=True)
+    empty = [name for name, any_empty in found.items() if any_empty]
+    if not empty:
+        return raw
+    return raw.with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in empty)
+
+
 class _Converter:
     """Turns one raw chunk into canonical columns plus the number of the first failed check (0: kept)."""
 
@@ -868,6 +925,7 @@ class _Converter:
         self.checks: list[tuple[str, str, pl.Expr]] = []
 
     def convert(self, raw: pl.DataFrame) -> pl.DataFrame:
+        raw = _empty_text_as_null(raw, self.spec.sources)
         schema = raw.schema
         values: dict[str, pl.Expr] = {}
         for spec in self.spec.fields:

@@ -398,6 +398,8 @@ def import_upload(
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # another upload may be under way
+            folder.parent.rmdir()
 
 
 def import_report(engine: sa.Engine, import_id: int) -> ImportReport:

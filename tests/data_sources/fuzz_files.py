@@ -223,34 +223,26 @@ _PARQUET_DTYPES: tuple[pl.DataType, ...] = (
 )
 
 
+_VALUES: tuple[tuple[type[pl.DataType] | tuple[type[pl.DataType], ...], st.SearchStrategy[object]], ...] = (
+    (pl.Int8, st.integers(-128, 127)),
+    (pl.UInt64, st.integers(0, 2**64 - 1)),
+    (pl.Int64, st.integers(-(2**63), 2**63 - 1)),
+    (pl.Float64, st.floats()),
+    (pl.Boolean, st.booleans()),
+    (pl.Date, st.dates()),
+    (pl.Datetime, st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30))),
+    (pl.Binary, st.binary(max_size=8)),
+    (pl.Duration, st.timedeltas(min_value=dt.timedelta(days=-1000), max_value=dt.timedelta(days=1000))),
+    (pl.Time, st.times()),
+    (pl.List, st.lists(st.integers(-5, 5), max_size=3)),
+    (pl.Struct, st.fixed_dictionaries({"a": st.integers(-5, 5)})),
+)
+
+
 def _values_for(dtype: pl.DataType, valid: str | None) -> st.SearchStrategy[object]:
     if isinstance(dtype, pl.String | pl.Categorical):
         return field_values(valid)
-    if isinstance(dtype, pl.Int8):
-        return st.integers(-128, 127)
-    if isinstance(dtype, pl.UInt64):
-        return st.integers(0, 2**64 - 1)
-    if dtype.is_integer():
-        return st.integers(-(2**63), 2**63 - 1)
-    if isinstance(dtype, pl.Float64):
-        return st.floats()
-    if isinstance(dtype, pl.Boolean):
-        return st.booleans()
-    if isinstance(dtype, pl.Date):
-        return st.dates()
-    if isinstance(dtype, pl.Datetime):
-        return st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30))
-    if isinstance(dtype, pl.Binary):
-        return st.binary(max_size=8)
-    if isinstance(dtype, pl.Duration):
-        return st.timedeltas(min_value=dt.timedelta(days=-1000), max_value=dt.timedelta(days=1000))
-    if isinstance(dtype, pl.Time):
-        return st.times()
-    if isinstance(dtype, pl.List):
-        return st.lists(st.integers(-5, 5), max_size=3)
-    if isinstance(dtype, pl.Struct):
-        return st.fixed_dictionaries({"a": st.integers(-5, 5)})
-    return st.none()
+    return next((values for kind, values in _VALUES if isinstance(dtype, kind)), st.none())
 
 
 @st.composite
