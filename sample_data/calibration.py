@@ -10,9 +10,13 @@ Three kinds of entries, each with its source:
 - :data:`DESIGN_TARGETS`: values the seeds do *not* report but that the sample
   data is built to show, so that charts against a goal are worth looking at
   (Varsinais-Suomi's 7-day goals). They are pinned and tested the same way.
-- :data:`PROGRAMME_STARTS`: when continuity starts improving in each county of
-  the RRP4 Investment 1 care-continuity programme. The seeds give start or
-  launch dates for some counties only; the others are assumptions, marked so.
+- :func:`programme_starts`: when continuity starts improving in each county of
+  the RRP4 Investment 1 care-continuity programme. Who takes part, and the
+  start wherever a seed states one, come from ``reference_data/participants.csv``
+  (the same table the investments page reads), so the sample data and the
+  page's difference-in-differences agree; :data:`ASSUMED_STARTS` fills in the
+  counties whose start participants.csv leaves empty, each marked as an
+  assumption.
 
 Everything here describes synthetic data. None of it is a measurement.
 """
@@ -20,9 +24,16 @@ Everything here describes synthetic data. None of it is a measurement.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from functools import cache
+from typing import Final, Literal
+
+import polars as pl
+
+from core.errors import InvalidInputError
 
 Metric = Literal["access_within_days", "nps", "mean_score", "mean_coc"]
 Comparison = Literal["near", "below"]
@@ -73,7 +84,12 @@ class Target:
 
 @dataclass(frozen=True)
 class ProgrammeStart:
-    """From when a county's continuity (named doctor, own team) improves in the sample data."""
+    """From when a county's continuity (named doctor, own team) improves in the sample data.
+
+    ``assumed`` is False when ``reference_data/participants.csv`` states the
+    start (``source`` then cites the seed line it quotes), True when it is one
+    of :data:`ASSUMED_STARTS`.
+    """
 
     region_code: str
     county: str
@@ -221,51 +237,102 @@ DESIGN_TARGETS: tuple[Target, ...] = (
 
 ALL_TARGETS: tuple[Target, ...] = REPORTED_TARGETS + DESIGN_TARGETS
 
-PROGRAMME_STARTS: tuple[ProgrammeStart, ...] = (
-    ProgrammeStart(
-        "05",
-        "Varsinais-Suomi",
-        date(2024, 1, 1),
-        "003 (RRP2 TP4: continuity model in all sote-centres); 000_eae0f6498add9be4.txt:104 (omatiimi 69 %)",
-        assumed=True,
-    ),
-    ProgrammeStart(
-        "13",
-        "Pohjois-Savo",
-        date(2024, 9, 1),
-        "000_eae0f6498add9be4.txt:36-37 (OmaTiimi roll-out; access 'parantunut hieman' by spring 2025)",
-        assumed=True,
-    ),
-    ProgrammeStart("06", "Satakunta", date(2024, 9, 1), "000_eae0f6498add9be4.txt:43 (Investment 1)", assumed=True),
-    ProgrammeStart(
-        "09",
-        "Päijät-Häme",
-        date(2025, 1, 1),
-        "001_646a86ef3f6e86e2.txt:286-288 (development from 09/2024, named-doctor model live 1/2025)",
-        assumed=False,
-    ),
-    ProgrammeStart(
-        "03",
+#: The care-continuity programme whose counties improve in the sample data: (round, investment) in
+#: ``reference_data/investments.csv``; its participants are listed by 001_646a86ef3f6e86e2.txt:200-207.
+PROGRAMME: Final = ("RRP4", 1)
+
+#: Starts for the programme's counties whose start ``participants.csv`` leaves empty: (county, start, source).
+#: Every one is an ASSUMPTION read from the seeds' status reports, not a stated programme start.
+ASSUMED_STARTS: Final[Mapping[str, tuple[str, date, str]]] = {
+    "03": (
         "Länsi-Uusimaa",
         date(2025, 1, 1),
-        "000_eae0f6498add9be4.txt:32 (Iso-Omena pilot launched; strongest in that unit)",
-        assumed=True,
+        "assumed from 000_eae0f6498add9be4.txt:32 (Iso-Omena pilot launched; strongest in that unit)",
     ),
-    ProgrammeStart(
-        "20",
-        "Kainuu",
-        date(2025, 3, 10),
-        "000_eae0f6498add9be4.txt:53 (development nurse from 10.3.2025)",
-        assumed=False,
+    "05": (
+        "Varsinais-Suomi",
+        date(2024, 1, 1),
+        "assumed from 003 (RRP2 TP4: continuity model in all sote-centres) and "
+        "000_eae0f6498add9be4.txt:104 (omatiimi 69 %)",
     ),
-    ProgrammeStart(
-        "19",
+    "06": ("Satakunta", date(2024, 9, 1), "assumed from 000_eae0f6498add9be4.txt:43 (Investment 1 on schedule)"),
+    "13": (
+        "Pohjois-Savo",
+        date(2024, 9, 1),
+        "assumed from 000_eae0f6498add9be4.txt:36-37 (OmaTiimi roll-out; access 'parantunut hieman' by spring 2025)",
+    ),
+    "19": (
         "Pohjois-Pohjanmaa",
         date(2025, 3, 31),
-        "000_eae0f6498add9be4.txt:117 ('Uusi toimintatapa käynnistyy 31.3.2025')",
-        assumed=False,
+        "assumed from 000_eae0f6498add9be4.txt:117 ('Uusi toimintatapa käynnistyy 31.3.2025')",
     ),
-)
+    "20": (
+        "Kainuu",
+        date(2025, 3, 10),
+        "assumed from 000_eae0f6498add9be4.txt:53 (development nurse from 10.3.2025)",
+    ),
+}
+
+_START_FORMS = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def start_date(text: str) -> date:
+    """The first day a start in participants.csv can mean: ``2023`` is 1 January, ``2024-09`` is 1 September."""
+    match = _START_FORMS.match(text.strip())
+    if match is None:
+        raise InvalidInputError(f"a programme start must read YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise InvalidInputError(f"a programme start must be a real date, got {text!r}") from exc
+
+
+def programme_starts(participants: pl.DataFrame | None = None) -> tuple[ProgrammeStart, ...]:
+    """The programme's counties and their starts, ordered by county code.
+
+    ``participants`` defaults to ``reference_data/participants.csv``
+    (:func:`data_sources.reference.participants`). A participant with a
+    start there gets that start; one without gets its :data:`ASSUMED_STARTS`
+    entry. Raises :class:`InvalidInputError` when a participant has neither,
+    so a county added to participants.csv cannot silently stay flat.
+    """
+    if participants is None:
+        return _default_programme_starts()
+    from data_sources.regions import region_by_code  # noqa: PLC0415  # keeps this module's import light
+
+    round_, investment = PROGRAMME
+    rows = participants.filter((pl.col("round") == round_) & (pl.col("investment") == investment))
+    starts = []
+    for row in rows.sort("region_code").iter_rows(named=True):
+        code = row["region_code"]
+        if row["start"]:
+            starts.append(
+                ProgrammeStart(
+                    code,
+                    region_by_code(code).name("en").removesuffix(" wellbeing services county"),
+                    start_date(row["start"]),
+                    f"participants.csv ({row['start_seed_file']}:{row['start_seed_line']}: {row['start_fi']})",
+                    assumed=False,
+                )
+            )
+        elif code in ASSUMED_STARTS:
+            county, start, source = ASSUMED_STARTS[code]
+            starts.append(ProgrammeStart(code, county, start, source, assumed=True))
+        else:
+            raise InvalidInputError(
+                f"participants.csv lists county {code} in {round_} investment {investment} without a start, "
+                "and sample_data/calibration.py ASSUMED_STARTS has none for it"
+            )
+    return tuple(starts)
+
+
+@cache
+def _default_programme_starts() -> tuple[ProgrammeStart, ...]:
+    from data_sources.reference import participants  # noqa: PLC0415
+
+    return programme_starts(participants())
+
 
 #: Plausible T3 per unit (median over the unit's books), in days; not a reported figure.
 T3_DOCTOR_PLAUSIBLE_DAYS = (5.0, 40.0)

@@ -6,7 +6,9 @@ with named health centres, and has three canonical tables (``core.schema``):
 - **visits**: a sample of residents per health centre, each with a usual
   (named) doctor and nurse inside an own team (omatiimi). A visit goes to the
   usual professional with a probability that rises after the county's
-  care-continuity programme start (``calibration.PROGRAMME_STARTS``), else to
+  care-continuity programme start (``calibration.programme_starts()``: the
+  participants and seed-stated starts of ``reference_data/participants.csv``,
+  assumed starts where it states none), else to
   another member of the own team or to anyone in the unit, locums included.
   Waits from the care-need assessment follow the legal care-guarantee period
   (3 months before 9/2023, 14 days 9/2023-12/2024, from 2025 3 months for
@@ -43,7 +45,7 @@ import polars as pl
 from core import columns as c
 from core.errors import InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, SURVEY_ANSWERS, VISITS
-from sample_data.calibration import ALL_TARGETS, PROGRAMME_STARTS, Target
+from sample_data.calibration import ALL_TARGETS, ProgrammeStart, Target, programme_starts
 
 SYNTHETIC_NOTICE = "SYNTHETIC sample data (sample_data.generate): not real register data, no real persons."
 SERVICE_TYPE = "T11"  # Avohilmo: avosairaanhoito (outpatient sick care)
@@ -458,21 +460,21 @@ def _pin(values: np.ndarray, weights: np.ndarray, world: _World, grid: _Grid, ta
     values[row, mask] += target.value - float(np.average(values[row, mask], weights=w))
 
 
-def _programme_ramp(world: _World, grid: _Grid) -> np.ndarray:
+def _programme_ramp(world: _World, grid: _Grid, starts: Sequence[ProgrammeStart]) -> np.ndarray:
     ramp = np.zeros((len(world.codes), len(grid.months)))
     mid_month = np.array([dt.date(m // 12, m % 12 + 1, 15).toordinal() for m in grid.months], dtype=float)
-    for start in PROGRAMME_STARTS:
+    for start in starts:
         elapsed = (mid_month - start.start.toordinal()) / _PROGRAMME_RAMP_DAYS
         ramp[world.codes.index(start.region_code)] = np.clip(elapsed, 0.0, 1.0)
     return ramp
 
 
-def _paths(rng: np.random.Generator, world: _World, grid: _Grid) -> _Paths:
+def _paths(rng: np.random.Generator, world: _World, grid: _Grid, starts: Sequence[ProgrammeStart]) -> _Paths:
     shape = (len(world.codes), len(grid.months))
     volume = _month_volume(grid)
-    ramp = _programme_ramp(world, grid)
+    ramp = _programme_ramp(world, grid, starts)
     targets = [t for t in ALL_TARGETS if t.region_code is not None]
-    in_programme = {start.region_code for start in PROGRAMME_STARTS}
+    in_programme = {start.region_code for start in starts}
 
     within_7 = np.empty(shape)
     for row, code in enumerate(world.codes):
@@ -1059,7 +1061,12 @@ def _answer_frame(
 
 
 def generate(
-    seed: int = 2025, *, start: dt.date = dt.date(2023, 1, 1), end: dt.date = dt.date(2025, 12, 31), scale: float = 1.0
+    seed: int = 2025,
+    *,
+    start: dt.date = dt.date(2023, 1, 1),
+    end: dt.date = dt.date(2025, 12, 31),
+    scale: float = 1.0,
+    programme: Sequence[ProgrammeStart] | None = None,
 ) -> SampleData:
     """Generate the SYNTHETIC sample data set: visits, appointment-book snapshots and survey answers.
 
@@ -1067,7 +1074,9 @@ def generate(
     multiplies the sampled residents (visits, patient answers) and the T3
     panel of books; the units, professionals and staff survey do not change
     with it. At scale 1 the default range has about 2.4 million visits.
-    Raises :class:`InvalidInputError` for a non-integer seed, a reversed
+    ``programme`` lists the counties whose continuity improves from their
+    start (default: :func:`sample_data.calibration.programme_starts`, read
+    from ``reference_data/participants.csv``). Raises :class:`InvalidInputError` for a non-integer seed, a reversed
     range or a scale that is not a positive number.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -1081,7 +1090,11 @@ def generate(
 
     world = _world()
     grid = _grid(start, end)
-    paths = _paths(np.random.default_rng([seed, 0]), world, grid)
+    starts = programme_starts() if programme is None else tuple(programme)
+    unknown = sorted({item.region_code for item in starts} - set(world.codes))
+    if unknown:
+        raise InvalidInputError(f"programme counties must be among {', '.join(world.codes)}, got {unknown}")
+    paths = _paths(np.random.default_rng([seed, 0]), world, grid, starts)
     visits = _visits(np.random.default_rng([seed, 1]), world, grid, paths, float(scale))
     slots = _slots(np.random.default_rng([seed, 2]), world, grid, paths, float(scale))
     answers = _answers(np.random.default_rng([seed, 3]), world, grid, paths, visits)

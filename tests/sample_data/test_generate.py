@@ -37,7 +37,7 @@ from metrics.access import access_within_days, t3_summary
 from metrics.continuity import continuity_summary
 from metrics.privacy import suppress_small_counts
 from metrics.satisfaction import nps
-from sample_data.calibration import ALL_TARGETS, PROGRAMME_STARTS, T3_DOCTOR_PLAUSIBLE_DAYS, Target
+from sample_data.calibration import ALL_TARGETS, T3_DOCTOR_PLAUSIBLE_DAYS, Target, programme_starts
 from sample_data.generate import SYNTHETIC_NOTICE, SampleData, generate, write_parquet
 
 SMALL = 0.05
@@ -224,7 +224,7 @@ def test_every_target_names_its_source_and_a_window_inside_the_default_range() -
 
 
 def test_programme_counties_improve_continuity_after_their_start(visits: pl.DataFrame) -> None:
-    started = [start.region_code for start in PROGRAMME_STARTS if start.start <= date(2025, 1, 1)]
+    started = [start.region_code for start in programme_starts() if start.start <= date(2025, 1, 1)]
     doctors = visits.filter(pl.col(c.PROFESSION) == "doctor").with_columns(
         pl.col(c.REGION_CODE).is_in(started).alias("programme")
     )
