@@ -33,6 +33,7 @@ navigation = st.navigation(
             icon=":material/account_balance:",
             url_path="investments",
         ),
+        st.Page("pages/deck.py", title=t("nav.deck", language), icon=":material/slideshow:", url_path="deck"),
         st.Page("pages/data.py", title=t("nav.data", language), icon=":material/database:", url_path="data"),
         st.Page("pages/methods.py", title=t("nav.methods", language), icon=":material/menu_book:", url_path="methods"),
     ],

@@ -104,3 +104,13 @@ def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.
             font={"size": 11, "color": "#4D4D4D"},
         )
     return figure
+
+
+def retitle(figure: go.Figure, title: str) -> go.Figure:
+    """A copy of a framed ``figure`` whose title (the bold first line) is ``title``; the rest of the frame stays."""
+    copy = go.Figure(figure)
+    text = str(copy.layout.title.text or "")
+    start, end = text.find("<b>"), text.find("</b>")
+    rest = text[end + len("</b>") :] if start == 0 and end > 0 else ""
+    copy.update_layout(title_text=f"<b>{wrap_title(title)}</b>{rest}")
+    return copy

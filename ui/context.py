@@ -228,3 +228,10 @@ def user_name() -> str:
     if user is not None and getattr(user, "is_logged_in", False):
         return str(user.get("email") or user.get("name") or "signed-in user")
     return "dashboard upload"
+
+
+def filters_summary() -> str:
+    """The active filters in words, for a deck's title slide."""
+    state = current_view()
+    area = t("filter.county_all", state.lang) if state.region == "all" else area_label(state.region, state.lang)
+    return " · ".join([area, state.period, t(f"profession.{state.profession}", state.lang)])

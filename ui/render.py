@@ -1,4 +1,4 @@
-"""How a chart view appears on a page: the figure, its table alternative, and its downloads."""
+"""How a chart view appears on a page: the figure, its table alternative, downloads and the deck basket."""
 
 from __future__ import annotations
 
@@ -8,16 +8,44 @@ from contextlib import contextmanager
 import streamlit as st
 
 from core.errors import DashboardError
-from i18n import t
-from views.common import ChartView, table_for_display
+from exports.images import figure_to_png, figure_to_svg
+from exports.names import export_filename
+from exports.provenance import Provenance
+from exports.tables import table_to_csv, table_to_xlsx
+from i18n import region_name, t
+from ui import context
+from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
+BASKET = "deck_basket"
+
+
+def _file_name(view: ChartView, language: str, extension: str) -> str:
+    region = "" if view.region == "all" else region_name(view.region, language, short=True)
+    return export_filename(
+        indicator=view.indicator or view.key,
+        kind=view.key.split("_")[-1] if view.indicator else "",
+        region=region,
+        period=view.period,
+        language=language,
+        extension=extension,
+    )
+
+
+def _provenance(view: ChartView, language: str) -> Provenance:
+    results = context.results()
+    return Provenance(
+        source=source_line(results, language),
+        licence=t("source.licence", language),
+        filters=view.text.subtitle,
+        data_date=results.computed_at(),
+    )
 
 
 def show_chart(view: ChartView, language: str) -> None:
-    """The figure, then a "show as table" expander with the same (suppressed) numbers."""
-    st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}")
+    """The figure, then "show as table", downloads (PNG, SVG, CSV, XLSX) and "add to deck"."""
+    st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}", theme=None)
     indicator = INDICATORS.get(view.indicator)
     percent = bool(indicator and indicator.percent)
     with st.expander(t("common.show_table", language)):
@@ -25,6 +53,88 @@ def show_chart(view: ChartView, language: str) -> None:
             st.caption(view.text.suppression_note)
         st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")
         st.caption(view.text.caption)
+    _export_controls(view, language, percent=percent)
+
+
+def _export_controls(view: ChartView, language: str, *, percent: bool) -> None:
+    threshold = context.threshold()
+    provenance = _provenance(view, language)
+    headers = {name: t(f"table.{name}", language) for name in view.data.columns if name in _TABLE_COLUMNS}
+    png, svg, csv, xlsx, deck = st.columns(5)
+    png.download_button(
+        "PNG",
+        data=lambda: figure_to_png(view.figure),
+        file_name=_file_name(view, language, "png"),
+        mime="image/png",
+        key=f"png_{view.key}",
+        icon=":material/image:",
+        on_click="ignore",
+        width="stretch",
+    )
+    svg.download_button(
+        "SVG",
+        data=lambda: figure_to_svg(view.figure),
+        file_name=_file_name(view, language, "svg"),
+        mime="image/svg+xml",
+        key=f"svg_{view.key}",
+        icon=":material/draw:",
+        on_click="ignore",
+        width="stretch",
+    )
+    csv.download_button(
+        "CSV",
+        data=lambda: table_to_csv(
+            view.data,
+            title=view.text.title,
+            provenance=provenance,
+            language=language,
+            headers=headers,
+            threshold=threshold,
+        ),
+        file_name=_file_name(view, language, "csv"),
+        mime="text/csv",
+        key=f"csv_{view.key}",
+        icon=":material/table:",
+        on_click="ignore",
+        width="stretch",
+    )
+    xlsx.download_button(
+        "XLSX",
+        data=lambda: table_to_xlsx(
+            view.data,
+            title=view.text.title,
+            provenance=provenance,
+            language=language,
+            headers=headers,
+            threshold=threshold,
+        ),
+        file_name=_file_name(view, language, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{view.key}",
+        icon=":material/grid_on:",
+        on_click="ignore",
+        width="stretch",
+    )
+    basket_key = f"{view.key}|{view.region}|{view.period}|{view.indicator}|{language}"
+    added = basket_key in st.session_state.get(BASKET, {})
+    deck.button(
+        t("deck.added" if added else "deck.add", language),
+        key=f"deck_{view.key}",
+        icon=":material/check:" if added else ":material/slideshow:",
+        disabled=added,
+        width="stretch",
+        on_click=_add_to_deck,
+        args=(basket_key, view, language),
+    )
+
+
+def _add_to_deck(basket_key: str, view: ChartView, language: str) -> None:
+    basket: dict[str, ChartView] = st.session_state.setdefault(BASKET, {})
+    basket[basket_key] = view
+    st.toast(t("deck.added_toast", language, count=len(basket)))
+
+
+_TABLE_COLUMNS = frozenset(DISPLAY_COLUMNS)
 
 
 @contextmanager

@@ -103,3 +103,14 @@ def test_the_tile_map_places_all_22_areas() -> None:
 
 def test_the_palette_is_okabe_ito() -> None:
     assert ranked_dot_plot(areas(), TEXT).layout.colorway == OKABE_ITO
+
+
+def test_retitle_changes_only_the_title_line_of_a_copy() -> None:
+    from charts.theme import retitle
+
+    figure = ranked_dot_plot(areas(), TEXT)
+    renamed = retitle(figure, "Board slide 3")
+    assert renamed.layout.title.text.startswith("<b>Board slide 3</b>")
+    assert "All counties · Doctor · Higher is better" in renamed.layout.title.text
+    assert "Access within 7 days" in figure.layout.title.text  # the original is untouched
+    assert len(renamed.layout.annotations) == len(figure.layout.annotations)

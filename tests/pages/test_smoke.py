@@ -13,6 +13,7 @@ PAGES = [
     "pages/compare.py",
     "pages/county.py",
     "pages/investments.py",
+    "pages/deck.py",
     "pages/data.py",
     "pages/methods.py",
 ]

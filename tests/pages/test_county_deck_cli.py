@@ -1,0 +1,90 @@
+"""`python -m exports.deck`: the standard county deck from the command line, checked slide by slide."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pptx import Presentation
+
+from core.settings import Settings
+from exports.deck import main
+from i18n import region_name, t
+from pipeline.bootstrap import bootstrap, open_store
+from views.cells import indicator_cells
+from views.indicators import INDICATORS
+from views.results import load_results
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium renders the picture slides"),
+]
+
+
+@pytest.fixture(scope="module")
+def store(data_dir: Path) -> Path:
+    bootstrap(Settings.from_environment({"DASHBOARD_DATA_DIR": str(data_dir)}), sample_scale=0.03)
+    return data_dir
+
+
+def slide_titles(path: Path) -> list[str]:
+    deck = Presentation(str(path))
+    return [next(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame) for slide in deck.slides]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_county_deck_has_a_title_slide_and_one_slide_per_chart_in_the_language(
+    store: Path, language: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
+    out = tmp_path / "deck.pptx"
+    assert main(["--region", "05", "--lang", language, "--out", str(out), "--period", "2025"]) == 0
+    deck = Presentation(str(out))
+    assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, rel=0.01)
+    titles = slide_titles(out)
+    assert titles[0] == t("deck.county_title", language, area=region_name("05", language, short=True))
+    assert t("indicator.access_7d", language) in titles[2]
+    assert len(titles) >= 12
+    for slide in list(deck.slides)[1:]:
+        kinds = {shape.shape_type for shape in slide.shapes}
+        assert any(shape.has_chart for shape in slide.shapes) or 13 in kinds  # 13: a picture
+        footer = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+        assert "CC BY 4.0" in footer
+
+
+def test_a_native_trend_chart_holds_the_metrics_numbers(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
+    out = tmp_path / "deck.pptx"
+    assert main(["--region", "05", "--lang", "en", "--out", str(out), "--period", "2025"]) == 0
+    trend = next(
+        slide
+        for slide in Presentation(str(out)).slides
+        if any(shape.has_chart for shape in slide.shapes)
+        and t("indicator.access_7d", "en") == next(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+    )
+    chart = next(shape.chart for shape in trend.shapes if shape.has_chart)
+    series = {item.name: list(item.values) for item in chart.plots[0].series}
+    results = load_results(open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(store)})))
+    cells = indicator_cells(results, INDICATORS["access_7d"], grain="quarter", threshold=5)
+    county = cells.filter(pl.col("region_code") == "05").sort("period")
+    expected = [None if value is None else value * 100 for value in county["value"].to_list()]
+    drawn = series[region_name("05", "en", short=True)]
+    assert [None if value is None else pytest.approx(value) for value in expected] == drawn
+
+
+def test_all_counties_write_one_deck_each(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
+    assert main(["--region", "all", "--lang", "sv", "--out", str(tmp_path / "decks")]) == 0
+    assert len(list((tmp_path / "decks").glob("*.pptx"))) == 22
+
+
+def test_an_unknown_county_is_a_one_line_error(
+    store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
+    assert main(["--region", "99", "--lang", "fi", "--out", "x.pptx"]) == 2
+    assert "is not a county code" in capsys.readouterr().err
