@@ -63,7 +63,7 @@ def wrap_title(title: str, width: int = 52) -> str:
 def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.Figure:
     """Apply the shared layout and the text frame to ``figure`` (in place) and return it."""
     subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
-    footer = "<br>".join(wrap_title(part, 90) for part in (text.suppression_note, text.caption) if part)
+    footer = "<br>".join(wrap_title(part, 75) for part in (text.suppression_note, text.caption) if part)
     title = wrap_title(text.title)
     lines = [f"<b>{title}</b>", f"<span style='font-size:12px;color:#4D4D4D'>{wrap_title(subtitle, 80)}</span>"]
     if text.badge:

@@ -57,3 +57,61 @@ def suppress_small_counts(
         )
 
     return same_kind(frame, build)
+
+
+def suppress_complements(
+    frame: Frame,
+    *,
+    by: Sequence[str],
+    count_column: str,
+    value_columns: Sequence[str] = (),
+    exclude: pl.Expr | None = None,
+) -> Frame:
+    """Secondary suppression: no suppressed cell may be recoverable from its group's total.
+
+    Cells that share the ``by`` values are the parts of a shown (or
+    derivable) total, for example a county's health centres in one period, or
+    the counties in one period under the national figure. When exactly one
+    part of a group is suppressed, the total minus the other parts would give
+    it back, so the smallest other part (by ``count_column``) is suppressed
+    too, and the step repeats until no group has exactly one suppressed part.
+    Rows matching ``exclude`` (the total itself) are left as they are.
+    Expects the ``suppressed`` column of :func:`suppress_small_counts`.
+    Returns the same kind of frame as the input.
+    """
+    keys: list[str] = list(by)
+    require_columns(frame, [*keys, count_column, c.SUPPRESSED, *value_columns], table="suppression input")
+
+    def build(lazy: pl.LazyFrame) -> pl.LazyFrame:
+        data = lazy.collect()
+        skip = data.select(exclude if exclude is not None else pl.lit(False)).to_series().fill_null(False)
+        parts = data.with_row_index("_row").filter(~skip)
+        while True:
+            lone = (
+                parts.group_by(keys)
+                .agg(pl.col(c.SUPPRESSED).sum().alias("_hidden"), pl.len().alias("_parts"))
+                .filter((pl.col("_hidden") == 1) & (pl.col("_parts") > 1))
+            )
+            if lone.is_empty():
+                break
+            extra = (
+                parts.join(lone.select(keys), on=keys, how="semi")
+                .filter(~pl.col(c.SUPPRESSED))
+                .sort(count_column, "_row", nulls_last=True)
+                .group_by(keys, maintain_order=True)
+                .first()
+                .select("_row")
+            )
+            parts = parts.with_columns(
+                (pl.col(c.SUPPRESSED) | pl.col("_row").is_in(extra["_row"].implode())).alias(c.SUPPRESSED)
+            )
+        hidden = parts.filter(pl.col(c.SUPPRESSED))["_row"]
+        marked = data.with_row_index("_row").with_columns(
+            (pl.col(c.SUPPRESSED) | pl.col("_row").is_in(hidden.implode())).alias(c.SUPPRESSED)
+        )
+        blanked = marked.with_columns(
+            pl.when(~pl.col(c.SUPPRESSED)).then(pl.col(name)).alias(name) for name in [count_column, *value_columns]
+        )
+        return blanked.drop("_row").lazy()
+
+    return same_kind(frame, build)

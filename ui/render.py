@@ -60,7 +60,7 @@ def _export_controls(view: ChartView, language: str, *, percent: bool) -> None:
     threshold = context.threshold()
     provenance = _provenance(view, language)
     headers = {name: t(f"table.{name}", language) for name in view.data.columns if name in _TABLE_COLUMNS}
-    png, svg, csv, xlsx, deck = st.columns(5)
+    png, svg, csv, xlsx, deck = st.columns([1, 1, 1, 1, 1.5])
     png.download_button(
         "PNG",
         data=lambda: figure_to_png(view.figure),

@@ -22,7 +22,7 @@ import polars as pl
 
 from core import columns as c
 from core.errors import InvalidInputError
-from metrics.privacy import suppress_small_counts
+from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.stats import Z95, wilson_exprs
 from store.aggregates import ALL_UNITS, NATIONAL
 from views.indicators import Indicator
@@ -149,10 +149,19 @@ def indicator_cells(
         cells = _nps(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)
     extra = [name for name in cells.columns if name not in CELL_COLUMNS]
     cells = cells.with_columns(pl.col("n").cast(pl.Int64), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
-    suppressed = suppress_small_counts(
-        cells, count_columns=["n"], threshold=threshold, value_columns=["value", "ci_low", "ci_high", *extra]
+    values = ["value", "ci_low", "ci_high", *extra]
+    suppressed = suppress_small_counts(cells, count_columns=["n"], threshold=threshold, value_columns=values)
+    # The parts of a shown total (a county's health centres; the counties under the national figure)
+    # must not give a suppressed part back by subtraction.
+    parts_of = [c.PERIOD] if level == "region" else [c.REGION_CODE, c.PERIOD]
+    secondary = suppress_complements(
+        suppressed,
+        by=parts_of,
+        count_column="n",
+        value_columns=values,
+        exclude=pl.col(c.REGION_CODE) == NATIONAL,
     )
-    return suppressed.select(*CELL_COLUMNS, *extra).sort(_KEYS)
+    return secondary.select(*CELL_COLUMNS, *extra).sort(_KEYS)
 
 
 def national(cells: pl.DataFrame) -> pl.DataFrame:

@@ -6,11 +6,13 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from core import columns as c
 from core.errors import DashboardError, InvalidInputError, MissingColumnsError
-from metrics.privacy import suppress_small_counts
+from metrics.privacy import suppress_complements, suppress_small_counts
 
 
 def cells(**columns: list[Any]) -> pl.DataFrame:
@@ -149,3 +151,59 @@ def test_a_missing_column_is_named(
         suppress_small_counts(cells(n=[1]), count_columns=count_columns, value_columns=value_columns)
     assert repr(missing) in str(caught.value)
     assert isinstance(caught.value, DashboardError)
+
+
+# --- secondary suppression -------------------------------------------------------------------------------------------
+
+
+def _parts(counts: list[int | None], threshold: int = 5, group: list[str] | None = None) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            "region_code": group or ["05"] * len(counts),
+            "unit_id": [f"U{index}" for index in range(len(counts))],
+            "n": counts,
+            "value": [0.5] * len(counts),
+        },
+        schema_overrides={"n": pl.Int64},
+    )
+    return suppress_small_counts(frame, count_columns=["n"], threshold=threshold, value_columns=["value"])
+
+
+def test_a_lone_suppressed_part_takes_the_smallest_other_part_with_it() -> None:
+    # 3 is hidden; 40 + 12 + 3 = 55 is shown as the county total, so 12 (the smallest other) goes too.
+    result = suppress_complements(_parts([40, 3, 12]), by=["region_code"], count_column="n", value_columns=["value"])
+    assert result["suppressed"].to_list() == [False, True, True]
+    assert result["n"].to_list() == [40, None, None]
+    assert result["value"].to_list() == [0.5, None, None]
+
+
+def test_two_suppressed_parts_need_nothing_more() -> None:
+    result = suppress_complements(_parts([40, 3, 2, 12]), by=["region_code"], count_column="n")
+    assert result["suppressed"].to_list() == [False, True, True, False]
+
+
+def test_groups_are_handled_separately() -> None:
+    frame = _parts([40, 3, 12, 30, 20], group=["05", "05", "05", "13", "13"])
+    result = suppress_complements(frame, by=["region_code"], count_column="n")
+    assert result["suppressed"].to_list() == [False, True, True, False, False]
+
+
+def test_the_total_row_is_never_a_part() -> None:
+    frame = pl.concat([_parts([40, 3, 12]), _parts([55]).with_columns(pl.lit("").alias("unit_id"))])
+    result = suppress_complements(frame, by=["region_code"], count_column="n", exclude=pl.col("unit_id") == "")
+    assert result["suppressed"].to_list() == [False, True, True, False]
+
+
+def test_a_group_of_one_part_is_left_alone() -> None:
+    result = suppress_complements(_parts([3]), by=["region_code"], count_column="n")
+    assert result["suppressed"].to_list() == [True]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=12))
+def test_no_group_is_left_with_exactly_one_suppressed_part(counts: list[int]) -> None:
+    result = suppress_complements(_parts(counts), by=["region_code"], count_column="n")
+    hidden = int(result["suppressed"].sum())
+    assert hidden != 1 or len(counts) == 1
+    # primary suppression is kept, and only whole cells are hidden
+    assert all(row["suppressed"] for row in result.iter_rows(named=True) if row["n"] is None)
+    assert all(hidden_now or count >= 5 for count, hidden_now in zip(counts, result["suppressed"], strict=True))

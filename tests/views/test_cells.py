@@ -61,7 +61,16 @@ def test_a_years_share_is_the_share_of_the_years_visits_not_a_mean_of_monthly_sh
 
 
 def test_cells_below_the_threshold_are_blanked_and_marked() -> None:
-    data = results(access=access_rows([("05", "", "all", "2025-01", 7, 4, 4), ("06", "", "all", "2025-01", 7, 5, 1)]))
+    # Two small counties, so no secondary suppression is needed (see the health-centre test below).
+    data = results(
+        access=access_rows(
+            [
+                ("05", "", "all", "2025-01", 7, 4, 4),
+                ("06", "", "all", "2025-01", 7, 5, 1),
+                ("07", "", "all", "2025-01", 7, 3, 1),
+            ]
+        )
+    )
     cells = indicator_cells(data, INDICATORS["access_7d"], grain="month", threshold=5)
     small = cell(cells, "05", "2025-01")
     assert small["suppressed"] is True
@@ -195,3 +204,20 @@ def test_the_public_scope_holds_no_unit_rows_at_all() -> None:
 
     rows = access_rows([("05", "", "all", "2025-01", 7, 100, 50), ("05", "Unit A", "all", "2025-01", 7, 60, 40)])
     assert scope_units(rows, frozenset())["unit_id"].to_list() == [""]
+
+
+def test_a_lone_small_health_centre_cannot_be_recovered_from_the_county_total() -> None:
+    data = results(
+        access=access_rows(
+            [
+                ("05", "", "all", "2025-01", 7, 100, 50),
+                ("05", "Unit A", "all", "2025-01", 7, 80, 40),
+                ("05", "Unit B", "all", "2025-01", 7, 17, 8),
+                ("05", "Unit C", "all", "2025-01", 7, 3, 2),  # below 5: suppressed, and 100 - 80 - 17 would give it
+            ]
+        )
+    )
+    units = indicator_cells(data, INDICATORS["access_7d"], grain="year", level="unit", threshold=5)
+    hidden = dict(zip(units["unit_id"], units["suppressed"], strict=True))
+    assert hidden == {"Unit A": False, "Unit B": True, "Unit C": True}
+    assert units.filter(pl.col("unit_id") == "Unit B")["n"].item() is None
