@@ -9,7 +9,7 @@ from i18n import t
 from store.imports import scan_extracts
 from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
-from views import county, data
+from views import county, data, published
 from views.common import area_label
 from views.state import ALL_REGIONS
 
@@ -46,9 +46,20 @@ if state.region == ALL_REGIONS:
     st.info(t("county.pick_county", language))
 
 with handled_errors(language):
-    trends, units, experience = st.tabs(
-        [t("county.tab_trends", language), t("county.tab_units", language), t("county.tab_experience", language)]
+    trends, units, experience, published_tab = st.tabs(
+        [
+            t("county.tab_trends", language),
+            t("county.tab_units", language),
+            t("county.tab_experience", language),
+            t("county.tab_published", language),
+        ]
     )
+    with published_tab:
+        st.caption(t("county.published_note", language))
+        for indicator_id in published.PUBLISHED:
+            view = published.published_view(results, state, indicator_id)
+            if view is not None:
+                show_chart(view, language)
     with trends:
         left, right = st.columns(2)
         for index, key in enumerate(county.TREND_INDICATORS):

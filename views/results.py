@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import sqlalchemy as sa
@@ -38,6 +38,8 @@ class Results:
     status_reports: pl.DataFrame
     imports: pl.DataFrame
     unit_regions: frozenset[str] | None = None
+    published: pl.DataFrame = field(default_factory=pl.DataFrame)
+    published_meta: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def sample_data(self) -> bool:
@@ -93,6 +95,8 @@ def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = No
         status_reports=read_table(engine, tables.status_reports, order_by=("id",)),
         imports=import_history(engine),
         unit_regions=None if unit_regions is None else frozenset(unit_regions),
+        published=read_table(engine, tables.indicator_values, source="sotkanet", sex="total"),
+        published_meta=read_table(engine, tables.indicators, source="sotkanet"),
     )
 
 
