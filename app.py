@@ -11,7 +11,7 @@ st.set_page_config(
     page_title="Hoitoon pääsy ja hoidon jatkuvuus", page_icon=":material/health_and_safety:", layout="wide"
 )
 
-context.current_engine()
+context.store_or_stop()
 state = context.sidebar_filters(context.results().years())
 language = state.lang
 navigation = st.navigation(

@@ -9,7 +9,8 @@ import streamlit as st
 
 from core.access import AccessPolicy, Rule, as_role, load_rules, policy_for
 from core.settings import Settings
-from i18n import LANGUAGES, t
+from core.errors import DashboardError
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from pipeline.bootstrap import bootstrap
 from views.common import area_label
 from views.indicators import INDICATORS
@@ -77,6 +78,18 @@ def version() -> str:
 
 def current_engine() -> sa.Engine:
     return engine(settings())
+
+
+def store_or_stop() -> sa.Engine:
+    """The store; when it cannot be opened (database down, bad settings) a clear message, and the page stops."""
+    try:
+        return current_engine()
+    except DashboardError as error:
+        language = str(st.query_params.get("lang", DEFAULT_LANGUAGE))
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        st.error(f"**{t('error.store_title', language)}**\n\n{error}\n\n{t('error.store_hint', language)}")
+        st.stop()
+        raise  # st.stop() does not return; this keeps the type checker honest
 
 
 def threshold() -> int:
