@@ -5,7 +5,10 @@ Every function returns the columns ``region_code``, ``unit_id``, ``period``,
 chart builders and the exports read. Aggregating over months re-derives the
 statistic from summed counts (never an average of shares), so a year's share
 is the share of that year's visits. Suppression runs last, on the counts that
-decide it, through :func:`metrics.privacy.suppress_small_counts`.
+decide it, through :func:`metrics.privacy.suppress_small_counts`: the
+denominator n, and for the access shares also the visits within the limit and
+those outside it (a share of 1/12 or 11/12 would otherwise tell a count under
+the threshold), then secondary suppression of the parts of every shown total.
 
 Grains: ``month`` ('2025-03'), ``quarter`` ('2025Q1'), ``year`` ('2025').
 Continuity is stored per year (all levels) and per quarter (counties and the
@@ -150,7 +153,14 @@ def indicator_cells(
     extra = [name for name in cells.columns if name not in CELL_COLUMNS]
     cells = cells.with_columns(pl.col("n").cast(pl.Int64), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
     values = ["value", "ci_low", "ci_high", *extra]
-    suppressed = suppress_small_counts(cells, count_columns=["n"], threshold=threshold, value_columns=values)
+    counts = ["n"]
+    if indicator.family == "access":
+        # A share also tells its numerator and its complement: both are counts of visits too.
+        cells = cells.with_columns((pl.col("n") - pl.col("n_within")).alias("_n_outside"))
+        counts = ["n", "n_within", "_n_outside"]
+    suppressed = suppress_small_counts(cells, count_columns=counts, threshold=threshold, value_columns=values).drop(
+        "_n_outside", strict=False
+    )
     # The parts of a shown total (a county's health centres; the counties under the national figure)
     # must not give a suppressed part back by subtraction.
     parts_of = [c.PERIOD] if level == "region" else [c.REGION_CODE, c.PERIOD]

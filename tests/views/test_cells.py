@@ -65,9 +65,10 @@ def test_cells_below_the_threshold_are_blanked_and_marked() -> None:
     data = results(
         access=access_rows(
             [
-                ("05", "", "all", "2025-01", 7, 4, 4),
-                ("06", "", "all", "2025-01", 7, 5, 1),
-                ("07", "", "all", "2025-01", 7, 3, 1),
+                ("05", "", "all", "2025-01", 7, 4, 2),  # 4 visits: under the threshold
+                ("06", "", "all", "2025-01", 7, 10, 5),  # 5 within and 5 outside: exactly at it, shown
+                ("07", "", "all", "2025-01", 7, 40, 3),  # only 3 within: the share would tell that count
+                ("08", "", "all", "2025-01", 7, 40, 38),  # only 2 outside: the same from the other side
             ]
         )
     )
@@ -75,7 +76,9 @@ def test_cells_below_the_threshold_are_blanked_and_marked() -> None:
     small = cell(cells, "05", "2025-01")
     assert small["suppressed"] is True
     assert [small[name] for name in ("value", "ci_low", "n", "n_within")] == [None, None, None, None]
-    assert cell(cells, "06", "2025-01")["value"] == pytest.approx(0.2)  # exactly at the threshold is shown
+    assert cell(cells, "06", "2025-01")["value"] == pytest.approx(0.5)
+    assert cell(cells, "07", "2025-01")["suppressed"] is True
+    assert cell(cells, "08", "2025-01")["suppressed"] is True
 
 
 def test_region_level_and_unit_level_are_kept_apart() -> None:
