@@ -35,8 +35,17 @@ def investment_table(results: Results, language: str) -> pl.DataFrame:
             pl.coalesce(pl.col(name), pl.col("name_fi")).alias("name"),
             pl.col("counties").fill_null(0),
         )
-        .select("round", "number", "pillar", "name", "funding_eur", "counties")
         .sort("round", "number")
+        .select(
+            "round",
+            "number",
+            pl.col("pillar").cast(pl.String).fill_null("–"),
+            "name",
+            pl.col("funding_eur")
+            .map_elements(lambda euros: number(euros, language, digits=0), return_dtype=pl.String)
+            .fill_null("–"),
+            "counties",
+        )
     )
 
 
@@ -48,7 +57,7 @@ def participants(results: Results, round_: str, number: int, language: str) -> p
         pl.col(c.REGION_CODE)
         .map_elements(lambda code: area_label(code, language), return_dtype=pl.String)
         .alias("county"),
-        pl.col("start"),
+        pl.col("start").fill_null("–"),
         pl.format("{}:{}", pl.col("seed_file"), pl.col("seed_line")).alias("source"),
     )
 
