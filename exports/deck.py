@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from core.errors import DashboardError, InvalidInputError
 from core.settings import Settings
 from data_sources.regions import dashboard_regions
+from exports.images import shared_renderer
 from exports.names import export_filename
 from exports.pptx import Deck, build_pptx
 from i18n import LANGUAGES, region_name
@@ -36,21 +37,28 @@ from pipeline.bootstrap import open_store
 from store.imports import scan_extracts
 from views.county import coc_distribution_cells
 from views.deck import county_deck
-from views.results import load_results
+from views.results import Results, load_results
 
 ALL = "all"
 EXIT_REPORTED = 2
 
 
 def build_county_deck(
-    engine: sa.Engine, region: str, language: str, period: str, *, threshold: int = DEFAULT_THRESHOLD
+    engine: sa.Engine,
+    region: str,
+    language: str,
+    period: str,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    results: Results | None = None,
 ) -> Deck:
     """The deck for one county (``region`` a code), in ``language``, for ``period`` ("" for the latest).
 
     The command line is run by the store's operator, so it sees every county's unit-level cells;
-    every number still goes through the suppression step at ``threshold``.
+    every number still goes through the suppression step at ``threshold``. Pass ``results`` to
+    reuse one load of the store for many decks.
     """
-    results = load_results(engine)
+    results = results if results is not None else load_results(engine)
     years = results.years()
     if period and period not in years:
         raise InvalidInputError(f"--period {period!r} has no data; use one of {', '.join(years) or '(none)'}")
@@ -107,11 +115,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         many = arguments.region == ALL
         if many:
             arguments.out.mkdir(parents=True, exist_ok=True)
+        shared_renderer().start_in_background()  # ranked and tile charts are pictures: warm up meanwhile
         settings = Settings.from_environment()
         engine = open_store(settings)
+        results = load_results(engine)
         for code in codes:
             deck = build_county_deck(
-                engine, code, arguments.lang, arguments.period, threshold=settings.suppression_threshold
+                engine,
+                code,
+                arguments.lang,
+                arguments.period,
+                threshold=settings.suppression_threshold,
+                results=results,
             )
             target = output_path(arguments.out, code, language=arguments.lang, period=arguments.period, many=many)
 
