@@ -38,3 +38,13 @@ def postgres_url() -> str:
     if os.environ.get("DASHBOARD_REQUIRE_POSTGRES") == "1":
         pytest.fail(message + "; DASHBOARD_REQUIRE_POSTGRES=1 makes it mandatory")
     pytest.skip(message)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Close the chart renderer's browser while the interpreter is still whole (no warnings at exit)."""
+    import sys
+
+    images = sys.modules.get("exports.images")
+    shared = getattr(images, "_shared", None) if images else None
+    if shared is not None:
+        shared.close()
