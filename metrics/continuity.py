@@ -5,11 +5,20 @@ Steinwachs 1979 (SECON); Magill & Senf 1987 (MMCI); THL's *Hoidon jatkuvuus
 perusterveydenhuollossa* (an individual COCI per client, averaged per area).
 Conventions are in docs/metrics.md: visits without a professional are dropped
 before counting and reported; every index is null below ``min_visits``.
+
+:func:`continuity_indices` keys patients by their own values. At national
+scale :func:`continuity_summary` instead works on compact integer columns (see
+:func:`_hashed_summary`): a 64-bit hash per patient group and per professional,
+checked against independent hashes, with the patients processed in slices so
+that memory stays bounded. It falls back to the value-keyed computation when a
+check fails, so both give the same results.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -21,6 +30,9 @@ from metrics.stats import Z95
 
 _NEEDED = (c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
 _INDICES = ("coc", "upc", "secon", "mmci", "hhi")
+_COUNTS = ("n_patients", "n_eligible", "n_visits", "n_missing_provider")
+_WITH_INTERVALS = (("coc", ""), ("upc", "upc_"))
+_PLAIN_MEANS = ("secon", "mmci", "hhi")
 
 
 def continuity_indices(visits: Frame, *, min_visits: int = 2, by: Sequence[str] = ()) -> Frame:
@@ -44,7 +56,9 @@ def continuity_indices(visits: Frame, *, min_visits: int = 2, by: Sequence[str] 
         raise InvalidInputError(f"'by' may not name {c.PATIENT_ID!r}: the indices are already per patient")
     VISITS.check(visits, _NEEDED)
     require_columns(visits, keys, table=VISITS.name)
-    return same_kind(visits, lambda frame: _indices(frame, keys, min_visits))
+    return same_kind(
+        visits, lambda frame: _indices(frame, keys, min_visits).sort([*keys, c.PATIENT_ID], nulls_last=True)
+    )
 
 
 def continuity_summary(visits: Frame, *, by: Sequence[str] = (), min_visits: int = 2) -> Frame:
@@ -58,48 +72,42 @@ def continuity_summary(visits: Frame, *, by: Sequence[str] = (), min_visits: int
     ``mean_mmci``, ``mean_hhi``. Counts: ``n_patients`` (patients with any
     visit in the group), ``n_eligible`` (n ≥ ``min_visits``), ``n_visits``
     (visits with a known provider), ``n_missing_provider``. Returns one row
-    per group (one row for ``by=()``), as the same kind of frame as the input.
+    per group (one row for ``by=()``), as the same kind of frame as the input;
+    a lazy result does its work when it is collected.
     """
     min_visits = _check_min_visits(min_visits)
     keys: list[str] = group_columns(by)
     VISITS.check(visits, _NEEDED)
     require_columns(visits, keys, table=VISITS.name)
+    return same_kind(visits, lambda frame: _summary(frame, keys, min_visits))
 
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        per_patient = _indices(frame, keys, min_visits)
-        eligible = pl.col("coc").is_not_null()
-        weights = pl.col("n_visits").filter(eligible)
-        aggregations = [
-            pl.len().cast(pl.Int64).alias("n_patients"),
-            eligible.sum().cast(pl.Int64).alias("n_eligible"),
-            pl.col("n_visits").sum().cast(pl.Int64).alias("n_visits"),
-            pl.col("n_missing_provider").sum().cast(pl.Int64).alias("n_missing_provider"),
-        ]
-        for index, prefix in (("coc", ""), ("upc", "upc_")):
-            values = pl.col(index).filter(eligible)
-            mean = values.mean()
-            half = Z95 * values.std(ddof=1) / values.count().sqrt()
-            aggregations += [
-                mean.alias(f"mean_{index}"),
-                (mean - half).clip(0.0, 1.0).alias(f"{prefix}ci_low"),
-                (mean + half).clip(0.0, 1.0).alias(f"{prefix}ci_high"),
-                ((values * weights).sum() / weights.sum()).alias(f"visit_weighted_{index}"),
-            ]
-        aggregations += [pl.col(index).filter(eligible).mean().alias(f"mean_{index}") for index in _INDICES[2:]]
-        return (
-            aggregate(per_patient, keys, aggregations)
-            .with_columns(
-                # With no eligible patient every statistic is null (0/0), never NaN.
-                pl.when(pl.col("n_eligible") > 0).then(pl.col(name)).alias(name)
-                for name in ("visit_weighted_coc", "visit_weighted_upc")
-            )
-            .with_columns(pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"))
-        )
 
-    return same_kind(visits, build)
+def _summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, slices: int | None = None) -> pl.LazyFrame:
+    """The summary as a lazy frame whose work (:func:`_hashed_summary`) runs when it is collected."""
+    schema = frame.collect_schema()
+    output = pl.Schema(
+        {
+            **{key: schema[key] for key in keys},
+            **dict.fromkeys(_COUNTS, pl.Int64()),
+            **{name: pl.Float64() for name in _summary_value_names()},
+            "min_visits": pl.Int64(),
+        }
+    )
+    return pl.defer(lambda: _hashed_summary(frame, keys, min_visits, slices=slices), schema=output)
+
+
+def _summary_value_names() -> list[str]:
+    names = []
+    for index, prefix in _WITH_INTERVALS:
+        names += [f"mean_{index}", f"{prefix}ci_low", f"{prefix}ci_high", f"visit_weighted_{index}"]
+    return names + [f"mean_{index}" for index in _PLAIN_MEANS]
+
+
+# --- the value-keyed computation: per-patient indices, and the summary built on them ------------
 
 
 def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFrame:
+    """Per-patient indices keyed by the ``by`` values and ``patient_id`` themselves (rows unordered)."""
     patient = [*keys, c.PATIENT_ID]
     provider = pl.col(c.PROFESSIONAL_ID)
     known = frame.filter(provider.is_not_null())
@@ -128,7 +136,17 @@ def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFr
     missing = (
         frame.filter(provider.is_null()).group_by(patient).agg(pl.len().cast(pl.Int64).alias("n_missing_provider"))
     )
+    return (
+        concentration.join(repeats, on=patient, how="left", nulls_equal=True)
+        .join(missing, on=patient, how="full", coalesce=True, nulls_equal=True)
+        .with_columns(pl.col("n_visits", "n_providers", "n_missing_provider").fill_null(0))
+        .with_columns(_index_exprs(min_visits))
+        .select(*patient, "n_visits", "n_providers", *_INDICES, "n_missing_provider")
+    )
 
+
+def _index_exprs(min_visits: int) -> list[pl.Expr]:
+    """The five indices from ``n_visits``, ``n_providers``, ``_sum_sq``, ``_max`` and ``_repeats``."""
     n = pl.col("n_visits").cast(pl.Float64)
     k = pl.col("n_providers").cast(pl.Float64)
     sum_sq = pl.col("_sum_sq").cast(pl.Float64)
@@ -140,14 +158,411 @@ def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFr
         "mmci": (n - k + 1) / n,
         "hhi": sum_sq / (n * n),
     }
+    return [pl.when(defined).then(expr).alias(name) for name, expr in indices.items()]
+
+
+def _exact_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFrame:
+    """The summary straight from the value-keyed per-patient indices (the reference computation)."""
+    per_patient = _indices(frame, keys, min_visits)
+    eligible = pl.col("coc").is_not_null()
+    weights = pl.col("n_visits").filter(eligible)
+    aggregations = [
+        pl.len().cast(pl.Int64).alias("n_patients"),
+        eligible.sum().cast(pl.Int64).alias("n_eligible"),
+        pl.col("n_visits").sum().cast(pl.Int64).alias("n_visits"),
+        pl.col("n_missing_provider").sum().cast(pl.Int64).alias("n_missing_provider"),
+    ]
+    for index, prefix in _WITH_INTERVALS:
+        values = pl.col(index).filter(eligible)
+        mean = values.mean()
+        half = Z95 * values.std(ddof=1) / values.count().sqrt()
+        aggregations += [
+            mean.alias(f"mean_{index}"),
+            (mean - half).clip(0.0, 1.0).alias(f"{prefix}ci_low"),
+            (mean + half).clip(0.0, 1.0).alias(f"{prefix}ci_high"),
+            ((values * weights).sum() / weights.sum()).alias(f"visit_weighted_{index}"),
+        ]
+    aggregations += [pl.col(index).filter(eligible).mean().alias(f"mean_{index}") for index in _PLAIN_MEANS]
     return (
-        concentration.join(repeats, on=patient, how="left", nulls_equal=True)
-        .join(missing, on=patient, how="full", coalesce=True, nulls_equal=True)
-        .with_columns(pl.col("n_visits", "n_providers", "n_missing_provider").fill_null(0))
-        .with_columns(pl.when(defined).then(expr).alias(name) for name, expr in indices.items())
-        .select(*patient, "n_visits", "n_providers", *_INDICES, "n_missing_provider")
-        .sort(patient, nulls_last=True)
+        aggregate(per_patient, keys, aggregations)
+        .with_columns(
+            # With no eligible patient every statistic is null (0/0), never NaN.
+            pl.when(pl.col("n_eligible") > 0).then(pl.col(name)).alias(name)
+            for name in ("visit_weighted_coc", "visit_weighted_upc")
+        )
+        .with_columns(pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"))
     )
+
+
+# --- the hashed computation -----------------------------------------------------------------------
+#
+# One streaming pass turns every visit into five integers (the columns below). Patients are then
+# processed in slices (``patient hash % slices``), each collected on its own, so that memory stays a
+# fraction of the input. In a slice, the fields a step needs are packed into one 127-bit integer per
+# visit and sorted as plain values, which is much cheaper than sorting or grouping on several columns:
+#
+# - (patient, by, check, professional) sorted and run-length encoded gives the visits per patient
+#   and professional (n_j), hence n, k, Σn_j² and max n_j;
+# - (patient, time, professional) sorted gives each patient's visits in time order for SECON.
+#
+# Each slice adds its per-group partial sums; they are pooled exactly (to floating-point rounding),
+# so the slicing does not change the results.
+#
+# Professionals get exact codes (their rank among the distinct ids). Patient groups are keyed by a
+# 64-bit hash of the ``by`` values and patient_id; the ``by`` values by a 32-bit hash that is checked
+# against the distinct groups. Two patient groups sharing the 64-bit hash would show up as one key
+# with two ``by`` hashes or two values of an independent hash of patient_id (``_CHECK``), and then the
+# whole summary is computed from the values instead (:func:`_exact_summary`). A collision escaping
+# both has a probability of about m²·2⁻⁶⁵·2⁻ᶜ for m patients and c check bits (c = 32 unless there are
+# very many groups or professionals; below 10⁻¹⁵ for ten million patients).
+
+_PATIENT = "_patient"  # 64-bit hash of the ``by`` values and patient_id: the patient group
+_CHECK = "_check"  # 32-bit hash of patient_id, independent of _PATIENT
+_BY = "_by"  # 32-bit hash of the ``by`` values (checked exactly against the distinct groups)
+_PROVIDER = "_provider"  # 1 + the professional's rank among the distinct professional_ids; 0 when unknown
+_TIME = "_time"  # visit_at as its physical integer, which orders exactly as visit_at does
+_SEED_PATIENT, _SEED_CHECK, _SEED_BY = 0x5EED_0001, 0x5EED_0002, 0x5EED_0003
+_HALF = 2**32
+_KEY_BITS = 127  # an Int128 sort key, kept non-negative
+_MIN_CHECK_BITS = 16
+#: Visits per slice: enough to keep the fixed costs small, few enough to bound the memory.
+_ROWS_PER_SLICE = 3_000_000
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Bit widths of the packed sort keys (the patient hash always takes 64 bits)."""
+
+    by_bits: int
+    check_bits: int
+    provider_bits: int
+    time_bits: int
+    time_origin: int
+    dense_time: bool  # the time span does not fit: use each slice's dense time ranks instead
+
+
+def _hashed_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, slices: int | None) -> pl.DataFrame:
+    """The summary from hashed visits, patient slice by patient slice (see the notes above)."""
+    groups = _by_groups(frame, keys)
+    providers = _providers(frame)
+    by_bits = _distinct_bits(groups[_BY]) if groups is not None else None
+    provider_bits = len(providers).bit_length()
+    check_bits = min(32, _KEY_BITS - 64 - provider_bits - (by_bits or 0))
+    if groups is None or by_bits is None or check_bits < _MIN_CHECK_BITS:
+        return _exact_summary(frame, keys, min_visits).collect(engine="streaming")
+    groups = groups.with_columns(pl.col(_BY) % (2**by_bits))  # the bits the keys carry
+    visits = frame.select(_hashed_columns(keys, providers)).collect(engine="streaming")
+    layout = _time_layout(visits, by_bits, check_bits, provider_bits)
+    count = slices if slices is not None else max(1, math.ceil(visits.height / _ROWS_PER_SLICE))
+    partials, tied = [], []
+    for number in range(count):
+        part = visits if count == 1 else visits.filter(pl.col(_PATIENT) % count == number)
+        patients = _slice_patients(part, layout)
+        if patients.select(pl.col("_collision").any()).item():
+            return _exact_summary(frame, keys, min_visits).collect(engine="streaming")
+        tied.append(_tied_visits(part, patients))
+        partials.append(_partial_sums(patients, min_visits))
+    del visits
+    sums = pl.concat(partials)
+    tied_visits = pl.concat(tied)
+    if tied_visits.height:
+        corrections = _secon_corrections(frame, keys, providers, tied_visits, min_visits)
+        sums = pl.concat([sums, corrections], how="diagonal")
+    return _combine(groups, sums, keys, min_visits)
+
+
+def _hashed_columns(keys: list[str], providers: pl.Series) -> list[pl.Expr]:
+    by_hash = pl.struct(*keys).hash(_SEED_BY) % _HALF if keys else pl.lit(0)
+    return [
+        _patient_hash(keys),
+        (pl.col(c.PATIENT_ID).hash(_SEED_CHECK) % _HALF).cast(pl.UInt32).alias(_CHECK),
+        by_hash.cast(pl.UInt32).alias(_BY),
+        _provider_code(providers),
+        _time_value(),
+    ]
+
+
+def _patient_hash(keys: list[str]) -> pl.Expr:
+    return pl.struct(*keys, c.PATIENT_ID).hash(_SEED_PATIENT).alias(_PATIENT)
+
+
+def _provider_code(providers: pl.Series) -> pl.Expr:
+    """1 + the rank of professional_id among ``providers`` (its sorted distinct values); 0 when null."""
+    provider = pl.col(c.PROFESSIONAL_ID)
+    if providers.dtype == pl.String or isinstance(providers.dtype, pl.Categorical | pl.Enum):
+        code = provider.cast(pl.String).cast(pl.Enum(providers.cast(pl.String))).to_physical()
+    else:
+        code = provider.replace_strict(providers, pl.int_range(len(providers), eager=True), return_dtype=pl.UInt32)
+    return (code.cast(pl.UInt32) + 1).fill_null(0).alias(_PROVIDER)
+
+
+def _time_value() -> pl.Expr:
+    return pl.col(c.VISIT_AT).to_physical().cast(pl.Int64).alias(_TIME)
+
+
+def _by_groups(frame: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
+    """The distinct ``by`` values with their hash, or None when two groups share a hash."""
+    if not keys:
+        return pl.DataFrame({_BY: [0]}, schema={_BY: pl.UInt32})
+    groups = (
+        frame.group_by(keys)
+        .agg()
+        .collect(engine="streaming")
+        .with_columns((pl.struct(*keys).hash(_SEED_BY) % _HALF).cast(pl.UInt32).alias(_BY))
+    )
+    return groups if groups[_BY].n_unique() == groups.height else None
+
+
+def _providers(frame: pl.LazyFrame) -> pl.Series:
+    """The distinct known professional_ids, sorted (their ranks are the professionals' codes)."""
+    return frame.select(pl.col(c.PROFESSIONAL_ID).drop_nulls().unique()).collect(engine="streaming").to_series().sort()
+
+
+def _distinct_bits(hashes: pl.Series) -> int | None:
+    """The fewest low bits of the ``by`` hashes that still tell every group apart (None: none do)."""
+    for bits in range(33):
+        if (hashes.cast(pl.UInt64) % (2**bits)).n_unique() == len(hashes):
+            return bits
+    return None
+
+
+def _time_layout(visits: pl.DataFrame, by_bits: int, check_bits: int, provider_bits: int) -> _Layout:
+    """Time codes: the offset from the earliest visit (+1, 0 for a null time) when it fits beside the rest."""
+    first, last = visits.select(
+        pl.col(_TIME).min().fill_null(0).alias("first"), pl.col(_TIME).max().fill_null(-1).alias("last")
+    ).row(0)
+    time_bits = (last - first + 1).bit_length()
+    if 64 + time_bits + provider_bits <= _KEY_BITS:
+        return _Layout(by_bits, check_bits, provider_bits, time_bits, first, dense_time=False)
+    return _Layout(by_bits, check_bits, provider_bits, 32, first, dense_time=True)
+
+
+def _pack(fields: Sequence[tuple[pl.Expr, int]]) -> pl.Expr:
+    """One non-negative Int128 from unsigned fields, the first in the highest bits (fields' widths in bits)."""
+    key = pl.lit(0, dtype=pl.Int128)
+    for value, bits in fields:
+        key = key * pl.lit(2**bits, dtype=pl.Int128) + value.cast(pl.Int128)
+    return key
+
+
+def _unpack(key: pl.Expr, shift: int, bits: int, dtype: pl.DataType) -> pl.Expr:
+    """The ``bits``-wide field of a packed key that sits ``shift`` bits from the bottom."""
+    return ((key // pl.lit(2**shift, dtype=pl.Int128)) % pl.lit(2**bits, dtype=pl.Int128)).cast(dtype)
+
+
+def _slice_patients(part: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
+    """Per patient group of one slice: counts, Σn_j², max n_j, SECON repeats and the collision check."""
+    by_bits, check_bits, provider_bits = layout.by_bits, layout.check_bits, layout.provider_bits
+    # Visits per patient and professional: runs of equal (patient, by, check, professional) keys.
+    pair_key = _pack(
+        [
+            (pl.col(_PATIENT), 64),
+            (pl.col(_BY) % (2**by_bits), by_bits),
+            (pl.col(_CHECK) % (2**check_bits), check_bits),
+            (pl.col(_PROVIDER), provider_bits),
+        ]
+    )
+    key = pl.col("value")
+    low = check_bits + provider_bits
+    runs = (
+        part.lazy()
+        .select(pair_key.sort().rle().alias("_run"))
+        .unnest("_run")
+        .select(
+            _unpack(key, by_bits + low, 64, pl.UInt64()).alias(_PATIENT),
+            _unpack(key, low, by_bits, pl.UInt32()).alias("_by_bits"),
+            _unpack(key, provider_bits, check_bits, pl.UInt32()).alias("_check_bits"),
+            (_unpack(key, 0, provider_bits, pl.UInt32()) > 0).alias("_known"),
+            pl.col("len").cast(pl.Int64).alias("_n"),
+        )
+        .with_columns(pl.when(pl.col("_known")).then(pl.col("_n")).otherwise(0).alias("_n_j"))
+    )
+    concentration = runs.group_by(_PATIENT).agg(
+        pl.col("_n_j").sum().alias("n_visits"),
+        pl.col("_known").sum().cast(pl.Int64).alias("n_providers"),
+        (pl.col("_n_j") * pl.col("_n_j")).sum().alias("_sum_sq"),
+        pl.col("_n_j").max().alias("_max"),
+        (pl.col("_n") - pl.col("_n_j")).sum().alias("n_missing_provider"),
+        pl.col("_by_bits").first(),
+        pl.col("_by_bits").min().alias("_by_low"),
+        pl.col("_by_bits").max().alias("_by_high"),
+        pl.col("_check_bits").min().alias("_check_low"),
+        pl.col("_check_bits").max().alias("_check_high"),
+    )
+    # SECON: each patient's known-provider visits in time order. Visits at the same time are ordered by
+    # visit_id, which is not at hand here; a run of same-time visits with more than one professional is
+    # flagged (``_ambiguous``) and recounted from the values afterwards (_secon_corrections).
+    time = pl.col(_TIME)
+    time_code = time.rank("dense") if layout.dense_time else time - layout.time_origin + 1
+    time_code = time_code.fill_null(0)
+    sequence_key = _pack([(pl.col(_PATIENT), 64), (time_code, layout.time_bits), (pl.col(_PROVIDER), provider_bits)])
+    patient = _unpack(key, layout.time_bits + provider_bits, 64, pl.UInt64())
+    moment = _unpack(key, provider_bits, layout.time_bits, pl.UInt64())
+    provider = _unpack(key, 0, provider_bits, pl.UInt32())
+    same = pl.col(_PATIENT) == pl.col(_PATIENT).shift(1)
+    sequence = (
+        part.lazy()
+        .filter(pl.col(_PROVIDER) > 0)
+        .select(sequence_key.sort().alias("value"))
+        .select(patient.alias(_PATIENT), moment.alias("_moment"), provider.alias("_code"))
+        .select(
+            _PATIENT,
+            (same & (pl.col("_code") == pl.col("_code").shift(1))).fill_null(False).alias("_repeat"),
+            (same & (pl.col("_moment") == pl.col("_moment").shift(1)) & (pl.col("_code") != pl.col("_code").shift(1)))
+            .fill_null(False)
+            .alias("_tie"),
+        )
+        .group_by(_PATIENT)
+        .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_repeats"), pl.col("_tie").any().alias("_ambiguous"))
+    )
+    concentration_frame, sequence_frame = pl.collect_all([concentration, sequence], engine="streaming")
+    return (
+        concentration_frame.join(sequence_frame, on=_PATIENT, how="left")
+        .with_columns(
+            pl.col("_repeats").fill_null(0),
+            pl.col("_ambiguous").fill_null(False),
+            ((pl.col("_by_low") != pl.col("_by_high")) | (pl.col("_check_low") != pl.col("_check_high"))).alias(
+                "_collision"
+            ),
+        )
+        .rename({"_by_bits": _BY})
+    )
+
+
+def _tied_visits(part: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
+    """The known-provider visits of the patients whose visit order depends on visit_id."""
+    flagged = patients.filter(pl.col("_ambiguous")).select(_PATIENT, _BY, "n_visits", "_repeats")
+    if not flagged.height:
+        return flagged.with_columns(pl.lit(None, pl.UInt32).alias(_PROVIDER), pl.lit(None, pl.Int64).alias(_TIME))
+    visits = part.filter(pl.col(_PROVIDER) > 0).select(_PATIENT, _PROVIDER, _TIME)
+    return flagged.join(visits, on=_PATIENT)
+
+
+def _partial_sums(patients: pl.DataFrame, min_visits: int) -> pl.DataFrame:
+    """Per ``by`` group of one slice: counts and the sums the means, intervals and weights need."""
+    eligible = pl.col("n_visits") >= min_visits
+    n = pl.col("n_visits").cast(pl.Float64)
+    sums = [
+        pl.len().cast(pl.Int64).alias("n_patients"),
+        eligible.sum().cast(pl.Int64).alias("n_eligible"),
+        pl.col("n_visits").sum().cast(pl.Int64).alias("n_visits"),
+        pl.col("n_missing_provider").sum().cast(pl.Int64).alias("n_missing_provider"),
+        pl.when(eligible).then(n).sum().alias("_weight"),
+    ]
+    for index, _ in _WITH_INTERVALS:
+        value = pl.col(index)
+        sums += [
+            value.sum().alias(f"_sum_{index}"),
+            # Squared deviations from this slice's mean; slices are pooled exactly in _combine.
+            (value.var(ddof=0) * value.count()).fill_null(0.0).alias(f"_m2_{index}"),
+            (value * n).sum().alias(f"_weighted_{index}"),
+        ]
+    sums += [pl.col(index).sum().alias(f"_sum_{index}") for index in _PLAIN_MEANS]
+    return patients.lazy().with_columns(_index_exprs(min_visits)).group_by(_BY).agg(sums).collect(engine="streaming")
+
+
+def _secon_corrections(
+    frame: pl.LazyFrame, keys: list[str], providers: pl.Series, tied: pl.DataFrame, min_visits: int
+) -> pl.DataFrame:
+    """Corrections to the SECON sums of the patients with same-time visits to different professionals.
+
+    Their same-time runs are read again with visit_id and put in (visit_at, visit_id) order, as in
+    :func:`_indices`; the rest of their visits keep their places. Returns rows of ``_BY`` and
+    ``_sum_secon`` to add (the counts are already right).
+    """
+    patient, provider, time = pl.col(_PATIENT), pl.col(_PROVIDER), pl.col(_TIME)
+    same = patient == patient.shift(1)
+    same_time = same & time.eq_missing(time.shift(1))
+    runs = (
+        tied.lazy()
+        .sort(_PATIENT, _TIME)
+        .filter(same_time | same_time.shift(-1))
+        .select(_PATIENT, _TIME)
+        .unique()
+        .collect()
+    )
+    visit_id_dtype = frame.collect_schema()[c.VISIT_ID]
+    reread = (
+        # Filter on the time first: it is cheap, and it leaves few visits to hash.
+        frame.filter(_time_value().is_in(runs[_TIME].unique(), nulls_equal=True))
+        .select(_patient_hash(keys), _provider_code(providers), _time_value(), pl.col(c.VISIT_ID))
+        .filter(provider > 0)
+        .join(runs.lazy(), on=[_PATIENT, _TIME], how="semi", nulls_equal=True)
+        .collect(engine="streaming")
+    )
+    kept = (
+        tied.lazy()
+        .select(_PATIENT, _PROVIDER, _TIME)
+        .join(runs.lazy(), on=[_PATIENT, _TIME], how="anti", nulls_equal=True)
+        .with_columns(pl.lit(None, dtype=visit_id_dtype).alias(c.VISIT_ID))
+    )
+    repeats = (
+        pl.concat([kept, reread.lazy()])
+        .sort(_PATIENT, _TIME, c.VISIT_ID)
+        .select(_PATIENT, (same & (provider == provider.shift(1))).fill_null(False).alias("_repeat"))
+        .group_by(_PATIENT)
+        .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_exact_repeats"))
+    )
+    eligible = pl.col("n_visits") >= min_visits
+    change = (pl.col("_exact_repeats") - pl.col("_repeats")).cast(pl.Float64) / (pl.col("n_visits") - 1)
+    return (
+        tied.lazy()
+        .select(_PATIENT, _BY, "n_visits", "_repeats")
+        .unique()
+        .join(repeats, on=_PATIENT)
+        .group_by(_BY)
+        .agg(pl.when(eligible).then(change).sum().alias("_sum_secon"))
+        .collect()
+    )
+
+
+def _combine(groups: pl.DataFrame, sums: pl.DataFrame, keys: list[str], min_visits: int) -> pl.DataFrame:
+    """Pool the slices' partial sums per ``by`` group and finish the means, intervals and weights."""
+    m = pl.col("n_eligible")
+    per_slice_means = [
+        (pl.col(f"_sum_{index}") / pl.col("n_eligible")).alias(f"_slice_mean_{index}") for index, _ in _WITH_INTERVALS
+    ]
+    pooled = [pl.col(name).sum() for name in _COUNTS]
+    pooled += [pl.col("_weight").sum()]
+    for index, _ in _WITH_INTERVALS:
+        pooled += [pl.col(f"_sum_{index}").sum(), pl.col(f"_weighted_{index}").sum()]
+    pooled += [pl.col(f"_sum_{index}").sum() for index in _PLAIN_MEANS]
+    totals = sums.fill_null(0).group_by(_BY).agg(pooled)
+    # Chan et al.'s pooled sum of squares: Σ m2_i + Σ m_i·(mean_i − mean)² over the slices.
+    spread = (
+        sums.filter(pl.col("n_eligible").fill_null(0) > 0)
+        .with_columns(per_slice_means)
+        .join(totals.select(_BY, *[(pl.col(f"_sum_{i}") / m).alias(f"_mean_{i}") for i, _ in _WITH_INTERVALS]), on=_BY)
+        .group_by(_BY)
+        .agg(
+            (
+                pl.col(f"_m2_{index}")
+                + pl.col("n_eligible") * (pl.col(f"_slice_mean_{index}") - pl.col(f"_mean_{index}")) ** 2
+            )
+            .sum()
+            .alias(f"_m2_{index}")
+            for index, _ in _WITH_INTERVALS
+        )
+    )
+    has = m > 0
+    values: list[pl.Expr] = []
+    for index, prefix in _WITH_INTERVALS:
+        mean = pl.when(has).then(pl.col(f"_sum_{index}") / m)
+        half = pl.when(m > 1).then(Z95 * (pl.col(f"_m2_{index}") / (m - 1)).sqrt() / m.cast(pl.Float64).sqrt())
+        values += [
+            mean.alias(f"mean_{index}"),
+            (mean - half).clip(0.0, 1.0).alias(f"{prefix}ci_low"),
+            (mean + half).clip(0.0, 1.0).alias(f"{prefix}ci_high"),
+            pl.when(has).then(pl.col(f"_weighted_{index}") / pl.col("_weight")).alias(f"visit_weighted_{index}"),
+        ]
+    values += [pl.when(has).then(pl.col(f"_sum_{index}") / m).alias(f"mean_{index}") for index in _PLAIN_MEANS]
+    result = (
+        groups.join(totals, on=_BY, how="left")
+        .join(spread, on=_BY, how="left")
+        .with_columns(pl.col(*_COUNTS).fill_null(0).cast(pl.Int64))
+        .select(*keys, *_COUNTS, *values, pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"))
+    )
+    return result.sort(keys, nulls_last=True) if keys else result
 
 
 def _check_min_visits(min_visits: int) -> int:
