@@ -294,7 +294,7 @@ def share_bars(
                 hovertemplate=f"%{{y}} · {name}: %{{x:.1f}} %<br>n = %{{customdata:,}}<extra></extra>",
             )
         )
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", legend_traceorder="normal")
     figure.update_xaxes(title=value_label, range=[0, 100])
     figure.update_yaxes(title=None, automargin=True)
     return frame_chart(figure, text, height=max(360, 34 * shown.height + 170))

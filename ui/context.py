@@ -8,8 +8,8 @@ import sqlalchemy as sa
 import streamlit as st
 
 from core.access import AccessPolicy, Rule, as_role, load_rules, policy_for
-from core.settings import Settings
 from core.errors import DashboardError
+from core.settings import Settings
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from pipeline.bootstrap import bootstrap
 from views.common import area_label

@@ -44,7 +44,15 @@ def _provenance(view: ChartView, language: str) -> Provenance:
 
 
 def show_chart(view: ChartView, language: str) -> None:
-    """The figure, then "show as table", downloads (PNG, SVG, CSV, XLSX) and "add to deck"."""
+    """The figure, then "show as table", downloads (PNG, SVG, CSV, XLSX) and "add to deck".
+
+    A chart whose every cell is hidden by the suppression rule is not drawn as empty axes: its title and
+    the reason are shown instead.
+    """
+    if view.data.height and "suppressed" in view.data.columns and bool(view.data["suppressed"].all()):
+        st.markdown(f"**{view.text.title}**")
+        st.info(t("common.all_hidden", language, note=view.text.suppression_note), icon=":material/visibility_off:")
+        return
     st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}", theme=None)
     indicator = INDICATORS.get(view.indicator)
     percent = bool(indicator and indicator.percent)
