@@ -1,0 +1,62 @@
+"""Exports in the browser: three charts into the deck basket, the deck and a PNG downloaded and checked."""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from pptx import Presentation
+
+from i18n import t
+from tests.browser.artifacts import Screenshots
+from tests.browser.driver import expect_rerun, go_to_page, open_app, wait_for_idle
+from tests.browser.server import AppServer
+
+pytestmark = pytest.mark.browser
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_three_charts_go_into_a_deck_and_the_deck_and_a_png_download(
+    page: Page, app_server: AppServer, screenshots: Screenshots, tmp_path: Path
+) -> None:
+    open_app(page, f"{app_server.url}/compare?lang=en&region=13&period=2025")
+    screenshots.take(page, "compare")
+    add = page.get_by_role("button", name=t("deck.add", "en"))
+    for _ in range(3):
+        with expect_rerun(page):
+            add.first.click()
+        wait_for_idle(page)
+    assert page.get_by_role("button", name=t("deck.added", "en")).count() == 3
+    screenshots.take(page, "three-added")
+
+    with page.expect_download(timeout=60_000) as png_download:
+        page.get_by_role("button", name="PNG", exact=True).first.click()
+    png = Path(png_download.value.path()).read_bytes()
+    width, _height = png_size(png)
+    assert width >= 1920
+    assert png_download.value.suggested_filename.endswith(".png")
+    assert "en" in png_download.value.suggested_filename
+
+    go_to_page(page, t("nav.deck", "en"))
+    screenshots.take(page, "deck-page")
+    with expect_rerun(page, timeout=120):
+        page.get_by_role("button", name=t("deck.build", "en")).click()
+    wait_for_idle(page, timeout=120)
+    with page.expect_download(timeout=60_000) as deck_download:
+        page.get_by_role("button", name=t("deck.download", "en")).click()
+    screenshots.take(page, "deck-built")
+    deck = Presentation(io.BytesIO(Path(deck_download.value.path()).read_bytes()))
+    slides = list(deck.slides)
+    assert len(slides) == 4  # the title slide and the three charts
+    titles = [next(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame) for slide in slides[1:]]
+    assert all(t("indicator.access_7d", "en") in title for title in titles[:2])
+    footers = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in slides[1:]]
+    assert all("CC BY 4.0" in footer for footer in footers)
