@@ -32,6 +32,7 @@ _OUTPUT = (
     "detractor_share",
     "n_effective",
 )
+_INVALID, _PROMOTER, _PASSIVE, _DETRACTOR = range(4)
 
 
 def nps(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) -> Frame:
@@ -63,41 +64,65 @@ def nps(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) ->
     if weight is not None:
         valid &= w.is_not_null() & w.is_not_nan() & (w >= 0)
     valid = valid.fill_null(False)
-    signed = pl.when(score >= 9).then(1.0).when(score >= 7).then(0.0).otherwise(-1.0)
-    w_valid = w.filter(valid)
+    # One pass reduces the answers to (group, class) counts and weight sums: a handful of rows per group,
+    # from which every output follows (shares, NPS, the linearised variance, Kish's n).
+    answer_class = (
+        pl.when(~valid)
+        .then(pl.lit(_INVALID))
+        .when(score >= 9)
+        .then(pl.lit(_PROMOTER))
+        .when(score >= 7)
+        .then(pl.lit(_PASSIVE))
+        .otherwise(pl.lit(_DETRACTOR))
+        .cast(pl.UInt8)
+    )
+    klass, count, w_sum, w2_sum = pl.col("_class"), pl.col("_count"), pl.col("_w"), pl.col("_w2")
 
-    def share(condition: pl.Expr) -> pl.Expr:
-        return (w_valid * condition.filter(valid).cast(pl.Float64)).sum() / w_valid.sum()
+    def total(column: pl.Expr, *classes: int) -> pl.Expr:
+        return column.filter(klass.is_in(classes)).sum()
 
     aggregations = [
-        valid.sum().cast(pl.Int64).alias("n"),
-        (~valid).sum().cast(pl.Int64).alias("n_invalid"),
-        (valid & (score >= 9)).sum().cast(pl.Int64).alias("promoters"),
-        (valid & (score >= 7) & (score < 9)).sum().cast(pl.Int64).alias("passives"),
-        (valid & (score < 7)).sum().cast(pl.Int64).alias("detractors"),
-        share(score >= 9).alias("promoter_share"),
-        share((score >= 7) & (score < 9)).alias("passive_share"),
-        share(score < 7).alias("detractor_share"),
-        (w_valid.sum() ** 2 / (w_valid**2).sum()).alias("n_effective"),
-        w_valid.sum().alias("_weight_total"),
-        # Linearised variance of the weighted mean of s; equals ((p+d) − (p−d)²)/n without weights.
-        (
-            (w_valid**2 * (signed.filter(valid) - (w_valid * signed.filter(valid)).sum() / w_valid.sum()) ** 2).sum()
-            / w_valid.sum() ** 2
-        ).alias("_variance"),
+        total(count, _PROMOTER, _PASSIVE, _DETRACTOR).cast(pl.Int64).alias("n"),
+        total(count, _INVALID).cast(pl.Int64).alias("n_invalid"),
+        total(count, _PROMOTER).cast(pl.Int64).alias("promoters"),
+        total(count, _PASSIVE).cast(pl.Int64).alias("passives"),
+        total(count, _DETRACTOR).cast(pl.Int64).alias("detractors"),
+        total(w_sum, _PROMOTER, _PASSIVE, _DETRACTOR).alias("_weight"),
+        total(w_sum, _PROMOTER).alias("_w_promoter"),
+        total(w_sum, _PASSIVE).alias("_w_passive"),
+        total(w_sum, _DETRACTOR).alias("_w_detractor"),
+        total(w2_sum, _PROMOTER, _PASSIVE, _DETRACTOR).alias("_w2"),
+        total(w2_sum, _PROMOTER).alias("_w2_promoter"),
+        total(w2_sum, _DETRACTOR).alias("_w2_detractor"),
     ]
 
     def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        has_answers = (pl.col("n") > 0) & (pl.col("_weight_total") > 0)
-        nps_value = 100 * (pl.col("promoter_share") - pl.col("detractor_share"))
-        se = 100 * pl.col("_variance").sqrt()
+        per_class = (
+            frame.select(*keys, answer_class.alias("_class"), pl.when(valid).then(w).otherwise(0.0).alias("_w"))
+            .group_by([*keys, "_class"])
+            .agg(pl.len().alias("_count"), w_sum.sum(), (w_sum * w_sum).sum().alias("_w2"))
+        )
+        weight_total = pl.col("_weight")
+        has_answers = (pl.col("n") > 0) & (weight_total > 0)
+        mean = (pl.col("_w_promoter") - pl.col("_w_detractor")) / weight_total  # m, the weighted mean of s
+        # Linearised variance of m, Σw²(s − m)²/(Σw)² with s ∈ {1, 0, −1}, expanded into sums per class:
+        # Σw²s² − 2m·Σw²s + m²·Σw². Without weights it is ((p+d) − (p−d)²)/n.
+        spread = (
+            (pl.col("_w2_promoter") + pl.col("_w2_detractor"))
+            - 2 * mean * (pl.col("_w2_promoter") - pl.col("_w2_detractor"))
+            + mean * mean * pl.col("_w2")
+        )
         result = (
-            aggregate(frame, keys, aggregations)
+            aggregate(per_class, keys, aggregations)
             .with_columns(
-                pl.when(has_answers).then(pl.col(name)).alias(name)
-                for name in ("promoter_share", "passive_share", "detractor_share", "n_effective", "_variance")
+                pl.when(has_answers).then(pl.col(f"_w_{kind}") / weight_total).alias(f"{kind}_share")
+                for kind in ("promoter", "passive", "detractor")
             )
-            .with_columns(nps=nps_value, se=se)
+            .with_columns(
+                n_effective=pl.when(has_answers).then(weight_total * weight_total / pl.col("_w2")),
+                nps=100 * (pl.col("promoter_share") - pl.col("detractor_share")),
+                se=pl.when(has_answers).then(100 * (spread.clip(lower_bound=0.0) / weight_total**2).sqrt()),
+            )
             .with_columns(
                 ci_low=(pl.col("nps") - Z95 * pl.col("se")).clip(-100.0, 100.0),
                 ci_high=(pl.col("nps") + Z95 * pl.col("se")).clip(-100.0, 100.0),

@@ -7,6 +7,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from core import columns as c
@@ -305,3 +307,34 @@ def test_a_text_score_column_is_refused() -> None:
     frame = answers([1]).with_columns(pl.Series(c.SCORE, ["10"]))
     with pytest.raises(ColumnTypeError):
         nps(frame)
+
+
+# --- the per-class sums against the definitions, row by row ------------------------------------------
+
+weights_and_scores = st.lists(
+    st.tuples(
+        st.sampled_from([0.0, 3.0, 6.0, 7.0, 8.0, 9.0, 10.0, 9.5, 11.0, None]),
+        st.sampled_from([0.5, 1.0, 2.0, 3.25, 0.0, None]),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=weights_and_scores)
+def test_weighted_se_and_effective_n_match_the_row_by_row_definitions(rows: list[tuple[Any, Any]]) -> None:
+    # Σw²(s − m)²/Σw and (Σw)²/Σw² over the valid answers, computed here in plain Python.
+    frame = answers([score for score, _ in rows], weights=[weight for _, weight in rows])
+    row = one(frame, weight=c.WEIGHT)
+    valid = [(s, w) for s, w in rows if s is not None and s <= 10 and s == int(s) and w is not None]
+    total = sum(w for _, w in valid)
+    assert row["n"] == len(valid)
+    if not valid or total == 0:
+        assert is_null(row["se"])
+        return
+    signed = [(1 if s >= 9 else 0 if s >= 7 else -1, w) for s, w in valid]
+    mean = sum(w * s for s, w in signed) / total
+    expected_se = 100 * math.sqrt(sum(w * w * (s - mean) ** 2 for s, w in signed)) / total
+    assert row["se"] == pytest.approx(expected_se, abs=1e-9)
+    assert row["nps"] == pytest.approx(100 * mean, abs=1e-9)
+    assert row["n_effective"] == pytest.approx(total**2 / sum(w * w for _, w in valid), rel=1e-12)
