@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint typecheck check bench bench-quick system-deps clean
+.PHONY: run test lint typecheck check bench bench-quick bench-import bench-export bench-pages bench-load system-deps clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,22 @@ bench: $(VENV)/.dev-installed
 ## bench-quick: the same at small sizes, for a smoke run
 bench-quick: $(VENV)/.dev-installed
 	$(PY) -m bench.metrics_bench --sizes 200000,1000000
+
+## bench-import: a 25-million-row Avohilmo-layout extract read, validated and written to Parquet
+bench-import: $(VENV)/.dev-installed
+	$(PY) -m bench.import_bench --rows 25000000
+
+## bench-export: first and later chart images, a 12-chart deck
+bench-export: $(VENV)/.dev-installed system-deps
+	$(PY) -m bench.export_bench
+
+## bench-pages: server time to rerender after a filter change, cold start to the first overview
+bench-pages: $(VENV)/.dev-installed system-deps
+	$(PY) -m bench.page_bench
+
+## bench-load: 20 concurrent browser sessions through the main journey for two minutes
+bench-load: $(VENV)/.dev-installed system-deps
+	$(PY) -m bench.load_test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
