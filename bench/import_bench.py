@@ -16,11 +16,16 @@ Usage::
    catch: bad dates, unknown regions, repeated visit ids, invalid contact
    types, cancelled appointments, visits before their assessment.
 2. In a fresh Python process, times ``read_visits_with_report`` (read,
-   convert, validate, stage) and then ``data.sink_parquet`` with the default
-   settings (zstd), as the store's import does, and records the process's
-   peak resident memory (``getrusage``, interpreter and libraries included).
+   convert, validate and write the kept rows as zstd Parquet) and then
+   ``ExtractResult.write_parquet`` into the output folder, as the store's
+   import does (it links the reader's file), and records the process's
+   peak resident memory (``VmHWM`` in ``/proc/self/status``, interpreter and
+   libraries included; not ``ru_maxrss``, which Linux carries over from the
+   process that started it) and its CPU time (user + system, all threads).
 
-Results are printed and appended to ``OUT/results.json``.
+Results are printed and appended to ``OUT/results.json``. The machine's
+load average is recorded before and after: on a shared machine the wall
+time depends on what else runs, the CPU time much less.
 """
 
 from __future__ import annotations
@@ -188,13 +193,15 @@ def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
     """Read with validation, then sink to Parquet; run in a fresh process so the memory figure is the import's."""
     from data_sources.avohilmo import read_visits_with_report  # noqa: PLC0415  # imports outside the timing
 
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = _peak_rss_mib()
+    cpu_started = _cpu_seconds()
     started = time.perf_counter()
     result = read_visits_with_report(path, today=TODAY, staging_dir=staging)
     validated = time.perf_counter()
-    staged_bytes = sum(part.stat().st_size for part in staging.rglob("*.parquet"))
-    result.data.sink_parquet(target)
+    staged_bytes = sum(part.stat().st_size for part in staging.rglob("*") if part.is_file())
+    result.write_parquet(target)  # what the store's import does: the reader's own Parquet file, linked
     finished = time.perf_counter()
+    cpu = _cpu_seconds() - cpu_started
     report = result.report
     return {
         "rows_read": report.rows_read,
@@ -206,11 +213,27 @@ def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
         "seconds_sink": finished - validated,
         "seconds_total": finished - started,
         "rows_per_second": report.rows_read / (finished - started),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_seconds": cpu,
+        "peak_rss_mib": _peak_rss_mib(),
         "baseline_rss_mib": baseline,
         "staged_mib": staged_bytes / 2**20,
         "parquet_mib": target.stat().st_size / 2**20,
     }
+
+
+def _peak_rss_mib() -> float:
+    """This process's own peak resident memory (VmHWM); ru_maxrss where /proc is missing."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -253,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         "variant": "ascii" if args.ascii else "latin1 (non-ASCII in every row)",
         "extract_mib": path.stat().st_size / 2**20,
         "load_before": load,
+        "load_after": os.getloadavg()[0],
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "polars": pl.__version__,
@@ -264,9 +288,10 @@ def main(argv: list[str] | None = None) -> None:
     results.write_text(json.dumps([*history, record], indent=2))
     print(
         f"{record['rows']:,} rows ({record['variant']}, {record['extract_mib']:,.0f} MiB): "
-        f"{record['seconds_total']:.1f} s ({record['seconds_validate']:.1f} s read and validate, "
-        f"{record['seconds_sink']:.1f} s sink), {record['rows_per_second']:,.0f} rows/s, "
-        f"peak RSS {record['peak_rss_mib']:,.0f} MiB, Parquet {record['parquet_mib']:,.0f} MiB"
+        f"{record['seconds_total']:.1f} s ({record['seconds_validate']:.1f} s read, validate and write, "
+        f"{record['seconds_sink']:.1f} s hand-over), {record['rows_per_second']:,.0f} rows/s, "
+        f"CPU {record['cpu_seconds']:.1f} s, peak RSS {record['peak_rss_mib']:,.0f} MiB, "
+        f"Parquet {record['parquet_mib']:,.0f} MiB, load {record['load_before']:.1f} -> {record['load_after']:.1f}"
     )
 
 

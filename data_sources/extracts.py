@@ -44,23 +44,37 @@ truncated Parquet file, an unclosed quote) raises :class:`ExtractError` (or
 :class:`~core.errors.DashboardError`, naming the file, and the row and
 column where known. Library exceptions never escape.
 
-**Memory and temporary files.** A CSV file is read in chunks of about 64 MiB
-(a latin-1 chunk is transcoded to UTF-8, which is lossless); a Parquet file in
-batches. Each chunk is converted and checked, its kept rows go to a
-temporary Parquet file in a fresh folder (prefix ``dashboard-extract-``)
-under the system's temporary directory (or ``staging_dir``), and only small
-aggregates stay in memory, plus 12 bytes per kept row for the duplicate
-check. The returned lazy frame reads those files. They are deleted when the
-last lazy frame built from the result is garbage-collected, or at the latest
-when the interpreter exits; a killed process leaves them behind in the
+**One pass, three threads.** A CSV file is read in chunks of about 64 MiB
+(a latin-1 chunk is transcoded to UTF-8, which is lossless); a Parquet file
+in batches. For a file larger than one chunk, a reader thread reads,
+transcodes and parses the next chunk while the calling thread converts and
+checks this one, and a writer thread encodes the kept rows into one
+zstd-compressed Parquet file (a row group per chunk; dictionary pages and
+min/max statistics for every column but the pseudonymised ids). Repeated ids
+are found as the rows stream past: ids are compared exactly within a chunk,
+and through a 64-bit hash against earlier chunks; a row whose hash was seen
+is held back and compared by id once the file is written (two ids sharing a
+hash are both kept; the later one is then written after the others).
+
+**Memory and temporary files.** Besides the chunks in flight (a few hundred
+MiB), memory holds small aggregates, a 64 MiB bit map and 8 bytes per kept
+row for the duplicate check. The Parquet file is written in a fresh folder
+(prefix ``dashboard-extract-``) under the system's temporary directory (or
+``staging_dir``: for large extracts pass a folder on a disk, not a memory
+file system); :meth:`ExtractResult.write_parquet` hands it over by a hard
+link, and the returned lazy frame reads it. It is deleted when the result
+and the last lazy frame built from it are garbage-collected, or at the latest
+when the interpreter exits; a killed process leaves it behind in the
 temporary directory. Collect or sink the data while you hold the frame.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import os
 import queue
 import shutil
 import tempfile
@@ -70,9 +84,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 from polars.io.plugins import register_io_source
 
 from core import columns as c
@@ -153,10 +170,26 @@ class ExtractColumnsError(MissingColumnsError):
 
 @dataclass(frozen=True)
 class ExtractResult:
-    """The kept rows of an extract (lazy, canonical columns and dtypes) and the validation report."""
+    """The kept rows of an extract (lazy, canonical columns and dtypes) and the validation report.
+
+    The reader writes the kept rows once, as a zstd-compressed Parquet file;
+    :meth:`write_parquet` hands that file over without encoding it again.
+    """
 
     data: pl.LazyFrame
     report: v.ValidationReport
+    parquet_file: Path | None = field(default=None, compare=False)
+    _keep_alive: object = field(default=None, repr=False, compare=False)  # the temporary folder's owner
+
+    def write_parquet(self, target: Path) -> None:
+        """Write the kept rows to ``target`` as Parquet: the reader's own file is hard-linked or copied there."""
+        if self.parquet_file is None or not self.parquet_file.exists():
+            self.data.sink_parquet(target)
+            return
+        try:
+            os.link(self.parquet_file, target)
+        except OSError:  # another file system, or links not allowed
+            shutil.copyfile(self.parquet_file, target)
 
 
 class Kind(Enum):
@@ -234,6 +267,7 @@ class Sniffed:
     header_line: str = ""
     data_offset: int = 0
     has_bom: bool = False
+    size: int = 0  # bytes
 
     def lookup(self) -> dict[str, str]:
         """Column names keyed by their upper-case, stripped form."""
@@ -316,7 +350,7 @@ def sniff(path: Path) -> Sniffed:
             schema = pl.read_parquet_schema(path)
         except Exception as exc:  # polars and the OS raise several types for a damaged file
             raise ExtractError(path, f"not a readable Parquet file (truncated or damaged?): {exc}") from exc
-        return Sniffed(path=path, file_format="parquet", columns=tuple(schema))
+        return Sniffed(path=path, file_format="parquet", columns=tuple(schema), size=path.stat().st_size)
     if path.suffix.lower() == ".parquet":
         raise ExtractError(path, "named .parquet but not a Parquet file (it does not start with 'PAR1')")
     if b"\x00" in head:
@@ -336,6 +370,7 @@ def sniff(path: Path) -> Sniffed:
         header_line=header,
         data_offset=min(end + 1, len(head)) if end < len(head) else end,
         has_bom=has_bom,
+        size=path.stat().st_size,
     )
 
 
@@ -528,7 +563,7 @@ def run_reader(
     today: dt.date | None,
     staging_dir: Path | None = None,
 ) -> ExtractResult:
-    """Read, convert and check every chunk, stage the kept rows, and build the result and its report."""
+    """Read, convert and check every chunk, write the kept rows once, and build the result and its report."""
     if encoding not in ENCODINGS:
         raise InvalidInputError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
     day = check_today(today)
@@ -539,93 +574,130 @@ def run_reader(
         _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
     )
     chunks = csv_source.chunks() if csv_source is not None else _parquet_chunks(sniffed, spec)
-    with _Writer() as writer:
+    schema = dict(CANONICAL_DTYPES[TABLES[spec.table].name])
+    names = list(schema)
+    with _ParquetOutput(staging.output, schema, background=sniffed.size > CHUNK_BYTES) as output:
         for raw in chunks:
             kept = tally.add(converter.convert(raw))
             if kept.height:
-                writer.write(kept.drop(REASON), staging.new_part())
-    dropped, report = tally.finish(
-        staging, sniffed, converter.checks, encoding=csv_source.encoding_used if csv_source is not None else None
+                output.write(kept.select(names))
+    restored = tally.resolve_suspects(staging.output)
+    if restored.height:
+        _append_rows(staging.output, restored.select(names))
+    report = tally.finish(sniffed, converter.checks, encoding=csv_source.encoding_used if csv_source else None)
+    return ExtractResult(
+        data=_staged_frame(staging, schema), report=report, parquet_file=staging.output, _keep_alive=staging
     )
-    schema = dict(CANONICAL_DTYPES[TABLES[spec.table].name])
-    return ExtractResult(data=_staged_frame(staging, schema, dropped), report=report)
 
 
 class _Staging:
-    """A temporary folder of Parquet parts; deleted when the last object referring to it is gone."""
+    """A temporary folder holding the kept rows; deleted when the last object referring to it is gone."""
 
     def __init__(self, parent: Path | None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="dashboard-extract-", dir=parent))
-        self.parts: list[Path] = []
+        self.output = self.folder / "extract.parquet"
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
 
-    def new_part(self) -> Path:
-        part = self.folder / f"part-{len(self.parts):05d}.parquet"
-        self.parts.append(part)
-        return part
 
+class _ParquetOutput:
+    """The kept rows, written chunk by chunk into one zstd Parquet file (a row group per chunk).
 
-class _Writer:
-    """Writes staged parts on a background thread, so that parsing the next chunk overlaps the write."""
+    With ``background=True`` the encoding runs on a helper thread, overlapping the parsing of the next
+    chunk (pyarrow releases the interpreter lock while it encodes); otherwise it runs at once.
+    """
 
-    def __init__(self) -> None:
-        self._pending: list[threading.Thread] = []
-        self._errors: list[BaseException] = []
+    def __init__(self, path: Path, schema: Mapping[str, pl.DataType], *, background: bool) -> None:
+        self.path = path
+        self.schema = pl.DataFrame(schema=dict(schema)).to_arrow(compat_level=pl.CompatLevel.newest()).schema
+        # Dictionary pages and min/max statistics only where they pay: not for pseudonymised ids, which are
+        # nearly unique (a dictionary is built and thrown away) and whose extremes are no one's business.
+        plain = [name for name in schema if name not in c.IDENTIFIER_COLUMNS]
+        self.writer = pq.ParquetWriter(
+            path,
+            self.schema,
+            compression="zstd",
+            use_dictionary=[name for name in plain if schema[name] == pl.String()],
+            write_statistics=plain,
+        )
+        self.background = background
+        self.pending: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
+        self.errors: list[BaseException] = []
+        self.thread: threading.Thread | None = None
 
-    def write(self, frame: pl.DataFrame, target: Path) -> None:
-        self._wait(keep=1)
+    def write(self, frame: pl.DataFrame) -> None:
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+        if not self.background:
+            self._write(table)
+            return
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, name="extract-writer", daemon=True)
+            self.thread.start()
+        self._raise_errors()
+        self.pending.put(table)
 
-        def work() -> None:
-            try:
-                frame.write_parquet(target, compression="uncompressed", statistics=False)
-            except BaseException as exc:  # handed to the reading thread, which raises it
-                self._errors.append(exc)
-
-        thread = threading.Thread(target=work, name="extract-writer", daemon=True)
-        thread.start()
-        self._pending.append(thread)
-
-    def _wait(self, keep: int = 0) -> None:
-        while len(self._pending) > keep:
-            self._pending.pop(0).join()
-        if self._errors:
-            exc = self._errors[0]
+    def _write(self, table: pa.Table) -> None:
+        try:
+            self.writer.write_table(table.cast(self.schema))
+        except (OSError, pa.ArrowException) as exc:
             raise DataSourceError(
-                source="extract staging", request="writing a temporary file", reason=str(exc)
+                source="extract staging", request=f"writing {self.path.name}", reason=str(exc)
             ) from exc
 
-    def __enter__(self) -> _Writer:
+    def _work(self) -> None:
+        while (table := self.pending.get()) is not None:
+            if self.errors:
+                continue  # drain the queue so the reading thread never blocks
+            try:
+                self._write(table)
+            except BaseException as exc:  # handed to the reading thread, which raises it
+                self.errors.append(exc)
+
+    def _raise_errors(self) -> None:
+        if self.errors:
+            raise self.errors[0]
+
+    def __enter__(self) -> _ParquetOutput:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._wait()
+    def __exit__(self, exc_type: object, *_exc_info: object) -> None:
+        if self.thread is not None:
+            self.pending.put(None)
+            self.thread.join()
+        try:
+            self.writer.close()
+        except (OSError, pa.ArrowException) as exc:
+            self.errors.append(DataSourceError(source="extract staging", request="closing", reason=str(exc)))
+        if exc_type is None:
+            self._raise_errors()
 
 
-def _staged_frame(staging: _Staging, schema: dict[str, pl.DataType], dropped: pl.Series) -> pl.LazyFrame:
-    """A lazy frame over the staged parts, without the ``dropped`` rows; it keeps ``staging`` alive."""
+def _append_rows(path: Path, rows: pl.DataFrame) -> None:
+    """Rewrite ``path`` with ``rows`` added as a last row group (only after a 64-bit hash collision of two ids)."""
+    rewritten = path.with_name(f"{path.name}.rewrite")
+    source = pq.ParquetFile(path)
+    with pq.ParquetWriter(rewritten, source.schema_arrow, compression="zstd") as writer:
+        for group in range(source.num_row_groups):
+            writer.write_table(source.read_row_group(group))
+        writer.write_table(rows.to_arrow(compat_level=pl.CompatLevel.newest()).cast(source.schema_arrow))
+    source.close()
+    os.replace(rewritten, path)
+
+
+def _staged_frame(staging: _Staging, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """A lazy frame over the kept rows, read in batches; it keeps ``staging`` alive."""
     names = list(schema)
 
     def source(
-        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
+        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, batch_size: int | None
     ) -> Iterator[pl.DataFrame]:
-        remaining = n_rows
-        for part in staging.parts:
-            if remaining is not None and remaining <= 0:
-                return
-            if not part.exists():
-                raise ExtractError(part, "a temporary file of this extract was deleted; read the extract again")
-            frame = pl.scan_parquet(part)
-            if dropped.len():
-                frame = frame.filter(~pl.col(ROW).is_in(dropped.implode()))
-            frame = frame.select(with_columns if with_columns is not None else names)
-            if predicate is not None:
-                frame = frame.filter(predicate)
-            if remaining is not None:
-                frame = frame.head(remaining)
-            batch = frame.collect()
-            if remaining is not None:
-                remaining -= batch.height
-            yield batch
+        if not staging.output.exists():
+            raise ExtractError(staging.output, "the kept rows of this extract were deleted; read the extract again")
+        frame = pl.scan_parquet(staging.output).select(with_columns if with_columns is not None else names)
+        if predicate is not None:
+            frame = frame.filter(predicate)
+        if n_rows is not None:
+            frame = frame.head(n_rows)
+        yield from frame.collect_batches(chunk_size=batch_size or PARQUET_BATCH_ROWS)
 
     return register_io_source(source, schema=schema, is_pure=True, explain_name="staged extract")
 
@@ -656,8 +728,14 @@ class _CsvSource:
         self._rename[f"column_{len(self.header)}"] = EXTRA
 
     def chunks(self) -> Iterator[pl.DataFrame]:
+        """Parsed chunks; a file larger than one chunk is read, transcoded and parsed on a background thread,
+        so that parsing the next chunk overlaps converting and checking this one."""
+        frames = self._frames()
+        return _prefetch(frames) if self.sniffed.size > CHUNK_BYTES else frames
+
+    def _frames(self) -> Iterator[pl.DataFrame]:
         first_row = 1
-        for data in _prefetch(self._byte_chunks()):
+        for data in self._byte_chunks():
             frame = self._parse(data, first_row)
             first_row += frame.height
             yield frame
@@ -677,7 +755,8 @@ class _CsvSource:
             )
         except Exception as exc:  # polars raises ComputeError and others: try Python's csv module
             return self._parse_slowly(data, first_row, exc)
-        return frame.rename(self._rename)
+        frame = frame.rename(self._rename)
+        return _empty_text_as_null(frame, self.selected) if b'""' in data else frame
 
     def _parse_slowly(self, data: bytes, first_row: int, exc: Exception) -> pl.DataFrame:
         """A chunk polars refuses (a stray quote inside an unquoted value, several surplus fields) read by Python's
@@ -748,17 +827,19 @@ class _CsvSource:
         return (self.encoding or "utf-8") if self.non_ascii else "ascii"
 
     def _transcode(self, data: bytes) -> bytes:
+        """``data`` as UTF-8. Work is done in slices of 1 MiB: a codec call holds the interpreter lock, and
+        one call over a whole chunk would stall the thread that drives polars for tens of milliseconds."""
         if data.isascii():
             return data
         self.non_ascii = True
+        view = memoryview(data)
         if self.encoding is None:  # "auto": the first chunk with non-ASCII bytes decides
-            try:
-                data.decode("utf-8")
-                self.encoding = "utf-8"
-            except UnicodeDecodeError:
-                self.encoding = "latin-1"
+            self.encoding = "utf-8" if _is_utf8(view) else "latin-1"
         if self.encoding == "latin-1":
-            return data.decode("latin-1").encode("utf-8")
+            return b"".join(
+                str(view[start : start + _SLICE_BYTES], "latin-1").encode("utf-8")
+                for start in range(0, len(view), _SLICE_BYTES)
+            )
         return data
 
     def _diagnose(self, data: bytes, first_row: int, exc: Exception) -> ExtractError:
@@ -814,6 +895,21 @@ class _CsvSource:
         return first_row + len(records) - 1, column
 
 
+_SLICE_BYTES: Final = 1 << 20
+
+
+def _is_utf8(view: memoryview) -> bool:
+    """Whether the bytes are valid UTF-8, checked slice by slice (a sequence may span two slices)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(view), _SLICE_BYTES):
+            decoder.decode(view[start : start + _SLICE_BYTES])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _without_blank_end(data: bytes) -> bytes:
     """``data`` without blank lines at its end (one line break after the last record stays)."""
     end = len(data)
@@ -835,7 +931,10 @@ def _record_boundary(buffer: bytes | bytearray) -> int:
     return -1
 
 
-def _prefetch(items: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+_Item = TypeVar("_Item")
+
+
+def _prefetch(items: Iterator[_Item], depth: int = 2) -> Iterator[_Item]:
     """Run ``items`` on a background thread, ``depth`` items ahead; its exceptions are raised here."""
     channel: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -887,7 +986,8 @@ def _parquet_chunks(sniffed: Sniffed, spec: ReadSpec) -> Iterator[pl.DataFrame]:
     selected = [name for name in spec.sources if name in sniffed.columns]
     frame = pl.scan_parquet(sniffed.path).select(selected).with_row_index(ROW, offset=1)
     try:
-        yield from frame.collect_batches(chunk_size=PARQUET_BATCH_ROWS)
+        for batch in frame.collect_batches(chunk_size=PARQUET_BATCH_ROWS):
+            yield _empty_text_as_null(batch, selected)
     except DashboardError:
         raise
     except Exception as exc:  # polars raises several types for damaged pages
@@ -925,16 +1025,16 @@ class _Converter:
         self.checks: list[tuple[str, str, pl.Expr]] = []
 
     def convert(self, raw: pl.DataFrame) -> pl.DataFrame:
-        raw = _empty_text_as_null(raw, self.spec.sources)
         schema = raw.schema
         values: dict[str, pl.Expr] = {}
+        unusable: dict[str, pl.Expr] = {}  # refer to the values, so each is computed once
         for spec in self.spec.fields:
             value, bad = self._field(spec, schema, raw)
             values[_VALUE + spec.target] = value
             if bad is not None:
-                values[_BAD + spec.target] = bad
+                unusable[_BAD + spec.target] = bad
         try:
-            frame = raw.with_columns(**values)
+            frame = raw.with_columns(**values).with_columns(**unusable)
             frame = self._fallback_times(frame)
             if not self.checks:
                 self.checks = self._checks(frame.schema)
@@ -977,7 +1077,7 @@ class _Converter:
         if not isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
             raise self._type_error(spec, dtype, "a number")
         number = source.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-        return number, source.is_not_null() & number.is_null()
+        return number, source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
 
     def _code(self, spec: FieldSpec, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
         """Codes, regions and booleans from text: the distinct values of this chunk are mapped in Python."""
@@ -991,7 +1091,7 @@ class _Converter:
         mapped = source.cast(pl.String).replace_strict(
             list(mapping), list(mapping.values()), default=None, return_dtype=dtype_out
         )
-        bad = None if spec.unknown_is_null else source.is_not_null() & mapped.is_null()
+        bad = None if spec.unknown_is_null else source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
         if spec.fill is not None:
             mapped = pl.when(source.is_null()).then(pl.lit(spec.fill, dtype=dtype_out)).otherwise(mapped)
         return mapped, bad
@@ -1008,7 +1108,7 @@ class _Converter:
             raise self._type_error(spec, dtype, "a date or datetime (or text in the layout's format)")
         text = source.cast(pl.String)
         value = text.str.strptime(pl.Datetime("us"), spec.time_formats[0], strict=False)
-        return value, text.is_not_null() & value.is_null()
+        return value, source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
 
     def _fallback_times(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Text times that failed the first format: try the others on just those rows."""
@@ -1077,8 +1177,10 @@ class _Tally:
     rejected: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
     cubes: list[pl.DataFrame] = field(default_factory=list)
     flag_examples: dict[str, list[int]] = field(default_factory=dict)
-    hashes: list[pl.Series] = field(default_factory=list)
-    rows: list[pl.Series] = field(default_factory=list)
+    seen: _SeenIds = field(default_factory=lambda: _SeenIds())  # noqa: PLW0108  # defined further down
+    repeated: int = 0  # rows dropped for an id an earlier kept row has
+    repeated_examples: list[int] = field(default_factory=list)
+    suspects: list[pl.DataFrame] = field(default_factory=list)  # held back until the kept ids can be read
 
     @property
     def is_visits(self) -> bool:
@@ -1093,8 +1195,8 @@ class _Tally:
     def flags(self) -> dict[str, pl.Expr]:
         if not self.is_visits:
             return {}
-        visit_day = pl.col(c.VISIT_AT).dt.date()
-        assessment_day = pl.col(c.ASSESSMENT_AT).dt.date()
+        visit_day = pl.col(c.VISIT_AT).cast(pl.Int64) // _US_PER_DAY  # calendar day numbers, as dt.date()
+        assessment_day = pl.col(c.ASSESSMENT_AT).cast(pl.Int64) // _US_PER_DAY
         return {
             v.VISIT_BEFORE_ASSESSMENT: (visit_day < assessment_day).fill_null(False),
             v.MISSING_PROFESSIONAL_ID: pl.col(c.PROFESSIONAL_ID).is_null(),
@@ -1110,17 +1212,22 @@ class _Tally:
         return self.spec.by_target[target].label
 
     def cube(self, kept: pl.DataFrame) -> pl.DataFrame:
-        """Kept rows counted by every value the report needs (region, month, urgency, assessment, flags)."""
+        """Kept rows counted by every value the report needs (region, month, urgency, assessment, flags).
+
+        The values are packed into one integer ``key`` (grouping by one integer is several times faster
+        than by seven columns); :func:`_unpack_cube` turns the summed cube back into columns.
+        """
         if not self.is_visits:
             return kept.select(n=pl.len().cast(pl.Int64))
-        keys = {
-            c.REGION_CODE: pl.col(c.REGION_CODE),
-            "month": pl.col(c.VISIT_AT).dt.year() * 100 + pl.col(c.VISIT_AT).dt.month(),
-            c.URGENT: pl.col(c.URGENT),
-            "has_assessment": pl.col(c.ASSESSMENT_AT).is_not_null(),
-            **self.flags(),
-        }
-        return kept.group_by(*(expr.alias(name) for name, expr in keys.items())).agg(n=pl.len().cast(pl.Int64))
+        region = pl.col(c.REGION_CODE).cast(pl.Enum(sorted(region_codes()))).to_physical().cast(pl.Int64)
+        day = pl.col(c.VISIT_AT).cast(pl.Int64) // _US_PER_DAY + _DAY_OFFSET  # months come from days later
+        urgent = pl.col(c.URGENT).cast(pl.Int64).fill_null(2)
+        bits = [pl.col(c.ASSESSMENT_AT).is_not_null(), *self.flags().values()]
+        key = region * (1 << _DAY_SHIFT) + day
+        key = key * 4 + urgent
+        for bit in bits:
+            key = key * 2 + bit.cast(pl.Int64)
+        return kept.group_by(key.alias("key")).agg(n=pl.len().cast(pl.Int64))
 
     def add(self, checked: pl.DataFrame) -> pl.DataFrame:
         """Count one checked chunk; return its kept rows."""
@@ -1139,66 +1246,97 @@ class _Tally:
             kept = checked.filter(pl.col(REASON) == 0)
         else:
             kept = checked
+        if self.id_column is not None and kept.height:
+            kept = self._without_repeated_ids(kept)
+        self._count_kept(kept)
+        return kept
+
+    def _count_kept(self, kept: pl.DataFrame) -> None:
         self.cubes.append(self.cube(kept))
         for key, condition in self.flags().items():
             examples = self.flag_examples.setdefault(key, [])
             if len(examples) < _FLAG_EXAMPLES_KEPT:
                 found = kept.select(pl.col(ROW).filter(condition).head(_FLAG_EXAMPLES_KEPT)).to_series().to_list()
                 examples.extend(found[: _FLAG_EXAMPLES_KEPT - len(examples)])
-        if self.id_column is not None:
-            self.hashes.append(kept.get_column(self.id_column).hash(seed=20_251_123))
-            self.rows.append(kept.get_column(ROW))
-        return kept
 
-    def duplicates(self, staging: _Staging) -> pl.DataFrame:
-        """The kept rows whose id an earlier kept row has, with their columns; hashes find the candidates."""
-        empty = pl.DataFrame(schema={ROW: pl.UInt32})
-        if self.id_column is None or not self.hashes:
-            return empty
-        keyed = pl.DataFrame({"hash": pl.concat(self.hashes), ROW: pl.concat(self.rows)})
-        self.hashes.clear()
-        self.rows.clear()
-        # Sorting and comparing neighbours is much faster than a hash table over tens of millions of rows.
-        keyed = keyed.sort("hash")
-        hashes = pl.col("hash")
-        repeated = keyed.filter((hashes == hashes.shift(1)) | (hashes == hashes.shift(-1)))
-        if repeated.is_empty():
-            return empty
-        candidates = repeated.get_column(ROW)
-        frame = pl.scan_parquet(staging.parts).filter(pl.col(ROW).is_in(candidates.implode())).sort(ROW).collect()
-        return frame.filter(~pl.col(self.id_column).is_first_distinct())
+    def _without_repeated_ids(self, kept: pl.DataFrame) -> pl.DataFrame:
+        """Drop rows whose id an earlier kept row has, as the rows stream past (the first occurrence is kept).
+
+        Inside the chunk ids are compared exactly. Against earlier chunks a 64-bit hash of the id is
+        looked up in :class:`_SeenIds`; a row whose hash was seen is held back as a *suspect*, and
+        :meth:`resolve_suspects` compares its id with the earlier ids once the kept rows are written.
+        """
+        assert self.id_column is not None
+        ids = kept.get_column(self.id_column)
+        hashes = _id_hashes(ids)
+        repeat = _repeats_in_chunk(ids, hashes)
+        suspect = self.seen.contains(hashes) & ~repeat
+        if repeat.any():
+            self._count_repeats(kept.get_column(ROW).filter(pl.Series(repeat)))
+        if suspect.any():
+            self.suspects.append(kept.filter(pl.Series(suspect)).with_columns(pl.Series(_HASH, hashes[suspect])))
+        keep = ~(repeat | suspect)
+        self.seen.add(hashes[keep])
+        return kept if keep.all() else kept.filter(pl.Series(keep))
+
+    def _count_repeats(self, rows: pl.Series) -> None:
+        self.repeated += rows.len()
+        if len(self.repeated_examples) < v.MAX_EXAMPLES:
+            self.repeated_examples.extend(rows.head(v.MAX_EXAMPLES).to_list())
+
+    def resolve_suspects(self, written: Path) -> pl.DataFrame:
+        """Compare the held-back rows' ids with the kept ids of the same hash; return the rows to keep after all.
+
+        A suspect whose id equals an earlier kept id (or that of an earlier suspect kept after all) is a
+        repeat. One whose id differs shares only the hash: it is kept (and written after the others).
+        """
+        if not self.suspects or self.id_column is None:
+            return pl.DataFrame()
+        suspects = pl.concat(self.suspects).sort(ROW)
+        self.suspects.clear()
+        wanted = np.unique(suspects.get_column(_HASH).to_numpy())
+        known: dict[int, set[str]] = {}
+        for batch in pl.scan_parquet(written).select(self.id_column).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
+            ids = batch.to_series()
+            hashes = _id_hashes(ids)
+            match = np.isin(hashes, wanted)
+            for identifier, hashed in zip(ids.filter(pl.Series(match)).to_list(), hashes[match].tolist(), strict=True):
+                known.setdefault(hashed, set()).add(identifier)
+        keep = []
+        for identifier, hashed in suspects.select(self.id_column, _HASH).iter_rows():
+            same_hash = known.setdefault(hashed, set())
+            keep.append(identifier not in same_hash)
+            same_hash.add(identifier)
+        mask = pl.Series(keep, dtype=pl.Boolean)
+        self._count_repeats(suspects.get_column(ROW).filter(~mask))
+        restored = suspects.filter(mask).drop(_HASH)
+        if restored.height:
+            self._count_kept(restored)
+        return restored
 
     def finish(
-        self, staging: _Staging, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
-    ) -> tuple[pl.Series, v.ValidationReport]:
-        """The rows to drop for repeated ids, and the report."""
-        duplicates = self.duplicates(staging)
-        dropped = duplicates.get_column(ROW)
+        self, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
+    ) -> v.ValidationReport:
         counts: dict[tuple[str, str], tuple[int, list[int]]] = {}
         for number, (count, examples) in self.rejected.items():
             key, column, _condition = checks[number - 1]
             total, previous = counts.get((key, column), (0, []))
             counts[(key, column)] = (total + count, previous + examples)
-        if self.spec.duplicate_key is not None and self.id_column is not None and dropped.len():
+        if self.spec.duplicate_key is not None and self.id_column is not None and self.repeated:
             label = self.spec.by_target[self.id_column].label
-            counts[(self.spec.duplicate_key, label)] = (dropped.len(), dropped.head(v.MAX_EXAMPLES).to_list())
-        pieces = self.cubes
-        if dropped.len():
-            pieces = [*pieces, self.cube(duplicates).with_columns(pl.col("n") * -1)]
-        cube = _sum_cube(pieces, self.is_visits)
+            counts[(self.spec.duplicate_key, label)] = (self.repeated, self.repeated_examples)
+        cube = _sum_cube(self.cubes, self.is_visits)
         rows_kept = int(cube.get_column("n").sum()) if cube.height else 0
         flagged: dict[tuple[str, str], tuple[int, list[int]]] = {}
-        dropped_rows = set(dropped.to_list())
         for key in self.flags():
             count = int(cube.filter(pl.col(key)).get_column("n").sum()) if key in cube.columns else 0
-            examples = [row for row in self.flag_examples.get(key, []) if row not in dropped_rows]
-            flagged[(key, self.flag_column(key))] = (count, examples)
+            flagged[(key, self.flag_column(key))] = (count, self.flag_examples.get(key, []))
         missing_share = None
         if self.is_visits and rows_kept:
             missing_share = (
                 flagged[(v.MISSING_PROFESSIONAL_ID, self.flag_column(v.MISSING_PROFESSIONAL_ID))][0] / rows_kept
             )
-        report = v.ValidationReport(
+        return v.ValidationReport(
             source=sniffed.path.name,
             layout=self.spec.layout,
             file_format=sniffed.file_format,
@@ -1212,7 +1350,98 @@ class _Tally:
             coverage_cells=_coverage(cube) if self.is_visits else (),
             notes=self.spec.notes,
         )
-        return dropped, report
+
+
+_HASH: Final = "__hash"
+_HASH_SEED: Final = 20_251_123
+
+
+def _id_hashes(ids: pl.Series) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """A 64-bit hash of each id (equal ids, equal hashes; different ids rarely share one)."""
+    hashes: np.ndarray[Any, np.dtype[np.uint64]] = ids.hash(seed=_HASH_SEED).to_numpy()
+    return hashes
+
+
+def _repeats_in_chunk(ids: pl.Series, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
+    """Rows whose id an earlier row of the same chunk has: hashes find the few candidates, ids decide."""
+    repeat = np.zeros(len(hashes), dtype=np.bool_)
+    hashed = pl.Series(hashes)
+    first = hashed.is_first_distinct()
+    if first.all():
+        return repeat
+    sharing = np.flatnonzero(hashed.is_in(hashed.filter(~first).implode()).to_numpy())
+    repeat[sharing[~ids.gather(sharing).is_first_distinct().to_numpy()]] = True
+    return repeat
+
+
+class _SeenIds:
+    """64-bit hashes of the ids kept so far, so that a repeated id is found as its row streams past.
+
+    A hash's top bits index a bit map (2**29 bits, 64 MiB, touched only where hashes
+    land); a clear bit means "surely new", the common case, at the cost of one memory read. The few
+    hashes whose bit is set are looked up exactly in sorted runs, merged four at a time as they grow (a
+    log-structured merge), so adding n hashes costs O(n log n) in all and a lookup a few binary searches.
+    """
+
+    BITS: Final = 29
+    FAN_IN: Final = 4  # runs of one tier merged at once: each hash is copied about log4(n / chunk) times
+
+    def __init__(self) -> None:
+        self.words: np.ndarray[Any, np.dtype[np.uint64]] | None = None
+        self.tiers: list[list[np.ndarray[Any, np.dtype[np.uint64]]]] = [[]]
+
+    def _bits(
+        self, hashes: np.ndarray[Any, np.dtype[np.uint64]]
+    ) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.uint64]]]:
+        """The word of the bit map and the bit within it for each hash."""
+        bit = hashes >> np.uint64(64 - self.BITS)
+        return (bit >> np.uint64(6)).astype(np.intp), np.uint64(1) << (bit & np.uint64(63))
+
+    def contains(self, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        found = np.zeros(len(hashes), dtype=np.bool_)
+        if self.words is None or not len(hashes):
+            return found
+        word, mask = self._bits(hashes)
+        maybe = np.flatnonzero(self.words[word] & mask)
+        if maybe.size:
+            queries = hashes[maybe]
+            order = np.argsort(queries)
+            ordered = queries[order]
+            hit = np.zeros(len(ordered), dtype=np.bool_)
+            for run in self.runs:
+                at = np.minimum(np.searchsorted(run, ordered), len(run) - 1)
+                hit |= run[at] == ordered
+            found[maybe[order]] = hit
+        return found
+
+    def add(self, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> None:
+        if not len(hashes):
+            return
+        if self.words is None:
+            self.words = np.zeros(1 << (self.BITS - 6), dtype=np.uint64)
+        run = pl.Series(hashes).sort().to_numpy()
+        word, mask = self._bits(run)  # sorted hashes: each word's bits are neighbours
+        starts = np.flatnonzero(np.diff(word, prepend=-1))
+        self.words[word[starts]] |= np.bitwise_or.reduceat(mask, starts)
+        self.tiers[0].append(run)
+        for tier, runs in enumerate(self.tiers):
+            if len(runs) < self.FAN_IN:
+                break
+            merged = np.concatenate(runs)
+            merged.sort(kind="stable")  # a few sorted runs: a linear merge
+            runs.clear()
+            if tier + 1 == len(self.tiers):
+                self.tiers.append([])
+            self.tiers[tier + 1].append(merged)
+
+    @property
+    def runs(self) -> list[np.ndarray[Any, np.dtype[np.uint64]]]:
+        return [run for runs in self.tiers for run in runs]
+
+
+_US_PER_DAY: Final = 86_400_000_000
+_DAY_SHIFT: Final = 24  # day numbers plus the offset (any year from 1 to 9999) stay below 2**24
+_DAY_OFFSET: Final = 1 << 22
 
 
 def _sum_cube(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
@@ -1221,8 +1450,29 @@ def _sum_cube(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
     frame = pl.concat(pieces, how="vertical_relaxed")
     if not is_visits:
         return frame.select(pl.col("n").sum())
-    keys = [name for name in frame.columns if name != "n"]
-    return frame.group_by(keys).agg(pl.col("n").sum()).filter(pl.col("n") != 0)
+    summed = frame.group_by("key").agg(pl.col("n").sum()).filter(pl.col("n") != 0)
+    return _unpack_cube(summed)
+
+
+def _unpack_cube(cube: pl.DataFrame) -> pl.DataFrame:
+    """The packed ``key`` of :meth:`_Tally.cube` back as region, month (yyyymm), urgent, has_assessment, flags."""
+    key = pl.col("key")
+    flags = [v.VISIT_BEFORE_ASSESSMENT, v.MISSING_PROFESSIONAL_ID, v.MISSING_URGENCY]
+    bits = {name: ((key // (1 << shift)) % 2 == 1) for shift, name in enumerate(reversed(flags))}
+    bits["has_assessment"] = (key // (1 << len(flags))) % 2 == 1
+    rest = key // (1 << (len(flags) + 1))
+    urgent = rest % 4
+    day = ((rest // 4) % (1 << _DAY_SHIFT) - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date)
+    region = (rest // 4) // (1 << _DAY_SHIFT)
+    codes = sorted(region_codes())
+    return cube.select(
+        region.replace_strict(list(range(len(codes))), codes, return_dtype=pl.String).alias(c.REGION_CODE),
+        (day.dt.year().cast(pl.Int64) * 100 + day.dt.month().cast(pl.Int64)).alias("month"),
+        pl.when(urgent < 2).then(urgent == 1).alias(c.URGENT),
+        bits["has_assessment"].alias("has_assessment"),
+        *(bits[name].alias(name) for name in flags),
+        "n",
+    )
 
 
 def _coverage(cube: pl.DataFrame) -> tuple[v.CoverageCell, ...]:

@@ -12,7 +12,8 @@ Raw visit, slot and answer rows never enter the database. An import
    THL's Avohilmo layout, told apart by the header), staging the kept rows in
    ``<data_dir>/imports/<marker>.staging/``; a file of which no row can be
    kept is refused;
-4. writes the kept rows to a temporary Parquet file and renames it into
+4. puts the kept rows (the reader's own zstd Parquet file, hard-linked, or
+   the data sunk for another reader) in a temporary file and renames it into
    ``<data_dir>/extracts/<table>/<checksum>.parquet`` (a rename is atomic);
 5. recomputes the table's aggregates from all its extracts and, in one
    database transaction, records the import (rows read and rejected, the
@@ -286,8 +287,12 @@ class _Attempt:
             raise _nothing_kept(self.file_name, self.table_name, report)
         self.stage = WRITING
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        extract.data.sink_parquet(self.temporary)
-        del extract  # the staged rows are no longer needed
+        write = getattr(extract, "write_parquet", None)  # the extract readers' results have their own file
+        if callable(write):
+            write(self.temporary)
+        else:
+            extract.data.sink_parquet(self.temporary)
+        del extract, write  # the staged rows are no longer needed
         self.created = not self.target.exists()
         os.replace(self.temporary, self.target)
         self.stage = AGGREGATING

@@ -7,6 +7,7 @@ import gc
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -647,6 +648,50 @@ def test_small_chunks_give_the_same_result_as_one_chunk(tmp_path: Path, monkeypa
         ("duplicate_visit_id", "AVOHILMO_ID", 1, (34,)),
     ]
     assert chunked.report.rows_kept == 38
+
+
+def test_ids_that_share_a_hash_are_still_told_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = avohilmo_rows(30)
+    rows[20] = avohilmo_row(AVOHILMO_ID=rows[2]["AVOHILMO_ID"])  # a real repeat, in a later chunk
+    rows[25] = avohilmo_row(AVOHILMO_ID=rows[20]["AVOHILMO_ID"])
+    path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
+    monkeypatch.setattr(extracts, "CHUNK_BYTES", 300)
+    expected = read_visits(path)
+
+    monkeypatch.setattr(extracts, "_id_hashes", lambda ids: np.zeros(ids.len(), dtype=np.uint64))
+    colliding = read_visits(path)
+
+    assert colliding.report == expected.report
+    assert findings(colliding) == [("duplicate_visit_id", "AVOHILMO_ID", 2, (21, 26))]
+    assert_frame_equal(colliding.data.collect().sort("visit_id"), expected.data.collect().sort("visit_id"))
+
+
+def test_the_seen_ids_know_exactly_the_hashes_added() -> None:
+    rng = np.random.default_rng(7)
+    seen = extracts._SeenIds()
+    added: set[int] = set()
+    for _ in range(12):
+        batch = rng.integers(0, 2**64, 3_000, dtype=np.uint64)
+        queries = (
+            np.concatenate([batch[:100], rng.choice(np.array(sorted(added), dtype=np.uint64), 100)]) if added else batch
+        )
+        expected = np.array([int(value) in added for value in queries])
+        assert (seen.contains(queries) == expected).all()
+        seen.add(batch)
+        added.update(int(value) for value in batch)
+    assert sum(len(run) for run in seen.runs) == len(added)
+
+
+def test_the_kept_rows_are_handed_over_as_the_readers_own_parquet_file(tmp_path: Path) -> None:
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    result = read_visits(write_avohilmo(tmp_path / "avohilmo.csv", avohilmo_rows(3)), staging_dir=staging)
+
+    result.write_parquet(tmp_path / "kept.parquet")
+
+    assert result.parquet_file is not None
+    assert (tmp_path / "kept.parquet").stat().st_ino == result.parquet_file.stat().st_ino  # linked, not rewritten
+    assert_frame_equal(pl.read_parquet(tmp_path / "kept.parquet"), result.data.collect())
 
 
 def test_parquet_is_read_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
