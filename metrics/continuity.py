@@ -484,7 +484,7 @@ def _secon_corrections(
     visit_id_dtype = frame.collect_schema()[c.VISIT_ID]
     reread = (
         # Filter on the time first: it is cheap, and it leaves few visits to hash.
-        frame.filter(_time_value().is_in(runs[_TIME].unique(), nulls_equal=True))
+        frame.filter(_time_value().is_in(runs[_TIME].unique().implode(), nulls_equal=True))
         .select(_patient_hash(keys), _provider_code(providers), _time_value(), pl.col(c.VISIT_ID))
         .filter(provider > 0)
         .join(runs.lazy(), on=[_PATIENT, _TIME], how="semi", nulls_equal=True)

@@ -65,30 +65,31 @@ def t3(
     measured = pl.col(c.MEASURED_AT)
     slot = pl.col(_SLOT)
 
-    counted = (pl.col(c.STATUS) == "free") & (pl.col(c.SLOT_TYPE) == "non_urgent") & (slot >= measured)
-    if exclude_same_day:
-        counted &= slot.dt.date() > measured.dt.date()
+    # A slot counts when it is free and non-urgent (known from the row) and at or after the measurement
+    # (known once the row is matched to the measurements that read its snapshot).
+    bookable = (pl.col(c.STATUS) == "free") & (pl.col(c.SLOT_TYPE) == "non_urgent")
     if horizon is not None:
-        counted &= slot < horizon
-    counted = counted.fill_null(False)
+        bookable &= slot < horizon
+    after = slot >= measured
+    if exclude_same_day:
+        after &= slot.dt.date() > measured.dt.date()
+    group = [*keys, c.MEASURED_AT]
+    output = pl.Schema(
+        {
+            **{key: schema[key] for key in keys},
+            c.MEASURED_AT: pl.Datetime("us"),
+            "t3_days": pl.Int64(),
+            "censored": pl.Boolean(),
+            "third_slot_at": pl.Datetime("us"),
+            "n_free": pl.Int64(),
+            "t3_working_days": pl.Int64(),
+            "snapshot_at": pl.Datetime("us"),
+        }
+    )
 
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        frame = frame.with_columns(
-            local_naive(c.SLOT_AT, schema[c.SLOT_AT]).alias(_SLOT),
-            local_naive(c.CAPTURED_AT, schema[c.CAPTURED_AT]).alias(_CAPTURED),
-        )
-        in_use = _snapshots_in_use(frame, times)
-        n_free = counted.sum().cast(pl.Int64)
-        third = slot.filter(counted).bottom_k(3).max()
+    def finish(per_group: pl.DataFrame) -> pl.DataFrame:
         return (
-            frame.join(in_use, on=[c.BOOK_ID, _CAPTURED], how="inner")
-            .group_by([*keys, c.MEASURED_AT])
-            .agg(
-                n_free.alias("n_free"),
-                pl.when(n_free >= 3).then(third).alias("third_slot_at"),
-                pl.col(_CAPTURED).max().alias("snapshot_at"),
-            )
-            .with_columns(
+            per_group.with_columns(
                 (pl.col("third_slot_at").dt.date() - measured.dt.date())
                 .dt.total_days()
                 .cast(pl.Int64)
@@ -102,18 +103,16 @@ def t3(
                 .cast(pl.Int64)
                 .alias("t3_working_days"),
             )
-            .select(
-                *keys,
-                c.MEASURED_AT,
-                "t3_days",
-                "censored",
-                "third_slot_at",
-                "n_free",
-                "t3_working_days",
-                "snapshot_at",
-            )
-            .sort([*keys, c.MEASURED_AT], nulls_last=True)
+            .select(output.names())
+            .sort(group, nulls_last=True)
         )
+
+    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        frame = frame.with_columns(
+            local_naive(c.SLOT_AT, schema[c.SLOT_AT]).alias(_SLOT),
+            local_naive(c.CAPTURED_AT, schema[c.CAPTURED_AT]).alias(_CAPTURED),
+        )
+        return pl.defer(lambda: finish(_per_group(frame, keys, times, bookable, after)), schema=output)
 
     return same_kind(slots, build)
 
@@ -169,13 +168,54 @@ def t3_summary(
     return same_kind(slots, build)
 
 
-def _snapshots_in_use(frame: pl.LazyFrame, times: list[dt.datetime]) -> pl.LazyFrame:
+def _per_group(
+    frame: pl.LazyFrame, keys: list[str], times: list[dt.datetime], bookable: pl.Expr, after: pl.Expr
+) -> pl.DataFrame:
+    """Per ``by`` group and measurement: ``n_free``, ``third_slot_at`` and ``snapshot_at``.
+
+    A first read keeps the first row of every run of rows from one snapshot, which is enough to know
+    every snapshot (a snapshot's rows usually sit together, so those are few; any row order gives the
+    same result). A second read takes the bookable slots of the snapshots in use only, filtered on
+    their capture times, so that most of the file is skipped.
+    """
+    other_keys = [key for key in keys if key != c.BOOK_ID]
+    snapshot = [c.BOOK_ID, _CAPTURED, *other_keys]
+    group = [*keys, c.MEASURED_AT]
+    repeat = pl.all_horizontal(pl.col(name).eq_missing(pl.col(name).shift(1)) for name in snapshot)
+    snapshots = frame.select(snapshot).filter(~repeat.fill_null(False)).collect(engine="streaming").unique()
+    in_use = _snapshots_in_use(snapshots, times)
+    # Every (group, measurement) with a snapshot in use, whatever its slots: censored groups too.
+    groups = (
+        in_use.join(snapshots, on=[c.BOOK_ID, _CAPTURED], how="inner")
+        .group_by(group)
+        .agg(pl.col(_CAPTURED).max().alias("snapshot_at"))
+    )
+    slot = pl.col(_SLOT)
+    # Read the bookable slots of the snapshots in use only: the capture times filter most rows out.
+    captures = in_use[_CAPTURED].unique().implode()
+    counted = (
+        frame.filter(pl.col(_CAPTURED).is_in(captures) & bookable)
+        .select(*snapshot, _SLOT)
+        .collect(engine="streaming")
+        .join(in_use, on=[c.BOOK_ID, _CAPTURED], how="inner")
+        .filter(after)
+        .group_by(group)
+        .agg(pl.len().cast(pl.Int64).alias("n_free"), slot.bottom_k(3).max().alias("_third"))
+    )
+    return groups.join(counted, on=group, how="left", nulls_equal=True).with_columns(
+        pl.col("n_free").fill_null(0),
+        pl.when(pl.col("n_free") >= 3).then(pl.col("_third")).alias("third_slot_at"),
+    )
+
+
+def _snapshots_in_use(snapshots: pl.DataFrame, times: list[dt.datetime]) -> pl.DataFrame:
     """Per book and measurement time, the capture time of the latest snapshot at or before it."""
-    captures = frame.select(c.BOOK_ID, _CAPTURED).unique().sort(_CAPTURED)
-    books = captures.select(c.BOOK_ID).unique()
-    measurements = pl.LazyFrame({c.MEASURED_AT: times}, schema={c.MEASURED_AT: pl.Datetime("us")})
+    captures = snapshots.select(c.BOOK_ID, _CAPTURED).unique().sort(_CAPTURED)
+    measurements = pl.DataFrame({c.MEASURED_AT: times}, schema={c.MEASURED_AT: pl.Datetime("us")})
     return (
-        books.join(measurements, how="cross")
+        captures.select(c.BOOK_ID)
+        .unique()
+        .join(measurements, how="cross")
         .sort(c.MEASURED_AT)
         .join_asof(
             captures,
