@@ -125,12 +125,6 @@ class Finding:
     def allowance(self) -> Allowance | None:
         return next((entry for entry in ALLOWED if (entry.rule, entry.region) == (self.rule, self.region)), None)
 
-    def describe(self) -> str:
-        return (
-            f"[{self.impact}] {self.rule} on page {self.page!r} ({self.language}), region {self.region}: {self.help}\n"
-            f"    node: {self.target}\n    html: {self.html[:240]}\n    {self.summary.replace(chr(10), ' ')[:400]}"
-        )
-
     def as_dict(self) -> dict[str, str | bool]:
         return asdict(self) | {"ours": self.ours}
 
@@ -218,14 +212,26 @@ def language_finding(page: Page, *, page_name: str, language: str) -> Finding | 
 
 
 def problems(findings: list[Finding]) -> list[str]:
-    """What fails a test: serious or critical findings in our content, and unexplained ones elsewhere."""
-    failing = [finding for finding in findings if finding.fails]
-    return [finding.describe() for finding in failing if finding.ours] + [
-        "not in our content, but not in the allow-list yet (check it, then add it to ALLOWED with the reason):\n"
-        + finding.describe()
-        for finding in failing
-        if not finding.ours and finding.allowance() is None
-    ]
+    """What fails a test, one entry per page, rule and region with up to three example nodes.
+
+    Serious or critical findings in our content fail, and so do those elsewhere that :data:`ALLOWED`
+    does not explain.
+    """
+    failing = [finding for finding in findings if finding.fails and (finding.ours or finding.allowance() is None)]
+    groups: dict[tuple[str, str, str, str, str], list[Finding]] = {}
+    for finding in failing:
+        key = (finding.page, finding.language, finding.rule, finding.region, finding.impact)
+        groups.setdefault(key, []).append(finding)
+    messages = []
+    for (page, language, rule, region, impact), group in groups.items():
+        first = group[0]
+        whose = "" if first.ours else " (not our content, but not in ALLOWED: check it, then add it with the reason)"
+        examples = "".join(f"\n    - {finding.html[:200]}" for finding in group[:3])
+        messages.append(
+            f"[{impact}] {rule} on {page!r} ({language}): {len(group)} node(s) in {region}{whose}\n"
+            f"    {first.help}. {' '.join(first.summary.split())[:300]}{examples}"
+        )
+    return messages
 
 
 def write_report(findings: list[Finding], folder: Path, name: str) -> tuple[Path, Path]:

@@ -56,10 +56,32 @@ IDLE_SCRIPT = """
 """
 
 EXCEPTIONS_SCRIPT = """
-() => Array.from(document.querySelectorAll('[data-testid="stException"]'), node => node.innerText.trim())
+() => Array.from(document.querySelectorAll('[data-testid="stException"]'), node => {
+  const message = node.querySelector('[data-testid="stExceptionMessage"]');
+  if (!message) return node.innerText.trim();
+  const rows = node.querySelectorAll('[data-testid="stExceptionTraceRow"]');
+  const trace = Array.from(rows, row => row.innerText.trimEnd());
+  return [message.innerText.trim(), ...trace].join('\\n');
+})
 """
 
-NAV_LINKS = '[data-testid="stSidebarNavLink"], [data-testid="stTopNavLink"], [data-testid="stTopNavDropdownLink"]'
+#: True when a click at the middle of the element would reach it (on screen, not covered, not overflowed).
+CLICKABLE_SCRIPT = """
+(node) => {
+  const box = node.getBoundingClientRect();
+  if (!box.width || !box.height) return false;
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return false;
+  const hit = document.elementFromPoint(x, y);
+  return !!hit && node.contains(hit);
+}
+"""
+
+#: The navigation entries wherever Streamlit puts them: the sidebar, or the top bar (wide windows).
+NAV_LINKS = '[data-testid="stSidebarNavLink"], [data-testid="stTopNavLink"]'
+#: Where a top bar too narrow for every entry keeps the rest ("2 more", or a section's menu).
+NAV_OVERFLOW = '[data-testid="stTopNavSection"]'
+NAV_DROPDOWN_LINKS = '[data-testid="stTopNavDropdownLink"]'
 
 
 class AppError(AssertionError):
@@ -73,9 +95,9 @@ class AppError(AssertionError):
 class ScriptRuns:
     """Script runs of one page's session, counted from Streamlit's own messages on the websocket.
 
-    ``started`` counts ``new_session`` messages (one per run), ``finished`` counts ``script_finished``,
-    ``requested`` counts ``rerun_script`` requests the browser sent. ``finished_at`` holds
-    ``time.perf_counter()`` when each finish was seen.
+    ``started`` counts ``new_session`` messages (one per run), ``finished`` counts ``script_finished``
+    (fragment runs included), ``requested`` counts ``rerun_script`` requests the browser sent.
+    ``finished_at`` and ``requested_at`` hold ``time.perf_counter()`` when each was seen.
     """
 
     started: int = 0
@@ -84,10 +106,13 @@ class ScriptRuns:
     statuses: list[str] = field(default_factory=list)
     finished_at: list[float] = field(default_factory=list)
     requested_at: list[float] = field(default_factory=list)
+    _open: int = 0
+    _rerun_follows: bool = False
 
     @property
     def in_flight(self) -> bool:
-        return self.started > self.finished
+        """A run has started and not finished, or one stopped early because another run follows."""
+        return self._open > 0 or self._rerun_follows
 
     def attach(self, page: Page) -> None:
         page.on("websocket", self.on_websocket)
@@ -100,13 +125,18 @@ class ScriptRuns:
     def on_received(self, payload: bytes | str) -> None:
         if isinstance(payload, str):
             return
-        kind = ForwardMsg.FromString(payload).WhichOneof("type")
+        message = ForwardMsg.FromString(payload)
+        kind = message.WhichOneof("type")
         if kind == "new_session":
             self.started += 1
+            self._open += 1
+            self._rerun_follows = False
         elif kind == "script_finished":
-            message = ForwardMsg.FromString(payload)
+            status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
             self.finished += 1
-            self.statuses.append(ForwardMsg.ScriptFinishedStatus.Name(message.script_finished))
+            self._open = max(0, self._open - 1)  # fragment runs may finish without a new_session
+            self._rerun_follows = status == "FINISHED_EARLY_FOR_RERUN"
+            self.statuses.append(status)
             self.finished_at.append(time.perf_counter())
 
     def on_sent(self, payload: bytes | str) -> None:
@@ -244,42 +274,62 @@ class NavLink:
 
 
 def nav_links(page: Page) -> list[NavLink]:
-    """Every navigation entry the app shows, in order, wherever Streamlit put the navigation."""
+    """Every navigation entry the app shows, in order, wherever Streamlit put the navigation.
+
+    Entries that do not fit the top bar are listed too (they sit behind its "N more" menu).
+    """
     entries: list[dict[str, str | bool | None]] = page.eval_on_selector_all(
         NAV_LINKS,
         """links => links.map(link => ({
             text: link.innerText, href: link.getAttribute('href'),
             current: link.getAttribute('aria-current') === 'page'}))""",
     )
-    links = []
+    links: list[NavLink] = []
     for entry in entries:
         lines = [line.strip() for line in str(entry["text"]).splitlines() if line.strip()]
-        links.append(
-            NavLink(
-                label=lines[-1] if lines else "",
-                path=urlsplit(str(entry["href"] or "")).path.strip("/"),
-                current=bool(entry["current"]),
-            )
-        )
+        path = urlsplit(str(entry["href"] or "")).path.strip("/")
+        if any(link.path == path for link in links):
+            continue
+        links.append(NavLink(label=lines[-1] if lines else "", path=path, current=bool(entry["current"])))
     return links
+
+
+def nav_target(page: Page, path: str) -> Locator:
+    """A clickable navigation entry for ``path``: the entry itself, or its copy in the top bar's overflow
+    menu (opened here), or the entry in the sidebar (expanded here)."""
+    for index in range(page.locator(NAV_LINKS).count()):
+        entry = page.locator(NAV_LINKS).nth(index)
+        if urlsplit(entry.get_attribute("href") or "").path.strip("/") != path:
+            continue
+        if entry.evaluate(CLICKABLE_SCRIPT):
+            return entry
+        for menu in page.locator(NAV_OVERFLOW).all():
+            menu.click()
+            dropdown = page.locator(NAV_DROPDOWN_LINKS)
+            dropdown.first.wait_for()
+            for candidate in dropdown.all():
+                if urlsplit(candidate.get_attribute("href") or "").path.strip("/") == path:
+                    return candidate
+            page.keyboard.press("Escape")
+        expand = page.locator('[data-testid="stExpandSidebarButton"]')
+        if expand.count() and expand.is_visible():
+            expand.click()
+        return entry
+    raise AppError(f"no navigation entry leads to {path!r}; the navigation shows {nav_links(page)}")
 
 
 def go_to_page(page: Page, label: str, *, timeout: float = DEFAULT_TIMEOUT) -> NavLink:
     """Click the navigation entry called ``label`` and wait until the page has rendered."""
     links = nav_links(page)
-    positions = [index for index, link in enumerate(links) if link.label == label]
-    if len(positions) != 1:
+    matching = [link for link in links if link.label == label]
+    if len(matching) != 1:
         raise AppError(
-            f"{len(positions)} navigation entries are called {label!r}; "
+            f"{len(matching)} navigation entries are called {label!r}; "
             f"the navigation shows {[link.label for link in links]}"
         )
-    if links[positions[0]].current:
-        return links[positions[0]]
-    target = page.locator(NAV_LINKS).nth(positions[0])
-    if not target.is_visible():
-        expand = page.locator('[data-testid="stExpandSidebarButton"]')
-        if expand.count():
-            expand.click()
+    if matching[0].current:
+        return matching[0]
+    target = nav_target(page, matching[0].path)
     with expect_rerun(page, timeout=timeout):
         target.click()
     return next(link for link in nav_links(page) if link.label == label)

@@ -25,6 +25,7 @@ from tests.browser.axe_check import (
     run_axe,
     write_report,
 )
+from tests.browser.conftest import unavailable
 from tests.browser.driver import AppError, go_to_page, nav_links, open_app
 from tests.browser.server import AppServer
 
@@ -52,7 +53,7 @@ def axe(artifacts_dir: Path) -> Iterator[Axe]:
     try:
         script = ensure_axe()
     except AxeUnavailableError as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     recorder = Axe(script)
     yield recorder
     write_report(recorder.findings, artifacts_dir, "axe-report")
@@ -63,8 +64,10 @@ def test_no_serious_accessibility_violations_on_any_page(
     language: str, page: Page, app_server: AppServer, axe: Axe, screenshots: Screenshots
 ) -> None:
     open_app(page, f"{app_server.url}/?lang={language}")
+    links = nav_links(page)
+    assert links, f"the app shows no navigation on {page.url}, so no page could be checked"
     failures: list[str] = []
-    for link in nav_links(page):
+    for link in links:
         name = link.path or "(default page)"
         try:
             go_to_page(page, link.label)

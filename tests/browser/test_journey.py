@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from tests.browser.artifacts import Screenshots
-from tests.browser.conftest import VIEWPORT
 from tests.browser.driver import (
     current_path,
     current_url,
     go_to_page,
     nav_links,
     open_app,
-    script_runs,
     select_sidebar_option,
     selected_option,
     widget_labels,
@@ -46,7 +46,7 @@ def test_every_navigation_entry_opens_its_page_without_an_error(
 
 
 def test_a_copied_link_reopens_the_same_page_and_filters(
-    page: Page, app_server: AppServer, browser: Browser, screenshots: Screenshots
+    page: Page, new_page: Callable[[], Page], app_server: AppServer, screenshots: Screenshots
 ) -> None:
     open_app(page, app_server.url)
     defaults = sidebar_choices(page)
@@ -64,13 +64,8 @@ def test_a_copied_link_reopens_the_same_page_and_filters(
     assert chosen != defaults
     screenshots.take(page, "view to copy")
 
-    context = browser.new_context(viewport=VIEWPORT)
-    try:
-        reopened = context.new_page()
-        script_runs(reopened)
-        open_app(reopened, link)
-        screenshots.take(reopened, "copied link reopened")
-        assert current_path(reopened) == path
-        assert sidebar_choices(reopened) == chosen
-    finally:
-        context.close()
+    reopened = new_page()
+    open_app(reopened, link)
+    screenshots.take(reopened, "copied link reopened")
+    assert current_path(reopened) == path
+    assert sidebar_choices(reopened) == chosen
