@@ -182,7 +182,14 @@ def _per_group(
     snapshot = [c.BOOK_ID, _CAPTURED, *other_keys]
     group = [*keys, c.MEASURED_AT]
     repeat = pl.all_horizontal(pl.col(name).eq_missing(pl.col(name).shift(1)) for name in snapshot)
-    snapshots = frame.select(snapshot).filter(~repeat.fill_null(False)).collect(engine="streaming").unique()
+    snapshots = (
+        # A snapshot captured after the last measurement is never in use.
+        frame.filter(pl.col(_CAPTURED) <= max(times))
+        .select(snapshot)
+        .filter(~repeat.fill_null(False))
+        .collect(engine="streaming")
+        .unique()
+    )
     in_use = _snapshots_in_use(snapshots, times)
     # Every (group, measurement) with a snapshot in use, whatever its slots: censored groups too.
     groups = (
