@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint typecheck check bench bench-quick bench-import bench-export bench-pages bench-load system-deps clean
+.PHONY: run test lint typecheck check bench bench-quick bench-import bench-export bench-pages bench-load test-browser system-deps clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,12 +24,14 @@ run: $(VENV)/.runtime-installed
 
 ## system-deps: Debian's chromium for browser tests and chart export (installed when missing and run as root)
 system-deps:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium chromium-driver fonts-liberation"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium ..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			chromium chromium-driver fonts-liberation >/dev/null; \
-	else echo "chromium is missing and this is not root: browser tests will be skipped"; fi
+		echo "Installing Debian's $$missing ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "missing: $$missing (not root): browser tests will be skipped"; fi
 
 ## test: the whole suite (installs what the tests need first)
 test: $(VENV)/.dev-installed system-deps
@@ -60,13 +62,17 @@ bench-import: $(VENV)/.dev-installed
 bench-export: $(VENV)/.dev-installed system-deps
 	$(PY) -m bench.export_bench
 
+## test-browser: only the real-browser tests (Debian's chromium; axe-core from npm on first use)
+test-browser: $(VENV)/.dev-installed system-deps
+	$(PY) -m pytest -m browser
+
 ## bench-pages: server time to rerender after a filter change, cold start to the first overview
 bench-pages: $(VENV)/.dev-installed system-deps
 	$(PY) -m bench.page_bench
 
 ## bench-load: 20 concurrent browser sessions through the main journey for two minutes
 bench-load: $(VENV)/.dev-installed system-deps
-	$(PY) -m bench.load_test
+	$(PY) -m bench.load_test --users 20 --duration 120
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,6 @@ from views.results import Results, load_results, store_version
 from views.state import PROFESSIONS, ViewState, from_query, region_choices, to_query
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
-_WIDGET_KEYS = {"lang": "f_lang", "region": "f_region", "period": "f_period", "profession": "f_profession"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -146,10 +145,10 @@ def sidebar_filters(periods: list[str]) -> ViewState:
             t("filter.county", language),
             regions,
             index=regions.index(state.region),
-            key="f_region",
+            key=f"f_region_{language}",  # labels change with the language: so does the widget
             format_func=lambda code: t("filter.county_all", language) if code == "all" else area_label(code, language),
             on_change=_remember,
-            args=("region", "f_region"),
+            args=("region", f"f_region_{language}"),
         )
         period = state.period
         if periods:
@@ -157,19 +156,19 @@ def sidebar_filters(periods: list[str]) -> ViewState:
                 t("filter.period", language),
                 periods,
                 index=periods.index(state.period),
-                key="f_period",
+                key=f"f_period_{language}",  # labels change with the language: so does the widget
                 on_change=_remember,
-                args=("period", "f_period"),
+                args=("period", f"f_period_{language}"),
             )
         profession = st.radio(
             t("filter.profession", language),
             PROFESSIONS,
             index=PROFESSIONS.index(state.profession),
-            key="f_profession",
+            key=f"f_profession_{language}",  # labels change with the language: so does the widget
             format_func=lambda value: t(f"profession.{value}", language),
             horizontal=True,
             on_change=_remember,
-            args=("profession", "f_profession"),
+            args=("profession", f"f_profession_{language}"),
         )
         _account(language)
     state = state.with_changes(lang=language, region=region, period=period, profession=profession)
@@ -180,9 +179,13 @@ def sidebar_filters(periods: list[str]) -> ViewState:
     return state
 
 
-def picker_key(allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:
-    """The widget key of the indicator picker offering ``allowed`` (tests find the picker by it)."""
-    return f"indicator_{'_'.join(allowed)}"
+def picker_key(allowed: tuple[str, ...] = tuple(INDICATORS), language: str = "fi") -> str:
+    """The widget key of the indicator picker offering ``allowed`` in ``language`` (tests find the picker by it).
+
+    The language is part of the key: a browser sends back the label it showed, which a widget in
+    another language would not recognise.
+    """
+    return f"indicator_{'_'.join(allowed)}_{language}"
 
 
 def _account(language: str) -> None:
@@ -201,7 +204,7 @@ def _account(language: str) -> None:
 
 def indicator_picker(state: ViewState, *, allowed: tuple[str, ...] = tuple(INDICATORS)) -> str:
     """A selectbox of indicators whose choice lives in the URL state."""
-    key = picker_key(allowed)
+    key = picker_key(allowed, state.lang)
     current = state.indicator if state.indicator in allowed else allowed[0]
     chosen: str = st.selectbox(
         t("filter.indicator", state.lang),

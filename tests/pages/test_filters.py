@@ -30,17 +30,17 @@ def query(app: AppTest) -> dict[str, str]:
 def test_the_url_sets_every_filter() -> None:
     app = open_app(lang="en", region="13", period="2024", profession="doctor", indicator="coc")
     assert app.selectbox(key="f_lang").value == "en"
-    assert app.selectbox(key="f_region").value == "13"
-    assert app.selectbox(key="f_period").value == "2024"
-    assert app.radio(key="f_profession").value == "doctor"
+    assert app.selectbox(key="f_region_en").value == "13"
+    assert app.selectbox(key="f_period_en").value == "2024"
+    assert app.radio(key="f_profession_en").value == "doctor"
     assert app.title[0].value == t("overview.title", "en")
     assert region_name("13", "en", short=True) in app.caption[0].value
 
 
 def test_changing_a_filter_updates_the_url() -> None:
     app = open_app(lang="fi")
-    app.selectbox(key="f_region").set_value("09").run()
-    app.radio(key="f_profession").set_value("nurse").run()
+    app.selectbox(key="f_region_fi").set_value("09").run()
+    app.radio(key="f_profession_fi").set_value("nurse").run()
     assert not app.exception
     state = query(app)
     assert (state["region"], state["profession"], state["lang"]) == ("09", "nurse", "fi")
@@ -62,10 +62,10 @@ def test_an_invalid_link_falls_back_to_defaults_without_an_error() -> None:
 
 def test_the_indicator_choice_is_part_of_the_url() -> None:
     app = open_app(lang="en")
-    app.selectbox(key=picker_key()).select_index(list(INDICATORS).index("t3")).run()
+    app.selectbox(key=picker_key(language="en")).select_index(list(INDICATORS).index("t3")).run()
     assert query(app)["indicator"] == "t3"
     reopened = open_app(**query(app))
-    assert reopened.selectbox(key=picker_key()).index == list(INDICATORS).index("t3")
+    assert reopened.selectbox(key=picker_key(language="en")).index == list(INDICATORS).index("t3")
 
 
 def test_the_county_page_shows_the_chosen_county() -> None:
