@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
@@ -225,8 +227,10 @@ _SEED_PATIENT, _SEED_CHECK, _SEED_BY = 0x5EED_0001, 0x5EED_0002, 0x5EED_0003
 _HALF = 2**32
 _KEY_BITS = 127  # an Int128 sort key, kept non-negative
 _MIN_CHECK_BITS = 16
-#: Visits per slice: enough to keep the fixed costs small, few enough to bound the memory.
-_ROWS_PER_SLICE = 3_000_000
+#: Visits per slice, and slices processed at once: enough to keep the fixed costs small and the cores
+#: busy, few enough to bound the memory (at 25 million visits the whole summary stays near 1.5 GiB).
+_ROWS_PER_SLICE = 2_000_000
+_CONCURRENT_SLICES = 2
 
 
 @dataclass(frozen=True)
@@ -253,16 +257,17 @@ def _hashed_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, sl
     groups = groups.with_columns(pl.col(_BY) % (2**by_bits))  # the bits the keys carry
     visits = frame.select(_hashed_columns(keys, providers)).collect(engine="streaming")
     layout = _time_layout(visits, by_bits, check_bits, provider_bits)
-    count = slices if slices is not None else max(1, math.ceil(visits.height / _ROWS_PER_SLICE))
-    partials, tied = [], []
-    for number in range(count):
-        part = visits if count == 1 else visits.filter(pl.col(_PATIENT) % count == number)
-        patients = _slice_patients(part, layout)
-        if patients.select(pl.col("_collision").any()).item():
-            return _exact_summary(frame, keys, min_visits).collect(engine="streaming")
-        tied.append(_tied_visits(part, patients))
-        partials.append(_partial_sums(patients, min_visits))
-    del visits
+    workers = min(_CONCURRENT_SLICES, pl.thread_pool_size())
+    count = slices if slices is not None else _slice_count(visits.height, workers)
+    # Slices are independent: a few at a time keep every core busy (polars releases the GIL).
+    work = partial(_slice_sums, visits, count, layout=layout, min_visits=min_visits)
+    with ThreadPoolExecutor(max_workers=min(count, workers)) as pool:
+        done = list(pool.map(work, range(count)))
+    if any(result is None for result in done):
+        return _exact_summary(frame, keys, min_visits).collect(engine="streaming")
+    partials = [result[0] for result in done if result is not None]
+    tied = [result[1] for result in done if result is not None]
+    del visits, work  # the slices are done: free the visits before reading the tied ones again
     sums = pl.concat(partials)
     tied_visits = pl.concat(tied)
     if tied_visits.height:
@@ -271,11 +276,28 @@ def _hashed_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, sl
     return _combine(groups, sums, keys, min_visits)
 
 
+def _slice_count(rows: int, workers: int) -> int:
+    """About ``_ROWS_PER_SLICE`` visits per slice; when there are several, a multiple of the workers."""
+    count = max(1, math.ceil(rows / _ROWS_PER_SLICE))
+    return count if count == 1 else math.ceil(count / workers) * workers
+
+
+def _slice_sums(
+    visits: pl.DataFrame, count: int, number: int, *, layout: _Layout, min_visits: int
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """One slice's partial sums and tied visits, or None when its patient keys collide."""
+    part = visits if count == 1 else visits.filter(pl.col(_PATIENT) % count == number)
+    patients = _slice_patients(part, layout)
+    if patients.select(pl.col("_collision").any()).item():
+        return None
+    return _partial_sums(patients, min_visits), _tied_visits(part, patients)
+
+
 def _hashed_columns(keys: list[str], providers: pl.Series) -> list[pl.Expr]:
     by_hash = pl.struct(*keys).hash(_SEED_BY) % _HALF if keys else pl.lit(0)
     return [
         _patient_hash(keys),
-        (pl.col(c.PATIENT_ID).hash(_SEED_CHECK) % _HALF).cast(pl.UInt32).alias(_CHECK),
+        _check_hash(),
         by_hash.cast(pl.UInt32).alias(_BY),
         _provider_code(providers),
         _time_value(),
@@ -284,6 +306,10 @@ def _hashed_columns(keys: list[str], providers: pl.Series) -> list[pl.Expr]:
 
 def _patient_hash(keys: list[str]) -> pl.Expr:
     return pl.struct(*keys, c.PATIENT_ID).hash(_SEED_PATIENT).alias(_PATIENT)
+
+
+def _check_hash() -> pl.Expr:
+    return (pl.col(c.PATIENT_ID).hash(_SEED_CHECK) % _HALF).cast(pl.UInt32).alias(_CHECK)
 
 
 def _provider_code(providers: pl.Series) -> pl.Expr:
@@ -370,24 +396,30 @@ def _slice_patients(part: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
         .unnest("_run")
         .select(
             _unpack(key, by_bits + low, 64, pl.UInt64()).alias(_PATIENT),
-            _unpack(key, low, by_bits, pl.UInt32()).alias("_by_bits"),
+            _unpack(key, low, by_bits, pl.UInt32()).alias(_BY),
             _unpack(key, provider_bits, check_bits, pl.UInt32()).alias("_check_bits"),
             (_unpack(key, 0, provider_bits, pl.UInt32()) > 0).alias("_known"),
             pl.col("len").cast(pl.Int64).alias("_n"),
         )
         .with_columns(pl.when(pl.col("_known")).then(pl.col("_n")).otherwise(0).alias("_n_j"))
     )
-    concentration = runs.group_by(_PATIENT).agg(
-        pl.col("_n_j").sum().alias("n_visits"),
-        pl.col("_known").sum().cast(pl.Int64).alias("n_providers"),
-        (pl.col("_n_j") * pl.col("_n_j")).sum().alias("_sum_sq"),
-        pl.col("_n_j").max().alias("_max"),
-        (pl.col("_n") - pl.col("_n_j")).sum().alias("n_missing_provider"),
-        pl.col("_by_bits").first(),
-        pl.col("_by_bits").min().alias("_by_low"),
-        pl.col("_by_bits").max().alias("_by_high"),
-        pl.col("_check_bits").min().alias("_check_low"),
-        pl.col("_check_bits").max().alias("_check_high"),
+    n_j, same = pl.col("_n_j"), pl.col(_PATIENT) == pl.col(_PATIENT).shift(1)
+    # Two patient groups sharing a key would show as a change of by or check values within its runs.
+    collision = same & (
+        (pl.col(_BY) != pl.col(_BY).shift(1)) | (pl.col("_check_bits") != pl.col("_check_bits").shift(1))
+    )
+    concentration = _segment_totals(
+        runs,
+        _PATIENT,
+        sums={
+            "n_visits": n_j,
+            "n_providers": pl.col("_known").cast(pl.Int64),
+            "_sum_sq": n_j * n_j,
+            "n_missing_provider": pl.col("_n") - n_j,
+            "_collisions": collision.fill_null(False).cast(pl.Int64),
+        },
+        maxima={"_max": n_j},
+        lasts=[_BY],
     )
     # SECON: each patient's known-provider visits in time order. Visits at the same time are ordered by
     # visit_id, which is not at hand here; a run of same-time visits with more than one professional is
@@ -396,36 +428,67 @@ def _slice_patients(part: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
     time_code = time.rank("dense") if layout.dense_time else time - layout.time_origin + 1
     time_code = time_code.fill_null(0)
     sequence_key = _pack([(pl.col(_PATIENT), 64), (time_code, layout.time_bits), (pl.col(_PROVIDER), provider_bits)])
-    patient = _unpack(key, layout.time_bits + provider_bits, 64, pl.UInt64())
-    moment = _unpack(key, provider_bits, layout.time_bits, pl.UInt64())
-    provider = _unpack(key, 0, provider_bits, pl.UInt32())
-    same = pl.col(_PATIENT) == pl.col(_PATIENT).shift(1)
-    sequence = (
+    moment, code = pl.col("_moment"), pl.col("_code")
+    visits_in_order = (
         part.lazy()
         .filter(pl.col(_PROVIDER) > 0)
         .select(sequence_key.sort().alias("value"))
-        .select(patient.alias(_PATIENT), moment.alias("_moment"), provider.alias("_code"))
         .select(
-            _PATIENT,
-            (same & (pl.col("_code") == pl.col("_code").shift(1))).fill_null(False).alias("_repeat"),
-            (same & (pl.col("_moment") == pl.col("_moment").shift(1)) & (pl.col("_code") != pl.col("_code").shift(1)))
-            .fill_null(False)
-            .alias("_tie"),
+            _unpack(key, layout.time_bits + provider_bits, 64, pl.UInt64()).alias(_PATIENT),
+            _unpack(key, provider_bits, layout.time_bits, pl.UInt64()).alias("_moment"),
+            _unpack(key, 0, provider_bits, pl.UInt32()).alias("_code"),
         )
-        .group_by(_PATIENT)
-        .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_repeats"), pl.col("_tie").any().alias("_ambiguous"))
     )
-    concentration_frame, sequence_frame = pl.collect_all([concentration, sequence], engine="streaming")
+    sequence = _segment_totals(
+        visits_in_order,
+        _PATIENT,
+        sums={
+            "_repeats": (same & (code == code.shift(1))).fill_null(False).cast(pl.Int64),
+            "_ties": (same & (moment == moment.shift(1)) & (code != code.shift(1))).fill_null(False).cast(pl.Int64),
+        },
+    )
+    concentration_frame, sequence_frame = pl.collect_all([concentration, sequence])
+    return concentration_frame.join(sequence_frame, on=_PATIENT, how="left").select(
+        pl.exclude("_collisions", "_ties", "_repeats"),
+        pl.col("_repeats").fill_null(0),
+        (pl.col("_ties").fill_null(0) > 0).alias("_ambiguous"),
+        (pl.col("_collisions") > 0).alias("_collision"),
+    )
+
+
+def _segment_totals(
+    frame: pl.LazyFrame,
+    key: str,
+    *,
+    sums: dict[str, pl.Expr],
+    maxima: dict[str, pl.Expr] | None = None,
+    lasts: Sequence[str] = (),
+) -> pl.LazyFrame:
+    """Per run of equal ``key`` values of a frame sorted by ``key``: sums, maxima and last values.
+
+    Running sums read at each run's end and differenced, instead of a hash group-by: the frame is
+    already in key order, and this costs the same per row however many runs there are. A maximum
+    (of values in [0, 2³²)) is the running maximum of run number·2³² + value.
+    """
+    run = (pl.col(key) != pl.col(key).shift(1)).fill_null(True).cum_sum().cast(pl.UInt64)
+    last = (pl.col(key) != pl.col(key).shift(-1)).fill_null(True)
+    half = pl.lit(_HALF, dtype=pl.UInt64)
+    maxima = maxima or {}
     return (
-        concentration_frame.join(sequence_frame, on=_PATIENT, how="left")
-        .with_columns(
-            pl.col("_repeats").fill_null(0),
-            pl.col("_ambiguous").fill_null(False),
-            ((pl.col("_by_low") != pl.col("_by_high")) | (pl.col("_check_low") != pl.col("_check_high"))).alias(
-                "_collision"
-            ),
+        frame.select(
+            key,
+            *lasts,
+            *(expr.cum_sum().alias(name) for name, expr in sums.items()),
+            *((run * half + expr.cast(pl.UInt64)).cum_max().alias(name) for name, expr in maxima.items()),
+            last.alias("_last"),
         )
-        .rename({"_by_bits": _BY})
+        .filter(pl.col("_last"))
+        .select(
+            key,
+            *lasts,
+            *(pl.col(name) - pl.col(name).shift(1, fill_value=0) for name in sums),
+            *((pl.col(name) % half).cast(pl.Int64) for name in maxima),
+        )
     )
 
 
@@ -433,8 +496,12 @@ def _tied_visits(part: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
     """The known-provider visits of the patients whose visit order depends on visit_id."""
     flagged = patients.filter(pl.col("_ambiguous")).select(_PATIENT, _BY, "n_visits", "_repeats")
     if not flagged.height:
-        return flagged.with_columns(pl.lit(None, pl.UInt32).alias(_PROVIDER), pl.lit(None, pl.Int64).alias(_TIME))
-    visits = part.filter(pl.col(_PROVIDER) > 0).select(_PATIENT, _PROVIDER, _TIME)
+        return flagged.with_columns(
+            pl.lit(None, pl.UInt32).alias(_CHECK),
+            pl.lit(None, pl.UInt32).alias(_PROVIDER),
+            pl.lit(None, pl.Int64).alias(_TIME),
+        )
+    visits = part.filter(pl.col(_PROVIDER) > 0).select(_PATIENT, _CHECK, _PROVIDER, _TIME)
     return flagged.join(visits, on=_PATIENT)
 
 
@@ -483,8 +550,11 @@ def _secon_corrections(
     )
     visit_id_dtype = frame.collect_schema()[c.VISIT_ID]
     reread = (
-        # Filter on the time first: it is cheap, and it leaves few visits to hash.
-        frame.filter(_time_value().is_in(runs[_TIME].unique().implode(), nulls_equal=True))
+        # Filter on the time and a cheap hash of patient_id first: few visits are left to hash in full.
+        frame.filter(
+            _time_value().is_in(runs[_TIME].unique().implode(), nulls_equal=True)
+            & _check_hash().is_in(tied[_CHECK].unique().implode())
+        )
         .select(_patient_hash(keys), _provider_code(providers), _time_value(), pl.col(c.VISIT_ID))
         .filter(provider > 0)
         .join(runs.lazy(), on=[_PATIENT, _TIME], how="semi", nulls_equal=True)
