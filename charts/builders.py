@@ -147,9 +147,22 @@ def funnel_plot(
             showlegend=False,
         )
     )
-    figure.update_xaxes(title=volume_label, type="log" if top > 1000 else "linear")
+    if top > 1000:
+        ticks = _round_ticks(bottom, top)
+        figure.update_xaxes(
+            type="log", tickvals=ticks, ticktext=[f"{tick:,.0f}".replace(",", "\u202f") for tick in ticks]
+        )
+    figure.update_xaxes(title=volume_label)
     figure.update_yaxes(title=value_label)
     return frame_chart(figure, text)
+
+
+def _round_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 steps between ``low`` and ``high`` for a log axis, instead of Plotly's bare '2 3 4 … 1000 2' labels."""
+    ticks = []
+    for exponent in range(int(np.floor(np.log10(max(low, 1.0)))), int(np.ceil(np.log10(high))) + 1):
+        ticks += [step * 10.0**exponent for step in (1, 2, 5) if low <= step * 10.0**exponent <= high]
+    return ticks
 
 
 def trend_chart(
@@ -406,7 +419,7 @@ def tile_map(
     return frame_chart(figure, text, height=760)
 
 
-def _wrap(name: str, width: int = 13) -> str:
+def _wrap(name: str, width: int = 9) -> str:
     """Break a long tile label once, at the space or hyphen nearest the middle."""
     if len(name) <= width:
         return name

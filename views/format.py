@@ -5,6 +5,7 @@ from __future__ import annotations
 from views.indicators import Indicator
 
 DAYS = {"fi": "vrk", "sv": "dygn", "en": "days"}
+PERCENTAGE_POINTS = {"fi": "%-yks.", "sv": "procentenheter", "en": "pp"}
 
 
 def number(value: float | None, language: str, *, digits: int = 1) -> str:
@@ -31,10 +32,11 @@ def indicator_change(delta: float | None, indicator: Indicator, language: str) -
     """A change between periods: percentage points for shares, the indicator's own unit otherwise."""
     if delta is None:
         return ""
-    sign = "+" if delta > 0 else "-" if delta < 0 else "±"  # ASCII minus: st.metric reads it for the arrow
-    magnitude = abs(delta)
+    scale, digits = (100, 1) if indicator.percent else (1, 2 if indicator.family == "continuity" else 1)
+    shown = round(abs(delta) * scale, digits)
+    # The sign follows what is shown: a change that rounds to zero is '±0,0', never '-0,0'.
+    sign = "±" if shown == 0 else "+" if delta > 0 else "-"  # ASCII minus: st.metric reads it for the arrow
+    text = f"{sign}{number(shown, language, digits=digits)}"
     if indicator.percent:
-        unit = {"fi": "%-yks.", "sv": "procentenheter", "en": "pp"}[language]
-        return f"{sign}{number(magnitude * 100, language)} {unit}"
-    digits = 2 if indicator.family == "continuity" else 1
-    return f"{sign}{number(magnitude, language, digits=digits)}"
+        return f"{text} {PERCENTAGE_POINTS[language]}"
+    return text

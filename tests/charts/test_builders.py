@@ -7,6 +7,7 @@ import pytest
 
 from charts.builders import (
     Reference,
+    _wrap,
     funnel_plot,
     histogram,
     ranked_dot_plot,
@@ -88,6 +89,27 @@ def test_the_funnel_limits_are_spiegelhalters() -> None:
     limit = next(trace for trace in figure.data if trace.name == "95 %")
     low, _ = funnel_limits(0.65, limit.x, z=Z95, method="exact")
     assert list(limit.y) == pytest.approx(list(low * 100))
+
+
+def test_a_log_volume_axis_is_labelled_in_round_numbers() -> None:
+    volumes = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [150, 2400]})
+    figure = funnel_plot(volumes, TEXT, p0=0.65, volume_label="n", value_label="%")
+    assert figure.layout.xaxis.type == "log"
+    assert list(figure.layout.xaxis.tickvals) == [100.0, 200.0, 500.0, 1000.0, 2000.0]
+    assert list(figure.layout.xaxis.ticktext) == ["100", "200", "500", "1\u202f000", "2\u202f000"]
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Lappi", "Lappi"),
+        ("Keski-Suomi", "Keski-<br>Suomi"),
+        ("Pohjois-Pohjanmaa", "Pohjois-<br>Pohjanmaa"),
+        ("Vantaa ja Kerava", "Vantaa ja<br>Kerava"),
+    ],
+)
+def test_long_tile_labels_break_at_a_hyphen_or_space(name: str, shown: str) -> None:
+    assert _wrap(name) == shown
 
 
 def test_reference_lines_are_labelled() -> None:

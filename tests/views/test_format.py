@@ -44,6 +44,9 @@ def test_indicator_values_carry_their_unit(key: str, value: float, language: str
         ("access_7d", -0.001, "en", "-0.1 pp"),
         ("t3", -1.0, "fi", "-1,0"),
         ("coc", 0.0, "en", "±0.00"),
+        ("access_7d", -0.0004, "fi", "±0,0 %-yks."),
+        ("t3", 0.04, "sv", "±0,0"),
+        ("coc", -0.006, "en", "-0.01"),
         ("nps", None, "en", ""),
     ],
 )
