@@ -11,6 +11,7 @@ from store import tables
 from store.imports import ImportReport, import_report
 from store.queries import import_history, source_status
 from store.repository import read_table
+from views.results import SAMPLE_IMPORTER
 
 ATTRIBUTION = {
     "sotkanet": "THL, Sotkanet",
@@ -34,8 +35,8 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
             pl.col("source").replace_strict(ATTRIBUTION, default=pl.col("source")).alias("attribution"),
             "indicator_id",
             title.alias("title"),
-            "data_updated",
-            "fetched_at",
+            _moment(pl.col("data_updated"), "%Y-%m-%d"),
+            _moment(pl.col("fetched_at"), "%Y-%m-%d %H:%M"),
             "licence",
             "rows",
             "latest_period",
@@ -58,8 +59,24 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
 
 
 def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
-    history = import_history(engine)
+    """The import history in the reader's words: layouts and the sample generator named in ``language``."""
+    layouts = {layout: t(f"data.layout_{layout}", language) for layout in ("sample", "canonical", "avohilmo")}
+    history = import_history(engine).with_columns(
+        pl.col("layout").replace(layouts),
+        pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
+        _moment(pl.col("imported_at"), "%Y-%m-%d %H:%M"),
+    )
     return history.rename({name: t(f"data.col_{name}", language) for name in history.columns})
+
+
+def _moment(column: pl.Expr, pattern: str) -> pl.Expr:
+    """A date or time as text to the minute (a dash when unknown), the same in every language."""
+    return (
+        column.cast(pl.Datetime("us"), strict=False)
+        .dt.strftime(pattern)
+        .fill_null("–")
+        .alias(column.meta.output_name())
+    )
 
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
