@@ -58,8 +58,18 @@ def participants(results: Results, round_: str, number: int, language: str) -> p
         .map_elements(lambda code: area_label(code, language), return_dtype=pl.String)
         .alias("county"),
         pl.col("start").fill_null("–"),
-        pl.format("{}:{}", pl.col("seed_file"), pl.col("seed_line")).alias("source"),
+        pl.struct("seed_file", "seed_line")
+        .map_elements(lambda row: seed_reference(row["seed_file"], row["seed_line"], language), return_dtype=pl.String)
+        .alias("source"),
     )
+
+
+def seed_reference(file_name: str | None, line: int | None, language: str) -> str:
+    """'Tilannekatsaukset, kevät 2025, rivi 37': the seed document by name (its file is only a numbered hash)."""
+    if not file_name:
+        return "–"
+    document = t(f"seeds.document_{file_name[:3]}", language)
+    return document if line is None else t("seeds.reference", language, document=document, line=line)
 
 
 def status_entries(results: Results, round_: str, number: int, *, region: str = ALL_REGIONS) -> pl.DataFrame:
