@@ -246,15 +246,22 @@ def access_continuity_scatter(
         shown = shown.filter(~pl.col("suppressed").fill_null(False))
     figure = go.Figure()
     latest = shown.group_by("label", maintain_order=True).agg(pl.all().last())
-    for (label,) in shown.select("label").unique(maintain_order=True).iter_rows():
+    # With a county picked, only its path is drawn (22 paths at once are spaghetti); otherwise all, faintly.
+    paths = [highlight] if highlight in set(latest["label"]) else latest["label"].to_list()
+    for label in paths:
         path = shown.filter(pl.col("label") == label)
         if path.height > 1:
+            picked = label == highlight
             figure.add_trace(
                 go.Scatter(
                     x=path["x"] * x_scale,
                     y=path["y"],
-                    mode="lines",
-                    line={"color": HIGHLIGHT if label == highlight else "#C8C8C8", "width": 1},
+                    mode="lines+markers+text" if picked else "lines",
+                    line={"color": HIGHLIGHT if picked else "#DDDDDD", "width": 1.5 if picked else 1},
+                    marker={"size": 5, "color": HIGHLIGHT},
+                    text=[str(period) for period in path["period"][:-1]] + [""] if picked else None,
+                    textposition="bottom center",
+                    textfont={"size": 9, "color": HIGHLIGHT},
                     hoverinfo="skip",
                     showlegend=False,
                 )

@@ -203,14 +203,14 @@ def test_access_continuity_scatter_becomes_an_xy_chart_with_labels_and_highlight
     )
     assert chart.kind == "xy"
     assert (chart.x_title, chart.y_title) == ("Within 7 days", "COC")
-    points = next(series for series in chart.series if series.labels)
+    points = next(series for series in chart.series if series.labels and not series.line)
     assert points.labels == ("Helsinki", "Pohjois-Savo")
     assert points.x == pytest.approx((62.0, 71.0))
     assert points.values == pytest.approx((0.33, 0.45))
     assert points.point_colours == (HIGHLIGHT, PRIMARY)
     assert (points.line, points.markers) == (False, True)
     paths = [series for series in chart.series if series.line and not series.reference]
-    assert [path.x for path in paths] == [pytest.approx((58.0, 62.0)), pytest.approx((69.0, 71.0))]
+    assert [path.x for path in paths] == [pytest.approx((58.0, 62.0))]  # only the picked county's path
     references = [series for series in chart.series if series.reference]
     vertical, horizontal = references
     assert vertical.x == pytest.approx((65.0, 65.0))
@@ -218,6 +218,14 @@ def test_access_continuity_scatter_becomes_an_xy_chart_with_labels_and_highlight
     assert horizontal.x == pytest.approx((58.0, 71.0))
     assert horizontal.values == pytest.approx((0.4, 0.4))
     assert not chart.legend
+
+
+def test_without_a_picked_county_every_path_is_drawn() -> None:
+    figure = access_continuity_scatter(
+        scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None, highlight=None
+    )
+    paths = [trace for trace in figure.data if trace.mode == "lines"]
+    assert [list(trace.x) for trace in paths] == [pytest.approx([58.0, 62.0]), pytest.approx([69.0, 71.0])]
 
 
 def test_funnel_keeps_its_limits_points_and_log_axis() -> None:
