@@ -99,7 +99,7 @@ def ranked_dot_plot(
             annotation_position="top",
         )
     figure.update_xaxes(title=value_label, zeroline=False)
-    figure.update_yaxes(title=None, automargin=True)
+    figure.update_yaxes(title=None, automargin=True, tickmode="linear", dtick=1)  # every row named, however small
     return frame_chart(figure, text, height=max(420, 28 * shown.height + 160))
 
 
@@ -531,7 +531,7 @@ def grouped_bars(
     labels = shown.select("label").n_unique() if shown.height else 1
     figure.update_layout(barmode="group")
     figure.update_xaxes(title=value_label, rangemode="tozero")
-    figure.update_yaxes(title=None, automargin=True, categoryorder="category descending")
+    figure.update_yaxes(title=None, automargin=True, categoryorder="category descending", tickmode="linear", dtick=1)
     return frame_chart(figure, text, height=max(380, 26 * labels * max(1, len(figure.data)) + 190))
 
 

@@ -9,6 +9,7 @@ direction, and (when relevant) the synthetic-data badge and the suppression note
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import plotly.graph_objects as go
 
@@ -60,6 +61,10 @@ def wrap_title(title: str, width: int = 52) -> str:
     return "<br>".join(lines)
 
 
+#: The name of the annotation that carries a framed chart's suppression note and source.
+FOOTER: Final = "frame_footer"
+
+
 def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.Figure:
     """Apply the shared layout and the text frame to ``figure`` (in place) and return it."""
     subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
@@ -91,6 +96,7 @@ def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.
     )
     if footer:
         figure.add_annotation(
+            name=FOOTER,
             text=footer,
             xref="paper",
             yref="paper",
@@ -104,6 +110,17 @@ def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.
             font={"size": 11, "color": "#4D4D4D"},
         )
     return figure
+
+
+def unframed(figure: go.Figure) -> go.Figure:
+    """A copy of a framed ``figure`` without its text frame, for a slide that sets title, subtitle and source itself."""
+    copy = go.Figure(figure)
+    copy.update_layout(
+        title_text="",
+        annotations=[note for note in copy.layout.annotations if note.name != FOOTER],
+        margin={"t": 40, "b": 60},
+    )
+    return copy
 
 
 def retitle(figure: go.Figure, title: str) -> go.Figure:

@@ -40,7 +40,7 @@ from pptx.presentation import Presentation as PptxPresentation
 from pptx.slide import Slide as PptxSlide
 from pptx.util import Emu, Inches, Pt
 
-from charts.theme import ChartText
+from charts.theme import ChartText, unframed
 from core import columns as c
 from exports.images import EXPORT_WIDTH, ImageRenderer, export_size, shared_renderer
 from exports.native import NativeChart, NativeSeries, NotNative, native_chart
@@ -251,8 +251,20 @@ def _chart_slide(
     _set_text(notes, speaker_notes(slide, plan, language), language, size=12)
 
 
+def picture_size(figure: go.Figure) -> tuple[int, int]:
+    """Layout width and height of a slide picture: the chart box's own proportions, so a tall chart fills the
+    slide's width instead of shrinking to a narrow strip; a chart with many rows (22 counties, 40 health
+    centres) gets 60 % of its screen height, enough for every row label, and a proportionally wider layout."""
+    box_ratio = (SLIDE_WIDTH - 2 * MARGIN) / CHART_HEIGHT
+    _, screen_height = export_size(figure)
+    base_height, tall_height = round(EXPORT_WIDTH / box_ratio), round(0.6 * screen_height)
+    if tall_height <= base_height:
+        return EXPORT_WIDTH, base_height
+    return round(tall_height * box_ratio), tall_height
+
+
 def _add_picture(page: PptxSlide, slide: Slide, picture: bytes) -> None:
-    width, height = export_size(slide.figure)
+    width, height = picture_size(slide.figure)
     box_width, box_height = SLIDE_WIDTH - 2 * MARGIN, CHART_HEIGHT
     factor = min(box_width / width, box_height / height)
     shown_width, shown_height = int(width * factor), int(height * factor)
@@ -439,8 +451,12 @@ def _render_pictures(
     wanted = [index for index, plan in enumerate(plans) if isinstance(plan, NotNative)]
     if not wanted:
         return {}
-    images = (renderer or shared_renderer()).render_many([slides[index].figure for index in wanted], width=EXPORT_WIDTH)
-    return dict(zip(wanted, images, strict=True))
+    renderer = renderer or shared_renderer()
+    pictures = {}
+    for index in wanted:
+        width, height = picture_size(slides[index].figure)
+        pictures[index] = renderer.render(unframed(slides[index].figure), width=width, height=height)
+    return pictures
 
 
 def speaker_notes(slide: Slide, plan: NativeChart | NotNative, language: str) -> list[str]:

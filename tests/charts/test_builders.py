@@ -84,6 +84,11 @@ def test_dot_plot_intervals_are_drawn_in_percent() -> None:
     assert list(figure.data[0].error_x.arrayminus) == pytest.approx([10.0, 5.0])
 
 
+def test_every_row_of_a_dot_plot_is_named_even_when_space_is_short() -> None:
+    figure = ranked_dot_plot(areas(), TEXT)
+    assert (figure.layout.yaxis.tickmode, figure.layout.yaxis.dtick) == ("linear", 1)
+
+
 def test_the_funnel_limits_are_spiegelhalters() -> None:
     figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%")
     limit = next(trace for trace in figure.data if trace.name == "95 %")
@@ -125,6 +130,18 @@ def test_the_tile_map_places_all_22_areas() -> None:
 
 def test_the_palette_is_okabe_ito() -> None:
     assert ranked_dot_plot(areas(), TEXT).layout.colorway == OKABE_ITO
+
+
+def test_unframed_drops_title_and_source_but_keeps_the_chart() -> None:
+    from charts.theme import unframed
+
+    framed = trend_chart(areas(), TEXT, references=[Reference(0.66, "Target 66 %")])
+    bare = unframed(framed)
+    assert not bare.layout.title.text
+    assert TEXT.caption not in " ".join(annotation_texts(bare))
+    assert "Target 66 %" in annotation_texts(bare)  # reference labels belong to the chart, not to the frame
+    assert len(bare.data) == len(framed.data)
+    assert framed.layout.title.text  # the original is untouched
 
 
 def test_retitle_changes_only_the_title_line_of_a_copy() -> None:

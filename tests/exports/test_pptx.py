@@ -32,8 +32,8 @@ from charts.builders import (
 )
 from charts.theme import OKABE_ITO, TARGET, ChartText
 from exports.errors import BrowserUnavailableError, IdentifierColumnError
-from exports.images import ImageRenderer
-from exports.pptx import PERCENT_VALUE, Deck, Slide, build_pptx
+from exports.images import EXPORT_WIDTH, ImageRenderer
+from exports.pptx import CHART_HEIGHT, MARGIN, PERCENT_VALUE, SLIDE_WIDTH, Deck, Slide, build_pptx, picture_size
 from tests.exports.frames import TEXT, areas, scatter, trend
 
 SOURCE = "Source: THL, register extract"
@@ -301,9 +301,20 @@ def test_dot_plots_and_tile_maps_become_full_hd_pictures_with_alt_text(renderer:
         image = picture.image
         assert image.content_type == "image/png"
         assert struct.unpack(">I", image.blob[16:20])[0] >= 1920
+        assert picture.width / picture.height == pytest.approx((SLIDE_WIDTH - 2 * MARGIN) / CHART_HEIGHT, rel=0.01)
+        # a tall chart is laid out for the chart box and fills its width, instead of shrinking to a strip
+        assert abs(picture.width - (SLIDE_WIDTH - 2 * MARGIN)) < Inches(0.05)
         assert picture._element.nvPicPr.cNvPr.get("descr").startswith(TEXT.title)
         assert "The chart is a picture" in notes(page)
     assert isinstance(chart_of(built.slides[3]).plots[0], LinePlot)
+
+
+def test_a_chart_with_many_rows_gets_a_taller_and_wider_picture_layout() -> None:
+    short, tall = go.Figure(layout={"height": 420}), go.Figure(layout={"height": 1280})
+    (short_width, short_height), (tall_width, tall_height) = picture_size(short), picture_size(tall)
+    assert short_width == EXPORT_WIDTH
+    assert tall_height == round(0.6 * 1280)
+    assert tall_width / tall_height == pytest.approx(short_width / short_height, rel=0.01)
 
 
 @pytest.mark.browser
