@@ -6,8 +6,11 @@ Usage::
         [--data-dir DIR] [--out bench/output] [--seed 1] [--url URL [--server-pid PID]]
 
 One Streamlit server on an existing store (built first if missing; by default the
-page benchmark's, ``OUT/page-bench-data/scale-S``) and one Chromium with one
-browser context per user (own cookies, own Streamlit session). Users start
+page benchmark's, ``OUT/page-bench-data/scale-S``) and ONE Chromium with one
+browser context per user (own cookies, own Streamlit session), made as light as
+a real browser gets: no GPU, extensions or background traffic, ``--renderers``
+renderer processes shared by all users, no fonts or pictures fetched, and the
+wait for "idle" checked inside the page rather than polled from here. Users start
 spread over ``--ramp`` seconds and repeat the journey until ``--duration`` has
 passed since the first start:
 
@@ -59,8 +62,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.page_bench import DEFAULT_OUT, machine, milliseconds, point_at_store, summary
 from i18n import LANGUAGES
@@ -75,9 +79,40 @@ from tests.browser.driver import (
 )
 from tests.browser.server import AppServer, chromium_executable
 
+# Chromium switches that make each user cheaper without changing what the server sees: no GPU
+# process, extensions, background traffic or audio, and renderers shared between users (each
+# renderer still keeps every page's own JavaScript heap and websocket, so every context stays
+# a separate Streamlit session).
+LIGHT_BROWSER_ARGS = (
+    "--disable-gpu",
+    "--disable-extensions",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--mute-audio",
+    "--force-prefers-reduced-motion",
+    "--no-first-run",
+)
+
+# Requests a user's browser does not need to drive the app: fonts and pictures (charts are SVG
+# drawn by the page's script, not fetched). Streamlit serves them as static files, which cost
+# the server next to nothing next to a script run.
+SKIPPED_RESOURCES = frozenset({"font", "image", "media"})
+
 SIDEBAR_CHOICES = (
     '[data-testid="stSidebar"] [data-testid="stSelectbox"], [data-testid="stSidebar"] [data-testid="stRadio"]'
 )
+
+
+IDLE_IS_EMPTY = f"() => ({IDLE_SCRIPT.strip()})() === ''"
+
+
+async def skip_resource(route: Route) -> None:
+    if route.request.resource_type in SKIPPED_RESOURCES:
+        await route.abort()
+    else:
+        await route.fallback()
 
 
 class StepError(RuntimeError):
@@ -126,11 +161,24 @@ class User:
             await asyncio.sleep(0.02)
 
     async def _idle(self, deadline: float) -> None:
+        """Wait until Streamlit's own state says idle: no script run, no running indicator, nothing stale.
+
+        The browser checks that itself (one call, polled inside the page every 50 ms), which costs far
+        less than asking it from here in a loop.
+        """
         await self._wait(lambda: not self.runs.in_flight, "the script run to finish", deadline)
-        while (reason := await self.page.evaluate(IDLE_SCRIPT)) or self.runs.in_flight:
-            if time.monotonic() > deadline:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = await self.page.evaluate(IDLE_SCRIPT)
                 raise StepError("timeout", f"the page did not settle on {self.page.url}: {reason}")
-            await asyncio.sleep(0.03)
+            try:
+                await self.page.wait_for_function(IDLE_IS_EMPTY, polling=50, timeout=remaining * 1000)
+            except PlaywrightTimeoutError:
+                continue
+            if not self.runs.in_flight:
+                break
+            await asyncio.sleep(0.02)
         shown: list[str] = await self.page.evaluate(EXCEPTIONS_SCRIPT)
         if shown:
             raise StepError("app exception", f"{self.page.url}: {shown[0]}")
@@ -313,13 +361,20 @@ class ResourceSampler(threading.Thread):
 # -- the run --------------------------------------------------------------------------------
 
 
+async def new_context(browser: Browser) -> BrowserContext:
+    """A user's own cookies and storage in the shared browser, without fonts and pictures."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    await context.route("**/*", skip_resource)
+    return context
+
+
 async def load(
     browser: Browser, base_url: str, *, users: int, duration: float, ramp: float, seed: int, step_timeout: float
 ) -> Tally:
     tally = Tally()
     first_start = time.monotonic()
     deadline = first_start + duration
-    contexts = [await browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(users)]
+    contexts = [await new_context(browser) for _ in range(users)]
     try:
         crowd = [
             User(await context.new_page(), base_url, tally, random.Random(seed * 1000 + number), step_timeout)
@@ -334,7 +389,7 @@ async def load(
 
 async def warm_up(browser: Browser, base_url: str, timeout: float) -> None:
     """One visit before the clock starts, so the store exists and the first run's caches are filled."""
-    context = await browser.new_context()
+    context = await new_context(browser)
     try:
         user = User(await context.new_page(), base_url, Tally(), random.Random(0), timeout)
         await user.open(base_url)
@@ -358,7 +413,10 @@ async def main_async(args: argparse.Namespace, data_dir: Path, out: Path) -> dic
             server.wait_until_healthy(timeout=120)
             base_url, server_pid = server.url, server.pid
         async with async_playwright() as driver:
-            browser = await driver.chromium.launch(executable_path=chromium)
+            browser = await driver.chromium.launch(
+                executable_path=chromium,
+                args=[*LIGHT_BROWSER_ARGS, f"--renderer-process-limit={args.renderers}"],
+            )
             print("warming up (builds the store on the first run) ...", flush=True)
             await warm_up(browser, base_url, timeout=args.build_timeout)
             sampler = ResourceSampler(server_pid) if server_pid else None
@@ -449,6 +507,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where load_test-<users>-users.json goes")
     parser.add_argument("--url", help="load a server that is already running here or elsewhere (none is started)")
     parser.add_argument("--server-pid", type=int, help="with --url on this machine: sample that process tree")
+    parser.add_argument(
+        "--renderers", type=int, default=4, help="Chromium renderer processes the users share (fewer is lighter)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the users' random choices")
     parser.add_argument(
         "--step-timeout", type=float, default=120, help="seconds one step may take before it counts as an error"
