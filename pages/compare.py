@@ -24,12 +24,12 @@ with handled_errors(language):
     state = context.current_view()
     ranking_column, funnel_column = st.columns(2)
     with ranking_column:
-        show_chart(compare.ranking(results, state, threshold=threshold), language)
+        show_chart(context.view(compare.ranking, state, threshold=threshold), language)
     with funnel_column:
-        funnel = compare.funnel(results, state, threshold=threshold)
+        funnel = context.view(compare.funnel, state, threshold=threshold)
         if funnel is None:
             st.info(t("compare.funnel_only_shares", language))
         else:
             show_chart(funnel, language)
-    show_chart(compare.trends(results, state, threshold=threshold), language)
-    show_chart(compare.access_continuity(results, state, threshold=threshold), language)
+    show_chart(context.view(compare.trends, state, threshold=threshold), language)
+    show_chart(context.view(compare.access_continuity, state, threshold=threshold), language)

@@ -57,14 +57,14 @@ with handled_errors(language):
     with published_tab:
         st.caption(t("county.published_note", language))
         for indicator_id in published.PUBLISHED:
-            view = published.published_view(results, state, indicator_id)
+            view = context.view(published.published_view, state, indicator_id)
             if view is not None:
                 show_chart(view, language)
     with trends:
         left, right = st.columns(2)
         for index, key in enumerate(county.TREND_INDICATORS):
             with left if index % 2 == 0 else right:
-                show_chart(county.trend(results, state, key, threshold=threshold), language)
+                show_chart(context.view(county.trend, state, key, threshold=threshold), language)
         if state.region != ALL_REGIONS:
             st.subheader(t("county.coverage_title", language))
             known, flagged = _coverage(state.region, context.version())
@@ -84,10 +84,10 @@ with handled_errors(language):
         else:
             key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
             state = context.current_view()
-            unit_view = county.units(results, state, key, threshold=threshold)
+            unit_view = context.view(county.units, state, key, threshold=threshold)
             if unit_view is not None:
                 show_chart(unit_view, language)
-            t3_view = county.t3_by_unit(results, state, threshold=threshold)
+            t3_view = context.view(county.t3_by_unit, state, threshold=threshold)
             if t3_view is not None:
                 show_chart(t3_view, language)
     with experience:
@@ -97,4 +97,4 @@ with handled_errors(language):
             if cells.height:
                 show_chart(county.coc_distribution_view(results, state, cells, threshold=threshold), language)
         with right:
-            show_chart(county.nps_split(results, state, threshold=threshold), language)
+            show_chart(context.view(county.nps_split, state, threshold=threshold), language)

@@ -24,7 +24,7 @@ sample_badge(language, results.sample_data)
 
 with handled_errors(language):
     columns = st.columns(4)
-    for column, item in zip(columns, overview.headlines(results, state, threshold=threshold), strict=True):
+    for column, item in zip(columns, context.view(overview.headlines, state, threshold=threshold), strict=True):
         with column, st.container(border=True):
             st.metric(
                 item.title,
@@ -41,6 +41,6 @@ with handled_errors(language):
     state = context.current_view()
     tiles, ranking = st.columns([1, 1])
     with tiles:
-        show_chart(overview.county_map(results, state, threshold=threshold), language)
+        show_chart(context.view(overview.county_map, state, threshold=threshold), language)
     with ranking:
-        show_chart(overview.county_ranking(results, state, threshold=threshold), language)
+        show_chart(context.view(overview.county_ranking, state, threshold=threshold), language)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 import streamlit as st
@@ -16,6 +18,8 @@ from views.common import area_label
 from views.indicators import INDICATORS
 from views.results import Results, load_results, store_version
 from views.state import PROFESSIONS, ViewState, from_query, region_choices, to_query
+
+V = TypeVar("V")
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
@@ -68,6 +72,34 @@ def _results(_store: sa.Engine, version: str, unit_regions: frozenset[str] | Non
 def results() -> Results:
     """The store's results as the viewer may see them, reloaded only when an import or refresh changed the store."""
     return _results(current_engine(), version(), access_policy().unit_regions)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _view(
+    _build: Callable[..., object],
+    name: str,
+    _results: Results,
+    version: str,
+    unit_regions: frozenset[str] | None,
+    arguments: tuple[Hashable, ...],
+    options: tuple[tuple[str, Hashable], ...],
+) -> object:
+    return _build(_results, *arguments, **dict(options))
+
+
+def view(build: Callable[..., V], *arguments: Hashable, **options: Hashable) -> V:
+    """``build(results, *arguments, **options)``, built once per store version, allowed units and arguments.
+
+    A filter change that returns to a state seen before (by anyone) costs no computation and no new
+    figure. The key holds the viewer's allowed units, so a view built from one viewer's unit-level rows
+    is never handed to a viewer with other rights. Cached views are shared: callers must not mutate them.
+    """
+    store_at = version()
+    unit_regions = access_policy().unit_regions
+    loaded = _results(current_engine(), store_at, unit_regions)
+    name = f"{build.__module__}.{build.__qualname__}"
+    options_key = tuple(sorted(options.items()))
+    return _view(build, name, loaded, store_at, unit_regions, arguments, options_key)  # type: ignore[return-value]
 
 
 def version() -> str:
