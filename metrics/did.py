@@ -103,7 +103,6 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import stats as sps
 
 from core import columns as c
 from core.errors import ColumnTypeError, InvalidInputError
@@ -726,6 +725,8 @@ def _estimate(value: float, variance: float | None, df: int | None, *, level: fl
     if variance is None or df is None:
         return Estimate(value, None, None, None, None, None, "did.reason.too_few_controls_for_se")
     se = math.sqrt(max(variance, 0.0))
+    from scipy import stats as sps  # noqa: PLC0415  # a second to import; pages without an estimate skip it
+
     quantile = float(sps.t.ppf(0.5 + level / 2, df))
     # With exact data (se = 0) there is no doubt either way.
     p_value = float(2 * sps.t.sf(abs(value) / se, df)) if se > 0 else (1.0 if value == 0 else 0.0)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import stats as sps
 
 from core.errors import InvalidInputError
 
@@ -119,13 +119,15 @@ def funnel_limits(
         use_exact = (volumes * p0 < 10) | (volumes * (1 - p0) < 10)
     if np.any(use_exact):
         whole = np.round(volumes[use_exact])
-        low[use_exact] = _exact_binomial_limit(p0, whole, float(sps.norm.cdf(-z)))
-        high[use_exact] = _exact_binomial_limit(p0, whole, float(sps.norm.cdf(z)))
+        low[use_exact] = _exact_binomial_limit(p0, whole, NormalDist().cdf(-z))
+        high[use_exact] = _exact_binomial_limit(p0, whole, NormalDist().cdf(z))
     return np.clip(low, 0, 1), np.clip(high, 0, 1)
 
 
 def _exact_binomial_limit(p0: float, n: FloatArray, probability: float) -> FloatArray:
     """Spiegelhalter's interpolated binomial quantile, as a proportion of n."""
+    from scipy import stats as sps  # noqa: PLC0415  # a second to import; only small funnels need it
+
     r = sps.binom.ppf(probability, n, p0)
     upper_cdf = sps.binom.cdf(r, n, p0)
     lower_cdf = sps.binom.cdf(r - 1, n, p0)

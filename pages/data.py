@@ -40,6 +40,7 @@ def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
                 imported_by=context.user_name(),
             )
             status.update(state="complete")
+        context.forget_version()
         if outcome.already_imported:
             st.info(t("data.already_imported", language))
         else:
@@ -88,6 +89,7 @@ with handled_errors(language):
                 engine, client, progress=lambda fraction, message: bar.progress(0.8 + fraction * 0.2, text=message)
             )
         bar.empty()
+        context.forget_version()
         for outcome in (sotkanet, cube):
             message = t(
                 "data.refresh_outcome",

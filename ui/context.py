@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
@@ -74,17 +77,36 @@ def results() -> Results:
     return _results(current_engine(), version(), access_policy().unit_regions)
 
 
-@st.cache_resource(show_spinner=False, max_entries=1024)
-def _view(
-    _build: Callable[..., object],
-    name: str,
-    _results: Results,
-    version: str,
-    unit_regions: frozenset[str] | None,
-    arguments: tuple[Hashable, ...],
-    options: tuple[tuple[str, Hashable], ...],
-) -> object:
-    return _build(_results, *arguments, **dict(options))
+class SharedMemo:
+    """A least-recently-used map shared by every session, safe across the server's script threads.
+
+    Keys are plain hashable values, hashed by Python: Streamlit's cache decorators hash their
+    arguments by content on every call, which cost more than many of the lookups they saved.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[return-value]
+        value = build()  # outside the lock: other sessions are not held up by a slow build
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._max_entries:
+                self._items.popitem(last=False)
+        return value
+
+
+@st.cache_resource(show_spinner=False)
+def _views() -> SharedMemo:
+    """Built views; lives (and is cleared) with the other cached resources, so a new store never meets old views."""
+    return SharedMemo(max_entries=1024)
 
 
 def view(build: Callable[..., V], *arguments: Hashable, **options: Hashable) -> V:
@@ -96,19 +118,53 @@ def view(build: Callable[..., V], *arguments: Hashable, **options: Hashable) -> 
     """
     store_at = version()
     unit_regions = access_policy().unit_regions
+    key = (build.__module__, build.__qualname__, store_at, unit_regions, arguments, tuple(sorted(options.items())))
     loaded = _results(current_engine(), store_at, unit_regions)
-    name = f"{build.__module__}.{build.__qualname__}"
-    options_key = tuple(sorted(options.items()))
-    return _view(build, name, loaded, store_at, unit_regions, arguments, options_key)  # type: ignore[return-value]
+    return _views().get_or_build(key, lambda: build(loaded, *arguments, **options))
+
+
+#: How long a read of the store's version is reused. A page run asks for it once per chart; an import
+#: or refresh made in this process resets it at once (:func:`forget_version`), others are seen within this.
+VERSION_REUSE_SECONDS = 1.0
+
+
+class _VersionClock:
+    def __init__(self) -> None:
+        self.read_at = -float("inf")
+        self.value = ""
+        self.lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _version_clock() -> _VersionClock:
+    return _VersionClock()
 
 
 def version() -> str:
     """The store's version: changes when an import or a refresh lands (a cache key for derived data)."""
-    return store_version(current_engine())
+    clock = _version_clock()
+    with clock.lock:
+        if time.monotonic() - clock.read_at > VERSION_REUSE_SECONDS:
+            clock.value = store_version(current_engine())
+            clock.read_at = time.monotonic()
+        return clock.value
+
+
+def forget_version() -> None:
+    """Make the next :func:`version` read the store (call after an import or a refresh)."""
+    clock = _version_clock()
+    with clock.lock:
+        clock.read_at = -float("inf")
+
+
+@st.cache_resource(show_spinner=False)
+def _current_store() -> sa.Engine:
+    return engine(settings())
 
 
 def current_engine() -> sa.Engine:
-    return engine(settings())
+    """The store for the current settings (looked up without hashing the settings on every call)."""
+    return _current_store()
 
 
 def store_or_stop() -> sa.Engine:

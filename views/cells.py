@@ -29,10 +29,10 @@ from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.stats import Z95, wilson_exprs
 from store.aggregates import ALL_UNITS, NATIONAL
 from views.indicators import Indicator
-from views.results import Results
+from views.results import Level, Results
 
 Grain = Literal["month", "quarter", "year"]
-Level = Literal["region", "unit"]
+
 CELL_COLUMNS = (c.REGION_CODE, c.UNIT_ID, c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
 _KEYS = [c.REGION_CODE, c.UNIT_ID, c.PERIOD]
 
@@ -47,11 +47,6 @@ def period_key(grain: Grain) -> pl.Expr:
     month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
     from_month = pl.format("{}Q{}", text.str.slice(0, 4), ((month - 1) // 3 + 1))
     return pl.when(text.str.contains("Q")).then(text).otherwise(from_month)
-
-
-def _level(frame: pl.DataFrame, level: Level) -> pl.DataFrame:
-    units = pl.col(c.UNIT_ID) == ALL_UNITS
-    return frame.filter(units if level == "region" else ~units)
 
 
 def _profession(frame: pl.DataFrame, indicator: Indicator, profession: str) -> pl.DataFrame:
@@ -137,11 +132,21 @@ def indicator_cells(
     ``level`` 'region' gives the counties and the whole country (``NATIONAL``),
     'unit' the health centres. Extra columns (visits within the limit, NPS
     shares, censored T3 books) are kept and blanked with the value when a cell
-    is suppressed. NPS has no profession (the surveys do not record one).
+    is suppressed. NPS has no profession (the surveys do not record one). Computed once per results,
+    indicator and arguments: every chart of a page and every later filter change reuses the cells.
     """
+    key = ("indicator_cells", indicator, grain, profession, level, threshold)
+    return results.derived(
+        key, lambda: _cells(results, indicator, grain=grain, profession=profession, level=level, threshold=threshold)
+    )
+
+
+def _cells(
+    results: Results, indicator: Indicator, *, grain: Grain, profession: str, level: Level, threshold: int
+) -> pl.DataFrame:
     if grain not in ("month", "quarter", "year"):
         raise InvalidInputError(f"grain must be month, quarter or year, got {grain!r}")
-    frame = _profession(_level(results.table(indicator.table), level), indicator, profession)
+    frame = _profession(results.table(indicator.table, level), indicator, profession)
     if indicator.family == "access":
         cells = _access(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)
     elif indicator.family == "continuity":

@@ -24,6 +24,7 @@ from views.targets import target_references
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30
 YOUTH_AGE = 20
+COC_BINS = 10
 
 
 def area_of(state: ViewState) -> str:
@@ -145,32 +146,66 @@ def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartVi
 
 
 def coc_distribution_cells(
-    visits: pl.LazyFrame, *, region: str, year: str, profession: str, threshold: int, bins: int = 10
+    visits: pl.LazyFrame, *, region: str, year: str, profession: str, threshold: int, bins: int = COC_BINS
 ) -> pl.DataFrame:
     """Eligible patients per COC bin for one area and year; bins under ``threshold`` suppressed.
 
     Patient-level indices are computed here and reduced to counts at once; no identifier leaves.
     """
-    frame = visits.filter(pl.col(c.VISIT_AT).dt.year() == int(year))
+    frame = _year_and_profession(visits, year, profession)
     if region != NATIONAL:
         frame = frame.filter(pl.col(c.REGION_CODE) == region)
-    if profession != "all":
-        frame = frame.filter(pl.col(c.PROFESSION) == profession)
-    indices = continuity_indices(frame.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID))
-    binned = (
+    binned = _coc_bins(frame, bins).with_columns(pl.lit(region).alias(c.REGION_CODE))
+    return _distribution(binned, [region], bins, threshold).drop(c.REGION_CODE)
+
+
+def coc_distributions(
+    visits: pl.LazyFrame, *, year: str, profession: str, threshold: int, bins: int = COC_BINS
+) -> pl.DataFrame:
+    """:func:`coc_distribution_cells` for every county and the whole country at once, with ``region_code``.
+
+    A patient's indices are computed within each county (a patient with visits in two counties
+    counts in each, from that county's visits, as the county figures count them) and over the whole
+    country. One pass over the year's visits serves every county a viewer may pick next.
+    """
+    frame = _year_and_profession(visits, year, profession)
+    regional = _coc_bins(frame, bins, by_region=True)
+    national = _coc_bins(frame, bins).with_columns(pl.lit(NATIONAL).alias(c.REGION_CODE))
+    areas = sorted({*regional[c.REGION_CODE].to_list(), NATIONAL})
+    return _distribution(pl.concat([regional, national], how="diagonal"), areas, bins, threshold)
+
+
+def _year_and_profession(visits: pl.LazyFrame, year: str, profession: str) -> pl.LazyFrame:
+    frame = visits.filter(pl.col(c.VISIT_AT).dt.year() == int(year))
+    return frame if profession == "all" else frame.filter(pl.col(c.PROFESSION) == profession)
+
+
+def _coc_bins(visits: pl.LazyFrame, bins: int, *, by_region: bool = False) -> pl.DataFrame:
+    """Eligible patients per (county and) COC bin; patients whose index is null are not counted."""
+    by = [c.REGION_CODE] if by_region else []
+    indices = continuity_indices(visits.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID, *by), by=by)
+    keys = [*by, "bin"]
+    return (
         indices.filter(pl.col("coc").is_not_null())
-        .select(((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32)).alias("bin"))
-        .group_by("bin")
+        .with_columns((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
+        .group_by(keys)
         .agg(pl.len().cast(pl.Int64).alias("n"))
         .collect()
     )
-    every_bin = pl.DataFrame({"bin": list(range(bins))}, schema={"bin": pl.Int32})
-    counts = every_bin.join(binned, on="bin", how="left").with_columns(
+
+
+def _distribution(binned: pl.DataFrame, areas: list[str], bins: int, threshold: int) -> pl.DataFrame:
+    """Every bin of every area (empty bins as zero), with bounds, suppressed below ``threshold``."""
+    every_bin = pl.DataFrame({c.REGION_CODE: areas}).join(
+        pl.DataFrame({"bin": list(range(bins))}, schema={"bin": pl.Int32}), how="cross"
+    )
+    counts = every_bin.join(binned, on=[c.REGION_CODE, "bin"], how="left").with_columns(
         pl.col("n").fill_null(0),
         (pl.col("bin") / bins).alias("bin_low"),
         ((pl.col("bin") + 1) / bins).alias("bin_high"),
     )
-    return suppress_small_counts(counts.select("bin_low", "bin_high", "n"), count_columns=["n"], threshold=threshold)
+    cells = counts.select(c.REGION_CODE, "bin_low", "bin_high", "n").sort(c.REGION_CODE, "bin_low")
+    return suppress_small_counts(cells, count_columns=["n"], threshold=threshold)
 
 
 def coc_distribution_view(results: Results, state: ViewState, cells: pl.DataFrame, *, threshold: int) -> ChartView:

@@ -9,8 +9,9 @@ policy is applied here, in the data-access layer, before any page sees a row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
+from typing import Literal, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -23,6 +24,9 @@ from store.repository import read_table
 
 SAMPLE_IMPORTER = "synthetic sample data generator"
 ACCESS_LOG = logging.getLogger("dashboard.access")
+T = TypeVar("T")
+RESULT_TABLES = ("access_results", "continuity_results", "t3_results", "nps_results")
+Level = Literal["region", "unit"]
 
 
 @dataclass(frozen=True)
@@ -40,19 +44,41 @@ class Results:
     unit_regions: frozenset[str] | None = None
     published: pl.DataFrame = field(default_factory=pl.DataFrame)
     published_meta: pl.DataFrame = field(default_factory=pl.DataFrame)
+    unit_rows: Callable[[str], pl.DataFrame] | None = field(default=None, compare=False, repr=False)
+    """Reads a result table's health-centre rows, scoped to ``unit_regions``, on first use; None when the four
+    result frames above hold them already. Nine rows in ten are health centres', and most pages never show one."""
+    _derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, computed once for these results (tables derived from them, such as indicator cells).
+
+        Results are immutable, so what is derived from them never goes stale; it lives as long as they do.
+        Two sessions asking at once may both build; either answer is the same.
+        """
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[return-value]
 
     @property
     def sample_data(self) -> bool:
         """True when any shown extract is the synthetic sample."""
         return bool(self.imports.height) and bool((self.imports["imported_by"] == SAMPLE_IMPORTER).any())
 
-    def table(self, name: str) -> pl.DataFrame:
-        return {
+    def table(self, name: str, level: Level = "region") -> pl.DataFrame:
+        """A result table's rows of one level: counties and the whole country, or health centres ('unit')."""
+        frame = {
             "access_results": self.access,
             "continuity_results": self.continuity,
             "t3_results": self.t3,
             "nps_results": self.nps,
         }[name]
+        region_rows = pl.col(c.UNIT_ID) == ALL_UNITS
+        if level == "region":
+            return frame.filter(region_rows)
+        if self.unit_rows is None:
+            return frame.filter(~region_rows)
+        load = self.unit_rows
+        return self.derived(("unit_rows", name), lambda: load(name))
 
     def years(self) -> list[str]:
         """Years with computed access results, oldest first."""
@@ -84,12 +110,27 @@ def scope_units(frame: pl.DataFrame, unit_regions: Collection[str] | None) -> pl
 
 
 def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = None) -> Results:
-    """Read the results and reference tables; ``unit_regions`` None means unit detail for every county."""
+    """Read the results and reference tables; ``unit_regions`` None means unit detail for every county.
+
+    Health-centre rows are read when a page first asks for them (:attr:`Results.unit_rows`), and only the
+    counties in ``unit_regions``: rows the viewer may not see are never read into the dashboard at all.
+    """
+    def region_rows(name: str) -> pl.DataFrame:
+        return read_table(engine, tables.metadata.tables[name], unit_id=ALL_UNITS)
+
+    def unit_rows(name: str) -> pl.DataFrame:
+        table = tables.metadata.tables[name]
+        where = [table.c.unit_id != ALL_UNITS]
+        if unit_regions is not None:
+            where.append(table.c.region_code.in_(sorted(unit_regions)))
+        return read_table(engine, table, where=where)
+
     return Results(
-        access=scope_units(read_table(engine, tables.access_results), unit_regions),
-        continuity=scope_units(read_table(engine, tables.continuity_results), unit_regions),
-        t3=scope_units(read_table(engine, tables.t3_results), unit_regions),
-        nps=scope_units(read_table(engine, tables.nps_results), unit_regions),
+        access=region_rows("access_results"),
+        continuity=region_rows("continuity_results"),
+        t3=region_rows("t3_results"),
+        nps=region_rows("nps_results"),
+        unit_rows=unit_rows,
         investments=read_table(engine, tables.investments, order_by=("round", "number")),
         participants=read_table(engine, tables.participants, order_by=("round", "investment", "region_code")),
         status_reports=read_table(engine, tables.status_reports, order_by=("id",)),

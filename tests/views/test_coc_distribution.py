@@ -1,0 +1,76 @@
+"""The COC distribution on the county page: bins by hand, and every area at once equal to one area at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from store.aggregates import NATIONAL
+from views.county import coc_distribution_cells, coc_distributions
+
+
+def visits(rows: list[tuple[str, str, str, int]]) -> pl.LazyFrame:
+    """(region, patient, professional, day of January 2025) rows, each one doctor visit."""
+    return pl.LazyFrame(
+        [
+            {
+                "visit_id": f"v{index}",
+                "region_code": region,
+                "patient_id": patient,
+                "professional_id": professional,
+                "profession": "doctor",
+                "visit_at": dt.datetime(2025, 1, day, 9),
+            }
+            for index, (region, patient, professional, day) in enumerate(rows)
+        ]
+    )
+
+
+# Region 01: five patients seeing one professional twice (COC 1), five seeing two professionals once each
+# (COC 0). Region 02: five patients with visits A, A, B (COC = (2*1 + 0) / (3*2) = 1/3).
+# Patient "x" has two visits to "a" in 01 and two to "b" in 02: COC 1 in each county, and over the whole
+# country 4 visits to two professionals twice each, COC = (2*1 + 2*1) / (4*3) = 1/3.
+ROWS = (
+    [("01", f"p{i}", "a", day) for i in range(5) for day in (1, 2)]
+    + [("01", f"q{i}", prof, day) for i in range(5) for prof, day in (("a", 1), ("b", 2))]
+    + [("02", f"r{i}", prof, day) for i in range(5) for prof, day in (("a", 1), ("a", 2), ("b", 3))]
+    + [("01", "x", "a", 4), ("01", "x", "a", 5), ("02", "x", "b", 6), ("02", "x", "b", 7)]
+)
+
+
+def counts(cells: pl.DataFrame) -> dict[float, int | None]:
+    return dict(zip(cells["bin_low"].round(1).to_list(), cells["n"].to_list(), strict=True))
+
+
+def test_one_county_by_hand() -> None:
+    cells = coc_distribution_cells(visits(ROWS), region="01", year="2025", profession="all", threshold=5)
+    assert counts(cells)[0.0] == 5
+    assert counts(cells)[0.9] == 6  # five patients and x
+    assert all(n == 0 or n is None for low, n in counts(cells).items() if low not in (0.0, 0.9))
+
+
+def test_every_area_at_once_matches_one_area_at_a_time() -> None:
+    every = coc_distributions(visits(ROWS), year="2025", profession="all", threshold=5)
+    assert sorted(every["region_code"].unique().to_list()) == sorted(["01", "02", NATIONAL])
+    for area in ("01", "02", NATIONAL):
+        one = coc_distribution_cells(visits(ROWS), region=area, year="2025", profession="all", threshold=5)
+        assert_frame_equal(every.filter(pl.col("region_code") == area).drop("region_code"), one)
+
+
+def test_the_whole_country_counts_a_patient_once_over_both_counties() -> None:
+    every = coc_distributions(visits(ROWS), year="2025", profession="all", threshold=5)
+    country = counts(every.filter(pl.col("region_code") == NATIONAL))
+    # 1/3 falls in bin 0.3: the five r patients and x; COC 1 (bin 0.9): the five p patients; COC 0: the q's.
+    assert (country[0.0], country[0.3], country[0.9]) == (5, 6, 5)
+    county_02 = counts(every.filter(pl.col("region_code") == "02"))
+    assert county_02[0.3] == 5  # x is COC 1 within 02, and alone in that bin, so hidden
+    assert county_02[0.9] is None
+
+
+def test_other_years_and_professions_are_left_out() -> None:
+    every = coc_distributions(visits(ROWS), year="2024", profession="all", threshold=5)
+    assert every.filter(pl.col("region_code") != NATIONAL).is_empty()
+    nurses = coc_distributions(visits(ROWS), year="2025", profession="nurse", threshold=5)
+    assert nurses.filter(pl.col("region_code") != NATIONAL).is_empty()
