@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -16,9 +16,11 @@ from i18n import region_name, t
 from ui import context
 from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
+from views.results import Results
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 BASKET = "deck_basket"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _file_name(view: ChartView, language: str, extension: str) -> str:
@@ -33,8 +35,7 @@ def _file_name(view: ChartView, language: str, extension: str) -> str:
     )
 
 
-def _provenance(view: ChartView, language: str) -> Provenance:
-    results = context.results()
+def _provenance(results: Results, view: ChartView, language: str) -> Provenance:
     return Provenance(
         source=source_line(results, language),
         licence=t("source.licence", language),
@@ -44,7 +45,7 @@ def _provenance(view: ChartView, language: str) -> Provenance:
 
 
 def show_chart(view: ChartView, language: str) -> None:
-    """The figure, then "show as table", downloads (PNG, SVG, CSV, XLSX) and "add to deck".
+    """The figure, then "show as table", the downloads (PNG, SVG, CSV, XLSX) and "add to deck".
 
     A chart whose every cell is hidden by the suppression rule is not drawn as empty axes: its title and
     the reason are shown instead.
@@ -61,79 +62,59 @@ def show_chart(view: ChartView, language: str) -> None:
             st.caption(view.text.suppression_note)
         st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")
         st.caption(view.text.caption)
-    _export_controls(view, language, percent=percent)
+    _export_controls(view, language)
 
 
-def _export_controls(view: ChartView, language: str, *, percent: bool) -> None:
+def _export_controls(view: ChartView, language: str) -> None:
+    """One "Download" menu with the four files under their full names, and "add to deck" beside it.
+
+    Both sit in a wrapping row at their natural width, so no label is cut short in a half-width column
+    in any language (a narrow column moves the deck button to the next line instead). The files are
+    made only when their button is pressed: the callables below run on download, never on a rerun,
+    and the tables' provenance lines and column headings are made then too.
+    """
+    results = context.results()
     threshold = context.threshold()
-    provenance = _provenance(view, language)
-    headers = {name: t(f"table.{name}", language) for name in view.data.columns if name in _TABLE_COLUMNS}
-    png, svg, csv, xlsx, deck = st.columns([1, 1, 1, 1, 1.5])
-    png.download_button(
-        "PNG",
-        data=lambda: figure_to_png(view.figure),
-        file_name=_file_name(view, language, "png"),
-        mime="image/png",
-        key=f"png_{view.key}",
-        icon=":material/image:",
-        on_click="ignore",
-        width="stretch",
-    )
-    svg.download_button(
-        "SVG",
-        data=lambda: figure_to_svg(view.figure),
-        file_name=_file_name(view, language, "svg"),
-        mime="image/svg+xml",
-        key=f"svg_{view.key}",
-        icon=":material/draw:",
-        on_click="ignore",
-        width="stretch",
-    )
-    csv.download_button(
-        "CSV",
-        data=lambda: table_to_csv(
+
+    def table(writer: Callable[..., bytes]) -> Callable[[], bytes]:
+        return lambda: writer(
             view.data,
             title=view.text.title,
-            provenance=provenance,
+            provenance=_provenance(results, view, language),
             language=language,
-            headers=headers,
+            headers={name: t(f"table.{name}", language) for name in view.data.columns if name in _TABLE_COLUMNS},
             threshold=threshold,
-        ),
-        file_name=_file_name(view, language, "csv"),
-        mime="text/csv",
-        key=f"csv_{view.key}",
-        icon=":material/table:",
-        on_click="ignore",
-        width="stretch",
+        )
+
+    files: tuple[tuple[str, Callable[[], bytes], str, str], ...] = (
+        ("png", lambda: figure_to_png(view.figure), "image/png", ":material/image:"),
+        ("svg", lambda: figure_to_svg(view.figure), "image/svg+xml", ":material/draw:"),
+        ("csv", table(table_to_csv), "text/csv", ":material/table:"),
+        ("xlsx", table(table_to_xlsx), XLSX_MIME, ":material/grid_on:"),
     )
-    xlsx.download_button(
-        "XLSX",
-        data=lambda: table_to_xlsx(
-            view.data,
-            title=view.text.title,
-            provenance=provenance,
-            language=language,
-            headers=headers,
-            threshold=threshold,
-        ),
-        file_name=_file_name(view, language, "xlsx"),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"xlsx_{view.key}",
-        icon=":material/grid_on:",
-        on_click="ignore",
-        width="stretch",
-    )
-    basket_key = f"{view.key}|{view.region}|{view.period}|{view.indicator}|{language}"
-    added = basket_key in st.session_state.get(BASKET, {})
-    deck.button(
-        t("deck.added" if added else "deck.add", language),
-        key=f"deck_{view.key}",
-        icon=":material/check:" if added else ":material/slideshow:",
-        disabled=added,
-        width="stretch",
-        on_click=_add_to_deck,
-        args=(basket_key, view, language),
-    )
+    with st.container(horizontal=True, gap="small"):
+        with st.popover(t("export.download", language), icon=":material/download:"):
+            for extension, data, mime, icon in files:
+                st.download_button(
+                    t(f"export.{extension}", language),
+                    data=data,
+                    file_name=_file_name(view, language, extension),
+                    mime=mime,
+                    key=f"{extension}_{view.key}",
+                    icon=icon,
+                    on_click="ignore",
+                    width="stretch",
+                )
+        basket_key = f"{view.key}|{view.region}|{view.period}|{view.indicator}|{language}"
+        added = basket_key in st.session_state.get(BASKET, {})
+        st.button(
+            t("deck.added" if added else "deck.add", language),
+            key=f"deck_{view.key}",
+            icon=":material/check:" if added else ":material/slideshow:",
+            disabled=added,
+            on_click=_add_to_deck,
+            args=(basket_key, view, language),
+        )
 
 
 def _add_to_deck(basket_key: str, view: ChartView, language: str) -> None:

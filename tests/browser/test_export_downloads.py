@@ -1,4 +1,4 @@
-"""Exports in the browser: three charts into the deck basket, the deck and a PNG downloaded and checked."""
+"""Exports in the browser: three charts into the deck basket, the deck and a PNG (from a chart's download menu)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,12 @@ def test_three_charts_go_into_a_deck_and_the_deck_and_a_png_download(
     assert page.get_by_role("button", name=t("deck.added", "en")).count() == 3
     screenshots.take(page, "three-added")
 
+    page.locator('[data-testid="stMain"] [data-testid="stPopover"]').first.get_by_role(
+        "button", name=t("export.download", "en")
+    ).click()
+    menu = page.locator('[data-testid="stPopoverBody"]')
     with page.expect_download(timeout=60_000) as png_download:
-        page.get_by_role("button", name="PNG", exact=True).first.click()
+        menu.get_by_role("button", name=t("export.png", "en"), exact=True).click()
     png = Path(png_download.value.path()).read_bytes()
     width, _height = png_size(png)
     assert width >= 1920

@@ -1,0 +1,64 @@
+"""How a chart appears on a page: one download menu with full labels beside the deck button."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Node
+
+from i18n import LANGUAGES, t
+from tests.pages.conftest import PROJECT
+
+FORMATS = ("png", "svg", "csv", "xlsx")
+
+
+def compare_page(language: str) -> AppTest:
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
+    app.query_params["lang"] = language
+    app.run().run()
+    return app.switch_page("pages/compare.py").run()
+
+
+def blocks(node: Node, kind: str) -> Iterator[Block]:
+    if isinstance(node, Block):
+        if node.type == kind:
+            yield node
+        for child in node.children.values():
+            yield from blocks(child, kind)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_chart_offers_its_four_downloads_in_one_menu_under_full_names(language: str) -> None:
+    app = compare_page(language)
+    assert not app.exception, app.exception
+    menus = list(blocks(app.main, "popover"))
+    assert len(menus) == len(app.get("plotly_chart")) > 0
+    for menu in menus:
+        assert menu.proto.popover.label == t("export.download", language)
+        downloads = [node for node in menu if node.type == "download_button"]
+        assert [button.proto.label for button in downloads] == [t(f"export.{name}", language) for name in FORMATS]
+        assert [button.key for button in downloads] == [f"{name}_{chart_key(menu)}" for name in FORMATS]
+    deck_buttons = [button.key for button in app.button if button.label == t("deck.add", language)]
+    assert deck_buttons == [f"deck_{chart_key(menu)}" for menu in menus]  # beside each menu, in the same order
+
+
+def chart_key(menu: Block) -> str:
+    """The chart a download menu belongs to, from its first button's key ('png_compare_funnel')."""
+    return str(next(node.key for node in menu if node.type == "download_button")).removeprefix("png_")
+
+
+def test_showing_a_page_prepares_nothing_for_the_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files (and the provenance lines they carry) are made when a button is pressed, never on a rerun."""
+    from ui import render
+
+    def not_now(*_args: Any, **_options: Any) -> bytes:
+        raise AssertionError("an export was made while the page was drawn")
+
+    for writer in ("figure_to_png", "figure_to_svg", "table_to_csv", "table_to_xlsx", "_provenance"):
+        monkeypatch.setattr(render, writer, not_now)
+    app = compare_page("en")
+    assert not app.exception, app.exception
+    assert app.get("download_button")
