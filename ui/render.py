@@ -47,10 +47,14 @@ def _provenance(results: Results, view: ChartView, language: str) -> Provenance:
 def show_chart(view: ChartView, language: str) -> None:
     """The figure, then "show as table", the downloads (PNG, SVG, CSV, XLSX) and "add to deck".
 
-    A chart whose every cell is hidden by the suppression rule is not drawn as empty axes: its title and
-    the reason are shown instead.
+    A chart with nothing to draw is not shown as empty axes: its title and the reason are shown instead,
+    for a selection without rows and for one whose every cell the suppression rule hides.
     """
-    if view.data.height and "suppressed" in view.data.columns and bool(view.data["suppressed"].all()):
+    if view.data.height == 0:
+        st.markdown(f"**{view.text.title}**")
+        st.info(t("common.no_data", language), icon=":material/search_off:")
+        return
+    if "suppressed" in view.data.columns and bool(view.data["suppressed"].all()):
         st.markdown(f"**{view.text.title}**")
         st.info(t("common.all_hidden", language, note=view.text.suppression_note), icon=":material/visibility_off:")
         return

@@ -1,4 +1,4 @@
-"""How a chart appears on a page: one download menu with full labels beside the deck button."""
+"""How a chart appears on a page: one download menu with full labels, the deck button, and no empty axes."""
 
 from __future__ import annotations
 
@@ -62,3 +62,38 @@ def test_showing_a_page_prepares_nothing_for_the_downloads(monkeypatch: pytest.M
     app = compare_page("en")
     assert not app.exception, app.exception
     assert app.get("download_button")
+
+
+def chart_with(rows: str) -> None:
+    """A page of one chart whose data has no rows, or only suppressed ones (``rows`` says which)."""
+    import plotly.graph_objects as go
+    import polars as pl
+
+    from charts.theme import ChartText
+    from ui.render import show_chart
+    from views.common import ChartView
+
+    data = pl.DataFrame(
+        {"label": ["A", "B"], "value": [None, None], "suppressed": [True, True]},
+        schema={"label": pl.String, "value": pl.Float64, "suppressed": pl.Boolean},
+    )
+    if rows == "none":
+        data = data.clear()
+    text = ChartText(title="Access within 7 days", subtitle="", caption="", suppression_note="2 cells hidden.")
+    show_chart(ChartView("empty", go.Figure(), data, text), "en")
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("none", t("common.no_data", "en")),  # nothing was selected: say so, no empty axes
+        ("suppressed", t("common.all_hidden", "en", note="2 cells hidden.")),  # everything hidden for privacy
+    ],
+)
+def test_a_chart_with_nothing_to_draw_shows_its_title_and_the_reason(rows: str, message: str) -> None:
+    app = AppTest.from_function(chart_with, args=(rows,), default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert [text.value for text in app.markdown] == ["**Access within 7 days**"]
+    assert [box.value for box in app.info] == [message]
+    assert not app.get("plotly_chart")
+    assert not app.get("download_button")
