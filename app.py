@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from i18n import t
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from ui import context
 
-st.set_page_config(
-    page_title="Hoitoon pääsy ja hoidon jatkuvuus", page_icon=":material/health_and_safety:", layout="wide"
-)
+# The browser tab speaks the link's language (?lang=); an unknown one falls back to Finnish, as the filters do.
+linked_language = st.query_params.get("lang", DEFAULT_LANGUAGE)
+tab_language = linked_language if linked_language in LANGUAGES else DEFAULT_LANGUAGE
+st.set_page_config(page_title=t("app.title", tab_language), page_icon=":material/health_and_safety:", layout="wide")
 
 context.store_or_stop()
 state = context.sidebar_filters(context.results().years())
 language = state.lang
+if language != tab_language:  # chosen in the sidebar on this run: the URL says so only from now on
+    st.set_page_config(page_title=t("app.title", language))
 navigation = st.navigation(
     [
         st.Page(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
+from i18n import LANGUAGES, t
 from tests.browser.artifacts import Screenshots
 from tests.browser.driver import (
     current_path,
@@ -20,6 +21,7 @@ from tests.browser.driver import (
     widget_options,
 )
 from tests.browser.server import AppServer
+from ui.context import LANGUAGE_NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -69,3 +71,15 @@ def test_a_copied_link_reopens_the_same_page_and_filters(
     screenshots.take(reopened, "copied link reopened")
     assert current_path(reopened) == path
     assert sidebar_choices(reopened) == chosen
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_tab_title_is_in_the_links_language(language: str, page: Page, app_server: AppServer) -> None:
+    open_app(page, f"{app_server.url}/compare?lang={language}")
+    assert page.title() == t("app.title", language)
+
+
+def test_the_tab_title_follows_the_language_chosen_in_the_sidebar(page: Page, app_server: AppServer) -> None:
+    open_app(page, f"{app_server.url}/compare?lang=fi")
+    select_sidebar_option(page, t("filter.language", "fi"), LANGUAGE_NAMES["sv"])
+    assert page.title() == t("app.title", "sv")
