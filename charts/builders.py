@@ -32,6 +32,7 @@ from charts.theme import (
     frame_chart,
 )
 from metrics.stats import Z95, Z998, funnel_limits
+from views.format import number
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,21 @@ def funnel_plot(
     volume_label: str,
     value_label: str,
     highlight: str | None = None,
+    language: str = "fi",
 ) -> go.Figure:
-    """Share against volume with Spiegelhalter's 95 % and 99.8 % limits around ``p0``."""
+    """Share against volume with Spiegelhalter's 95 % and 99.8 % limits around ``p0``.
+
+    The limits are named in the legend as ``language`` writes numbers ('99,8 %' in Finnish and Swedish,
+    '99.8 %' in English).
+    """
     shown = _shown(frame)
     volumes = shown["n"].cast(pl.Float64)
     top = float(volumes.max() or 100.0) * 1.2  # type: ignore[arg-type]  # a Float64 column's max is a float
     bottom = max(1.0, float(volumes.min() or 1.0) / 2)  # type: ignore[arg-type]
     grid = np.unique(np.geomspace(bottom, max(top, 10), 300).round())
     figure = go.Figure()
-    for z, colour, name in ((Z998, LIMIT_998, "99,8 %"), (Z95, LIMIT_95, "95 %")):
+    for z, colour, coverage in ((Z998, LIMIT_998, 99.8), (Z95, LIMIT_95, 95.0)):
+        name = f"{number(coverage, language, digits=1 if coverage % 1 else 0)} %"
         low, high = funnel_limits(p0, grid, z=z, method="exact")  # exact is continuous along the curve
         for bound in (low, high):
             figure.add_trace(

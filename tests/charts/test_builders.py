@@ -96,6 +96,19 @@ def test_the_funnel_limits_are_spiegelhalters() -> None:
     assert list(limit.y) == pytest.approx(list(low * 100))
 
 
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("fi", ["99,8 %", "95 %"]),  # decimal comma
+        ("sv", ["99,8 %", "95 %"]),
+        ("en", ["99.8 %", "95 %"]),  # decimal point
+    ],
+)
+def test_the_funnel_legend_writes_its_limits_as_the_language_does(language: str, names: list[str]) -> None:
+    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%", language=language)
+    assert [trace.name for trace in figure.data if trace.showlegend] == names
+
+
 def test_a_log_volume_axis_is_labelled_in_round_numbers() -> None:
     volumes = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [150, 2400]})
     figure = funnel_plot(volumes, TEXT, p0=0.65, volume_label="n", value_label="%")
