@@ -29,6 +29,7 @@ from charts.theme import (
     TARGET,
     ChartText,
     frame_chart,
+    framed,
 )
 from metrics.stats import Z95, Z998, funnel_limits
 from views.format import number
@@ -430,7 +431,7 @@ def tile_map(
         "xaxis": {"visible": False, "range": [-0.1, 5.0]},
         "yaxis": {"visible": False, "range": [-6.1, 1.0], "scaleanchor": "x"},
     }
-    return frame_chart(go.Figure(data=[tiles, colour_bar], layout=layout), text, height=760)
+    return framed([tiles, colour_bar], layout, text, height=760)
 
 
 def _wrap(name: str, width: int = 9) -> str:
@@ -521,7 +522,7 @@ def small_multiples(
             }
         )
     layout["annotations"] = titles
-    return frame_chart(go.Figure(data=traces, layout=layout), text, height=170 * rows + 220)
+    return framed(traces, layout, text, height=170 * rows + 220)
 
 
 def _panel(index: int, rows: int, columns: int) -> tuple[str, str, tuple[list[float], list[float]]]:

@@ -8,12 +8,13 @@ direction, and (when relevant) the synthetic-data badge and the suppression note
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.basedatatypes import BaseTraceType
 
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -102,10 +103,19 @@ def _merged(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.Figure:
-    """``figure`` with the shared layout and the text frame applied (a new figure; ``figure`` is spent).
+    """``figure`` with the shared layout and the text frame applied (a new figure; ``figure`` is spent)."""
+    layout = figure.layout.to_plotly_json()
+    layout.pop("template", None)
+    return framed(figure.data, layout, text, height=height)
+
+
+def framed(
+    data: Sequence[BaseTraceType | Mapping[str, Any]], layout: Mapping[str, Any], text: ChartText, *, height: int = 480
+) -> go.Figure:
+    """A figure of ``data`` (traces or their dicts) and ``layout``, with the shared layout and the text frame.
 
     The frame is merged into the layout as plain data and the figure is built once from it: Plotly's
-    ``update_layout`` on a live figure costs several times more than building the figure.
+    ``update_layout`` on a live figure, or building a figure twice, costs several times more.
     """
     subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
     footer = "<br>".join(wrap_title(part, 75) for part in (text.suppression_note, text.caption) if part)
@@ -133,12 +143,10 @@ def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.
         "margin": {"l": 70, "r": 30, "t": top, "b": 100 + 16 * footer.count("<br>")},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
     }
-    layout = figure.layout.to_plotly_json()
-    layout.pop("template", None)
-    layout = _merged(layout, frame)
+    merged = _merged(dict(layout), frame)
     if footer:
-        layout["annotations"] = [
-            *layout.get("annotations", ()),
+        merged["annotations"] = [
+            *merged.get("annotations", ()),
             {
                 "name": FOOTER,
                 "text": footer,
@@ -154,7 +162,7 @@ def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.
                 "font": {"size": 11, "color": "#4D4D4D"},
             },
         ]
-    return go.Figure(data=figure.data, layout=layout)
+    return go.Figure(data=data, layout=merged)
 
 
 def unframed(figure: go.Figure) -> go.Figure:
