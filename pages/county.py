@@ -12,7 +12,7 @@ from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
 from views import county, data, published
 from views.common import area_label
-from views.state import ALL_REGIONS
+from views.state import ALL_REGIONS, ViewState
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -40,6 +40,61 @@ def _coverage(region: str, version: str) -> tuple[bool, pl.DataFrame]:
     return data.coverage_known(reports, region), data.coverage_flags(reports, region)
 
 
+def trend_charts(state: ViewState, threshold: int) -> None:
+    language = state.lang
+    left, right = st.columns(2)
+    for index, key in enumerate(county.TREND_INDICATORS):
+        with left if index % 2 == 0 else right:
+            show_chart(context.view(county.trend, state, key, threshold=threshold), language)
+    if state.region != ALL_REGIONS:
+        st.subheader(t("county.coverage_title", language))
+        known, flagged = _coverage(state.region, context.version())
+        limit = round(data.COVERAGE_FLAG * 100)
+        if not known:
+            st.caption(t("county.coverage_unknown", language))
+        elif flagged.is_empty():
+            st.success(t("county.coverage_ok", language, share=limit), icon=":material/check_circle:")
+        else:
+            st.warning(t("county.coverage_flagged", language, share=limit), icon=":material/report:")
+            st.dataframe(data.coverage_rows(flagged, language), hide_index=True)
+
+
+def unit_charts(state: ViewState, threshold: int) -> None:
+    language = state.lang
+    if state.region == ALL_REGIONS:
+        st.info(t("county.units_need_county", language))
+        return
+    if not context.access_policy().may_see_units(state.region):
+        st.info(t("county.units_need_role", language), icon=":material/lock:")
+        return
+    key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
+    state = context.current_view()
+    unit_view = context.view(county.units, state, key, threshold=threshold)
+    if unit_view is not None:
+        show_chart(unit_view, language)
+    t3_view = context.view(county.t3_by_unit, state, threshold=threshold)
+    if t3_view is not None:
+        show_chart(t3_view, language)
+
+
+def experience_charts(state: ViewState, threshold: int) -> None:
+    left, right = st.columns(2)
+    cells = _coc_distribution(county.area_of(state), state.period, state.profession, context.version())
+    with left:
+        if cells.height:
+            show_chart(county.coc_distribution_view(context.results(), state, cells, threshold=threshold), state.lang)
+    with right:
+        show_chart(context.view(county.nps_split, state, threshold=threshold), state.lang)
+
+
+def published_charts(state: ViewState) -> None:
+    st.caption(t("county.published_note", state.lang))
+    for indicator_id in published.PUBLISHED:
+        view = context.view(published.published_view, state, indicator_id)
+        if view is not None:
+            show_chart(view, state.lang)
+
+
 state = context.current_view()
 results = context.results()
 threshold = context.threshold()
@@ -59,49 +114,20 @@ with handled_errors(language):
             t("county.tab_units", language),
             t("county.tab_experience", language),
             t("county.tab_published", language),
-        ]
+        ],
+        key=f"county_tab_{language}",  # labels change with the language: so does the widget
+        on_change="rerun",  # only the open tab's charts are built and sent
     )
-    with published_tab:
-        st.caption(t("county.published_note", language))
-        for indicator_id in published.PUBLISHED:
-            view = context.view(published.published_view, state, indicator_id)
-            if view is not None:
-                show_chart(view, language)
+    # A tab's .open is None when the tabs do not track state (then every tab runs, as before).
     with trends:
-        left, right = st.columns(2)
-        for index, key in enumerate(county.TREND_INDICATORS):
-            with left if index % 2 == 0 else right:
-                show_chart(context.view(county.trend, state, key, threshold=threshold), language)
-        if state.region != ALL_REGIONS:
-            st.subheader(t("county.coverage_title", language))
-            known, flagged = _coverage(state.region, context.version())
-            limit = round(data.COVERAGE_FLAG * 100)
-            if not known:
-                st.caption(t("county.coverage_unknown", language))
-            elif flagged.is_empty():
-                st.success(t("county.coverage_ok", language, share=limit), icon=":material/check_circle:")
-            else:
-                st.warning(t("county.coverage_flagged", language, share=limit), icon=":material/report:")
-                st.dataframe(data.coverage_rows(flagged, language), hide_index=True)
+        if trends.open is not False:
+            trend_charts(state, threshold)
     with units:
-        if state.region == ALL_REGIONS:
-            st.info(t("county.units_need_county", language))
-        elif not context.access_policy().may_see_units(state.region):
-            st.info(t("county.units_need_role", language), icon=":material/lock:")
-        else:
-            key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
-            state = context.current_view()
-            unit_view = context.view(county.units, state, key, threshold=threshold)
-            if unit_view is not None:
-                show_chart(unit_view, language)
-            t3_view = context.view(county.t3_by_unit, state, threshold=threshold)
-            if t3_view is not None:
-                show_chart(t3_view, language)
+        if units.open is not False:
+            unit_charts(state, threshold)
     with experience:
-        left, right = st.columns(2)
-        cells = _coc_distribution(county.area_of(state), state.period, state.profession, context.version())
-        with left:
-            if cells.height:
-                show_chart(county.coc_distribution_view(results, state, cells, threshold=threshold), language)
-        with right:
-            show_chart(context.view(county.nps_split, state, threshold=threshold), language)
+        if experience.open is not False:
+            experience_charts(state, threshold)
+    with published_tab:
+        if published_tab.open is not False:
+            published_charts(state)

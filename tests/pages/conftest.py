@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from i18n import t
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -24,3 +27,13 @@ def _small_store(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+#: The county page's tabs, by their catalogue keys, in order. Only the open tab's content runs.
+COUNTY_TABS = ("county.tab_trends", "county.tab_units", "county.tab_experience", "county.tab_published")
+
+
+def open_county_tab(app: AppTest, tab: str, language: str) -> AppTest:
+    """Open the county page tab ``tab`` (a key of :data:`COUNTY_TABS`) as a click on it does, and rerun."""
+    app.session_state[f"county_tab_{language}"] = t(tab, language)
+    return app.run()

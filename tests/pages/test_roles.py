@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import t
-from tests.pages.conftest import PROJECT
+from tests.pages.conftest import PROJECT, open_county_tab
 from tests.pages.test_smoke import PAGES
 
 ROLES_FILE = """
@@ -75,8 +75,10 @@ def test_every_page_renders_for_every_role(role: str) -> None:
 def test_unit_level_detail_is_shown_only_to_whom_it_belongs(role: str, region: str, refused: bool) -> None:
     app = open_as(role, region=region)
     app.switch_page("pages/county.py").run()
+    open_county_tab(app, "county.tab_units", "en")
     assert not app.exception
     assert unit_detail_refused(app) is refused
+    assert bool(app.get("plotly_chart")) is not refused
 
 
 @pytest.mark.parametrize(("role", "may_import"), [("public", False), ("county", True), ("analyst", True)])

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import LANGUAGES, t
-from tests.pages.conftest import PROJECT
+from tests.pages.conftest import COUNTY_TABS, PROJECT, open_county_tab
 
 PAGES = [
     "pages/overview.py",
@@ -36,6 +36,22 @@ def test_every_page_renders_without_exception(language: str, region: str) -> Non
         assert not app.exception, (page, app.exception)
         assert app.title, page
         assert not app.error, (page, [error.value for error in app.error])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_county_tab_renders_its_charts(language: str) -> None:
+    app = open_app(lang=language, region="05")
+    app.switch_page("pages/county.py").run()
+    for tab in COUNTY_TABS:
+        open_county_tab(app, tab, language)
+        assert not app.exception, (tab, app.exception)
+        assert not app.error, (tab, [error.value for error in app.error])
+        shown = app.get("plotly_chart")
+        if tab == "county.tab_units":  # without sign-in, the public sees no health-centre detail
+            assert not shown
+            assert any(t("county.units_need_role", language) in info.value for info in app.info)
+        else:
+            assert shown, tab
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
