@@ -46,6 +46,8 @@ class ChartText:
     direction: str = ""
     badge: str = ""
     suppression_note: str = ""
+    separators: str = ".\u202f"
+    """Decimal and thousands separators of numbers Plotly writes (hover values, axis ticks)."""
 
 
 def wrap_title(title: str, width: int = 52) -> str:
@@ -118,7 +120,8 @@ def framed(
     ``update_layout`` on a live figure, or building a figure twice, costs several times more.
     """
     subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
-    footer = "<br>".join(wrap_title(part, 75) for part in (text.suppression_note, text.caption) if part)
+    # 60 characters fit under a half-width chart at the footer's size; 75 were cut at the right edge.
+    footer = "<br>".join(wrap_title(part, 60) for part in (text.suppression_note, text.caption) if part)
     title = wrap_title(text.title)
     lines = [f"<b>{title}</b>", f"<span style='font-size:12px;color:#4D4D4D'>{wrap_title(subtitle, 80)}</span>"]
     if text.badge:
@@ -139,6 +142,7 @@ def framed(
         "font": {"family": FONT, "size": 13, "color": "#1A1A1A"},
         "colorway": list(OKABE_ITO),
         "hoverlabel": {"font": {"family": FONT}},
+        "separators": text.separators,
         "height": height,
         "margin": {"l": 70, "r": 30, "t": top, "b": 100 + 16 * footer.count("<br>")},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},

@@ -47,7 +47,7 @@ def trend_charts(state: ViewState, threshold: int) -> None:
         with left if index % 2 == 0 else right:
             show_chart(context.view(county.trend, state, key, threshold=threshold), language)
     if state.region != ALL_REGIONS:
-        st.subheader(t("county.coverage_title", language))
+        st.header(t("county.coverage_title", language))
         known, flagged = _coverage(state.region, context.version())
         limit = round(data.COVERAGE_FLAG * 100)
         if not known:

@@ -21,7 +21,7 @@ UPLOAD_LIMIT_MB = 1024  # server.maxUploadSize in .streamlit/config.toml
 
 def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
     """Upload an extract; the import is all or nothing and its validation report is shown below."""
-    st.subheader(t("data.upload", language))
+    st.header(t("data.upload", language))
     st.caption(t("data.upload_help", language, limit=UPLOAD_LIMIT_MB))
     with st.form("upload", clear_on_submit=True):
         table_name = st.selectbox(
@@ -60,7 +60,7 @@ st.caption(t("data.subtitle", language))
 sample_badge(language, context.results().sample_data)
 
 with handled_errors(language):
-    st.subheader(t("data.published", language))
+    st.header(t("data.published", language))
     for line in data.refresh_status(engine, language):
         st.markdown(f"- {line}")
     series = data.published_series(engine, language)
@@ -104,11 +104,11 @@ with handled_errors(language):
     if policy.may_import:
         upload_form(engine, settings.data_dir, language)
 
-    st.subheader(t("data.imports", language))
+    st.header(t("data.imports", language))
     history = data.imports_table(engine, language)
     st.dataframe(history, hide_index=True, width="stretch")
 
-    st.subheader(t("data.report", language))
+    st.header(t("data.report", language))
     ids = data.import_ids(engine)
     if ids:
         chosen = st.selectbox(

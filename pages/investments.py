@@ -39,7 +39,7 @@ with handled_errors(language):
     people = investments.participants(results, round_, number, language)
     left, right = st.columns([1, 2])
     with left:
-        st.subheader(t("investments.counties", language))
+        st.header(t("investments.counties", language))
         st.dataframe(
             people.drop("region_code").rename(
                 {name: t(f"investments.col_{name}", language) for name in ("county", "start", "source")}
@@ -48,7 +48,7 @@ with handled_errors(language):
             width="stretch",
         )
     with right:
-        st.subheader(t("investments.status", language))
+        st.header(t("investments.status", language))
         st.caption(t("investments.status_language_note", language))
         entries = investments.status_entries(results, round_, number, region=state.region)
         if entries.is_empty():
@@ -67,14 +67,14 @@ with handled_errors(language):
                     st.markdown(f"{row['text_fi']}{light}")
                     st.caption(f"{row['report']} · {row['seed_file']}:{row['seed_line']}")
 
-    st.subheader(t("investments.effect", language))
+    st.header(t("investments.effect", language))
     key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "t3", "coc", "upc", "nps"))
     state = context.current_view()
     treated = people["region_code"].to_list()
     markers = investments.start_markers(people, language)
     show_chart(investments.group_trend(results, state, key, treated, threshold=threshold, starts=markers), language)
 
-    st.subheader(t("investments.did_title", language))
+    st.header(t("investments.did_title", language))
     result = investments.did_estimate(results, state, key, people, threshold=threshold)
     summary = investments.did_summary(result, key, people, language)
     estimate, explanation = st.columns([1, 3])

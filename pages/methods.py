@@ -16,13 +16,13 @@ st.title(t("methods.title", language))
 for key in methods.INDICATOR_ORDER:
     with st.expander(t(f"indicator.{key}", language)):
         st.markdown(t(f"methods.definition_{key}", language))
-st.subheader(t("methods.care_guarantee", language))
+st.header(t("methods.care_guarantee", language))
 st.dataframe(methods.care_guarantee_table(language), hide_index=True, width="stretch")
-st.subheader(t("methods.suppression", language))
+st.header(t("methods.suppression", language))
 st.markdown(t("methods.suppression_text", language, threshold=context.threshold()))
-st.subheader(t("methods.licence", language))
+st.header(t("methods.licence", language))
 st.markdown(t("methods.licence_text", language))
-st.subheader(t("methods.accessibility", language))
+st.header(t("methods.accessibility", language))
 st.markdown(t("methods.accessibility_text", language))
 with st.expander(t("methods.full_contract", language)):
     st.markdown(methods.metrics_document())

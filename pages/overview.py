@@ -36,7 +36,7 @@ with handled_errors(language):
             if item.target:
                 st.caption(item.target)
 
-    st.subheader(t("overview.counties", language))
+    st.header(t("overview.counties", language))
     context.indicator_picker(state)
     state = context.current_view()
     tiles, ranking = st.columns([1, 1])

@@ -27,7 +27,7 @@ from core import columns as c
 from core.errors import InvalidInputError
 from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.stats import Z95, wilson_exprs
-from store.aggregates import ALL_UNITS, NATIONAL
+from store.aggregates import NATIONAL
 from views.indicators import Indicator
 from views.results import Level, Results
 

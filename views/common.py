@@ -10,6 +10,7 @@ import polars as pl
 from charts.theme import ChartText
 from core import columns as c
 from i18n import region_name, t
+from views.format import separators
 from views.indicators import Indicator
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
@@ -94,6 +95,7 @@ def chart_text(
         direction=direction(indicator, state.lang) if indicator else "",
         badge=t("common.sample_badge", state.lang) if results.sample_data else "",
         suppression_note=suppression_note(plotted, state.lang, threshold),
+        separators=separators(state.lang),
     )
 
 

@@ -86,6 +86,7 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
         volume_label=t("unit.volume", state.lang),
         value_label=t(indicator.unit_key, state.lang),
         highlight=_highlight(data, state),
+        language=state.lang,
     )
     return ChartView("compare_funnel", figure, data, text, indicator.key, ALL_REGIONS, state.period)
 

@@ -8,6 +8,11 @@ DAYS = {"fi": "vrk", "sv": "dygn", "en": "days"}
 PERCENTAGE_POINTS = {"fi": "%-yks.", "sv": "procentenheter", "en": "pp"}
 
 
+def separators(language: str) -> str:
+    """Plotly's ``separators`` (decimal, then thousands) for hover values and axis ticks, as :func:`number` writes."""
+    return ",\u202f" if language in ("fi", "sv") else ".\u202f"
+
+
 def number(value: float | None, language: str, *, digits: int = 1) -> str:
     if value is None:
         return "–"

@@ -115,6 +115,7 @@ def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = No
     Health-centre rows are read when a page first asks for them (:attr:`Results.unit_rows`), and only the
     counties in ``unit_regions``: rows the viewer may not see are never read into the dashboard at all.
     """
+
     def region_rows(name: str) -> pl.DataFrame:
         return read_table(engine, tables.metadata.tables[name], unit_id=ALL_UNITS)
 

@@ -110,10 +110,6 @@ HEADING_LEVELS_SCRIPT = """
 """
 
 
-@pytest.mark.xfail(
-    reason="pages/*.py put st.subheader (h3) straight under st.title (h1); st.header (h2) there fixes it",
-    strict=True,
-)
 def test_headings_never_skip_a_level(page: Page, app_server: AppServer) -> None:
     """A heading is at most one level below the one before it (axe's heading-order), on every page."""
     open_app(page, f"{app_server.url}/?lang=en&region=13")
