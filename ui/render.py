@@ -61,11 +61,14 @@ def show_chart(view: ChartView, language: str) -> None:
     st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}", theme=None)
     indicator = INDICATORS.get(view.indicator)
     percent = bool(indicator and indicator.percent)
-    with st.expander(t("common.show_table", language)):
-        if view.text.suppression_note:
-            st.caption(view.text.suppression_note)
-        st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")
-        st.caption(view.text.caption)
+    # The table is built only while its expander is open (opening it reruns the page; the view is cached).
+    table_box = st.expander(t("common.show_table", language), key=f"table_{view.key}_{language}", on_change="rerun")
+    with table_box:
+        if table_box.open is not False:
+            if view.text.suppression_note:
+                st.caption(view.text.suppression_note)
+            st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")
+            st.caption(view.text.caption)
     _export_controls(view, language)
 
 

@@ -97,3 +97,16 @@ def test_a_chart_with_nothing_to_draw_shows_its_title_and_the_reason(rows: str, 
     assert [box.value for box in app.info] == [message]
     assert not app.get("plotly_chart")
     assert not app.get("download_button")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_charts_table_is_built_only_once_its_expander_is_opened(language: str) -> None:
+    app = compare_page(language)
+    assert not app.dataframe  # every "show as table" is closed
+    app.session_state[f"table_compare_ranking_{language}"] = True  # as a click on it does
+    app.run()
+    assert not app.exception, app.exception
+    assert len(app.dataframe) == 1
+    shown = app.dataframe[0].value
+    assert len(shown) > 0
+    assert not {"patient_id", "professional_id", "region_code"} & set(shown.columns)
