@@ -182,52 +182,85 @@ def trend_chart(
     markers: Sequence[tuple[str, str]] = (),
     band: bool = True,
 ) -> go.Figure:
-    """One line per ``label`` over ``period``, with optional interval bands, reference lines and dated markers."""
+    """One line per ``label`` over ``period``, with optional interval bands, reference lines and dated markers.
+
+    Traces, lines and labels are plain layout data and the figure is built once (see :func:`framed`).
+    """
     scale = _scale(percent)
     shown = _shown(frame).sort("period")
-    figure = go.Figure()
+    traces: list[dict[str, object]] = []
     for index, (label,) in enumerate(shown.select("label").unique(maintain_order=True).iter_rows()):
         series = shown.filter(pl.col("label") == label)
         colour = OKABE_ITO[index % len(OKABE_ITO)]
+        periods = series["period"].to_list()
         if band and {"ci_low", "ci_high"} <= set(series.columns):
-            figure.add_trace(
-                go.Scatter(
-                    x=[*series["period"], *series["period"].reverse()],
-                    y=[*(series["ci_high"] * scale), *(series["ci_low"] * scale).reverse()],
-                    fill="toself",
-                    mode="lines",  # without it plotly marks every corner of the band
-                    fillcolor=_transparent(colour),
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [*periods, *reversed(periods)],
+                    "y": [*(series["ci_high"] * scale).to_list(), *reversed((series["ci_low"] * scale).to_list())],
+                    "fill": "toself",
+                    "mode": "lines",  # without it plotly marks every corner of the band
+                    "fillcolor": _transparent(colour),
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
             )
-        figure.add_trace(
-            go.Scatter(
-                x=series["period"],
-                y=series["value"] * scale,
-                mode="lines+markers",
-                name=label,
-                line={"color": colour, "width": 2},
-                customdata=series["n"],
-                hovertemplate=f"{label}<br>%{{x}}: %{{y:.1f}}<br>n = %{{customdata:,}}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": periods,
+                "y": (series["value"] * scale).to_list(),
+                "mode": "lines+markers",
+                "name": label,
+                "line": {"color": colour, "width": 2},
+                "customdata": series["n"].to_list(),
+                "hovertemplate": f"{label}<br>%{{x}}: %{{y:.1f}}<br>n = %{{customdata:,}}<extra></extra>",
+            }
         )
-    for reference in references:
-        figure.add_hline(
-            y=reference.value * scale,
-            line={"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5},
-            annotation_text=reference.label,
-            annotation_position="top left",
+    shapes: list[dict[str, object]] = []
+    notes: list[dict[str, object]] = []
+    for reference in references:  # a horizontal line across the plot, labelled at its top left
+        y = reference.value * scale
+        line = {"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5}
+        shapes.append(
+            {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
+        )
+        notes.append(
+            {
+                "text": reference.label,
+                "xref": "x domain",
+                "x": 0,
+                "yref": "y",
+                "y": y,
+                "xanchor": "left",
+                "yanchor": "bottom",
+            }
         )
     for period, label in markers:  # categorical x: the line and its label are placed separately
-        figure.add_vline(x=period, line={"color": MUTED, "dash": "dot"})
-        figure.add_annotation(
-            x=period, y=1.0, yref="paper", text=label, showarrow=False, xanchor="left", yanchor="bottom", xshift=4
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": period,
+                "x1": period,
+                "yref": "y domain",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": MUTED, "dash": "dot"},
+            }
         )
-    figure.update_xaxes(title=None, type="category")
-    figure.update_yaxes(title=value_label)
-    return frame_chart(figure, text)
+        notes.append(
+            {"text": label, "x": period, "y": 1.0, "yref": "paper", "xanchor": "left", "yanchor": "bottom", "xshift": 4}
+        )
+    layout = {
+        "shapes": shapes,
+        "annotations": [{**note, "showarrow": False} for note in notes],
+        "xaxis": {"title": {"text": None}, "type": "category"},
+        "yaxis": {"title": {"text": value_label}},
+    }
+    return framed(traces, layout, text)
 
 
 def _transparent(colour: str, alpha: float = 0.15) -> str:
