@@ -31,5 +31,6 @@ with handled_errors(language):
             st.info(t("compare.funnel_only_shares", language))
         else:
             show_chart(funnel, language)
-    show_chart(context.view(compare.trends, state, threshold=threshold), language)
+    # Every county's panel whatever county or year is picked: one view per language, profession and indicator.
+    show_chart(context.view(compare.trends, state.only(*compare.TRENDS_READ), threshold=threshold), language)
     show_chart(context.view(compare.access_continuity, state, threshold=threshold), language)

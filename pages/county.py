@@ -90,7 +90,7 @@ def experience_charts(state: ViewState, threshold: int) -> None:
 def published_charts(state: ViewState) -> None:
     st.caption(t("county.published_note", state.lang))
     for indicator_id in published.PUBLISHED:
-        view = context.view(published.published_view, state, indicator_id)
+        view = context.view(published.published_view, state.only(*published.READ), indicator_id)
         if view is not None:
             show_chart(view, state.lang)
 

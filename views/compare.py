@@ -91,6 +91,10 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
     return ChartView("compare_funnel", figure, data, text, indicator.key, ALL_REGIONS, state.period)
 
 
+#: The view-state fields :func:`trends` reads (it shows every county over every period).
+TRENDS_READ = ("lang", "profession", "indicator")
+
+
 def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     indicator = INDICATORS[state.indicator]
     grain = TREND_GRAIN[indicator.family]

@@ -18,6 +18,8 @@ from views.state import ViewState
 #: The published series the county page shows, in order: waits over 7 days (doctor visits), COC.
 PUBLISHED = ("6411", "5502")
 _PERCENT_UNITS = {"PERCENT", "%"}
+#: The view-state fields :func:`published_view` reads: THL's series have neither profession nor our period.
+READ = ("lang", "region")
 
 
 def published_view(results: Results, state: ViewState, indicator_id: str) -> ChartView | None:

@@ -31,6 +31,18 @@ class ViewState:
     def with_changes(self, **changes: str) -> ViewState:
         return replace(self, **changes)
 
+    def only(self, *names: str) -> ViewState:
+        """This state with every field but ``names`` at its default.
+
+        For a view that reads only those fields: built from ``state.only(...)``, one cached view
+        serves every state that differs elsewhere (another county, another year). The view tests
+        check that such a view does not change when the other fields do.
+        """
+        unknown = set(names) - set(QUERY_KEYS)
+        if unknown:
+            raise ValueError(f"ViewState has no field(s) {sorted(unknown)}; it has {list(QUERY_KEYS)}")
+        return replace(ViewState(), **{name: getattr(self, name) for name in names})
+
 
 QUERY_KEYS = tuple(field.name for field in fields(ViewState))
 
