@@ -189,8 +189,12 @@ def trend_chart(
     scale = _scale(percent)
     shown = _shown(frame).sort("period")
     traces: list[dict[str, object]] = []
-    for index, (label,) in enumerate(shown.select("label").unique(maintain_order=True).iter_rows()):
+    # Colours follow every label of the frame, so a series whose cells are all hidden keeps the others'
+    # colours as on the charts beside it (the whole country stays orange when a county's line is hidden).
+    for index, (label,) in enumerate(frame.select("label").unique(maintain_order=True).iter_rows()):
         series = shown.filter(pl.col("label") == label)
+        if series.is_empty():
+            continue
         colour = OKABE_ITO[index % len(OKABE_ITO)]
         periods = series["period"].to_list()
         if band and {"ci_low", "ci_high"} <= set(series.columns):

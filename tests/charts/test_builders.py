@@ -166,3 +166,18 @@ def test_retitle_changes_only_the_title_line_of_a_copy() -> None:
     assert "All counties · Doctor · Higher is better" in renamed.layout.title.text
     assert "Access within 7 days" in figure.layout.title.text  # the original is untouched
     assert len(renamed.layout.annotations) == len(figure.layout.annotations)
+
+
+def test_a_trend_line_keeps_its_colour_when_the_line_before_it_is_hidden() -> None:
+    frame = pl.DataFrame(
+        {
+            "label": ["County", "County", "Whole country", "Whole country"],
+            "period": ["2025Q1", "2025Q2", "2025Q1", "2025Q2"],
+            "value": [None, None, 0.6, 0.62],
+            "n": [None, None, 900, 950],
+            "suppressed": [True, True, False, False],
+        }
+    )
+    figure = trend_chart(frame, TEXT, band=False)
+    assert [trace.name for trace in figure.data] == ["Whole country"]
+    assert figure.data[0].line.color == OKABE_ITO[1]  # as beside a county whose line is shown
