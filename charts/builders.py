@@ -311,17 +311,18 @@ def access_continuity_scatter(
                 )
             )
     colours = [HIGHLIGHT if label == highlight else PRIMARY for label in latest["label"]]
+    names = latest["label"].to_list()
     figure.add_trace(
         go.Scatter(
             x=latest["x"] * x_scale,
             y=latest["y"],
             mode="markers+text",
-            text=latest["label"],
+            text=readable_labels(latest["x"].to_list(), latest["y"].to_list(), names, keep=highlight),
             textposition="top center",
             textfont={"size": 10},
             marker={"size": 10, "color": colours},
-            customdata=latest["period"],
-            hovertemplate="%{text} (%{customdata})<br>%{x:.1f} · %{y:.2f}<extra></extra>",
+            customdata=list(zip(names, latest["period"], strict=True)),
+            hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{x:.1f} · %{y:.2f}<extra></extra>",
             showlegend=False,
         )
     )
@@ -332,6 +333,42 @@ def access_continuity_scatter(
     figure.update_xaxes(title=x_label)
     figure.update_yaxes(title=y_label)
     return frame_chart(figure, text, height=560)
+
+
+def readable_labels(
+    xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], *, keep: str | None = None
+) -> list[str]:
+    """The point labels that can be read: a label that would overlap one already placed is left to the hover.
+
+    Labels sit centred above their points. The picked area (``keep``) is placed first, then the points
+    farthest from the middle of the cloud, where labels have room. Overlap is judged in a plot of about
+    900 × 330 pixels with 10-pixel text (6 pixels a character, 14 a line), in the axes' own spans.
+    """
+    if not labels:
+        return []
+    x_span = (max(xs) - min(xs)) or 1.0
+    y_span = (max(ys) - min(ys)) or 1.0
+    x_mid, y_mid = sum(xs) / len(xs), sum(ys) / len(ys)
+
+    def box(index: int) -> tuple[float, float, float, float]:
+        x, y = (xs[index] - min(xs)) / x_span * 900, (ys[index] - min(ys)) / y_span * 330
+        half = 3 * len(labels[index]) + 2
+        return x - half, x + half, y + 6, y + 6 + 14
+
+    def spread(index: int) -> float:
+        return ((xs[index] - x_mid) / x_span) ** 2 + ((ys[index] - y_mid) / y_span) ** 2
+
+    order = sorted(range(len(labels)), key=lambda index: (labels[index] != keep, -spread(index)))
+    placed: list[tuple[float, float, float, float]] = []
+    shown = [""] * len(labels)
+    for index in order:
+        left, right, bottom, top = box(index)
+        if labels[index] == keep or all(
+            right < other[0] or left > other[1] or top < other[2] or bottom > other[3] for other in placed
+        ):
+            placed.append((left, right, bottom, top))
+            shown[index] = labels[index]
+    return shown
 
 
 def share_bars(

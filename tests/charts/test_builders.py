@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from charts.builders import (
     Reference,
@@ -11,6 +13,7 @@ from charts.builders import (
     funnel_plot,
     histogram,
     ranked_dot_plot,
+    readable_labels,
     share_bars,
     tile_map,
     trend_chart,
@@ -181,3 +184,39 @@ def test_a_trend_line_keeps_its_colour_when_the_line_before_it_is_hidden() -> No
     figure = trend_chart(frame, TEXT, band=False)
     assert [trace.name for trace in figure.data] == ["Whole country"]
     assert figure.data[0].line.color == OKABE_ITO[1]  # as beside a county whose line is shown
+
+
+def test_scatter_labels_that_would_overlap_are_left_to_the_hover() -> None:
+    # Two points almost on top of each other in the middle, two far apart at the corners.
+    xs, ys = [50.0, 50.1, 0.0, 100.0], [0.5, 0.5, 0.0, 1.0]
+    labels = ["Middle one", "Middle two", "Low", "High"]
+    shown = readable_labels(xs, ys, labels)
+    assert shown[2:] == ["Low", "High"]  # the corners have room
+    assert sorted(label for label in shown[:2] if label) in (["Middle one"], ["Middle two"])  # one of the pair
+
+
+def test_the_picked_area_is_always_labelled() -> None:
+    xs, ys = [50.0, 50.1], [0.5, 0.5]
+    assert readable_labels(xs, ys, ["Far", "Picked"], keep="Picked")[1] == "Picked"
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 100), st.floats(0, 1), st.sampled_from(["Lappi", "Pohjois-Pohjanmaa", "Kainuu", "A"])),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_placed_scatter_labels_never_overlap(points: list[tuple[float, float, str]]) -> None:
+    xs, ys, labels = (list(column) for column in zip(*points, strict=True))
+    shown = readable_labels(xs, ys, labels)
+    boxes = []
+    x_span, y_span = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    for x, y, label in zip(xs, ys, shown, strict=True):
+        if label:
+            cx, cy = (x - min(xs)) / x_span * 900, (y - min(ys)) / y_span * 330
+            boxes.append((cx - 3 * len(label) - 2, cx + 3 * len(label) + 2, cy + 6, cy + 20))
+    for i, one in enumerate(boxes):
+        for other in boxes[i + 1 :]:
+            assert one[1] < other[0] or one[0] > other[1] or one[3] < other[2] or one[2] > other[3]
+    assert any(shown)  # the first placed label always fits
