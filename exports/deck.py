@@ -35,7 +35,7 @@ from i18n import LANGUAGES, region_name
 from metrics.privacy import DEFAULT_THRESHOLD
 from pipeline.bootstrap import open_store
 from store.imports import scan_extracts
-from views.county import coc_distribution_cells
+from views.county import coc_distribution
 from views.deck import county_deck
 from views.results import Results, load_results
 
@@ -63,10 +63,16 @@ def build_county_deck(
     if period and period not in years:
         raise InvalidInputError(f"--period {period!r} has no data; use one of {', '.join(years) or '(none)'}")
     year = period or (years[-1] if years else "")
-    visits = scan_extracts(engine, "visits")
     coc_cells = (
-        coc_distribution_cells(visits, region=region, year=year, profession="all", threshold=threshold)
-        if visits is not None and year
+        coc_distribution(
+            results,
+            lambda: scan_extracts(engine, "visits"),
+            region=region,
+            year=year,
+            profession="all",
+            threshold=threshold,
+        )
+        if year
         else None
     )
     return county_deck(results, region, language, year, threshold=threshold, coc_cells=coc_cells)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import columns as c
 from i18n import t
 from store.imports import scan_extracts
 from ui import context
@@ -16,19 +15,16 @@ from views.state import ALL_REGIONS, ViewState
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _coc_distributions(period: str, profession: str, version: str) -> pl.DataFrame:
-    """Every area's COC distribution for the year and profession: picking another county costs nothing."""
-    visits = scan_extracts(context.current_engine(), "visits")
-    if visits is None:
-        return pl.DataFrame()
-    return county.coc_distributions(visits, year=period, profession=profession, threshold=context.threshold())
-
-
 def _coc_distribution(region: str, period: str, profession: str, version: str) -> pl.DataFrame:
-    every_area = _coc_distributions(period, profession, version)
-    if every_area.is_empty():
-        return every_area
-    return every_area.filter(pl.col(c.REGION_CODE) == region).drop(c.REGION_CODE)
+    """From the store; for a store from before it kept the distribution, computed from the visits once."""
+    return county.coc_distribution(
+        context.results(),
+        lambda: scan_extracts(context.current_engine(), "visits"),
+        region=region,
+        year=period,
+        profession=profession,
+        threshold=context.threshold(),
+    )
 
 
 context.through_entry_point()

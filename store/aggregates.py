@@ -17,12 +17,15 @@ import polars as pl
 
 from core import columns as c
 from metrics.access import access_within_days, t3
-from metrics.continuity import continuity_summary
+from metrics.continuity import continuity_indices, continuity_summary
 from metrics.satisfaction import nps
 from metrics.t3 import THL_CENSORED_DAYS
 
 NATIONAL = "SSS"
 ALL_UNITS = ""
+COC_BINS = 10
+"""The COC distribution's bins: tenths of the index, the last one closed (1.0 falls in 0.9-1.0)."""
+PROFESSIONS = ("all", "doctor", "nurse")
 ALL_PROFESSIONS = "all"
 ACCESS_DAYS = (7, 14)
 
@@ -117,6 +120,39 @@ def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFra
     )
 
 
+def coc_bins(indices: pl.LazyFrame, keys: Sequence[str], *, bins: int = COC_BINS) -> pl.LazyFrame:
+    """Eligible patients (non-null ``coc``) per ``keys`` and bin, from patient-level indices; no identifier leaves."""
+    return (
+        indices.filter(pl.col("coc").is_not_null())
+        .with_columns((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
+        .group_by(*keys, "bin")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+    )
+
+
+def coc_distribution_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFrame:
+    """Eligible patients per COC bin, per county and the whole country, calendar year and profession.
+
+    A patient's index is computed within each county (visits in two counties make two patients, as
+    the county figures count them) and, for the whole country, over all their visits. Only bins with
+    patients are stored; the page fills the empty bins and suppresses small ones.
+    """
+    needed = [c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID, c.REGION_CODE]
+    by_year = visits.select(*needed, c.PROFESSION).with_columns(year_of(c.VISIT_AT).alias(c.PERIOD))
+    parts = []
+    for profession in PROFESSIONS:
+        visits_of = by_year if profession == "all" else by_year.filter(pl.col(c.PROFESSION) == profession)
+        for keys in ([c.REGION_CODE, c.PERIOD], [c.PERIOD]):
+            indices = continuity_indices(visits_of.select(*needed, c.PERIOD), by=keys, min_visits=min_visits)
+            area = pl.col(c.REGION_CODE).cast(pl.String) if c.REGION_CODE in keys else pl.lit(NATIONAL)
+            parts.append(
+                coc_bins(indices, keys).select(
+                    area.alias(c.REGION_CODE), pl.lit(profession).alias(c.PROFESSION), c.PERIOD, "bin", "n"
+                )
+            )
+    return pl.concat(pl.collect_all(parts)).sort(c.REGION_CODE, c.PROFESSION, c.PERIOD, "bin")
+
+
 def nps_cells(answers: pl.LazyFrame) -> pl.DataFrame:
     """NPS per month and respondent group (patients, staff); profession is always 'all'."""
     frame = answers.with_columns(month_of(c.ANSWERED_AT).alias(c.PERIOD))
@@ -173,7 +209,11 @@ def in_memory(frame: pl.LazyFrame, columns: Sequence[str], codes: Sequence[str])
 def visit_results(visits: pl.LazyFrame) -> dict[str, pl.DataFrame]:
     codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID]
     loaded = in_memory(visits, [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT], codes)
-    return {"access_results": access_cells(loaded), "continuity_results": continuity_cells(loaded)}
+    return {
+        "access_results": access_cells(loaded),
+        "continuity_results": continuity_cells(loaded),
+        "coc_distribution_results": coc_distribution_cells(loaded),
+    }
 
 
 def slot_results(slots: pl.LazyFrame) -> dict[str, pl.DataFrame]:

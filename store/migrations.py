@@ -25,12 +25,29 @@ class Migration:
     upgrade: Callable[[sa.Connection], None]
 
 
+#: Tables created by a later migration than the first, which must not create them.
+_ADDED_LATER = (tables.coc_distribution_results,)
+
+
 def _initial_schema(connection: sa.Connection) -> None:
-    version_one = [table for table in tables.metadata.sorted_tables if table is not tables.schema_version]
+    version_one = [
+        table
+        for table in tables.metadata.sorted_tables
+        if table is not tables.schema_version and table not in _ADDED_LATER
+    ]
     tables.metadata.create_all(connection, tables=version_one)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)
+def _coc_distribution_table(connection: sa.Connection) -> None:
+    """A store from before version 2 has no distribution rows until its next visit import; the county
+    page computes the distribution from the visits meanwhile."""
+    tables.coc_distribution_results.create(connection)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial_schema),
+    Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
+)
 
 
 def current_version(connection: sa.Connection) -> int:

@@ -220,4 +220,17 @@ nps_results = sa.Table(
     sa.Column("ci_high", sa.Float),
 )
 
+#: Eligible patients per COC bin (tenths of the index), per county and the whole country, year and
+#: profession: the county page's distribution, read instead of recomputing patients' indices. Added by
+#: migration 2. Stored unsuppressed like every result table; suppression is applied where it is shown.
+coc_distribution_results = sa.Table(
+    "coc_distribution_results",
+    metadata,
+    sa.Column("region_code", sa.String(4), primary_key=True),
+    sa.Column("profession", sa.String(8), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("bin", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
 RESULT_TABLES = (access_results, continuity_results, t3_results, nps_results)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 
@@ -13,7 +14,7 @@ from i18n import t
 from metrics.care_guarantee import legal_limit_days
 from metrics.continuity import continuity_indices
 from metrics.privacy import suppress_small_counts
-from store.aggregates import NATIONAL
+from store.aggregates import COC_BINS, NATIONAL, coc_bins
 from views.cells import indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line, labelled
 from views.indicators import INDICATORS, Indicator
@@ -24,7 +25,6 @@ from views.targets import target_references
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30
 YOUTH_AGE = 20
-COC_BINS = 10
 
 
 def area_of(state: ViewState) -> str:
@@ -146,65 +146,69 @@ def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartVi
 
 
 def coc_distribution_cells(
-    visits: pl.LazyFrame, *, region: str, year: str, profession: str, threshold: int, bins: int = COC_BINS
+    visits: pl.LazyFrame, *, region: str, year: str, profession: str, threshold: int
 ) -> pl.DataFrame:
-    """Eligible patients per COC bin for one area and year; bins under ``threshold`` suppressed.
+    """Eligible patients per COC bin for one area and year, computed from the visits; bins under ``threshold``
+    suppressed. The pages read the stored distribution (:func:`stored_coc_distribution`); this serves a
+    store from before it was kept, and the checks that the two agree.
 
     Patient-level indices are computed here and reduced to counts at once; no identifier leaves.
     """
-    frame = _year_and_profession(visits, year, profession)
+    frame = visits.filter(pl.col(c.VISIT_AT).dt.year() == int(year))
+    if profession != "all":
+        frame = frame.filter(pl.col(c.PROFESSION) == profession)
     if region != NATIONAL:
         frame = frame.filter(pl.col(c.REGION_CODE) == region)
-    binned = _coc_bins(frame, bins).with_columns(pl.lit(region).alias(c.REGION_CODE))
-    return _distribution(binned, [region], bins, threshold).drop(c.REGION_CODE)
+    indices = continuity_indices(frame.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID))
+    binned = coc_bins(indices, []).collect().with_columns(pl.lit(region).alias(c.REGION_CODE))
+    return _distribution(binned, region, threshold)
 
 
-def coc_distributions(
-    visits: pl.LazyFrame, *, year: str, profession: str, threshold: int, bins: int = COC_BINS
+def stored_coc_distribution(
+    results: Results, *, region: str, year: str, profession: str, threshold: int
+) -> pl.DataFrame | None:
+    """The area's COC distribution from the store, as :func:`coc_distribution_cells` gives it; no rows when
+    the area has no eligible patients that year, None when the store keeps no distribution at all."""
+    stored = results.coc_distribution
+    if stored.is_empty():
+        return None
+    binned = stored.filter(
+        (pl.col(c.REGION_CODE) == region) & (pl.col(c.PERIOD) == year) & (pl.col(c.PROFESSION) == profession)
+    )
+    if binned.is_empty():
+        return pl.DataFrame()
+    return _distribution(binned.select(c.REGION_CODE, pl.col("bin").cast(pl.Int32), "n"), region, threshold)
+
+
+def coc_distribution(
+    results: Results,
+    load_visits: Callable[[], pl.LazyFrame | None],
+    *,
+    region: str,
+    year: str,
+    profession: str,
+    threshold: int,
 ) -> pl.DataFrame:
-    """:func:`coc_distribution_cells` for every county and the whole country at once, with ``region_code``.
-
-    A patient's indices are computed within each county (a patient with visits in two counties
-    counts in each, from that county's visits, as the county figures count them) and over the whole
-    country. One pass over the year's visits serves every county a viewer may pick next.
-    """
-    frame = _year_and_profession(visits, year, profession)
-    regional = _coc_bins(frame, bins, by_region=True)
-    national = _coc_bins(frame, bins).with_columns(pl.lit(NATIONAL).alias(c.REGION_CODE))
-    areas = sorted({*regional[c.REGION_CODE].to_list(), NATIONAL})
-    return _distribution(pl.concat([regional, national], how="diagonal"), areas, bins, threshold)
+    """The area's COC distribution: from the store, or from the visits (``load_visits``) when the store
+    keeps none; no rows when there is nothing to show."""
+    stored = stored_coc_distribution(results, region=region, year=year, profession=profession, threshold=threshold)
+    if stored is not None:
+        return stored
+    visits = load_visits()
+    if visits is None:
+        return pl.DataFrame()
+    return coc_distribution_cells(visits, region=region, year=year, profession=profession, threshold=threshold)
 
 
-def _year_and_profession(visits: pl.LazyFrame, year: str, profession: str) -> pl.LazyFrame:
-    frame = visits.filter(pl.col(c.VISIT_AT).dt.year() == int(year))
-    return frame if profession == "all" else frame.filter(pl.col(c.PROFESSION) == profession)
-
-
-def _coc_bins(visits: pl.LazyFrame, bins: int, *, by_region: bool = False) -> pl.DataFrame:
-    """Eligible patients per (county and) COC bin; patients whose index is null are not counted."""
-    by = [c.REGION_CODE] if by_region else []
-    indices = continuity_indices(visits.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID, *by), by=by)
-    keys = [*by, "bin"]
-    return (
-        indices.filter(pl.col("coc").is_not_null())
-        .with_columns((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
-        .group_by(keys)
-        .agg(pl.len().cast(pl.Int64).alias("n"))
-        .collect()
-    )
-
-
-def _distribution(binned: pl.DataFrame, areas: list[str], bins: int, threshold: int) -> pl.DataFrame:
-    """Every bin of every area (empty bins as zero), with bounds, suppressed below ``threshold``."""
-    every_bin = pl.DataFrame({c.REGION_CODE: areas}).join(
-        pl.DataFrame({"bin": list(range(bins))}, schema={"bin": pl.Int32}), how="cross"
-    )
-    counts = every_bin.join(binned, on=[c.REGION_CODE, "bin"], how="left").with_columns(
+def _distribution(binned: pl.DataFrame, region: str, threshold: int) -> pl.DataFrame:
+    """Every bin (empty ones as zero) with its bounds, suppressed below ``threshold``."""
+    every_bin = pl.DataFrame({"bin": list(range(COC_BINS))}, schema={"bin": pl.Int32})
+    counts = every_bin.join(binned.filter(pl.col(c.REGION_CODE) == region), on="bin", how="left").with_columns(
         pl.col("n").fill_null(0),
-        (pl.col("bin") / bins).alias("bin_low"),
-        ((pl.col("bin") + 1) / bins).alias("bin_high"),
+        (pl.col("bin") / COC_BINS).alias("bin_low"),
+        ((pl.col("bin") + 1) / COC_BINS).alias("bin_high"),
     )
-    cells = counts.select(c.REGION_CODE, "bin_low", "bin_high", "n").sort(c.REGION_CODE, "bin_low")
+    cells = counts.select("bin_low", "bin_high", "n").sort("bin_low")
     return suppress_small_counts(cells, count_columns=["n"], threshold=threshold)
 
 

@@ -44,6 +44,8 @@ class Results:
     unit_regions: frozenset[str] | None = None
     published: pl.DataFrame = field(default_factory=pl.DataFrame)
     published_meta: pl.DataFrame = field(default_factory=pl.DataFrame)
+    coc_distribution: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Eligible patients per COC bin, county or country, year and profession (empty in a store from before it)."""
     unit_rows: Callable[[str], pl.DataFrame] | None = field(default=None, compare=False, repr=False)
     """Reads a result table's health-centre rows, scoped to ``unit_regions``, on first use; None when the four
     result frames above hold them already. Nine rows in ten are health centres', and most pages never show one."""
@@ -139,6 +141,7 @@ def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = No
         unit_regions=None if unit_regions is None else frozenset(unit_regions),
         published=read_table(engine, tables.indicator_values, source="sotkanet", sex="total"),
         published_meta=read_table(engine, tables.indicators, source="sotkanet"),
+        coc_distribution=read_table(engine, tables.coc_distribution_results),
     )
 
 

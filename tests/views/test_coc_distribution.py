@@ -1,4 +1,4 @@
-"""The COC distribution on the county page: bins by hand, and every area at once equal to one area at a time."""
+"""The COC distribution on the county page: bins by hand, and the stored distribution equal to one computed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from store.aggregates import NATIONAL
-from views.county import coc_distribution_cells, coc_distributions
+from store.aggregates import coc_distribution_cells as stored_cells
+from views.county import coc_distribution, coc_distribution_cells, stored_coc_distribution
+
+from .builders import results
 
 
 def visits(rows: list[tuple[str, str, str, int]]) -> pl.LazyFrame:
@@ -51,26 +54,58 @@ def test_one_county_by_hand() -> None:
     assert all(n == 0 or n is None for low, n in counts(cells).items() if low not in (0.0, 0.9))
 
 
-def test_every_area_at_once_matches_one_area_at_a_time() -> None:
-    every = coc_distributions(visits(ROWS), year="2025", profession="all", threshold=5)
-    assert sorted(every["region_code"].unique().to_list()) == sorted(["01", "02", NATIONAL])
+def stored(
+    rows: list[tuple[str, str, str, int]], *, region: str, year: str = "2025", profession: str = "all"
+) -> pl.DataFrame:
+    cells = stored_coc_distribution(
+        results(coc_distribution=stored_cells(visits(rows))),
+        region=region,
+        year=year,
+        profession=profession,
+        threshold=5,
+    )
+    assert cells is not None
+    return cells
+
+
+def test_the_stored_distribution_equals_the_one_computed_from_the_visits() -> None:
     for area in ("01", "02", NATIONAL):
-        one = coc_distribution_cells(visits(ROWS), region=area, year="2025", profession="all", threshold=5)
-        assert_frame_equal(every.filter(pl.col("region_code") == area).drop("region_code"), one)
+        for profession in ("all", "doctor"):
+            one = coc_distribution_cells(visits(ROWS), region=area, year="2025", profession=profession, threshold=5)
+            assert_frame_equal(stored(ROWS, region=area, profession=profession), one)
 
 
 def test_the_whole_country_counts_a_patient_once_over_both_counties() -> None:
-    every = coc_distributions(visits(ROWS), year="2025", profession="all", threshold=5)
-    country = counts(every.filter(pl.col("region_code") == NATIONAL))
+    country = counts(stored(ROWS, region=NATIONAL))
     # 1/3 falls in bin 0.3: the five r patients and x; COC 1 (bin 0.9): the five p patients; COC 0: the q's.
     assert (country[0.0], country[0.3], country[0.9]) == (5, 6, 5)
-    county_02 = counts(every.filter(pl.col("region_code") == "02"))
+    county_02 = counts(stored(ROWS, region="02"))
     assert county_02[0.3] == 5  # x is COC 1 within 02, and alone in that bin, so hidden
     assert county_02[0.9] is None
 
 
-def test_other_years_and_professions_are_left_out() -> None:
-    every = coc_distributions(visits(ROWS), year="2024", profession="all", threshold=5)
-    assert every.filter(pl.col("region_code") != NATIONAL).is_empty()
-    nurses = coc_distributions(visits(ROWS), year="2025", profession="nurse", threshold=5)
-    assert nurses.filter(pl.col("region_code") != NATIONAL).is_empty()
+def test_the_stored_rows_hold_counts_only() -> None:
+    assert stored_cells(visits(ROWS)).columns == ["region_code", "profession", "period", "bin", "n"]
+
+
+def test_other_years_professions_and_areas_have_no_rows() -> None:
+    assert stored(ROWS, region="01", year="2024").is_empty()
+    assert stored(ROWS, region="01", profession="nurse").is_empty()
+    assert stored(ROWS, region="07").is_empty()
+
+
+def test_a_store_without_the_distribution_says_so() -> None:
+    assert stored_coc_distribution(results(), region="01", year="2025", profession="all", threshold=5) is None
+
+
+def test_the_visits_are_read_only_when_the_store_keeps_no_distribution() -> None:
+    def unread() -> pl.LazyFrame:
+        raise AssertionError("the visits were read although the store has the distribution")
+
+    kept = results(coc_distribution=stored_cells(visits(ROWS)))
+    from_store = coc_distribution(kept, unread, region="01", year="2025", profession="all", threshold=5)
+    from_visits = coc_distribution(
+        results(), lambda: visits(ROWS), region="01", year="2025", profession="all", threshold=5
+    )
+    assert_frame_equal(from_store, from_visits)
+    assert coc_distribution(results(), lambda: None, region="01", year="2025", profession="all", threshold=5).is_empty()
