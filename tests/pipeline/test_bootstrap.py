@@ -21,7 +21,7 @@ def test_bootstrap_loads_everything_once(tmp_path: Path) -> None:
     imports = read_table(engine, tables.imports)
     assert sorted(imports["table_name"].to_list()) == ["appointment_slots", "survey_answers", "visits"]
     assert set(imports["imported_by"].to_list()) == {SAMPLE_IMPORTER}
-    for table in tables.RESULT_TABLES:
+    for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
         assert not read_table(engine, table).is_empty(), table.name
     assert steps[-1] == "sample data ready"
     before = dump(engine)
