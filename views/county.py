@@ -161,6 +161,8 @@ def coc_distribution_cells(
         frame = frame.filter(pl.col(c.REGION_CODE) == region)
     indices = continuity_indices(frame.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID))
     binned = coc_bins(indices, []).collect().with_columns(pl.lit(region).alias(c.REGION_CODE))
+    if binned.is_empty():  # no eligible patient: nothing to show, as in the store
+        return pl.DataFrame()
     return _distribution(binned, region, threshold)
 
 

@@ -25,7 +25,7 @@ from store.repository import read_table
 SAMPLE_IMPORTER = "synthetic sample data generator"
 ACCESS_LOG = logging.getLogger("dashboard.access")
 T = TypeVar("T")
-RESULT_TABLES = ("access_results", "continuity_results", "t3_results", "nps_results")
+RESULT_TABLES = tuple(table.name for table in tables.RESULT_TABLES)
 Level = Literal["region", "unit"]
 
 

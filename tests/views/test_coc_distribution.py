@@ -109,3 +109,8 @@ def test_the_visits_are_read_only_when_the_store_keeps_no_distribution() -> None
     )
     assert_frame_equal(from_store, from_visits)
     assert coc_distribution(results(), lambda: None, region="01", year="2025", profession="all", threshold=5).is_empty()
+
+
+def test_an_area_without_eligible_patients_has_no_rows_either_way() -> None:
+    assert coc_distribution_cells(visits(ROWS), region="07", year="2025", profession="all", threshold=5).is_empty()
+    assert stored(ROWS, region="07").is_empty()
