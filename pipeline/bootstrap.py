@@ -21,10 +21,7 @@ from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema
 from core.settings import Settings
 from data_sources import reference
 from data_sources.regions import regions_frame
-from pipeline.indicators import load_recorded_indicators
-from sample_data.generate import generate, write_parquet
 from store import tables
-from store.aggregates import RESULTS_BY_TABLE
 from store.engine import create_store_engine
 from store.imports import import_extract, recover_interrupted_imports
 from store.migrations import migrate
@@ -115,6 +112,10 @@ def load_sample_data(
     engine: sa.Engine, data_dir: Path, *, seed: int = 2025, scale: float = 1.0, progress: Progress | None = None
 ) -> None:
     """Generate the synthetic sample data set and import it like any extract (idempotent by checksum)."""
+    # Imported here, not at the top: a start on a filled store (every start but the first) needs neither.
+    from sample_data.generate import generate, write_parquet  # noqa: PLC0415
+    from store.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415
+
     report = progress or (lambda _fraction, _message: None)
     report(0.0, "generating synthetic sample data")
     paths = write_parquet(generate(seed, scale=scale), data_dir / "sample")
@@ -142,6 +143,8 @@ def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_sc
         load_reference_data(engine)
     if read_table(engine, tables.indicators).is_empty():
         report(0.05, "loading recorded Sotkanet and THL data")
+        from pipeline.indicators import load_recorded_indicators  # noqa: PLC0415  # first start only
+
         load_recorded_indicators(engine)
     if not has_imports(engine):
         load_sample_data(

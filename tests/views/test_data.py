@@ -9,7 +9,8 @@ import pytest
 
 from core.settings import Settings
 from i18n import t
-from pipeline.bootstrap import load_recorded_indicators, load_reference_data, open_store
+from pipeline.bootstrap import load_reference_data, open_store
+from pipeline.indicators import load_recorded_indicators
 from store.imports import import_extract
 from tests.data_sources.extract_fixtures import avohilmo_row, write_avohilmo
 from views.data import imports_table, published_series
