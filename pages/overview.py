@@ -27,11 +27,12 @@ with handled_errors(language):
     for column, item in zip(columns, context.view(overview.headlines, state, threshold=threshold), strict=True):
         with column, st.container(border=True):
             st.metric(
-                item.title,
+                item.short_title,
                 t("common.suppressed_value", language) if item.suppressed else item.value,
                 delta=item.change or None,
-                delta_color="normal" if item.higher_is_better else "inverse",
-                help=t("overview.metric_help", language, n=item.n if item.n is not None else "–"),
+                delta_color="off" if item.unchanged else "normal" if item.higher_is_better else "inverse",
+                delta_arrow="off" if item.unchanged else "auto",  # '±0,0' points neither way
+                help=t("overview.metric_help", language, title=item.title, n=item.n if item.n is not None else "–"),
             )
             if item.target:
                 st.caption(item.target)

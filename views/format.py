@@ -33,11 +33,24 @@ def indicator_value(value: float | None, indicator: Indicator, language: str) ->
     return number(value, language, digits=0)
 
 
+def _change_scale(indicator: Indicator) -> tuple[int, int]:
+    """How a change is shown: the factor (percentage points for shares) and the digits kept."""
+    return (100, 1) if indicator.percent else (1, 2 if indicator.family == "continuity" else 1)
+
+
+def shows_no_change(delta: float | None, indicator: Indicator) -> bool:
+    """True when a change rounds to zero as shown ('±0,0'): neither better nor worse."""
+    if delta is None:
+        return False
+    scale, digits = _change_scale(indicator)
+    return round(abs(delta) * scale, digits) == 0
+
+
 def indicator_change(delta: float | None, indicator: Indicator, language: str) -> str:
     """A change between periods: percentage points for shares, the indicator's own unit otherwise."""
     if delta is None:
         return ""
-    scale, digits = (100, 1) if indicator.percent else (1, 2 if indicator.family == "continuity" else 1)
+    scale, digits = _change_scale(indicator)
     shown = round(abs(delta) * scale, digits)
     # The sign follows what is shown: a change that rounds to zero is '±0,0', never '-0,0'.
     sign = "±" if shown == 0 else "+" if delta > 0 else "-"  # ASCII minus: st.metric reads it for the arrow

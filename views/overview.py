@@ -12,7 +12,7 @@ from i18n import t
 from store.aggregates import NATIONAL
 from views.cells import counties, indicator_cells
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.format import indicator_change, indicator_value
+from views.format import indicator_change, indicator_value, shows_no_change
 from views.indicators import HEADLINES, INDICATORS, Indicator
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
@@ -25,12 +25,15 @@ class Headline:
 
     indicator: str
     title: str
+    short_title: str
     value: str
     change: str
     n: int | None
     suppressed: bool
     higher_is_better: bool
     target: str
+    unchanged: bool = False
+    """The change rounds to zero as shown: the card shows it without a direction colour."""
 
 
 def previous_year(period: str) -> str:
@@ -49,12 +52,14 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
     return Headline(
         indicator=indicator.key,
         title=t(indicator.title_key, state.lang),
+        short_title=t(f"indicator_short.{indicator.key}", state.lang),
         value=indicator_value(value, indicator, state.lang),
         change=indicator_change(delta, indicator, state.lang),
         n=now["n"].item() if now.height else None,
         suppressed=bool(now.height and now[c.SUPPRESSED].item()),
         higher_is_better=indicator.higher_is_better,
         target=headline_target(state.region, indicator.key, state.lang),
+        unchanged=shows_no_change(delta, indicator),
     )
 
 

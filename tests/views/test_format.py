@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from views.format import indicator_change, indicator_value, number
+from views.format import indicator_change, indicator_value, number, shows_no_change
 from views.indicators import INDICATORS
 
 
@@ -52,3 +52,20 @@ def test_indicator_values_carry_their_unit(key: str, value: float, language: str
 )
 def test_changes_use_percentage_points_for_shares(key: str, delta: float | None, language: str, expected: str) -> None:
     assert indicator_change(delta, INDICATORS[key], language) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "delta", "expected"),
+    [
+        ("access_7d", 0.0004, True),  # 0.04 percentage points shows as ±0,0
+        ("access_7d", 0.0006, False),  # 0.06 shows as +0,1
+        ("coc", -0.004, True),  # two digits: ±0,00
+        ("coc", -0.006, False),
+        ("t3", 0.0, True),
+        ("t3", None, False),  # no change known is not "no change"
+    ],
+)
+def test_a_change_that_rounds_to_zero_is_no_change(key: str, delta: float | None, expected: bool) -> None:
+    assert shows_no_change(delta, INDICATORS[key]) is expected
+    if delta is not None:
+        assert indicator_change(delta, INDICATORS[key], "fi").startswith("±") is expected
