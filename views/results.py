@@ -102,15 +102,6 @@ class Results:
         return str(self.imports["imported_at"].max())[:10]
 
 
-def scope_units(frame: pl.DataFrame, unit_regions: Collection[str] | None) -> pl.DataFrame:
-    if unit_regions is None:
-        return frame
-    allowed = pl.col(c.UNIT_ID) == ALL_UNITS
-    if unit_regions:
-        allowed = allowed | pl.col(c.REGION_CODE).is_in(list(unit_regions))
-    return frame.filter(allowed)
-
-
 def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = None) -> Results:
     """Read the results and reference tables; ``unit_regions`` None means unit detail for every county.
 

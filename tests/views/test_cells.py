@@ -178,20 +178,17 @@ def test_an_unknown_grain_is_a_clear_error() -> None:
         indicator_cells(results(), INDICATORS["coc"], grain="week", threshold=5)  # type: ignore[arg-type]
 
 
-def test_resultsscope_units_to_a_county_hold_no_other_countys_units_and_log_the_refusal(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    from views.results import scope_units
-
+def test_results_scoped_to_a_county_show_only_its_units_and_log_a_refusal(caplog: pytest.LogCaptureFixture) -> None:
+    # As load_results reads them for a viewer allowed county 05: every county's aggregate, 05's units only
+    # (the reading itself is tested against a real store in tests/pages/test_results_loading.py).
     rows = access_rows(
         [
             ("05", "", "all", "2025-01", 7, 100, 50),
             ("05", "Unit A", "all", "2025-01", 7, 60, 40),
             ("13", "", "all", "2025-01", 7, 80, 40),
-            ("13", "Unit K", "all", "2025-01", 7, 80, 40),
         ]
     )
-    data = results(access=scope_units(rows, {"05"}), unit_regions=frozenset({"05"}))
+    data = results(access=rows, unit_regions=frozenset({"05"}))
     units = indicator_cells(data, INDICATORS["access_7d"], grain="year", level="unit", threshold=5)
     assert units["region_code"].to_list() == ["05"]
     regions = indicator_cells(data, INDICATORS["access_7d"], grain="year", threshold=5)
@@ -200,13 +197,6 @@ def test_resultsscope_units_to_a_county_hold_no_other_countys_units_and_log_the_
         assert data.units_allowed("13") is False
     assert "county 13" in caplog.text
     assert data.units_allowed("05") is True
-
-
-def test_the_public_scope_holds_no_unit_rows_at_all() -> None:
-    from views.results import scope_units
-
-    rows = access_rows([("05", "", "all", "2025-01", 7, 100, 50), ("05", "Unit A", "all", "2025-01", 7, 60, 40)])
-    assert scope_units(rows, frozenset())["unit_id"].to_list() == [""]
 
 
 def test_a_lone_small_health_centre_cannot_be_recovered_from_the_county_total() -> None:
