@@ -25,7 +25,7 @@ from store import tables
 from store.engine import create_store_engine
 from store.imports import import_extract, recover_interrupted_imports
 from store.migrations import migrate
-from store.repository import read_table, replace_all
+from store.repository import replace_all
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -54,8 +54,14 @@ def load_reference_data(engine: sa.Engine) -> None:
             replace_all(connection, table, frame.select([name for name in frame.columns if name in table.columns]))
 
 
+def _has_rows(engine: sa.Engine, table: sa.Table) -> bool:
+    """Whether ``table`` holds any row (asked on every start: without reading the rows)."""
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
+
+
 def reference_loaded(engine: sa.Engine) -> bool:
-    return not read_table(engine, tables.regions).is_empty()
+    return _has_rows(engine, tables.regions)
 
 
 SAMPLE_IMPORTER = "synthetic sample data generator"
@@ -105,7 +111,7 @@ def _generated_reader(table: TableSchema) -> Callable[[Path], GeneratedExtract]:
 
 
 def has_imports(engine: sa.Engine) -> bool:
-    return not read_table(engine, tables.imports).is_empty()
+    return _has_rows(engine, tables.imports)
 
 
 def load_sample_data(
@@ -141,7 +147,7 @@ def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_sc
     if not reference_loaded(engine):
         report(0.0, "loading reference data")
         load_reference_data(engine)
-    if read_table(engine, tables.indicators).is_empty():
+    if not _has_rows(engine, tables.indicators):
         report(0.05, "loading recorded Sotkanet and THL data")
         from pipeline.indicators import load_recorded_indicators  # noqa: PLC0415  # first start only
 
