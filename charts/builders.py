@@ -19,6 +19,7 @@ import polars as pl
 from plotly.colors import sample_colorscale
 
 from charts.theme import (
+    FULL_WIDTH_FOOTER,
     HIGHLIGHT,
     LEGAL,
     LIMIT_95,
@@ -332,7 +333,7 @@ def access_continuity_scatter(
         figure.add_hline(y=y_reference, line={"color": MUTED, "dash": "dash", "width": 1})
     figure.update_xaxes(title=x_label)
     figure.update_yaxes(title=y_label)
-    return frame_chart(figure, text, height=560)
+    return frame_chart(figure, text, height=560, footer_width=FULL_WIDTH_FOOTER)
 
 
 def readable_labels(
@@ -596,7 +597,7 @@ def small_multiples(
             }
         )
     layout["annotations"] = titles
-    return framed(traces, layout, text, height=170 * rows + 220)
+    return framed(traces, layout, text, height=170 * rows + 220, footer_width=FULL_WIDTH_FOOTER)
 
 
 def _panel(index: int, rows: int, columns: int) -> tuple[str, str, tuple[list[float], list[float]]]:

@@ -104,15 +104,26 @@ def _merged(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480) -> go.Figure:
+#: Footer characters per line: 60 fit under a half-width chart at the footer's size (75 were cut at its right
+#: edge); charts that always take the page's whole width say so and keep the source line on one line.
+HALF_WIDTH_FOOTER = 60
+FULL_WIDTH_FOOTER = 120
+
+
+def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480, footer_width: int | None = None) -> go.Figure:
     """``figure`` with the shared layout and the text frame applied (a new figure; ``figure`` is spent)."""
     layout = figure.layout.to_plotly_json()
     layout.pop("template", None)
-    return framed(figure.data, layout, text, height=height)
+    return framed(figure.data, layout, text, height=height, footer_width=footer_width or HALF_WIDTH_FOOTER)
 
 
 def framed(
-    data: Sequence[BaseTraceType | Mapping[str, Any]], layout: Mapping[str, Any], text: ChartText, *, height: int = 480
+    data: Sequence[BaseTraceType | Mapping[str, Any]],
+    layout: Mapping[str, Any],
+    text: ChartText,
+    *,
+    height: int = 480,
+    footer_width: int = HALF_WIDTH_FOOTER,
 ) -> go.Figure:
     """A figure of ``data`` (traces or their dicts) and ``layout``, with the shared layout and the text frame.
 
@@ -120,8 +131,7 @@ def framed(
     ``update_layout`` on a live figure, or building a figure twice, costs several times more.
     """
     subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
-    # 60 characters fit under a half-width chart at the footer's size; 75 were cut at the right edge.
-    footer = "<br>".join(wrap_title(part, 60) for part in (text.suppression_note, text.caption) if part)
+    footer = "<br>".join(wrap_title(part, footer_width) for part in (text.suppression_note, text.caption) if part)
     title = wrap_title(text.title)
     lines = [f"<b>{title}</b>", f"<span style='font-size:12px;color:#4D4D4D'>{wrap_title(subtitle, 80)}</span>"]
     if text.badge:
