@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from i18n import t
 from ui import context
 
-# The browser tab speaks the link's language (?lang=); an unknown one falls back to Finnish, as the filters do.
-linked_language = st.query_params.get("lang", DEFAULT_LANGUAGE)
-tab_language = linked_language if linked_language in LANGUAGES else DEFAULT_LANGUAGE
+tab_language = context.linked_language()  # the browser tab speaks the link's language
 st.set_page_config(page_title=t("app.title", tab_language), page_icon=":material/health_and_safety:", layout="wide")
 
 context.store_or_stop()

@@ -541,21 +541,23 @@ def small_multiples(
     labels = frame.select("label").unique(maintain_order=True).to_series().to_list()
     rows = max(1, -(-len(labels) // columns))
     ordered = reference.sort("period") if reference is not None and reference.height else None
+    reference_x = ordered["period"].to_list() if ordered is not None else []
+    reference_y = (ordered["value"] * scale).to_list() if ordered is not None else []
     layout: dict[str, object] = {"showlegend": False}
     titles: list[dict[str, object]] = []
     traces: list[dict[str, object]] = []
     for index, label in enumerate(labels):
-        x_name, y_name, (x_domain, y_domain) = _panel(index, rows, columns)
-        layout[f"xaxis{index + 1 if index else ''}"] = {
+        suffix, x_domain, y_domain = _panel(index, rows, columns)
+        layout[f"xaxis{suffix}"] = {
             "domain": x_domain,
-            "anchor": y_name,
+            "anchor": f"y{suffix}",
             "type": "category",
             "showticklabels": False,
             **({"matches": "x"} if index else {}),
         }
-        layout[f"yaxis{index + 1 if index else ''}"] = {
+        layout[f"yaxis{suffix}"] = {
             "domain": y_domain,
-            "anchor": x_name,
+            "anchor": f"x{suffix}",
             "showticklabels": index % columns == 0,
             **({"matches": "y"} if index else {}),
         }
@@ -572,13 +574,13 @@ def small_multiples(
                 "font": {"size": 11},
             }
         )
-        panel = {"xaxis": x_name, "yaxis": y_name, "mode": "lines", "type": "scatter", "showlegend": False}
+        panel = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "mode": "lines", "type": "scatter", "showlegend": False}
         if ordered is not None:
             traces.append(
                 {
                     **panel,
-                    "x": ordered["period"].to_list(),
-                    "y": (ordered["value"] * scale).to_list(),
+                    "x": reference_x,
+                    "y": reference_y,
                     "line": {"color": MUTED, "width": 1},
                     "name": reference_label,
                     "hoverinfo": "skip",
@@ -600,16 +602,16 @@ def small_multiples(
     return framed(traces, layout, text, height=170 * rows + 220, footer_width=FULL_WIDTH_FOOTER)
 
 
-def _panel(index: int, rows: int, columns: int) -> tuple[str, str, tuple[list[float], list[float]]]:
-    """Axis names and paper domains of panel ``index`` (row by row from the top left), spaced as before."""
+def _panel(index: int, rows: int, columns: int) -> tuple[str, list[float], list[float]]:
+    """Panel ``index`` (row by row from the top left): its axes' suffix ('' for the first, then '2', '3' ...)
+    and its x and y paper domains, 0.02 apart across and 0.3 / rows apart down (room for the panel titles)."""
     horizontal, vertical = 0.02, 0.3 / rows
     width = (1 - horizontal * (columns - 1)) / columns
     height = (1 - vertical * (rows - 1)) / rows
     row, column = divmod(index, columns)
     left = column * (width + horizontal)
     top = 1 - row * (height + vertical)
-    suffix = str(index + 1) if index else ""
-    return f"x{suffix}", f"y{suffix}", ([left, left + width], [top - height, top])
+    return (str(index + 1) if index else ""), [left, left + width], [top - height, top]
 
 
 def grouped_bars(

@@ -71,7 +71,7 @@ FOOTER: Final = "frame_footer"
 
 
 def _dashboard_template() -> go.layout.Template:
-    """Plotly's white look cut to the 2-D parts our charts use, with our font and palette.
+    """Plotly's white look cut to the 2-D parts our charts use (font and palette come with the frame).
 
     Plotly's full templates carry defaults for every trace type and 3-D scene, and a figure copies
     and validates its template: with ``plotly_white`` that was most of a chart's build time.
@@ -82,11 +82,6 @@ def _dashboard_template() -> go.layout.Template:
         for key, value in white.layout.to_plotly_json().items()
         if key not in ("polar", "ternary", "scene", "geo", "coloraxis", "colorscale", "title")
     }
-    layout.update(
-        colorway=list(OKABE_ITO),
-        font={"family": FONT, "size": 13, "color": "#1A1A1A"},
-        hoverlabel={"align": "left", "font": {"family": FONT}},
-    )
     return go.layout.Template(layout=layout, data={"bar": white.data.bar, "scatter": white.data.scatter})
 
 
@@ -110,11 +105,13 @@ HALF_WIDTH_FOOTER = 60
 FULL_WIDTH_FOOTER = 120
 
 
-def frame_chart(figure: go.Figure, text: ChartText, *, height: int = 480, footer_width: int | None = None) -> go.Figure:
+def frame_chart(
+    figure: go.Figure, text: ChartText, *, height: int = 480, footer_width: int = HALF_WIDTH_FOOTER
+) -> go.Figure:
     """``figure`` with the shared layout and the text frame applied (a new figure; ``figure`` is spent)."""
     layout = figure.layout.to_plotly_json()
     layout.pop("template", None)
-    return framed(figure.data, layout, text, height=height, footer_width=footer_width or HALF_WIDTH_FOOTER)
+    return framed(figure.data, layout, text, height=height, footer_width=footer_width)
 
 
 def framed(

@@ -114,16 +114,15 @@ with handled_errors(language):
         key=f"county_tab_{language}",  # labels change with the language: so does the widget
         on_change="rerun",  # only the open tab's charts are built and sent
     )
-    # A tab's .open is None when the tabs do not track state (then every tab runs, as before).
     with trends:
-        if trends.open is not False:
+        if trends.open:
             trend_charts(state, threshold)
     with units:
-        if units.open is not False:
+        if units.open:
             unit_charts(state, threshold)
     with experience:
-        if experience.open is not False:
+        if experience.open:
             experience_charts(state, threshold)
     with published_tab:
-        if published_tab.open is not False:
+        if published_tab.open:
             published_charts(state)

@@ -167,13 +167,19 @@ def current_engine() -> sa.Engine:
     return _current_store()
 
 
+def linked_language() -> str:
+    """The language the link asks for (``?lang=``), before the filters have read the view state: an
+    unknown or missing one is Finnish, as the filters take it."""
+    language = str(st.query_params.get("lang", DEFAULT_LANGUAGE))
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def store_or_stop() -> sa.Engine:
     """The store; when it cannot be opened (database down, bad settings) a clear message, and the page stops."""
     try:
         return current_engine()
     except DashboardError as error:
-        language = str(st.query_params.get("lang", DEFAULT_LANGUAGE))
-        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        language = linked_language()
         st.error(f"**{t('error.store_title', language)}**\n\n{error}\n\n{t('error.store_hint', language)}")
         st.stop()
         raise  # st.stop() does not return; this keeps the type checker honest

@@ -50,13 +50,13 @@ def show_chart(view: ChartView, language: str) -> None:
     A chart with nothing to draw is not shown as empty axes: its title and the reason are shown instead,
     for a selection without rows and for one whose every cell the suppression rule hides.
     """
-    if view.data.height == 0:
+    empty = view.nothing_to_show()
+    if empty is not None:
         st.markdown(f"**{view.text.title}**")
-        st.info(t("common.no_data", language), icon=":material/search_off:")
-        return
-    if "suppressed" in view.data.columns and bool(view.data["suppressed"].all()):
-        st.markdown(f"**{view.text.title}**")
-        st.info(t("common.all_hidden", language, note=view.text.suppression_note), icon=":material/visibility_off:")
+        if empty == "no_data":
+            st.info(t("common.no_data", language), icon=":material/search_off:")
+        else:
+            st.info(t("common.all_hidden", language, note=view.text.suppression_note), icon=":material/visibility_off:")
         return
     st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}", theme=None)
     indicator = INDICATORS.get(view.indicator)
@@ -64,7 +64,7 @@ def show_chart(view: ChartView, language: str) -> None:
     # The table is built only while its expander is open (opening it reruns the page; the view is cached).
     table_box = st.expander(t("common.show_table", language), key=f"table_{view.key}_{language}", on_change="rerun")
     with table_box:
-        if table_box.open is not False:
+        if table_box.open:
             if view.text.suppression_note:
                 st.caption(view.text.suppression_note)
             st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import plotly.graph_objects as go
 import polars as pl
@@ -34,6 +35,17 @@ class ChartView:
     region: str = ALL_REGIONS
     period: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def nothing_to_show(self) -> Literal["no_data", "all_hidden"] | None:
+        """Why the chart would be empty axes: no rows, or every cell hidden by suppression; None when it shows values.
+
+        A page shows the title and the reason instead; a deck leaves the chart out.
+        """
+        if self.data.is_empty():
+            return "no_data"
+        if c.SUPPRESSED in self.data.columns and bool(self.data[c.SUPPRESSED].all()):
+            return "all_hidden"
+        return None
 
 
 def area_label(code: str, language: str) -> str:

@@ -80,14 +80,7 @@ def county_views(
     if coc_cells is not None and coc_cells.height:
         views.append(county.coc_distribution_view(results, state, coc_cells, threshold=threshold))
     views.append(investment_view(results, state, threshold=threshold))
-    return [view for view in views if shows_values(view)]
-
-
-def shows_values(view: ChartView) -> bool:
-    """Whether a chart has anything to show: a slide of empty axes (no data, or every cell suppressed) is left out."""
-    if view.data.is_empty():
-        return False
-    return "suppressed" not in view.data.columns or not bool(view.data["suppressed"].all())
+    return [view for view in views if view.nothing_to_show() is None]  # no slide of empty axes
 
 
 def investment_view(results: Results, state: ViewState, *, threshold: int) -> ChartView:

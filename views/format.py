@@ -8,16 +8,20 @@ DAYS = {"fi": "vrk", "sv": "dygn", "en": "days"}
 PERCENTAGE_POINTS = {"fi": "%-yks.", "sv": "procentenheter", "en": "pp"}
 
 
+#: Languages that write a decimal comma.
+DECIMAL_COMMA = ("fi", "sv")
+
+
 def separators(language: str) -> str:
     """Plotly's ``separators`` (decimal, then thousands) for hover values and axis ticks, as :func:`number` writes."""
-    return ",\u202f" if language in ("fi", "sv") else ".\u202f"
+    return ",\u202f" if language in DECIMAL_COMMA else ".\u202f"
 
 
 def number(value: float | None, language: str, *, digits: int = 1) -> str:
     if value is None:
         return "–"
     text = f"{value:,.{digits}f}".replace(",", "\u202f")
-    return text.replace(".", ",") if language in ("fi", "sv") else text
+    return text.replace(".", ",") if language in DECIMAL_COMMA else text
 
 
 def indicator_value(value: float | None, indicator: Indicator, language: str) -> str:
