@@ -69,40 +69,67 @@ def ranked_dot_plot(
     references: Sequence[Reference] = (),
     descending: bool = True,
 ) -> go.Figure:
-    """Areas ranked by value, each a dot with its 95 % interval."""
+    """Areas ranked by value, each a dot with its 95 % interval; references are vertical lines labelled on top.
+
+    Traces and lines are plain lists and layout data, and the figure is built once (see :func:`framed`):
+    handing Plotly polars columns costs it a dataframe-library import on the first chart of a process.
+    """
     scale = _scale(percent)
     shown = _shown(frame).sort("value", descending=not descending)
-    colours = [HIGHLIGHT if label == highlight else PRIMARY for label in shown["label"]]
-    figure = go.Figure(
-        go.Scatter(
-            x=shown["value"] * scale,
-            y=shown["label"],
-            mode="markers",
-            marker={"size": 11, "color": colours},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": (shown["ci_high"] - shown["value"]) * scale,
-                "arrayminus": (shown["value"] - shown["ci_low"]) * scale,
-                "color": MUTED,
-                "thickness": 1.5,
-            },
-            customdata=np.column_stack([shown["n"], shown["ci_low"] * scale, shown["ci_high"] * scale]),
-            hovertemplate="%{y}: %{x:.1f}<br>95 %: %{customdata[1]:.1f}–%{customdata[2]:.1f}<br>n = %{customdata[0]:,}"
-            "<extra></extra>",
-            name=value_label,
+    scaled = shown.select(  # nulls stay null: an interval left open draws no whisker
+        value=pl.col("value") * scale,
+        low=pl.col("ci_low") * scale,
+        high=pl.col("ci_high") * scale,
+        above=(pl.col("ci_high") - pl.col("value")) * scale,
+        below=(pl.col("value") - pl.col("ci_low")) * scale,
+    ).to_dict(as_series=False)
+    labels = shown["label"].to_list()
+    dots = {
+        "type": "scatter",
+        "x": scaled["value"],
+        "y": labels,
+        "mode": "markers",
+        "marker": {"size": 11, "color": [HIGHLIGHT if label == highlight else PRIMARY for label in labels]},
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": scaled["above"],
+            "arrayminus": scaled["below"],
+            "color": MUTED,
+            "thickness": 1.5,
+        },
+        "customdata": [list(row) for row in zip(shown["n"].to_list(), scaled["low"], scaled["high"], strict=True)],
+        "hovertemplate": "%{y}: %{x:.1f}<br>95 %: %{customdata[1]:.1f}–%{customdata[2]:.1f}<br>n = %{customdata[0]:,}"
+        "<extra></extra>",
+        "name": value_label,
+    }
+    shapes, notes = [], []
+    for reference in references:  # a vertical line across the plot, labelled above its top
+        x = reference.value * scale
+        line = {"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5}
+        shapes.append(
+            {"type": "line", "xref": "x", "x0": x, "x1": x, "yref": "y domain", "y0": 0, "y1": 1, "line": line}
         )
-    )
-    for reference in references:
-        figure.add_vline(
-            x=reference.value * scale,
-            line={"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5},
-            annotation_text=reference.label,
-            annotation_position="top",
+        notes.append(
+            {
+                "text": reference.label,
+                "xref": "x",
+                "x": x,
+                "yref": "y domain",
+                "y": 1,
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
         )
-    figure.update_xaxes(title=value_label, zeroline=False)
-    figure.update_yaxes(title=None, automargin=True, tickmode="linear", dtick=1)  # every row named, however small
-    return frame_chart(figure, text, height=max(420, 28 * shown.height + 160))
+    layout = {
+        "shapes": shapes,
+        "annotations": notes,
+        "xaxis": {"title": {"text": value_label}, "zeroline": False},
+        # every row named, however small
+        "yaxis": {"title": {"text": None}, "automargin": True, "tickmode": "linear", "dtick": 1},
+    }
+    return framed([dots], layout, text, height=max(420, 28 * shown.height + 160))
 
 
 def funnel_plot(

@@ -51,7 +51,6 @@ import polars as pl
 import sqlalchemy as sa
 
 from core.errors import DashboardError, InvalidInputError
-from data_sources.extracts import LAYOUTS, ExtractError, read_extract
 from data_sources.validation import ValidationReport
 from store import tables
 from store.repository import read_table, replace_all
@@ -224,6 +223,8 @@ def import_extract(
     """
     if table_name not in TABLES:
         raise InvalidInputError(f"table must be one of {', '.join(TABLES)}, got {table_name!r}")
+    from data_sources.extracts import LAYOUTS  # noqa: PLC0415  # loaded on first use, see _layout_reader
+
     if read is None and layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
     display_name = file_name or path.name
@@ -477,6 +478,10 @@ def failed_imports(data_dir: Path) -> list[FailedImport]:
 def _layout_reader(
     table_name: str, layout: str, region_code: str | None, today: dt.date | None, staging: Path
 ) -> Reader:
+    # Imported here, not at the top: the reader brings NumPy and PyArrow (about 0.08 s), and the server
+    # imports this module on every start only to recover interrupted imports.
+    from data_sources.extracts import read_extract  # noqa: PLC0415
+
     def read(path: Path) -> Extract:
         return read_extract(
             path, table=table_name, layout=layout, region_code=region_code, today=today, staging_dir=staging
@@ -515,6 +520,8 @@ def _as_import_error(
         return exc
     if not isinstance(exc, Exception):
         return None
+    from data_sources.extracts import ExtractError  # noqa: PLC0415  # loaded once a reader ran
+
     row = column = None
     if isinstance(exc, ExtractError):
         reason, row, column = exc.reason, exc.row, exc.column

@@ -87,9 +87,30 @@ def test_dot_plot_intervals_are_drawn_in_percent() -> None:
     assert list(figure.data[0].error_x.arrayminus) == pytest.approx([10.0, 5.0])
 
 
+def test_a_dot_whose_interval_is_unknown_is_drawn_without_whiskers() -> None:
+    frame = areas().with_columns(ci_low=pl.Series([None, 0.65, None]), ci_high=pl.Series([None, 0.75, None]))
+    figure = ranked_dot_plot(frame, TEXT)
+    assert list(figure.data[0].x) == pytest.approx([60.0, 70.0])
+    assert list(figure.data[0].error_x.array) == [None, pytest.approx(5.0)]
+
+
 def test_every_row_of_a_dot_plot_is_named_even_when_space_is_short() -> None:
     figure = ranked_dot_plot(areas(), TEXT)
     assert (figure.layout.yaxis.tickmode, figure.layout.yaxis.dtick) == ("linear", 1)
+
+
+def test_a_dot_plot_reference_is_a_vertical_line_labelled_above_the_plot() -> None:
+    figure = ranked_dot_plot(areas(), TEXT, references=[Reference(0.66, "Target 66 %", kind="target")])
+    [line] = figure.layout.shapes
+    assert (line.x0, line.x1, line.yref, line.y0, line.y1) == (
+        pytest.approx(66.0),
+        pytest.approx(66.0),
+        "y domain",
+        0,
+        1,
+    )
+    label = next(note for note in figure.layout.annotations if note.text == "Target 66 %")
+    assert (label.x, label.yref, label.y, label.yanchor) == (pytest.approx(66.0), "y domain", 1, "bottom")
 
 
 def test_the_funnel_limits_are_spiegelhalters() -> None:
