@@ -105,15 +105,6 @@ HALF_WIDTH_FOOTER = 60
 FULL_WIDTH_FOOTER = 120
 
 
-def frame_chart(
-    figure: go.Figure, text: ChartText, *, height: int = 480, footer_width: int = HALF_WIDTH_FOOTER
-) -> go.Figure:
-    """``figure`` with the shared layout and the text frame applied (a new figure; ``figure`` is spent)."""
-    layout = figure.layout.to_plotly_json()
-    layout.pop("template", None)
-    return framed(figure.data, layout, text, height=height, footer_width=footer_width)
-
-
 def framed(
     data: Sequence[BaseTraceType | Mapping[str, Any]],
     layout: Mapping[str, Any],

@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 from charts.builders import (
     Reference,
     _wrap,
+    access_continuity_scatter,
+    binned_bars,
     funnel_plot,
+    grouped_bars,
     histogram,
     ranked_dot_plot,
     readable_labels,
@@ -18,7 +21,7 @@ from charts.builders import (
     tile_map,
     trend_chart,
 )
-from charts.theme import OKABE_ITO, ChartText
+from charts.theme import HIGHLIGHT, LEGAL, MUTED, OKABE_ITO, ChartText
 from metrics.stats import Z95, funnel_limits
 
 TEXT = ChartText(
@@ -46,26 +49,82 @@ def areas() -> pl.DataFrame:
     )
 
 
+def scatter() -> pl.DataFrame:
+    """Access (x, a share) against continuity (y): A over two years, B over three (its 2024 hidden), C once."""
+    return pl.DataFrame(
+        {
+            "label": ["A", "A", "B", "B", "B", "C"],
+            "period": ["2024", "2025", "2023", "2024", "2025", "2025"],
+            "x": [0.58, 0.62, 0.66, 0.69, 0.71, 0.5],
+            "y": [0.31, 0.33, 0.40, 0.42, 0.45, 0.2],
+            "n": [2200, 2400, 1600, 1700, 1800, 90],
+            "suppressed": [False, False, False, True, False, False],
+        }
+    )
+
+
+def units() -> pl.DataFrame:
+    """Waits per unit and profession; U2's nurses are a hidden cell."""
+    return pl.DataFrame(
+        {
+            "label": ["U1", "U1", "U2", "U2"],
+            "group": ["Doctor", "Nurse", "Doctor", "Nurse"],
+            "value": [30.0, 20.0, 25.0, None],
+            "n": [100, 200, 150, None],
+            "suppressed": [False, False, False, True],
+        }
+    )
+
+
+def bins() -> pl.DataFrame:
+    """Five COC bins; the second and the last are hidden."""
+    return pl.DataFrame(
+        {
+            "bin_low": [0.0, 0.2, 0.4, 0.6, 0.8],
+            "bin_high": [0.2, 0.4, 0.6, 0.8, 1.0],
+            "n": [12, None, 30, 25, None],
+            "suppressed": [False, True, False, False, True],
+        }
+    )
+
+
 def annotation_texts(figure) -> str:
     return " ".join(annotation.text for annotation in figure.layout.annotations)
 
 
-@pytest.mark.parametrize(
-    "build",
-    [
-        lambda: ranked_dot_plot(areas(), TEXT),
-        lambda: funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%"),
-        lambda: trend_chart(areas(), TEXT),
+#: Every builder, named, on a small frame with a hidden cell.
+BUILDS = [
+    pytest.param(lambda: ranked_dot_plot(areas(), TEXT), id="ranked_dot_plot"),
+    pytest.param(lambda: funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%"), id="funnel_plot"),
+    pytest.param(lambda: trend_chart(areas(), TEXT), id="trend_chart"),
+    pytest.param(
         lambda: share_bars(
             areas().with_columns(a=pl.lit(0.5), b=pl.lit(0.5)),
             TEXT,
             parts=[("a", "A", "#000"), ("b", "B", "#111")],
             value_label="%",
         ),
-        lambda: histogram(pl.Series([0.1, 0.5, 0.9]), TEXT, value_label="COC", count_label="patients"),
-        lambda: tile_map(areas(), TEXT),
-    ],
-)
+        id="share_bars",
+    ),
+    pytest.param(
+        lambda: histogram(pl.Series([0.1, 0.5, 0.9]), TEXT, value_label="COC", count_label="patients"), id="histogram"
+    ),
+    pytest.param(lambda: tile_map(areas(), TEXT), id="tile_map"),
+    pytest.param(
+        lambda: access_continuity_scatter(
+            scatter(), TEXT, x_label="x", y_label="y", x_reference=0.6, y_reference=0.4, highlight="B"
+        ),
+        id="access_continuity_scatter",
+    ),
+    pytest.param(
+        lambda: grouped_bars(units(), TEXT, value_label="days", references=[Reference(14, "Legal limit")]),
+        id="grouped_bars",
+    ),
+    pytest.param(lambda: binned_bars(bins(), TEXT, value_label="COC", count_label="patients"), id="binned_bars"),
+]
+
+
+@pytest.mark.parametrize("build", BUILDS)
 def test_every_chart_carries_title_subtitle_direction_caption_badge_and_note(build) -> None:
     figure = build()
     assert "Access within 7 days" in figure.layout.title.text
@@ -241,3 +300,236 @@ def test_placed_scatter_labels_never_overlap(points: list[tuple[float, float, st
         for other in boxes[i + 1 :]:
             assert one[1] < other[0] or one[0] > other[1] or one[3] < other[2] or one[2] > other[3]
     assert any(shown)  # the first placed label always fits
+
+
+# -- built from plain data
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_every_chart_hands_plotly_plain_lists_not_arrays_or_columns(build) -> None:
+    # Plotly keeps a list as a tuple and an array as an array; a polars column would arrive as an array.
+    for trace in build().data:
+        for name in ("x", "y", "text", "customdata"):
+            value = getattr(trace, name, None)
+            assert value is None or isinstance(value, str | tuple), (trace.type, name, type(value))
+
+
+# -- funnel
+
+
+def test_the_funnel_draws_the_national_share_as_a_thin_line_across_the_plot() -> None:
+    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%")
+    [line] = figure.layout.shapes
+    assert (line.type, line.xref, line.x0, line.x1, line.yref) == ("line", "x domain", 0, 1, "y")
+    assert (line.y0, line.y1) == (pytest.approx(65.0), pytest.approx(65.0))
+    assert (line.line.color, line.line.width, line.line.dash) == (MUTED, 1, None)
+
+
+def test_a_funnel_up_to_a_thousand_keeps_a_linear_volume_axis() -> None:
+    volumes = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [20, 833]})  # the axis ends at 1.2 × 833
+    figure = funnel_plot(volumes, TEXT, p0=0.65, volume_label="Volume", value_label="Share")
+    assert figure.layout.xaxis.type is None
+    assert figure.layout.xaxis.tickvals is None
+    assert (figure.layout.xaxis.title.text, figure.layout.yaxis.title.text) == ("Volume", "Share")
+
+
+def test_funnel_points_are_the_shown_areas_in_percent_with_the_picked_one_highlighted() -> None:
+    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%", highlight="B")
+    points = figure.data[-1]
+    assert list(points.text) == ["A", "B"]  # C is suppressed
+    assert list(points.x) == [100, 1000]
+    assert list(points.y) == pytest.approx([60.0, 70.0])
+    assert list(points.marker.color) == [OKABE_ITO[0], HIGHLIGHT]
+
+
+def test_a_funnel_point_whose_volume_is_unknown_keeps_a_null_volume() -> None:
+    frame = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [150, None]})
+    figure = funnel_plot(frame, TEXT, p0=0.65, volume_label="n", value_label="%")
+    assert list(figure.data[-1].x) == [150, None]
+
+
+def test_a_funnel_with_nothing_shown_still_draws_its_limits_and_national_line() -> None:
+    hidden = areas().with_columns(suppressed=pl.lit(True))
+    figure = funnel_plot(hidden, TEXT, p0=0.65, volume_label="n", value_label="%")
+    assert [len(trace.x) for trace in figure.data[:4]] == [len(figure.data[0].x)] * 4
+    assert len(figure.data[0].x) > 0
+    assert len(figure.data[-1].x) == 0
+    assert len(figure.layout.shapes) == 1
+
+
+# -- access against continuity
+
+
+def test_the_scatter_draws_quadrant_lines_at_the_national_values() -> None:
+    figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=0.6, y_reference=0.4)
+    vertical, horizontal = figure.layout.shapes
+    assert (vertical.xref, vertical.x0, vertical.x1, vertical.yref, vertical.y0, vertical.y1) == (
+        "x",
+        pytest.approx(60.0),  # the access axis is in percent
+        pytest.approx(60.0),
+        "y domain",
+        0,
+        1,
+    )
+    assert (horizontal.xref, horizontal.x0, horizontal.x1, horizontal.yref, horizontal.y0, horizontal.y1) == (
+        "x domain",
+        0,
+        1,
+        "y",
+        0.4,
+        0.4,
+    )
+    assert {(line.line.color, line.line.dash, line.line.width) for line in figure.layout.shapes} == {(MUTED, "dash", 1)}
+
+
+@pytest.mark.parametrize(
+    ("x_reference", "y_reference", "lines"),
+    [
+        (None, None, []),  # no national values: no quadrants
+        (0.6, None, [("x", 60.0)]),
+        (None, 0.4, [("y", 0.4)]),
+        (12.0, 0.4, [("x", 12.0), ("y", 0.4)]),  # an access axis in days is not scaled
+    ],
+)
+def test_the_scatter_draws_only_the_quadrant_lines_it_has_values_for(x_reference, y_reference, lines) -> None:
+    figure = access_continuity_scatter(
+        scatter(),
+        TEXT,
+        x_label="x",
+        y_label="y",
+        x_reference=x_reference,
+        y_reference=y_reference,
+        x_percent=x_reference != 12.0,
+    )
+    drawn = [("x", line.x0) if line.xref == "x" else ("y", line.y0) for line in figure.layout.shapes]
+    assert drawn == [(axis, pytest.approx(value)) for axis, value in lines]
+
+
+def test_the_scatter_puts_each_area_at_its_latest_shown_year() -> None:
+    figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
+    points = figure.data[-1]
+    drawn = {label: (period, x, y) for (label, period), x, y in zip(points.customdata, points.x, points.y, strict=True)}
+    assert drawn == {
+        "A": ("2025", pytest.approx(62.0), pytest.approx(0.33)),
+        "B": ("2025", pytest.approx(71.0), pytest.approx(0.45)),
+        "C": ("2025", pytest.approx(50.0), pytest.approx(0.2)),
+    }
+
+
+def test_the_picked_areas_path_is_labelled_with_its_years_but_the_latest() -> None:
+    figure = access_continuity_scatter(
+        scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None, highlight="B"
+    )
+    [path, points] = figure.data
+    assert list(path.x) == pytest.approx([66.0, 71.0])  # the hidden 2024 is left out
+    assert list(path.text) == ["2023", ""]
+    assert path.line.color == HIGHLIGHT
+    colours = dict(zip((label for label, _ in points.customdata), points.marker.color, strict=True))
+    assert colours == {"A": OKABE_ITO[0], "B": HIGHLIGHT, "C": OKABE_ITO[0]}
+
+
+def test_unpicked_paths_are_faint_and_unlabelled() -> None:
+    figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
+    paths = figure.data[:-1]
+    assert len(paths) == 2  # C has one year: no path
+    assert all(path.text is None and path.mode == "lines" for path in paths)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        scatter().head(0),  # no rows
+        scatter().with_columns(x=pl.lit(None, pl.Float64)),  # no access value anywhere
+        scatter().with_columns(suppressed=pl.lit(True)),  # every cell hidden
+    ],
+)
+def test_a_scatter_with_nothing_to_show_draws_empty_axes_with_its_lines(frame: pl.DataFrame) -> None:
+    figure = access_continuity_scatter(frame, TEXT, x_label="x", y_label="y", x_reference=0.6, y_reference=0.4)
+    [points] = figure.data
+    assert (len(points.x), len(points.y), len(points.text)) == (0, 0, 0)
+    assert len(figure.layout.shapes) == 2
+
+
+# -- bars
+
+
+def test_share_bars_are_stacked_in_percent_and_keep_an_unknown_share_null() -> None:
+    frame = pl.DataFrame({"label": ["P", "Q"], "a": [0.25, None], "b": [0.75, None], "n": [40, None]})
+    figure = share_bars(frame, TEXT, parts=[("a", "A", "#000"), ("b", "B", "#111")], value_label="%")
+    assert (figure.layout.barmode, figure.layout.legend.traceorder) == ("stack", "normal")
+    assert [list(trace.x) for trace in figure.data] == [[25.0, None], [75.0, None]]
+    assert list(figure.data[0].customdata) == [40, None]
+    assert list(figure.layout.xaxis.range) == [0, 100]
+
+
+def test_share_bars_of_an_empty_frame_draw_empty_bars_at_the_least_height() -> None:
+    frame = pl.DataFrame({"label": [], "a": [], "n": []}, schema={"label": pl.String, "a": pl.Float64, "n": pl.Int64})
+    figure = share_bars(frame, TEXT, parts=[("a", "A", "#000")], value_label="%")
+    assert len(figure.data[0].x) == 0
+    assert figure.layout.height == 360
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pl.Series([], dtype=pl.Float64),  # no patients
+        pl.Series([None, None], dtype=pl.Float64),  # no index computable
+    ],
+)
+def test_a_histogram_of_no_values_has_every_bin_at_zero(values: pl.Series) -> None:
+    figure = histogram(values, TEXT, value_label="COC", count_label="patients", bins=4)
+    assert list(figure.data[0].x) == pytest.approx([0.125, 0.375, 0.625, 0.875])
+    assert list(figure.data[0].y) == [0, 0, 0, 0]
+    assert figure.data[0].width == pytest.approx(0.25 * 0.95)
+
+
+def test_a_grouped_bars_reference_is_a_vertical_line_labelled_inside_its_top_right() -> None:
+    figure = grouped_bars(units(), TEXT, value_label="days", references=[Reference(14, "Legal limit", kind="legal")])
+    [line] = figure.layout.shapes
+    assert (line.xref, line.x0, line.x1, line.yref, line.y0, line.y1) == ("x", 14, 14, "y domain", 0, 1)
+    assert (line.line.color, line.line.dash) == (LEGAL, "dash")
+    label = next(note for note in figure.layout.annotations if note.text == "Legal limit")
+    assert (label.x, label.yref, label.y, label.xanchor, label.yanchor, label.showarrow) == (
+        14,
+        "y domain",
+        1,
+        "left",
+        "top",
+        False,
+    )
+
+
+def test_grouped_bars_draw_one_colour_per_group_without_hidden_cells() -> None:
+    figure = grouped_bars(units(), TEXT, value_label="days")
+    assert [(trace.name, list(trace.y), list(trace.x)) for trace in figure.data] == [
+        ("Doctor", ["U1", "U2"], [30.0, 25.0]),
+        ("Nurse", ["U1"], [20.0]),
+    ]
+    assert [trace.marker.color for trace in figure.data] == [OKABE_ITO[0], OKABE_ITO[1]]
+    assert figure.layout.yaxis.categoryorder == "category descending"
+
+
+def test_grouped_bars_of_an_empty_frame_keep_their_reference_at_the_least_height() -> None:
+    figure = grouped_bars(units().head(0), TEXT, value_label="days", references=[Reference(14, "Legal limit")])
+    assert figure.data == ()
+    assert len(figure.layout.shapes) == 1
+    assert figure.layout.height == 380
+
+
+def test_binned_bars_leave_hidden_bins_out_and_show_each_bins_bounds_on_hover() -> None:
+    figure = binned_bars(bins(), TEXT, value_label="COC", count_label="patients")
+    bars = figure.data[0]
+    assert list(bars.x) == pytest.approx([0.1, 0.5, 0.7])
+    assert list(bars.y) == [12, 30, 25]
+    assert [list(row) for row in bars.customdata] == [
+        pytest.approx([0.0, 0.2]),
+        pytest.approx([0.4, 0.6]),
+        pytest.approx([0.6, 0.8]),
+    ]
+    assert bars.width == pytest.approx(0.2 * 0.95)  # the narrowest bin of the whole frame, hidden ones included
+
+
+def test_a_bin_whose_count_is_unknown_keeps_a_null_count() -> None:
+    frame = bins().with_columns(suppressed=pl.lit(False))
+    figure = binned_bars(frame, TEXT, value_label="COC", count_label="patients")
+    assert list(figure.data[0].y) == [12, None, 30, 25, None]
