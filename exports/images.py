@@ -9,7 +9,7 @@ calls, and several calls at once share the browser's tabs.
 
 The image is the figure exactly as the page draws it: the chart builders put
 the title, subtitle, caption, badge and suppression note into the figure
-itself (``charts.theme.frame_chart``), so they are in the picture too. Pages
+itself (``charts.theme.framed``), so they are in the picture too. Pages
 must draw with ``theme=None`` for the screen to match. MathJax is switched off
 and plotly.js comes from the installed plotly package, so rendering needs no
 network.

@@ -93,7 +93,6 @@ def published_charts(state: ViewState) -> None:
 
 state = context.current_view()
 results = context.results()
-threshold = context.threshold()
 language = state.lang
 
 area = t("common.national", language) if state.region == ALL_REGIONS else area_label(state.region, language)
@@ -103,26 +102,40 @@ sample_badge(language, results.sample_data)
 if state.region == ALL_REGIONS:
     st.info(t("county.pick_county", language))
 
-with handled_errors(language):
-    trends, units, experience, published_tab = st.tabs(
-        [
-            t("county.tab_trends", language),
-            t("county.tab_units", language),
-            t("county.tab_experience", language),
-            t("county.tab_published", language),
-        ],
-        key=f"county_tab_{language}",  # labels change with the language: so does the widget
-        on_change="rerun",  # only the open tab's charts are built and sent
-    )
-    with trends:
-        if trends.open:
-            trend_charts(state, threshold)
-    with units:
-        if units.open:
-            unit_charts(state, threshold)
-    with experience:
-        if experience.open:
-            experience_charts(state, threshold)
-    with published_tab:
-        if published_tab.open:
-            published_charts(state)
+
+@st.fragment
+def county_tabs() -> None:
+    """The four tabs; only the open tab's charts are built and sent.
+
+    Opening a tab, or picking the health-centre indicator, reruns this fragment, not the page. It reads the
+    view state itself: a fragment rerun gets the arguments of the page's last run, not the current URL.
+    """
+    state = context.current_view()
+    threshold = context.threshold()
+    language = state.lang
+    with handled_errors(language):
+        trends, units, experience, published_tab = st.tabs(
+            [
+                t("county.tab_trends", language),
+                t("county.tab_units", language),
+                t("county.tab_experience", language),
+                t("county.tab_published", language),
+            ],
+            key=f"county_tab_{language}",  # labels change with the language: so does the widget
+            on_change="rerun",
+        )
+        with trends:
+            if trends.open:
+                trend_charts(state, threshold)
+        with units:
+            if units.open:
+                unit_charts(state, threshold)
+        with experience:
+            if experience.open:
+                experience_charts(state, threshold)
+        with published_tab:
+            if published_tab.open:
+                published_charts(state)
+
+
+county_tabs()

@@ -211,7 +211,14 @@ def set_indicator(indicator: str) -> None:
     """Pages with an indicator picker call this; the choice is part of the URL state."""
     state = current_view().with_changes(indicator=indicator)
     st.session_state["view"] = state
-    st.query_params.from_dict(to_query(state))
+    keep_url(state)
+
+
+def keep_url(state: ViewState) -> None:
+    """Put ``state`` in the address bar, unless it is there already."""
+    query = to_query(state)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
 
 
 def sidebar_filters(periods: list[str]) -> ViewState:
@@ -267,7 +274,7 @@ def sidebar_filters(periods: list[str]) -> ViewState:
         _account(language)
     state = state.with_changes(lang=language, region=region, period=period, profession=profession)
     st.session_state["view"] = state
-    st.query_params.from_dict(to_query(state))
+    keep_url(state)
     if rejected:
         st.toast(t("common.bad_link", language, names=", ".join(rejected)))
     return state
@@ -311,6 +318,7 @@ def indicator_picker(state: ViewState, *, allowed: tuple[str, ...] = tuple(INDIC
     )
     if chosen != state.indicator and chosen in allowed and state.indicator in allowed:
         set_indicator(chosen)
+    keep_url(current_view())  # in a fragment's rerun (the county tabs) the sidebar, which does this, does not run
     return chosen
 
 

@@ -57,9 +57,18 @@ def show_chart(view: ChartView, language: str) -> None:
             st.info(t("common.all_hidden", language, note=view.text.suppression_note), icon=":material/visibility_off:")
         return
     st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}", theme=None)
+    _table(view, language)
+    _export_controls(view, language)
+
+
+@st.fragment
+def _table(view: ChartView, language: str) -> None:
+    """ "Show as table", built only while its expander is open.
+
+    Opening or closing it reruns this fragment alone, not the page: nothing else is rebuilt or greyed out.
+    """
     indicator = INDICATORS.get(view.indicator)
     percent = bool(indicator and indicator.percent)
-    # The table is built only while its expander is open (opening it reruns the page; the view is cached).
     table_box = st.expander(t("common.show_table", language), key=f"table_{view.key}_{language}", on_change="rerun")
     with table_box:
         if table_box.open:
@@ -67,7 +76,6 @@ def show_chart(view: ChartView, language: str) -> None:
                 st.caption(view.text.suppression_note)
             st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")
             st.caption(view.text.caption)
-    _export_controls(view, language)
 
 
 def _writer(extension: str) -> Callable[..., bytes]:

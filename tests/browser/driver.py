@@ -97,12 +97,16 @@ class ScriptRuns:
 
     ``started`` counts ``new_session`` messages (one per run), ``finished`` counts ``script_finished``
     (fragment runs included), ``requested`` counts ``rerun_script`` requests the browser sent.
+    ``page_deltas`` and ``fragment_deltas`` count the elements sent by whole-page runs and by fragment
+    runs: a fragment rerun leaves ``page_deltas`` as it was.
     ``finished_at`` and ``requested_at`` hold ``time.perf_counter()`` when each was seen.
     """
 
     started: int = 0
     finished: int = 0
     requested: int = 0
+    page_deltas: int = 0
+    fragment_deltas: int = 0
     statuses: list[str] = field(default_factory=list)
     finished_at: list[float] = field(default_factory=list)
     requested_at: list[float] = field(default_factory=list)
@@ -127,7 +131,12 @@ class ScriptRuns:
             return
         message = ForwardMsg.FromString(payload)
         kind = message.WhichOneof("type")
-        if kind == "new_session":
+        if kind == "delta":
+            if message.delta.fragment_id:
+                self.fragment_deltas += 1
+            else:
+                self.page_deltas += 1
+        elif kind == "new_session":
             self.started += 1
             self._open += 1
             self._rerun_follows = False
