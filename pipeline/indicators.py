@@ -69,16 +69,22 @@ def load_recorded_indicators(engine: sa.Engine, folder: Path = RECORDED, *, now:
             region_codes=codes,
             unit=meta.unit.code if meta.unit else None,
         )
-        save_indicator_series(engine, meta.store_record(), values, fetched_at=fetched_at)
+        save_indicator_series(engine, {**meta.store_record(), "recorded": True}, values, fetched_at=fetched_at)
         stored += 1
     for cube in RECORDED_CUBES:
         dataset = parse_jsonstat(_recorded_reply(folder / "thl" / f"{cube}.json", "thl_cube"))
-        stored += save_cube(engine, access_values(dataset, cube=cube), title=dataset.label, fetched_at=fetched_at)
+        values = access_values(dataset, cube=cube)
+        stored += save_cube(engine, values, title=dataset.label, fetched_at=fetched_at, recorded=True)
     return stored
 
 
-def save_cube(engine: sa.Engine, values: pl.DataFrame, *, title: str, fetched_at: dt.datetime) -> int:
-    """Store a cube's canonical values, one series per indicator id, each in its own transaction."""
+def save_cube(
+    engine: sa.Engine, values: pl.DataFrame, *, title: str, fetched_at: dt.datetime, recorded: bool = False
+) -> int:
+    """Store a cube's canonical values, one series per indicator id, each in its own transaction.
+
+    ``recorded`` marks the bundled copies (constructed numbers) apart from a live refresh.
+    """
     count = 0
     for (indicator_id,), series in values.group_by(c.INDICATOR_ID, maintain_order=True):
         meta = {
@@ -88,6 +94,7 @@ def save_cube(engine: sa.Engine, values: pl.DataFrame, *, title: str, fetched_at
             "organization": "Terveyden ja hyvinvoinnin laitos (THL)",
             "licence": THL_LICENCE,
             "unit": series[c.UNIT][0] if series.height else None,
+            "recorded": recorded,
         }
         save_indicator_series(engine, meta, series, fetched_at=fetched_at)
         count += 1

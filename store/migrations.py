@@ -28,14 +28,38 @@ class Migration:
 #: Tables created by a later migration than the first, which must not create them.
 _ADDED_LATER = (tables.coc_distribution_results,)
 
+#: Version-1 definitions of the tables a later migration altered (frozen: never edit these).
+_VERSION_ONE = sa.MetaData()
+_INDICATORS_V1 = sa.Table(
+    "indicators",
+    _VERSION_ONE,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("indicator_id", sa.String(64), primary_key=True),
+    sa.Column("title_fi", sa.Text),
+    sa.Column("title_sv", sa.Text),
+    sa.Column("title_en", sa.Text),
+    sa.Column("description_fi", sa.Text),
+    sa.Column("description_sv", sa.Text),
+    sa.Column("description_en", sa.Text),
+    sa.Column("organization", sa.Text),
+    sa.Column("data_updated", sa.Date),
+    sa.Column("decimals", sa.Integer),
+    sa.Column("limits", sa.Text),
+    sa.Column("unit", sa.Text),
+    sa.Column("licence", sa.Text),
+    sa.Column("fetched_at", sa.DateTime, nullable=False),
+)
+_ALTERED_LATER = {"indicators": _INDICATORS_V1}
+
 
 def _initial_schema(connection: sa.Connection) -> None:
     version_one = [
-        table
+        _ALTERED_LATER.get(table.name, table)
         for table in tables.metadata.sorted_tables
         if table is not tables.schema_version and table not in _ADDED_LATER
     ]
-    tables.metadata.create_all(connection, tables=version_one)
+    for table in version_one:
+        table.create(connection)
 
 
 def _coc_distribution_table(connection: sa.Connection) -> None:
@@ -44,9 +68,24 @@ def _coc_distribution_table(connection: sa.Connection) -> None:
     tables.coc_distribution_results.create(connection)
 
 
+def _recorded_flag(connection: sa.Connection) -> None:
+    """Mark the series that are the bundled recorded copies, so their charts can say so.
+
+    A store from before version 3 loaded those copies on its first start; a source that has never been
+    refreshed successfully since can hold nothing else, so its series are marked recorded. A source that
+    has been refreshed may mix live and recorded series; those stay unmarked (a refresh rewrites them).
+    """
+    connection.execute(sa.text("ALTER TABLE indicators ADD COLUMN recorded BOOLEAN NOT NULL DEFAULT FALSE"))
+    refreshed = sa.select(tables.source_status.c.source).where(tables.source_status.c.last_success_at.is_not(None))
+    connection.execute(
+        tables.indicators.update().where(tables.indicators.c.source.not_in(refreshed)).values(recorded=True)
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
+    Migration(3, "recorded flag on published indicators", _recorded_flag),
 )
 
 
@@ -59,12 +98,14 @@ def current_version(connection: sa.Connection) -> int:
     )
 
 
-def migrate(engine: sa.Engine) -> int:
-    """Apply every pending migration; returns the version the database is at."""
+def migrate(engine: sa.Engine, *, up_to: int | None = None) -> int:
+    """Apply every pending migration (up to version ``up_to``, if given); returns the version reached."""
     with engine.begin() as connection:
         tables.schema_version.create(connection, checkfirst=True)
     version = 0
     for migration in MIGRATIONS:
+        if up_to is not None and migration.version > up_to:
+            break
         with engine.begin() as connection:
             version = current_version(connection)
             if migration.version <= version:

@@ -24,6 +24,7 @@ _POLARS_TYPES: Mapping[type[sa.types.TypeEngine[Any]], pl.DataType] = {
     sa.Text: pl.String(),
     sa.Date: pl.Date(),
     sa.DateTime: pl.Datetime("us"),
+    sa.Boolean: pl.Boolean(),
 }
 
 
@@ -35,6 +36,10 @@ def table_schema(table: sa.Table) -> dict[str, pl.DataType]:
             if isinstance(column.type, sa_type):
                 schema[column.name] = dtype
                 break
+        else:  # a column added with a new type: say so here, not as a shape error when rows are read
+            raise TypeError(
+                f"store table {table.name}: column {column.name} has type {column.type}, not in _POLARS_TYPES"
+            )
     return schema
 
 
@@ -133,14 +138,17 @@ _SQLITE_DATE = "%Y-%m-%d"
 def save_indicator_series(
     engine: sa.Engine, indicator: Mapping[str, object], values: pl.DataFrame, *, fetched_at: dt.datetime
 ) -> int:
-    """Store one indicator's metadata and replace its values, all or nothing."""
+    """Store one indicator's metadata and replace its values, all or nothing.
+
+    The series counts as fetched live unless ``indicator`` says ``recorded`` (the bundled copies).
+    """
     source, indicator_id = indicator.get("source"), indicator.get("indicator_id")
     if not source or not indicator_id:
         raise InvalidInputError("indicator metadata needs 'source' and 'indicator_id'")
     wrong = values.filter((pl.col("source") != source) | (pl.col("indicator_id") != str(indicator_id)))
     if wrong.height:
         raise InvalidInputError(f"{wrong.height} value row(s) belong to another series than {source} {indicator_id}")
-    meta = pl.DataFrame([{**indicator, "indicator_id": str(indicator_id), "fetched_at": fetched_at}])
+    meta = pl.DataFrame([{"recorded": False, **indicator, "indicator_id": str(indicator_id), "fetched_at": fetched_at}])
     with engine.begin() as connection:
         replace_where(connection, tables.indicators, meta, source=source, indicator_id=str(indicator_id))
         return replace_where(connection, tables.indicator_values, values, source=source, indicator_id=str(indicator_id))

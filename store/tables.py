@@ -105,6 +105,9 @@ indicators = sa.Table(
     sa.Column("unit", sa.Text),
     sa.Column("licence", sa.Text),
     sa.Column("fetched_at", sa.DateTime, nullable=False),
+    # True for the copies bundled with the app (constructed numbers in the real format, loaded on the first
+    # start); a live refresh stores False. Charts of recorded series carry the sample-data badge.
+    sa.Column("recorded", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 indicator_values = sa.Table(

@@ -49,7 +49,11 @@ def published_view(results: Results, state: ViewState, indicator_id: str) -> Cha
     )
     title = row.get(f"title_{state.lang}") or row.get("title_fi") or indicator_id
     updated = str(row.get("data_updated") or "")
-    caption = t("source.sotkanet", state.lang, indicator=indicator_id, updated=updated)
+    recorded = bool(row.get("recorded"))
+    if recorded:  # the bundled copy: THL's format, made-up numbers
+        caption = t("source.sotkanet_recorded", state.lang, indicator=indicator_id)
+    else:
+        caption = t("source.sotkanet", state.lang, indicator=indicator_id, updated=updated)
     text = chart_text(
         results,
         state,
@@ -59,8 +63,13 @@ def published_view(results: Results, state: ViewState, indicator_id: str) -> Cha
         threshold=1,
         caption=caption,
     )
-    # Published data are THL's own, never the sample: no badge; Sotkanet's limits text explains its gaps.
-    text = dataclasses.replace(text, badge="", suppression_note=_limits_text(row.get("limits"), state.lang))
+    # Fetched live, the data are THL's own: no badge, and Sotkanet's limits text explains its gaps. The
+    # bundled copy carries the sample badge, and its limits text is as made up as its numbers.
+    text = dataclasses.replace(
+        text,
+        badge=t("common.sample_badge", state.lang) if recorded else "",
+        suppression_note="" if recorded else _limits_text(row.get("limits"), state.lang),
+    )
     unit = str(row.get("unit") or "")
     figure = trend_chart(
         data, text, percent=False, value_label="%" if unit in _PERCENT_UNITS else unit.lower(), band=False

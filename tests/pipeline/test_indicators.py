@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -54,6 +55,13 @@ def test_recorded_series_load_without_any_network(engine: sa.Engine) -> None:
     assert meta["fetched_at"] == NOW
 
 
+def test_the_bundled_copies_are_marked_recorded(engine: sa.Engine) -> None:
+    """Their numbers are made up in THL's formats: charts of them carry the sample badge."""
+    load_recorded_indicators(engine, now=NOW)
+    flags = read_table(engine, tables.indicators).group_by("source").agg(pl.col("recorded").all())
+    assert dict(flags.iter_rows()) == {"sotkanet": True, "thl_cube": True}
+
+
 def test_a_refresh_skips_series_whose_data_updated_is_unchanged(engine: sa.Engine, stub: StubServer) -> None:
     load_recorded_indicators(engine, now=NOW)
     with client_for(stub) as client:
@@ -66,6 +74,7 @@ def test_a_refresh_fetches_a_series_it_does_not_have(engine: sa.Engine, stub: St
     with client_for(stub) as client:
         outcome = refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
     assert outcome.updated == ["2676"]
+    assert read_table(engine, tables.indicators, indicator_id="2676")["recorded"].to_list() == [False]
     periods = set(read_table(engine, tables.indicator_values, indicator_id="2676")["period"].to_list())
     assert periods == {"2024", "2025"}
     status = read_table(engine, tables.source_status).row(0, named=True)
@@ -98,6 +107,7 @@ def test_a_cube_refresh_stores_its_series(engine: sa.Engine, stub: StubServer) -
     with cube_client(stub) as client:
         outcome = refresh_thl_cube(engine, client, now=NOW)
     assert outcome.ok
+    assert not any(read_table(engine, tables.indicators, source="thl_cube")["recorded"].to_list())
     stored = read_table(engine, tables.indicator_values, source="thl_cube")
     assert "ahil_pthjono01:within_7_days:doctor" in set(stored["indicator_id"].to_list())
 

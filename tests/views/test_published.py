@@ -1,0 +1,77 @@
+"""THL's published series on the county page: live data under THL's caption, the bundled copy flagged as made up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+
+from i18n import LANGUAGES, t
+from tests.views.builders import results
+from views.published import published_view
+from views.state import ViewState
+
+
+def published(*, recorded: bool) -> pl.DataFrame:
+    """Indicator 6411's metadata as the store holds it, fetched live or loaded from the bundled copy."""
+    return pl.DataFrame(
+        {
+            "source": ["sotkanet"],
+            "indicator_id": ["6411"],
+            "title_fi": ["Yli 7 vrk odottaneet"],
+            "title_sv": ["Väntat över 7 dygn"],
+            "title_en": ["Waited over 7 days"],
+            "data_updated": [dt.date(2025, 3, 14)],
+            "limits": [
+                json.dumps(
+                    {
+                        "fi": "Alle 5 käyntiä ei julkaista.",
+                        "sv": "Under 5 besök publiceras inte.",
+                        "en": "Fewer than 5 visits are not published.",
+                    }
+                )
+            ],
+            "unit": ["PERCENT"],
+            "recorded": [recorded],
+        }
+    )
+
+
+VALUES = pl.DataFrame(
+    {
+        "indicator_id": ["6411"] * 4,
+        "region_code": ["02", "02", "SSS", "SSS"],
+        "period": ["2024", "2025", "2024", "2025"],
+        "value": [31.5, 29.0, 35.0, 33.5],
+        "denominator": [1200.0, 1250.0, 90000.0, 91000.0],
+    }
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_live_series_carries_thls_caption_and_limits_and_no_badge(language: str) -> None:
+    view = published_view(
+        results(published=VALUES, published_meta=published(recorded=False)),
+        ViewState(lang=language, region="02"),
+        "6411",
+    )
+    assert view is not None
+    assert view.text.caption == t("source.sotkanet", language, indicator="6411", updated="2025-03-14")
+    assert view.text.badge == ""
+    assert view.text.suppression_note.endswith(("julkaista.", "inte.", "published."))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_bundled_copy_says_its_numbers_are_made_up_and_carries_the_sample_badge(language: str) -> None:
+    view = published_view(
+        results(published=VALUES, published_meta=published(recorded=True)),
+        ViewState(lang=language, region="02"),
+        "6411",
+    )
+    assert view is not None
+    assert view.text.caption == t("source.sotkanet_recorded", language, indicator="6411")
+    assert view.text.badge == t("common.sample_badge", language)
+    assert view.text.suppression_note == ""  # the copy's limits text is as made up as its numbers
+    assert sorted(view.data["value"].to_list()) == [29.0, 31.5, 33.5, 35.0]
