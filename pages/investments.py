@@ -77,9 +77,10 @@ with handled_errors(language):
     st.header(t("investments.did_title", language))
     result = investments.did_estimate(results, state, key, people, threshold=threshold)
     summary = investments.did_summary(result, key, people, language)
-    estimate, explanation = st.columns([1, 3])
-    with estimate:
-        st.metric(t("investments.did_effect", language), summary.effect)
+    # The estimate takes the width its value needs ('−4,7 %-enh.'); the explanation the rest, below it if narrow.
+    with st.container(horizontal=True, gap="large"):
+        st.metric(t("investments.did_effect", language), summary.effect, width="content")
+        explanation = st.container()
     with explanation:
         st.markdown(summary.interval)
         st.markdown(summary.pre_trend)

@@ -9,7 +9,10 @@ from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
 from views import overview
 from views.common import area_label
+from views.format import delta_look
 from views.state import ALL_REGIONS
+
+CARD_WIDTH = 220  # px: holds '11,0 dygn' and the longest short title
 
 context.through_entry_point()
 state = context.current_view()
@@ -23,19 +26,22 @@ st.caption(t("overview.subtitle", language, area=area, period=state.period))
 sample_badge(language, results.sample_data)
 
 with handled_errors(language):
-    columns = st.columns(4)
-    for column, item in zip(columns, context.view(overview.headlines, state, threshold=threshold), strict=True):
-        with column, st.container(border=True):
-            st.metric(
-                item.short_title,
-                t("common.suppressed_value", language) if item.suppressed else item.value,
-                delta=item.change or None,
-                delta_color="off" if item.unchanged else "normal" if item.higher_is_better else "inverse",
-                delta_arrow="off" if item.unchanged else "auto",  # '±0,0' points neither way
-                help=t("overview.metric_help", language, title=item.title, n=item.n if item.n is not None else "–"),
-            )
-            if item.target:
-                st.caption(item.target)
+    # Cards of a fixed width in a wrapping row: four across on a wide page, two by two in a 1024 px window,
+    # where a quarter of the page cannot hold '63,7 %' at the card's type size.
+    with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
+        for item in context.view(overview.headlines, state, threshold=threshold):
+            color, arrow = delta_look(item.change, higher_is_better=item.higher_is_better)
+            with st.container(border=True, width=CARD_WIDTH):
+                st.metric(
+                    item.short_title,
+                    t("common.suppressed_value", language) if item.suppressed else item.value,
+                    delta=item.change or None,
+                    delta_color=color,
+                    delta_arrow=arrow,
+                    help=t("overview.metric_help", language, title=item.title, n=item.n if item.n is not None else "–"),
+                )
+                if item.target:
+                    st.caption(item.target)
 
     st.header(t("overview.counties", language))
     context.indicator_picker(state)

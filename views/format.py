@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from views.indicators import Indicator
 
 DAYS = {"fi": "vrk", "sv": "dygn", "en": "days"}
-PERCENTAGE_POINTS = {"fi": "%-yks.", "sv": "procentenheter", "en": "pp"}
+#: Short forms, as a headline card is narrow; the hyphen does not break (U+2011), nor the space before the unit.
+PERCENTAGE_POINTS = {"fi": "%\u2011yks.", "sv": "%\u2011enh.", "en": "pp"}
+#: The one minus sign in text values (U+2212), as the charts' ticks and the unit labels ("−100…100") write it.
+MINUS = "\u2212"
 
 
 #: Languages that write a decimal comma.
@@ -20,7 +25,7 @@ def separators(language: str) -> str:
 def number(value: float | None, language: str, *, digits: int = 1) -> str:
     if value is None:
         return "–"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f")
+    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace("-", MINUS)
     return text.replace(".", ",") if language in DECIMAL_COMMA else text
 
 
@@ -57,8 +62,24 @@ def indicator_change(delta: float | None, indicator: Indicator, language: str) -
     scale, digits = _change_scale(indicator)
     shown = round(abs(delta) * scale, digits)
     # The sign follows what is shown: a change that rounds to zero is '±0,0', never '-0,0'.
-    sign = "±" if shown == 0 else "+" if delta > 0 else "-"  # ASCII minus: st.metric reads it for the arrow
+    sign = "±" if shown == 0 else "+" if delta > 0 else MINUS  # st.metric is told the direction: delta_look
     text = f"{sign}{number(shown, language, digits=digits)}"
     if indicator.percent:
-        return f"{text} {PERCENTAGE_POINTS[language]}"
+        return f"{text}\u00a0{PERCENTAGE_POINTS[language]}"
     return text
+
+
+DeltaColor = Literal["green", "red", "gray"]
+DeltaArrow = Literal["up", "down", "off"]
+
+
+def delta_look(change: str, *, higher_is_better: bool) -> tuple[DeltaColor, DeltaArrow]:
+    """The colour and arrow of a card's change as :func:`indicator_change` writes it.
+
+    Streamlit reads a direction only from an ASCII '-', so the card is told it: down for '−', none for '±' or
+    no change, up otherwise; green when the direction is the better one.
+    """
+    if not change or change.startswith("±"):
+        return "gray", "off"
+    arrow: DeltaArrow = "down" if change.startswith(MINUS) else "up"
+    return ("green" if (arrow == "up") == higher_is_better else "red"), arrow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from views.format import indicator_change, indicator_value, number, shows_no_change
+from views.format import MINUS, delta_look, indicator_change, indicator_value, number, shows_no_change
 from views.indicators import INDICATORS
 
 
@@ -15,6 +15,8 @@ from views.indicators import INDICATORS
         (1234.56, "sv", 1, "1\u202f234,6"),
         (1234.56, "en", 1, "1\u202f234.6"),
         (0.0, "fi", 2, "0,00"),
+        (-1234.5, "fi", 1, "\u22121\u202f234,5"),  # the minus sign, never a hyphen
+        (-0.25, "en", 2, "\u22120.25"),
         (None, "en", 1, "–"),
     ],
 )
@@ -40,13 +42,14 @@ def test_indicator_values_carry_their_unit(key: str, value: float, language: str
 @pytest.mark.parametrize(
     ("key", "delta", "language", "expected"),
     [
-        ("access_7d", 0.04, "fi", "+4,0 %-yks."),
-        ("access_7d", -0.001, "en", "-0.1 pp"),
-        ("t3", -1.0, "fi", "-1,0"),
+        ("access_7d", 0.04, "fi", "+4,0\u00a0%\u2011yks."),
+        ("access_7d", -0.047, "sv", "\u22124,7\u00a0%\u2011enh."),
+        ("access_7d", -0.001, "en", "\u22120.1\u00a0pp"),
+        ("t3", -1.0, "fi", "\u22121,0"),
         ("coc", 0.0, "en", "±0.00"),
-        ("access_7d", -0.0004, "fi", "±0,0 %-yks."),
+        ("access_7d", -0.0004, "fi", "±0,0\u00a0%\u2011yks."),
         ("t3", 0.04, "sv", "±0,0"),
-        ("coc", -0.006, "en", "-0.01"),
+        ("coc", -0.006, "en", "\u22120.01"),
         ("nps", None, "en", ""),
     ],
 )
@@ -69,3 +72,35 @@ def test_a_change_that_rounds_to_zero_is_no_change(key: str, delta: float | None
     assert shows_no_change(delta, INDICATORS[key]) is expected
     if delta is not None:
         assert indicator_change(delta, INDICATORS[key], "fi").startswith("±") is expected
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_change_in_percentage_points_fits_a_card(language: str) -> None:
+    # '−12,3 %-enh.' at most: the headline and effect cards cut longer values off
+    assert len(indicator_change(-0.123, INDICATORS["access_7d"], language)) <= 12
+
+
+@pytest.mark.parametrize(
+    ("change", "higher_is_better", "expected"),
+    [
+        # better: green whichever way the arrow points
+        ("+2,4", True, ("green", "up")),
+        (f"{MINUS}1,0", False, ("green", "down")),
+        # worse: red
+        (f"{MINUS}0,1\u00a0pp", True, ("red", "down")),
+        ("+1,0", False, ("red", "up")),
+        # no change shown, or none known: grey, no arrow
+        ("±0,0", True, ("gray", "off")),
+        ("", False, ("gray", "off")),
+    ],
+)
+def test_a_cards_change_is_coloured_by_whether_it_is_better(
+    change: str, higher_is_better: bool, expected: tuple[str, str]
+) -> None:
+    assert delta_look(change, higher_is_better=higher_is_better) == expected
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_negative_numbers_use_one_minus_sign(language: str) -> None:
+    shown = [number(-3.2, language), indicator_change(-0.05, INDICATORS["access_7d"], language)]
+    assert all(text.startswith(MINUS) and "-" not in text for text in shown)
