@@ -94,7 +94,7 @@ with handled_errors(language):
             message = t(
                 "data.refresh_outcome",
                 language,
-                source=data.ATTRIBUTION[outcome.source],
+                source=data.source_name(outcome.source, language),
                 updated=len(outcome.updated),
                 unchanged=len(outcome.unchanged),
                 failed=len(outcome.failed),
@@ -115,7 +115,7 @@ with handled_errors(language):
             t("data.report_choose", language),
             ids,
             index=ids.index(st.session_state["report_import"]) if st.session_state.get("report_import") in ids else 0,
-            format_func=data.import_labels(engine).__getitem__,
+            format_func=data.import_labels(engine, language).__getitem__,
         )
         report = import_report(engine, chosen)
         if not report.detailed:

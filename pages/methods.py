@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from i18n import t
@@ -17,7 +18,12 @@ for key in methods.INDICATOR_ORDER:
     with st.expander(t(f"indicator.{key}", language)):
         st.markdown(t(f"methods.definition_{key}", language))
 st.header(t("methods.care_guarantee", language))
-st.dataframe(methods.care_guarantee_table(language), hide_index=True, width="stretch")
+timeline = methods.care_guarantee_table(language)
+source = t("methods.col_source", language)  # the legal source, cited as the reader's language cites it
+timeline = timeline.with_columns(
+    pl.col(source).map_elements(lambda law: t(f"methods.law.{law}", language), return_dtype=pl.String)
+)
+st.dataframe(timeline, hide_index=True, width="stretch")
 st.header(t("methods.suppression", language))
 st.markdown(t("methods.suppression_text", language, threshold=context.threshold()))
 st.header(t("methods.licence", language))

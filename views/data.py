@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import sqlalchemy as sa
 
@@ -13,11 +15,49 @@ from store.queries import import_history, source_status
 from store.repository import read_table
 from views.results import SAMPLE_IMPORTER
 
-ATTRIBUTION = {
-    "sotkanet": "THL, Sotkanet",
-    "thl_cube": "THL, tilastokuutiot",
-    "extract": "",
-}
+#: The remote sources, as the Data page names them (``data.source_<source>``).
+SOURCES = ("sotkanet", "thl_cube")
+_WAIT = re.compile(r"^wait_(?:(?P<low>\d+)_(?P<high>\d+)|over_(?P<over>\d+))_days$")
+_WITHIN = re.compile(r"^within_(?P<days>\d+)_days$")
+
+
+def source_name(source: str, language: str) -> str:
+    """'THL, Sotkanet', 'THL, statistikkuber': a source in ``language``, its code when it is not a remote one."""
+    return t(f"data.source_{source}", language) if source in SOURCES else source
+
+
+def cube_series_name(indicator_id: str, language: str) -> str:
+    """A cube series ('ahil_pthjono01:within_7_days:doctor') in words: 'Besök inom 7 dygn (%), läkare'.
+
+    The measure and the profession are ours to name; a part that is not understood is shown as its code.
+    """
+    _cube, _, rest = indicator_id.partition(":")
+    measure, _, profession = rest.partition(":")
+    wait, within = _WAIT.match(measure), _WITHIN.match(measure)
+    if measure == "visits":
+        name = t("data.cube_visits", language)
+    elif wait and wait["over"]:
+        name = t("data.cube_wait_over", language, days=wait["over"])
+    elif wait:
+        name = t("data.cube_wait_range", language, low=wait["low"], high=wait["high"])
+    elif within:
+        name = t("data.cube_within", language, days=within["days"])
+    else:
+        name = measure or indicator_id
+    if profession in ("doctor", "nurse", "all"):
+        return f"{name}, {t(f'data.cube_profession_{profession}', language)}"
+    return f"{name}, {profession}" if profession else name
+
+
+def series_title(source: str, indicator_id: str, titles: dict[str, str | None], language: str) -> str:
+    """A series' name in ``language``; THL's Finnish title, where it has no other, is labelled as Finnish.
+
+    A cube has one Finnish title for all its series: each is named by its measure and profession, then the cube.
+    """
+    finnish = titles.get("fi") or ""
+    if source == "thl_cube":
+        return t("data.cube_title", language, series=cube_series_name(indicator_id, language), title=finnish)
+    return titles.get(language) or t("data.finnish_title", language, title=finnish)
 
 
 def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
@@ -28,11 +68,18 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
         .group_by("source", "indicator_id")
         .agg(pl.len().alias("rows"), pl.col("period").max().alias("latest_period"))
     )
-    title = pl.coalesce(pl.col(f"title_{language}"), pl.col("title_fi"))
+    title = pl.struct("source", "indicator_id", "title_fi", "title_sv", "title_en").map_elements(
+        lambda row: series_title(
+            row["source"], row["indicator_id"], {lang: row[f"title_{lang}"] for lang in ("fi", "sv", "en")}, language
+        ),
+        return_dtype=pl.String,
+    )
     return (
         meta.join(counts, on=["source", "indicator_id"], how="left")
         .select(
-            pl.col("source").replace_strict(ATTRIBUTION, default=pl.col("source")).alias("attribution"),
+            pl.col("source")
+            .map_elements(lambda source: source_name(source, language), return_dtype=pl.String)
+            .alias("attribution"),
             "indicator_id",
             title.alias("title"),
             _moment(pl.col("data_updated"), "%Y-%m-%d"),
@@ -49,7 +96,7 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
     """One sentence per remote source: as of when, and why the last attempt failed if it did."""
     lines = []
     for row in source_status(engine).sort("source").iter_rows(named=True):
-        name = ATTRIBUTION.get(row["source"], row["source"])
+        name = source_name(row["source"], language)
         as_of = str(row["last_success_at"])[:16] if row["last_success_at"] else "–"
         if row["last_error"]:
             lines.append(t("data.status_failed", language, source=name, as_of=as_of, reason=row["last_error"]))
@@ -59,9 +106,10 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
 
 
 def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
-    """The import history in the reader's words: layouts and the sample generator named in ``language``."""
+    """The import history in the reader's words: tables, layouts and the sample generator named in ``language``."""
     layouts = {layout: t(f"data.layout_{layout}", language) for layout in ("sample", "canonical", "avohilmo")}
     history = import_history(engine).with_columns(
+        pl.col("table_name").replace(table_names(language)),
         pl.col("layout").replace(layouts),
         pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
         _moment(pl.col("imported_at"), "%Y-%m-%d %H:%M"),
@@ -80,6 +128,11 @@ def _moment(column: pl.Expr, pattern: str) -> pl.Expr:
 
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
+
+
+def table_names(language: str) -> dict[str, str]:
+    """'visits' → 'Käynnit': the imported tables as the reader knows them."""
+    return {name: t(f"data.table_{name}", language) for name in TABLES}
 
 
 def reasons_table(report: ImportReport, language: str) -> pl.DataFrame:
@@ -133,11 +186,15 @@ def import_ids(engine: sa.Engine) -> list[int]:
     return import_history(engine)["id"].to_list()
 
 
-def import_labels(engine: sa.Engine) -> dict[int, str]:
-    """'#3 · visits · kela_2025.csv · 2025-11-02 10:15' per import id."""
+def import_labels(engine: sa.Engine, language: str) -> dict[int, str]:
+    """'#3 · Käynnit · kela_2025.csv · 2025-11-02 10:15' per import id, the table named in ``language``."""
     history = import_history(engine)
+    names = table_names(language)
     return {
-        row["id"]: f"#{row['id']} · {row['table_name']} · {row['file_name']} · {str(row['imported_at'])[:16]}"
+        row["id"]: (
+            f"#{row['id']} · {names.get(row['table_name'], row['table_name'])} · {row['file_name']}"
+            f" · {str(row['imported_at'])[:16]}"
+        )
         for row in history.iter_rows(named=True)
     }
 

@@ -78,3 +78,36 @@ def test_every_difference_in_differences_text_key_is_translated(language: str) -
     from metrics.did import TEXTS
 
     assert sorted(set(TEXTS) - set(catalogue(language))) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_care_guarantee_source_is_cited_in_every_language(language: str) -> None:
+    from metrics.care_guarantee import CARE_GUARANTEE_TIMELINE
+
+    for rule in CARE_GUARANTEE_TIMELINE:  # Finnish as the timeline cites it; Swedish and English in their words
+        assert (t(f"methods.law.{rule.source}", language) == rule.source) is (language == "fi"), rule.source
+
+
+@pytest.mark.parametrize(
+    ("source", "swedish"),
+    [
+        ("Terveydenhuoltolaki 1326/2010 51 §", "Hälso- och sjukvårdslag 1326/2010, 51 §"),
+        ("HE 74/2022, 51 a §; HE 55/2023", "RP 74/2022, 51 a §; RP 55/2023"),  # regeringens proposition
+        ("HE 134/2024", "RP 134/2024"),
+    ],
+)
+def test_swedish_cites_finnish_law_in_swedish(source: str, swedish: str) -> None:
+    assert t(f"methods.law.{source}", "sv") == swedish
+
+
+@pytest.mark.parametrize(
+    ("source", "language", "name"),
+    [
+        ("thl_cube", "fi", "THL, tilastokuutiot"),
+        ("thl_cube", "sv", "THL, statistikkuber"),
+        ("thl_cube", "en", "THL, statistical cubes"),
+        ("sotkanet", "sv", "THL, Sotkanet"),  # a service's name
+    ],
+)
+def test_sources_are_named_in_the_readers_language(source: str, language: str, name: str) -> None:
+    assert t(f"data.source_{source}", language) == name

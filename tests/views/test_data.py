@@ -13,7 +13,7 @@ from pipeline.bootstrap import load_reference_data, open_store
 from pipeline.indicators import load_recorded_indicators
 from store.imports import import_extract
 from tests.data_sources.extract_fixtures import avohilmo_row, write_avohilmo
-from views.data import imports_table, published_series
+from views.data import cube_series_name, import_labels, imports_table, published_series, series_title
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
@@ -27,9 +27,11 @@ def test_the_import_history_names_the_layout_and_shows_the_time_to_the_minute(tm
     history = imports_table(engine, language)
 
     row = history.row(0, named=True)
+    assert row[t("data.col_table_name", language)] == t("data.table_visits", language)
     assert row[t("data.col_layout", language)] == t("data.layout_avohilmo", language)
     assert row[t("data.col_imported_by", language)] == "analyst@example.org"
     assert len(row[t("data.col_imported_at", language)]) == len("2025-01-01 10:00")
+    assert " · visits · " not in next(iter(import_labels(engine, language).values()))
     engine.dispose()
 
 
@@ -43,3 +45,50 @@ def test_published_series_without_an_update_date_show_a_dash(tmp_path: Path) -> 
     assert None not in series["data_updated"].to_list()
     assert all(value == "–" or len(value) == len("2026-03-18") for value in series["data_updated"])
     engine.dispose()
+
+
+@pytest.mark.parametrize(("language", "finnish"), [("sv", "finsk titel"), ("en", "finnish title")])
+def test_published_series_name_source_and_title_in_the_readers_language(
+    tmp_path: Path, language: str, finnish: str
+) -> None:
+    engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")}))
+    load_reference_data(engine)
+    load_recorded_indicators(engine)
+    series = published_series(engine, language)
+    assert "THL, tilastokuutiot" not in series["attribution"].to_list()
+    cubes = series.filter(pl.col("attribution") == t("data.source_thl_cube", language))
+    assert cubes.height > 0
+    # the cube's official title is Finnish: it stays, labelled as such, after our name of the series
+    assert all(finnish in title.casefold() for title in cubes["title"])
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "language", "name"),
+    [
+        ("ahil_pthjono01:visits:doctor", "fi", "Käynnit, lääkäri"),
+        ("ahil_pthjono01:within_7_days:nurse", "sv", "Besök inom 7 dygn (%), sjukskötare"),
+        ("ahil_pthjono01:wait_8_14_days:doctor", "en", "Wait 8–14 days, doctor"),
+        ("ahil_pthjono01:wait_over_90_days:all", "sv", "Väntetid över 90 dygn, alla yrkesgrupper"),
+        # a measure or profession we do not know is shown as its code
+        ("ahil_pthjono01:median_days:dentist", "en", "median_days, dentist"),
+    ],
+)
+def test_cube_series_are_named_by_measure_and_profession(indicator_id: str, language: str, name: str) -> None:
+    assert cube_series_name(indicator_id, language) == name
+
+
+@pytest.mark.parametrize(
+    ("titles", "language", "shown"),
+    [
+        ({"fi": "Odotusaika", "sv": "Väntetid", "en": None}, "sv", "Väntetid"),
+        ({"fi": "Odotusaika", "sv": None, "en": None}, "fi", "Odotusaika"),
+        # no translation from THL: the Finnish title, said to be Finnish
+        ({"fi": "Odotusaika", "sv": None, "en": None}, "sv", "Finsk titel: Odotusaika"),
+        ({"fi": "Odotusaika", "sv": None, "en": None}, "en", "Finnish title: Odotusaika"),
+    ],
+)
+def test_a_series_without_a_title_in_the_language_says_its_title_is_finnish(
+    titles: dict[str, str | None], language: str, shown: str
+) -> None:
+    assert series_title("sotkanet", "1", titles, language) == shown

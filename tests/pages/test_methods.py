@@ -1,0 +1,35 @@
+"""The Methods page cites the law in the reader's language."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from i18n import t
+from tests.pages.conftest import PROJECT
+
+
+def methods_page(language: str) -> AppTest:
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
+    app.query_params["lang"] = language
+    app.run()
+    return app.switch_page("pages/methods.py").run()
+
+
+@pytest.mark.parametrize(
+    ("language", "cited", "not_cited"),
+    [
+        ("sv", "RP 134/2024", "HE 134/2024"),
+        ("sv", "Hälso- och sjukvårdslag 1326/2010, 51 §", "Terveydenhuoltolaki"),
+        ("en", "Health Care Act 1326/2010, section 51", "Terveydenhuoltolaki"),
+        ("fi", "HE 134/2024", "RP 134/2024"),
+    ],
+)
+def test_the_care_guarantee_table_cites_the_law_in_the_readers_language(
+    language: str, cited: str, not_cited: str
+) -> None:
+    app = methods_page(language)
+    assert not app.exception, app.exception
+    sources = app.dataframe[0].value[t("methods.col_source", language)].tolist()
+    assert cited in sources
+    assert not any(not_cited in source for source in sources)
