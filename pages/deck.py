@@ -25,7 +25,7 @@ st.title(t("deck.title", language))
 st.caption(t("deck.subtitle", language))
 
 if not basket:
-    st.info(t("deck.empty", language), icon=":material/slideshow:")
+    st.info(t("deck.empty", language, button=t("deck.add", language)), icon=":material/slideshow:")
     st.stop()
 
 

@@ -111,3 +111,9 @@ def test_swedish_cites_finnish_law_in_swedish(source: str, swedish: str) -> None
 )
 def test_sources_are_named_in_the_readers_language(source: str, language: str, name: str) -> None:
     assert t(f"data.source_{source}", language) == name
+
+
+@pytest.mark.parametrize(("language", "word"), [("fi", "esity"), ("sv", "presentation"), ("en", "deck")])
+def test_the_deck_is_called_the_same_on_its_button_state_toast_and_page(language: str, word: str) -> None:
+    keys = ("deck.add", "deck.added", "deck.added_toast", "deck.title", "nav.deck")
+    assert [key for key in keys if word not in t(key, language, count=1).casefold()] == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from i18n import t
+from i18n import LANGUAGES, t
 from tests.pages.conftest import PROJECT
 
 
@@ -30,9 +31,12 @@ def test_charts_added_from_a_page_build_into_a_deck() -> None:
     assert any(t("deck.download", "en") in str(element.proto.label) for element in downloads)
 
 
-def test_an_empty_deck_says_how_to_fill_it() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_empty_deck_says_how_to_fill_it_in_the_buttons_words(language: str) -> None:
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
-    app.query_params["lang"] = "fi"
+    app.query_params["lang"] = language
     app.run()
     app.switch_page("pages/deck.py").run()
-    assert any(t("deck.empty", "fi") in info.value for info in app.info)
+    hint = t("deck.empty", language, button=t("deck.add", language))
+    assert any(hint in info.value for info in app.info)
+    assert f"”{t('deck.add', language)}”" in hint or f"“{t('deck.add', language)}”" in hint
