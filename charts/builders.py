@@ -17,7 +17,7 @@ through it on every call. Nulls stay null on the way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,13 +238,21 @@ def trend_chart(
     references: Sequence[Reference] = (),
     markers: Sequence[tuple[str, str]] = (),
     band: bool = True,
+    colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One line per ``label`` over ``period``, with optional interval bands, reference lines and dated markers.
 
+    A line's colour is ``colours[label]`` when given (a series with a role, such as participants against
+    the others, keeps its colour in every language), otherwise the palette's in the frame's label order.
+    Reference and marker labels are placed where no line runs under them (see :func:`_label_spot`).
     Traces, lines and labels are plain layout data and the figure is built once (see :func:`framed`).
     """
     scale = _scale(percent)
     shown = _shown(frame).sort("period")
+    periods_shown = sorted({*shown["period"].to_list(), *(period for period, _ in markers)})
+    position = {period: index for index, period in enumerate(periods_shown)}
+    points: list[tuple[float, float]] = []  # (period position, value) along every drawn line
+    bounds: list[float] = []  # every value the plot must show: lines, bands, references
     traces: list[dict[str, object]] = []
     # Colours follow every label of the frame, so a series whose cells are all hidden keeps the others'
     # colours as on the charts beside it (the whole country stays orange when a county's line is hidden).
@@ -252,9 +260,13 @@ def trend_chart(
         series = shown.filter(pl.col("label") == label)
         if series.is_empty():
             continue
-        colour = OKABE_ITO[index % len(OKABE_ITO)]
+        colour = (colours or {}).get(label, OKABE_ITO[index % len(OKABE_ITO)])
         periods = series["period"].to_list()
+        values = (series["value"] * scale).to_list()
+        points += _along([(position[period], value) for period, value in zip(periods, values, strict=True)])
+        bounds += [value for value in values if value is not None]
         if band and {"ci_low", "ci_high"} <= set(series.columns):
+            bounds += [value * scale for value in (*series["ci_low"], *series["ci_high"]) if value is not None]
             traces.append(
                 {
                     "type": "scatter",
@@ -272,7 +284,7 @@ def trend_chart(
             {
                 "type": "scatter",
                 "x": periods,
-                "y": (series["value"] * scale).to_list(),
+                "y": values,
                 "mode": "lines+markers",
                 "name": label,
                 "line": {"color": colour, "width": 2},
@@ -280,23 +292,29 @@ def trend_chart(
                 "hovertemplate": f"{label}<br>%{{x}}: %{{y:.1f}}<br>n = %{{customdata:,}}<extra></extra>",
             }
         )
+    lines = [reference.value * scale for reference in references]
+    bounds += lines
+    low, high = (min(bounds), max(bounds)) if bounds else (0.0, 1.0)
+    last = max(len(periods_shown) - 1, 1)
     shapes: list[dict[str, object]] = []
     notes: list[dict[str, object]] = []
-    for reference in references:  # a horizontal line across the plot, labelled at its top left
-        y = reference.value * scale
+    for reference, y in zip(references, lines, strict=True):  # a horizontal line, labelled beside it where free
         line = {"color": _reference_colour(reference.kind), "dash": "dash", "width": 1.5}
         shapes.append(
             {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y, "line": line}
         )
+        side, above = _label_spot(points, y, reference.label, last=last, span=(high - low) or 1.0)
         notes.append(
             {
                 "text": reference.label,
                 "xref": "x domain",
-                "x": 0,
+                "x": side,
+                "xanchor": "right" if side else "left",
                 "yref": "y",
                 "y": y,
-                "xanchor": "left",
-                "yanchor": "bottom",
+                "yanchor": "bottom" if above else "top",
+                "font": {"size": 11, "color": line["color"]},
+                "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
     for period, label in markers:  # categorical x: the line and its label are placed separately
@@ -312,16 +330,95 @@ def trend_chart(
                 "line": {"color": MUTED, "dash": "dot"},
             }
         )
-        notes.append(
-            {"text": label, "x": period, "y": 1.0, "yref": "paper", "xanchor": "left", "yanchor": "bottom", "xshift": 4}
+        notes.append(  # inside the plot's head room, right of the line (above the plot it ran into the legend)
+            {
+                "text": label,
+                "x": period,
+                "yref": "y domain",
+                "y": 1.0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "xshift": 4,
+                "font": {"size": 11, "color": "#4D4D4D"},
+                "bgcolor": "rgba(255,255,255,0.8)",
+            }
         )
+    y_axis: dict[str, object] = {"title": {"text": value_label}}
+    if markers:  # head room, so the markers' labels at the top of the plot have a free band to sit in
+        span = (high - low) or 1.0
+        y_axis["range"] = [low - 0.05 * span, high + HEAD_ROOM * span]
     layout = {
         "shapes": shapes,
         "annotations": [{**note, "showarrow": False} for note in notes],
-        "xaxis": {"title": {"text": None}, "type": "category"},
-        "yaxis": {"title": {"text": value_label}},
+        "xaxis": {
+            "title": {"text": None},
+            "type": "category",
+            "categoryorder": "category ascending",  # periods in time order whichever line starts later
+            **_period_ticks(periods_shown),
+        },
+        "yaxis": y_axis,
     }
     return framed(traces, layout, text)
+
+
+#: The share of the values' span left free above the highest value when a chart has labels inside its top.
+HEAD_ROOM = 0.16
+
+
+def _along(points: Sequence[tuple[float, float | None]]) -> list[tuple[float, float]]:
+    """Points of a line and three between each pair it joins, so a steep segment is seen where it runs."""
+    along: list[tuple[float, float]] = []
+    for (x0, y0), (x1, y1) in zip(points, [*points[1:], (0.0, None)], strict=True):
+        if y0 is None:
+            continue
+        along.append((x0, y0))
+        if y1 is not None:
+            along += [(x0 + (x1 - x0) * step, y0 + (y1 - y0) * step) for step in (0.25, 0.5, 0.75)]
+    return along
+
+
+def _label_spot(
+    points: Sequence[tuple[float, float]], y: float, label: str, *, last: int, span: float
+) -> tuple[int, bool]:
+    """Where a reference line at ``y`` is labelled: its right (1) or left (0) end, above (True) or below it.
+
+    The first of right-above, right-below, left-above, left-below whose box holds no point of a line;
+    right-above when none is free. The box is judged in a plot of about 300 × 250 pixels, 6 pixels a
+    character and 16 a line: its width in periods (``last`` is the last period's position) and its
+    height a tenth of the values' ``span``.
+    """
+    width = min(1.0, 6 * len(label) / 300) * last
+    height = 0.1 * span
+    for side, above in ((1, True), (1, False), (0, True), (0, False)):
+        left, right = (last - width, last) if side else (0.0, width)
+        bottom, top = (y, y + height) if above else (y - height, y)
+        if not any(left <= x <= right and bottom <= value <= top for x, value in points):
+            return side, above
+    return 1, True
+
+
+def _period_ticks(periods: Sequence[str]) -> dict[str, object]:
+    """Horizontal labels for a time axis: quarters ('2024Q3') are labelled once a year, at the year's first.
+
+    A few quarters (four at most) are labelled each, as 'Q3/2024'; other periods are left to Plotly.
+    """
+    quarters = [period for period in periods if len(period) == 6 and period[:4].isdigit() and period[4] == "Q"]
+    if not quarters or len(quarters) != len(periods):
+        return {}
+    if len(quarters) <= 4:
+        return {
+            "tickmode": "array",
+            "tickvals": quarters,
+            "ticktext": [f"{q[4:]}/{q[:4]}" for q in quarters],
+            "tickangle": 0,
+        }
+    firsts = [quarter for index, quarter in enumerate(quarters) if not index or quarter[:4] != quarters[index - 1][:4]]
+    return {
+        "tickmode": "array",
+        "tickvals": firsts,
+        "ticktext": [quarter[:4] if quarter.endswith("Q1") else f"{quarter[4:]}/{quarter[:4]}" for quarter in firsts],
+        "tickangle": 0,
+    }
 
 
 def _transparent(colour: str, alpha: float = 0.15) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from charts.builders import trend_chart
+from charts.theme import OKABE_ITO
 from core import columns as c
 from i18n import t
 from metrics.did import DidResult, difference_in_differences
@@ -82,6 +83,10 @@ def status_entries(results: Results, round_: str, number: int, *, region: str = 
     )
 
 
+#: The trend's colours by role: participants as a county beside the whole country (blue), the others orange.
+GROUP_COLOURS = {True: OKABE_ITO[0], False: OKABE_ITO[1]}
+
+
 def group_trend(
     results: Results,
     state: ViewState,
@@ -100,22 +105,25 @@ def group_trend(
     cells = counties(
         indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
     )
+    taking_part, others = t("investments.participants", state.lang), t("investments.others", state.lang)
     grouped = (
         cells.filter(pl.col(c.REGION_CODE) != NATIONAL)
-        .with_columns(
-            pl.when(pl.col(c.REGION_CODE).is_in(treated))
-            .then(pl.lit(t("investments.participants", state.lang)))
-            .otherwise(pl.lit(t("investments.others", state.lang)))
-            .alias("label")
-        )
-        .group_by("label", c.PERIOD)
+        .with_columns(pl.col(c.REGION_CODE).is_in(treated).alias("participates"))
+        .group_by("participates", c.PERIOD)
         .agg(
             pl.col("value").mean(),
             pl.col("value").count().alias("n"),
             pl.col(c.SUPPRESSED).sum().alias("suppressed_counties"),
         )
-        .with_columns(pl.lit(False).alias(c.SUPPRESSED))
-        .sort("label", c.PERIOD)
+        .sort("participates", c.PERIOD, descending=[True, False])  # participants first, in every language
+        .select(
+            pl.when(pl.col("participates")).then(pl.lit(taking_part)).otherwise(pl.lit(others)).alias("label"),
+            c.PERIOD,
+            "value",
+            "n",
+            "suppressed_counties",
+            pl.lit(False).alias(c.SUPPRESSED),
+        )
     )
     text = chart_text(
         results,
@@ -133,6 +141,7 @@ def group_trend(
         value_label=t(indicator.unit_key, state.lang),
         markers=starts,
         band=False,
+        colours={taking_part: GROUP_COLOURS[True], others: GROUP_COLOURS[False]},
     )
     return ChartView(f"investments_trend_{key}", figure, grouped, text, key, ALL_REGIONS, "")
 
@@ -190,6 +199,20 @@ def did_estimate(results: Results, state: ViewState, key: str, people: pl.DataFr
     return difference_in_differences(panel, starts, controls=controls)
 
 
+#: The smallest p-value written as a number; a smaller one is written 'p < 0,001'.
+P_SMALLEST_SHOWN = 0.001
+_P_MARK = "\x00p\x00"
+
+
+def p_value_text(p_value: float | None, language: str) -> str:
+    """'p = 0,012', or 'p < 0,001' below 0.001 (never 'p = 0,000'), in the language's number style; 'p = –' unknown."""
+    if p_value is None:
+        return "p = –"
+    if p_value < P_SMALLEST_SHOWN:
+        return f"p < {number(P_SMALLEST_SHOWN, language, digits=3)}"
+    return f"p = {number(p_value, language, digits=3)}"
+
+
 @dataclass(frozen=True)
 class DidSummary:
     """The estimate in words for the page: headline value, interval sentence, pre-trend, caveats, exclusions."""
@@ -219,10 +242,14 @@ def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str
             language,
             low=change(effect.ci_low),
             high=change(effect.ci_high),
-            p=number(effect.p_value, language, digits=3) if effect.p_value is not None else "–",
+            p=_P_MARK,
             treated=result.n_treated,
             controls=result.n_control,
             periods=result.n_periods,
+        )
+        # The sentence writes 'p = {p}': a p-value below the smallest shown reads 'p < 0,001' instead.
+        interval = interval.replace(f"p = {_P_MARK}", p_value_text(effect.p_value, language)).replace(
+            _P_MARK, p_value_text(effect.p_value, language).removeprefix("p ")
         )
     trend = result.pre_trend
     pre_trend = (

@@ -533,3 +533,94 @@ def test_a_bin_whose_count_is_unknown_keeps_a_null_count() -> None:
     frame = bins().with_columns(suppressed=pl.lit(False))
     figure = binned_bars(frame, TEXT, value_label="COC", count_label="patients")
     assert list(figure.data[0].y) == [12, None, 30, 25, None]
+
+
+# -- trend lines: colours by role, labels clear of the lines, readable time axis
+
+
+def quarterly(values: dict[str, list[float]], start: int = 2023) -> pl.DataFrame:
+    """One row per label and quarter from ``start``'s first quarter on, 100 visits each."""
+    rows = [
+        (label, f"{start + index // 4}Q{index % 4 + 1}", value, 100, False)
+        for label, series in values.items()
+        for index, value in enumerate(series)
+    ]
+    return pl.DataFrame(rows, schema=["label", "period", "value", "n", "suppressed"], orient="row")
+
+
+def test_a_trend_line_takes_the_colour_given_for_its_label_whatever_the_label_order() -> None:
+    frame = quarterly({"Aa others": [0.5, 0.6], "Zz participants": [0.55, 0.65]})
+    figure = trend_chart(frame, TEXT, band=False, colours={"Zz participants": OKABE_ITO[0], "Aa others": OKABE_ITO[1]})
+    assert {trace.name: trace.line.color for trace in figure.data} == {
+        "Zz participants": OKABE_ITO[0],
+        "Aa others": OKABE_ITO[1],
+    }
+
+
+def test_a_start_marker_is_labelled_inside_the_top_of_the_plot_not_beside_the_legend() -> None:
+    frame = quarterly({"A": [0.5, 0.6, 0.7, 0.8]})
+    figure = trend_chart(frame, TEXT, band=False, markers=[("2023Q3", "Start: Päijänne-Tavastland")])
+    label = next(note for note in figure.layout.annotations if note.text.startswith("Start"))
+    assert (label.yref, label.y, label.yanchor, label.xanchor) == ("y domain", 1.0, "top", "left")
+    low, high = figure.layout.yaxis.range
+    assert high > 80 + 0.1 * (80 - 50)  # head room above the highest value for the label to sit in
+    assert low < 50
+
+
+@pytest.mark.parametrize(
+    ("series", "x", "xanchor", "yanchor"),
+    [
+        # the lines end well below the limit: its label sits at the right end, above the line
+        ({"County": [15, 14, 11, 10, 9, 8, 8, 7.5], "Country": [15, 15, 14, 12, 11, 11, 10, 10]}, 1, "right", "bottom"),
+        # the lines end just above it: below the line at the right end
+        ({"County": [8, 8, 8, 8, 8, 14.3, 14.3, 14.3]}, 1, "right", "top"),
+        # above and below it at the right end, clear at the left: the left end, above
+        (
+            {"County": [8, 8, 8, 10, 12, 14.5, 14.5, 14.5], "Country": [8, 8, 8, 9, 11, 13.5, 13.5, 13.5]},
+            0,
+            "left",
+            "bottom",
+        ),
+    ],
+)
+def test_a_reference_label_is_placed_where_no_line_runs(series, x, xanchor, yanchor) -> None:
+    figure = trend_chart(
+        quarterly(series),
+        TEXT,
+        percent=False,
+        band=False,
+        references=[Reference(14, "Care guarantee 14 days", "legal")],
+    )
+    label = next(note for note in figure.layout.annotations if note.text == "Care guarantee 14 days")
+    assert (label.xref, label.x, label.xanchor, label.yref, label.y, label.yanchor) == (
+        "x domain",
+        x,
+        xanchor,
+        "y",
+        14,
+        yanchor,
+    )
+
+
+@pytest.mark.parametrize(
+    ("periods", "ticks", "texts"),
+    [
+        # three years of quarters: each year named once, at its first quarter
+        (
+            [f"{year}Q{q}" for year in (2023, 2024, 2025) for q in (1, 2, 3, 4)],
+            ["2023Q1", "2024Q1", "2025Q1"],
+            ["2023", "2024", "2025"],
+        ),
+        # a series starting mid-year names that quarter
+        (["2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3"], ["2023Q3", "2024Q1"], ["Q3/2023", "2024"]),
+        # four quarters or fewer: each one named
+        (["2025Q1", "2025Q2"], ["2025Q1", "2025Q2"], ["Q1/2025", "Q2/2025"]),
+    ],
+)
+def test_a_quarterly_time_axis_is_labelled_horizontally_and_sparingly(periods, ticks, texts) -> None:
+    frame = pl.DataFrame(
+        {"label": ["A"] * len(periods), "period": periods, "value": [0.5] * len(periods), "n": [10] * len(periods)}
+    )
+    axis = trend_chart(frame, TEXT, band=False).layout.xaxis
+    assert (list(axis.tickvals), list(axis.ticktext), axis.tickangle) == (ticks, texts, 0)
+    assert axis.categoryorder == "category ascending"
