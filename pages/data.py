@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
@@ -15,8 +16,15 @@ from store.imports import import_report, import_upload
 from ui import context
 from ui.render import handled_errors, sample_badge
 from views import data
+from views.format import count
 
 UPLOAD_LIMIT_MB = 1024  # server.maxUploadSize in .streamlit/config.toml
+
+
+def table(frame: pl.DataFrame, language: str) -> None:
+    """A table whose numbers (text in the language's format) are aligned right, as numbers are."""
+    config = {label: st.column_config.TextColumn(alignment="right") for label in data.number_labels(language)}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
 
 
 def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
@@ -45,7 +53,14 @@ def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
             st.info(t("data.already_imported", language))
         else:
             kept = outcome.rows_read - outcome.rows_rejected
-            st.success(t("data.imported", language, kept=kept, rejected=outcome.rows_rejected))
+            st.success(
+                t(
+                    "data.imported",
+                    language,
+                    kept=count(kept, language),
+                    rejected=count(outcome.rows_rejected, language),
+                )
+            )
         st.session_state["report_import"] = outcome.import_id
 
 
@@ -64,11 +79,7 @@ with handled_errors(language):
     for line in data.refresh_status(engine, language):
         st.markdown(f"- {line}")
     series = data.published_series(engine, language)
-    st.dataframe(
-        series.rename({name: t(f"data.col_{name}", language) for name in series.columns}),
-        hide_index=True,
-        width="stretch",
-    )
+    table(series.rename({name: t(f"data.col_{name}", language) for name in series.columns}), language)
     st.caption(t("data.licence_line", language))
     policy = context.access_policy()
     if not policy.may_import:
@@ -106,7 +117,7 @@ with handled_errors(language):
 
     st.header(t("data.imports", language))
     history = data.imports_table(engine, language)
-    st.dataframe(history, hide_index=True, width="stretch")
+    table(history, language)
 
     st.header(t("data.report", language))
     ids = data.import_ids(engine)
@@ -126,8 +137,8 @@ with handled_errors(language):
             if reasons.is_empty():
                 st.caption(t("data.report_clean", language))
             else:
-                st.dataframe(reasons, hide_index=True, width="stretch")
+                table(reasons, language)
             coverage = data.coverage_table(report, language)
             if not coverage.is_empty():
                 st.markdown(f"**{t('data.report_coverage', language)}**")
-                st.dataframe(coverage, hide_index=True, width="stretch")
+                table(coverage, language)

@@ -9,7 +9,7 @@ from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
 from views import overview
 from views.common import area_label
-from views.format import delta_look
+from views.format import count, delta_look
 from views.state import ALL_REGIONS
 
 CARD_WIDTH = 220  # px: holds '11,0 dygn' and the longest short title
@@ -38,7 +38,7 @@ with handled_errors(language):
                     delta=item.change or None,
                     delta_color=color,
                     delta_arrow=arrow,
-                    help=t("overview.metric_help", language, title=item.title, n=item.n if item.n is not None else "–"),
+                    help=t("overview.metric_help", language, title=item.title, n=count(item.n, language)),
                 )
                 if item.target:
                     st.caption(item.target)

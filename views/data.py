@@ -13,6 +13,7 @@ from store import tables
 from store.imports import ImportReport, import_report
 from store.queries import import_history, source_status
 from store.repository import read_table
+from views.format import count, number
 from views.results import SAMPLE_IMPORTER
 
 #: The remote sources, as the Data page names them (``data.source_<source>``).
@@ -85,7 +86,7 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
             _moment(pl.col("data_updated"), "%Y-%m-%d"),
             _moment(pl.col("fetched_at"), "%Y-%m-%d %H:%M"),
             "licence",
-            "rows",
+            _counted(pl.col("rows"), language),
             "latest_period",
         )
         .sort("attribution", "indicator_id")
@@ -113,8 +114,39 @@ def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
         pl.col("layout").replace(layouts),
         pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
         _moment(pl.col("imported_at"), "%Y-%m-%d %H:%M"),
+        _counted(pl.col("rows_read"), language),
+        _counted(pl.col("rows_rejected"), language),
     )
     return history.rename({name: t(f"data.col_{name}", language) for name in history.columns})
+
+
+#: Columns shown as text in the language's number format; the page aligns them right.
+NUMBER_COLUMNS = (
+    "rows",
+    "rows_read",
+    "rows_rejected",
+    "count",
+    "share_of_rows",
+    "n_non_urgent",
+    "n_with_assessment",
+    "share",
+)
+
+
+def number_labels(language: str) -> list[str]:
+    """The headers of :data:`NUMBER_COLUMNS` in ``language``."""
+    return [t(f"data.col_{name}", language) for name in NUMBER_COLUMNS]
+
+
+def _counted(column: pl.Expr, language: str, *, digits: int | None = None) -> pl.Expr:
+    """A count (or, with ``digits``, a decimal) as the language writes it: '1 188 553', '1,188,553', '0,25'."""
+    return column.map_elements(
+        (lambda value: count(value, language))
+        if digits is None
+        else (lambda value: number(value, language, digits=digits)),
+        return_dtype=pl.String,
+        skip_nulls=False,
+    ).alias(column.meta.output_name())
 
 
 def _moment(column: pl.Expr, pattern: str) -> pl.Expr:
@@ -149,8 +181,8 @@ def reasons_table(report: ImportReport, language: str) -> pl.DataFrame:
         .map_elements(lambda key: t(f"reason.{key}", language), return_dtype=pl.String)
         .alias("description"),
         "column",
-        "count",
-        (pl.col("share_of_rows") * 100).round(2),
+        _counted(pl.col("count"), language),
+        _counted(pl.col("share_of_rows") * 100, language, digits=2),
         "example_rows",
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
@@ -215,7 +247,11 @@ def coverage_known(reports: list[ImportReport], region: str) -> bool:
 def coverage_rows(coverage: pl.DataFrame, language: str) -> pl.DataFrame:
     """Coverage cells as a readable table (county name, month, counts, share in %)."""
     names = {code: region_name_or_code(code, language) for code in coverage["region_code"].unique().to_list()}
-    shown = coverage.select("region_code", "month", "n_non_urgent", "n_with_assessment", "share").with_columns(
-        pl.col("region_code").replace_strict(names, return_dtype=pl.String), (pl.col("share") * 100).round(1)
+    shown = coverage.select(
+        pl.col("region_code").replace_strict(names, return_dtype=pl.String),
+        "month",
+        _counted(pl.col("n_non_urgent"), language),
+        _counted(pl.col("n_with_assessment"), language),
+        _counted(pl.col("share") * 100, language, digits=1),
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})

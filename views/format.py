@@ -19,14 +19,22 @@ DECIMAL_COMMA = ("fi", "sv")
 
 def separators(language: str) -> str:
     """Plotly's ``separators`` (decimal, then thousands) for hover values and axis ticks, as :func:`number` writes."""
-    return ",\u202f" if language in DECIMAL_COMMA else ".\u202f"
+    return ",\u202f" if language in DECIMAL_COMMA else ".,"
 
 
 def number(value: float | None, language: str, *, digits: int = 1) -> str:
+    """'1 234,5' in Finnish and Swedish (narrow no-break space between thousands), '1,234.5' in English; '−' minus."""
     if value is None:
         return "–"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace("-", MINUS)
-    return text.replace(".", ",") if language in DECIMAL_COMMA else text
+    text = f"{value:,.{digits}f}".replace("-", MINUS)
+    if language in DECIMAL_COMMA:
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def count(value: int | None, language: str) -> str:
+    """A whole count with the language's grouping: '1 188 553', '1,188,553'; a dash when unknown."""
+    return number(value, language, digits=0)
 
 
 def indicator_value(value: float | None, indicator: Indicator, language: str) -> str:

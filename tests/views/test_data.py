@@ -32,6 +32,7 @@ def test_the_import_history_names_the_layout_and_shows_the_time_to_the_minute(tm
     assert row[t("data.col_imported_by", language)] == "analyst@example.org"
     assert len(row[t("data.col_imported_at", language)]) == len("2025-01-01 10:00")
     assert " · visits · " not in next(iter(import_labels(engine, language).values()))
+    assert row[t("data.col_rows_read", language)] == "1"  # counts are text in the language's grouping
     engine.dispose()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from views.format import MINUS, delta_look, indicator_change, indicator_value, number, shows_no_change
+from views.format import MINUS, count, delta_look, indicator_change, indicator_value, number, shows_no_change
 from views.indicators import INDICATORS
 
 
@@ -13,7 +13,9 @@ from views.indicators import INDICATORS
     [
         (1234.56, "fi", 1, "1\u202f234,6"),
         (1234.56, "sv", 1, "1\u202f234,6"),
-        (1234.56, "en", 1, "1\u202f234.6"),
+        (1234.56, "en", 1, "1,234.6"),
+        (1188553, "sv", 0, "1\u202f188\u202f553"),
+        (1188553, "en", 0, "1,188,553"),
         (0.0, "fi", 2, "0,00"),
         (-1234.5, "fi", 1, "\u22121\u202f234,5"),  # the minus sign, never a hyphen
         (-0.25, "en", 2, "\u22120.25"),
@@ -104,3 +106,17 @@ def test_a_cards_change_is_coloured_by_whether_it_is_better(
 def test_negative_numbers_use_one_minus_sign(language: str) -> None:
     shown = [number(-3.2, language), indicator_change(-0.05, INDICATORS["access_7d"], language)]
     assert all(text.startswith(MINUS) and "-" not in text for text in shown)
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "expected"),
+    [
+        (1188553, "fi", "1\u202f188\u202f553"),  # narrow no-break space, as '11 100 000' elsewhere
+        (1188553, "sv", "1\u202f188\u202f553"),
+        (1188553, "en", "1,188,553"),
+        (0, "en", "0"),
+        (None, "fi", "–"),
+    ],
+)
+def test_counts_are_grouped_as_the_language_groups_thousands(value: int | None, language: str, expected: str) -> None:
+    assert count(value, language) == expected
