@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 
 import polars as pl
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from store import tables
 from store.imports import ImportReport, import_report
 from store.queries import import_history, source_status
 from store.repository import read_table
-from views.format import count, number
+from views.format import count, date_text, moment_text, number
 from views.results import SAMPLE_IMPORTER
 
 #: The remote sources, as the Data page names them (``data.source_<source>``).
@@ -83,8 +85,8 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
             .alias("attribution"),
             "indicator_id",
             title.alias("title"),
-            _moment(pl.col("data_updated"), "%Y-%m-%d"),
-            _moment(pl.col("fetched_at"), "%Y-%m-%d %H:%M"),
+            _moment(pl.col("data_updated"), language, date_text),
+            _moment(pl.col("fetched_at"), language, moment_text),
             "licence",
             _counted(pl.col("rows"), language),
             "latest_period",
@@ -98,7 +100,7 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
     lines = []
     for row in source_status(engine).sort("source").iter_rows(named=True):
         name = source_name(row["source"], language)
-        as_of = str(row["last_success_at"])[:16] if row["last_success_at"] else "–"
+        as_of = moment_text(row["last_success_at"], language)
         if row["last_error"]:
             lines.append(t("data.status_failed", language, source=name, as_of=as_of, reason=row["last_error"]))
         else:
@@ -113,7 +115,7 @@ def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
         pl.col("table_name").replace(table_names(language)),
         pl.col("layout").replace(layouts),
         pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
-        _moment(pl.col("imported_at"), "%Y-%m-%d %H:%M"),
+        _moment(pl.col("imported_at"), language, moment_text),
         _counted(pl.col("rows_read"), language),
         _counted(pl.col("rows_rejected"), language),
     )
@@ -149,12 +151,11 @@ def _counted(column: pl.Expr, language: str, *, digits: int | None = None) -> pl
     ).alias(column.meta.output_name())
 
 
-def _moment(column: pl.Expr, pattern: str) -> pl.Expr:
-    """A date or time as text to the minute (a dash when unknown), the same in every language."""
+def _moment(column: pl.Expr, language: str, write: Callable[[dt.datetime | None, str], str]) -> pl.Expr:
+    """A date (``date_text``) or a time to the minute (``moment_text``) as ``language`` writes it; '–' if unknown."""
     return (
         column.cast(pl.Datetime("us"), strict=False)
-        .dt.strftime(pattern)
-        .fill_null("–")
+        .map_elements(lambda value: write(value, language), return_dtype=pl.String, skip_nulls=False)
         .alias(column.meta.output_name())
     )
 
@@ -225,7 +226,7 @@ def import_labels(engine: sa.Engine, language: str) -> dict[int, str]:
     return {
         row["id"]: (
             f"#{row['id']} · {names.get(row['table_name'], row['table_name'])} · {row['file_name']}"
-            f" · {str(row['imported_at'])[:16]}"
+            f" · {moment_text(row['imported_at'], language)}"
         )
         for row in history.iter_rows(named=True)
     }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
+from i18n import t
 from views.indicators import Indicator
 
 DAYS = {"fi": "vrk", "sv": "dygn", "en": "days"}
@@ -91,3 +93,43 @@ def delta_look(change: str, *, higher_is_better: bool) -> tuple[DeltaColor, Delt
         return "gray", "off"
     arrow: DeltaArrow = "down" if change.startswith(MINUS) else "up"
     return ("green" if (arrow == "up") == higher_is_better else "red"), arrow
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_text(value: dt.date | str | None, language: str) -> str:
+    """A date as the language writes it: '1.5.2011' in Finnish and Swedish, '1 May 2011' in English; '–' if unknown.
+
+    Accepts a date, a datetime (its date) or ISO text ('2011-05-01', '2026-11-23 18:46:34').
+    """
+    day = _as_datetime(value)
+    if day is None:
+        return "–"
+    if language in DECIMAL_COMMA:
+        return f"{day.day}.{day.month}.{day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def moment_text(value: dt.datetime | str | None, language: str) -> str:
+    """A time to the minute: '23.11.2026 klo 18.46', '23.11.2026 kl. 18.46', '23 Nov 2026, 18:46'; '–' if unknown."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return "–"
+    time = (
+        f"{moment.hour}.{moment.minute:02d}" if language in DECIMAL_COMMA else f"{moment.hour:02d}:{moment.minute:02d}"
+    )
+    return t("common.date_time", language, date=date_text(moment, language), time=time)
+
+
+def _as_datetime(value: dt.date | str | None) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None

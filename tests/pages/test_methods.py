@@ -33,3 +33,10 @@ def test_the_care_guarantee_table_cites_the_law_in_the_readers_language(
     sources = app.dataframe[0].value[t("methods.col_source", language)].tolist()
     assert cited in sources
     assert not any(not_cited in source for source in sources)
+
+
+@pytest.mark.parametrize(("language", "first"), [("fi", "1.5.2011"), ("sv", "1.5.2011"), ("en", "1 May 2011")])
+def test_the_care_guarantee_table_writes_dates_as_the_language_does(language: str, first: str) -> None:
+    app = methods_page(language)
+    starts = app.dataframe[0].value[t("methods.col_from", language)].tolist()
+    assert starts[0] == first

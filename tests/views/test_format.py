@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from views.format import MINUS, count, delta_look, indicator_change, indicator_value, number, shows_no_change
+from views.format import (
+    MINUS,
+    count,
+    date_text,
+    delta_look,
+    indicator_change,
+    indicator_value,
+    moment_text,
+    number,
+    shows_no_change,
+)
 from views.indicators import INDICATORS
 
 
@@ -120,3 +132,32 @@ def test_negative_numbers_use_one_minus_sign(language: str) -> None:
 )
 def test_counts_are_grouped_as_the_language_groups_thousands(value: int | None, language: str, expected: str) -> None:
     assert count(value, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "expected"),
+    [
+        (dt.date(2011, 5, 1), "fi", "1.5.2011"),  # no leading zeros
+        (dt.date(2011, 5, 1), "sv", "1.5.2011"),
+        (dt.date(2011, 5, 1), "en", "1 May 2011"),
+        ("2023-09-01", "sv", "1.9.2023"),  # ISO text from a table
+        (None, "fi", "–"),
+        ("not a date", "en", "–"),
+    ],
+)
+def test_dates_are_written_as_the_language_writes_them(
+    value: dt.date | str | None, language: str, expected: str
+) -> None:
+    assert date_text(value, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", "23.11.2026 klo 18.46"),
+        ("sv", "23.11.2026 kl. 18.46"),
+        ("en", "23 Nov 2026, 18:46"),
+    ],
+)
+def test_times_are_written_to_the_minute_in_the_languages_way(language: str, expected: str) -> None:
+    assert moment_text(dt.datetime(2026, 11, 23, 18, 46, 34), language) == expected
