@@ -620,10 +620,19 @@ TILE_POSITIONS: dict[str, tuple[int, int]] = {
 }
 
 
+#: A tile's least height in pixels: a name on three lines and the value, in 9-pixel text, fit in it.
+TILE_HEIGHT = 64
+
+
 def tile_map(
     frame: pl.DataFrame, text: ChartText, *, value_label: str = "", percent: bool = True, higher_is_better: bool = True
 ) -> go.Figure:
-    """The 22 areas as equal tiles coloured by value (``region_code``, ``label``, ``value``, ``n``)."""
+    """The 22 areas as tiles coloured by value (``region_code``, ``label``, ``value``, ``n``).
+
+    The tiles keep their height (:data:`TILE_HEIGHT`) and fill the chart's width, however narrow the
+    column: they are not kept square, which shrank the map to a blob in a half-width column. Names are
+    broken to fit a tile (:func:`_wrap`); the colour bar lies under the map, so it takes none of its width.
+    """
     scale = _scale(percent)
     rows = {row["region_code"]: row for row in frame.iter_rows(named=True)}
     scaled = {code: (row["value"] * scale if row.get("value") is not None else None) for code, row in rows.items()}
@@ -635,7 +644,7 @@ def tile_map(
     for code, (column, row) in TILE_POSITIONS.items():
         value = scaled.get(code)
         record = rows.get(code, {})
-        name = _wrap(str(record.get("label", code)))
+        name = str(record.get("label", code))
         position = 0.5 if value is None or high == low else (value - low) / (high - low)
         fill = "#D9D9D9" if value is None else sample_colorscale(colourscale, [position])[0]
         shapes.append(
@@ -653,46 +662,92 @@ def tile_map(
         xs.append(column + 0.48)
         ys.append(-row + 0.48)
         shown_value = "–" if value is None else f"{value:.0f}"
-        labels.append(f"{name}<br><b>{shown_value}</b>")
+        labels.append(f"{_wrap(name)}<br><b>{shown_value}</b>")
         hover.append(f"{name}: {'–' if value is None else f'{value:.1f}'}<br>n = {record.get('n') or '–'}")
         light = value is None or (position > 0.5) == higher_is_better
         ink.append("#1A1A1A" if light else "#FFFFFF")
-    tiles = go.Scatter(
-        x=xs, y=ys, mode="text", text=labels, textfont={"size": 10, "color": ink}, hovertext=hover, hoverinfo="text"
-    )
-    colour_bar = go.Scatter(  # an invisible trace that carries the colour bar
-        x=[None],
-        y=[None],
-        mode="markers",
-        marker={
+    tiles = {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "text",
+        "text": labels,
+        "textfont": {"size": 9, "color": ink},
+        "hovertext": hover,
+        "hoverinfo": "text",
+    }
+    colour_bar = {  # an invisible trace that carries the colour bar, laid across under the map
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "marker": {
             "colorscale": colourscale,
             "cmin": low,
             "cmax": high,
             "color": [low],
             "showscale": True,
-            "colorbar": {"title": {"text": value_label}, "thickness": 14},
+            "colorbar": {
+                "orientation": "h",
+                "x": 0.5,
+                "xanchor": "center",
+                "y": 0.0,
+                "yanchor": "top",
+                "ypad": 4,
+                "len": 0.8,
+                "thickness": 10,
+                "title": {"text": value_label, "side": "top", "font": {"size": 12}},
+                "tickfont": {"size": 11},
+            },
         },
-        hoverinfo="skip",
-    )
+        "hoverinfo": "skip",
+    }
     layout = {
         "shapes": shapes,  # all at once: 22 ``add_shape`` calls cost more than the rest of the page
         "showlegend": False,
-        "xaxis": {"visible": False, "range": [-0.1, 5.0]},
-        "yaxis": {"visible": False, "range": [-6.1, 1.0], "scaleanchor": "x"},
+        "xaxis": {"visible": False, "range": [-0.04, 4.98], "fixedrange": True},
+        "yaxis": {"visible": False, "range": [-6.04, 0.98], "fixedrange": True},
     }
-    return framed([tiles, colour_bar], layout, text, height=760)
+    rows_drawn = 1 + max(row for _, row in TILE_POSITIONS.values())
+    return framed([tiles, colour_bar], layout, text, plot_height=TILE_HEIGHT * rows_drawn, sides=(10, 10))
 
 
 def _wrap(name: str, width: int = 9) -> str:
-    """Break a long tile label once, at the space or hyphen nearest the middle."""
-    if len(name) <= width:
-        return name
-    breaks = [index for index, char in enumerate(name) if char in " -"]
+    """Break a name into lines of at most ``width`` letters, at spaces and after hyphens.
+
+    A word longer than a line is hyphenated at the syllable boundary nearest its middle
+    ('Kymen-laakso', 'Öster-botten'); a hyphen ending a line is not counted.
+    """
+    words: list[str] = []
+    for word in name.replace("-", "- ").split():
+        words += _syllable_break(word, width)
+    lines: list[str] = []
+    for word in words:
+        joined = f"{lines[-1]}{'' if lines[-1].endswith('-') else ' '}{word}" if lines else word
+        if lines and len(joined.rstrip("-")) <= width and not lines[-1].endswith("-\u00ad"):
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return "<br>".join(line.replace("\u00ad", "") for line in lines)
+
+
+VOWELS = frozenset("aeiouyäöåAEIOUYÄÖÅ")
+
+
+def _syllable_break(word: str, width: int) -> list[str]:
+    """``word``, or its two halves when it is longer than ``width``: broken before a consonant that
+    starts a syllable (one followed by a vowel), the break nearest the middle, the later of two as near."""
+    if len(word.rstrip("-")) <= width:
+        return [word]
+    breaks = [
+        index
+        for index in range(2, len(word) - 2)
+        if word[index] not in VOWELS and word[index + 1] in VOWELS and word[index - 1] != "-"
+    ]
     if not breaks:
-        return name
-    middle = min(breaks, key=lambda index: abs(index - len(name) / 2))
-    keep = name[middle] if name[middle] == "-" else ""
-    return f"{name[:middle]}{keep}<br>{name[middle + 1 :]}"
+        return [word]
+    middle = max(breaks, key=lambda index: (-abs(index - len(word) / 2), index))
+    return [f"{word[:middle]}-\u00ad", word[middle:]]
 
 
 def small_multiples(

@@ -111,9 +111,15 @@ def framed(
     text: ChartText,
     *,
     height: int = 480,
+    plot_height: int | None = None,
+    sides: tuple[int, int] = (70, 30),
     footer_width: int = HALF_WIDTH_FOOTER,
 ) -> go.Figure:
     """A figure of ``data`` (traces or their dicts) and ``layout``, with the shared layout and the text frame.
+
+    The figure is ``height`` pixels high, or, with ``plot_height``, as high as the frame's margins and a plot
+    area of that height (a chart whose marks need a least size, as the tile map's names). ``sides`` are the
+    left and right margins.
 
     The frame is merged into the layout as plain data and the figure is built once from it: Plotly's
     ``update_layout`` on a live figure, or building a figure twice, costs several times more.
@@ -125,6 +131,7 @@ def framed(
     if text.badge:
         lines.append(f"<span style='font-size:12px;color:#7A5B00'><b>⚠ {text.badge}</b></span>")
     top = 22 * (title.count("<br>") + 1) + 17 * sum(line.count("<br>") + 1 for line in lines[1:]) + 50
+    bottom = 100 + 16 * footer.count("<br>")
     frame: dict[str, Any] = {  # the template comes as the default: naming it would copy it again
         "title": {
             "text": "<br>".join(lines),
@@ -141,8 +148,8 @@ def framed(
         "colorway": list(OKABE_ITO),
         "hoverlabel": {"font": {"family": FONT}},
         "separators": text.separators,
-        "height": height,
-        "margin": {"l": 70, "r": 30, "t": top, "b": 100 + 16 * footer.count("<br>")},
+        "height": height if plot_height is None else top + plot_height + bottom,
+        "margin": {"l": sides[0], "r": sides[1], "t": top, "b": bottom},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
     }
     merged = _merged(dict(layout), frame)

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from charts.builders import (
+    TILE_HEIGHT,
+    TILE_POSITIONS,
     Reference,
     _wrap,
     access_continuity_scatter,
@@ -211,6 +213,50 @@ def test_a_log_volume_axis_is_labelled_in_round_numbers() -> None:
 )
 def test_long_tile_labels_break_at_a_hyphen_or_space(name: str, shown: str) -> None:
     assert _wrap(name) == shown
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        # a word longer than a tile line is hyphenated at a syllable near its middle
+        ("Kymenlaakso", "Kymen-<br>laakso"),
+        ("Kymmenedalen", "Kymmene-<br>dalen"),
+        ("Mellersta Österbotten", "Mellersta<br>Öster-<br>botten"),
+        ("Päijänne-Tavastland", "Päijänne-<br>Tavast-<br>land"),
+        # a hyphen the name has ends a line without counting
+        ("Varsinais-Suomi", "Varsinais-<br>Suomi"),
+    ],
+)
+def test_long_tile_words_are_hyphenated_between_syllables(name: str, shown: str) -> None:
+    assert _wrap(name) == shown
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_area_name_fits_its_tile_in_every_language(language: str) -> None:
+    from views.common import area_label
+
+    for code in TILE_POSITIONS:
+        name = area_label(code, language)
+        lines = _wrap(name).split("<br>")
+        assert all(len(line.rstrip("-")) <= 9 for line in lines), name
+        assert len(lines) <= 3, name  # three lines and the value fit a tile's height
+        kept = _wrap(name).replace("<br>", "").replace("-", "").replace(" ", "")
+        assert kept == name.replace("-", "").replace(" ", ""), name  # no letter lost
+
+
+@pytest.mark.parametrize(
+    "title", ["Short", "A title long enough to take three lines in a half-width column of the page"]
+)
+def test_the_tile_map_keeps_its_tiles_height_whatever_the_frame(title: str) -> None:
+    figure = tile_map(areas(), ChartText(title=title, subtitle="", caption="Source"))
+    top, bottom = figure.layout.margin.t, figure.layout.margin.b
+    assert figure.layout.height - top - bottom == 7 * TILE_HEIGHT  # seven rows of tiles
+    assert figure.layout.yaxis.scaleanchor is None  # tiles fill the width instead of shrinking with it
+
+
+def test_the_tile_maps_colour_bar_lies_under_the_map() -> None:
+    bar = tile_map(areas(), TEXT, value_label="Days").data[1].marker.colorbar
+    assert (bar.orientation, bar.y, bar.yanchor, bar.title.text, bar.title.side) == ("h", 0.0, "top", "Days", "top")
 
 
 def test_reference_lines_are_labelled() -> None:
