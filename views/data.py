@@ -86,7 +86,11 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
             "indicator_id",
             title.alias("title"),
             _moment(pl.col("data_updated"), language, date_text),
-            _moment(pl.col("fetched_at"), language, moment_text),
+            # the bundled copies were never fetched: they say what they are instead of a time
+            pl.when(pl.col("recorded"))
+            .then(pl.lit(t("data.recorded_copy", language)))
+            .otherwise(_moment(pl.col("fetched_at"), language, moment_text))
+            .alias("fetched_at"),
             "licence",
             _counted(pl.col("rows"), language),
             "latest_period",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -11,6 +12,7 @@ from core.settings import Settings
 from i18n import t
 from pipeline.bootstrap import load_reference_data, open_store
 from pipeline.indicators import load_recorded_indicators
+from store import tables
 from store.imports import import_extract
 from store.queries import import_history
 from tests.data_sources.extract_fixtures import avohilmo_row, write_avohilmo
@@ -48,6 +50,25 @@ def test_published_series_without_an_update_date_show_a_dash(tmp_path: Path) -> 
     assert series.schema["data_updated"] == pl.String
     assert None not in series["data_updated"].to_list()
     assert "18.3.2026" in series["data_updated"].to_list()  # fi: day.month.year, no ISO
+    engine.dispose()
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_bundled_copies_say_they_were_not_fetched_and_a_refreshed_series_shows_when(
+    tmp_path: Path, language: str
+) -> None:
+    engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")}))
+    load_recorded_indicators(engine)
+    with engine.begin() as connection:  # as a live refresh of one series leaves it
+        connection.execute(
+            tables.indicators.update()
+            .where(tables.indicators.c.indicator_id == "2676")
+            .values(recorded=False, fetched_at=dt.datetime(2026, 11, 20, 8, 5))
+        )
+    series = published_series(engine, language)
+    fetched = dict(zip(series["indicator_id"].to_list(), series["fetched_at"].to_list(), strict=True))
+    assert fetched.pop("2676") == moment_text(dt.datetime(2026, 11, 20, 8, 5), language)
+    assert set(fetched.values()) == {t("data.recorded_copy", language)}
     engine.dispose()
 
 
