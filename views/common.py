@@ -11,7 +11,7 @@ import polars as pl
 from charts.theme import ChartText
 from core import columns as c
 from i18n import region_name, t
-from views.format import separators
+from views.format import date_text, separators
 from views.indicators import Indicator
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
@@ -70,7 +70,7 @@ def source_line(results: Results, language: str) -> str:
     """Where the computed figures come from: the synthetic sample, or the counties' register extracts."""
     if results.sample_data:
         return t("source.sample", language)
-    return t("source.extract", language, date=results.computed_at())
+    return t("source.extract", language, date=date_text(results.computed_at(), language))
 
 
 def source_caption(results: Results, language: str) -> str:

@@ -12,6 +12,7 @@ from core import columns as c
 from i18n import t
 from store.aggregates import NATIONAL
 from views.common import ChartView, chart_text, filters_line, labelled
+from views.format import date_text
 from views.results import Results
 from views.state import ViewState
 
@@ -48,7 +49,7 @@ def published_view(results: Results, state: ViewState, indicator_id: str) -> Cha
         state.lang,
     )
     title = row.get(f"title_{state.lang}") or row.get("title_fi") or indicator_id
-    updated = str(row.get("data_updated") or "")
+    updated = date_text(row.get("data_updated"), state.lang)
     recorded = bool(row.get("recorded"))
     if recorded:  # the bundled copy: THL's format, made-up numbers
         caption = t("source.sotkanet_recorded", state.lang, indicator=indicator_id)

@@ -58,7 +58,8 @@ def test_a_live_series_carries_thls_caption_and_limits_and_no_badge(language: st
         "6411",
     )
     assert view is not None
-    assert view.text.caption == t("source.sotkanet", language, indicator="6411", updated="2025-03-14")
+    updated = {"fi": "14.3.2025", "sv": "14.3.2025", "en": "14 Mar 2025"}[language]
+    assert view.text.caption == t("source.sotkanet", language, indicator="6411", updated=updated)
     assert view.text.badge == ""
     assert view.text.suppression_note.endswith(("julkaista.", "inte.", "published."))
 
