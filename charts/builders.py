@@ -26,7 +26,8 @@ import polars as pl
 from plotly.colors import sample_colorscale
 
 from charts.theme import (
-    FULL_WIDTH_FOOTER,
+    FULL_WIDTH,
+    HALF_WIDTH,
     HIGHLIGHT,
     LEGAL,
     LIMIT_95,
@@ -239,12 +240,14 @@ def trend_chart(
     markers: Sequence[tuple[str, str]] = (),
     band: bool = True,
     colours: Mapping[str, str] | None = None,
+    full_width: bool = False,
 ) -> go.Figure:
     """One line per ``label`` over ``period``, with optional interval bands, reference lines and dated markers.
 
     A line's colour is ``colours[label]`` when given (a series with a role, such as participants against
     the others, keeps its colour in every language), otherwise the palette's in the frame's label order.
     Reference and marker labels are placed where no line runs under them (see :func:`_label_spot`).
+    ``full_width`` says the chart takes the page's whole width, so its text is broken into longer lines.
     Traces, lines and labels are plain layout data and the figure is built once (see :func:`framed`).
     """
     scale = _scale(percent)
@@ -358,7 +361,7 @@ def trend_chart(
         },
         "yaxis": y_axis,
     }
-    return framed(traces, layout, text)
+    return framed(traces, layout, text, wraps=FULL_WIDTH if full_width else HALF_WIDTH)
 
 
 #: The share of the values' span left free above the highest value when a chart has labels inside its top.
@@ -503,7 +506,7 @@ def access_continuity_scatter(
             }
         )
     layout = {"shapes": shapes, "xaxis": {"title": {"text": x_label}}, "yaxis": {"title": {"text": y_label}}}
-    return framed(traces, layout, text, height=560, footer_width=FULL_WIDTH_FOOTER)
+    return framed(traces, layout, text, height=560, wraps=FULL_WIDTH)
 
 
 def readable_labels(
@@ -828,7 +831,7 @@ def small_multiples(
             }
         )
     layout["annotations"] = titles
-    return framed(traces, layout, text, height=170 * rows + 220, footer_width=FULL_WIDTH_FOOTER)
+    return framed(traces, layout, text, height=170 * rows + 220, wraps=FULL_WIDTH)
 
 
 def _panel(index: int, rows: int, columns: int) -> tuple[str, list[float], list[float]]:

@@ -66,6 +66,21 @@ def wrap_title(title: str, width: int = 52) -> str:
     return "<br>".join(lines)
 
 
+def wrap_parts(parts: Sequence[str], width: int, separator: str = " · ") -> str:
+    """Join ``parts`` with ``separator``, breaking lines between parts where a line would pass ``width``.
+
+    A part longer than a line is broken at word boundaries, as :func:`wrap_title` does.
+    """
+    lines: list[str] = []
+    for part in (part for part in parts if part):
+        joined = f"{lines[-1]}{separator}{part}" if lines else part
+        if lines and len(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines += wrap_title(part, width).split("<br>")
+    return "<br>".join(lines)
+
+
 #: The name of the annotation that carries a framed chart's suppression note and source.
 FOOTER: Final = "frame_footer"
 
@@ -99,10 +114,22 @@ def _merged(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-#: Footer characters per line: 60 fit under a half-width chart at the footer's size (75 were cut at its right
-#: edge); charts that always take the page's whole width say so and keep the source line on one line.
-HALF_WIDTH_FOOTER = 60
-FULL_WIDTH_FOOTER = 120
+@dataclass(frozen=True)
+class Wraps:
+    """Characters per line of a chart's title, subtitle, badge and footer, at their sizes (15, 12, 12 bold, 11 px)."""
+
+    title: int
+    subtitle: int
+    badge: int
+    footer: int
+
+
+#: A half-width chart at a 1024-pixel window is about 275 pixels wide (the footer starts some 60 pixels
+#: further in, under a dot plot's names): wider lines were cut at its right edge.
+HALF_WIDTH: Final = Wraps(title=34, subtitle=48, badge=42, footer=42)
+#: Charts that always take the page's whole width (small multiples, the access-continuity scatter): about
+#: 565 pixels at a 1024-pixel window, so the source line stays on one line.
+FULL_WIDTH: Final = Wraps(title=70, subtitle=95, badge=85, footer=100)
 
 
 def framed(
@@ -113,23 +140,28 @@ def framed(
     height: int = 480,
     plot_height: int | None = None,
     sides: tuple[int, int] = (70, 30),
-    footer_width: int = HALF_WIDTH_FOOTER,
+    wraps: Wraps = HALF_WIDTH,
 ) -> go.Figure:
     """A figure of ``data`` (traces or their dicts) and ``layout``, with the shared layout and the text frame.
 
     The figure is ``height`` pixels high, or, with ``plot_height``, as high as the frame's margins and a plot
     area of that height (a chart whose marks need a least size, as the tile map's names). ``sides`` are the
-    left and right margins.
+    left and right margins. Title, subtitle, badge and footer are broken into lines as ``wraps`` says: a
+    chart in half the page's width (the default) or in all of it.
 
     The frame is merged into the layout as plain data and the figure is built once from it: Plotly's
     ``update_layout`` on a live figure, or building a figure twice, costs several times more.
     """
-    subtitle = " · ".join(part for part in (text.subtitle, text.direction) if part)
-    footer = "<br>".join(wrap_title(part, footer_width) for part in (text.suppression_note, text.caption) if part)
-    title = wrap_title(text.title)
-    lines = [f"<b>{title}</b>", f"<span style='font-size:12px;color:#4D4D4D'>{wrap_title(subtitle, 80)}</span>"]
+    subtitle = wrap_parts([*text.subtitle.split(" · "), text.direction], wraps.subtitle)
+    footer = "<br>".join(wrap_title(part, wraps.footer) for part in (text.suppression_note, text.caption) if part)
+    title = wrap_title(text.title, wraps.title)
+    lines = [
+        f"<b>{title}</b>",
+        f"<span style='font-size:12px;color:#4D4D4D'>{subtitle}</span>",
+    ]
     if text.badge:
-        lines.append(f"<span style='font-size:12px;color:#7A5B00'><b>⚠ {text.badge}</b></span>")
+        badge = wrap_title(f"⚠ {text.badge}", wraps.badge)
+        lines.append(f"<span style='font-size:12px;color:#7A5B00'><b>{badge}</b></span>")
     top = 22 * (title.count("<br>") + 1) + 17 * sum(line.count("<br>") + 1 for line in lines[1:]) + 50
     bottom = 100 + 16 * footer.count("<br>")
     frame: dict[str, Any] = {  # the template comes as the default: naming it would copy it again
@@ -162,6 +194,7 @@ def framed(
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0.0,
+                "xshift": 6 - sides[0],  # from the frame's left edge, under the title, not from the plot's
                 "y": 0.0,
                 "yshift": -62,
                 "xanchor": "left",

@@ -142,6 +142,7 @@ def group_trend(
         markers=starts,
         band=False,
         colours={taking_part: GROUP_COLOURS[True], others: GROUP_COLOURS[False]},
+        full_width=True,  # the page gives the trend its whole width
     )
     return ChartView(f"investments_trend_{key}", figure, grouped, text, key, ALL_REGIONS, "")
 

@@ -20,6 +20,7 @@ from charts.builders import (
     ranked_dot_plot,
     readable_labels,
     share_bars,
+    small_multiples,
     tile_map,
     trend_chart,
 )
@@ -670,3 +671,72 @@ def test_a_quarterly_time_axis_is_labelled_horizontally_and_sparingly(periods, t
     axis = trend_chart(frame, TEXT, band=False).layout.xaxis
     assert (list(axis.tickvals), list(axis.ticktext), axis.tickangle) == (ticks, texts, 0)
     assert axis.categoryorder == "category ascending"
+
+
+# -- the text frame fits the chart's width
+
+
+LONG = ChartText(
+    title="Kiireettömät käynnit 7 vrk:n kuluessa hoidon tarpeen arvioinnista alueittain",
+    subtitle="Kaikki alueet · 2025 · Ammattiryhmä: Kaikki",
+    caption="Lähde: synteettinen esimerkkiaineisto (ei todellisia henkilöitä) · Lisenssi CC BY 4.0",
+    direction="Suurempi arvo on parempi",
+    badge="Synteettinen esimerkkiaineisto – ei todellisia rekisteritietoja",
+)
+
+
+def frame_lines(figure) -> tuple[list[str], list[str]]:
+    """The title block's lines and the footer's lines, tags removed."""
+    import re
+
+    plain = re.sub(r"<(?!br>)[^>]*>", "", figure.layout.title.text)
+    footer = next(note.text for note in figure.layout.annotations if note.name == "frame_footer")
+    return plain.split("<br>"), footer.split("<br>")
+
+
+def test_a_half_width_charts_text_is_broken_to_fit_about_275_pixels() -> None:
+    title_block, footer = frame_lines(ranked_dot_plot(areas(), LONG))
+    title_lines = [line for line in title_block if line in LONG.title]
+    assert " ".join(title_lines) == LONG.title
+    assert all(len(line) <= 34 for line in title_lines)  # 15-pixel bold
+    assert all(len(line) <= 48 for line in title_block)  # subtitle and badge at 12 pixels
+    assert all(len(line) <= 42 for line in footer)  # 11-pixel footer
+    assert [line for line in title_block if line.startswith("⚠") or line.endswith("rekisteritietoja")] == [
+        "⚠ Synteettinen esimerkkiaineisto – ei",
+        "todellisia rekisteritietoja",
+    ]  # the badge, on two lines
+
+
+def test_a_full_width_chart_breaks_its_text_into_longer_lines() -> None:
+    title_block, footer = frame_lines(small_multiples(quarterly({"A": [0.5, 0.6]}), LONG))
+    assert title_block[:2] == ["Kiireettömät käynnit 7 vrk:n kuluessa hoidon tarpeen arvioinnista", "alueittain"]
+    assert "⚠ " + LONG.badge in title_block
+    assert footer == [LONG.caption]  # the source on one line
+
+
+def test_the_footer_starts_under_the_title_not_at_the_plots_left_edge() -> None:
+    footer = next(note for note in ranked_dot_plot(areas(), LONG).layout.annotations if note.name == "frame_footer")
+    assert (footer.xref, footer.x, footer.xshift) == ("paper", 0.0, 6 - 70)
+
+
+@pytest.mark.parametrize(
+    ("parts", "shown"),
+    [
+        # everything fits: one line
+        (["All counties", "2025", "Higher is better"], "All counties · 2025 · Higher is better"),
+        # lines break between filters, never inside one that fits a line
+        (
+            ["All counties", "2025", "Profession: All", "Higher is better"],
+            "All counties · 2025 · Profession: All<br>Higher is better",
+        ),
+        # a filter longer than a line is broken between words
+        (
+            ["All counties", "a filter whose name alone is longer than one line of text"],
+            "All counties<br>a filter whose name alone is longer than one<br>line of text",
+        ),
+    ],
+)
+def test_a_subtitle_breaks_between_its_filters(parts: list[str], shown: str) -> None:
+    from charts.theme import HALF_WIDTH, wrap_parts
+
+    assert wrap_parts(parts, HALF_WIDTH.subtitle) == shown
