@@ -74,7 +74,7 @@ def format_number(value: float | None, language: str, *, digits: int = 1) -> str
     check_language(language)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    formatted = f"{value:,.{digits}f}"
+    formatted = f"{value:,.{digits}f}".replace("-", "\u2212")  # the minus sign, as the pages write it
     if language == "en":
         return formatted
     return formatted.replace(",", "\u202f").replace(".", ",")

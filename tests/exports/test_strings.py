@@ -28,7 +28,9 @@ def test_every_string_exists_in_every_language_with_the_same_placeholders(key: s
         (2400, "fi", 0, "2\u202f400"),
         # point and commas in English
         (1234.56, "en", 1, "1,234.6"),
-        (-0.25, "en", 2, "-0.25"),
+        # the minus sign, not a hyphen, as the pages write it
+        (-0.25, "en", 2, "\u22120.25"),
+        (-1234.5, "fi", 1, "\u22121\u202f234,5"),
         # missing values
         (None, "fi", 1, "–"),
         (float("nan"), "en", 1, "–"),
