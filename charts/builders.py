@@ -62,6 +62,11 @@ def _shown(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("value").is_not_null())
 
 
+def _count_axis(title: str) -> dict[str, object]:
+    """An axis of counts: '3 000' as '10 000', thousands separated as the layout's ``separators`` say."""
+    return {"title": {"text": title}, "separatethousands": True}
+
+
 def _reference_colour(kind: str) -> str:
     return {"target": TARGET, "legal": LEGAL}.get(kind, MUTED)
 
@@ -195,7 +200,7 @@ def funnel_plot(
         }
     )
     national = p0 * 100  # a thin line across the plot at the national share
-    xaxis: dict[str, object] = {"title": {"text": volume_label}}
+    xaxis: dict[str, object] = _count_axis(volume_label)
     if top > 1000:
         ticks = _round_ticks(bottom, top)
         xaxis |= {
@@ -592,7 +597,7 @@ def histogram(values: pl.Series, text: ChartText, *, value_label: str, count_lab
         "marker": {"color": PRIMARY},
         "hovertemplate": f"{value_label} %{{x:.2f}}<br>{count_label}: %{{y:,}}<extra></extra>",
     }
-    layout = {"xaxis": {"title": {"text": value_label}, "range": [0, 1]}, "yaxis": {"title": {"text": count_label}}}
+    layout = {"xaxis": {"title": {"text": value_label}, "range": [0, 1]}, "yaxis": _count_axis(count_label)}
     return framed([bars], layout, text)
 
 
@@ -928,5 +933,5 @@ def binned_bars(frame: pl.DataFrame, text: ChartText, *, value_label: str, count
             f"{value_label} %{{customdata[0]:.1f}}–%{{customdata[1]:.1f}}<br>{count_label}: %{{y:,}}<extra></extra>"
         ),
     }
-    layout = {"xaxis": {"title": {"text": value_label}, "range": [0, 1]}, "yaxis": {"title": {"text": count_label}}}
+    layout = {"xaxis": {"title": {"text": value_label}, "range": [0, 1]}, "yaxis": _count_axis(count_label)}
     return framed([bars], layout, text)

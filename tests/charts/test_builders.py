@@ -740,3 +740,20 @@ def test_a_subtitle_breaks_between_its_filters(parts: list[str], shown: str) -> 
     from charts.theme import HALF_WIDTH, wrap_parts
 
     assert wrap_parts(parts, HALF_WIDTH.subtitle) == shown
+
+
+# -- counts on axes
+
+
+@pytest.mark.parametrize(
+    ("build", "axis"),
+    [
+        (lambda: histogram(pl.Series([0.1, 0.5]), TEXT, value_label="COC", count_label="patients"), "yaxis"),
+        (lambda: binned_bars(bins(), TEXT, value_label="COC", count_label="patients"), "yaxis"),
+        (lambda: funnel_plot(areas(), TEXT, p0=0.65, volume_label="visits", value_label="%"), "xaxis"),
+    ],
+)
+def test_count_axes_separate_thousands_as_the_language_does(build, axis: str) -> None:
+    figure = build()
+    assert figure.layout[axis].separatethousands is True  # '3 000' like '10 000', not '3000'
+    assert figure.layout.separators == TEXT.separators
