@@ -463,9 +463,10 @@ def access_continuity_scatter(
                 "type": "scatter",
                 "x": (path["x"] * x_scale).to_list(),
                 "y": path["y"].to_list(),
-                "mode": "lines+markers+text" if picked else "lines",
-                "line": {"color": HIGHLIGHT if picked else "#DDDDDD", "width": 1.5 if picked else 1},
-                "marker": {"size": 5, "color": HIGHLIGHT},
+                # unpicked paths mark their years too: a bare line ran to the plot's edge, where nothing ended it
+                "mode": "lines+markers+text" if picked else "lines+markers",
+                "line": {"color": HIGHLIGHT if picked else TRAIL, "width": 1.5 if picked else 1},
+                "marker": {"size": 5 if picked else 3, "color": HIGHLIGHT if picked else TRAIL},
                 "textposition": "bottom center",
                 "textfont": {"size": 9, "color": HIGHLIGHT},
                 "hoverinfo": "skip",
@@ -482,7 +483,7 @@ def access_continuity_scatter(
             "y": ys,
             "mode": "markers+text",
             "text": readable_labels(xs, ys, names, keep=highlight),
-            "textposition": "top center",
+            "textposition": _edge_positions(xs),
             "textfont": {"size": 10},
             "marker": {"size": 10, "color": [HIGHLIGHT if label == highlight else PRIMARY for label in names]},
             "customdata": [[name, period] for name, period in zip(names, latest["period"].to_list(), strict=True)],
@@ -510,8 +511,27 @@ def access_continuity_scatter(
                 "line": line,
             }
         )
-    layout = {"shapes": shapes, "xaxis": {"title": {"text": x_label}}, "yaxis": {"title": {"text": y_label}}}
+    layout = {
+        "shapes": shapes,
+        # 12-pixel titles: the access indicator's long name and its unit fit the page's width at 1024 pixels
+        "xaxis": {"title": {"text": x_label, "font": {"size": 12}}},
+        "yaxis": {"title": {"text": y_label, "font": {"size": 12}}},
+    }
     return framed(traces, layout, text, height=560, wraps=FULL_WIDTH)
+
+
+def _edge_positions(xs: Sequence[float]) -> list[str]:
+    """Point labels above their points, leaning inwards in the outer tenth of each side so none is cut."""
+    if not xs:
+        return []
+    low, span = min(xs), (max(xs) - min(xs)) or 1.0
+    return [
+        "top left" if (x - low) / span > 0.9 else "top right" if (x - low) / span < 0.1 else "top center" for x in xs
+    ]
+
+
+#: The faint grey of the paths of the areas not picked.
+TRAIL = "#D0D0D0"
 
 
 def readable_labels(
@@ -765,12 +785,16 @@ def small_multiples(
     reference: pl.DataFrame | None = None,
     reference_label: str = "",
     percent: bool = True,
+    value_label: str = "",
     columns: int = 6,
 ) -> go.Figure:
     """One small panel per ``label`` with its line over ``period`` and, in grey, the ``reference`` line.
 
     Panels share both axes, so levels compare at a glance; suppressed cells are gaps. The caller
-    names the grey line in the subtitle (a legend would collide with the panel titles). The grid is
+    names the grey line in the subtitle (a legend would collide with the panel titles). Panels with none
+    below them label the time axis (the years, as :func:`_period_ticks`, the first and the last named);
+    ``value_label`` is written once, down the left of the grid. Panel titles are broken to fit a panel
+    of about 70 pixels (a 1024-pixel window). The grid is
     laid out here as plain layout data and the figure built once: Plotly's ``make_subplots`` and
     per-panel ``add_trace`` took most of the page's time for 22 panels.
     """
@@ -782,6 +806,23 @@ def small_multiples(
     reference_y = (ordered["value"] * scale).to_list() if ordered is not None else []
     layout: dict[str, object] = {"showlegend": False}
     titles: list[dict[str, object]] = []
+    if value_label:  # one axis title for the whole grid, down its left side
+        titles.append(
+            {
+                "text": value_label,
+                "textangle": -90,
+                "x": 0.0,
+                "xshift": -52,
+                "xanchor": "center",
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+    periods = sorted({*frame["period"].to_list(), *reference_x})
+    ticks = _panel_ticks(periods)
     traces: list[dict[str, object]] = []
     for index, label in enumerate(labels):
         suffix, x_domain, y_domain = _panel(index, rows, columns)
@@ -789,7 +830,10 @@ def small_multiples(
             "domain": x_domain,
             "anchor": f"y{suffix}",
             "type": "category",
-            "showticklabels": False,
+            "categoryorder": "category ascending",
+            **ticks,
+            "showticklabels": index + columns >= len(labels),  # no panel below: its time axis is named
+            "tickfont": {"size": 10},
             **({"matches": "x"} if index else {}),
         }
         layout[f"yaxis{suffix}"] = {
@@ -800,7 +844,7 @@ def small_multiples(
         }
         titles.append(
             {
-                "text": _wrap(label, 22).replace("<br>", " "),
+                "text": _wrap(label, 13),
                 "x": sum(x_domain) / 2,
                 "y": y_domain[1],
                 "xref": "paper",
@@ -808,7 +852,7 @@ def small_multiples(
                 "xanchor": "center",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": 11},
+                "font": {"size": 10},
             }
         )
         panel = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "mode": "lines", "type": "scatter", "showlegend": False}
@@ -837,6 +881,15 @@ def small_multiples(
         )
     layout["annotations"] = titles
     return framed(traces, layout, text, height=170 * rows + 220, wraps=FULL_WIDTH)
+
+
+def _panel_ticks(periods: Sequence[str]) -> dict[str, object]:
+    """A small panel's time axis: quarters marked at each year's first, the first and the last year named."""
+    ticks = _period_ticks(periods)
+    texts = ticks.get("ticktext")
+    if isinstance(texts, list) and len(texts) > 2:
+        ticks["ticktext"] = [text if index in (0, len(texts) - 1) else "" for index, text in enumerate(texts)]
+    return ticks
 
 
 def _panel(index: int, rows: int, columns: int) -> tuple[str, list[float], list[float]]:

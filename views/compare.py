@@ -9,7 +9,8 @@ from core import columns as c
 from i18n import t
 from views.cells import Grain, counties, indicator_cells, national
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.indicators import INDICATORS
+from views.format import DAYS
+from views.indicators import INDICATORS, Indicator
 from views.overview import county_year_cells
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
@@ -120,8 +121,15 @@ def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         reference=national(cells),
         reference_label=t("common.national", state.lang),
         percent=indicator.percent,
+        value_label=t(indicator.unit_key, state.lang),
     )
     return ChartView("compare_trends", figure, data, text, indicator.key, ALL_REGIONS, "")
+
+
+def with_unit(title: str, indicator: Indicator, language: str) -> str:
+    """An axis title with its unit, as the continuity axis has it: '… arvioinnista (%)', 'T3: … (vrk)'."""
+    unit = "%" if indicator.percent else DAYS[language] if indicator.family == "t3" else ""
+    return f"{title} ({unit})" if unit else title
 
 
 def access_continuity(results: Results, state: ViewState, *, threshold: int) -> ChartView:
@@ -152,7 +160,7 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
     figure = access_continuity_scatter(
         data,
         text,
-        x_label=t(access.title_key, state.lang),
+        x_label=with_unit(t(access.title_key, state.lang), access, state.lang),
         y_label=t(coc.title_key, state.lang),
         x_reference=latest["x"].item() if latest.height else None,
         y_reference=latest["y"].item() if latest.height else None,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from charts.builders import (
     TILE_HEIGHT,
     TILE_POSITIONS,
+    TRAIL,
     Reference,
     _wrap,
     access_continuity_scatter,
@@ -479,7 +480,10 @@ def test_unpicked_paths_are_faint_and_unlabelled() -> None:
     figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
     paths = figure.data[:-1]
     assert len(paths) == 2  # C has one year: no path
-    assert all(path.text is None and path.mode == "lines" for path in paths)
+    assert all(path.text is None for path in paths)
+    # faint, and each year marked with a small dot, so a path ends at a point, not at the plot's edge
+    assert all(path.mode == "lines+markers" and path.marker.size == 3 for path in paths)
+    assert {(path.line.color, path.marker.color) for path in paths} == {(TRAIL, TRAIL)}
 
 
 @pytest.mark.parametrize(
@@ -757,3 +761,40 @@ def test_count_axes_separate_thousands_as_the_language_does(build, axis: str) ->
     figure = build()
     assert figure.layout[axis].separatethousands is True  # '3 000' like '10 000', not '3000'
     assert figure.layout.separators == TEXT.separators
+
+
+# -- small multiples
+
+
+def panels() -> pl.DataFrame:
+    """Eight areas with long names over three years of quarters."""
+    names = [f"Egentliga Area {index}" for index in range(8)]
+    return quarterly({name: [0.5 + 0.01 * quarter for quarter in range(12)] for name in names})
+
+
+def test_small_multiples_name_the_years_under_the_panels_with_none_below() -> None:
+    figure = small_multiples(panels(), TEXT, columns=6)  # six above, two below
+    shown = [figure.layout[f"xaxis{index + 1 if index else ''}"].showticklabels for index in range(8)]
+    assert shown == [False, False, True, True, True, True, True, True]
+    axis = figure.layout.xaxis3
+    assert list(axis.tickvals) == ["2023Q1", "2024Q1", "2025Q1"]
+    assert list(axis.ticktext) == ["2023", "", "2025"]  # the first and the last year: a panel is narrow
+
+
+def test_small_multiples_write_the_unit_once_down_the_left() -> None:
+    figure = small_multiples(panels(), TEXT, value_label="Share (%)")
+    [unit] = [note for note in figure.layout.annotations if note.text == "Share (%)"]
+    assert (unit.textangle, unit.x, unit.y) == (-90, 0.0, 0.5)
+
+
+def test_small_multiples_break_long_panel_titles_to_fit_a_narrow_panel() -> None:
+    figure = small_multiples(quarterly({"Egentliga Tavastland": [0.5, 0.6], "Lappi": [0.5, 0.6]}), TEXT)
+    titles = [note.text for note in figure.layout.annotations if note.name != "frame_footer"]
+    assert titles == ["Egentliga<br>Tavastland", "Lappi"]
+
+
+def test_scatter_labels_at_the_sides_lean_inwards_so_they_are_not_cut() -> None:
+    figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
+    points = figure.data[-1]
+    positions = dict(zip((label for label, _ in points.customdata), points.textposition, strict=True))
+    assert positions == {"A": "top center", "B": "top left", "C": "top right"}  # B rightmost, C leftmost
