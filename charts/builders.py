@@ -463,10 +463,9 @@ def access_continuity_scatter(
                 "type": "scatter",
                 "x": (path["x"] * x_scale).to_list(),
                 "y": path["y"].to_list(),
-                # unpicked paths mark their years too: a bare line ran to the plot's edge, where nothing ended it
-                "mode": "lines+markers+text" if picked else "lines+markers",
+                "mode": "lines+markers+text" if picked else "lines",
                 "line": {"color": HIGHLIGHT if picked else TRAIL, "width": 1.5 if picked else 1},
-                "marker": {"size": 5 if picked else 3, "color": HIGHLIGHT if picked else TRAIL},
+                "marker": {"size": 5, "color": HIGHLIGHT},
                 "textposition": "bottom center",
                 "textfont": {"size": 9, "color": HIGHLIGHT},
                 "hoverinfo": "skip",
@@ -514,10 +513,20 @@ def access_continuity_scatter(
     layout = {
         "shapes": shapes,
         # 12-pixel titles: the access indicator's long name and its unit fit the page's width at 1024 pixels
-        "xaxis": {"title": {"text": x_label, "font": {"size": 12}}},
-        "yaxis": {"title": {"text": y_label, "font": {"size": 12}}},
+        "xaxis": {"title": {"text": x_label, "font": {"size": 12}}, **_padded([*(shown["x"] * x_scale)])},
+        "yaxis": {"title": {"text": y_label, "font": {"size": 12}}, **_padded(shown["y"].to_list())},
     }
     return framed(traces, layout, text, height=560, wraps=FULL_WIDTH)
+
+
+def _padded(values: Sequence[float]) -> dict[str, object]:
+    """An axis range a twentieth of the values' span wider on each side: Plotly pads markers, not bare lines,
+    so the faint paths ran into the plot's edge."""
+    if not values:
+        return {}
+    low, high = min(values), max(values)
+    pad = (high - low) / 20 or abs(high) / 20 or 1.0
+    return {"range": [low - pad, high + pad]}
 
 
 def _edge_positions(xs: Sequence[float]) -> list[str]:

@@ -144,10 +144,11 @@ def framed(
 ) -> go.Figure:
     """A figure of ``data`` (traces or their dicts) and ``layout``, with the shared layout and the text frame.
 
-    The figure is ``height`` pixels high, or, with ``plot_height``, as high as the frame's margins and a plot
-    area of that height (a chart whose marks need a least size, as the tile map's names). ``sides`` are the
-    left and right margins. Title, subtitle, badge and footer are broken into lines as ``wraps`` says: a
-    chart in half the page's width (the default) or in all of it.
+    The figure is ``height`` pixels high, and taller by what the frame's text takes beyond a line of each
+    (:func:`_grown`); with ``plot_height``, it is as high as the frame's margins and a plot area of that
+    height (a chart whose marks need a least size, as the tile map's names). ``sides`` are the left and
+    right margins. Title, subtitle, badge and footer are broken into lines as ``wraps`` says: a chart in
+    half the page's width (the default) or in all of it.
 
     The frame is merged into the layout as plain data and the figure is built once from it: Plotly's
     ``update_layout`` on a live figure, or building a figure twice, costs several times more.
@@ -180,7 +181,7 @@ def framed(
         "colorway": list(OKABE_ITO),
         "hoverlabel": {"font": {"family": FONT}},
         "separators": text.separators,
-        "height": height if plot_height is None else top + plot_height + bottom,
+        "height": top + plot_height + bottom if plot_height is not None else height + _grown(top, bottom),
         "margin": {"l": sides[0], "r": sides[1], "t": top, "b": bottom},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
     }
@@ -205,6 +206,18 @@ def framed(
             },
         ]
     return go.Figure(data=data, layout=merged)
+
+
+#: The frame's margins with one line each of title, subtitle and badge, and a note and a source line under
+#: the plot: a chart's ``height`` is meant for them.
+BASE_TOP: Final = 106
+BASE_BOTTOM: Final = 116
+
+
+def _grown(top: int, bottom: int) -> int:
+    """How much taller the frame's text is than :data:`BASE_TOP` and :data:`BASE_BOTTOM`: a chart grows by it,
+    so a title broken into three lines in a half-width column does not squeeze the plot."""
+    return max(0, top - BASE_TOP) + max(0, bottom - BASE_BOTTOM)
 
 
 def unframed(figure: go.Figure) -> go.Figure:

@@ -480,10 +480,15 @@ def test_unpicked_paths_are_faint_and_unlabelled() -> None:
     figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
     paths = figure.data[:-1]
     assert len(paths) == 2  # C has one year: no path
-    assert all(path.text is None for path in paths)
-    # faint, and each year marked with a small dot, so a path ends at a point, not at the plot's edge
-    assert all(path.mode == "lines+markers" and path.marker.size == 3 for path in paths)
-    assert {(path.line.color, path.marker.color) for path in paths} == {(TRAIL, TRAIL)}
+    assert all(path.text is None and path.mode == "lines" for path in paths)
+    assert {path.line.color for path in paths} == {TRAIL}
+
+
+def test_the_scatters_axes_leave_room_around_every_path_so_none_runs_into_an_edge() -> None:
+    figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
+    # x from 50 (C) to 71 (B) in percent, y from 0.2 to 0.45 (hidden cells included in neither)
+    assert list(figure.layout.xaxis.range) == pytest.approx([50 - 21 / 20, 71 + 21 / 20])
+    assert list(figure.layout.yaxis.range) == pytest.approx([0.2 - 0.25 / 20, 0.45 + 0.25 / 20])
 
 
 @pytest.mark.parametrize(
@@ -798,3 +803,14 @@ def test_scatter_labels_at_the_sides_lean_inwards_so_they_are_not_cut() -> None:
     points = figure.data[-1]
     positions = dict(zip((label for label, _ in points.customdata), points.textposition, strict=True))
     assert positions == {"A": "top center", "B": "top left", "C": "top right"}  # B rightmost, C leftmost
+
+
+def test_a_chart_grows_by_its_frames_extra_lines_so_the_plot_keeps_its_height() -> None:
+    short, long = (
+        histogram(pl.Series([0.5]), TEXT, value_label="COC", count_label="n"),
+        histogram(pl.Series([0.5]), LONG, value_label="COC", count_label="n"),
+    )
+    plot = [figure.layout.height - figure.layout.margin.t - figure.layout.margin.b for figure in (short, long)]
+    assert short.layout.height == 480
+    assert long.layout.height > 480
+    assert plot[1] == plot[0]  # LONG's title, subtitle and badge take more lines, its footer one more
