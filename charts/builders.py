@@ -514,19 +514,20 @@ def access_continuity_scatter(
         "shapes": shapes,
         # 12-pixel titles: the access indicator's long name and its unit fit the page's width at 1024 pixels
         "xaxis": {"title": {"text": x_label, "font": {"size": 12}}, **_padded([*(shown["x"] * x_scale)])},
-        "yaxis": {"title": {"text": y_label, "font": {"size": 12}}, **_padded(shown["y"].to_list())},
+        # more room above: the topmost point's label sits over it
+        "yaxis": {"title": {"text": y_label, "font": {"size": 12}}, **_padded(shown["y"].to_list(), above=0.12)},
     }
     return framed(traces, layout, text, height=560, wraps=FULL_WIDTH)
 
 
-def _padded(values: Sequence[float]) -> dict[str, object]:
-    """An axis range a twentieth of the values' span wider on each side: Plotly pads markers, not bare lines,
-    so the faint paths ran into the plot's edge."""
+def _padded(values: Sequence[float], *, above: float = 0.05) -> dict[str, object]:
+    """An axis range a twentieth of the values' span wider below (``above`` of it above): Plotly pads markers,
+    not bare lines, so the faint paths ran into the plot's edge."""
     if not values:
         return {}
     low, high = min(values), max(values)
-    pad = (high - low) / 20 or abs(high) / 20 or 1.0
-    return {"range": [low - pad, high + pad]}
+    span = (high - low) or abs(high) or 1.0
+    return {"range": [low - span * 0.05, high + span * above]}
 
 
 def _edge_positions(xs: Sequence[float]) -> list[str]:

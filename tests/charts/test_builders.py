@@ -488,7 +488,7 @@ def test_the_scatters_axes_leave_room_around_every_path_so_none_runs_into_an_edg
     figure = access_continuity_scatter(scatter(), TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None)
     # x from 50 (C) to 71 (B) in percent, y from 0.2 to 0.45 (hidden cells included in neither)
     assert list(figure.layout.xaxis.range) == pytest.approx([50 - 21 / 20, 71 + 21 / 20])
-    assert list(figure.layout.yaxis.range) == pytest.approx([0.2 - 0.25 / 20, 0.45 + 0.25 / 20])
+    assert list(figure.layout.yaxis.range) == pytest.approx([0.2 - 0.25 * 0.05, 0.45 + 0.25 * 0.12])  # labels above
 
 
 @pytest.mark.parametrize(
