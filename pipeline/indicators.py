@@ -110,12 +110,15 @@ def refresh_sotkanet(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
 ) -> RefreshOutcome:
-    """Fetch the indicators whose ``data-updated`` changed; keep the last good data on any failure."""
+    """Fetch the indicators whose ``data-updated`` changed; keep the last good data on any failure.
+
+    A bundled copy (``recorded``) is always fetched: its update date is THL's format, its numbers are made up.
+    """
     report = progress or (lambda _fraction, _message: None)
     attempted_at = now or _now()
     outcome = RefreshOutcome(source="sotkanet")
     ids = list(indicator_ids)
-    stored = read_table(engine, tables.indicators, source="sotkanet")
+    stored = read_table(engine, tables.indicators, source="sotkanet").filter(~pl.col("recorded"))
     known = dict(zip(stored["indicator_id"].to_list(), stored["data_updated"].to_list(), strict=True))
     for position, indicator_id in enumerate(ids):
         report(position / max(len(ids), 1), f"Sotkanet {indicator_id}")

@@ -69,17 +69,16 @@ def _coc_distribution_table(connection: sa.Connection) -> None:
 
 
 def _recorded_flag(connection: sa.Connection) -> None:
-    """Mark the series that are the bundled recorded copies, so their charts can say so.
+    """Mark the series that are still the bundled copies, so their charts can say so.
 
-    A store from before version 3 loaded those copies on its first start; a source that has never been
-    refreshed successfully since can hold nothing else, so its series are marked recorded. A source that
-    has been refreshed may mix live and recorded series; those stay unmarked (a refresh rewrites them).
+    A store from before version 3 loaded those copies on its first start, all with one fetch time, the
+    earliest in the table; a live refresh rewrote a series with its own, later time. So the series whose
+    fetch time is the earliest are marked recorded. Where that errs (a store whose first series were all
+    fetched live at once), it errs towards the sample badge, and the next refresh replaces them anyway.
     """
     connection.execute(sa.text("ALTER TABLE indicators ADD COLUMN recorded BOOLEAN NOT NULL DEFAULT FALSE"))
-    refreshed = sa.select(tables.source_status.c.source).where(tables.source_status.c.last_success_at.is_not(None))
-    connection.execute(
-        tables.indicators.update().where(tables.indicators.c.source.not_in(refreshed)).values(recorded=True)
-    )
+    first = sa.select(sa.func.min(tables.indicators.c.fetched_at)).scalar_subquery()
+    connection.execute(tables.indicators.update().where(tables.indicators.c.fetched_at == first).values(recorded=True))
 
 
 MIGRATIONS: tuple[Migration, ...] = (

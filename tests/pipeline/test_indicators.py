@@ -63,11 +63,24 @@ def test_the_bundled_copies_are_marked_recorded(engine: sa.Engine) -> None:
 
 
 def test_a_refresh_skips_series_whose_data_updated_is_unchanged(engine: sa.Engine, stub: StubServer) -> None:
+    with client_for(stub) as client:
+        refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
+        fetched = len(stub.seen("/rest/1.1/json"))
+        assert fetched > 0
+        outcome = refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
+    assert (outcome.updated, outcome.unchanged, outcome.ok) == ([], ["2676"], True)
+    assert len(stub.seen("/rest/1.1/json")) == fetched  # the second refresh asked for no data
+
+
+def test_a_refresh_replaces_a_bundled_copy_even_when_its_update_date_matches(
+    engine: sa.Engine, stub: StubServer
+) -> None:
+    """The copy's update date looks like THL's; its numbers are made up, so the live series always replaces it."""
     load_recorded_indicators(engine, now=NOW)
     with client_for(stub) as client:
         outcome = refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
-    assert (outcome.updated, outcome.unchanged, outcome.ok) == ([], ["2676"], True)
-    assert stub.seen("/rest/1.1/json") == []
+    assert (outcome.updated, outcome.unchanged) == (["2676"], [])
+    assert read_table(engine, tables.indicators, indicator_id="2676")["recorded"].to_list() == [False]
 
 
 def test_a_refresh_fetches_a_series_it_does_not_have(engine: sa.Engine, stub: StubServer) -> None:

@@ -41,28 +41,21 @@ def test_the_migrated_schema_matches_the_table_definitions(engine: sa.Engine) ->
         assert set(primary_key) == {column.name for column in table.primary_key.columns}, table.name
 
 
-def test_version_3_marks_the_series_of_never_refreshed_sources_as_recorded(store_url: str) -> None:
-    """A store from before the flag: Sotkanet still holds the first start's recorded copies, the THL cube
-    was refreshed since (it may hold live series), so only Sotkanet's series are marked recorded."""
+def test_version_3_marks_the_series_never_rewritten_since_the_first_start_as_recorded(store_url: str) -> None:
+    """A store from before the flag: the first start loaded the bundled copies at one time; a refresh since
+    rewrote one Sotkanet series and skipped the other (its update date matched), so that one is still a copy."""
     engine = create_store_engine(store_url)
     assert migrate(engine, up_to=2) == 2
-    at = dt.datetime(2026, 1, 5, 12, 0)
+    first_start, refresh = dt.datetime(2026, 1, 5, 12, 0), dt.datetime(2026, 2, 1, 9, 30)
+    rows = [("sotkanet", "2676", first_start), ("sotkanet", "6411", refresh), ("thl_cube", "c1", first_start)]
     with engine.begin() as connection:
-        for source in ("sotkanet", "thl_cube"):
+        for source, indicator_id, at in rows:
             connection.execute(
-                sa.text("insert into indicators (source, indicator_id, fetched_at) values (:s, '1', :at)"),
-                {"s": source, "at": at},
+                sa.text("insert into indicators (source, indicator_id, fetched_at) values (:s, :i, :at)"),
+                {"s": source, "i": indicator_id, "at": at},
             )
-        connection.execute(
-            tables.source_status.insert().values(source="thl_cube", last_success_at=at, last_attempt_at=at)
-        )
-        connection.execute(
-            tables.source_status.insert().values(
-                source="sotkanet", last_success_at=None, last_attempt_at=at, last_error="timeout"
-            )
-        )
     assert migrate(engine) == MIGRATIONS[-1].version
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(tables.indicators.c.source, tables.indicators.c.recorded)).all()
-    assert sorted(rows) == [("sotkanet", True), ("thl_cube", False)]
+        flags = connection.execute(sa.select(tables.indicators.c.indicator_id, tables.indicators.c.recorded)).all()
+    assert sorted(flags) == [("2676", True), ("6411", False), ("c1", True)]
     engine.dispose()
