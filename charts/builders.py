@@ -206,7 +206,7 @@ def funnel_plot(
         xaxis |= {
             "type": "log",
             "tickvals": ticks,
-            "ticktext": [f"{tick:,.0f}".replace(",", "\u202f") for tick in ticks],
+            "ticktext": [number(tick, language, digits=0) for tick in ticks],  # '10 000', '10,000'
         }
     layout = {
         "shapes": [

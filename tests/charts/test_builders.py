@@ -768,6 +768,14 @@ def test_count_axes_separate_thousands_as_the_language_does(build, axis: str) ->
     assert figure.layout.separators == TEXT.separators
 
 
+@pytest.mark.parametrize(("language", "ten_thousand"), [("fi", "10\u202f000"), ("sv", "10\u202f000"), ("en", "10,000")])
+def test_the_funnels_log_axis_writes_its_ticks_as_the_language_does(language: str, ten_thousand: str) -> None:
+    large = areas().with_columns(n=pl.Series([2_000, 30_000, None]))
+    figure = funnel_plot(large, TEXT, p0=0.65, volume_label="n", value_label="%", language=language)
+    assert figure.layout.xaxis.type == "log"
+    assert ten_thousand in figure.layout.xaxis.ticktext
+
+
 # -- small multiples
 
 
