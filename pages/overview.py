@@ -9,7 +9,7 @@ from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
 from views import overview
 from views.common import area_label
-from views.format import count, delta_look
+from views.format import count
 from views.state import ALL_REGIONS
 
 CARD_WIDTH = 220  # px: holds '11,0 dygn' and the longest short title
@@ -30,14 +30,13 @@ with handled_errors(language):
     # where a quarter of the page cannot hold '63,7 %' at the card's type size.
     with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
         for item in context.view(overview.headlines, state, threshold=threshold):
-            color, arrow = delta_look(item.change, higher_is_better=item.higher_is_better)
             with st.container(border=True, width=CARD_WIDTH):
                 st.metric(
                     item.short_title,
                     t("common.suppressed_value", language) if item.suppressed else item.value,
                     delta=item.change or None,
-                    delta_color=color,
-                    delta_arrow=arrow,
+                    delta_color=item.delta_color,
+                    delta_arrow=item.delta_arrow,
                     help=t("overview.metric_help", language, title=item.title, n=count(item.n, language)),
                 )
                 if item.target:

@@ -72,7 +72,7 @@ def indicator_change(delta: float | None, indicator: Indicator, language: str) -
     scale, digits = _change_scale(indicator)
     shown = round(abs(delta) * scale, digits)
     # The sign follows what is shown: a change that rounds to zero is '±0,0', never '-0,0'.
-    sign = "±" if shown == 0 else "+" if delta > 0 else MINUS  # st.metric is told the direction: delta_look
+    sign = "±" if shown == 0 else "+" if delta > 0 else MINUS  # the card's arrow: delta_look
     text = f"{sign}{number(shown, language, digits=digits)}"
     if indicator.percent:
         return f"{text}\u00a0{PERCENTAGE_POINTS[language]}"
@@ -83,16 +83,16 @@ DeltaColor = Literal["green", "red", "gray"]
 DeltaArrow = Literal["up", "down", "off"]
 
 
-def delta_look(change: str, *, higher_is_better: bool) -> tuple[DeltaColor, DeltaArrow]:
-    """The colour and arrow of a card's change as :func:`indicator_change` writes it.
+def delta_look(delta: float | None, indicator: Indicator) -> tuple[DeltaColor, DeltaArrow]:
+    """The colour and arrow of a card's change ``delta`` (Streamlit cannot read a direction from '−').
 
-    Streamlit reads a direction only from an ASCII '-', so the card is told it: down for '−', none for '±' or
-    no change, up otherwise; green when the direction is the better one.
+    None, or a change that rounds to zero as shown ('±0,0'): grey, no arrow. Otherwise up or down with the
+    change, green when that is the better direction for ``indicator``, red when it is the worse.
     """
-    if not change or change.startswith("±"):
+    if delta is None or shows_no_change(delta, indicator):
         return "gray", "off"
-    arrow: DeltaArrow = "down" if change.startswith(MINUS) else "up"
-    return ("green" if (arrow == "up") == higher_is_better else "red"), arrow
+    arrow: DeltaArrow = "up" if delta > 0 else "down"
+    return ("green" if (arrow == "up") == indicator.higher_is_better else "red"), arrow
 
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -12,7 +12,7 @@ from i18n import t
 from store.aggregates import NATIONAL
 from views.cells import counties, indicator_cells
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.format import indicator_change, indicator_value, shows_no_change
+from views.format import DeltaArrow, DeltaColor, delta_look, indicator_change, indicator_value
 from views.indicators import HEADLINES, INDICATORS, Indicator
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
@@ -32,8 +32,9 @@ class Headline:
     suppressed: bool
     higher_is_better: bool
     target: str
-    unchanged: bool = False
-    """The change rounds to zero as shown: the card shows it without a direction colour."""
+    delta_color: DeltaColor = "gray"
+    delta_arrow: DeltaArrow = "off"
+    """How the card shows the change: see :func:`views.format.delta_look`."""
 
 
 def previous_year(period: str) -> str:
@@ -59,7 +60,8 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         suppressed=bool(now.height and now[c.SUPPRESSED].item()),
         higher_is_better=indicator.higher_is_better,
         target=headline_target(state.region, indicator.key, state.lang),
-        unchanged=shows_no_change(delta, indicator),
+        delta_color=delta_look(delta, indicator)[0],
+        delta_arrow=delta_look(delta, indicator)[1],
     )
 
 

@@ -95,23 +95,23 @@ def test_a_change_in_percentage_points_fits_a_card(language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "higher_is_better", "expected"),
+    ("key", "delta", "expected"),
     [
-        # better: green whichever way the arrow points
-        ("+2,4", True, ("green", "up")),
-        (f"{MINUS}1,0", False, ("green", "down")),
+        # better: green whichever way the arrow points (a share up, T3 days down)
+        ("access_7d", 0.024, ("green", "up")),
+        ("t3", -1.0, ("green", "down")),
         # worse: red
-        (f"{MINUS}0,1\u00a0pp", True, ("red", "down")),
-        ("+1,0", False, ("red", "up")),
-        # no change shown, or none known: grey, no arrow
-        ("±0,0", True, ("gray", "off")),
-        ("", False, ("gray", "off")),
+        ("access_7d", -0.001, ("red", "down")),
+        ("t3", 1.0, ("red", "up")),
+        # no change shown ('±0,0'), or none known: grey, no arrow
+        ("access_7d", 0.0004, ("gray", "off")),
+        ("coc", None, ("gray", "off")),
     ],
 )
 def test_a_cards_change_is_coloured_by_whether_it_is_better(
-    change: str, higher_is_better: bool, expected: tuple[str, str]
+    key: str, delta: float | None, expected: tuple[str, str]
 ) -> None:
-    assert delta_look(change, higher_is_better=higher_is_better) == expected
+    assert delta_look(delta, INDICATORS[key]) == expected
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
