@@ -202,7 +202,6 @@ def did_estimate(results: Results, state: ViewState, key: str, people: pl.DataFr
 
 #: The smallest p-value written as a number; a smaller one is written 'p < 0,001'.
 P_SMALLEST_SHOWN = 0.001
-_P_MARK = "\x00p\x00"
 
 
 def p_value_text(p_value: float | None, language: str) -> str:
@@ -243,14 +242,10 @@ def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str
             language,
             low=change(effect.ci_low),
             high=change(effect.ci_high),
-            p=_P_MARK,
+            p=p_value_text(effect.p_value, language),
             treated=result.n_treated,
             controls=result.n_control,
             periods=result.n_periods,
-        )
-        # The sentence writes 'p = {p}': a p-value below the smallest shown reads 'p < 0,001' instead.
-        interval = interval.replace(f"p = {_P_MARK}", p_value_text(effect.p_value, language)).replace(
-            _P_MARK, p_value_text(effect.p_value, language).removeprefix("p ")
         )
     trend = result.pre_trend
     pre_trend = (
