@@ -544,25 +544,34 @@ def _edge_positions(xs: Sequence[float]) -> list[str]:
 TRAIL = "#D0D0D0"
 
 
+#: The plot area, in pixels, in which scatter labels are checked for overlap: the scatter's plot at a 1024-pixel
+#: window (wider windows only add room).
+LABEL_PLOT = (640, 330)
+
+
 def readable_labels(
     xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], *, keep: str | None = None
 ) -> list[str]:
     """The point labels that can be read: a label that would overlap one already placed is left to the hover.
 
-    Labels sit centred above their points. The picked area (``keep``) is placed first, then the points
-    farthest from the middle of the cloud, where labels have room. Overlap is judged in a plot of about
-    900 × 330 pixels with 10-pixel text (6 pixels a character, 14 a line), in the axes' own spans.
+    Labels sit above their points, centred or leaning inwards at the sides as :func:`_edge_positions`
+    places them. The picked area (``keep``) is placed first, then the points farthest from the middle of
+    the cloud, where labels have room. Overlap is judged in a plot of :data:`LABEL_PLOT` pixels with
+    10-pixel text (6 pixels a character, 14 a line), in the axes' own spans.
     """
     if not labels:
         return []
+    width, height = LABEL_PLOT
     x_span = (max(xs) - min(xs)) or 1.0
     y_span = (max(ys) - min(ys)) or 1.0
     x_mid, y_mid = sum(xs) / len(xs), sum(ys) / len(ys)
+    positions = _edge_positions(xs)
 
     def box(index: int) -> tuple[float, float, float, float]:
-        x, y = (xs[index] - min(xs)) / x_span * 900, (ys[index] - min(ys)) / y_span * 330
-        half = 3 * len(labels[index]) + 2
-        return x - half, x + half, y + 6, y + 6 + 14
+        x, y = (xs[index] - min(xs)) / x_span * width, (ys[index] - min(ys)) / y_span * height
+        wide = 6 * len(labels[index]) + 4
+        left = {"top left": x - wide, "top right": x}.get(positions[index], x - wide / 2)
+        return left, left + wide, y + 6, y + 6 + 14
 
     def spread(index: int) -> float:
         return ((xs[index] - x_mid) / x_span) ** 2 + ((ys[index] - y_mid) / y_span) ** 2

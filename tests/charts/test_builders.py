@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from charts.builders import (
+    LABEL_PLOT,
     TILE_HEIGHT,
     TILE_POSITIONS,
     TRAIL,
@@ -339,11 +340,16 @@ def test_placed_scatter_labels_never_overlap(points: list[tuple[float, float, st
     xs, ys, labels = (list(column) for column in zip(*points, strict=True))
     shown = readable_labels(xs, ys, labels)
     boxes = []
+    width, height = LABEL_PLOT
     x_span, y_span = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
     for x, y, label in zip(xs, ys, shown, strict=True):
         if label:
-            cx, cy = (x - min(xs)) / x_span * 900, (y - min(ys)) / y_span * 330
-            boxes.append((cx - 3 * len(label) - 2, cx + 3 * len(label) + 2, cy + 6, cy + 20))
+            share = (x - min(xs)) / x_span
+            cx, cy = share * width, (y - min(ys)) / y_span * height
+            wide = 6 * len(label) + 4
+            # as drawn: leaning inwards in the outer tenth of each side, centred elsewhere
+            left = cx - wide if share > 0.9 else cx if share < 0.1 else cx - wide / 2
+            boxes.append((left, left + wide, cy + 6, cy + 20))
     for i, one in enumerate(boxes):
         for other in boxes[i + 1 :]:
             assert one[1] < other[0] or one[0] > other[1] or one[3] < other[2] or one[2] > other[3]
