@@ -46,8 +46,8 @@ class ChartText:
     direction: str = ""
     badge: str = ""
     suppression_note: str = ""
-    separators: str = ".\u202f"
-    """Decimal and thousands separators of numbers Plotly writes (hover values, axis ticks)."""
+    separators: str = ".,"
+    """Decimal and thousands separators of numbers Plotly writes (hover values, axis ticks); English by default."""
 
 
 def wrap_title(title: str, width: int = 52) -> str:

@@ -92,7 +92,7 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
             .otherwise(_moment(pl.col("fetched_at"), language, moment_text))
             .alias("fetched_at"),
             "licence",
-            _counted(pl.col("rows"), language),
+            _as_text(pl.col("rows"), language),
             "latest_period",
         )
         .sort("attribution", "indicator_id")
@@ -120,8 +120,8 @@ def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
         pl.col("layout").replace(layouts),
         pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
         _moment(pl.col("imported_at"), language, moment_text),
-        _counted(pl.col("rows_read"), language),
-        _counted(pl.col("rows_rejected"), language),
+        _as_text(pl.col("rows_read"), language),
+        _as_text(pl.col("rows_rejected"), language),
     )
     return history.rename({name: t(f"data.col_{name}", language) for name in history.columns})
 
@@ -144,7 +144,7 @@ def number_labels(language: str) -> list[str]:
     return [t(f"data.col_{name}", language) for name in NUMBER_COLUMNS]
 
 
-def _counted(column: pl.Expr, language: str, *, digits: int | None = None) -> pl.Expr:
+def _as_text(column: pl.Expr, language: str, *, digits: int | None = None) -> pl.Expr:
     """A count (or, with ``digits``, a decimal) as the language writes it: '1 188 553', '1,188,553', '0,25'."""
     return column.map_elements(
         (lambda value: count(value, language))
@@ -186,8 +186,8 @@ def reasons_table(report: ImportReport, language: str) -> pl.DataFrame:
         .map_elements(lambda key: t(f"reason.{key}", language), return_dtype=pl.String)
         .alias("description"),
         "column",
-        _counted(pl.col("count"), language),
-        _counted(pl.col("share_of_rows") * 100, language, digits=2),
+        _as_text(pl.col("count"), language),
+        _as_text(pl.col("share_of_rows") * 100, language, digits=2),
         "example_rows",
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
@@ -224,7 +224,7 @@ def import_ids(engine: sa.Engine) -> list[int]:
 
 
 def import_labels(engine: sa.Engine, language: str) -> dict[int, str]:
-    """'#3 · Käynnit · kela_2025.csv · 2025-11-02 10:15' per import id, the table named in ``language``."""
+    """'#3 · Käynnit · kela_2025.csv · 2.11.2025 klo 10.15' per import id, in ``language``."""
     history = import_history(engine)
     names = table_names(language)
     return {
@@ -255,8 +255,8 @@ def coverage_rows(coverage: pl.DataFrame, language: str) -> pl.DataFrame:
     shown = coverage.select(
         pl.col("region_code").replace_strict(names, return_dtype=pl.String),
         "month",
-        _counted(pl.col("n_non_urgent"), language),
-        _counted(pl.col("n_with_assessment"), language),
-        _counted(pl.col("share") * 100, language, digits=1),
+        _as_text(pl.col("n_non_urgent"), language),
+        _as_text(pl.col("n_with_assessment"), language),
+        _as_text(pl.col("share") * 100, language, digits=1),
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
