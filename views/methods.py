@@ -7,13 +7,14 @@ import polars as pl
 from core.settings import PROJECT_ROOT
 from i18n import t
 from metrics.care_guarantee import CARE_GUARANTEE_TIMELINE
+from views.format import date_text
 
 INDICATOR_ORDER = ("access_7d", "access_14d", "t3", "coc", "upc", "nps", "enps")
 METRICS_DOCUMENT = PROJECT_ROOT / "docs" / "metrics.md"
 
 
 def care_guarantee_table(language: str) -> pl.DataFrame:
-    """The legal maximum waits in primary care over time, one row per rule."""
+    """The legal maximum waits in primary care over time, one row per rule, dates and laws in ``language``."""
     rows = []
     for rule in CARE_GUARANTEE_TIMELINE:
         ages = f"{rule.min_age}–{rule.max_age - 1}" if rule.max_age is not None else f"{rule.min_age}+"
@@ -24,11 +25,12 @@ def care_guarantee_table(language: str) -> pl.DataFrame:
         )
         rows.append(
             {
-                t("methods.col_from", language): rule.starts.isoformat(),
-                t("methods.col_to", language): rule.ends.isoformat() if rule.ends else "",
+                t("methods.col_from", language): date_text(rule.starts, language),
+                t("methods.col_to", language): date_text(rule.ends, language) if rule.ends else "",
                 t("methods.col_ages", language): ages,
                 t("methods.col_limit", language): limit,
-                t("methods.col_source", language): rule.source,
+                # the law as the reader's language cites it
+                t("methods.col_source", language): t(f"methods.law.{rule.source}", language),
             }
         )
     return pl.DataFrame(rows)
