@@ -163,8 +163,8 @@ def framed(
     if text.badge:
         badge = wrap_title(f"⚠ {text.badge}", wraps.badge)
         lines.append(f"<span style='font-size:12px;color:#7A5B00'><b>{badge}</b></span>")
-    top = 22 * (title.count("<br>") + 1) + 17 * sum(line.count("<br>") + 1 for line in lines[1:]) + 50
-    bottom = 100 + 16 * footer.count("<br>")
+    top = _top(title.count("<br>") + 1, sum(line.count("<br>") + 1 for line in lines[1:]))
+    bottom = _bottom(footer.count("<br>") + 1)
     frame: dict[str, Any] = {  # the template comes as the default: naming it would copy it again
         "title": {
             "text": "<br>".join(lines),
@@ -195,7 +195,8 @@ def framed(
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0.0,
-                "xshift": 6 - sides[0],  # from the frame's left edge, under the title, not from the plot's
+                # near the frame's left edge, under the title (further in when automargin widens the margin)
+                "xshift": 6 - sides[0],
                 "y": 0.0,
                 "yshift": -62,
                 "xanchor": "left",
@@ -208,10 +209,20 @@ def framed(
     return go.Figure(data=data, layout=merged)
 
 
+def _top(title_lines: int, small_lines: int) -> int:
+    """The top margin: the title's lines at 22 px, subtitle and badge lines at 17 px, and room for the legend."""
+    return 22 * title_lines + 17 * small_lines + 50
+
+
+def _bottom(footer_lines: int) -> int:
+    """The bottom margin: the x axis and its title, then the footer's lines at 16 px."""
+    return 100 + 16 * (footer_lines - 1)
+
+
 #: The frame's margins with one line each of title, subtitle and badge, and a note and a source line under
 #: the plot: a chart's ``height`` is meant for them.
-BASE_TOP: Final = 106
-BASE_BOTTOM: Final = 116
+BASE_TOP: Final = _top(1, 2)
+BASE_BOTTOM: Final = _bottom(2)
 
 
 def _grown(top: int, bottom: int) -> int:
