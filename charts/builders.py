@@ -546,7 +546,7 @@ TRAIL = "#D0D0D0"
 
 #: The plot area, in pixels, in which scatter labels are checked for overlap: the scatter's plot at a 1024-pixel
 #: window (wider windows only add room).
-LABEL_PLOT = (640, 330)
+LABEL_PLOT = (440, 330)
 
 
 def readable_labels(
