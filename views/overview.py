@@ -50,6 +50,7 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
     value = now["value"].item() if now.height else None
     earlier = before["value"].item() if before.height else None
     delta = value - earlier if value is not None and earlier is not None else None
+    color, arrow = delta_look(delta, indicator)
     return Headline(
         indicator=indicator.key,
         title=t(indicator.title_key, state.lang),
@@ -60,8 +61,8 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         suppressed=bool(now.height and now[c.SUPPRESSED].item()),
         higher_is_better=indicator.higher_is_better,
         target=headline_target(state.region, indicator.key, state.lang),
-        delta_color=delta_look(delta, indicator)[0],
-        delta_arrow=delta_look(delta, indicator)[1],
+        delta_color=color,
+        delta_arrow=arrow,
     )
 
 
