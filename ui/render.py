@@ -63,7 +63,7 @@ def show_chart(view: ChartView, language: str) -> None:
 
 @st.fragment
 def _table(view: ChartView, language: str) -> None:
-    """ "Show as table", built only while its expander is open.
+    """The chart's "show as table" alternative, built only while its expander is open.
 
     Opening or closing it reruns this fragment alone, not the page: nothing else is rebuilt or greyed out.
     """
