@@ -59,6 +59,7 @@ UNKNOWN_REGION: Final = "unknown_region"
 INVALID_CODE: Final = "invalid_code"
 DUPLICATE_VISIT_ID: Final = "duplicate_visit_id"
 DUPLICATE_RESPONSE_ID: Final = "duplicate_response_id"
+IMPORTED_BEFORE: Final = "imported_before"  # set by the store: the id is in an earlier import of the table
 
 # Flags (the row is kept and counted).
 VISIT_BEFORE_ASSESSMENT: Final = "visit_before_assessment"
@@ -81,6 +82,7 @@ REASONS: Final[Mapping[str, str]] = {
     INVALID_CODE: "a code outside the allowed values",
     DUPLICATE_VISIT_ID: "a visit id seen on an earlier kept row (the first occurrence is kept)",
     DUPLICATE_RESPONSE_ID: "a response id seen on an earlier kept row (the first occurrence is kept)",
+    IMPORTED_BEFORE: "the row's id is in an earlier import of the same table (the earlier row is kept)",
     VISIT_BEFORE_ASSESSMENT: "visit date before the assessment date; kept, counted as n_negative_wait by the metrics",
     MISSING_PROFESSIONAL_ID: "no professional id; kept, left out of the continuity indices",
     MISSING_URGENCY: "urgency empty or not in the urgency mapping; kept, counted as n_missing_urgency",
@@ -98,6 +100,7 @@ REJECTION_KEYS: Final = frozenset(
         INVALID_CODE,
         DUPLICATE_VISIT_ID,
         DUPLICATE_RESPONSE_ID,
+        IMPORTED_BEFORE,
     }
 )
 FLAG_KEYS: Final = frozenset({VISIT_BEFORE_ASSESSMENT, MISSING_PROFESSIONAL_ID, MISSING_URGENCY})
