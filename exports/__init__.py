@@ -12,5 +12,7 @@ here computes a statistic, and only the deck command line reads the store.
 * ``names``: file names; ``provenance``: source, licence, filters and date;
   ``strings``: the exports' own words in fi, sv and en;
 * ``safety``: the two guards every export passes (no identifier columns, no
-  spreadsheet formulas); ``errors``: the export errors.
+  spreadsheet formulas); ``workbook``: the one XLSX writer (tables and the
+  deck's embedded chart workbooks), whose text cells all pass the formula
+  guard and which writes no formula or link; ``errors``: the export errors.
 """

@@ -26,3 +26,16 @@ class IdentifierColumnError(InvalidInputError):
             f"exports carry aggregates only. Drop them first; the other columns are "
             f"{', '.join(map(repr, allowed)) or '(none)'}."
         )
+
+
+class FormulaRefusedError(ExportError):
+    """Something tried to write a formula, a link or an unguarded sheet into an export's workbook."""
+
+    def __init__(self, *, what: str, cell: str) -> None:
+        self.what = what
+        self.cell = cell
+        place = f" at cell {cell}" if cell else ""
+        super().__init__(
+            f"refusing to write a {what}{place} into an exported workbook; exports write text, numbers and "
+            f"booleans only, and every text cell passes the formula guard"
+        )

@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from typing import IO, Any, Final, cast
 
 import plotly.graph_objects as go
 import polars as pl
 from pptx import Presentation
 from pptx.chart.chart import Chart
 from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
@@ -47,6 +49,7 @@ from exports.native import NativeChart, NativeSeries, NotNative, native_chart
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
 from exports.strings import SUPPRESSED_MARKER, format_number, text
+from exports.workbook import GuardedWorksheet, SafeWorkbook
 from i18n import check_language
 
 #: ``Slide.percent_columns`` for the usual frame: a share with its interval, drawn as percentages.
@@ -58,8 +61,6 @@ FONT: Final = "Arial"  # metric-compatible with the screen's Liberation Sans
 
 # python-pptx leaves these unannotated; naming their types here keeps the rest of the module strictly typed.
 _RGB_FROM_HEX: Callable[[str], RGBColor] = RGBColor.from_string
-_NEW_CATEGORY_DATA: Callable[[], CategoryChartData] = CategoryChartData
-_NEW_XY_DATA: Callable[[], XyChartData] = XyChartData
 
 
 def rgb(colour: str) -> RGBColor:
@@ -295,11 +296,61 @@ _DASHES: Final = {
 }
 
 
-def chart_data(plan: NativeChart) -> CategoryChartData | XyChartData:
-    """The python-pptx chart data for ``plan``.
+class _GuardedCategoryWriter(CategoryWorkbookWriter):
+    """python-pptx's category layout, written into a :class:`~exports.workbook.SafeWorkbook`."""
 
-    Series names and categories pass the formula guard: python-pptx stores
-    them in the workbook embedded in the chart.
+    @contextmanager
+    def _open_worksheet(self, xlsx_file: IO[bytes]) -> Iterator[tuple[SafeWorkbook, GuardedWorksheet]]:
+        workbook = SafeWorkbook(xlsx_file)
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
+
+
+class _GuardedXyWriter(XyWorkbookWriter):
+    """python-pptx's XY layout, written into a :class:`~exports.workbook.SafeWorkbook`."""
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file: IO[bytes]) -> Iterator[tuple[SafeWorkbook, GuardedWorksheet]]:
+        workbook = SafeWorkbook(xlsx_file)
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
+
+
+class GuardedCategoryChartData(CategoryChartData):
+    """Category chart data whose embedded workbook is written with the formula guard and no links.
+
+    python-pptx writes the chart's workbook with XlsxWriter's defaults, which
+    turn ``=…`` and ``{=…}`` texts into formulas and ``http:``/``mailto:``
+    texts into links, and offers no option for it; the chart data choose
+    their workbook writer, so these classes give it one that opens a
+    :class:`~exports.workbook.SafeWorkbook` and keeps python-pptx's layout.
+    """
+
+    @property
+    def _workbook_writer(self) -> CategoryWorkbookWriter:
+        return _NEW_CATEGORY_WRITER(self)
+
+
+class GuardedXyChartData(XyChartData):
+    """XY chart data whose embedded workbook is written like :class:`GuardedCategoryChartData`'s."""
+
+    @property
+    def _workbook_writer(self) -> XyWorkbookWriter:
+        return _NEW_XY_WRITER(self)
+
+
+# python-pptx leaves their constructors unannotated; naming their types here keeps this module strictly typed.
+_NEW_CATEGORY_WRITER: Callable[[CategoryChartData], CategoryWorkbookWriter] = _GuardedCategoryWriter
+_NEW_XY_WRITER: Callable[[XyChartData], XyWorkbookWriter] = _GuardedXyWriter
+_NEW_CATEGORY_DATA: Callable[[], CategoryChartData] = GuardedCategoryChartData
+_NEW_XY_DATA: Callable[[], XyChartData] = GuardedXyChartData
+
+
+def chart_data(plan: NativeChart) -> CategoryChartData | XyChartData:
+    """The python-pptx chart data for ``plan``, with a guarded embedded workbook.
+
+    Series names and categories pass the formula guard here too, so that the
+    names the chart shows are the ones in its workbook.
     """
     if plan.kind == "xy":
         xy: Any = _NEW_XY_DATA()

@@ -11,7 +11,8 @@ Three rules hold for every file:
 * **No identifiers.** A frame with a patient, professional, visit, answer
   or book id column is refused with :class:`~exports.errors.IdentifierColumnError`.
 * **No formulas.** Text cells (the header block and column names included)
-  that a spreadsheet could run get a leading apostrophe (:func:`exports.safety.neutralise`).
+  that a spreadsheet could run get a leading apostrophe (:func:`exports.safety.neutralise`);
+  the XLSX is written by :class:`exports.workbook.SafeWorkbook`, which writes no formula or link.
 
 CSV is RFC 4180: comma-separated, point as the decimal sign, CRLF line ends,
 UTF-8 with a byte-order mark so that spreadsheets read ä, ö and å correctly.
@@ -28,12 +29,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Final
 
 import polars as pl
-import xlsxwriter
 
 from core import columns as c
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
 from exports.strings import SUPPRESSED_MARKER, text
+from exports.workbook import SafeWorkbook
 
 Cell = str | int | float | bool | None
 
@@ -151,8 +152,7 @@ def table_to_xlsx(
         threshold=threshold,
     )
     buffer = io.BytesIO()
-    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    workbook = xlsxwriter.Workbook(buffer, options)
+    workbook = SafeWorkbook(buffer)  # every text cell passes the formula guard; no formula or link is written
     workbook.set_properties(
         {"title": neutralise(title), "comments": neutralise(provenance.footnote()), "created": dt.datetime.now(dt.UTC)}
     )

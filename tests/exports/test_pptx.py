@@ -34,7 +34,9 @@ from charts.theme import OKABE_ITO, TARGET, ChartText
 from exports.errors import BrowserUnavailableError, IdentifierColumnError
 from exports.images import EXPORT_WIDTH, ImageRenderer
 from exports.pptx import CHART_HEIGHT, MARGIN, PERCENT_VALUE, SLIDE_WIDTH, Deck, Slide, build_pptx, picture_size
+from exports.safety import could_start_a_formula, neutralise
 from tests.exports.frames import TEXT, areas, scatter, trend
+from tests.exports.workbooks import embedded_workbooks, sheets
 
 SOURCE = "Source: THL, register extract"
 LICENCE = "Licence: CC BY 4.0"
@@ -214,6 +216,53 @@ def test_category_names_cannot_inject_formulas_into_the_embedded_workbook() -> N
     frame = trend().with_columns(label=pl.lit("=HYPERLINK(1)"))
     built = build((slide(trend_chart(frame, TEXT, band=False), frame),), renderer=NO_BROWSER)
     assert [item.name for item in chart_of(built.slides[1]).plots[0].series] == ["'=HYPERLINK(1)"]
+
+
+#: Names a spreadsheet would run or turn into links, if the embedded workbook wrote them with its defaults.
+HOSTILE_NAMES = (
+    '{=HYPERLINK("http://evil.example/x","click")}',
+    "=HYPERLINK(1)",
+    " =1+1",
+    "mailto:someone@example.org",
+    "http://evil.example/",
+)
+
+
+def hostile_deck() -> bytes:
+    """A line chart (names are series), a bar chart (names are categories) and a scatter (names are XY series)."""
+    names = pl.Series(HOSTILE_NAMES)
+    lines = pl.concat([trend().head(3).with_columns(label=pl.lit(name)) for name in HOSTILE_NAMES])
+    bars = pl.DataFrame(
+        {"label": names, "within_7": [0.4] * len(names), "later": [0.6] * len(names), "n": [100] * len(names)}
+    )
+    points = pl.DataFrame(
+        {"label": names, "period": "2025", "x": [0.5] * len(names), "y": [0.3] * len(names), "n": [100] * len(names)}
+    )
+    parts = [("within_7", "Within 7 days", OKABE_ITO[2]), ("later", "Later", OKABE_ITO[1])]
+    slides = (
+        slide(trend_chart(lines, TEXT, band=False), lines),
+        slide(share_bars(bars, TEXT, parts=parts, value_label="%"), bars),
+        slide(
+            access_continuity_scatter(points, TEXT, x_label="x", y_label="y", x_reference=None, y_reference=None),
+            points,
+        ),
+    )
+    deck = Deck(title="t", subtitle="s", data_date="2025-06-30", language="en", slides=slides)
+    return build_pptx(deck, renderer=NO_BROWSER)
+
+
+def test_the_embedded_workbooks_hold_names_as_guarded_text_never_formulas_or_links() -> None:
+    books = embedded_workbooks(hostile_deck())
+    assert len(books) == 3  # one per native chart
+    for book in books:
+        (sheet,) = sheets(book)
+        assert sheet.formulas == []
+        assert sheet.hyperlinks == 0
+        assert not any(could_start_a_formula(text) for text in sheet.texts)
+    names = {text for book in books for text in sheets(book)[0].texts}
+    assert {neutralise(name) for name in HOSTILE_NAMES} <= names
+    assert '\'{=HYPERLINK("http://evil.example/x","click")}' in names
+    assert {"mailto:someone@example.org", "http://evil.example/"} <= names  # plain text, not links
 
 
 # -- speaker notes

@@ -67,14 +67,32 @@ def test_refusal_is_an_invalid_input_in_the_dashboard_family() -> None:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
+        ("\n=1", "'\n=1"),
+        # array formulas, also after spaces
+        ('{=HYPERLINK("http://x","y")}', '\'{=HYPERLINK("http://x","y")}'),
+        ("{ =1+1}", "'{ =1+1}"),
+        # a trigger after spaces or invisible controls, which spreadsheets trim
+        (" =1+1", "' =1+1"),
+        ("\u00a0@SUM(A1)", "'\u00a0@SUM(A1)"),
+        ("\u200b=1", "'\u200b=1"),
+        ("\x00+1+1", "'\x00+1+1"),
+        ("\ufeff-2+3", "'\ufeff-2+3"),
+        # full-width signs some spreadsheets read as the ASCII ones
+        ("\uff1dSUM(1)", "'\uff1dSUM(1)"),
+        ("\uff20SUM(1)", "'\uff20SUM(1)"),
         # plain numbers written as text stay numbers
         ("-1.5", "-1.5"),
         ("+2", "+2"),
         ("-0,25", "-0,25"),
+        (" -1.5", " -1.5"),
         # ordinary text is untouched
         ("Pohjois-Savo", "Pohjois-Savo"),
         ("a=b", "a=b"),
+        ("{a}", "{a}"),
+        ("mailto:a@example.org", "mailto:a@example.org"),  # a link only where a writer converts it (none does)
         ("", ""),
+        # already guarded text is left as it is
+        ("'=1", "'=1"),
     ],
 )
 def test_formula_triggers_are_neutralised(cell: str, written: str) -> None:

@@ -13,9 +13,11 @@ import pytest
 
 from exports.errors import IdentifierColumnError
 from exports.provenance import Provenance
+from exports.safety import could_start_a_formula, neutralise
 from exports.strings import SUPPRESSED_MARKER
 from exports.tables import header_block, table_cells, table_to_csv, table_to_xlsx
 from tests.exports.frames import areas
+from tests.exports.workbooks import sheets
 
 PROVENANCE = Provenance(
     source="Source: THL, register extract",
@@ -174,6 +176,17 @@ def test_xlsx_text_cells_cannot_start_a_formula_and_no_formula_is_written() -> N
     labels = [row[0] for row in rows[-len(HOSTILE) :]]
     assert labels == ["'" + text for text in HOSTILE]
     assert all(row[1] == -0.5 for row in rows[-len(HOSTILE) :])
+
+
+def test_xlsx_names_that_are_array_formulas_or_links_are_guarded_text() -> None:
+    names = ['{=HYPERLINK("http://evil","click")}', " =1+1", "mailto:a@example.org", "http://evil.example/"]
+    frame = pl.DataFrame({"label": names, "value": [0.5] * len(names)})
+    data = table_to_xlsx(frame, title="{=1}", provenance=PROVENANCE, language="en")
+    (sheet,) = sheets(data)
+    assert sheet.formulas == []
+    assert sheet.hyperlinks == 0
+    assert {neutralise(name) for name in names} | {"'{=1}"} <= set(sheet.texts)
+    assert not any(could_start_a_formula(text) for text in sheet.texts)
 
 
 def test_header_block_and_column_names_are_neutralised_too() -> None:
