@@ -41,6 +41,7 @@ COUNTY_EMAIL = "johtaja@varha.fi"
 COUNTY_USER: dict[str, object] = {
     "sub": "f3a1c2d4-county-user",
     "email": COUNTY_EMAIL,
+    "email_verified": True,  # only a verified address earns the rule's role
     "name": "Aluejohtaja",
     "groups": ["hva-varsinais-suomi"],
 }
