@@ -17,6 +17,7 @@ from store.queries import import_history, source_status
 from store.repository import read_table
 from views.format import count, date_text, moment_text, number
 from views.results import SAMPLE_IMPORTER
+from views.text import written, written_rows
 
 #: The remote sources, as the Data page names them (``data.source_<source>``).
 SOURCES = ("sotkanet", "thl_cube")
@@ -71,32 +72,31 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
         .group_by("source", "indicator_id")
         .agg(pl.len().alias("rows"), pl.col("period").max().alias("latest_period"))
     )
-    title = pl.struct("source", "indicator_id", "title_fi", "title_sv", "title_en").map_elements(
-        lambda row: series_title(
-            row["source"], row["indicator_id"], {lang: row[f"title_{lang}"] for lang in ("fi", "sv", "en")}, language
-        ),
-        return_dtype=pl.String,
-    )
-    return (
-        meta.join(counts, on=["source", "indicator_id"], how="left")
-        .select(
-            pl.col("source")
-            .map_elements(lambda source: source_name(source, language), return_dtype=pl.String)
-            .alias("attribution"),
-            "indicator_id",
-            title.alias("title"),
-            _moment(pl.col("data_updated"), language, date_text),
-            # the bundled copies were never fetched: they say what they are instead of a time
-            pl.when(pl.col("recorded"))
-            .then(pl.lit(t("data.recorded_copy", language)))
-            .otherwise(_moment(pl.col("fetched_at"), language, moment_text))
-            .alias("fetched_at"),
-            "licence",
-            _as_text(pl.col("rows"), language),
-            "latest_period",
+    joined = meta.join(counts, on=["source", "indicator_id"], how="left")
+    titled = joined.with_columns(
+        written_rows(
+            joined,
+            ("source", "indicator_id", "title_fi", "title_sv", "title_en"),
+            lambda source, indicator_id, fi, sv, en: series_title(
+                source, indicator_id, {"fi": fi, "sv": sv, "en": en}, language
+            ),
+            name="title",
         )
-        .sort("attribution", "indicator_id")
     )
+    return titled.select(
+        written(titled, pl.col("source"), lambda source: source_name(source, language)).alias("attribution"),
+        "indicator_id",
+        "title",
+        _moment(titled, pl.col("data_updated"), language, date_text),
+        # the bundled copies were never fetched: they say what they are instead of a time
+        pl.when(pl.col("recorded"))
+        .then(pl.lit(t("data.recorded_copy", language)))
+        .otherwise(_moment(titled, pl.col("fetched_at"), language, moment_text))
+        .alias("fetched_at"),
+        "licence",
+        _as_text(titled, pl.col("rows"), language),
+        "latest_period",
+    ).sort("attribution", "indicator_id")
 
 
 def refresh_status(engine: sa.Engine, language: str) -> list[str]:
@@ -115,13 +115,14 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
 def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
     """The import history in the reader's words: tables, layouts and the sample generator named in ``language``."""
     layouts = {layout: t(f"data.layout_{layout}", language) for layout in ("sample", "canonical", "avohilmo")}
-    history = import_history(engine).with_columns(
+    history = import_history(engine)
+    history = history.with_columns(
         pl.col("table_name").replace(table_names(language)),
         pl.col("layout").replace(layouts),
         pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
-        _moment(pl.col("imported_at"), language, moment_text),
-        _as_text(pl.col("rows_read"), language),
-        _as_text(pl.col("rows_rejected"), language),
+        _moment(history, pl.col("imported_at"), language, moment_text),
+        _as_text(history, pl.col("rows_read"), language),
+        _as_text(history, pl.col("rows_rejected"), language),
     )
     return history.rename({name: t(f"data.col_{name}", language) for name in history.columns})
 
@@ -144,24 +145,18 @@ def number_labels(language: str) -> list[str]:
     return [t(f"data.col_{name}", language) for name in NUMBER_COLUMNS]
 
 
-def _as_text(column: pl.Expr, language: str, *, digits: int | None = None) -> pl.Expr:
+def _as_text(frame: pl.DataFrame, column: pl.Expr, language: str, *, digits: int | None = None) -> pl.Expr:
     """A count (or, with ``digits``, a decimal) as the language writes it: '1 188 553', '1,188,553', '0,25'."""
-    return column.map_elements(
-        (lambda value: count(value, language))
-        if digits is None
-        else (lambda value: number(value, language, digits=digits)),
-        return_dtype=pl.String,
-        skip_nulls=False,
-    ).alias(column.meta.output_name())
+    if digits is None:
+        return written(frame, column, lambda value: count(value, language))
+    return written(frame, column, lambda value: number(value, language, digits=digits))
 
 
-def _moment(column: pl.Expr, language: str, write: Callable[[dt.datetime | None, str], str]) -> pl.Expr:
+def _moment(
+    frame: pl.DataFrame, column: pl.Expr, language: str, write: Callable[[dt.datetime | None, str], str]
+) -> pl.Expr:
     """A date (``date_text``) or a time to the minute (``moment_text``) as ``language`` writes it; '–' if unknown."""
-    return (
-        column.cast(pl.Datetime("us"), strict=False)
-        .map_elements(lambda value: write(value, language), return_dtype=pl.String, skip_nulls=False)
-        .alias(column.meta.output_name())
-    )
+    return written(frame, column.cast(pl.Datetime("us"), strict=False), lambda value: write(value, language))
 
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
@@ -182,12 +177,10 @@ def reasons_table(report: ImportReport, language: str) -> pl.DataFrame:
             {"rejected": t("data.kind_rejected", language), "flagged": t("data.kind_flagged", language)},
             default=pl.col("kind"),
         ),
-        pl.col("key")
-        .map_elements(lambda key: t(f"reason.{key}", language), return_dtype=pl.String)
-        .alias("description"),
+        written(reasons, pl.col("key"), lambda key: t(f"reason.{key}", language)).alias("description"),
         "column",
-        _as_text(pl.col("count"), language),
-        _as_text(pl.col("share_of_rows") * 100, language, digits=2),
+        _as_text(reasons, pl.col("count"), language),
+        _as_text(reasons, pl.col("share_of_rows") * 100, language, digits=2),
         "example_rows",
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
@@ -255,8 +248,8 @@ def coverage_rows(coverage: pl.DataFrame, language: str) -> pl.DataFrame:
     shown = coverage.select(
         pl.col("region_code").replace_strict(names, return_dtype=pl.String),
         "month",
-        _as_text(pl.col("n_non_urgent"), language),
-        _as_text(pl.col("n_with_assessment"), language),
-        _as_text(pl.col("share") * 100, language, digits=1),
+        _as_text(coverage, pl.col("n_non_urgent"), language),
+        _as_text(coverage, pl.col("n_with_assessment"), language),
+        _as_text(coverage, pl.col("share") * 100, language, digits=1),
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})

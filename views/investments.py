@@ -18,6 +18,7 @@ from views.format import indicator_change, number
 from views.indicators import INDICATORS
 from views.results import Results
 from views.state import ALL_REGIONS, ViewState
+from views.text import written, written_rows
 
 SECTIONS = ("general", "deviations", "achievements", "next_tasks", "costs")
 
@@ -30,23 +31,21 @@ def investment_table(results: Results, language: str) -> pl.DataFrame:
     """One row per investment: round, number, name in ``language`` (Finnish when not translated), funding, counties."""
     name = f"name_{language}"
     counts = results.participants.group_by("round", "investment").agg(pl.len().alias("counties"))
-    return (
+    joined = (
         results.investments.join(counts, left_on=["round", "number"], right_on=["round", "investment"], how="left")
         .with_columns(
             pl.coalesce(pl.col(name), pl.col("name_fi")).alias("name"),
             pl.col("counties").fill_null(0),
         )
         .sort("round", "number")
-        .select(
-            "round",
-            "number",
-            pl.col("pillar").cast(pl.String).fill_null("–"),
-            "name",
-            pl.col("funding_eur")
-            .map_elements(lambda euros: number(euros, language, digits=0), return_dtype=pl.String)
-            .fill_null("–"),
-            "counties",
-        )
+    )
+    return joined.select(
+        "round",
+        "number",
+        pl.col("pillar").cast(pl.String).fill_null("–"),
+        "name",
+        written(joined, pl.col("funding_eur"), lambda euros: number(euros, language, digits=0)),
+        "counties",
     )
 
 
@@ -55,13 +54,16 @@ def participants(results: Results, round_: str, number: int, language: str) -> p
     rows = results.participants.filter((pl.col("round") == round_) & (pl.col("investment") == number))
     return rows.select(
         pl.col(c.REGION_CODE),
-        pl.col(c.REGION_CODE)
-        .map_elements(lambda code: area_label(code, language), return_dtype=pl.String)
-        .alias("county"),
+        written(rows, pl.col(c.REGION_CODE), lambda code: area_label(code, language)).alias("county"),
         pl.col("start").fill_null("–"),
-        pl.struct("seed_file", "seed_line")
-        .map_elements(lambda row: seed_reference(row["seed_file"], row["seed_line"], language), return_dtype=pl.String)
-        .alias("source"),
+        pl.lit(
+            written_rows(
+                rows,
+                ("seed_file", "seed_line"),
+                lambda file_name, line: seed_reference(file_name, line, language),
+                name="source",
+            )
+        ),
     )
 
 
@@ -271,12 +273,10 @@ def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str
         .alias("reason")
     )
     excluded = reasons.select(
-        pl.col(c.REGION_CODE)
-        .map_elements(lambda code: area_label(code, language), return_dtype=pl.String)
-        .alias(t("investments.col_county", language)),
-        pl.col("reason")
-        .map_elements(lambda key_: t(key_, language), return_dtype=pl.String)
-        .alias(t("investments.col_reason", language)),
+        written(reasons, pl.col(c.REGION_CODE), lambda code: area_label(code, language)).alias(
+            t("investments.col_county", language)
+        ),
+        written(reasons, pl.col("reason"), lambda key_: t(key_, language)).alias(t("investments.col_reason", language)),
     )
     return DidSummary(
         effect=change(effect.estimate),

@@ -13,11 +13,23 @@ from i18n import t
 from pipeline.bootstrap import load_reference_data, open_store
 from pipeline.indicators import load_recorded_indicators
 from store import tables
-from store.imports import import_extract
+from store.imports import import_extract, import_report
 from store.queries import import_history
+from store.repository import read_table
 from tests.data_sources.extract_fixtures import avohilmo_row, write_avohilmo
-from views.data import cube_series_name, import_labels, imports_table, published_series, series_title
-from views.format import moment_text
+from views.data import (
+    SOURCES,
+    coverage_rows,
+    cube_series_name,
+    import_labels,
+    imports_table,
+    published_series,
+    reasons_table,
+    region_name_or_code,
+    series_title,
+    source_name,
+)
+from views.format import count, moment_text, number
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
@@ -117,3 +129,72 @@ def test_a_series_without_a_title_in_the_language_says_its_title_is_finnish(
     titles: dict[str, str | None], language: str, shown: str
 ) -> None:
     assert series_title("sotkanet", "1", titles, language) == shown
+
+
+# The tables' text columns are written in Python, outside polars (views.text); each cell reads as the
+# writer gives it for its row.
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_reason_row_is_described_and_counted_in_the_readers_words(tmp_path: Path, language: str) -> None:
+    data_dir = tmp_path / "data"
+    engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(data_dir)}))
+    load_reference_data(engine)
+    rows = [avohilmo_row(AVOHILMO_ID=str(index), TNRO=f"FR{index:07d}") for index in range(1, 30)]
+    rows.append(avohilmo_row(AVOHILMO_ID="1", TNRO="FR0000001"))  # the same visit id twice
+    rows.append(avohilmo_row(AVOHILMO_ID="31", TNRO="FR0000031", KAYNTI_ALKOI="not a time"))
+    extract = write_avohilmo(tmp_path / "avohilmo.csv", rows)
+    report = import_report(
+        engine,
+        import_extract(engine, data_dir, extract, table_name="visits", imported_by="analyst@example.org").import_id,
+    )
+    reasons = report.reasons
+    shown = reasons_table(report, language)
+    assert reasons.height > 0
+    assert shown.height == reasons.height
+    column = {name: t(f"data.col_{name}", language) for name in ("description", "count", "share_of_rows")}
+    assert shown[column["description"]].to_list() == [t(f"reason.{key}", language) for key in reasons["key"]]
+    assert shown[column["count"]].to_list() == [count(value, language) for value in reasons["count"]]
+    assert shown[column["share_of_rows"]].to_list() == [
+        number(value * 100, language, digits=2) for value in reasons["share_of_rows"]
+    ]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_coverage_rows_name_the_county_and_write_counts_and_shares(language: str) -> None:
+    coverage = pl.DataFrame(
+        {
+            "region_code": ["01", "01", "99", "02"],  # '99' is no county: shown as its code
+            "month": ["2025-01", "2025-02", "2025-01", "2025-01"],
+            "n_non_urgent": [1_234_567, 20, 3, None],
+            "n_with_assessment": [1_000_000, 19, 0, None],
+            "share": [1_000_000 / 1_234_567, 0.95, 0.0, None],
+        }
+    )
+    shown = coverage_rows(coverage, language)
+    column = {name: t(f"data.col_{name}", language) for name in ("region_code", "n_non_urgent", "share")}
+    assert shown[column["region_code"]].to_list() == [
+        region_name_or_code(code, language) for code in coverage["region_code"]
+    ]
+    assert shown[column["region_code"]][2] == "99"
+    assert shown[column["n_non_urgent"]].to_list() == [count(value, language) for value in coverage["n_non_urgent"]]
+    assert shown[column["n_non_urgent"]][3] == "–"
+    assert shown[column["share"]].to_list() == [
+        number(None if value is None else value * 100, language, digits=1) for value in coverage["share"]
+    ]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_published_series_write_their_row_counts_and_sources_per_row(tmp_path: Path, language: str) -> None:
+    engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")}))
+    load_reference_data(engine)
+    load_recorded_indicators(engine)
+    series = published_series(engine, language)
+    values = read_table(engine, tables.indicator_values).group_by("source", "indicator_id").agg(pl.len().alias("rows"))
+    written_counts = {(row["source"], row["indicator_id"]): row["rows"] for row in values.iter_rows(named=True)}
+    names = {source_name(source, language): source for source in SOURCES}
+    shown = {(names[row["attribution"]], row["indicator_id"]): row["rows"] for row in series.iter_rows(named=True)}
+    assert len(shown) == series.height > 0
+    assert shown == {key: count(written_counts.get(key), language) for key in shown}
+    engine.dispose()
