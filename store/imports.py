@@ -11,21 +11,35 @@ Raw visit, slot and answer rows never enter the database. An import
    (:func:`data_sources.extracts.read_extract`: canonical CSV or Parquet, or
    THL's Avohilmo layout, told apart by the header), staging the kept rows in
    ``<data_dir>/imports/<marker>.staging/``; a file of which no row can be
-   kept is refused;
-4. puts the kept rows (the reader's own zstd Parquet file, hard-linked, or
-   the data sunk for another reader) in a temporary file and renames it into
+   kept is refused, and so is a file with rows of a county outside
+   ``allowed_regions`` (the counties the importer's role covers);
+4. takes the store's import lock (:func:`store.engine.import_lock`: one
+   import at a time per store, across threads and processes), and under it:
+5. drops the kept rows whose id (``visit_id``, ``response_id``) is in an
+   earlier import of the same table, counted in the report as
+   ``imported_before`` (a file of which every row was imported before is
+   refused: nothing new); appointment slots carry no id and are not checked;
+6. puts the new rows (the reader's own zstd Parquet file, hard-linked, or
+   the rows sunk anew) in a temporary file and renames it into
    ``<data_dir>/extracts/<table>/<checksum>.parquet`` (a rename is atomic);
-5. recomputes the table's aggregates from all its extracts and, in one
-   database transaction, records the import (rows read and rejected, the
-   layout, the validation report as JSON) and replaces the aggregates.
+7. recomputes the table's aggregates from the committed list of its
+   extracts plus this one and, in one database transaction that checks the
+   list is still the one aggregated, records the import (rows read and
+   rejected, the layout, the validation report as JSON) and replaces the
+   aggregates. Readers (:func:`views.results.load_results`) read in one
+   snapshot, so they see the aggregates before or after it, never a mix.
 
 Any failure removes the new Parquet file and the staged rows and leaves the
-database untouched; the marker is kept, marked failed with the reason, so the
-import history can show the attempt (:func:`failed_imports`). Every failure
-is raised as :class:`ImportFailedError` (a
-:class:`~core.errors.DashboardError`) naming the file, and the row and column
-where the reader knows them; no library exception escapes. An interrupt
-(``KeyboardInterrupt``) cleans up the same way and then propagates unchanged.
+database's figures untouched; the attempt is recorded in the store's
+``import_failures`` table (its marker file is then deleted), so the import
+history can show it (:func:`failed_imports`). Every failure is raised as
+:class:`ImportFailedError` (a :class:`~core.errors.DashboardError`) naming the
+file, and the row and column where the reader knows them, and is logged on
+``dashboard.imports`` with its error id (never a row's values or ids). No
+library exception escapes, not even a native library's panic (PyO3's
+``PanicException`` derives from ``BaseException``). An interrupt
+(``KeyboardInterrupt``, ``SystemExit``) cleans up the same way and then
+propagates unchanged.
 
 :func:`import_report` gives a past import's validation report back as the
 frames the Data page shows: the reasons (rejections and flags with counts and
@@ -35,14 +49,16 @@ example row numbers) and the coverage by region and month.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -50,9 +66,11 @@ from typing import IO, Any, Protocol
 import polars as pl
 import sqlalchemy as sa
 
+from core import columns as c
 from core.errors import DashboardError, InvalidInputError
-from data_sources.validation import ValidationReport
+from data_sources.validation import IMPORTED_BEFORE, CoverageCell, Finding, ValidationReport
 from store import tables
+from store.engine import import_lock, write_transaction
 from store.repository import read_table, replace_all
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
@@ -66,6 +84,14 @@ AGGREGATING = "computing the aggregates"
 RECORDING = "recording the import"
 
 _UPLOADS = "uploads"
+
+#: The id a row is told apart by, per table: the readers' key for duplicates within a file, and the store's
+#: across files. Appointment slots have none (a slot is a capture of a book at a time, not an event).
+ID_COLUMNS: Mapping[str, str] = {"visits": c.VISIT_ID, "survey_answers": c.RESPONSE_ID}
+#: Exceptions that end an import and then propagate unchanged: the user or the process asked to stop.
+_STOPS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+log = logging.getLogger("dashboard.imports")
 
 
 class Report(Protocol):
@@ -96,7 +122,8 @@ class ImportFailedError(DashboardError):
     :data:`AGGREGATING`, :data:`RECORDING`; ``row`` (1-based data row, header
     excluded) and ``column`` are set when the reader could tell them.
     ``report`` is the validation report when the file was read but refused
-    (no row could be kept), so the page can still show why.
+    (no row could be kept), so the page can still show why. ``error_id``
+    is the id the failure is logged and recorded with.
     """
 
     def __init__(
@@ -109,7 +136,9 @@ class ImportFailedError(DashboardError):
         row: int | None = None,
         column: str | None = None,
         report: ValidationReport | None = None,
+        error_id: str | None = None,
     ) -> None:
+        self.error_id = error_id or uuid.uuid4().hex[:12]
         self.file_name = file_name
         self.table_name = table_name
         self.stage = stage
@@ -136,7 +165,7 @@ class ImportOutcome:
 
 @dataclass(frozen=True)
 class FailedImport:
-    """An attempt recorded by its pending marker: it failed or was interrupted."""
+    """An attempt that failed or was interrupted (recorded in the store, or on a marker the store could not take)."""
 
     file_name: str
     table_name: str
@@ -184,7 +213,7 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extract_paths(engine: sa.Engine, table_name: str) -> list[Path]:
+def extract_paths(engine: sa.Engine | sa.Connection, table_name: str) -> list[Path]:
     """Parquet files of every completed import of ``table_name``, oldest first."""
     rows = read_table(engine, tables.imports, order_by=["id"], table_name=table_name)
     return [Path(path) for path in rows["parquet_path"].to_list()]
@@ -209,6 +238,7 @@ def import_extract(
     today: dt.date | None = None,
     read: Reader | None = None,
     aggregate: Aggregator | None = None,
+    allowed_regions: Collection[str] | None = None,
 ) -> ImportOutcome:
     """Import one extract file of ``table_name``; see the module docstring for the steps and guarantees.
 
@@ -217,9 +247,11 @@ def import_extract(
     in messages (default: the file's own name). ``region_code`` is the county
     of a file without a region column; ``today`` bounds the dates (default:
     today). ``read`` and ``aggregate`` replace the layout's reader and the
-    table's aggregates (the sample data and the tests use them). Raises
-    :class:`ImportFailedError` on any failure, :class:`InvalidInputError` for
-    a bad argument.
+    table's aggregates (the sample data and the tests use them).
+    ``allowed_regions`` are the counties the importer may import (None:
+    every county); a file with a kept row of any other county is refused.
+    Raises :class:`ImportFailedError` on any failure,
+    :class:`InvalidInputError` for a bad argument.
     """
     if table_name not in TABLES:
         raise InvalidInputError(f"table must be one of {', '.join(TABLES)}, got {table_name!r}")
@@ -255,9 +287,10 @@ def import_extract(
 
         aggregate = RESULTS_BY_TABLE[table_name]
     reader = read or _layout_reader(table_name, layout, region_code, today, attempt.staging)
+    allowed = None if allowed_regions is None else frozenset(allowed_regions)
     try:
-        outcome = attempt.run(path, reader, aggregate, imported_by=imported_by, layout=layout)
-    except BaseException as exc:  # also KeyboardInterrupt: clean up, then raise
+        outcome = attempt.run(path, reader, aggregate, imported_by=imported_by, layout=layout, allowed=allowed)
+    except BaseException as exc:  # also a native panic, and KeyboardInterrupt: clean up, then raise
         return attempt.abort(exc, path)
     attempt.finish()
     return outcome
@@ -280,37 +313,123 @@ class _Attempt:
         self.stage = READING
         self.created = False
 
-    def run(self, path: Path, read: Reader, aggregate: Aggregator, *, imported_by: str, layout: str) -> ImportOutcome:
+    def run(
+        self,
+        path: Path,
+        read: Reader,
+        aggregate: Aggregator,
+        *,
+        imported_by: str,
+        layout: str,
+        allowed: frozenset[str] | None,
+    ) -> ImportOutcome:
         self.staging.mkdir(parents=True, exist_ok=True)
         extract = read(path)
         report = extract.report
         if report.rows_kept <= 0:
             raise _nothing_kept(self.file_name, self.table_name, report)
-        self.stage = WRITING
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        write = getattr(extract, "write_parquet", None)  # the extract readers' results have their own file
-        if callable(write):
-            write(self.temporary)
+        if allowed is not None:
+            self._check_regions(extract.data, allowed, report)
+        with import_lock(self.engine):
+            existing = _existing_import(self.engine, self.table_name, self.checksum)
+            if existing is not None:  # the same file, imported by another session while this one read it
+                return existing
+            previous = [p for p in extract_paths(self.engine, self.table_name) if p != self.target]
+            self.stage = WRITING
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            report = self._write_new_rows(extract, report, previous)
+            del extract  # the staged rows are no longer needed
+            self.stage = AGGREGATING
+            results = aggregate(pl.scan_parquet([*previous, self.target]))
+            self.stage = RECORDING
+            return self._record(report, results, previous, imported_by=imported_by, layout=layout)
+
+    def _check_regions(self, data: pl.LazyFrame, allowed: frozenset[str], report: Report) -> None:
+        found = data.select(pl.col(c.REGION_CODE).unique()).collect(engine="streaming")[c.REGION_CODE].to_list()
+        outside = sorted(str(code) for code in found if code not in allowed)
+        if outside:
+            raise ImportFailedError(
+                file_name=self.file_name,
+                table_name=self.table_name,
+                stage=CHECKING,
+                reason=(
+                    f"the file holds rows of {'county' if len(outside) == 1 else 'counties'} {', '.join(outside)}, "
+                    f"which your role may not import; it may import "
+                    f"{', '.join(sorted(allowed)) if allowed else 'no county'}"
+                ),
+                column=c.REGION_CODE,
+                report=_validation(report),
+            )
+
+    def _write_new_rows(self, extract: Extract, report: Report, previous: list[Path]) -> Report:
+        """Write the kept rows not imported before to the target; the report counts those left out."""
+        id_column = ID_COLUMNS.get(self.table_name, "")
+        data = extract.data
+        repeated = 0
+        if previous and id_column and id_column in data.collect_schema().names():
+            earlier = pl.scan_parquet(previous).select(pl.col(id_column).cast(pl.String)).unique()
+            ids = data.select(pl.col(id_column).cast(pl.String))
+            seen = ids.join(earlier, on=id_column, how="semi").select(pl.len())
+            repeated = int(seen.collect(engine="streaming").item())
+        if repeated:
+            if repeated >= report.rows_kept:
+                raise ImportFailedError(
+                    file_name=self.file_name,
+                    table_name=self.table_name,
+                    stage=CHECKING,
+                    reason=(
+                        f"every one of its {report.rows_kept:,} rows was imported before (their {id_column} is in "
+                        f"an earlier import of {self.table_name}); there is nothing new to import"
+                    ),
+                    column=id_column,
+                    report=_validation(_with_imported_before(report, id_column, repeated, None)),
+                )
+            key = pl.col(id_column).cast(pl.String)
+            new_rows = data.with_columns(_key=key).join(earlier.rename({id_column: "_key"}), on="_key", how="anti")
+            new_rows.drop("_key").sink_parquet(self.temporary)
         else:
-            extract.data.sink_parquet(self.temporary)
-        del extract, write  # the staged rows are no longer needed
+            write = getattr(extract, "write_parquet", None)  # the extract readers' results have their own file
+            if callable(write):
+                write(self.temporary)
+            else:
+                data.sink_parquet(self.temporary)
         self.created = not self.target.exists()
         os.replace(self.temporary, self.target)
-        self.stage = AGGREGATING
-        previous = [p for p in extract_paths(self.engine, self.table_name) if p != self.target]
-        results = aggregate(pl.scan_parquet([*previous, self.target]))
-        self.stage = RECORDING
+        if not repeated:
+            return report
+        kept = pl.scan_parquet(self.target)
+        coverage = _coverage(kept) if self.table_name == "visits" else None
+        return _with_imported_before(report, id_column, repeated, coverage)
+
+    def _record(
+        self,
+        report: Report,
+        results: Mapping[str, pl.DataFrame],
+        previous: list[Path],
+        *,
+        imported_by: str,
+        layout: str,
+    ) -> ImportOutcome:
         layout_used = str(getattr(report, "layout", None) or layout)
         report_json = report.to_json()
-        rows_rejected = report.rows_read - report.rows_kept
-        with self.engine.begin() as connection:
+        rows_read = report.rows_read
+        rows_rejected = rows_read - report.rows_kept
+        with write_transaction(self.engine) as connection:
+            committed = [p for p in extract_paths(connection, self.table_name) if p != self.target]
+            if committed != previous:  # only an import that bypassed the lock can get here
+                raise ImportFailedError(
+                    file_name=self.file_name,
+                    table_name=self.table_name,
+                    stage=RECORDING,
+                    reason="another import of the table landed while this one computed its figures; import it again",
+                )
             inserted = connection.execute(
                 tables.imports.insert().values(
                     table_name=self.table_name,
                     file_name=self.file_name,
                     checksum=self.checksum,
                     layout=layout_used,
-                    rows_read=report.rows_read,
+                    rows_read=rows_read,
                     rows_rejected=rows_rejected,
                     parquet_path=str(self.target),
                     report_json=report_json,
@@ -324,7 +443,7 @@ class _Attempt:
         return ImportOutcome(
             import_id=import_id,
             already_imported=False,
-            rows_read=report.rows_read,
+            rows_read=rows_read,
             rows_rejected=rows_rejected,
             report_json=report_json,
             layout=layout_used,
@@ -336,7 +455,10 @@ class _Attempt:
         self.marker.unlink(missing_ok=True)
 
     def abort(self, exc: BaseException, path: Path) -> ImportOutcome:
-        """Undo every file change, record the failure on the marker, and raise it as an ImportFailedError."""
+        """Undo every file change, record and log the failure, and raise it as an ImportFailedError.
+
+        An interrupt (:data:`_STOPS`) is recorded the same way and re-raised unchanged.
+        """
         self.temporary.unlink(missing_ok=True)
         if self.created and not _referenced(self.engine, self.target):
             self.target.unlink(missing_ok=True)
@@ -346,7 +468,18 @@ class _Attempt:
             self.marker.unlink(missing_ok=True)
             return concurrent
         error = _as_import_error(exc, self.file_name, self.table_name, self.stage, path)
-        _fail_marker(self.marker, error or exc)
+        error_id = error.error_id if error is not None else uuid.uuid4().hex[:12]
+        # The exception's type, never its text: a library's message may quote a row's values.
+        log.error(
+            "import %s into %s failed while %s: %s%s",
+            error_id,
+            self.table_name,
+            self.stage,
+            type(exc).__name__,
+            f" ({error.reason})" if error is not None and isinstance(exc, DashboardError) else "",
+        )
+        _fail_marker(self.marker, error or exc, error_id)
+        _record_failure(self.engine, self.marker)
         if error is None:
             raise exc
         raise error from exc
@@ -363,13 +496,15 @@ def import_upload(
     layout: str = "auto",
     region_code: str | None = None,
     today: dt.date | None = None,
+    allowed_regions: Collection[str] | None = None,
 ) -> ImportOutcome:
     """Import an uploaded file (bytes, or a binary file object such as Streamlit's ``UploadedFile``).
 
     The upload is copied into ``<data_dir>/imports/uploads/`` (same disk as
     the extracts, never the system's temporary folder, which may live in
     memory), imported with :func:`import_extract` under its original
-    ``file_name``, and deleted again whatever the outcome.
+    ``file_name``, and deleted again whatever the outcome. ``allowed_regions``
+    are the counties the importer's role covers (None: every county).
     """
     folder = data_dir / "imports" / _UPLOADS / f"{os.getpid()}-{uuid.uuid4().hex}"
     suffix = Path(file_name).suffix
@@ -401,6 +536,7 @@ def import_upload(
             file_name=file_name,
             region_code=region_code,
             today=today,
+            allowed_regions=allowed_regions,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -441,11 +577,18 @@ def import_report(engine: sa.Engine, import_id: int) -> ImportReport:
 
 
 def recover_interrupted_imports(engine: sa.Engine, data_dir: Path) -> list[FailedImport]:
-    """After a crash: mark running markers of dead processes failed and delete their partial files."""
+    """After a crash: record running markers of dead processes as failed and delete their partial files.
+
+    Failed markers the store could not take when they were written (or that a store from before migration 4
+    left) are moved into the store too. Returns the interrupted attempts found.
+    """
     recovered = []
     referenced = {str(path) for name in TABLES for path in extract_paths(engine, name)}
     for marker in _markers(data_dir):
         state = _read_marker(marker)
+        if state.get("status") == "failed":
+            _record_failure(engine, marker)
+            continue
         if state.get("status") != "running" or _process_alive(int(state.get("pid", 0))):
             continue
         for leftover in (data_dir / "extracts").glob(f"*/*.{marker.stem}.tmp"):
@@ -457,6 +600,7 @@ def recover_interrupted_imports(engine: sa.Engine, data_dir: Path) -> list[Faile
         state.update(status="failed", error="interrupted: the process ended before the import finished")
         marker.write_text(json.dumps(state), encoding="utf-8")
         recovered.append(_failed(state))
+        _record_failure(engine, marker)
     uploads = data_dir / "imports" / _UPLOADS
     for folder in uploads.glob("*-*") if uploads.is_dir() else ():
         pid = folder.name.split("-", 1)[0]
@@ -465,10 +609,24 @@ def recover_interrupted_imports(engine: sa.Engine, data_dir: Path) -> list[Faile
     return recovered
 
 
-def failed_imports(data_dir: Path) -> list[FailedImport]:
-    """Every failed or interrupted attempt still on record, newest first."""
-    states = [_read_marker(marker) for marker in _markers(data_dir)]
-    failed = [_failed(state) for state in states if state.get("status") == "failed"]
+def failed_imports(engine: sa.Engine, data_dir: Path | None = None) -> list[FailedImport]:
+    """Every failed or interrupted attempt on record, newest first.
+
+    Read from the store; with ``data_dir``, also the failed markers the store could not take yet.
+    """
+    rows = read_table(engine, tables.import_failures, order_by=["id"])
+    failed = [
+        FailedImport(
+            file_name=row["file_name"],
+            table_name=row["table_name"],
+            started_at=row["started_at"].isoformat(timespec="seconds"),
+            error=row["error"],
+        )
+        for row in rows.iter_rows(named=True)
+    ]
+    if data_dir is not None:
+        states = [_read_marker(marker) for marker in _markers(data_dir)]
+        failed += [_failed(state) for state in states if state.get("status") == "failed"]
     return sorted(failed, key=lambda item: item.started_at, reverse=True)
 
 
@@ -515,15 +673,21 @@ def _nothing_kept(file_name: str, table_name: str, report: Report) -> ImportFail
 def _as_import_error(
     exc: BaseException, file_name: str, table_name: str, stage: str, path: Path
 ) -> ImportFailedError | None:
-    """``exc`` as an ImportFailedError naming the file the user knows; None for an interrupt (re-raised as is)."""
+    """``exc`` as an ImportFailedError naming the file the user knows; None for an interrupt (re-raised as is).
+
+    A native library's panic (PyO3's ``PanicException``, a ``BaseException``) is an import error like any other.
+    """
     if isinstance(exc, ImportFailedError):
         return exc
-    if not isinstance(exc, Exception):
+    if isinstance(exc, _STOPS):
         return None
     from data_sources.extracts import ExtractError  # noqa: PLC0415  # loaded once a reader ran
 
     row = column = None
-    if isinstance(exc, ExtractError):
+    error_id = uuid.uuid4().hex[:12]
+    if not isinstance(exc, Exception):  # the panic's text is the library's, not ours: the id finds it in the log
+        reason = f"an internal error in a data library ({type(exc).__name__}; error id {error_id})"
+    elif isinstance(exc, ExtractError):
         reason, row, column = exc.reason, exc.row, exc.column
     elif isinstance(exc, DashboardError):
         reason = _without_file_name(str(exc), path, file_name)
@@ -534,7 +698,13 @@ def _as_import_error(
     else:
         reason = f"{type(exc).__name__}: {_first_line(exc)}"
     return ImportFailedError(
-        file_name=file_name, table_name=table_name, stage=stage, reason=reason, row=row, column=column
+        file_name=file_name,
+        table_name=table_name,
+        stage=stage,
+        reason=reason,
+        row=row,
+        column=column,
+        error_id=error_id,
     )
 
 
@@ -633,12 +803,90 @@ def _write_marker(data_dir: Path, file_name: str, table_name: str, checksum: str
     return marker
 
 
-def _fail_marker(marker: Path, exc: BaseException) -> None:
+def _fail_marker(marker: Path, exc: BaseException, error_id: str) -> None:
     state = _read_marker(marker)
     reason = str(exc) if isinstance(exc, DashboardError) else f"{type(exc).__name__}: {exc}"
-    state.update(status="failed", error=reason)
+    state.update(status="failed", error=reason, error_id=error_id, failed_at=_now().isoformat(timespec="seconds"))
     with contextlib.suppress(OSError):  # a full disk must not hide the import's own error
         marker.write_text(json.dumps(state), encoding="utf-8")
+
+
+def _record_failure(engine: sa.Engine, marker: Path) -> None:
+    """Move a failed marker into the store's ``import_failures``; the marker stays when the store cannot take it."""
+    state = _read_marker(marker)
+    now = _now()
+    row = {
+        "table_name": str(state.get("table_name", "?"))[:32],
+        "file_name": str(state.get("file_name", marker.name)),
+        "checksum": str(state.get("checksum", ""))[:64],
+        "started_at": _parse_time(state.get("started_at"), now),
+        "failed_at": _parse_time(state.get("failed_at"), now),
+        "error": str(state.get("error", "")),
+        "error_id": str(state.get("error_id", ""))[:16],
+    }
+    try:
+        with engine.begin() as connection:
+            connection.execute(tables.import_failures.insert().values(**row))
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("a failed import could not be recorded in the store (%s); its marker is kept", type(exc).__name__)
+        return
+    marker.unlink(missing_ok=True)
+
+
+def _validation(report: Report) -> ValidationReport | None:
+    return report if isinstance(report, ValidationReport) else None
+
+
+def _parse_time(value: object, default: dt.datetime) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return default
+
+
+def _with_imported_before(report: Report, column: str, count: int, coverage: tuple[CoverageCell, ...] | None) -> Report:
+    """``report`` with ``count`` of its kept rows rejected as :data:`IMPORTED_BEFORE` (the coverage recounted)."""
+    if not isinstance(report, ValidationReport):  # a report of counts only (the sample data, the tests' readers)
+        return _Counts(rows_read=report.rows_read, rows_kept=report.rows_kept - count, base=report)
+    return dataclasses.replace(
+        report,
+        rows_kept=report.rows_kept - count,
+        rejected=(*report.rejected, Finding(key=IMPORTED_BEFORE, column=column, count=count)),
+        coverage_cells=report.coverage_cells if coverage is None else coverage,
+    )
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """A counts-only report with rows left out after the reader: the reader's report, recounted."""
+
+    rows_read: int
+    rows_kept: int
+    base: Report
+
+    def to_json(self) -> str:
+        data = json.loads(self.base.to_json())
+        if isinstance(data, dict):
+            data.update(rows_read=self.rows_read, rows_kept=self.rows_kept)
+        return json.dumps(data)
+
+
+def _coverage(kept: pl.LazyFrame) -> tuple[CoverageCell, ...]:
+    """Coverage of kept visits per county and month, as the visit reader counts it (non-urgent visits)."""
+    cells = (
+        kept.filter(pl.col(c.URGENT).eq_missing(False))
+        .group_by(c.REGION_CODE, pl.col(c.VISIT_AT).dt.strftime("%Y-%m").alias("month"))
+        .agg(
+            n_non_urgent=pl.len(),
+            n_with_assessment=pl.col(c.ASSESSMENT_AT).is_not_null().sum(),
+        )
+        .sort(c.REGION_CODE, "month")
+        .collect(engine="streaming")
+    )
+    return tuple(
+        CoverageCell(region_code=region, month=month, n_non_urgent=int(n), n_with_assessment=int(m))
+        for region, month, n, m in cells.iter_rows()
+    )
 
 
 def _read_marker(marker: Path) -> dict[str, Any]:

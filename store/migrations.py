@@ -26,7 +26,7 @@ class Migration:
 
 
 #: Tables created by a later migration than the first, which must not create them.
-_ADDED_LATER = (tables.coc_distribution_results,)
+_ADDED_LATER = (tables.coc_distribution_results, tables.import_failures)
 
 #: Version-1 definitions of the tables a later migration altered (frozen: never edit these).
 _VERSION_ONE = sa.MetaData()
@@ -50,6 +50,21 @@ _INDICATORS_V1 = sa.Table(
     sa.Column("fetched_at", sa.DateTime, nullable=False),
 )
 _ALTERED_LATER = {"indicators": _INDICATORS_V1}
+
+#: The failed-imports table as migration 4 creates it (frozen: a later change gets a migration of its own).
+_VERSION_FOUR = sa.MetaData()
+_IMPORT_FAILURES_V4 = sa.Table(
+    "import_failures",
+    _VERSION_FOUR,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_name", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("failed_at", sa.DateTime, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("error_id", sa.String(16), nullable=False),
+)
 
 
 def _initial_schema(connection: sa.Connection) -> None:
@@ -81,10 +96,17 @@ def _recorded_flag(connection: sa.Connection) -> None:
     connection.execute(tables.indicators.update().where(tables.indicators.c.fetched_at == first).values(recorded=True))
 
 
+def _import_failures_table(connection: sa.Connection) -> None:
+    """Failed imports were marker files in the data directory, never pruned; they are recorded here now, and the
+    markers a store still has are moved in on its next start (:func:`store.imports.recover_interrupted_imports`)."""
+    _IMPORT_FAILURES_V4.create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
     Migration(3, "recorded flag on published indicators", _recorded_flag),
+    Migration(4, "failed imports recorded in the store", _import_failures_table),
 )
 
 

@@ -99,24 +99,30 @@ def replace_where(connection: sa.Connection, table: sa.Table, frame: pl.DataFram
 
 
 def read_table(
-    engine: sa.Engine,
+    engine: sa.Engine | sa.Connection,
     table: sa.Table,
     *,
     order_by: Iterable[str] = (),
     where: Iterable[sa.ColumnElement[bool]] = (),
     **equals: object,
 ) -> pl.DataFrame:
-    """Rows of ``table`` whose columns equal ``equals`` and that meet ``where``, as a frame with the table's dtypes."""
+    """Rows of ``table`` whose columns equal ``equals`` and that meet ``where``, as a frame with the table's dtypes.
+
+    ``engine`` may be a connection, so that several reads share its transaction (one snapshot).
+    """
     unknown = [key for key in equals if key not in table.columns]
     if unknown:
         raise InvalidInputError(f"store table {table.name} has no column(s) {unknown}")
     query = sa.select(table).where(*(table.c[key] == value for key, value in equals.items()), *where)
     query = query.order_by(*(table.c[name] for name in order_by))
     schema = table_schema(table)
-    with engine.connect() as connection:
-        # The driver's rows as they come: SQLAlchemy's per-value result processing (a Python call for every
-        # cell) was most of the dashboard's start-up on the large result tables.
-        rows = connection.execute(query).cursor.fetchall()
+    # The driver's rows as they come: SQLAlchemy's per-value result processing (a Python call for every
+    # cell) was most of the dashboard's start-up on the large result tables.
+    if isinstance(engine, sa.Connection):
+        rows = engine.execute(query).cursor.fetchall()
+    else:
+        with engine.connect() as connection:
+            rows = connection.execute(query).cursor.fetchall()
     if engine.dialect.name != "sqlite":
         return pl.DataFrame(rows, schema=schema, orient="row")
     # SQLite keeps dates and times as ISO text (SQLAlchemy's format); polars parses them column-wise.

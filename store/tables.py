@@ -150,6 +150,21 @@ imports = sa.Table(
     sa.UniqueConstraint("table_name", "checksum", name="uq_imports_table_checksum"),
 )
 
+#: Imports that failed or were interrupted (added by migration 4; before it, each lived in a marker file).
+#: ``error`` is the message the user saw; ``error_id`` the id logged with it.
+import_failures = sa.Table(
+    "import_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_name", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("failed_at", sa.DateTime, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("error_id", sa.String(16), nullable=False),
+)
+
 # Aggregates computed from the extracts: no identifiers, one row per cell.
 # unit_id '' means all units of the region; profession 'all' means every profession.
 _CELL = (

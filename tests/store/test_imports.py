@@ -151,7 +151,7 @@ def test_a_failure_injected_mid_import_leaves_store_and_files_as_before(engine: 
     assert caught.value.file_name == "b.csv"
     assert dump(engine) == before
     assert sorted(p.relative_to(data_dir) for p in (data_dir / "extracts").rglob("*")) == files_before
-    [failure] = failed_imports(data_dir)
+    [failure] = failed_imports(engine, data_dir)
     assert failure.file_name == "b.csv"
     assert "'n'" in failure.error
 
@@ -207,7 +207,7 @@ def test_an_import_killed_mid_way_is_recovered_as_failed(store_url: str, engine:
     assert dump(engine) == before
     referenced = set(read_table(engine, tables.imports)["parquet_path"].to_list())
     assert {str(p) for p in (data_dir / "extracts").rglob("*") if p.is_file()} == referenced
-    assert [item.file_name for item in failed_imports(data_dir)] == ["b.csv"]
+    assert [item.file_name for item in failed_imports(engine, data_dir)] == ["b.csv"]
 
 
 # --------------------------------------------------------------------------- the readers wired in
@@ -253,7 +253,7 @@ def test_an_avohilmo_extract_is_imported_with_its_report(engine: sa.Engine, tmp_
     assert stored.height == 4
     assert not read_table(engine, tables.access_results).is_empty()
     assert leftovers(data_dir) == []
-    assert failed_imports(data_dir) == []
+    assert failed_imports(engine, data_dir) == []
 
 
 @pytest.mark.parametrize(
@@ -398,7 +398,7 @@ def test_a_refused_upload_names_the_file_and_changes_nothing(engine: sa.Engine, 
     assert (error.stage, error.row, error.column) == (READING, case.row, case.column)
     assert snapshot(engine, data_dir) == before
     assert leftovers(data_dir) == []
-    assert [item.file_name for item in failed_imports(data_dir)] == ["Käynnit 2025.csv"]
+    assert [item.file_name for item in failed_imports(engine, data_dir)] == ["Käynnit 2025.csv"]
 
 
 def test_a_refused_file_still_hands_over_its_report(engine: sa.Engine, tmp_path: Path) -> None:
@@ -434,7 +434,7 @@ def test_an_interrupt_cleans_up_and_propagates_unchanged(engine: sa.Engine, tmp_
         import_file(engine, data_dir, write_avohilmo(tmp_path / "a.csv", avohilmo_rows(2)), aggregate=interrupted)
     assert list((data_dir / "extracts").rglob("*.parquet")) == []
     assert leftovers(data_dir) == []
-    [failure] = failed_imports(data_dir)
+    [failure] = failed_imports(engine, data_dir)
     assert failure.error == "KeyboardInterrupt: "
 
 

@@ -67,7 +67,7 @@ def test_a_fuzzed_upload_is_imported_whole_or_changes_nothing(
     @given(content=csv_files(layout, mild=True))
     def run(content: bytes) -> None:
         before = state(engine, data_dir)
-        failures = len(failed_imports(data_dir))
+        failures = len(failed_imports(engine, data_dir))
         catalogue = read_table(engine, tables.imports).height
         try:
             outcome = import_upload(
@@ -86,7 +86,7 @@ def test_a_fuzzed_upload_is_imported_whole_or_changes_nothing(
         if error is not None:
             assert str(error).startswith("fuzzed upload.csv")
             assert state(engine, data_dir) == before
-            assert len(failed_imports(data_dir)) == failures + 1
+            assert len(failed_imports(engine, data_dir)) == failures + 1
             record(f"import_upload <- {layout} CSV ({backend})", "error")
             return
         if outcome.already_imported:
