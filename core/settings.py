@@ -6,8 +6,9 @@ No other module reads the environment. Every setting is listed in
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The recorded series: visits per 1,000 residents (1552), waits over 7 days (2676) and 3 months (3176)
 #: from the need assessment, and the other primary-care access series in ``sample_data/recorded``.
 DEFAULT_SOTKANET_INDICATORS = (1552, 2676, 3176, 5186, 5502, 6411)
+#: Limits on remote answers: the largest body read (bytes), one request's deadline and a whole refresh's (seconds).
+DEFAULT_REMOTE_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_REMOTE_REQUEST_DEADLINE = 60.0
+DEFAULT_REFRESH_DEADLINE = 300.0
 
 SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_DATABASE_URL": "SQLAlchemy URL of the store; default: a SQLite file in the data directory",
@@ -28,6 +33,12 @@ SETTINGS_DOC: Mapping[str, str] = {
     + ",".join(str(item) for item in DEFAULT_SOTKANET_INDICATORS),
     "DASHBOARD_THL_URL": "THL open cube API base URL; default: https://sampo.thl.fi/pivot/prod",
     "DASHBOARD_ROLES_FILE": "TOML file mapping signed-in identities or claims to roles; default: none",
+    "DASHBOARD_REMOTE_MAX_BYTES": "largest Sotkanet or THL answer read, in bytes; a larger one is refused while it "
+    "streams and the last good data stay; default: 52428800 (50 MiB)",
+    "DASHBOARD_REMOTE_REQUEST_DEADLINE": "seconds one Sotkanet or THL request may take, every read and retry "
+    "included; default: 60",
+    "DASHBOARD_REFRESH_DEADLINE": "seconds a whole refresh may take; series not fetched by then are reported as "
+    "failed and keep their last good data; default: 300",
     "DASHBOARD_ROLE_WITHOUT_SIGN_IN": "role of every viewer when sign-in is not configured: public (default) "
     "or analyst (a single-user laptop holding its own data)",
 }
@@ -47,6 +58,9 @@ class Settings:
     roles_file: Path | None = None
     role_without_sign_in: str = "public"
     sign_in: bool = False
+    remote_max_bytes: int = DEFAULT_REMOTE_MAX_BYTES
+    remote_request_deadline: float = DEFAULT_REMOTE_REQUEST_DEADLINE
+    refresh_deadline: float = DEFAULT_REFRESH_DEADLINE
 
     @classmethod
     def from_environment(
@@ -88,6 +102,13 @@ class Settings:
                 f"DASHBOARD_ROLE_WITHOUT_SIGN_IN must be public or analyst, got {role_without_sign_in!r}"
             )
         roles_file = get("DASHBOARD_ROLES_FILE")
+        max_bytes_text = get("DASHBOARD_REMOTE_MAX_BYTES") or str(DEFAULT_REMOTE_MAX_BYTES)
+        if not max_bytes_text.isdigit() or int(max_bytes_text) < 1:
+            raise InvalidInputError(
+                f"DASHBOARD_REMOTE_MAX_BYTES must be a whole number of bytes of at least 1, got {max_bytes_text!r}"
+            )
+        request_deadline = _seconds(get, "DASHBOARD_REMOTE_REQUEST_DEADLINE", DEFAULT_REMOTE_REQUEST_DEADLINE)
+        refresh_deadline = _seconds(get, "DASHBOARD_REFRESH_DEADLINE", DEFAULT_REFRESH_DEADLINE)
         return cls(
             data_dir=data_dir,
             database_url=get("DASHBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.sqlite'}",
@@ -99,4 +120,19 @@ class Settings:
             roles_file=Path(roles_file) if roles_file else None,
             role_without_sign_in=role_without_sign_in,
             sign_in=isinstance((secrets or {}).get("auth"), Mapping),
+            remote_max_bytes=int(max_bytes_text),
+            remote_request_deadline=request_deadline,
+            refresh_deadline=refresh_deadline,
         )
+
+
+def _seconds(get: Callable[[str], str | None], name: str, default: float) -> float:
+    """A positive, finite number of seconds from setting ``name``, else ``default``."""
+    text = get(name) or repr(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value > 0):
+        raise InvalidInputError(f"{name} must be a number of seconds above 0, got {text!r}")
+    return value
