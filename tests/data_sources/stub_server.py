@@ -47,10 +47,16 @@ class Reply:
     """One scripted answer.
 
     ``body`` None serves the recorded body of the path. ``delay`` waits before
-    answering (longer than the client's read timeout: a timeout). ``truncate``
-    sends only the first N bytes with a matching Content-Length (a complete
-    response whose JSON is cut). ``cut`` announces the full Content-Length,
-    sends N bytes and closes the connection (a transfer broken off).
+    answering (longer than the client's read timeout: a timeout; longer than
+    any test: a hung server). ``truncate`` sends only the first N bytes with a
+    matching Content-Length (a complete response whose JSON is cut). ``cut``
+    announces the full Content-Length, sends N bytes and closes the connection
+    (a transfer broken off). ``drip`` sends the body ``drip[0]`` bytes at a
+    time with ``drip[1]`` seconds between (each pause shorter than a read
+    timeout). ``stream`` sends that many bytes of a JSON array of zeros in 64 KiB
+    pieces, announced in Content-Length unless ``announce`` is False (then the
+    end of the body is the closed connection). Every loop stops when the
+    client goes away or the server stops.
     """
 
     status: int = 200
@@ -59,6 +65,9 @@ class Reply:
     delay: float = 0.0
     truncate: int | None = None
     cut: int | None = None
+    drip: tuple[int, float] | None = None
+    stream: int | None = None
+    announce: bool = True
 
 
 def fail(status: int, body: bytes = b"", *headers: tuple[str, str]) -> Reply:
@@ -79,6 +88,21 @@ def truncated(size: int) -> Reply:
 
 def cut_off(size: int) -> Reply:
     return Reply(cut=size)
+
+
+def hung() -> Reply:
+    """An answer that never comes (until the server stops)."""
+    return Reply(delay=3600.0)
+
+
+def dripping(piece: int = 1, pause: float = 0.02) -> Reply:
+    """The recorded body, ``piece`` bytes at a time: every read succeeds, the whole takes minutes."""
+    return Reply(drip=(piece, pause))
+
+
+def oversized(size: int, *, announce: bool = True) -> Reply:
+    """A 200 answer of ``size`` bytes (a JSON array of zeros), with or without its Content-Length."""
+    return Reply(stream=size, announce=announce)
 
 
 def body(payload: object) -> Reply:
@@ -213,7 +237,47 @@ def _handler_for(stub: StubServer) -> type[BaseHTTPRequestHandler]:
                 status, content = reply.status, reply.body or b""
             if reply.truncate is not None:
                 content = content[: reply.truncate]
-            self._send(status, content, JSON_TYPE, headers=reply.headers, cut=reply.cut)
+            if reply.stream is not None:
+                self._stream(reply.stream, announce=reply.announce)
+            elif reply.drip is not None:
+                self._drip(content, *reply.drip)
+            else:
+                self._send(status, content, JSON_TYPE, headers=reply.headers, cut=reply.cut)
+
+        def _head(self, status: int, length: int | None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", JSON_TYPE)
+            if length is not None:
+                self.send_header("Content-Length", str(length))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.flush()
+
+        def _drip(self, content: bytes, piece: int, pause: float) -> None:
+            self.close_connection = True
+            try:
+                self._head(200, len(content))
+                for start in range(0, len(content), piece):
+                    if stub.release.wait(pause):
+                        return
+                    self.wfile.write(content[start : start + piece])
+                    self.wfile.flush()
+            except OSError:  # the client gave up: that is what the test wants
+                pass
+
+        def _stream(self, size: int, *, announce: bool) -> None:
+            self.close_connection = True
+            piece = b"[" + b"0," * (32 * 1024 - 1)
+            try:
+                self._head(200, size if announce else None)
+                sent = 0
+                while sent < size and not stub.release.is_set():
+                    part = piece[: size - sent] if sent == 0 else piece[1:][: size - sent]
+                    self.wfile.write(part)
+                    sent += len(part)
+            except OSError:  # the client stopped reading: that is what the test wants
+                pass
 
         def _send(
             self,

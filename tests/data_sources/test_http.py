@@ -10,6 +10,7 @@ import email.utils
 import logging
 import re
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -22,8 +23,11 @@ from tests.data_sources.stub_server import (
     StubServer,
     body,
     cut_off,
+    dripping,
     fail,
     guard_network,
+    hung,
+    oversized,
     rate_limited,
     raw_get,
     running_stub,
@@ -374,3 +378,109 @@ def test_the_guard_blocks_connections_to_other_hosts() -> None:
 def test_the_guard_is_not_swallowed_by_the_client() -> None:
     with HttpClient(source="sotkanet", base_url="https://sotkanet.fi/rest/1.1") as http, pytest.raises(NetworkBlocked):
         http.get_json("regions")
+
+
+# -- limits: one deadline per request, a largest body -------------------------------------------------
+# Deadlines here are a fraction of a second and every scripted server would run for minutes or forever, so
+# each test can only pass by the client stopping; the assertions are on the reason, not on the time taken.
+
+
+def test_a_dripping_body_is_stopped_at_the_request_deadline(stub: StubServer) -> None:
+    stub.script(REGIONS, dripping(piece=16, pause=0.01))  # every read answers well within the read timeout
+    with make_client(stub, timeout=(2.0, 5.0), deadline=0.5) as http, pytest.raises(DataSourceError) as excinfo:
+        http.get_json("regions")
+    error = raised(excinfo)
+    assert error.status == 200
+    assert error.reason.startswith("no complete answer within the request deadline of 0.5 s")
+    assert "while the body was still arriving" in error.reason
+    assert len(stub.seen(REGIONS)) == 1  # a passed deadline is not retried
+
+
+def test_a_hung_server_fails_at_the_deadline_not_after_every_retry(stub: StubServer) -> None:
+    stub.script(REGIONS, *[hung()] * 4)
+    with (
+        make_client(stub, timeout=(2.0, 30.0), retries=3, deadline=0.3) as http,
+        pytest.raises(DataSourceError) as excinfo,
+    ):
+        http.get_json("regions")
+    error = raised(excinfo)
+    assert error.status is None
+    assert "within the request deadline of 0.3 s" in error.reason
+    assert len(stub.seen(REGIONS)) == 1  # the read timeout was cut to the deadline: no time was left for a retry
+
+
+def test_a_wait_that_would_pass_the_deadline_is_not_started(stub: StubServer) -> None:
+    sleeps = Sleeps()
+    stub.script(REGIONS, rate_limited("20"))
+    with (
+        make_client(stub, backoff_max=30.0, deadline=5.0, sleep=sleeps) as http,
+        pytest.raises(DataSourceError) as excinfo,
+    ):
+        http.get_json("regions")
+    error = raised(excinfo)
+    assert error.status == 429
+    assert "waiting 20 s to try again would pass the deadline" in error.reason
+    assert sleeps == []
+
+
+def test_finish_by_brings_the_deadline_forward_and_says_whose_it_was(stub: StubServer) -> None:
+    stub.script(REGIONS, hung())
+    with make_client(stub, timeout=(2.0, 30.0), deadline=30.0) as http:
+        with http.finish_by(time.monotonic() + 0.3), pytest.raises(DataSourceError) as excinfo:
+            http.get_json("regions")
+        assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in raised(excinfo).reason
+        assert http.get_json("regions").body  # outside the block the request's own deadline applies again
+
+
+def test_an_announced_body_over_the_limit_is_refused_before_it_is_read(stub: StubServer) -> None:
+    stub.script(REGIONS, oversized(600 * 1024 * 1024))
+    with make_client(stub, max_bytes=1000) as http, pytest.raises(DataSourceError) as excinfo:
+        http.get_json("regions")
+    error = raised(excinfo)
+    assert error.status == 200
+    assert error.reason == (
+        f"the answer announces {600 * 1024 * 1024} bytes, more than the limit of 1000 bytes "
+        "(DASHBOARD_REMOTE_MAX_BYTES); none of it was read"
+    )
+    assert len(stub.seen(REGIONS)) == 1  # the same answer would come again: not retried
+
+
+def test_a_body_without_a_length_is_refused_once_it_passes_the_limit(stub: StubServer) -> None:
+    stub.script(REGIONS, oversized(600 * 1024 * 1024, announce=False))
+    limit = 100 * 1024
+    with make_client(stub, max_bytes=limit) as http, pytest.raises(DataSourceError) as excinfo:
+        http.get_json("regions")
+    match = re.fullmatch(
+        rf"the answer is larger than the limit of {limit} bytes \(DASHBOARD_REMOTE_MAX_BYTES\); "
+        r"reading stopped after (\d+) bytes",
+        raised(excinfo).reason,
+    )
+    assert match
+    assert limit < int(match.group(1)) <= limit + 64 * 1024  # one piece past the limit, not the whole body
+
+
+def test_a_body_at_the_limit_is_read(stub: StubServer) -> None:
+    size = len(raw_get(stub.sotkanet_url + "/regions", headers={"User-Agent": "x"})[1])
+    with make_client(stub, max_bytes=size) as http:
+        assert http.get_json("regions").body
+
+
+def test_an_error_answer_keeps_only_the_start_of_a_large_body(stub: StubServer) -> None:
+    stub.script(REGIONS, fail(404, b"x" * (1024 * 1024)))
+    with make_client(stub, max_bytes=1000) as http, pytest.raises(DataSourceError) as excinfo:
+        http.get_json("regions")
+    assert raised(excinfo).status == 404  # not refused as too large: the status is what matters
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        ("deadline", 0, "deadline must be a number of seconds above 0"),
+        ("deadline", float("nan"), "deadline must be a number of seconds above 0"),
+        ("max_bytes", 0, "max_bytes must be a whole number of at least 1"),
+        ("max_bytes", 1.5, "max_bytes must be a whole number of at least 1"),
+    ],
+)
+def test_invalid_limits_are_rejected(option: str, value: object, fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=fragment):
+        HttpClient(source="sotkanet", base_url="http://127.0.0.1:9", **{option: value})  # type: ignore[arg-type]
