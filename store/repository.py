@@ -59,6 +59,7 @@ def rows_for(table: sa.Table, frame: pl.DataFrame) -> list[dict[str, Any]]:
             f"store table {table.name} has no column(s) {', '.join(map(repr, unknown))}; "
             f"its columns are {', '.join(map(repr, table.columns.keys()))}"
         )
+    _check_texts(table, frame)
     rows = frame.to_dicts()
     for row in rows:
         for key, value in row.items():
@@ -72,6 +73,29 @@ def rows_for(table: sa.Table, frame: pl.DataFrame) -> list[dict[str, Any]]:
                 f"but {len(nulls)} row(s) are (first at row {nulls[0] + 1})"
             )
     return rows
+
+
+def _check_texts(table: sa.Table, frame: pl.DataFrame) -> None:
+    """Refuse text either store would treat differently: a NUL byte (PostgreSQL refuses it, SQLite keeps it) or
+    one longer than its column allows (PostgreSQL refuses it, SQLite keeps it whole)."""
+    for name in frame.columns:
+        column = table.columns[name]
+        if not isinstance(column.type, sa.String) or frame.schema[name] != pl.String:
+            continue
+        values = frame[name]
+        problems = [(values.str.contains("\x00", literal=True), "holds a NUL byte")]
+        length = column.type.length
+        if length is not None:
+            problems.append((values.str.len_chars() > length, f"is longer than {length} characters"))
+        for flags, what in problems:
+            found = flags.fill_null(False)
+            if found.any():
+                first = int(found.arg_true()[0]) + 1
+                raise InvalidInputError(
+                    f"store table {table.name}: column {name!r} {what} in {int(found.sum())} row(s) "
+                    f"(first at row {first}); the store takes text without NUL bytes"
+                    + (f" and at most {length} characters" if length is not None else "")
+                )
 
 
 def replace_all(connection: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> int:

@@ -3,11 +3,19 @@
 The result tables are small (cells, not people), so the pages keep them in
 memory and every filter change is a polars filter, not a database query.
 Unit-level rows are kept only for the counties in ``unit_regions``: the access
-policy is applied here, in the data-access layer, before any page sees a row.
+policy is applied here, in the data-access layer, before any page sees a row;
+so is the importers' identity, which a viewer without unit access (the public)
+does not see.
+
+Every table is read in one snapshot of the store
+(:func:`store.engine.read_snapshot`), together with the store's version: an
+import that lands meanwhile is seen whole or not at all, never as some tables
+old and others new.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
@@ -17,12 +25,16 @@ import polars as pl
 import sqlalchemy as sa
 
 from core import columns as c
+from core.errors import DashboardError
 from store import tables
 from store.aggregates import ALL_UNITS
+from store.engine import read_snapshot
 from store.queries import import_history
 from store.repository import read_table
 
 SAMPLE_IMPORTER = "synthetic sample data generator"
+#: ``imported_by`` as a viewer without unit access sees it (an importer's e-mail is personal data).
+HIDDEN_IMPORTER = ""
 ACCESS_LOG = logging.getLogger("dashboard.access")
 T = TypeVar("T")
 RESULT_TABLES = tuple(table.name for table in tables.RESULT_TABLES)
@@ -49,6 +61,8 @@ class Results:
     unit_rows: Callable[[str], pl.DataFrame] | None = field(default=None, compare=False, repr=False)
     """Reads a result table's health-centre rows, scoped to ``unit_regions``, on first use; None when the four
     result frames above hold them already. Nine rows in ten are health centres', and most pages never show one."""
+    version: str = ""
+    """The store's version these results were read at (:func:`store_version`, read in the same snapshot)."""
     _derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -102,43 +116,73 @@ class Results:
         return str(self.imports["imported_at"].max())[:10]
 
 
+class StaleResultsError(DashboardError):
+    """The store changed after these results were read, before a part of them read lazily was needed."""
+
+
 def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = None) -> Results:
-    """Read the results and reference tables; ``unit_regions`` None means unit detail for every county.
+    """Read the results and reference tables in one snapshot; ``unit_regions`` None means unit detail for every
+    county.
 
     Health-centre rows are read when a page first asks for them (:attr:`Results.unit_rows`), and only the
-    counties in ``unit_regions``: rows the viewer may not see are never read into the dashboard at all.
+    counties in ``unit_regions``: rows the viewer may not see are never read into the dashboard at all. They are
+    read at the store version the rest was read at or not at all (:class:`StaleResultsError`: reload). A viewer
+    without unit access (``unit_regions`` empty) sees no importer's identity but the sample generator's.
     """
+    scope = None if unit_regions is None else frozenset(unit_regions)
 
-    def region_rows(name: str) -> pl.DataFrame:
-        return read_table(engine, tables.metadata.tables[name], unit_id=ALL_UNITS)
+    def region_rows(connection: sa.Connection, name: str) -> pl.DataFrame:
+        return read_table(connection, tables.metadata.tables[name], unit_id=ALL_UNITS)
+
+    with read_snapshot(engine) as connection:
+        version = _version(connection)
+        imports = import_history(connection)
+        if scope is not None and not scope:
+            imports = imports.with_columns(
+                pl.when(pl.col("imported_by") == SAMPLE_IMPORTER)
+                .then(pl.col("imported_by"))
+                .otherwise(pl.lit(HIDDEN_IMPORTER))
+                .alias("imported_by")
+            )
+        results = Results(
+            access=region_rows(connection, "access_results"),
+            continuity=region_rows(connection, "continuity_results"),
+            t3=region_rows(connection, "t3_results"),
+            nps=region_rows(connection, "nps_results"),
+            investments=read_table(connection, tables.investments, order_by=("round", "number")),
+            participants=read_table(connection, tables.participants, order_by=("round", "investment", "region_code")),
+            status_reports=read_table(connection, tables.status_reports, order_by=("id",)),
+            imports=imports,
+            unit_regions=scope,
+            published=read_table(connection, tables.indicator_values, source="sotkanet", sex="total"),
+            published_meta=read_table(connection, tables.indicators, source="sotkanet"),
+            coc_distribution=read_table(connection, tables.coc_distribution_results),
+            version=version,
+        )
 
     def unit_rows(name: str) -> pl.DataFrame:
         table = tables.metadata.tables[name]
         where = [table.c.unit_id != ALL_UNITS]
-        if unit_regions is not None:
-            where.append(table.c.region_code.in_(sorted(unit_regions)))
-        return read_table(engine, table, where=where)
+        if scope is not None:
+            where.append(table.c.region_code.in_(sorted(scope)))
+        with read_snapshot(engine) as connection:
+            if _version(connection) != version:
+                raise StaleResultsError(
+                    "the figures were updated while this page was being drawn; reload the page to see the new ones"
+                )
+            return read_table(connection, table, where=where)
 
-    return Results(
-        access=region_rows("access_results"),
-        continuity=region_rows("continuity_results"),
-        t3=region_rows("t3_results"),
-        nps=region_rows("nps_results"),
-        unit_rows=unit_rows,
-        investments=read_table(engine, tables.investments, order_by=("round", "number")),
-        participants=read_table(engine, tables.participants, order_by=("round", "investment", "region_code")),
-        status_reports=read_table(engine, tables.status_reports, order_by=("id",)),
-        imports=import_history(engine),
-        unit_regions=None if unit_regions is None else frozenset(unit_regions),
-        published=read_table(engine, tables.indicator_values, source="sotkanet", sex="total"),
-        published_meta=read_table(engine, tables.indicators, source="sotkanet"),
-        coc_distribution=read_table(engine, tables.coc_distribution_results),
-    )
+    return dataclasses.replace(results, unit_rows=unit_rows)
 
 
 def store_version(engine: sa.Engine) -> str:
-    """Changes whenever an import or a refresh lands: the cache key for :func:`load_results`."""
-    with engine.connect() as connection:
-        imports = connection.execute(sa.select(sa.func.max(tables.imports.c.id), sa.func.count())).one()
-        fetched = connection.execute(sa.select(sa.func.max(tables.indicators.c.fetched_at))).scalar()
+    """Changes whenever an import or a refresh lands, and only with its commit: the cache key for
+    :func:`load_results`."""
+    with read_snapshot(engine) as connection:
+        return _version(connection)
+
+
+def _version(connection: sa.Connection) -> str:
+    imports = connection.execute(sa.select(sa.func.max(tables.imports.c.id), sa.func.count())).one()
+    fetched = connection.execute(sa.select(sa.func.max(tables.indicators.c.fetched_at))).scalar()
     return f"{imports[0]}:{imports[1]}:{fetched}"
