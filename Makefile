@@ -18,9 +18,10 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: start the dashboard on the embedded default (SQLite + bundled sample data)
+## run: start the dashboard on the embedded default (SQLite + bundled sample data); `python -m ui.serve` takes
+## the options of `streamlit run app.py` and adds the libraries imported first, security headers and cache guard
 run: $(VENV)/.runtime-installed bytecode
-	$(PY) -m streamlit run app.py --server.port=$(PORT) --browser.gatherUsageStats=false
+	$(PY) -m ui.serve --server.port=$(PORT) --browser.gatherUsageStats=false
 
 ## bytecode: compile the app's modules ahead, so a server starts from bytecode even where the environment
 ## switches Python's own caching off (PYTHONDONTWRITEBYTECODE, common in containers): 0.2 s of every cold start

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import polars as pl
 import streamlit as st
 
@@ -60,7 +62,11 @@ def unit_charts(state: ViewState, threshold: int) -> None:
     if state.region == ALL_REGIONS:
         st.info(t("county.units_need_county", language))
         return
-    if not context.access_policy().may_see_units(state.region):
+    policy = context.access_policy()
+    if not policy.may_see_units(state.region):
+        logging.getLogger("dashboard.access").info(
+            "health-centre detail of county %s refused to %s", state.region, policy.log_identity
+        )
         st.info(t("county.units_need_role", language), icon=":material/lock:")
         return
     key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
+from core import columns as c
+from core.access import AccessPolicy
+from core.errors import AccessDeniedError
 from data_sources.sotkanet import SotkanetClient
 from data_sources.thl_cube import ThlCubeClient
 from i18n import t
 from pipeline.indicators import refresh_sotkanet, refresh_thl_cube
-from store.imports import import_report, import_upload
+from store.imports import ImportFailedError, import_report, import_upload
 from ui import context
 from ui.render import handled_errors, sample_badge
+from ui.text import literal
 from views import data
 from views.format import count
 
 UPLOAD_LIMIT_MB = 1024  # server.maxUploadSize in .streamlit/config.toml
+ACCESS_LOG = logging.getLogger("dashboard.access")
 
 
 def table(frame: pl.DataFrame, language: str) -> None:
@@ -27,7 +33,11 @@ def table(frame: pl.DataFrame, language: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
 
 
-def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
+def counties(regions: frozenset[str] | None) -> str:
+    return ", ".join(sorted(regions)) if regions else "-"
+
+
+def upload_form(engine: sa.Engine, data_dir: Path, policy: AccessPolicy, language: str) -> None:
     """Upload an extract; the import is all or nothing and its validation report is shown below."""
     st.header(t("data.upload", language))
     st.caption(t("data.upload_help", language, limit=UPLOAD_LIMIT_MB))
@@ -39,14 +49,28 @@ def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
         submitted = st.form_submit_button(t("data.upload_button", language), icon=":material/upload:")
     if submitted and upload is not None:
         with st.status(t("data.importing", language)) as status:
-            outcome = import_upload(
-                engine,
-                data_dir,
-                upload,
-                file_name=upload.name,
-                table_name=table_name,
-                imported_by=context.user_name(),
-            )
+            try:
+                outcome = import_upload(
+                    engine,
+                    data_dir,
+                    upload,
+                    file_name=upload.name,
+                    table_name=table_name,
+                    imported_by=context.user_name(),
+                    allowed_regions=policy.import_regions,  # checked on the file's rows
+                )
+            except ImportFailedError as error:
+                status.update(state="error")
+                if error.column == c.REGION_CODE and policy.import_regions is not None:
+                    ACCESS_LOG.warning(
+                        "refused an import of %s rows outside the counties of %s (error %s)",
+                        table_name,
+                        policy.log_identity,
+                        error.error_id,
+                    )
+                    allowed = counties(policy.import_regions)
+                    raise AccessDeniedError(t("error.refused_import", language, allowed=allowed)) from error
+                raise
             status.update(state="complete")
         context.forget_version()
         if outcome.already_imported:
@@ -64,6 +88,13 @@ def upload_form(engine: sa.Engine, data_dir: Path, language: str) -> None:
         st.session_state["report_import"] = outcome.import_id
 
 
+def refresh_allowed(policy: AccessPolicy, language: str) -> None:
+    """A refresh replaces national series: refused (and logged) unless the role covers every county."""
+    if not policy.may_refresh:
+        ACCESS_LOG.warning("refused a refresh of the national series to %s", policy.log_identity)
+        raise AccessDeniedError(t("error.refused_refresh", language, allowed=counties(policy.unit_regions)))
+
+
 context.through_entry_point()
 state = context.current_view()
 language = state.lang
@@ -77,14 +108,17 @@ sample_badge(language, context.results().sample_data)
 with handled_errors(language):
     st.header(t("data.published", language))
     for line in data.refresh_status(engine, language):
-        st.markdown(f"- {line}")
+        st.markdown(f"- {literal(line)}")  # holds the remote source's own words when a refresh failed
     series = data.published_series(engine, language)
     table(series.rename({name: t(f"data.col_{name}", language) for name in series.columns}), language)
     st.caption(t("data.licence_line", language))
     policy = context.access_policy()
     if not policy.may_import:
         st.info(t("data.import_needs_role", language), icon=":material/lock:")
-    if policy.may_import and st.button(t("data.refresh", language), icon=":material/sync:"):
+    if policy.may_import and st.button(
+        t("data.refresh", language), icon=":material/sync:", disabled=not policy.may_refresh
+    ):
+        refresh_allowed(policy, language)
         bar = st.progress(0.0, text=t("data.refreshing", language))
         years = range(2019, int(state.period or "2025") + 1)
         with SotkanetClient(settings.sotkanet_url) as client:
@@ -113,7 +147,7 @@ with handled_errors(language):
             (st.success if outcome.ok else st.warning)(message)
 
     if policy.may_import:
-        upload_form(engine, settings.data_dir, language)
+        upload_form(engine, settings.data_dir, policy, language)
 
     st.header(t("data.imports", language))
     history = data.imports_table(engine, language)

@@ -17,6 +17,7 @@ from core.errors import DashboardError
 from core.settings import Settings
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from pipeline.bootstrap import bootstrap
+from ui.text import literal
 from views.common import area_label
 from views.indicators import INDICATORS
 from views.results import Results, load_results, store_version
@@ -180,7 +181,7 @@ def store_or_stop() -> sa.Engine:
         return current_engine()
     except DashboardError as error:
         language = linked_language()
-        st.error(f"**{t('error.store_title', language)}**\n\n{error}\n\n{t('error.store_hint', language)}")
+        st.error(f"**{t('error.store_title', language)}**\n\n{literal(error)}\n\n{t('error.store_hint', language)}")
         st.stop()
         raise  # st.stop() does not return; this keeps the type checker honest
 
@@ -276,7 +277,7 @@ def sidebar_filters(periods: list[str]) -> ViewState:
     st.session_state["view"] = state
     keep_url(state)
     if rejected:
-        st.toast(t("common.bad_link", language, names=", ".join(rejected)))
+        st.toast(t("common.bad_link", language, names=literal(", ".join(rejected))))  # names typed into a link
     return state
 
 
@@ -297,7 +298,7 @@ def _account(language: str) -> None:
     if st.user.is_logged_in:
         policy = access_policy()
         role = t(f"auth.role_{policy.role}", language)
-        st.caption(t("auth.signed_in_as", language, identity=policy.identity, role=role))
+        st.caption(t("auth.signed_in_as", language, identity=literal(policy.identity), role=role))
         st.button(t("auth.sign_out", language), on_click=st.logout, icon=":material/logout:")
     else:
         st.button(t("auth.sign_in", language), on_click=st.login, icon=":material/login:")

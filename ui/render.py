@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
+from polars.exceptions import PanicException
 
 from core.errors import DashboardError
 from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
 from ui import context
+from ui.text import literal
 from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
 from views.results import Results
@@ -19,6 +24,11 @@ from views.results import Results
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 BASKET = "deck_basket"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The browser tab's icon: bundled, and sent inline as a data URL (no request to any other host).
+ICON = str(Path(__file__).with_name("assets") / "icon.svg")
+
+#: Unexpected errors: one line with the error id and the traceback, for the operator only.
+ERROR_LOG = logging.getLogger("dashboard.errors")
 
 
 def _file_name(view: ChartView, language: str, extension: str) -> str:
@@ -70,7 +80,7 @@ def _table(view: ChartView, language: str) -> None:
     indicator = INDICATORS.get(view.indicator)
     percent = bool(indicator and indicator.percent)
     table_box = st.expander(t("common.show_table", language), key=f"table_{view.key}_{language}", on_change="rerun")
-    with table_box:
+    with table_box, handled_errors(language):  # a fragment's own rerun is not inside the page's handler
         if table_box.open:
             if view.text.suppression_note:
                 st.caption(view.text.suppression_note)
@@ -157,12 +167,26 @@ _TABLE_COLUMNS = frozenset(DISPLAY_COLUMNS)
 
 
 @contextmanager
-def handled_errors(language: str) -> Iterator[None]:
-    """Show a handled failure (the DashboardError family) to the user and stop the page; anything else surfaces."""
+def handled_errors(language: str | None = None) -> Iterator[None]:
+    """The one place pages meet failures: show our message in the reader's language and stop this part.
+
+    A handled failure (the :class:`DashboardError` family) shows its own message, as text. Anything else
+    (a bug, a database gone mid-session, a native library's panic) is logged on ``dashboard.errors``
+    with a short error id and the traceback, and the reader sees only our message with that id: no
+    traceback, path or SQL reaches the page. Streamlit's stop and rerun signals pass through.
+    ``language`` is the page's; None reads it from the link (``?lang=``) when an error happens.
+    """
     try:
         yield
     except DashboardError as error:
-        st.error(f"**{t('error.title', language)}**\n\n{error}")
+        reader = language or context.linked_language()
+        st.error(f"**{t('error.title', reader)}**\n\n{literal(error)}")
+        st.stop()
+    except (Exception, PanicException) as error:  # PyO3's panic derives from BaseException only
+        reader = language or context.linked_language()
+        error_id = secrets.token_hex(4)
+        ERROR_LOG.error("unexpected error %s on a page", error_id, exc_info=error)
+        st.error(f"**{t('error.title', reader)}**\n\n{t('error.unexpected', reader, id=error_id)}")
         st.stop()
 
 

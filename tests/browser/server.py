@@ -1,7 +1,8 @@
 """Start the dashboard as a real Streamlit server for browser tests and benchmarks.
 
-:class:`AppServer` runs ``streamlit run app.py`` on 127.0.0.1 on a free port with
-its own data folder, waits until the health endpoint answers, and stops the
+:class:`AppServer` runs ``python -m ui.serve`` (the launcher ``make run`` uses: ``streamlit run app.py``
+with the page libraries imported first, the security headers and the cache-clearing guard) on 127.0.0.1
+on a free port with its own data folder, waits until the health endpoint answers, and stops the
 whole process group on exit. It imports neither pytest nor Playwright, so the
 benchmarks in ``bench/`` use it too.
 """
@@ -50,7 +51,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    """One ``streamlit run app.py`` process.
+    """One dashboard server process (``python -m ui.serve``).
 
     >>> with AppServer(data_dir=tmp, log_path=tmp / "server.log") as server:  # doctest: +SKIP
     ...     server.wait_until_healthy()
@@ -93,9 +94,7 @@ class AppServer:
         command = [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            "app.py",
+            "ui.serve",
             f"--server.port={self.port}",
             "--server.address=127.0.0.1",
             "--server.headless=true",
