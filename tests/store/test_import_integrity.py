@@ -109,28 +109,44 @@ def test_a_native_panic_is_an_import_error_logged_with_an_id_and_nothing_is_writ
 # --------------------------------------------------------------------------- two imports at once
 
 
+def count_with_total(frame: pl.LazyFrame) -> dict[str, pl.DataFrame]:
+    """Answers per county and in the whole country ('SSS'): two imports write the same national cell."""
+    per_region = count_by_region(frame)["nps_results"]
+    national = per_region.group_by("unit_id", "profession", "period", "respondent").agg(
+        pl.lit("SSS").alias("region_code"), pl.col("n").sum(), *(pl.lit(0).alias(name) for name in SCORES)
+    )
+    return {"nps_results": pl.concat([per_region, national.select(per_region.columns)], how="vertical_relaxed")}
+
+
+SCORES = ("n_invalid", "promoters", "passives", "detractors")
+
+#: How long an import that reached its aggregation waits for the other to reach its own. Without a lock the
+#: other gets there at once (it has read its file already), so both aggregate the import list as it was before
+#: either committed; with the lock it never can, and the wait only ends. The outcome does not depend on it.
+MEET_SECONDS = 3
+
+
 class Rendezvous:
-    """Holds each import's aggregation until the other import has read its file (bounded by BOUND_SECONDS).
+    """Brings two imports to their aggregation together: each waits until the other has read its file, then
+    (for at most :data:`MEET_SECONDS`) until the other is aggregating too."""
 
-    Without a lock both imports then aggregate the import list as it was before either committed; with the
-    lock the second waits for the first to commit, and aggregates its rows too.
-    """
-
-    def __init__(self, mine: Any, other: Any) -> None:
-        self.mine = mine
-        self.other = other
+    def __init__(self, mine: tuple[Any, Any], other: tuple[Any, Any]) -> None:
+        self.mine_read, self.mine_aggregating = mine
+        self.other_read, self.other_aggregating = other
 
     def read(self, path: Path) -> FakeExtract:
         extract = read_csv_extract(path)
-        self.mine.set()
+        self.mine_read.set()
         return extract
 
     def aggregate(self, frame: pl.LazyFrame) -> dict[str, pl.DataFrame]:
-        self.other.wait(BOUND_SECONDS)
-        return count_by_region(frame)
+        self.mine_aggregating.set()
+        self.other_read.wait(BOUND_SECONDS)
+        self.other_aggregating.wait(MEET_SECONDS)
+        return count_with_total(frame)
 
 
-def import_with(url: str, data_dir: Path, path: Path, mine: Any, other: Any) -> None:
+def import_with(url: str, data_dir: Path, path: Path, mine: tuple[Any, Any], other: tuple[Any, Any]) -> None:
     """One import of ``path`` through its own engine (what a second session or process does)."""
     meeting = Rendezvous(mine, other)
     import_extract(
@@ -156,10 +172,10 @@ def test_two_imports_in_two_threads_both_land_with_correct_totals(
     store_url: str, engine: sa.Engine, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    first, second = threading.Event(), threading.Event()
+    first, second = (threading.Event(), threading.Event()), (threading.Event(), threading.Event())
     errors: list[BaseException] = []
 
-    def run(path: Path, mine: threading.Event, other: threading.Event) -> None:
+    def run(path: Path, mine: tuple[Any, Any], other: tuple[Any, Any]) -> None:
         try:
             import_with(store_url, data_dir, path, mine, other)
         except BaseException as exc:
@@ -175,7 +191,7 @@ def test_two_imports_in_two_threads_both_land_with_correct_totals(
         thread.join(BOUND_SECONDS * 2)
 
     assert errors == []
-    assert answers_by_region(engine) == {"a": 2, "b": 1}
+    assert answers_by_region(engine) == {"a": 2, "b": 1, "SSS": 3}
     assert read_table(engine, tables.imports).height == 2
 
 
@@ -184,7 +200,7 @@ def test_two_imports_in_two_processes_both_land_with_correct_totals(
 ) -> None:
     data_dir = tmp_path / "data"
     context = multiprocessing.get_context("spawn")
-    first, second = context.Event(), context.Event()
+    first, second = (context.Event(), context.Event()), (context.Event(), context.Event())
     failures = context.Queue()
     paths = [write_answers(tmp_path / "a.csv", ["a", "a"]), write_answers(tmp_path / "b.csv", ["b"])]
     processes = [
@@ -199,7 +215,7 @@ def test_two_imports_in_two_processes_both_land_with_correct_totals(
     reported = [failures.get(timeout=1) for _ in range(sum(code != 0 for code in codes))]
 
     assert (codes, reported) == ([0, 0], [])
-    assert answers_by_region(engine) == {"a": 2, "b": 1}
+    assert answers_by_region(engine) == {"a": 2, "b": 1, "SSS": 3}
     assert read_table(engine, tables.imports).height == 2
 
 
