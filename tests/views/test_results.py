@@ -1,0 +1,49 @@
+"""What the results loader hands a viewer: the importers' identity only to a viewer with unit access."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from store.imports import import_extract
+from tests.store.conftest import engine, store_url  # noqa: F401  # the store fixtures: SQLite and PostgreSQL
+from tests.store.test_imports import count_by_region, read_csv_extract, write_answers
+from views.results import SAMPLE_IMPORTER, load_results
+
+IMPORTER = "analyst@example.org"
+
+
+@pytest.fixture
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
+    """A store with one import by the sample generator and one by a person."""
+    engine: sa.Engine = request.getfixturevalue("engine")
+    for name, importer in (("sample.csv", SAMPLE_IMPORTER), ("upload.csv", IMPORTER)):
+        import_extract(
+            engine,
+            tmp_path / "data",
+            write_answers(tmp_path / name, ["a"] if name == "sample.csv" else ["a", "b"]),
+            table_name="survey_answers",
+            read=read_csv_extract,
+            aggregate=count_by_region,
+            imported_by=importer,
+        )
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("unit_regions", "shown"),
+    [
+        (frozenset(), {SAMPLE_IMPORTER, ""}),  # the public: no unit access, no e-mail; the sample still marked
+        (frozenset({"05"}), {SAMPLE_IMPORTER, IMPORTER}),  # a county user
+        (None, {SAMPLE_IMPORTER, IMPORTER}),  # an analyst
+    ],
+    ids=["public", "county", "analyst"],
+)
+def test_the_importers_identity_reaches_only_viewers_with_unit_access(
+    store: sa.Engine, unit_regions: frozenset[str] | None, shown: set[str]
+) -> None:
+    results = load_results(store, unit_regions=unit_regions)
+    assert set(results.imports["imported_by"].to_list()) == shown
+    assert results.sample_data
