@@ -8,17 +8,20 @@ import pytest
 import sqlalchemy as sa
 
 from store.imports import import_extract
-from tests.store.conftest import engine, store_url  # noqa: F401  # the store fixtures: SQLite and PostgreSQL
+from tests.store import conftest as store_fixtures
 from tests.store.test_imports import count_by_region, read_csv_extract, write_answers
 from views.results import SAMPLE_IMPORTER, load_results
 
 IMPORTER = "analyst@example.org"
 
+# The store fixtures: every test here runs on SQLite and on PostgreSQL.
+store_url = store_fixtures.store_url
+engine = store_fixtures.engine
+
 
 @pytest.fixture
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
+def store(engine: sa.Engine, tmp_path: Path) -> sa.Engine:
     """A store with one import by the sample generator and one by a person."""
-    engine: sa.Engine = request.getfixturevalue("engine")
     for name, importer in (("sample.csv", SAMPLE_IMPORTER), ("upload.csv", IMPORTER)):
         import_extract(
             engine,
