@@ -26,7 +26,9 @@ How data rows become canonical rows (``source`` = ``"sotkanet"``):
   is null and the data request still decides; any other failure is raised.
 
 An empty data array (no data for those years or genders: some indicators have
-no ``total`` row) gives an empty canonical frame, not an error.
+no ``total`` row) gives an empty canonical frame, not an error here; a refresh
+(:mod:`pipeline.indicators`) never stores such an answer over a series and
+reports it as a failure.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import requests
 from core import columns as c
 from core.errors import DataSourceError, InvalidInputError
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES, SEXES
+from core.settings import DEFAULT_REMOTE_MAX_BYTES, DEFAULT_REMOTE_REQUEST_DEADLINE
 from data_sources.http import HttpClient, JsonReply, Timeout
 from data_sources.regions import all_regions, region_by_sotkanet_id
 
@@ -166,7 +169,9 @@ class SotkanetClient:
     """Sotkanet REST client: ``indicators()``, ``indicator(id)``, ``regions()``, ``data(id, years=…)``.
 
     ``timeout`` is ``(connect, read)`` seconds or one number; ``retries``,
-    ``backoff_base`` and ``backoff_max`` tune :class:`~data_sources.http.HttpClient`.
+    ``backoff_base``, ``backoff_max``, ``deadline`` (seconds one request may
+    take, retries included) and ``max_bytes`` (the largest body read) tune
+    :class:`~data_sources.http.HttpClient`.
     ``/regions`` and each indicator's metadata are fetched once per client and kept.
     """
 
@@ -180,6 +185,8 @@ class SotkanetClient:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         user_agent: str | None = None,
+        deadline: float = DEFAULT_REMOTE_REQUEST_DEADLINE,
+        max_bytes: int = DEFAULT_REMOTE_MAX_BYTES,
     ) -> None:
         self.http = HttpClient(
             source=SOURCE,
@@ -191,6 +198,8 @@ class SotkanetClient:
             backoff_max=backoff_max,
             user_agent=user_agent,
             status_hints=_STATUS_HINTS,
+            deadline=deadline,
+            max_bytes=max_bytes,
         )
         self._regions: pl.DataFrame | None = None
         self._metadata: dict[int, IndicatorMetadata] = {}

@@ -53,6 +53,7 @@ import requests
 from core import columns as c
 from core.errors import DataSourceError, InvalidInputError
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES
+from core.settings import DEFAULT_REMOTE_MAX_BYTES, DEFAULT_REMOTE_REQUEST_DEADLINE
 from data_sources.http import HttpClient, JsonReply, Timeout
 from data_sources.regions import all_regions
 
@@ -161,7 +162,12 @@ class AccessCubeLayout:
 
 
 class ThlCubeClient:
-    """Reads JSON-stat from THL's open cube API over :class:`~data_sources.http.HttpClient`."""
+    """Reads JSON-stat from THL's open cube API over :class:`~data_sources.http.HttpClient`.
+
+    ``timeout``, ``retries``, ``backoff_base``, ``backoff_max``, ``deadline``
+    and ``max_bytes`` tune the HTTP client as for :class:`~data_sources.sotkanet.SotkanetClient`.
+    An empty cube gives an empty frame here; a refresh never stores it (see :mod:`pipeline.indicators`).
+    """
 
     def __init__(
         self,
@@ -173,6 +179,8 @@ class ThlCubeClient:
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         user_agent: str | None = None,
+        deadline: float = DEFAULT_REMOTE_REQUEST_DEADLINE,
+        max_bytes: int = DEFAULT_REMOTE_MAX_BYTES,
         language: str = "fi",
     ) -> None:
         if language not in LANGUAGES:
@@ -188,6 +196,8 @@ class ThlCubeClient:
             backoff_max=backoff_max,
             user_agent=user_agent,
             status_hints=_STATUS_HINTS,
+            deadline=deadline,
+            max_bytes=max_bytes,
         )
 
     def close(self) -> None:

@@ -4,12 +4,29 @@ A refresh is offline-first: each indicator is fetched only when Sotkanet's
 ``data-updated`` differs from the stored one, every indicator is saved in its
 own transaction, and any failure keeps the last good data, records the
 reason and the time of the attempt, and lets the pages say "as of".
+
+What counts as a failure, besides an error from the source (an HTTP error,
+a body cut short or not JSON, a body over ``DASHBOARD_REMOTE_MAX_BYTES``, a
+request past ``DASHBOARD_REMOTE_REQUEST_DEADLINE``):
+
+* **An empty answer.** A series answer with no values (no rows for the years
+  asked, or rows whose value and count are all missing) is never written,
+  whether or not the store holds the series: a refresh asks only for series
+  that are expected to have data, so an empty answer is a fault at the source
+  (Sotkanet has answered ``200 []`` during maintenance), and writing it would
+  wipe the last good series. It is reported as failed with that reason. The
+  same holds for the THL cube as a whole and for each series in it.
+* **The refresh's deadline** (``DASHBOARD_REFRESH_DEADLINE``). Once it passes,
+  the request under way is stopped, the series not yet fetched are not asked
+  for and are reported as failed with that reason; the series saved before
+  stay saved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +36,7 @@ import sqlalchemy as sa
 
 from core import columns as c
 from core.errors import DataSourceError
-from core.settings import PROJECT_ROOT
+from core.settings import DEFAULT_REFRESH_DEADLINE, PROJECT_ROOT, Settings
 from data_sources.http import JsonReply
 from data_sources.sotkanet import SotkanetClient, parse_data, parse_indicator, parse_regions, region_code_map
 from data_sources.thl_cube import ThlCubeClient, access_values, parse_jsonstat
@@ -109,29 +126,39 @@ def refresh_sotkanet(
     years: Sequence[int],
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    deadline: float = DEFAULT_REFRESH_DEADLINE,
 ) -> RefreshOutcome:
     """Fetch the indicators whose ``data-updated`` changed; keep the last good data on any failure.
 
     A bundled copy (``recorded``) is always fetched: its update date is THL's format, its numbers are made up.
+    An answer without values is a failure (see the module docstring). ``deadline`` is the seconds the
+    whole refresh may take: the indicators not fetched by then are reported as failed.
     """
     report = progress or (lambda _fraction, _message: None)
     attempted_at = now or _now()
+    end = time.monotonic() + deadline
     outcome = RefreshOutcome(source="sotkanet")
     ids = list(indicator_ids)
     stored = read_table(engine, tables.indicators, source="sotkanet").filter(~pl.col("recorded"))
     known = dict(zip(stored["indicator_id"].to_list(), stored["data_updated"].to_list(), strict=True))
-    for position, indicator_id in enumerate(ids):
-        report(position / max(len(ids), 1), f"Sotkanet {indicator_id}")
-        try:
-            meta = client.indicator(indicator_id)
-            if known.get(str(indicator_id)) == meta.data_updated and meta.data_updated is not None:
-                outcome.unchanged.append(str(indicator_id))
-                continue
-            values = client.data(indicator_id, years=years, genders=("total",))
-            save_indicator_series(engine, meta.store_record(), values, fetched_at=attempted_at)
-            outcome.updated.append(str(indicator_id))
-        except DataSourceError as exc:
-            outcome.failed[str(indicator_id)] = str(exc)
+    with client.http.finish_by(end):
+        for position, indicator_id in enumerate(ids):
+            if time.monotonic() >= end:
+                for rest in ids[position:]:
+                    outcome.failed[str(rest)] = str(_not_fetched("sotkanet", f"indicator {rest}", deadline))
+                break
+            report(position / max(len(ids), 1), f"Sotkanet {indicator_id}")
+            try:
+                meta = client.indicator(indicator_id)
+                if known.get(str(indicator_id)) == meta.data_updated and meta.data_updated is not None:
+                    outcome.unchanged.append(str(indicator_id))
+                    continue
+                values = client.data(indicator_id, years=years, genders=("total",))
+                _require_values(values, "sotkanet", f"GET json for indicator {indicator_id}, years {_span(years)}")
+                save_indicator_series(engine, meta.store_record(), values, fetched_at=attempted_at)
+                outcome.updated.append(str(indicator_id))
+            except DataSourceError as exc:
+                outcome.failed[str(indicator_id)] = str(exc)
     error = "; ".join(f"{key}: {reason}" for key, reason in outcome.failed.items()) or None
     record_source_attempt(engine, "sotkanet", at=attempted_at, error=error)
     report(1.0, "Sotkanet done")
@@ -154,21 +181,109 @@ def refresh_thl_cube(
     *,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    deadline: float = DEFAULT_REFRESH_DEADLINE,
 ) -> RefreshOutcome:
-    """Fetch the access cube and replace its series; on failure keep the last good data and record why."""
+    """Fetch the access cube and replace its series; on failure keep the last good data and record why.
+
+    A cube without values is a failure; so is each series of it without values, which keeps its
+    last good data while the others are replaced (see the module docstring).
+    """
     report = progress or (lambda _fraction, _message: None)
     attempted_at = now or _now()
+    end = time.monotonic() + deadline
     outcome = RefreshOutcome(source="thl_cube")
     report(0.0, f"THL {query.cube}")
     try:
-        dataset = client.dataset(query.subject, query.hydra, query.cube)
-        save_cube(engine, access_values(dataset, cube=query.cube), title=dataset.label, fetched_at=attempted_at)
+        if deadline <= 0:
+            raise _not_fetched("thl_cube", f"cube {query.cube}", deadline)
+        with client.http.finish_by(end):
+            dataset = client.dataset(query.subject, query.hydra, query.cube)
+        values = access_values(dataset, cube=query.cube)
+        request = f"GET cube {query.subject}/{query.hydra}/{query.cube}"
+        _require_values(values, "thl_cube", request)
+        present = _has_values().any().over(c.INDICATOR_ID)  # the series has a value somewhere
+        empty = values.filter(~present)[c.INDICATOR_ID].unique(maintain_order=True)
+        save_cube(engine, values.filter(present), title=dataset.label, fetched_at=attempted_at)
         outcome.updated.append(query.cube)
+        for series in empty.to_list():
+            outcome.failed[series] = str(_no_values("thl_cube", f"{request}, series {series}"))
     except DataSourceError as exc:
         outcome.failed[query.cube] = str(exc)
-    record_source_attempt(engine, "thl_cube", at=attempted_at, error=outcome.failed.get(query.cube))
+    error = "; ".join(f"{key}: {reason}" for key, reason in outcome.failed.items()) or None
+    record_source_attempt(engine, "thl_cube", at=attempted_at, error=error)
     report(1.0, "THL done")
     return outcome
+
+
+def refresh_all(
+    engine: sa.Engine,
+    settings: Settings,
+    *,
+    years: Sequence[int],
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[RefreshOutcome, RefreshOutcome]:
+    """Refresh Sotkanet's series, then THL's cube, with the limits in ``settings``, within one deadline.
+
+    The clients take the body limit and the request deadline from ``settings``; both refreshes share
+    ``settings.refresh_deadline``. Progress runs from 0 to 0.8 for Sotkanet and on to 1 for THL.
+    """
+    report = progress or (lambda _fraction, _message: None)
+    end = time.monotonic() + settings.refresh_deadline
+    deadline, max_bytes = settings.remote_request_deadline, settings.remote_max_bytes
+    with SotkanetClient(settings.sotkanet_url, deadline=deadline, max_bytes=max_bytes) as sotkanet_client:
+        sotkanet = refresh_sotkanet(
+            engine,
+            sotkanet_client,
+            settings.sotkanet_indicators,
+            years=years,
+            progress=lambda fraction, message: report(fraction * 0.8, message),
+            now=now,
+            deadline=settings.refresh_deadline,
+        )
+    with ThlCubeClient(settings.thl_url, deadline=deadline, max_bytes=max_bytes) as cube_client:
+        cube = refresh_thl_cube(
+            engine,
+            cube_client,
+            progress=lambda fraction, message: report(0.8 + fraction * 0.2, message),
+            now=now,
+            deadline=max(end - time.monotonic(), 0.0),
+        )
+    return sotkanet, cube
+
+
+def _has_values() -> pl.Expr:
+    """Per row: a value or a count is present."""
+    return pl.col(c.VALUE).is_not_null() | pl.col(c.NUMERATOR).is_not_null()
+
+
+def _require_values(values: pl.DataFrame, source: str, request: str) -> None:
+    """Raise when an answer has no values at all: it must not replace a series (see the module docstring)."""
+    if values.is_empty() or not values.select(_has_values().any()).item():
+        raise _no_values(source, request)
+
+
+def _no_values(source: str, request: str) -> DataSourceError:
+    return DataSourceError(
+        source=source,
+        request=request,
+        reason="the answer has no values (no rows, or every value and count missing); "
+        "an empty answer never replaces a series, so the last good data are kept",
+    )
+
+
+def _not_fetched(source: str, what: str, deadline: float) -> DataSourceError:
+    return DataSourceError(
+        source=source,
+        request=f"refresh of {what}",
+        reason=f"not fetched: the refresh's deadline of {deadline:g} s (DASHBOARD_REFRESH_DEADLINE) passed "
+        f"first, so the last good data are kept",
+    )
+
+
+def _span(years: Sequence[int]) -> str:
+    listed = sorted(years)
+    return f"{listed[0]}–{listed[-1]}" if len(listed) > 1 else "".join(map(str, listed))
 
 
 def _now() -> dt.datetime:

@@ -10,14 +10,28 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from core.settings import Settings
 from data_sources.sotkanet import SotkanetClient
 from data_sources.thl_cube import ThlCubeClient
-from pipeline.indicators import load_recorded_indicators, refresh_sotkanet, refresh_thl_cube
+from pipeline.indicators import load_recorded_indicators, refresh_all, refresh_sotkanet, refresh_thl_cube
 from store import tables
 from store.engine import create_store_engine
 from store.migrations import migrate
 from store.repository import read_table
-from tests.data_sources.stub_server import StubServer, fail, guard_network, running_stub, truncated
+from tests.data_sources.stub_server import (
+    Recorded,
+    Reply,
+    StubServer,
+    body,
+    cut_off,
+    dripping,
+    fail,
+    guard_network,
+    hung,
+    oversized,
+    running_stub,
+    truncated,
+)
 from tests.store.conftest import dump
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -42,8 +56,14 @@ def stub() -> Iterator[StubServer]:
     yield from running_stub()
 
 
-def client_for(stub: StubServer) -> SotkanetClient:
-    return SotkanetClient(stub.sotkanet_url, timeout=(2.0, 0.5), retries=1, backoff_base=0.001, backoff_max=0.01)
+def client_for(stub: StubServer, **options: object) -> SotkanetClient:
+    settings: dict[str, object] = {
+        "timeout": (2.0, 0.5),
+        "retries": 1,
+        "backoff_base": 0.001,
+        "backoff_max": 0.01,
+    } | options
+    return SotkanetClient(stub.sotkanet_url, **settings)  # type: ignore[arg-type]
 
 
 def test_recorded_series_load_without_any_network(engine: sa.Engine) -> None:
@@ -112,8 +132,14 @@ def test_a_failed_refresh_keeps_the_last_good_data_and_says_why(engine: sa.Engin
     assert "503" in status["last_error"]
 
 
-def cube_client(stub: StubServer) -> ThlCubeClient:
-    return ThlCubeClient(stub.thl_url, timeout=(2.0, 0.5), retries=1, backoff_base=0.001, backoff_max=0.01)
+def cube_client(stub: StubServer, **options: object) -> ThlCubeClient:
+    settings: dict[str, object] = {
+        "timeout": (2.0, 0.5),
+        "retries": 1,
+        "backoff_base": 0.001,
+        "backoff_max": 0.01,
+    } | options
+    return ThlCubeClient(stub.thl_url, **settings)  # type: ignore[arg-type]
 
 
 def test_a_cube_refresh_stores_its_series(engine: sa.Engine, stub: StubServer) -> None:
@@ -136,3 +162,200 @@ def test_broken_cube_json_keeps_the_last_good_data(engine: sa.Engine, stub: Stub
     assert dump(engine)["indicator_values"] == before
     status = read_table(engine, tables.source_status, source="thl_cube").row(0, named=True)
     assert status["last_success_at"] == NOW
+
+
+# -- answers that must not replace the last good data ---------------------------------------------------
+# Every test first stores a good series, then lets Sotkanet announce a newer update (so the series is fetched)
+# and answers it badly. Deadlines are fractions of a second against servers that would run for minutes or
+# forever, so a test can only pass by the client stopping; the assertions are on outcomes and reasons.
+
+RECORDED_BODIES = Recorded()
+LATER = NOW + dt.timedelta(days=1)
+DATA = "/rest/1.1/json"
+
+
+def newer_metadata(indicator_id: int = 2676) -> Reply:
+    """The recorded metadata with a later update date, so that a refresh fetches the series again."""
+    return body(RECORDED_BODIES.json(f"sotkanet/indicator_{indicator_id}.json") | {"data-updated": "2027-01-01"})
+
+
+def stored_series(engine: sa.Engine, source: str = "sotkanet") -> pl.DataFrame:
+    return read_table(engine, tables.indicator_values, source=source).sort(["indicator_id", "region_code", "period"])
+
+
+def assert_kept_and_failed(engine: sa.Engine, before: pl.DataFrame, source: str, fragment: str) -> None:
+    assert stored_series(engine, source).equals(before), "the last good series must stay"
+    status = read_table(engine, tables.source_status, source=source).row(0, named=True)
+    assert status["last_success_at"] == NOW  # the page still says "as of" the last good refresh
+    assert status["last_attempt_at"] == LATER
+    assert fragment in status["last_error"]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],  # Sotkanet's "200 []"
+        [{"indicator": 2676, "region": 658, "year": 2024, "gender": "total"}],  # rows without any value
+    ],
+)
+def test_an_answer_without_values_keeps_the_last_good_series_and_is_a_failure(
+    engine: sa.Engine, stub: StubServer, rows: list[object]
+) -> None:
+    with client_for(stub) as client:
+        assert refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW).ok
+    before = stored_series(engine)
+    assert before.height > 0
+    stub.script("/rest/1.1/indicators/2676", newer_metadata())
+    stub.script(DATA, body(rows))
+    with client_for(stub) as client:
+        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=LATER)
+    assert (outcome.ok, outcome.updated) == (False, [])
+    assert "the answer has no values" in outcome.failed["2676"]
+    assert_kept_and_failed(engine, before, "sotkanet", "the answer has no values")
+
+
+def test_an_empty_answer_for_a_series_never_stored_is_a_failure_too(engine: sa.Engine, stub: StubServer) -> None:
+    stub.script(DATA, body([]))
+    with client_for(stub) as client:
+        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW)
+    assert "the answer has no values" in outcome.failed["2676"]
+    assert read_table(engine, tables.indicators, source="sotkanet").is_empty()
+
+
+@pytest.mark.parametrize(
+    ("reply", "limits", "fragment"),
+    [
+        (dripping(piece=8, pause=0.01), {"deadline": 0.5}, "no complete answer within the request deadline"),
+        (oversized(600 * 1024 * 1024), {"max_bytes": 100_000}, "more than the limit of 100000 bytes"),
+        (oversized(600 * 1024 * 1024, announce=False), {"max_bytes": 100_000}, "larger than the limit"),
+        (cut_off(100), {}, "connection failed"),  # shorter than its Content-Length, on both attempts
+        (truncated(100), {}, "not valid JSON"),
+    ],
+    ids=["dripping", "announced-oversized", "streamed-oversized", "cut-short", "broken-json"],
+)
+def test_a_faulty_data_answer_keeps_the_last_good_series_and_says_why(
+    engine: sa.Engine, stub: StubServer, reply: Reply, limits: dict[str, float], fragment: str
+) -> None:
+    with client_for(stub) as client:
+        refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW)
+    before = stored_series(engine)
+    stub.script("/rest/1.1/indicators/2676", newer_metadata())
+    stub.script(DATA, reply, reply)
+    with client_for(stub, **limits) as client:
+        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=LATER)
+    assert fragment in outcome.failed["2676"]
+    assert_kept_and_failed(engine, before, "sotkanet", fragment)
+
+
+def test_a_hung_indicator_fails_at_the_request_deadline_and_the_next_one_is_fetched(
+    engine: sa.Engine, stub: StubServer
+) -> None:
+    stub.script("/rest/1.1/indicators/2676", hung(), hung())
+    with client_for(stub, timeout=(2.0, 30.0), deadline=0.3) as client:
+        outcome = refresh_sotkanet(engine, client, [2676, 1552], years=[2024], now=NOW)
+    assert "no complete answer within the request deadline of 0.3 s" in outcome.failed["2676"]
+    assert outcome.updated == ["1552"]
+    assert len(stub.seen("/rest/1.1/indicators/2676")) == 1  # the read timeout was cut to the deadline
+
+
+def test_the_refresh_deadline_stops_the_refresh_and_keeps_what_was_saved(engine: sa.Engine, stub: StubServer) -> None:
+    stub.script("/rest/1.1/indicators/1552", hung())
+    with client_for(stub, timeout=(2.0, 30.0), deadline=60.0) as client:
+        outcome = refresh_sotkanet(engine, client, [2676, 1552, 3176], years=[2024], now=NOW, deadline=1.5)
+    assert outcome.updated == ["2676"]
+    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in outcome.failed["1552"]
+    assert "not fetched: the refresh's deadline of 1.5 s" in outcome.failed["3176"]
+    assert stub.seen("/rest/1.1/indicators/3176") == []  # not asked for
+    assert set(stored_series(engine)["indicator_id"].to_list()) == {"2676"}  # saved before the deadline, kept
+    status = read_table(engine, tables.source_status, source="sotkanet").row(0, named=True)
+    assert "3176" in status["last_error"]
+
+
+def jsonstat_body(**changes: object) -> Reply:
+    cube = RECORDED_BODIES.json("thl/fact_ahil_pthjono01.json")
+    cube["dataset"] = cube["dataset"] | changes
+    return body(cube)
+
+
+def test_an_empty_cube_keeps_the_last_good_series_and_is_a_failure(engine: sa.Engine, stub: StubServer) -> None:
+    with cube_client(stub) as client:
+        assert refresh_thl_cube(engine, client, now=NOW).ok
+    before = stored_series(engine, "thl_cube")
+    stub.script(CUBE_PATH, jsonstat_body(value=[]))
+    with cube_client(stub) as client:
+        outcome = refresh_thl_cube(engine, client, now=LATER)
+    assert "the answer has no values" in outcome.failed["ahil_pthjono01"]
+    assert outcome.updated == []
+    assert_kept_and_failed(engine, before, "thl_cube", "the answer has no values")
+
+
+def test_a_cube_series_without_values_keeps_its_last_good_data(engine: sa.Engine, stub: StubServer) -> None:
+    with cube_client(stub) as client:
+        refresh_thl_cube(engine, client, now=NOW)
+    before = stored_series(engine, "thl_cube")
+    cube = RECORDED_BODIES.json("thl/fact_ahil_pthjono01.json")["dataset"]
+    wait = cube["dimension"]["odotusaika"]["category"]
+    total = next(code for code, label in wait["label"].items() if label.casefold() in {"yhteensä", "total"})
+    sizes, ids = cube["dimension"]["size"], cube["dimension"]["id"]
+    axis = ids.index("odotusaika")
+    stride = 1
+    for size in sizes[axis + 1 :]:
+        stride *= size
+    position = wait["index"][total] if isinstance(wait["index"], dict) else wait["index"].index(total)
+    values = {
+        key: ".." if (int(key) // stride) % sizes[axis] == position else cell for key, cell in cube["value"].items()
+    }
+    stub.script(CUBE_PATH, jsonstat_body(value=values))  # every total suppressed: the visits series is empty
+    with cube_client(stub) as client:
+        outcome = refresh_thl_cube(engine, client, now=LATER)
+    empty = [series for series in outcome.failed if ":visits:" in series]
+    assert empty
+    assert all("the answer has no values" in outcome.failed[series] for series in empty)
+    kept = stored_series(engine, "thl_cube").filter(pl.col("indicator_id").is_in(empty))
+    assert kept.equals(before.filter(pl.col("indicator_id").is_in(empty)))
+
+
+def test_an_oversized_cube_is_refused_and_keeps_the_last_good_series(engine: sa.Engine, stub: StubServer) -> None:
+    with cube_client(stub) as client:
+        refresh_thl_cube(engine, client, now=NOW)
+    before = stored_series(engine, "thl_cube")
+    stub.script(CUBE_PATH, oversized(600 * 1024 * 1024, announce=False))
+    with cube_client(stub, max_bytes=200_000) as client:
+        outcome = refresh_thl_cube(engine, client, now=LATER)
+    assert "larger than the limit of 200000 bytes" in outcome.failed["ahil_pthjono01"]
+    assert_kept_and_failed(engine, before, "thl_cube", "larger than the limit")
+
+
+def test_a_hung_cube_fails_at_the_refresh_deadline(engine: sa.Engine, stub: StubServer) -> None:
+    stub.script(CUBE_PATH, hung())
+    with cube_client(stub, timeout=(2.0, 30.0), deadline=60.0) as client:
+        outcome = refresh_thl_cube(engine, client, now=NOW, deadline=0.3)
+    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in outcome.failed["ahil_pthjono01"]
+
+
+def settings_for(stub: StubServer, tmp_path: Path, **changes: object) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url="sqlite://",
+        sotkanet_url=stub.sotkanet_url,
+        thl_url=stub.thl_url,
+        sotkanet_indicators=(2676,),
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def test_a_full_refresh_uses_the_settings_limits(engine: sa.Engine, stub: StubServer, tmp_path: Path) -> None:
+    sotkanet, cube = refresh_all(engine, settings_for(stub, tmp_path), years=[2024], now=NOW)
+    assert (sotkanet.updated, cube.updated) == (["2676"], ["ahil_pthjono01"])
+    sotkanet, cube = refresh_all(engine, settings_for(stub, tmp_path, remote_max_bytes=1000), years=[2024], now=LATER)
+    assert "more than the limit of 1000 bytes" in cube.failed["ahil_pthjono01"]
+    assert "more than the limit of 1000 bytes" in sotkanet.failed["2676"]  # its metadata answer is refused too
+
+
+def test_a_full_refresh_shares_one_deadline(engine: sa.Engine, stub: StubServer, tmp_path: Path) -> None:
+    stub.script("/rest/1.1/indicators/2676", hung())
+    settings = settings_for(stub, tmp_path, refresh_deadline=0.5)
+    sotkanet, cube = refresh_all(engine, settings, years=[2024], now=NOW)
+    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in sotkanet.failed["2676"]
+    assert "not fetched: the refresh's deadline" in cube.failed["ahil_pthjono01"]
+    assert stub.seen(CUBE_PATH) == []
