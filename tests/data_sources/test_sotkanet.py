@@ -30,6 +30,8 @@ from tests.data_sources.stub_server import (
     body,
     fail,
     guard_network,
+    hung,
+    oversized,
     rate_limited,
     running_stub,
     slow,
@@ -426,3 +428,26 @@ def test_a_missing_language_falls_back_to_finnish_then_english() -> None:
 )
 def test_plain_text_drops_sotkanets_html(html: str, text: str) -> None:
     assert plain_text(html) == text
+
+
+# -- limits: the request deadline and the largest body reach the HTTP client -----------------------------
+
+
+def test_a_hung_data_request_fails_at_the_request_deadline(stub: StubServer) -> None:
+    stub.script(DATA, *[hung()] * 4)
+    with (
+        SotkanetClient(stub.sotkanet_url, timeout=(2.0, 30.0), retries=3, deadline=0.4) as sotkanet,
+        pytest.raises(DataSourceError, match=r"no complete answer within the request deadline of 0\.4 s") as excinfo,
+    ):
+        sotkanet.data(2676, years=[2024])
+    assert excinfo.value.request.endswith("/json?indicator=2676&years=2024&genders=total")
+    assert len(stub.seen(DATA)) == 1
+
+
+def test_data_over_the_body_limit_is_refused_before_it_is_read(stub: StubServer) -> None:
+    stub.script(DATA, oversized(600 * 1024 * 1024))
+    with (
+        SotkanetClient(stub.sotkanet_url, max_bytes=20_000) as sotkanet,
+        pytest.raises(DataSourceError, match=r"more than the limit of 20000 bytes .*none of it was read"),
+    ):
+        sotkanet.data(2676, years=[2024])

@@ -30,8 +30,10 @@ from tests.data_sources.stub_server import (
     Recorded,
     StubServer,
     body,
+    dripping,
     fail,
     guard_network,
+    oversized,
     running_stub,
     slow,
     truncated,
@@ -600,3 +602,26 @@ def test_an_empty_value_array_over_http_gives_an_empty_frame(client: ThlCubeClie
     dims = {"palveluntuottaja": ["Koko maa"], "aika": ["2025-01"], "odotusaika": ["0-7 vrk"]}
     stub.script(CUBE_PATH, body(jsonstat(dims, [])))
     assert client.access_values("avohpaasy", "pthjono01", "ahil_pthjono01").is_empty()
+
+
+# -- limits: the request deadline and the largest body reach the HTTP client --------------------------
+
+
+def test_a_dripping_cube_is_stopped_at_the_request_deadline(stub: StubServer) -> None:
+    stub.script(CUBE_PATH, dripping(piece=16, pause=0.01))
+    with (
+        ThlCubeClient(stub.thl_url, timeout=(2.0, 5.0), deadline=0.4) as thl,
+        pytest.raises(DataSourceError, match=r"no complete answer within the request deadline of 0\.4 s") as excinfo,
+    ):
+        thl.dataset("avohpaasy", "pthjono01", "ahil_pthjono01")
+    assert excinfo.value.source == "thl_cube"
+    assert len(stub.seen(CUBE_PATH)) == 1
+
+
+def test_a_cube_over_the_body_limit_is_refused(stub: StubServer) -> None:
+    stub.script(CUBE_PATH, oversized(600 * 1024 * 1024, announce=False))
+    with (
+        ThlCubeClient(stub.thl_url, max_bytes=100_000) as thl,
+        pytest.raises(DataSourceError, match=r"larger than the limit of 100000 bytes \(DASHBOARD_REMOTE_MAX_BYTES\)"),
+    ):
+        thl.dataset("avohpaasy", "pthjono01", "ahil_pthjono01")
