@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,24 @@ def _small_store(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def expected_errors(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """For a test that provokes unexpected errors: their log records (``dashboard.errors``), and no failure."""
+    caplog.set_level(logging.ERROR, logger="dashboard.errors")
+    return caplog
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The pages turn any exception into a message with an error id, so ``app.exception`` no longer shows a
+    bug: a test fails when one was logged on ``dashboard.errors``, unless it asked for ``expected_errors``."""
+    yield
+    if "expected_errors" in request.fixturenames:
+        return
+    logged = [record.getMessage() for record in caplog.records if record.name == "dashboard.errors"]
+    assert not logged, logged
 
 
 #: The county page's tabs, by their catalogue keys, in order. Only the open tab's content runs.

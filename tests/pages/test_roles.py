@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from i18n import t
 from tests.pages.conftest import PROJECT, open_county_tab
+from tests.pages.test_outside_text import shown
 from tests.pages.test_smoke import PAGES
 
 ROLES_FILE = """
@@ -30,8 +31,8 @@ AUTH = {
 }
 USERS = {
     "public": {"is_logged_in": False},
-    "county": {"is_logged_in": True, "email": "johtaja@varha.fi"},
-    "analyst": {"is_logged_in": True, "email": "analyytikko@thl.fi"},
+    "county": {"is_logged_in": True, "email": "johtaja@varha.fi", "email_verified": True},
+    "analyst": {"is_logged_in": True, "email": "analyytikko@thl.fi", "email_verified": True},
 }
 
 
@@ -95,3 +96,71 @@ def test_the_sidebar_offers_sign_in_to_anonymous_viewers_and_names_the_role_of_s
     assert any(button.label == t("auth.sign_in", "en") for button in anonymous.sidebar.button)
     county = open_as("county")
     assert any("johtaja@varha.fi" in caption.value and "county" in caption.value for caption in county.sidebar.caption)
+
+
+def test_a_county_role_may_not_refresh_the_national_series(caplog: pytest.LogCaptureFixture) -> None:
+    """The button is greyed out, and a click that reaches the server anyway is refused there and logged."""
+    app = open_as("county")
+    app.switch_page("pages/data.py").run()
+    [refresh] = [button for button in app.button if button.label == t("data.refresh", "en")]
+    assert refresh.disabled
+
+    def forged_click(label: str, *_args: object, **_options: object) -> bool:
+        return label == t("data.refresh", "en")  # a crafted websocket message can set a disabled button
+
+    import streamlit as st
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(st, "button", forged_click)
+        app.run()
+    assert not app.exception, app.exception
+    assert any(t("error.refused_refresh", "en", allowed="05") in shown(error.value) for error in app.error)
+    assert_refusal_logged(caplog, "county", "refresh")
+
+
+def test_an_analyst_may_refresh() -> None:
+    app = open_as("analyst")
+    app.switch_page("pages/data.py").run()
+    [refresh] = [button for button in app.button if button.label == t("data.refresh", "en")]
+    assert not refresh.disabled
+
+
+def assert_refusal_logged(caplog: pytest.LogCaptureFixture, role: str, what: str) -> None:
+    from core.access import identity_digest
+
+    [line] = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "dashboard.access" and what in record.getMessage()
+    ]
+    assert f"{role}:{identity_digest(str(USERS[role]['email']))}" in line
+    assert "@" not in line  # the identity, never the address
+
+
+def test_a_county_role_may_not_import_rows_of_another_county(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Checked on the file's rows: the county user of 05 sends visits of county 02; nothing is imported."""
+    import io
+
+    import streamlit as st
+
+    from tests.data_sources.extract_fixtures import write_avohilmo
+    from tests.pages.test_imported_data import visits
+
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path / "data"))
+    upload = io.BytesIO(write_avohilmo(tmp_path / "naapuri.csv", visits()).read_bytes())
+    upload.name = "naapuri.csv"  # type: ignore[attr-defined]
+    app = open_as("county")
+    app.switch_page("pages/data.py").run()
+    extracts = tmp_path / "data" / "extracts"
+    before = sorted(extracts.rglob("*.parquet"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(st, "file_uploader", lambda *_args, **_options: upload)  # AppTest cannot upload
+        patch.setattr(st, "form_submit_button", lambda *_args, **_options: True)
+        app.run()
+    assert not app.exception, app.exception
+    assert any(t("error.refused_import", "en", allowed="05") in shown(error.value) for error in app.error)
+    assert not app.success
+    assert sorted(extracts.rglob("*.parquet")) == before
+    assert_refusal_logged(caplog, "county", "import")
