@@ -23,6 +23,19 @@ def same_kind(frame: Frame, build: Callable[[pl.LazyFrame], pl.LazyFrame]) -> Fr
     raise InvalidInputError(f"expected a polars DataFrame or LazyFrame, got {type(frame).__name__}")
 
 
+def collect_streaming(frame: pl.LazyFrame) -> pl.DataFrame:
+    """Collect a metric's read of the caller's frame with the streaming engine, its filters kept in place.
+
+    A metric's filter stays where the metric put it, after whatever the caller's frame computes
+    (a period label, a group key), instead of being pushed beneath it. The caller's expressions then
+    see whole input batches, never a selective filter's output: the streaming engine can leave such
+    output as a batch of several chunks whose first is empty, which polars 2.1's ``pl.format``
+    (``str.format``) cannot read (it panics with "assertion failed: i < self.len()"). The cost is
+    that the filter no longer skips Parquet row groups, so every read passes over the whole input.
+    """
+    return frame.collect(engine="streaming", optimizations=pl.QueryOptFlags(predicate_pushdown=False))
+
+
 def group_columns(by: Sequence[str] | str) -> list[str]:
     """Normalise a ``by`` argument: a single name or a sequence of names, without duplicates."""
     names = [by] if isinstance(by, str) else list(by)

@@ -27,7 +27,7 @@ import polars as pl
 from core import columns as c
 from core.errors import InvalidInputError
 from core.schema import VISITS, require_columns
-from metrics._frames import Frame, aggregate, check_int_option, group_columns, same_kind
+from metrics._frames import Frame, aggregate, check_int_option, collect_streaming, group_columns, same_kind
 from metrics.stats import Z95
 
 _NEEDED = (c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
@@ -109,39 +109,41 @@ def _summary_value_names() -> list[str]:
 
 
 def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFrame:
-    """Per-patient indices keyed by the ``by`` values and ``patient_id`` themselves (rows unordered)."""
+    """Per-patient indices keyed by the ``by`` values and ``patient_id`` themselves (rows unordered).
+
+    The plan has no row filter: visits without a provider are told apart inside the aggregations and
+    by their place in the sort, so no filter of ours is pushed beneath the caller's own expressions
+    (see :func:`metrics._frames.collect_streaming`), whichever engine collects the result.
+    """
     patient = [*keys, c.PATIENT_ID]
     provider = pl.col(c.PROFESSIONAL_ID)
-    known = frame.filter(provider.is_not_null())
-
+    known = provider.is_not_null()
+    n_j = pl.col("n_j").filter(known)
     concentration = (
-        known.group_by([*patient, c.PROFESSIONAL_ID])
+        frame.group_by([*patient, c.PROFESSIONAL_ID])
         .agg(pl.len().cast(pl.Int64).alias("n_j"))
         .group_by(patient)
         .agg(
-            pl.col("n_j").sum().alias("n_visits"),
-            pl.len().cast(pl.Int64).alias("n_providers"),
-            (pl.col("n_j") ** 2).sum().alias("_sum_sq"),
-            pl.col("n_j").max().alias("_max"),
+            n_j.sum().cast(pl.Int64).alias("n_visits"),
+            known.sum().cast(pl.Int64).alias("n_providers"),
+            (n_j**2).sum().cast(pl.Int64).alias("_sum_sq"),
+            n_j.max().alias("_max"),
+            pl.col("n_j").filter(~known).sum().cast(pl.Int64).alias("n_missing_provider"),
         )
     )
-    # SECON: order each patient's visits and count repeats of the previous provider.
+    # SECON: each patient's known-provider visits in (visit_at, visit_id) order, counting repeats of the
+    # previous provider. The visits without a provider sort after them, so they part no pair. The
+    # professional breaks the last ties (duplicated rows), so the count never depends on row order.
     same_patient = pl.all_horizontal(pl.col(name).eq_missing(pl.col(name).shift(1)) for name in patient)
     repeats = (
-        known.select(*patient, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
-        .sort([*patient, c.VISIT_AT, c.VISIT_ID])
+        frame.select(*patient, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
+        .sort([*patient, provider.is_null(), c.VISIT_AT, c.VISIT_ID, c.PROFESSIONAL_ID])
         .with_columns((same_patient & provider.eq(provider.shift(1))).fill_null(False).alias("_repeat"))
         .group_by(patient)
         .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_repeats"))
     )
-    # Visits without a provider are few: count them apart, then add their patients.
-    missing = (
-        frame.filter(provider.is_null()).group_by(patient).agg(pl.len().cast(pl.Int64).alias("n_missing_provider"))
-    )
     return (
         concentration.join(repeats, on=patient, how="left", nulls_equal=True)
-        .join(missing, on=patient, how="full", coalesce=True, nulls_equal=True)
-        .with_columns(pl.col("n_visits", "n_providers", "n_missing_provider").fill_null(0))
         .with_columns(_index_exprs(min_visits))
         .select(*patient, "n_visits", "n_providers", *_INDICES, "n_missing_provider")
     )
@@ -253,9 +255,9 @@ def _hashed_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, sl
     provider_bits = len(providers).bit_length()
     check_bits = min(32, _KEY_BITS - 64 - provider_bits - (by_bits or 0))
     if groups is None or by_bits is None or check_bits < _MIN_CHECK_BITS:
-        return _exact_summary(frame, keys, min_visits).collect(engine="streaming")
+        return collect_streaming(_exact_summary(frame, keys, min_visits))
     groups = groups.with_columns(pl.col(_BY) % (2**by_bits))  # the bits the keys carry
-    visits = frame.select(_hashed_columns(keys, providers)).collect(engine="streaming")
+    visits = collect_streaming(frame.select(_hashed_columns(keys, providers)))
     layout = _time_layout(visits, by_bits, check_bits, provider_bits)
     workers = min(_CONCURRENT_SLICES, pl.thread_pool_size())
     count = slices if slices is not None else _slice_count(visits.height, workers)
@@ -264,7 +266,7 @@ def _hashed_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, sl
     with ThreadPoolExecutor(max_workers=min(count, workers)) as pool:
         done = list(pool.map(work, range(count)))
     if any(result is None for result in done):
-        return _exact_summary(frame, keys, min_visits).collect(engine="streaming")
+        return collect_streaming(_exact_summary(frame, keys, min_visits))
     partials = [result[0] for result in done if result is not None]
     tied = [result[1] for result in done if result is not None]
     del visits, work  # the slices are done: free the visits before reading the tied ones again
@@ -330,18 +332,15 @@ def _by_groups(frame: pl.LazyFrame, keys: list[str]) -> pl.DataFrame | None:
     """The distinct ``by`` values with their hash, or None when two groups share a hash."""
     if not keys:
         return pl.DataFrame({_BY: [0]}, schema={_BY: pl.UInt32})
-    groups = (
-        frame.group_by(keys)
-        .agg()
-        .collect(engine="streaming")
-        .with_columns((pl.struct(*keys).hash(_SEED_BY) % _HALF).cast(pl.UInt32).alias(_BY))
+    groups = collect_streaming(frame.group_by(keys).agg()).with_columns(
+        (pl.struct(*keys).hash(_SEED_BY) % _HALF).cast(pl.UInt32).alias(_BY)
     )
     return groups if groups[_BY].n_unique() == groups.height else None
 
 
 def _providers(frame: pl.LazyFrame) -> pl.Series:
     """The distinct known professional_ids, sorted (their ranks are the professionals' codes)."""
-    return frame.select(pl.col(c.PROFESSIONAL_ID).drop_nulls().unique()).collect(engine="streaming").to_series().sort()
+    return collect_streaming(frame.select(pl.col(c.PROFESSIONAL_ID).drop_nulls().unique())).to_series().sort()
 
 
 def _distinct_bits(hashes: pl.Series) -> int | None:
@@ -549,16 +548,17 @@ def _secon_corrections(
         .collect()
     )
     visit_id_dtype = frame.collect_schema()[c.VISIT_ID]
-    reread = (
-        # Filter on the time and a cheap hash of patient_id first: few visits are left to hash in full.
-        frame.filter(
-            _time_value().is_in(runs[_TIME].unique().implode(), nulls_equal=True)
-            & _check_hash().is_in(tied[_CHECK].unique().implode())
+    # Every visit is hashed, then the few in the runs kept: the filter stays after the caller's own
+    # expressions (a period label, say), which then see whole batches (see collect_streaming).
+    reread = collect_streaming(
+        frame.select(_patient_hash(keys), _check_hash(), _provider_code(providers), _time_value(), c.VISIT_ID)
+        .filter(
+            pl.col(_TIME).is_in(runs[_TIME].unique().implode(), nulls_equal=True)
+            & pl.col(_CHECK).is_in(tied[_CHECK].unique().implode())
+            & (provider > 0)
         )
-        .select(_patient_hash(keys), _provider_code(providers), _time_value(), pl.col(c.VISIT_ID))
-        .filter(provider > 0)
         .join(runs.lazy(), on=[_PATIENT, _TIME], how="semi", nulls_equal=True)
-        .collect(engine="streaming")
+        .drop(_CHECK)
     )
     kept = (
         tied.lazy()
@@ -568,7 +568,8 @@ def _secon_corrections(
     )
     repeats = (
         pl.concat([kept, reread.lazy()])
-        .sort(_PATIENT, _TIME, c.VISIT_ID)
+        # As in _indices: the professional (whose code has the same order) breaks ties of visit_id.
+        .sort(_PATIENT, _TIME, c.VISIT_ID, _PROVIDER)
         .select(_PATIENT, (same & (provider == provider.shift(1))).fill_null(False).alias("_repeat"))
         .group_by(_PATIENT)
         .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_exact_repeats"))

@@ -19,7 +19,7 @@ import polars as pl
 from core import columns as c
 from core.errors import InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, require_columns
-from metrics._frames import Frame, check_int_option, group_columns, local_naive, same_kind
+from metrics._frames import Frame, check_int_option, collect_streaming, group_columns, local_naive, same_kind
 
 THL_CENSORED_DAYS = 182
 """THL's reporting value for a book with no bookable time."""
@@ -176,7 +176,7 @@ def _per_group(
     A first read keeps the first row of every run of rows from one snapshot, which is enough to know
     every snapshot (a snapshot's rows usually sit together, so those are few; any row order gives the
     same result). A second read takes the bookable slots of the snapshots in use only, filtered on
-    their capture times, so that most of the file is skipped.
+    their capture times, so that few rows are kept.
     """
     other_keys = [key for key in keys if key != c.BOOK_ID]
     snapshot = [c.BOOK_ID, _CAPTURED, *other_keys]
@@ -184,11 +184,9 @@ def _per_group(
     repeat = pl.all_horizontal(pl.col(name).eq_missing(pl.col(name).shift(1)) for name in snapshot)
     snapshots = (
         # A snapshot captured after the last measurement is never in use.
-        frame.filter(pl.col(_CAPTURED) <= max(times))
-        .select(snapshot)
-        .filter(~repeat.fill_null(False))
-        .collect(engine="streaming")
-        .unique()
+        collect_streaming(
+            frame.filter(pl.col(_CAPTURED) <= max(times)).select(snapshot).filter(~repeat.fill_null(False))
+        ).unique()
     )
     in_use = _snapshots_in_use(snapshots, times)
     # Every (group, measurement) with a snapshot in use, whatever its slots: censored groups too.
@@ -198,12 +196,11 @@ def _per_group(
         .agg(pl.col(_CAPTURED).max().alias("snapshot_at"))
     )
     slot = pl.col(_SLOT)
-    # Read the bookable slots of the snapshots in use only: the capture times filter most rows out.
+    # Read the bookable slots of the snapshots in use only: the capture times filter most rows out (after
+    # the caller's own expressions, which see whole batches: see collect_streaming).
     captures = in_use[_CAPTURED].unique().implode()
     counted = (
-        frame.filter(pl.col(_CAPTURED).is_in(captures) & bookable)
-        .select(*snapshot, _SLOT)
-        .collect(engine="streaming")
+        collect_streaming(frame.filter(pl.col(_CAPTURED).is_in(captures) & bookable).select(*snapshot, _SLOT))
         .join(in_use, on=[c.BOOK_ID, _CAPTURED], how="inner")
         .filter(after)
         .group_by(group)

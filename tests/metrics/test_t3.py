@@ -6,7 +6,8 @@ default snapshot was captured an hour earlier (see tests/metrics/frames.py).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -493,3 +494,31 @@ def test_t3_summary_lazy_input_gives_lazy_output_equal_to_the_eager_result() -> 
 def test_t3_summary_refuses_a_missing_unit_column() -> None:
     with pytest.raises(MissingColumnsError, match="'unit_id'"):
         t3_summary(slots(*DR_A).drop(c.UNIT_ID), measured_at=MONDAY)
+
+
+# --- several extract files, read the way the store reads them ---------------------------------------
+
+
+def test_t3_of_several_files_with_a_formatted_key_equals_the_one_frame_result(tmp_path: Path) -> None:
+    # The first file holds only an old snapshot's booked slots, so the read of the snapshots in use keeps
+    # none of its rows. That read stays after the caller's key (built with pl.format, as the store
+    # builds its labels): pushed beneath it, the key was computed on filtered streaming batches, which
+    # polars 2.1 cannot format (it panicked).
+    old = slots(
+        *(
+            slot(
+                MONDAY + timedelta(days=i % 20, hours=i % 8), captured_at=CAPTURED - timedelta(days=30), status="booked"
+            )
+            for i in range(200)
+        )
+    )
+    new = slots(*(slot(MONDAY + timedelta(days=1 + i, hours=1), book_id=f"b{i % 3}") for i in range(12)))
+    paths = [tmp_path / "old.parquet", tmp_path / "new.parquet"]
+    old.write_parquet(paths[0])
+    new.write_parquet(paths[1])
+    key = pl.format("{}-{}", c.UNIT_ID, c.BOOK_ID).alias("book_key")
+    from_files = pl.scan_parquet(paths).collect().lazy().with_columns(key)
+    one_frame = pl.concat([old, new], rechunk=True).with_columns(key)
+    result = t3(from_files, measured_at=MONDAY, by=["book_key"]).collect()
+    assert_frame_equal(result, t3(one_frame, measured_at=MONDAY, by=["book_key"]))
+    assert result["t3_days"].to_list() == [7, 8, 9]
