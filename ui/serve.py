@@ -49,6 +49,7 @@ LAZY_IMPORTS = (
     "plotly.io",
     "plotly.io._json",
     "_plotly_utils.basevalidators",
+    "scipy.stats",  # the funnel limits and the difference-in-differences estimate
     "exports.images",
     "exports.tables",
     "streamlit.elements.plotly_chart",
