@@ -1,4 +1,5 @@
-"""No Python function runs inside polars on a page's path: views, charts, the UI layer and the pages.
+"""No Python function runs inside polars in the server: views, charts, the UI layer, the pages, and what
+the pages call (exports, imports and their metrics, refreshes).
 
 Polars runs such a function (``map_elements``, ``map_batches``, ...) on its worker threads, which then
 wait for the interpreter lock. With several sessions, one session's script thread can hold that lock
@@ -14,8 +15,20 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
-#: The packages a page load runs through.
-REQUEST_PATH = ("views", "charts", "ui", "pages")
+#: The packages a page load runs through (an upload on the Data page runs the import and its metrics).
+REQUEST_PATH = (
+    "views",
+    "charts",
+    "ui",
+    "pages",
+    "exports",
+    "pipeline",
+    "store",
+    "metrics",
+    "data_sources",
+    "i18n",
+    "core",
+)
 #: Polars' ways of calling back into Python (methods of frames, series and expressions, and functions of ``pl``).
 CALLBACKS = frozenset(
     {
@@ -52,7 +65,15 @@ def request_path_modules() -> list[Path]:
 
 def test_the_request_path_is_scanned() -> None:
     names = {path.relative_to(PROJECT).as_posix() for path in request_path_modules()}
-    assert {"views/data.py", "views/investments.py", "charts/builders.py", "ui/render.py", "pages/data.py"} <= names
+    assert {
+        "views/data.py",
+        "views/investments.py",
+        "charts/builders.py",
+        "ui/render.py",
+        "pages/data.py",
+        "metrics/continuity.py",
+        "app.py",
+    } <= names
 
 
 def test_no_module_on_the_request_path_calls_python_from_polars() -> None:
