@@ -271,7 +271,8 @@ class HttpClient:
             raise self._error(request, f"request failed: {_exception_text(exc)}", status=status) from exc
         finally:
             response.close()
-        reply = HttpReply(str(response.url), status, str(response.reason or ""), dict(response.headers), content)
+        headers = requests.structures.CaseInsensitiveDict(response.headers)  # "retry-after" is "Retry-After"
+        reply = HttpReply(str(response.url), status, str(response.reason or ""), headers, content)
         if status < 400:
             return reply
         return self._retry_after_error(request, reply, attempt, last=last)

@@ -484,3 +484,11 @@ def test_an_error_answer_keeps_only_the_start_of_a_large_body(stub: StubServer) 
 def test_invalid_limits_are_rejected(option: str, value: object, fragment: str) -> None:
     with pytest.raises(InvalidInputError, match=fragment):
         HttpClient(source="sotkanet", base_url="http://127.0.0.1:9", **{option: value})  # type: ignore[arg-type]
+
+
+def test_header_names_are_read_in_any_case(stub: StubServer) -> None:
+    sleeps = Sleeps()
+    stub.script(REGIONS, fail(429, b"", ("retry-after", "2")))
+    with make_client(stub, backoff_max=5.0, sleep=sleeps) as http:
+        http.get_json("regions")
+    assert sleeps == [2.0]
