@@ -14,7 +14,10 @@ frames); :func:`build_pptx` writes it. Each chart slide holds
   the suppressed rows as hidden, so a presenter can answer "how many?".
 
 Frames pass the identifier guard (:func:`exports.safety.refuse_identifiers`)
-before anything is written.
+before anything is written. The workbook python-pptx embeds in each native
+chart (its data, editable in PowerPoint) is written by
+:class:`exports.workbook.SafeWorkbook`: every text cell passes the formula
+guard, and no cell becomes a formula or a link.
 """
 
 from __future__ import annotations
