@@ -93,7 +93,7 @@ def write_answers(path: Path, regions: list[str]) -> Path:
     return path
 
 
-def do_import(engine: sa.Engine, data_dir: Path, path: Path, **overrides: object):
+def do_import(engine: sa.Engine, data_dir: Path, path: Path, **overrides: object) -> ImportOutcome:
     options = {
         "table_name": "survey_answers",
         "read": read_csv_extract,

@@ -69,6 +69,7 @@ def test_a_fuzzed_upload_is_imported_whole_or_changes_nothing(
         before = state(engine, data_dir)
         failures = len(failed_imports(engine, data_dir))
         catalogue = read_table(engine, tables.imports).height
+        error: ImportFailedError | None
         try:
             outcome = import_upload(
                 engine,
