@@ -128,7 +128,7 @@ def guard_cache_clearing() -> None:
         _LOG.warning("ignored a request to clear the shared caches from browser session %s", session.id)
 
     guarded.dashboard_guard = True  # type: ignore[attr-defined]
-    AppSession._handle_clear_cache_request = guarded  # type: ignore[method-assign]
+    AppSession._handle_clear_cache_request = guarded  # type: ignore[method-assign,assignment]
 
 
 # -- HTTP middleware --------------------------------------------------------------------------------
