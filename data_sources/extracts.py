@@ -54,12 +54,17 @@ dictionary pages and min/max statistics for every column but the
 pseudonymised ids). Repeated ids
 are found as the rows stream past: ids are compared exactly within a chunk,
 and through a 64-bit hash against earlier chunks; a row whose hash was seen
-is held back and compared by id once the file is written (two ids sharing a
-hash are both kept; the later one is then written after the others).
+is held back (written to a second file in the staging folder) and compared
+by id once the file is written, a range of hashes at a time (two ids sharing
+a hash are both kept; the later one is then written after the others).
 
-**Memory and temporary files.** Besides the chunks in flight (a few hundred
-MiB at most), memory holds small aggregates, a 64 MiB bit map and 8 bytes per kept
-row for the duplicate check. The Parquet file is written in a fresh folder
+**Memory and temporary files.** Memory stays bounded whatever the input: a
+Parquet file is read in batches of at most ``PARQUET_BATCH_ROWS`` rows
+whatever its row groups hold, and the tally keeps counts, not rows. Besides
+the chunks in flight (a few hundred MiB at most), memory holds small
+aggregates (summed as they come), a few example row numbers per reason, a
+64 MiB bit map and 8 bytes per kept row for the duplicate check; rows held
+back by that check go to disk. The Parquet file is written in a fresh folder
 (prefix ``dashboard-extract-``) under the system's temporary directory (or
 ``staging_dir``: for large extracts pass a folder on a disk, not a memory
 file system); :meth:`ExtractResult.write_parquet` hands it over by a hard
@@ -136,7 +141,12 @@ HELSINKI: Final = "Europe/Helsinki"
 CHUNK_BYTES: Final = 16 << 20
 ROW_GROUP_ROWS: Final = 500_000
 MAX_RECORD_BYTES: Final = 256 << 20  # a "record" this long means an unclosed quote
-PARQUET_BATCH_ROWS: Final = 500_000
+#: Rows per batch read from a Parquet file (about the rows of one CSV chunk), whatever its row groups hold.
+PARQUET_BATCH_ROWS: Final = 131_072
+#: Held-back rows (see :class:`_Suspects`) compared with the kept ids per pass at the end.
+SUSPECT_PASS_ROWS: Final = 262_144
+#: Per-chunk count cubes held before they are summed into one.
+CUBES_HELD: Final = 32
 ROW: Final = "__row"  # 1-based data row number, carried through staging
 REASON: Final = "__reason"
 EXTRA: Final = "__extra_field"
@@ -572,7 +582,7 @@ def run_reader(
         raise InvalidInputError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
     day = check_today(today)
     staging = _Staging(staging_dir)
-    tally = _Tally(spec)
+    tally = _Tally(spec, suspects=_Suspects(staging.folder / "suspects.parquet"))
     converter = _Converter(sniffed.path, spec, day)
     csv_source = (
         _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
@@ -586,6 +596,7 @@ def run_reader(
             if kept.height:
                 output.write(kept.select(names))
     restored = tally.resolve_suspects(staging.output)
+    tally.suspects.discard()
     if restored.height:
         _append_rows(staging.output, restored.select(names))
     report = tally.finish(sniffed, converter.checks, encoding=csv_source.encoding_used if csv_source else None)
@@ -996,11 +1007,21 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _parquet_chunks(sniffed: Sniffed, spec: ReadSpec) -> Iterator[pl.DataFrame]:
+    """Batches of at most PARQUET_BATCH_ROWS rows, whatever the size of the file's row groups.
+
+    PyArrow decodes a row group page by page; polars' own batched scan decodes a whole row group first, so a
+    small, highly compressed file of tens of millions of identical rows in one row group took gigabytes.
+    """
     selected = [name for name in spec.sources if name in sniffed.columns]
-    frame = pl.scan_parquet(sniffed.path).select(selected).with_row_index(ROW, offset=1)
+    first_row = 1
     try:
-        for batch in frame.collect_batches(chunk_size=PARQUET_BATCH_ROWS):
-            yield _empty_text_as_null(batch, selected)
+        with pq.ParquetFile(sniffed.path, pre_buffer=False) as source:
+            for record_batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=selected):
+                batch = pl.from_arrow(record_batch)
+                assert isinstance(batch, pl.DataFrame)  # a record batch gives a frame
+                batch = batch.with_row_index(ROW, offset=first_row)
+                first_row += batch.height
+                yield _empty_text_as_null(batch, selected)
     except DashboardError:
         raise
     except Exception as exc:  # polars raises several types for damaged pages
@@ -1187,9 +1208,15 @@ class _Converter:
 
 @dataclass
 class _Tally:
-    """Counts and examples gathered chunk by chunk; :meth:`finish` turns them into the report."""
+    """Counts and examples gathered chunk by chunk; :meth:`finish` turns them into the report.
+
+    It keeps counts, not rows: whatever the file, memory holds a few examples per reason, at most
+    :data:`CUBES_HELD` count cubes, and the 8-byte hashes of the kept ids (:class:`_SeenIds`); rows held
+    back for the exact duplicate check go to a file (:class:`_Suspects`).
+    """
 
     spec: ReadSpec
+    suspects: _Suspects  # held back until the kept ids can be read
     rows_read: int = 0
     rejected: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
     cubes: list[pl.DataFrame] = field(default_factory=list)
@@ -1197,7 +1224,6 @@ class _Tally:
     seen: _SeenIds = field(default_factory=lambda: _SeenIds())  # noqa: PLW0108  # defined further down
     repeated: int = 0  # rows dropped for an id an earlier kept row has
     repeated_examples: list[int] = field(default_factory=list)
-    suspects: list[pl.DataFrame] = field(default_factory=list)  # held back until the kept ids can be read
 
     @property
     def is_visits(self) -> bool:
@@ -1270,6 +1296,8 @@ class _Tally:
 
     def _count_kept(self, kept: pl.DataFrame) -> None:
         self.cubes.append(self.cube(kept))
+        if len(self.cubes) >= CUBES_HELD:  # summed as they come, so a long file holds one cube, not one per chunk
+            self.cubes = [_fold_cubes(self.cubes, self.is_visits)]
         for key, condition in self.flags().items():
             examples = self.flag_examples.setdefault(key, [])
             if len(examples) < _FLAG_EXAMPLES_KEPT:
@@ -1291,45 +1319,58 @@ class _Tally:
         if repeat.any():
             self._count_repeats(kept.get_column(ROW).filter(pl.Series(repeat)))
         if suspect.any():
-            self.suspects.append(kept.filter(pl.Series(suspect)).with_columns(pl.Series(_HASH, hashes[suspect])))
+            self.suspects.hold(kept.filter(pl.Series(suspect)).with_columns(pl.Series(_HASH, hashes[suspect])))
         keep = ~(repeat | suspect)
         self.seen.add(hashes[keep])
         return kept if keep.all() else kept.filter(pl.Series(keep))
 
     def _count_repeats(self, rows: pl.Series) -> None:
+        """Count repeated rows (``rows`` in file order); the examples are the first rows over all calls."""
         self.repeated += rows.len()
-        if len(self.repeated_examples) < v.MAX_EXAMPLES:
-            self.repeated_examples.extend(rows.head(v.MAX_EXAMPLES).to_list())
+        self.repeated_examples = sorted([*self.repeated_examples, *rows.head(v.MAX_EXAMPLES).to_list()])[
+            : v.MAX_EXAMPLES
+        ]
 
     def resolve_suspects(self, written: Path) -> pl.DataFrame:
         """Compare the held-back rows' ids with the kept ids of the same hash; return the rows to keep after all.
 
         A suspect whose id equals an earlier kept id (or that of an earlier suspect kept after all) is a
         repeat. One whose id differs shares only the hash: it is kept (and written after the others).
+        The suspects are compared a range of hashes at a time (:meth:`_Suspects.passes`), reading only
+        their ids, hashes and row numbers, so memory holds one pass's ids and the kept ids of its hashes,
+        however many rows were held back.
         """
-        if not self.suspects or self.id_column is None:
+        if self.id_column is None:
             return pl.DataFrame()
-        suspects = pl.concat(self.suspects).sort(ROW)
-        self.suspects.clear()
-        wanted = np.unique(suspects.get_column(_HASH).to_numpy())
-        known: dict[int, set[str]] = {}
-        for batch in pl.scan_parquet(written).select(self.id_column).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
-            ids = batch.to_series()
-            hashes = _id_hashes(ids)
-            match = np.isin(hashes, wanted)
-            for identifier, hashed in zip(ids.filter(pl.Series(match)).to_list(), hashes[match].tolist(), strict=True):
-                known.setdefault(hashed, set()).add(identifier)
-        keep = []
-        for identifier, hashed in suspects.select(self.id_column, _HASH).iter_rows():
-            same_hash = known.setdefault(hashed, set())
-            keep.append(identifier not in same_hash)
-            same_hash.add(identifier)
-        mask = pl.Series(keep, dtype=pl.Boolean)
-        self._count_repeats(suspects.get_column(ROW).filter(~mask))
-        restored = suspects.filter(mask).drop(_HASH)
-        if restored.height:
-            self._count_kept(restored)
+        restore: list[pl.Series] = []
+        for suspects in self.suspects.passes([self.id_column, _HASH, ROW]):
+            known = self._kept_ids(written, suspects.get_column(_HASH).unique())
+            # A kept row with the suspect's id always comes first: the suspect is a repeat. Else the first
+            # suspect with that id is kept after all, and later ones repeat it.
+            judged = suspects.join(known, on=[self.id_column, _HASH], how="left", maintain_order="left").select(
+                ROW, keep=pl.col("__known").is_null() & pl.col(self.id_column).is_first_distinct()
+            )
+            self._count_repeats(judged.filter(~pl.col("keep")).get_column(ROW))
+            restore.append(judged.filter(pl.col("keep")).get_column(ROW))
+        rows = pl.concat(restore) if restore else pl.Series(ROW, [], dtype=pl.UInt32)
+        if rows.is_empty():
+            return pl.DataFrame()
+        restored = self.suspects.rows(rows).drop(_HASH)
+        self._count_kept(restored)
         return restored
+
+    def _kept_ids(self, written: Path, wanted: pl.Series) -> pl.DataFrame:
+        """The kept ids whose hash is one of ``wanted`` with their hash, read batch by batch from the written rows."""
+        assert self.id_column is not None
+        found = []
+        for batch in pl.scan_parquet(written).select(self.id_column).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
+            hashes = pl.Series(_HASH, _id_hashes(batch.to_series()))
+            match = hashes.is_in(wanted.implode())
+            if match.any():
+                found.append(batch.with_columns(hashes).filter(match).select(pl.all().gather(pl.int_range(pl.len()))))
+        schema = {self.id_column: pl.String(), _HASH: pl.UInt64()}
+        frame = pl.concat(found) if found else pl.DataFrame(schema=schema)
+        return frame.unique().with_columns(__known=pl.lit(True))
 
     def finish(
         self, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
@@ -1371,6 +1412,76 @@ class _Tally:
 
 _HASH: Final = "__hash"
 _HASH_SEED: Final = 20_251_123
+
+
+class _Suspects:
+    """Rows held back by the duplicate check until the kept ids can be read, written to a file as they come.
+
+    Holding them in memory made a file of many repeated rows a memory bomb (and a row filtered out of a
+    chunk may keep the whole chunk's buffers alive). On disk they cost nothing until :meth:`passes` reads
+    them back a range of hashes at a time: a repeated id always falls into one range, so each pass is
+    judged on its own, and it holds about :data:`SUSPECT_PASS_ROWS` rows.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def hold(self, rows: pl.DataFrame) -> None:
+        table = rows.to_arrow(compat_level=pl.CompatLevel.newest())
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        try:
+            self._writer.write_table(table.cast(self._writer.schema))
+        except (OSError, pa.ArrowException) as exc:
+            raise DataSourceError(
+                source="extract staging", request=f"writing {self.path.name}", reason=str(exc)
+            ) from exc
+        self.count += rows.height
+
+    def passes(self, columns: Sequence[str]) -> Iterator[pl.DataFrame]:
+        """``columns`` of the held rows, one range of hashes at a time, each in file order."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if not self.count:
+            return
+        parts = -(-self.count // SUSPECT_PASS_ROWS)
+        with pq.ParquetFile(self.path) as held:
+            for part in range(parts):
+                low, high = (part << 64) // parts, ((part + 1) << 64) // parts
+                pieces = []
+                for batch in held.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=list(columns)):
+                    frame = pl.from_arrow(batch)
+                    assert isinstance(frame, pl.DataFrame)  # a record batch gives a frame
+                    hashes = frame.get_column(_HASH)
+                    inside = hashes >= low
+                    if part < parts - 1:  # the last range ends at 2**64, which no uint64 reaches
+                        inside &= hashes < high
+                    if inside.any():  # gathered, not filtered: a filtered frame may keep the batch alive
+                        pieces.append(frame.select(pl.all().gather(inside.arg_true())))
+                if pieces:
+                    yield pl.concat(pieces).sort(ROW)
+
+    def rows(self, numbers: pl.Series) -> pl.DataFrame:
+        """The whole held rows of the given row numbers (the few kept after all), in file order."""
+        wanted = numbers.implode()
+        with pq.ParquetFile(self.path) as held:
+            found = []
+            for batch in held.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)  # a record batch gives a frame
+                match = frame.get_column(ROW).is_in(wanted)
+                if match.any():
+                    found.append(frame.select(pl.all().gather(match.arg_true())))
+        return pl.concat(found).sort(ROW)
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.path.unlink(missing_ok=True)
 
 
 def _id_hashes(ids: pl.Series) -> np.ndarray[Any, np.dtype[np.uint64]]:
@@ -1461,14 +1572,19 @@ _DAY_SHIFT: Final = 24  # day numbers plus the offset (any year from 1 to 9999) 
 _DAY_OFFSET: Final = 1 << 22
 
 
-def _sum_cube(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
-    if not pieces:
-        return pl.DataFrame(schema={"n": pl.Int64})
+def _fold_cubes(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
+    """Several packed count cubes summed into one (keys with a count of 0 left out)."""
     frame = pl.concat(pieces, how="vertical_relaxed")
     if not is_visits:
         return frame.select(pl.col("n").sum())
-    summed = frame.group_by("key").agg(pl.col("n").sum()).filter(pl.col("n") != 0)
-    return _unpack_cube(summed)
+    return frame.group_by("key").agg(pl.col("n").sum()).filter(pl.col("n") != 0)
+
+
+def _sum_cube(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
+    if not pieces:
+        return pl.DataFrame(schema={"n": pl.Int64})
+    summed = _fold_cubes(pieces, is_visits)
+    return _unpack_cube(summed) if is_visits else summed
 
 
 def _unpack_cube(cube: pl.DataFrame) -> pl.DataFrame:
