@@ -470,7 +470,8 @@ class _Attempt:
         error = _as_import_error(exc, self.file_name, self.table_name, self.stage, path)
         error_id = error.error_id if error is not None else uuid.uuid4().hex[:12]
         # The exception's type, never its text: a reader's or a library's message may quote a row's values.
-        log.error("import %s into %s failed while %s: %s", error_id, self.table_name, self.stage, type(exc).__name__)
+        stage = error.stage if error is not None else self.stage
+        log.error("import %s into %s failed while %s: %s", error_id, self.table_name, stage, type(exc).__name__)
         _fail_marker(self.marker, error or exc, error_id)
         _record_failure(self.engine, self.marker)
         if error is None:
