@@ -8,7 +8,8 @@ A session connects to ``ws://HOST:PORT/_stcore/stream`` as the browser does (sub
 no XSRF token, so it is a visitor without a sign-in cookie), asks for script runs with the browser's
 ``rerun_script`` message (the query string the app last set, the page by its script hash, the widget
 states) and reads Streamlit's ``ForwardMsg`` messages until the run's ``script_finished``. Each run is
-reported with its duration, the exceptions the page showed (``delta.new_element.exception``), any
+reported with its duration, the exceptions the page showed (``delta.new_element.exception``), the
+error messages it showed (an app that catches its failures shows them with ``st.error``), any
 failure of the run itself (no answer within the timeout, the connection closed, page not found, a
 compile error), and the app's pages as its navigation message lists them.
 
@@ -30,6 +31,7 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -72,7 +74,10 @@ class RunReport:
     """One script run as the server answered it.
 
     ``page`` is the address asked for ('' for the app's default page); ``status`` the last
-    ``script_finished`` status (None when none came); ``error`` why the run did not finish normally.
+    ``script_finished`` status (None when none came); ``exceptions`` the exception elements shown;
+    ``errors_shown`` the error messages shown (``st.error``: how an app that catches its failures shows
+    them, so a failure behind a friendly message still counts); ``error`` why the run did not finish
+    normally.
     """
 
     page: str
@@ -80,11 +85,12 @@ class RunReport:
     status: str | None = None
     elements: int = 0
     exceptions: list[ShownException] = field(default_factory=list)
+    errors_shown: list[str] = field(default_factory=list)
     error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.exceptions
+        return self.error is None and not self.exceptions and not self.errors_shown
 
 
 class ProtocolError(RuntimeError):
@@ -226,9 +232,13 @@ class ProtocolSession:
         elif kind == "delta":
             report.elements += 1
             delta = message.delta
-            if delta.WhichOneof("type") == "new_element" and delta.new_element.WhichOneof("type") == "exception":
-                shown = delta.new_element.exception
-                report.exceptions.append(ShownException(shown.type, _first_line(shown.message), shown.is_warning))
+            element = delta.new_element if delta.WhichOneof("type") == "new_element" else None
+            shown = element.WhichOneof("type") if element is not None else None
+            if element is not None and shown == "exception":
+                failure = element.exception
+                report.exceptions.append(ShownException(failure.type, _first_line(failure.message), failure.is_warning))
+            elif element is not None and shown == "alert" and element.alert.format == Alert.ERROR:
+                report.errors_shown.append(" ".join(element.alert.body.split())[:300])
         elif kind == "script_finished":
             report.status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
             # The app asked for another run (st.rerun), or a fragment finished: the page's run goes on.
@@ -273,18 +283,22 @@ class SessionReport:
 
 
 async def walk(
-    url: str, pages: Sequence[str] = (), *, session: int = 0, timeout: float = DEFAULT_TIMEOUT
+    url: str, pages: Sequence[str] = (), *, session: int = 0, timeout: float = DEFAULT_TIMEOUT, offset: int = 0
 ) -> SessionReport:
-    """Open the app (its default page), then each of ``pages`` by address in order; all of its pages if empty.
+    """Open the app (its default page), then each of ``pages`` by address; all of its pages if empty.
 
-    A session that cannot connect, or asks for a page the app does not list, reports it in ``error``.
+    The walk starts ``offset`` pages into the list and wraps around, so sessions given different offsets
+    are on different pages at the same time. A session that cannot connect, or asks for a page the app
+    does not list, reports it in ``error``.
     """
     report = SessionReport(session=session)
     try:
         async with ProtocolSession(url, timeout=timeout) as client:
             report.runs.append(await client.run())
             report.pages = list(client.pages)
-            for address in pages or [page.url_pathname for page in report.pages]:
+            order = list(pages) or [page.url_pathname for page in report.pages]
+            start = offset % len(order) if order else 0
+            for address in order[start:] + order[:start]:
                 client.page(address)  # the app must list it
                 report.runs.append(await client.run(address))
     except (OSError, TimeoutError, ConnectionClosed, ProtocolError) as failure:
@@ -295,21 +309,21 @@ async def walk(
 async def drive(
     url: str, sessions: int, pages: Sequence[str] = (), *, timeout: float = DEFAULT_TIMEOUT
 ) -> list[SessionReport]:
-    """``sessions`` sessions walking ``pages`` (see :func:`walk`) at the same time."""
-    return list(
-        await asyncio.gather(*(walk(url, pages, session=number, timeout=timeout) for number in range(sessions)))
-    )
+    """``sessions`` sessions walking ``pages`` (see :func:`walk`) at the same time, session n from page n on."""
+    walks = (walk(url, pages, session=number, timeout=timeout, offset=number) for number in range(sessions))
+    return list(await asyncio.gather(*walks))
 
 
 def summary(reports: Sequence[SessionReport]) -> dict[str, object]:
-    """Counts of runs, exceptions and failures, the slowest run, and every problem with its session and page."""
+    """Counts of runs, exceptions, errors shown and failures, the slowest run, and every problem by session and page."""
     runs = [run for report in reports for run in report.runs]
     problems = [
         {
             "session": report.session,
             "page": run.page,
             "error": run.error,
-            "exceptions": [asdict(e) for e in run.exceptions],
+            "exceptions": [asdict(shown) for shown in run.exceptions],
+            "errors_shown": run.errors_shown,
         }
         for report in reports
         for run in report.runs
@@ -319,6 +333,7 @@ def summary(reports: Sequence[SessionReport]) -> dict[str, object]:
         "sessions": len(reports),
         "runs": len(runs),
         "exceptions": sum(len(run.exceptions) for run in runs),
+        "errors_shown": sum(len(run.errors_shown) for run in runs),
         "failed_runs": sum(run.error is not None for run in runs),
         "session_errors": sum(report.error is not None for report in reports),
         "slowest_run_s": round(max((run.duration for run in runs), default=0.0), 3),

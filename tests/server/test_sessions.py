@@ -3,10 +3,13 @@
 The server is started the way the browser tests start it (:class:`tests.browser.server.AppServer`), on a
 new data folder. The first round of ten sessions races through the store's first build and every first
 import of the page code; the second runs on the then warm server. Each session opens the app, then every
-page its navigation lists (the Data and Investments pages among them). Every run must finish without an
-exception on the page and within a bounded wait, and the health endpoint must answer throughout: a
-server whose threads deadlock (polars workers waiting for the interpreter lock held by a script thread
-that waits for them) stops answering both.
+page its navigation lists (the Data and Investments pages among them), each session starting from a
+different page so that several load the same heavy page at once. Every run must finish within a bounded
+wait without an exception or an error message on the page (the pages show unexpected failures as our
+message with an id), and the health endpoint must answer throughout: a server whose threads deadlock
+(polars workers waiting for the interpreter lock held by a script thread that waits for them) stops
+answering both, and two sessions importing a library at once (pandas, imported lazily by Plotly's
+checks) show an error on the page unless the launcher imported it before serving.
 """
 
 from __future__ import annotations
