@@ -4,7 +4,7 @@ The server is started the way the browser tests start it (:class:`tests.browser.
 new data folder. The first round of ten sessions races through the store's first build and every first
 import of the page code; the second runs on the then warm server. Each session opens the app, then every
 page its navigation lists (the Data and Investments pages among them), each session starting from a
-different page so that several load the same heavy page at once. Every run must finish within a bounded
+different page, so that every page is loaded while the others are. Every run must finish within a bounded
 wait without an exception or an error message on the page (the pages show unexpected failures as our
 message with an id), and the health endpoint must answer throughout: a server whose threads deadlock
 (polars workers waiting for the interpreter lock held by a script thread that waits for them) stops
