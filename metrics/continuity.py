@@ -548,17 +548,16 @@ def _secon_corrections(
         .collect()
     )
     visit_id_dtype = frame.collect_schema()[c.VISIT_ID]
-    # Every visit is hashed, then the few in the runs kept: the filter stays after the caller's own
-    # expressions (a period label, say), which then see whole batches (see collect_streaming).
     reread = collect_streaming(
-        frame.select(_patient_hash(keys), _check_hash(), _provider_code(providers), _time_value(), c.VISIT_ID)
-        .filter(
-            pl.col(_TIME).is_in(runs[_TIME].unique().implode(), nulls_equal=True)
-            & pl.col(_CHECK).is_in(tied[_CHECK].unique().implode())
-            & (provider > 0)
+        # Filter on the time and a cheap hash of patient_id first: few visits are left to hash in full.
+        # The filter stays after the caller's own expressions (a period label, say): see collect_streaming.
+        frame.filter(
+            _time_value().is_in(runs[_TIME].unique().implode(), nulls_equal=True)
+            & _check_hash().is_in(tied[_CHECK].unique().implode())
         )
+        .select(_patient_hash(keys), _provider_code(providers), _time_value(), pl.col(c.VISIT_ID))
+        .filter(provider > 0)
         .join(runs.lazy(), on=[_PATIENT, _TIME], how="semi", nulls_equal=True)
-        .drop(_CHECK)
     )
     kept = (
         tied.lazy()
