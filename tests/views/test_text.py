@@ -63,3 +63,10 @@ def test_rows_are_written_from_several_columns_in_order() -> None:
     assert series.name == "source"
     assert series.dtype == pl.String
     assert series.to_list() == ["a:1", "None:2", "c:None"]
+
+
+def test_every_float_finds_its_text_negative_zero_nan_and_infinity_included() -> None:
+    frame = pl.DataFrame({"value": [0.0, -0.0, float("nan"), float("inf"), None]})
+    shown = frame.select(written(frame, pl.col("value"), lambda value: number(value, "en", digits=0)))
+    assert shown["value"].null_count() == 0
+    assert shown["value"].to_list()[2:] == ["nan", "inf", "–"]
