@@ -43,8 +43,8 @@ def continuity_indices(visits: Frame, *, min_visits: int = 2, by: Sequence[str] 
     With n visits to a known provider, k providers and n_j visits to provider
     j: ``coc`` = (Σn_j² − n)/(n(n−1)), ``upc`` = max n_j/n, ``hhi`` =
     Σ(n_j/n)², ``mmci`` = (n − k + 1)/n, ``secon`` = share of consecutive
-    visit pairs (ordered by visit_at, then visit_id) with the same provider.
-    All are unitless in [0, 1]. Visits with a null ``professional_id`` are
+    visit pairs (ordered by visit_at, then visit_id, then professional_id
+    for duplicated rows) with the same provider. All are unitless in [0, 1]. Visits with a null ``professional_id`` are
     dropped before counting (``n_missing_provider``); indices are null when
     n < ``min_visits`` (at least 2: COC is 0/0 at n = 1). Output columns:
     the ``by`` columns, ``patient_id``, ``n_visits``, ``n_providers``, the
@@ -532,8 +532,8 @@ def _secon_corrections(
 ) -> pl.DataFrame:
     """Corrections to the SECON sums of the patients with same-time visits to different professionals.
 
-    Their same-time runs are read again with visit_id and put in (visit_at, visit_id) order, as in
-    :func:`_indices`; the rest of their visits keep their places. Returns rows of ``_BY`` and
+    Their same-time runs are read again with visit_id and put in (visit_at, visit_id, professional)
+    order, as in :func:`_indices`; the rest of their visits keep their places. Returns rows of ``_BY`` and
     ``_sum_secon`` to add (the counts are already right).
     """
     patient, provider, time = pl.col(_PATIENT), pl.col(_PROVIDER), pl.col(_TIME)
