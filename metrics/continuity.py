@@ -44,9 +44,10 @@ def continuity_indices(visits: Frame, *, min_visits: int = 2, by: Sequence[str] 
     j: ``coc`` = (Σn_j² − n)/(n(n−1)), ``upc`` = max n_j/n, ``hhi`` =
     Σ(n_j/n)², ``mmci`` = (n − k + 1)/n, ``secon`` = share of consecutive
     visit pairs (ordered by visit_at, then visit_id, then professional_id
-    for duplicated rows) with the same provider. All are unitless in [0, 1]. Visits with a null ``professional_id`` are
-    dropped before counting (``n_missing_provider``); indices are null when
-    n < ``min_visits`` (at least 2: COC is 0/0 at n = 1). Output columns:
+    for duplicated rows) with the same provider. All are unitless in
+    [0, 1]. Visits with a null ``professional_id`` are dropped before
+    counting (``n_missing_provider``); indices are null when n <
+    ``min_visits`` (at least 2: COC is 0/0 at n = 1). Output columns:
     the ``by`` columns, ``patient_id``, ``n_visits``, ``n_providers``, the
     five indices and ``n_missing_provider``. The output holds pseudonymised
     patient ids: an intermediate step, never for display. Returns the same
