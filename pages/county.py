@@ -10,7 +10,7 @@ import streamlit as st
 from i18n import t
 from store.imports import scan_extracts
 from ui import context
-from ui.render import handled_errors, sample_badge, show_chart
+from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import county, data, published
 from views.common import area_label
 from views.state import ALL_REGIONS, ViewState
@@ -54,7 +54,7 @@ def trend_charts(state: ViewState, threshold: int) -> None:
             st.success(t("county.coverage_ok", language, share=limit), icon=":material/check_circle:")
         else:
             st.warning(t("county.coverage_flagged", language, share=limit), icon=":material/report:")
-            st.dataframe(data.coverage_rows(flagged, language), hide_index=True)
+            show_table(data.coverage_rows(flagged, language))
 
 
 def unit_charts(state: ViewState, threshold: int) -> None:

@@ -12,13 +12,11 @@ import streamlit as st
 from core import columns as c
 from core.access import AccessPolicy
 from core.errors import AccessDeniedError
-from data_sources.sotkanet import SotkanetClient
-from data_sources.thl_cube import ThlCubeClient
 from i18n import t
-from pipeline.indicators import refresh_sotkanet, refresh_thl_cube
+from pipeline.indicators import refresh_all
 from store.imports import ImportFailedError, import_report, import_upload
 from ui import context
-from ui.render import handled_errors, sample_badge
+from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
 from views import data
 from views.format import count
@@ -30,7 +28,7 @@ ACCESS_LOG = logging.getLogger("dashboard.access")
 def table(frame: pl.DataFrame, language: str) -> None:
     """A table whose numbers (text in the language's format) are aligned right, as numbers are."""
     config = {label: st.column_config.TextColumn(alignment="right") for label in data.number_labels(language)}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    show_table(frame, width="stretch", column_config=config)
 
 
 def counties(regions: frozenset[str] | None) -> str:
@@ -121,18 +119,9 @@ with handled_errors(language):
         refresh_allowed(policy, language)
         bar = st.progress(0.0, text=t("data.refreshing", language))
         years = range(2019, int(state.period or "2025") + 1)
-        with SotkanetClient(settings.sotkanet_url) as client:
-            sotkanet = refresh_sotkanet(
-                engine,
-                client,
-                settings.sotkanet_indicators,
-                years=years,
-                progress=lambda fraction, message: bar.progress(fraction * 0.8, text=message),
-            )
-        with ThlCubeClient(settings.thl_url) as client:
-            cube = refresh_thl_cube(
-                engine, client, progress=lambda fraction, message: bar.progress(0.8 + fraction * 0.2, text=message)
-            )
+        sotkanet, cube = refresh_all(
+            engine, settings, years=years, progress=lambda fraction, message: bar.progress(fraction, text=message)
+        )
         bar.empty()
         context.forget_version()
         for outcome in (sotkanet, cube):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from i18n import t
 from ui import context
-from ui.render import handled_errors, sample_badge, show_chart
+from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import investments
 
 context.through_entry_point()
@@ -21,9 +21,8 @@ sample_badge(language, results.sample_data)
 
 with handled_errors(language):
     table = investments.investment_table(results, language)
-    st.dataframe(
+    show_table(
         table.rename({name: t(f"investments.col_{name}", language) for name in table.columns}),
-        hide_index=True,
         width="stretch",
     )
     options = [(row["round"], row["number"]) for row in table.iter_rows(named=True)]
@@ -40,11 +39,10 @@ with handled_errors(language):
     left, right = st.columns([1, 2])
     with left:
         st.header(t("investments.counties", language))
-        st.dataframe(
+        show_table(
             people.drop("region_code").rename(
                 {name: t(f"investments.col_{name}", language) for name in ("county", "start", "source")}
             ),
-            hide_index=True,
             width="stretch",
         )
     with right:
@@ -91,4 +89,4 @@ with handled_errors(language):
         st.caption(t("investments.did_method", language))
     if summary.excluded.height:
         with st.expander(t("investments.did_excluded", language)):
-            st.dataframe(summary.excluded, hide_index=True, width="stretch")
+            show_table(summary.excluded, width="stretch")

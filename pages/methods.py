@@ -6,6 +6,7 @@ import streamlit as st
 
 from i18n import t
 from ui import context
+from ui.render import show_table
 from views import methods
 
 context.through_entry_point()
@@ -17,7 +18,7 @@ for key in methods.INDICATOR_ORDER:
     with st.expander(t(f"indicator.{key}", language)):
         st.markdown(t(f"methods.definition_{key}", language))
 st.header(t("methods.care_guarantee", language))
-st.dataframe(methods.care_guarantee_table(language), hide_index=True, width="stretch")
+show_table(methods.care_guarantee_table(language), width="stretch")
 st.header(t("methods.suppression", language))
 st.markdown(t("methods.suppression_text", language, threshold=context.threshold()))
 st.header(t("methods.licence", language))

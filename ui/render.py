@@ -7,7 +7,9 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import streamlit as st
 from polars.exceptions import PanicException
 
@@ -72,6 +74,15 @@ def show_chart(view: ChartView, language: str) -> None:
 
 
 @st.fragment
+def show_table(frame: pl.DataFrame, **options: Any) -> None:
+    """``st.dataframe`` for a polars frame, handed over as Arrow without an index.
+
+    Streamlit converts a polars frame through pandas (``DataFrame.to_pandas``), which runs on polars' worker
+    threads while the script thread holds the interpreter lock; an Arrow table is sent as it is.
+    """
+    st.dataframe(frame.to_arrow(), hide_index=True, **options)
+
+
 def _table(view: ChartView, language: str) -> None:
     """The chart's "show as table" alternative, built only while its expander is open.
 
@@ -84,7 +95,7 @@ def _table(view: ChartView, language: str) -> None:
         if table_box.open:
             if view.text.suppression_note:
                 st.caption(view.text.suppression_note)
-            st.dataframe(table_for_display(view.data, language, percent=percent), hide_index=True, width="stretch")
+            show_table(table_for_display(view.data, language, percent=percent), width="stretch")
             st.caption(view.text.caption)
 
 
