@@ -208,6 +208,7 @@ def test_an_import_killed_mid_way_is_recovered_as_failed(store_url: str, engine:
     referenced = set(read_table(engine, tables.imports)["parquet_path"].to_list())
     assert {str(p) for p in (data_dir / "extracts").rglob("*") if p.is_file()} == referenced
     assert [item.file_name for item in failed_imports(engine, data_dir)] == ["b.csv"]
+    assert list((data_dir / "imports").glob("*.json")) == []  # recorded in the store, the marker pruned
 
 
 # --------------------------------------------------------------------------- the readers wired in
