@@ -45,6 +45,12 @@ def _is_text(dtype: pl.DataType) -> bool:
     return isinstance(dtype, pl.String | pl.Categorical | pl.Enum)
 
 
+#: The longest value, in characters, a reader accepts in an id column (pseudonyms, unit and book ids, OIDs run to
+#: about 40) and in a free-text column (a service type such as ``T11``); a longer value is rejected per row.
+#: Codes need no limit: they must be one of their allowed values.
+MAX_LENGTHS: Mapping[Kind, int] = {Kind.ID: 64, Kind.TEXT: 64}
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a canonical table."""
@@ -54,6 +60,11 @@ class Column:
     nullable: bool = False
     allowed: frozenset[str] = frozenset()
     required: bool = True
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest text a reader accepts in this column (:data:`MAX_LENGTHS`), or None for no limit."""
+        return MAX_LENGTHS.get(self.kind)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ No other module reads the environment. Every setting is listed in
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -22,6 +23,9 @@ DEFAULT_SOTKANET_INDICATORS = (1552, 2676, 3176, 5186, 5502, 6411)
 DEFAULT_REMOTE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_REMOTE_REQUEST_DEADLINE = 60.0
 DEFAULT_REFRESH_DEADLINE = 300.0
+#: Plausible dates in extracts: none before the earliest date; appointment slots at most this many years ahead.
+DEFAULT_EARLIEST_DATE = dt.date(2000, 1, 1)
+DEFAULT_SLOT_HORIZON_YEARS = 2
 
 SETTINGS_DOC: Mapping[str, str] = {
     "DASHBOARD_DATABASE_URL": "SQLAlchemy URL of the store; default: a SQLite file in the data directory",
@@ -39,6 +43,10 @@ SETTINGS_DOC: Mapping[str, str] = {
     "included; default: 60",
     "DASHBOARD_REFRESH_DEADLINE": "seconds a whole refresh may take; series not fetched by then are reported as "
     "failed and keep their last good data; default: 300",
+    "DASHBOARD_EARLIEST_DATE": "earliest date an extract row may carry (YYYY-MM-DD); rows dated earlier are rejected "
+    "as date_too_early; default: 2000-01-01",
+    "DASHBOARD_SLOT_HORIZON_YEARS": "how many years ahead an appointment slot may lie; later slots are rejected as "
+    "date_too_far_ahead; default: 2",
     "DASHBOARD_ROLE_WITHOUT_SIGN_IN": "role of every viewer when sign-in is not configured: public (default) "
     "or analyst (a single-user laptop holding its own data)",
 }
@@ -61,6 +69,8 @@ class Settings:
     remote_max_bytes: int = DEFAULT_REMOTE_MAX_BYTES
     remote_request_deadline: float = DEFAULT_REMOTE_REQUEST_DEADLINE
     refresh_deadline: float = DEFAULT_REFRESH_DEADLINE
+    earliest_date: dt.date = DEFAULT_EARLIEST_DATE
+    slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS
 
     @classmethod
     def from_environment(
@@ -109,6 +119,18 @@ class Settings:
             )
         request_deadline = _seconds(get, "DASHBOARD_REMOTE_REQUEST_DEADLINE", DEFAULT_REMOTE_REQUEST_DEADLINE)
         refresh_deadline = _seconds(get, "DASHBOARD_REFRESH_DEADLINE", DEFAULT_REFRESH_DEADLINE)
+        earliest_text = get("DASHBOARD_EARLIEST_DATE") or DEFAULT_EARLIEST_DATE.isoformat()
+        try:
+            earliest_date = dt.date.fromisoformat(earliest_text)
+        except ValueError:
+            raise InvalidInputError(
+                f"DASHBOARD_EARLIEST_DATE must be a date as YYYY-MM-DD, got {earliest_text!r}"
+            ) from None
+        horizon_text = get("DASHBOARD_SLOT_HORIZON_YEARS") or str(DEFAULT_SLOT_HORIZON_YEARS)
+        if not horizon_text.isdigit() or not 1 <= int(horizon_text) <= 50:
+            raise InvalidInputError(
+                f"DASHBOARD_SLOT_HORIZON_YEARS must be a whole number of years from 1 to 50, got {horizon_text!r}"
+            )
         return cls(
             data_dir=data_dir,
             database_url=get("DASHBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.sqlite'}",
@@ -123,6 +145,8 @@ class Settings:
             remote_max_bytes=int(max_bytes_text),
             remote_request_deadline=request_deadline,
             refresh_deadline=refresh_deadline,
+            earliest_date=earliest_date,
+            slot_horizon_years=int(horizon_text),
         )
 
 

@@ -64,6 +64,7 @@ import polars as pl
 
 from core import columns as c
 from core.errors import InvalidInputError
+from core.settings import DEFAULT_EARLIEST_DATE
 from data_sources import validation as v
 from data_sources.extracts import (
     AVOHILMO,
@@ -140,6 +141,7 @@ def read_visits_with_report(
     today: dt.date | None = None,
     encoding: str = DEFAULT_ENCODING,
     staging_dir: Path | None = None,
+    earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
 ) -> ExtractResult:
     """Read an Avohilmo-layout extract (CSV or Parquet): kept visits and the validation report.
 
@@ -147,7 +149,9 @@ def read_visits_with_report(
     column, and fills its empty values. ``urgency_codes`` maps
     ``KAYNTI_KIIREELLISYYS`` values to urgent (``True``) or not. ``today``
     (default: today's date): later visit or assessment times are rejected as
-    ``future_date``. ``encoding`` is ``"auto"``, ``"latin-1"`` or ``"utf-8"``.
+    ``future_date``; ``earliest_date`` (default: that of the setting
+    ``DASHBOARD_EARLIEST_DATE``, 2000-01-01): earlier ones as
+    ``date_too_early``. ``encoding`` is ``"auto"``, ``"latin-1"`` or ``"utf-8"``.
     Row checks, the report and the temporary files are described in
     :mod:`data_sources.extracts`.
     """
@@ -179,7 +183,15 @@ def read_visits_with_report(
         duplicate_key=v.DUPLICATE_VISIT_ID,
         notes=_notes(found, codes),
     )
-    return run_reader(sniffed, spec, separator=SEPARATOR, encoding=encoding, today=today, staging_dir=staging_dir)
+    return run_reader(
+        sniffed,
+        spec,
+        separator=SEPARATOR,
+        encoding=encoding,
+        today=today,
+        staging_dir=staging_dir,
+        earliest_date=earliest_date,
+    )
 
 
 def profession(code: str) -> str | None:

@@ -22,9 +22,15 @@ matched ignoring case and surrounding spaces.
 
 **Checks.** Each row is checked in this order, and a rejected row is counted
 under the first reason that applies: ``empty_row``, ``too_many_fields``,
-``cancelled`` (Avohilmo), ``missing_value``, ``bad_date``, ``bad_number``,
-``future_date`` (a visit, assessment, capture or answer time after the
-reader's ``today``; slot times may lie ahead), ``unknown_region`` (not in
+``cancelled`` (Avohilmo), ``missing_value``, ``value_too_long`` (an id or
+text longer than :data:`core.schema.MAX_LENGTHS` allows: 64 characters),
+``control_character`` (an id or text holding U+0000-U+001F or U+007F: a NUL
+byte, a tab, a line break), ``bad_date``, ``bad_number``, ``future_date`` (a
+visit, assessment, capture or answer time after the reader's ``today``),
+``date_too_early`` (any time before ``earliest_date``, by default
+2000-01-01), ``date_too_far_ahead`` (a slot time more than
+``slot_horizon_years``, by default 2, after ``today``; slots may lie ahead
+up to then), ``unknown_region`` (not in
 :func:`data_sources.regions.region_codes`; one-digit codes are zero-padded),
 ``invalid_code``, and last ``duplicate_visit_id`` / ``duplicate_response_id``
 (among rows that passed every other check, the first occurrence is kept).
@@ -112,6 +118,7 @@ from core.schema import (
     VISITS,
     TableSchema,
 )
+from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources import validation as v
 from data_sources.regions import region_codes
 
@@ -154,6 +161,8 @@ WHOLE_ROW: Final = "(row)"
 _PARQUET_MAGIC: Final = b"PAR1"
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _FLAG_EXAMPLES_KEPT: Final = 20
+#: C0 control characters and DEL: never part of an id or a text (PostgreSQL refuses NUL outright).
+CONTROL_CHARACTERS: Final = tuple(chr(code) for code in (*range(0x20), 0x7F))
 
 
 class ExtractError(InvalidInputError):
@@ -299,6 +308,8 @@ def read_extract(
     region_code: str | None = None,
     today: dt.date | None = None,
     staging_dir: Path | None = None,
+    earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
+    slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
 ) -> ExtractResult:
     """Read one extract file of ``table`` (``visits``, ``appointment_slots``, ``survey_answers``).
 
@@ -306,8 +317,12 @@ def read_extract(
     see :mod:`data_sources.avohilmo` for its options). ``region_code`` is used
     where the file has no region (no column, or an empty value). ``today``
     (default: today's date) bounds the dates: later ones are rejected as
-    ``future_date``. See the module docstring for the checks, errors and the
-    lifetime of the temporary files.
+    ``future_date``, except slot times, which may lie up to
+    ``slot_horizon_years`` ahead (``date_too_far_ahead``). Times before
+    ``earliest_date`` are rejected as ``date_too_early``. The defaults of these
+    two are those of the settings ``DASHBOARD_EARLIEST_DATE`` and
+    ``DASHBOARD_SLOT_HORIZON_YEARS``. See the module docstring for the checks,
+    errors and the lifetime of the temporary files.
     """
     file = Path(path)
     if table not in TABLES:
@@ -322,10 +337,21 @@ def read_extract(
         # avohilmo builds on this module, so it is imported here rather than at the top.
         from data_sources.avohilmo import read_visits_with_report  # noqa: PLC0415
 
-        return read_visits_with_report(file, region_code=region_code, today=today, staging_dir=staging_dir)
+        return read_visits_with_report(
+            file, region_code=region_code, today=today, staging_dir=staging_dir, earliest_date=earliest_date
+        )
     columns = header_columns(sniffed, ",")
     spec = canonical_spec(file, table, columns, region_code=region_code)
-    return run_reader(sniffed, spec, separator=",", encoding="utf-8", today=today, staging_dir=staging_dir)
+    return run_reader(
+        sniffed,
+        spec,
+        separator=",",
+        encoding="utf-8",
+        today=today,
+        staging_dir=staging_dir,
+        earliest_date=earliest_date,
+        slot_horizon_years=slot_horizon_years,
+    )
 
 
 def read_visits(path: str | Path, **options: Any) -> ExtractResult:
@@ -555,14 +581,29 @@ def normalise_region_argument(region_code: str | None) -> str | None:
     return code
 
 
-def check_today(today: dt.date | None) -> dt.date:
+def check_today(today: dt.date | None, name: str = "today") -> dt.date:
     if today is None:
         return dt.date.today()
     if isinstance(today, dt.datetime):
         return today.date()
     if isinstance(today, dt.date):
         return today
-    raise InvalidInputError(f"today must be a date, got {today!r}")
+    raise InvalidInputError(f"{name} must be a date, got {today!r}")
+
+
+def check_horizon(years: int) -> int:
+    if isinstance(years, bool) or not isinstance(years, int) or years < 0:
+        raise InvalidInputError(f"slot_horizon_years must be a whole number of years of at least 0, got {years!r}")
+    return years
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for 29 February in a common year; 31 December 9999 at most)."""
+    year = min(day.year + years, dt.MAXYEAR)
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28)
 
 
 # --------------------------------------------------------------------------- the reader
@@ -576,14 +617,18 @@ def run_reader(
     encoding: str,
     today: dt.date | None,
     staging_dir: Path | None = None,
+    earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
+    slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
 ) -> ExtractResult:
     """Read, convert and check every chunk, write the kept rows once, and build the result and its report."""
     if encoding not in ENCODINGS:
         raise InvalidInputError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
     day = check_today(today)
+    earliest = check_today(earliest_date, "earliest_date")
+    horizon = check_horizon(slot_horizon_years)
     staging = _Staging(staging_dir)
     tally = _Tally(spec, suspects=_Suspects(staging.folder / "suspects.parquet"))
-    converter = _Converter(sniffed.path, spec, day)
+    converter = _Converter(sniffed.path, spec, day, earliest=earliest, horizon_years=horizon)
     csv_source = (
         _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
     )
@@ -1051,11 +1096,22 @@ def _empty_text_as_null(raw: pl.DataFrame, sources: Sequence[str]) -> pl.DataFra
 class _Converter:
     """Turns one raw chunk into canonical columns plus the number of the first failed check (0: kept)."""
 
-    def __init__(self, path: Path, spec: ReadSpec, today: dt.date) -> None:
+    def __init__(
+        self,
+        path: Path,
+        spec: ReadSpec,
+        today: dt.date,
+        *,
+        earliest: dt.date = DEFAULT_EARLIEST_DATE,
+        horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
+    ) -> None:
         self.path = path
         self.spec = spec
-        self.dtypes = CANONICAL_DTYPES[TABLES[spec.table].name]
-        self.future = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+        self.schema = TABLES[spec.table]
+        self.dtypes = CANONICAL_DTYPES[self.schema.name]
+        self.future = _midnight_after(today)
+        self.earliest = dt.datetime.combine(earliest, dt.time())
+        self.beyond_horizon = _midnight_after(years_after(today, horizon_years))
         self.checks: list[tuple[str, str, pl.Expr]] = []
 
     def convert(self, raw: pl.DataFrame) -> pl.DataFrame:
@@ -1184,16 +1240,40 @@ class _Converter:
             for spec in fields
             if spec.required and spec.source is not None and spec.fill is None
         ]
+        texts = [
+            (spec, limit)
+            for spec in fields
+            if spec.kind in (Kind.ID, Kind.TEXT)
+            and spec.source is not None
+            and (limit := self.schema.by_name[spec.target].max_length) is not None
+        ]
+        checks += [
+            (v.VALUE_TOO_LONG, spec.label, pl.col(_VALUE + spec.target).str.len_chars() > limit)
+            for spec, limit in texts
+        ]
+        checks += [
+            (v.CONTROL_CHARACTER, spec.label, pl.col(_VALUE + spec.target).str.contains_any(list(CONTROL_CHARACTERS)))
+            for spec, _limit in texts
+        ]
 
         def bad(kinds: tuple[Kind, ...]) -> list[FieldSpec]:
             return [spec for spec in fields if spec.kind in kinds and _BAD + spec.target in schema]
 
         checks += [(v.BAD_DATE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.TIME,))]
         checks += [(v.BAD_NUMBER, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.NUMBER,))]
+        times = [spec for spec in fields if spec.kind is Kind.TIME and spec.source is not None]
         checks += [
             (v.FUTURE_DATE, spec.label, pl.col(_VALUE + spec.target) >= pl.lit(self.future))
-            for spec in fields
-            if spec.kind is Kind.TIME and spec.no_future
+            for spec in times
+            if spec.no_future
+        ]
+        checks += [
+            (v.DATE_TOO_EARLY, spec.label, pl.col(_VALUE + spec.target) < pl.lit(self.earliest)) for spec in times
+        ]
+        checks += [
+            (v.DATE_TOO_FAR_AHEAD, spec.label, pl.col(_VALUE + spec.target) >= pl.lit(self.beyond_horizon))
+            for spec in times
+            if not spec.no_future
         ]
         checks += [(v.UNKNOWN_REGION, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.REGION,))]
         checks += [(v.INVALID_CODE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((Kind.CODE, Kind.BOOL))]
@@ -1201,6 +1281,11 @@ class _Converter:
 
     def _type_error(self, spec: FieldSpec, dtype: pl.DataType, allowed: str) -> ExtractError:
         return ExtractError(self.path, f"the column has type {dtype}, but it must hold {allowed}", column=spec.label)
+
+
+def _midnight_after(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` (a time at or after it lies beyond the day)."""
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- the report

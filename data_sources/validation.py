@@ -3,9 +3,10 @@
 A report says how many data rows a file held, how many the reader kept, and
 why the others were left out. It distinguishes two kinds of finding:
 
-- **rejected** rows are dropped: the row cannot be used (an unparseable or
-  future date, an unknown region, a code outside the allowed values, a
-  missing required value, a repeated id, a cancelled appointment);
+- **rejected** rows are dropped: the row cannot be used (an unparseable,
+  future or implausible date, an unknown region, a code outside the allowed
+  values, a missing required value, an id or text too long or holding control
+  characters, a repeated id, a cancelled appointment);
 - **flagged** rows are kept and counted: they are usable, but a metric treats
   them specially (a visit dated before its care-need assessment is counted by
   ``access_within_days`` as ``n_negative_wait``; a visit without a
@@ -52,9 +53,13 @@ EMPTY_ROW: Final = "empty_row"
 TOO_MANY_FIELDS: Final = "too_many_fields"
 CANCELLED: Final = "cancelled"
 MISSING_VALUE: Final = "missing_value"
+VALUE_TOO_LONG: Final = "value_too_long"
+CONTROL_CHARACTER: Final = "control_character"
 BAD_DATE: Final = "bad_date"
 BAD_NUMBER: Final = "bad_number"
 FUTURE_DATE: Final = "future_date"
+DATE_TOO_EARLY: Final = "date_too_early"
+DATE_TOO_FAR_AHEAD: Final = "date_too_far_ahead"
 UNKNOWN_REGION: Final = "unknown_region"
 INVALID_CODE: Final = "invalid_code"
 DUPLICATE_VISIT_ID: Final = "duplicate_visit_id"
@@ -75,9 +80,14 @@ REASONS: Final[Mapping[str, str]] = {
     TOO_MANY_FIELDS: "the row has more fields than the header (a separator inside an unquoted value?)",
     CANCELLED: "the appointment was cancelled (a cancellation time is set), so it is not a realised visit",
     MISSING_VALUE: "a required value is empty",
+    VALUE_TOO_LONG: "an id or text longer than the column allows (64 characters; see core.schema.MAX_LENGTHS)",
+    CONTROL_CHARACTER: "an id or text holding a control character (such as a NUL byte, a tab or a line break)",
     BAD_DATE: "a date or time that cannot be read in the layout's format, or that does not exist",
     BAD_NUMBER: "a value that must be a number is not one",
     FUTURE_DATE: "a date after the reader's 'today'",
+    DATE_TOO_EARLY: "a date before the earliest plausible date (DASHBOARD_EARLIEST_DATE, by default 2000-01-01)",
+    DATE_TOO_FAR_AHEAD: "an appointment slot further ahead than the horizon (DASHBOARD_SLOT_HORIZON_YEARS, by default "
+    "2 years after the reader's 'today')",
     UNKNOWN_REGION: "a region code that is not one of the 21 wellbeing services counties or Helsinki (90)",
     INVALID_CODE: "a code outside the allowed values",
     DUPLICATE_VISIT_ID: "a visit id seen on an earlier kept row (the first occurrence is kept)",
@@ -93,9 +103,13 @@ REJECTION_KEYS: Final = frozenset(
         TOO_MANY_FIELDS,
         CANCELLED,
         MISSING_VALUE,
+        VALUE_TOO_LONG,
+        CONTROL_CHARACTER,
         BAD_DATE,
         BAD_NUMBER,
         FUTURE_DATE,
+        DATE_TOO_EARLY,
+        DATE_TOO_FAR_AHEAD,
         UNKNOWN_REGION,
         INVALID_CODE,
         DUPLICATE_VISIT_ID,

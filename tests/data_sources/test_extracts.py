@@ -417,12 +417,13 @@ def test_a_row_with_too_many_fields_is_rejected(tmp_path: Path) -> None:
 
 
 def test_quoted_values_may_hold_separators_and_line_breaks(tmp_path: Path) -> None:
-    rows = [avohilmo_row(PALVELUNTUOTTAJA_YKSIKKO="TK; Pohjoinen\nB-talo"), *avohilmo_rows(1, AVOHILMO_ID="7")]
-    path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
+    # A line break may sit in a quoted value of a column the reader does not use (an id holding one is rejected).
+    first = avohilmo_row(PALVELUNTUOTTAJA="Kunta; Pohjoinen\nB-talo", PALVELUNTUOTTAJA_YKSIKKO="TK; Pohjoinen")
+    path = write_avohilmo(tmp_path / "avohilmo.csv", [first, *avohilmo_rows(1, AVOHILMO_ID="7")])
 
     result = read_visits(path)
 
-    assert result.data.collect().get_column("unit_id").to_list()[0] == "TK; Pohjoinen\nB-talo"
+    assert result.data.collect().get_column("unit_id").to_list()[0] == "TK; Pohjoinen"
     assert result.report.rows_kept == 2
 
 
@@ -631,7 +632,7 @@ def test_a_header_only_file_gives_an_empty_frame_and_report(tmp_path: Path) -> N
 
 def test_small_chunks_give_the_same_result_as_one_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = avohilmo_rows(40)
-    rows[5]["PALVELUNTUOTTAJA_YKSIKKO"] = 'Pälkäne "B"\n2. krs'
+    rows[5]["PALVELUNTUOTTAJA"] = 'Pälkäne "B"\n2. krs'
     rows[17]["KAYNTI_ALKOI"] = "bad"
     rows[33] = avohilmo_row(AVOHILMO_ID=rows[2]["AVOHILMO_ID"])
     rows[39]["AMMATTIHENKILO_PSEUDO"] = None
