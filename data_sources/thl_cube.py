@@ -618,7 +618,7 @@ def _access_rows(wide: pl.DataFrame, waits: list[WaitBin], *, keys: list[str], c
     def rows(key: str, value: pl.Expr, numerator: pl.Expr, denominator: pl.Expr, unit: str) -> pl.DataFrame:
         return wide.select(
             pl.lit(SOURCE).alias(c.SOURCE),
-            pl.format("{}:{}:{}", pl.lit(cube), pl.lit(key), pl.col("profession")).alias(c.INDICATOR_ID),
+            pl.concat_str([pl.lit(f"{cube}:{key}:"), pl.col("profession")]).alias(c.INDICATOR_ID),
             pl.col(c.REGION_CODE),
             pl.col(c.PERIOD),
             pl.lit("total").alias(c.SEX),

@@ -45,7 +45,7 @@ def period_key(grain: Grain) -> pl.Expr:
     if grain == "month":
         return text.str.slice(0, 7)
     month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
-    from_month = pl.format("{}Q{}", text.str.slice(0, 4), ((month - 1) // 3 + 1))
+    from_month = pl.concat_str([text.str.slice(0, 4), pl.lit("Q"), ((month - 1) // 3 + 1).cast(pl.String)])
     return pl.when(text.str.contains("Q")).then(text).otherwise(from_month)
 
 
