@@ -1452,7 +1452,7 @@ class _Tally:
             hashes = pl.Series(_HASH, _id_hashes(batch.to_series()))
             match = hashes.is_in(wanted.implode())
             if match.any():
-                found.append(batch.with_columns(hashes).filter(match).select(pl.all().gather(pl.int_range(pl.len()))))
+                found.append(batch.with_columns(hashes).select(pl.all().gather(match.arg_true())))
         schema = {self.id_column: pl.String(), _HASH: pl.UInt64()}
         frame = pl.concat(found) if found else pl.DataFrame(schema=schema)
         return frame.unique().with_columns(__known=pl.lit(True))
