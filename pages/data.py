@@ -139,7 +139,7 @@ with handled_errors(language):
         upload_form(engine, settings.data_dir, policy, language)
 
     st.header(t("data.imports", language))
-    history = data.imports_table(engine, language)
+    history = data.imports_table(context.results().imports, language)
     table(history, language)
 
     st.header(t("data.report", language))

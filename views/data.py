@@ -112,10 +112,13 @@ def refresh_status(engine: sa.Engine, language: str) -> list[str]:
     return lines
 
 
-def imports_table(engine: sa.Engine, language: str) -> pl.DataFrame:
-    """The import history in the reader's words: tables, layouts and the sample generator named in ``language``."""
+def imports_table(history: pl.DataFrame, language: str) -> pl.DataFrame:
+    """The import history in the reader's words: tables, layouts and the sample generator named in ``language``.
+
+    ``history`` is the viewer's own copy (``Results.imports``), in which the importers' e-mails are blanked for
+    viewers without unit access.
+    """
     layouts = {layout: t(f"data.layout_{layout}", language) for layout in ("sample", "canonical", "avohilmo")}
-    history = import_history(engine)
     history = history.with_columns(
         pl.col("table_name").replace(table_names(language)),
         pl.col("layout").replace(layouts),

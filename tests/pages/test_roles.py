@@ -166,3 +166,27 @@ def test_a_county_role_may_not_import_rows_of_another_county(
     assert not app.success
     assert sorted(extracts.rglob("*.parquet")) == before
     assert_refusal_logged(caplog, "county", "import")
+
+
+@pytest.mark.parametrize(("role", "sees_importer"), [("public", False), ("county", True), ("analyst", True)])
+def test_the_import_history_shows_the_importers_address_only_to_signed_in_roles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str, sees_importer: bool
+) -> None:
+    """An importer's e-mail is personal data: the public Data page lists the import without it."""
+    from core.settings import Settings
+    from pipeline.bootstrap import open_store
+    from store.imports import import_extract
+    from tests.data_sources.extract_fixtures import write_avohilmo
+    from tests.pages.test_imported_data import visits
+
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(data_dir))
+    engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(data_dir)}))
+    extract = write_avohilmo(tmp_path / "kaynnit.csv", visits())
+    import_extract(engine, data_dir, extract, table_name="visits", imported_by="tuoja@varha.fi")
+    app = open_as(role)
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, app.exception
+    shown_cells = {str(cell) for frame in app.dataframe for cell in frame.value.to_numpy().ravel()}
+    assert any("kaynnit.csv" in cell for cell in shown_cells)  # the import itself is listed
+    assert ("tuoja@varha.fi" in shown_cells) is sees_importer

@@ -40,7 +40,7 @@ def test_the_import_history_names_the_layout_and_shows_the_time_to_the_minute(tm
     extract = write_avohilmo(tmp_path / "avohilmo.csv", [avohilmo_row(AVOHILMO_ID="1", TNRO="FR0000001")])
     import_extract(engine, data_dir, extract, table_name="visits", imported_by="analyst@example.org")
 
-    history = imports_table(engine, language)
+    history = imports_table(import_history(engine), language)
     imported_at = import_history(engine)["imported_at"][0]
 
     row = history.row(0, named=True)
