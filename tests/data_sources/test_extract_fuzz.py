@@ -10,6 +10,7 @@ is printed after the module and written to ``tests/artifacts/fuzz_counts.json``.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core import columns as c
 from core.errors import DashboardError
-from core.schema import CANONICAL_DTYPES, VISITS
+from core.schema import CANONICAL_DTYPES, VISITS, Kind
+from core.settings import DEFAULT_EARLIEST_DATE
 from data_sources import avohilmo, extracts
 from data_sources.extracts import ExtractResult
 from tests.data_sources.extract_fixtures import TODAY
@@ -81,6 +84,23 @@ def check_result(result: ExtractResult, table: str) -> None:
     assert frame.schema == pl.Schema(CANONICAL_DTYPES[extracts.TABLES[table].name])
     assert frame.height == report.rows_kept
     assert report.from_json(report.to_json()) == report
+    check_plausible_values(frame, table)
+
+
+def check_plausible_values(frame: pl.DataFrame, table: str) -> None:
+    """No kept id or text is too long or holds a control character; no kept time lies outside the allowed range."""
+    schema = extracts.TABLES[table]
+    for column in schema.columns:
+        values = frame.get_column(column.name)
+        if column.kind in (Kind.ID, Kind.TEXT) and column.max_length is not None:
+            assert not (values.str.len_chars() > column.max_length).any(), column.name
+            assert not values.str.contains(r"[\x00-\x1f\x7f]").any(), column.name
+        if column.kind is Kind.TIME and values.len():
+            assert not (values < dt.datetime.combine(DEFAULT_EARLIEST_DATE, dt.time())).any(), column.name
+            latest = dt.datetime.combine(TODAY, dt.time()) + dt.timedelta(days=1)
+            if column.name == c.SLOT_AT:
+                latest = dt.datetime.combine(extracts.years_after(TODAY, 2), dt.time()) + dt.timedelta(days=1)
+            assert not (values >= latest).any(), column.name
 
 
 def run_reader(name: str, data: bytes, suffix: str = ".csv") -> None:
