@@ -9,12 +9,11 @@ import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
-from core import columns as c
 from core.access import AccessPolicy
 from core.errors import AccessDeniedError
 from i18n import t
 from pipeline.indicators import refresh_all
-from store.imports import ImportFailedError, import_report, import_upload
+from store.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
 from ui import context
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
@@ -57,17 +56,18 @@ def upload_form(engine: sa.Engine, data_dir: Path, policy: AccessPolicy, languag
                     imported_by=context.user_name(),
                     allowed_regions=policy.import_regions,  # checked on the file's rows
                 )
-            except ImportFailedError as error:
+            except ImportRefusedError as error:
                 status.update(state="error")
-                if error.column == c.REGION_CODE and policy.import_regions is not None:
-                    ACCESS_LOG.warning(
-                        "refused an import of %s rows outside the counties of %s (error %s)",
-                        table_name,
-                        policy.log_identity,
-                        error.error_id,
-                    )
-                    allowed = counties(policy.import_regions)
-                    raise AccessDeniedError(t("error.refused_import", language, allowed=allowed)) from error
+                ACCESS_LOG.warning(
+                    "refused an import of %s rows outside the counties of %s (error %s)",
+                    table_name,
+                    policy.log_identity,
+                    error.error_id,
+                )
+                allowed = counties(policy.import_regions)
+                raise AccessDeniedError(t("error.refused_import", language, allowed=allowed)) from error
+            except ImportFailedError:
+                status.update(state="error")
                 raise
             status.update(state="complete")
         context.forget_version()

@@ -38,7 +38,9 @@ def month_of(column: str) -> pl.Expr:
 
 
 def quarter_of(column: str) -> pl.Expr:
-    return pl.format("{}Q{}", pl.col(column).dt.year(), pl.col(column).dt.quarter())
+    # concat_str, not pl.format: polars 2.1's format panics on a streamed batch whose first chunk is empty
+    moment = pl.col(column)
+    return pl.concat_str([moment.dt.year().cast(pl.String), pl.lit("Q"), moment.dt.quarter().cast(pl.String)])
 
 
 def year_of(column: str) -> pl.Expr:

@@ -67,7 +67,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core import columns as c
-from core.errors import DashboardError, InvalidInputError
+from core.errors import AccessDeniedError, DashboardError, InvalidInputError
 from data_sources.validation import IMPORTED_BEFORE, CoverageCell, Finding, ValidationReport
 from store import tables
 from store.engine import import_lock, write_transaction
@@ -150,6 +150,10 @@ class ImportFailedError(DashboardError):
         super().__init__(
             f"{file_name}{where}: {reason} (import into {table_name} failed while {stage}; nothing was imported)"
         )
+
+
+class ImportRefusedError(ImportFailedError, AccessDeniedError):
+    """An import refused because the file holds rows of counties the importer's role does not cover."""
 
 
 @dataclass(frozen=True)
@@ -348,7 +352,7 @@ class _Attempt:
         found = data.select(pl.col(c.REGION_CODE).unique()).collect(engine="streaming")[c.REGION_CODE].to_list()
         outside = sorted(str(code) for code in found if code not in allowed)
         if outside:
-            raise ImportFailedError(
+            raise ImportRefusedError(
                 file_name=self.file_name,
                 table_name=self.table_name,
                 stage=CHECKING,
