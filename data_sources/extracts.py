@@ -151,7 +151,7 @@ MAX_RECORD_BYTES: Final = 256 << 20  # a "record" this long means an unclosed qu
 #: Rows per batch read from a Parquet file (about the rows of one CSV chunk), whatever its row groups hold.
 PARQUET_BATCH_ROWS: Final = 131_072
 #: Held-back rows (see :class:`_Suspects`) compared with the kept ids per pass at the end.
-SUSPECT_PASS_ROWS: Final = 262_144
+SUSPECT_PASS_ROWS: Final = 1 << 20
 #: Per-chunk count cubes held before they are summed into one.
 CUBES_HELD: Final = 32
 ROW: Final = "__row"  # 1-based data row number, carried through staging
@@ -1516,7 +1516,7 @@ class _Suspects:
     def hold(self, rows: pl.DataFrame) -> None:
         table = rows.to_arrow(compat_level=pl.CompatLevel.newest())
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="lz4")
         try:
             self._writer.write_table(table.cast(self._writer.schema))
         except (OSError, pa.ArrowException) as exc:
