@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ import streamlit as st
 
 from core.access import AccessPolicy
 from core.errors import AccessDeniedError
+from core.settings import Settings
 from i18n import t
 from pipeline.indicators import refresh_all
 from store.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
@@ -34,7 +34,7 @@ def counties(regions: frozenset[str] | None) -> str:
     return ", ".join(sorted(regions)) if regions else "-"
 
 
-def upload_form(engine: sa.Engine, data_dir: Path, policy: AccessPolicy, language: str) -> None:
+def upload_form(engine: sa.Engine, settings: Settings, policy: AccessPolicy, language: str) -> None:
     """Upload an extract; the import is all or nothing and its validation report is shown below."""
     st.header(t("data.upload", language))
     st.caption(t("data.upload_help", language, limit=UPLOAD_LIMIT_MB))
@@ -49,12 +49,14 @@ def upload_form(engine: sa.Engine, data_dir: Path, policy: AccessPolicy, languag
             try:
                 outcome = import_upload(
                     engine,
-                    data_dir,
+                    settings.data_dir,
                     upload,
                     file_name=upload.name,
                     table_name=table_name,
                     imported_by=context.user_name(),
                     allowed_regions=policy.import_regions,  # checked on the file's rows
+                    earliest_date=settings.earliest_date,
+                    slot_horizon_years=settings.slot_horizon_years,
                 )
             except ImportRefusedError as error:
                 status.update(state="error")
@@ -136,7 +138,7 @@ with handled_errors(language):
             (st.success if outcome.ok else st.warning)(message)
 
     if policy.may_import:
-        upload_form(engine, settings.data_dir, policy, language)
+        upload_form(engine, settings, policy, language)
 
     st.header(t("data.imports", language))
     history = data.imports_table(context.results().imports, language)

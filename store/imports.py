@@ -68,6 +68,7 @@ import sqlalchemy as sa
 
 from core import columns as c
 from core.errors import AccessDeniedError, DashboardError, InvalidInputError
+from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.validation import IMPORTED_BEFORE, CoverageCell, Finding, ValidationReport
 from store import tables
 from store.engine import import_lock, write_transaction
@@ -243,6 +244,8 @@ def import_extract(
     read: Reader | None = None,
     aggregate: Aggregator | None = None,
     allowed_regions: Collection[str] | None = None,
+    earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
+    slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
 ) -> ImportOutcome:
     """Import one extract file of ``table_name``; see the module docstring for the steps and guarantees.
 
@@ -250,7 +253,9 @@ def import_extract(
     ``"avohilmo"`` (visits only). ``file_name`` is the name recorded and used
     in messages (default: the file's own name). ``region_code`` is the county
     of a file without a region column; ``today`` bounds the dates (default:
-    today). ``read`` and ``aggregate`` replace the layout's reader and the
+    today), and so do ``earliest_date`` and ``slot_horizon_years`` (the
+    settings ``DASHBOARD_EARLIEST_DATE`` and ``DASHBOARD_SLOT_HORIZON_YEARS``;
+    see :func:`data_sources.extracts.read_extract`). ``read`` and ``aggregate`` replace the layout's reader and the
     table's aggregates (the sample data and the tests use them).
     ``allowed_regions`` are the counties the importer may import (None:
     every county); a file with a kept row of any other county is refused.
@@ -290,7 +295,8 @@ def import_extract(
         from store.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415  # the metrics load only when needed
 
         aggregate = RESULTS_BY_TABLE[table_name]
-    reader = read or _layout_reader(table_name, layout, region_code, today, attempt.staging)
+    bounds = _DateBounds(today, earliest_date, slot_horizon_years)
+    reader = read or _layout_reader(table_name, layout, region_code, bounds, attempt.staging)
     allowed = None if allowed_regions is None else frozenset(allowed_regions)
     try:
         outcome = attempt.run(path, reader, aggregate, imported_by=imported_by, layout=layout, allowed=allowed)
@@ -495,6 +501,8 @@ def import_upload(
     region_code: str | None = None,
     today: dt.date | None = None,
     allowed_regions: Collection[str] | None = None,
+    earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
+    slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
 ) -> ImportOutcome:
     """Import an uploaded file (bytes, or a binary file object such as Streamlit's ``UploadedFile``).
 
@@ -535,6 +543,8 @@ def import_upload(
             region_code=region_code,
             today=today,
             allowed_regions=allowed_regions,
+            earliest_date=earliest_date,
+            slot_horizon_years=slot_horizon_years,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -631,16 +641,28 @@ def failed_imports(engine: sa.Engine, data_dir: Path | None = None) -> list[Fail
 # --------------------------------------------------------------------------- helpers
 
 
-def _layout_reader(
-    table_name: str, layout: str, region_code: str | None, today: dt.date | None, staging: Path
-) -> Reader:
+@dataclass(frozen=True)
+class _DateBounds:
+    today: dt.date | None
+    earliest_date: dt.date
+    slot_horizon_years: int
+
+
+def _layout_reader(table_name: str, layout: str, region_code: str | None, bounds: _DateBounds, staging: Path) -> Reader:
     # Imported here, not at the top: the reader brings NumPy and PyArrow (about 0.08 s), and the server
     # imports this module on every start only to recover interrupted imports.
     from data_sources.extracts import read_extract  # noqa: PLC0415
 
     def read(path: Path) -> Extract:
         return read_extract(
-            path, table=table_name, layout=layout, region_code=region_code, today=today, staging_dir=staging
+            path,
+            table=table_name,
+            layout=layout,
+            region_code=region_code,
+            today=bounds.today,
+            earliest_date=bounds.earliest_date,
+            slot_horizon_years=bounds.slot_horizon_years,
+            staging_dir=staging,
         )
 
     return read

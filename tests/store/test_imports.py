@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -473,3 +474,28 @@ def test_recovery_removes_the_staged_rows_and_upload_copies_of_a_killed_import(
     assert not (imports / "abc.staging").exists()
     assert not upload.exists()
     assert alive.exists()
+
+
+@pytest.mark.parametrize(("earliest", "kept"), [(dt.date(2000, 1, 1), 2), (dt.date(2024, 1, 1), 1)])
+def test_an_upload_is_read_with_the_earliest_date_it_is_given(
+    engine: sa.Engine, tmp_path: Path, earliest: dt.date, kept: int
+) -> None:
+    """The settings' date bound reaches the reader: a 2023 visit is kept by default and refused from 2024 on."""
+    rows = [
+        canonical_visit(visit_id="v1"),
+        canonical_visit(visit_id="v2", visit_at="2023-03-10T09:00:00", assessment_at="2023-03-03T08:14:00"),
+    ]
+    content = write_canonical_csv(tmp_path / "visits.csv", rows).read_bytes()
+    outcome = import_upload(
+        engine,
+        tmp_path / "data",
+        content,
+        file_name="visits.csv",
+        table_name="visits",
+        imported_by="t",
+        today=TODAY,
+        earliest_date=earliest,
+    )
+    assert outcome.rows_read - outcome.rows_rejected == kept
+    rejected = {finding["key"] for finding in json.loads(outcome.report_json).get("rejected", [])}
+    assert ("date_too_early" in rejected) is (kept == 1)
