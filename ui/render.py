@@ -73,7 +73,6 @@ def show_chart(view: ChartView, language: str) -> None:
     _export_controls(view, language)
 
 
-@st.fragment
 def show_table(frame: pl.DataFrame, **options: Any) -> None:
     """``st.dataframe`` for a polars frame, handed over as Arrow without an index.
 
@@ -83,6 +82,7 @@ def show_table(frame: pl.DataFrame, **options: Any) -> None:
     st.dataframe(frame.to_arrow(), hide_index=True, **options)
 
 
+@st.fragment
 def _table(view: ChartView, language: str) -> None:
     """The chart's "show as table" alternative, built only while its expander is open.
 

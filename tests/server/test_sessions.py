@@ -15,11 +15,13 @@ checks) show an error on the page unless the launcher imported it before serving
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pytest
 
@@ -29,6 +31,7 @@ from tests.browser.server import AppServer
 
 pytestmark = pytest.mark.slow
 
+T = TypeVar("T")
 SESSIONS = 10
 #: The app's pages by address, with their titles' catalogue keys; the default page (the overview) has none.
 ADDRESSES = {
@@ -93,8 +96,18 @@ class Round:
 
 def run_round(server: AppServer) -> Round:
     with HealthWatch(server.url) as health:
-        reports = asyncio.run(drive(server.url, SESSIONS, timeout=RUN_TIMEOUT))
+        reports = in_own_event_loop(lambda: drive(server.url, SESSIONS, timeout=RUN_TIMEOUT))
     return Round(reports, health)
+
+
+def in_own_event_loop(start: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end in an event loop of its own thread.
+
+    The browser tests' synchronous Playwright keeps an event loop running in the main thread for the rest of
+    the session, where ``asyncio.run`` refuses to start another.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(start())).result()
 
 
 @pytest.fixture(scope="module")

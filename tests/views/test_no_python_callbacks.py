@@ -114,3 +114,37 @@ def test_the_scan_finds_each_kind_of_callback(source: str) -> None:
 )
 def test_the_scan_lets_plain_polars_and_python_through(source: str) -> None:
     assert callbacks_in(source) == []
+
+
+def table_calls_in(source: str, file_name: str = "<test>") -> list[str]:
+    """'file:function' for each ``st.dataframe``/``st.table``/``st.data_editor`` (``<module>`` at the top level)."""
+    tree = ast.parse(source, filename=file_name)
+    owner: dict[ast.AST, str] = {}
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                owner.setdefault(node, function.name)  # the outermost function that holds it
+    return [
+        f"{file_name}:{owner.get(node, '<module>')}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in {"dataframe", "table", "data_editor"}
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "st"
+    ]
+
+
+def test_tables_reach_streamlit_only_through_show_table() -> None:
+    """``st.dataframe`` converts a polars frame with ``to_pandas``, on polars' worker threads; ``show_table``
+    hands it over as Arrow and is the one place that calls it."""
+    found = [
+        hit
+        for path in request_path_modules()
+        for hit in table_calls_in(path.read_text(encoding="utf-8"), path.relative_to(PROJECT).as_posix())
+    ]
+    assert found == ["ui/render.py:show_table"], found
+
+
+def test_the_table_scan_finds_calls_at_the_top_and_inside_functions() -> None:
+    source = "st.dataframe(a)\ndef page():\n    st.table(b)\n"
+    assert table_calls_in(source) == ["<test>:<module>", "<test>:page"]
