@@ -51,7 +51,7 @@ from charts.builders import (  # noqa: E402
     trend_chart,
 )
 from charts.theme import OKABE_ITO, ChartText  # noqa: E402
-from data_sources.regions import dashboard_regions  # noqa: E402
+from core.regions import dashboard_regions  # noqa: E402
 from exports.images import ImageRenderer, find_browser  # noqa: E402
 from exports.pptx import PERCENT_VALUE, Deck, Slide, build_pptx  # noqa: E402
 

@@ -43,8 +43,8 @@ import numpy as np
 import polars as pl
 
 from core import columns as c
+from core.regions import dashboard_regions
 from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS
-from data_sources.regions import dashboard_regions
 
 #: Bumped whenever the generated data changes, so stale folders are regenerated.
 GENERATOR_VERSION = 3

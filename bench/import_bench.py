@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from data_sources.regions import dashboard_regions
+from core.regions import dashboard_regions
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "output" / "import"
 DEFAULT_SEED = 20_251_123

@@ -31,7 +31,7 @@ visit, assessment, capture or answer time after the reader's ``today``),
 2000-01-01), ``date_too_far_ahead`` (a slot time more than
 ``slot_horizon_years``, by default 2, after ``today``; slots may lie ahead
 up to then), ``unknown_region`` (not in
-:func:`data_sources.regions.region_codes`; one-digit codes are zero-padded),
+:func:`core.regions.region_codes`; one-digit codes are zero-padded),
 ``invalid_code``, and last ``duplicate_visit_id`` / ``duplicate_response_id``
 (among rows that passed every other check, the first occurrence is kept).
 Kept visits are flagged ``visit_before_assessment`` (calendar dates, as the
@@ -106,6 +106,7 @@ from polars.io.plugins import register_io_source
 
 from core import columns as c
 from core.errors import DashboardError, DataSourceError, InvalidInputError, MissingColumnsError
+from core.regions import region_codes
 from core.schema import (
     APPOINTMENT_SLOTS,
     CANONICAL_DTYPES,
@@ -120,7 +121,6 @@ from core.schema import (
 )
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources import validation as v
-from data_sources.regions import region_codes
 
 VISITS_TABLE: Final = "visits"
 SLOTS_TABLE: Final = "appointment_slots"

@@ -10,7 +10,7 @@ the data row (1 = the first row after the header) and the column.
 Codes: ``round`` is ``RRP2`` or ``RRP4``; investment numbers are the seeds'
 own (RRP2: pillar 4 investments 1-4; RRP4: investments 1, 2 and 4, a
 different round with its own numbering, so the key is ``(round, number)``).
-``region_code`` is a code of :func:`data_sources.regions.region_codes`.
+``region_code`` is a code of :func:`core.regions.region_codes`.
 Results are cached per directory; a frame is never modified in place.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from core.errors import InvalidInputError, MissingColumnsError
-from data_sources.regions import region_codes
+from core.regions import region_codes
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference_data"
 

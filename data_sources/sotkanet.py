@@ -48,10 +48,10 @@ import requests
 
 from core import columns as c
 from core.errors import DataSourceError, InvalidInputError
+from core.regions import all_regions, region_by_sotkanet_id
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES, SEXES
 from core.settings import DEFAULT_REMOTE_MAX_BYTES, DEFAULT_REMOTE_REQUEST_DEADLINE
 from data_sources.http import HttpClient, JsonReply, Timeout
-from data_sources.regions import all_regions, region_by_sotkanet_id
 
 log = logging.getLogger(__name__)
 

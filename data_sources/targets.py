@@ -29,7 +29,7 @@ from typing import Final
 import polars as pl
 
 from core.errors import InvalidInputError, MissingColumnsError
-from data_sources.regions import region_codes
+from core.regions import region_codes
 
 REFERENCE_DIR: Final = Path(__file__).resolve().parent.parent / "reference_data"
 FILE_NAME: Final = "targets.csv"
@@ -82,7 +82,7 @@ def load_targets(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
     """Every stated target, one row each, with its seed and line (see the module docstring for units).
 
     Key: ``(region_code, indicator, due)``. ``region_code`` is a county code
-    of :func:`data_sources.regions.region_codes` or ``SSS`` for a national
+    of :func:`core.regions.region_codes` or ``SSS`` for a national
     target. Cached per directory; do not modify the frame in place.
     """
     frame = _read(directory / FILE_NAME)

@@ -52,10 +52,10 @@ import requests
 
 from core import columns as c
 from core.errors import DataSourceError, InvalidInputError
+from core.regions import all_regions
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES
 from core.settings import DEFAULT_REMOTE_MAX_BYTES, DEFAULT_REMOTE_REQUEST_DEADLINE
 from data_sources.http import HttpClient, JsonReply, Timeout
-from data_sources.regions import all_regions
 
 log = logging.getLogger(__name__)
 

@@ -26,18 +26,18 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from core.errors import DashboardError, InvalidInputError
+from core.regions import dashboard_regions
 from core.settings import Settings
-from data_sources.regions import dashboard_regions
 from exports.images import shared_renderer
 from exports.names import export_filename
 from exports.pptx import Deck, build_pptx
+from exports.slides import county_deck
 from i18n import LANGUAGES, region_name
 from metrics.privacy import DEFAULT_THRESHOLD
 from pipeline.bootstrap import open_store
-from store.imports import scan_extracts
+from pipeline.imports import scan_extracts
+from store.results import Results, load_results
 from views.county import coc_distribution
-from views.deck import county_deck
-from views.results import Results, load_results
 
 ALL = "all"
 EXIT_REPORTED = 2

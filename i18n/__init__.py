@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInputError
-from data_sources.regions import region_by_code
+from core.regions import region_by_code
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"

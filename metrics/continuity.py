@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from typing import Final
 
 import polars as pl
 
@@ -638,3 +639,17 @@ def _combine(groups: pl.DataFrame, sums: pl.DataFrame, keys: list[str], min_visi
 
 def _check_min_visits(min_visits: int) -> int:
     return check_int_option("min_visits", min_visits, minimum=2)
+
+
+COC_BINS: Final = 10
+"""The COC distribution's bins: tenths of the index, the last one closed (1.0 falls in 0.9-1.0)."""
+
+
+def coc_bins(indices: pl.LazyFrame, keys: Sequence[str], *, bins: int = COC_BINS) -> pl.LazyFrame:
+    """Eligible patients (non-null ``coc``) per ``keys`` and bin, from patient-level indices; no identifier leaves."""
+    return (
+        indices.filter(pl.col("coc").is_not_null())
+        .with_columns((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
+        .group_by(*keys, "bin")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+    )

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from i18n import t
-from store.imports import scan_extracts
+from pipeline.imports import scan_extracts
 from ui import context
 from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import county, data, published

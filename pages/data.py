@@ -12,8 +12,8 @@ from core.access import AccessPolicy
 from core.errors import AccessDeniedError
 from core.settings import Settings
 from i18n import t
+from pipeline.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
 from pipeline.indicators import refresh_all
-from store.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
 from ui import context
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal

@@ -9,11 +9,11 @@ import streamlit as st
 from charts.theme import retitle
 from exports.names import export_filename
 from exports.pptx import build_pptx
+from exports.slides import deck_from_views
 from i18n import t
 from ui import context
 from ui.render import BASKET, handled_errors
 from views.common import ChartView
-from views.deck import deck_from_views
 
 context.through_entry_point()
 state = context.current_view()

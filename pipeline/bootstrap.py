@@ -17,13 +17,13 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
+from core.regions import regions_frame
 from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema
 from core.settings import Settings
 from data_sources import reference
-from data_sources.regions import regions_frame
+from pipeline.imports import import_extract, recover_interrupted_imports
 from store import tables
 from store.engine import create_store_engine
-from store.imports import import_extract, recover_interrupted_imports
 from store.migrations import migrate
 from store.repository import replace_all
 
@@ -119,8 +119,8 @@ def load_sample_data(
 ) -> None:
     """Generate the synthetic sample data set and import it like any extract (idempotent by checksum)."""
     # Imported here, not at the top: a start on a filled store (every start but the first) needs neither.
+    from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415
     from sample_data.generate import generate, write_parquet  # noqa: PLC0415
-    from store.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415
 
     report = progress or (lambda _fraction, _message: None)
     report(0.0, "generating synthetic sample data")

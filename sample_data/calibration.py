@@ -299,7 +299,7 @@ def programme_starts(participants: pl.DataFrame | None = None) -> tuple[Programm
     """
     if participants is None:
         return _default_programme_starts()
-    from data_sources.regions import region_by_code  # noqa: PLC0415  # keeps this module's import light
+    from core.regions import region_by_code  # noqa: PLC0415  # keeps this module's import light
 
     round_, investment = PROGRAMME
     rows = participants.filter((pl.col("round") == round_) & (pl.col("investment") == investment))

@@ -98,7 +98,7 @@ def _recorded_flag(connection: sa.Connection) -> None:
 
 def _import_failures_table(connection: sa.Connection) -> None:
     """Failed imports were marker files in the data directory, never pruned; they are recorded here now, and the
-    markers a store still has are moved in on its next start (:func:`store.imports.recover_interrupted_imports`)."""
+    markers a store still has are moved in on its next start (:func:`pipeline.imports.recover_interrupted_imports`)."""
     _IMPORT_FAILURES_V4.create(connection)
 
 

@@ -17,10 +17,10 @@ from core.errors import DashboardError
 from core.settings import Settings
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from pipeline.bootstrap import bootstrap
+from store.results import Results, load_results, store_version
 from ui.text import literal
 from views.common import area_label
 from views.indicators import INDICATORS
-from views.results import Results, load_results, store_version
 from views.state import PROFESSIONS, ViewState, from_query, region_choices, to_query
 
 V = TypeVar("V")

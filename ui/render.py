@@ -17,11 +17,11 @@ from core.errors import DashboardError
 from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
+from store.results import Results
 from ui import context
 from ui.text import literal
 from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
-from views.results import Results
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 BASKET = "deck_basket"

@@ -24,12 +24,12 @@ from typing import Literal
 import polars as pl
 
 from core import columns as c
+from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.errors import InvalidInputError
 from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.stats import Z95, wilson_exprs
-from store.aggregates import NATIONAL
+from store.results import Level, Results
 from views.indicators import Indicator
-from views.results import Level, Results
 
 Grain = Literal["month", "quarter", "year"]
 

@@ -7,12 +7,12 @@ import polars as pl
 from charts.builders import access_continuity_scatter, funnel_plot, ranked_dot_plot, small_multiples
 from core import columns as c
 from i18n import t
+from store.results import Results
 from views.cells import Grain, counties, indicator_cells, national
 from views.common import ChartView, chart_text, filters_line, labelled
 from views.format import DAYS
 from views.indicators import INDICATORS, Indicator
 from views.overview import county_year_cells
-from views.results import Results
 from views.state import ALL_REGIONS, ViewState
 
 #: The trend grain per indicator family: monthly counts are noisy for small counties.

@@ -10,15 +10,15 @@ import polars as pl
 from charts.builders import Reference, binned_bars, grouped_bars, ranked_dot_plot, share_bars, trend_chart
 from charts.theme import MUTED, OKABE_ITO
 from core import columns as c
+from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from metrics.care_guarantee import legal_limit_days
-from metrics.continuity import continuity_indices
+from metrics.continuity import COC_BINS, coc_bins, continuity_indices
 from metrics.privacy import suppress_small_counts
-from store.aggregates import COC_BINS, NATIONAL, coc_bins
+from store.results import Results
 from views.cells import indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line, labelled
 from views.indicators import INDICATORS, Indicator
-from views.results import Results
 from views.state import ALL_REGIONS, ViewState
 from views.targets import target_references
 

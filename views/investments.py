@@ -9,14 +9,14 @@ import polars as pl
 from charts.builders import trend_chart
 from charts.theme import OKABE_ITO
 from core import columns as c
+from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from metrics.did import DidResult, difference_in_differences
-from store.aggregates import NATIONAL
+from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line
 from views.format import indicator_change, number
 from views.indicators import INDICATORS
-from views.results import Results
 from views.state import ALL_REGIONS, ViewState
 from views.text import written, written_rows
 

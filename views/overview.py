@@ -8,13 +8,13 @@ import polars as pl
 
 from charts.builders import ranked_dot_plot, tile_map
 from core import columns as c
+from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
-from store.aggregates import NATIONAL
+from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, chart_text, filters_line, labelled
 from views.format import DeltaArrow, DeltaColor, delta_look, indicator_change, indicator_value
 from views.indicators import HEADLINES, INDICATORS, Indicator
-from views.results import Results
 from views.state import ALL_REGIONS, ViewState
 from views.targets import headline_target
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
-from data_sources.regions import dashboard_regions
+from core.regions import dashboard_regions
 from i18n import DEFAULT_LANGUAGE, LANGUAGES
 from views.indicators import DEFAULT_INDICATOR, INDICATORS
 

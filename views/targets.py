@@ -7,9 +7,9 @@ from functools import cache
 import polars as pl
 
 from charts.builders import Reference
+from core.codes import WHOLE_COUNTRY as NATIONAL
 from data_sources.targets import load_targets
 from i18n import t
-from store.aggregates import NATIONAL
 from views.format import indicator_value
 from views.indicators import INDICATORS
 

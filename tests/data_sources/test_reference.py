@@ -20,8 +20,8 @@ import polars as pl
 import pytest
 
 from core.errors import DashboardError, InvalidInputError, MissingColumnsError
+from core.regions import region_codes
 from data_sources import reference
-from data_sources.regions import region_codes
 
 STATUS_SEED = "000_eae0f6498add9be4.txt"
 

@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from core.errors import DashboardError, InvalidInputError, MissingColumnsError
+from core.regions import region_codes
 from data_sources import targets
-from data_sources.regions import region_codes
 from data_sources.targets import INDICATOR_UNITS, load_targets
 
 # Every target found in the seeds, listed by hand: (region_code, indicator, comparison, value, due, seed line).

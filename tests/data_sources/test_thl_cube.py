@@ -9,9 +9,9 @@ import pytest
 
 from core import columns as c
 from core.errors import DataSourceError, InvalidInputError
+from core.regions import region_codes
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES
 from data_sources.http import JsonReply
-from data_sources.regions import region_codes
 from data_sources.thl_cube import (
     DEFAULT_BASE_URL,
     AccessCubeLayout,

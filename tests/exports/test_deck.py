@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import InvalidInputError
-from data_sources.regions import dashboard_regions
+from core.regions import dashboard_regions
 from exports.deck import EXIT_REPORTED, main, output_path, parse_arguments, regions_to_build
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from core.errors import InvalidInputError
-from data_sources.regions import all_regions
+from core.regions import all_regions
 from i18n import LANGUAGES, catalogue, region_name, t
 
 PLACEHOLDER = re.compile(r"{(\w+)}")

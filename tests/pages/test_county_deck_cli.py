@@ -13,9 +13,9 @@ from core.settings import Settings
 from exports.deck import main
 from i18n import region_name, t
 from pipeline.bootstrap import bootstrap, open_store
+from store.results import load_results
 from views.cells import indicator_cells
 from views.indicators import INDICATORS
-from views.results import load_results
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.settings import Settings
 from i18n import t
 from pipeline.bootstrap import load_reference_data, open_store
-from store.imports import import_extract
+from pipeline.imports import import_extract
 from tests.data_sources.extract_fixtures import avohilmo_row, write_avohilmo
 from tests.pages.conftest import PROJECT
 from tests.pages.test_smoke import PAGES

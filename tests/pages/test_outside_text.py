@@ -42,7 +42,7 @@ def test_literal_text_shows_as_written_and_forms_no_markup(text: str) -> None:
 
 
 def banner_for_a_refused_file(name: str) -> None:
-    from store.imports import CHECKING, ImportFailedError
+    from pipeline.imports import CHECKING, ImportFailedError
     from ui.render import handled_errors
 
     with handled_errors("en"):

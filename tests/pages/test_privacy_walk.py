@@ -18,15 +18,15 @@ import pytest
 from core.settings import Settings
 from exports.pptx import build_pptx
 from exports.provenance import Provenance
+from exports.slides import deck_from_views
 from exports.tables import table_to_csv, table_to_xlsx
 from pipeline.bootstrap import bootstrap
-from store.imports import scan_extracts
+from pipeline.imports import scan_extracts
+from store.results import Results, load_results
 from views import compare, county, investments, overview, published
 from views.common import ChartView
 from views.county import coc_distribution_cells
-from views.deck import deck_from_views
 from views.indicators import INDICATORS
-from views.results import Results, load_results
 from views.state import ViewState
 
 THRESHOLD = 5

@@ -8,12 +8,12 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from core.codes import ALL_UNITS
 from core.settings import Settings
 from pipeline.bootstrap import bootstrap
 from store import tables
-from store.aggregates import ALL_UNITS
 from store.repository import read_table
-from views.results import RESULT_TABLES, load_results
+from store.results import RESULT_TABLES, load_results
 
 
 @pytest.fixture(scope="module")

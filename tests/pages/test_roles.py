@@ -175,7 +175,7 @@ def test_the_import_history_shows_the_importers_address_only_to_signed_in_roles(
     """An importer's e-mail is personal data: the public Data page lists the import without it."""
     from core.settings import Settings
     from pipeline.bootstrap import open_store
-    from store.imports import import_extract
+    from pipeline.imports import import_extract
     from tests.data_sources.extract_fixtures import write_avohilmo
     from tests.pages.test_imported_data import visits
 

@@ -10,9 +10,9 @@ import pytest
 
 from core.settings import Settings
 from pipeline.bootstrap import bootstrap
+from store.results import Results, load_results
 from views import compare, published
 from views.common import ChartView
-from views.results import Results, load_results
 from views.state import ViewState
 
 THRESHOLD = 5

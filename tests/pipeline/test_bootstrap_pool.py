@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from core.settings import Settings
 from pipeline.bootstrap import open_store
 from store.engine import MAX_OVERFLOW, POOL_SIZE
-from views.results import load_results
+from store.results import load_results
 
 pytestmark = pytest.mark.postgres
 

@@ -20,6 +20,7 @@ from polars.testing import assert_frame_equal
 
 from core import columns as c
 from core.errors import InvalidInputError
+from core.regions import region_codes
 from core.schema import (
     APPOINTMENT_SLOTS,
     CANONICAL_DTYPES,
@@ -32,7 +33,6 @@ from core.schema import (
     VISITS,
     TableSchema,
 )
-from data_sources.regions import region_codes
 from metrics.access import access_within_days, t3_summary
 from metrics.continuity import continuity_summary
 from metrics.privacy import suppress_small_counts

@@ -32,7 +32,14 @@ HEAVY = (
 
 def test_every_module_the_pages_import_is_found_in_their_source() -> None:
     names = serve.page_modules()
-    for expected in ("ui.context", "ui.render", "views.compare", "views.investments", "store.imports", "exports.pptx"):
+    for expected in (
+        "ui.context",
+        "ui.render",
+        "views.compare",
+        "views.investments",
+        "pipeline.imports",
+        "exports.pptx",
+    ):
         assert expected in names, expected
 
 

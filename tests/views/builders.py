@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from views.results import Results
+from store.results import Results
 
 ACCESS_SCHEMA = {
     "region_code": pl.String,

@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from store.aggregates import NATIONAL
-from store.aggregates import coc_distribution_cells as stored_cells
+from core.codes import WHOLE_COUNTRY as NATIONAL
+from pipeline.aggregates import coc_distribution_cells as stored_cells
 from views.county import coc_distribution, coc_distribution_cells, stored_coc_distribution
 
 from .builders import results

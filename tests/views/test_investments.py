@@ -11,6 +11,7 @@ from charts.theme import OKABE_ITO
 from core.settings import Settings
 from i18n import t
 from pipeline.bootstrap import load_reference_data, open_store
+from store.results import Results, load_results
 from views.common import area_label
 from views.format import number
 from views.investments import (
@@ -22,7 +23,6 @@ from views.investments import (
     participants,
     seed_reference,
 )
-from views.results import Results, load_results
 from views.state import ViewState
 
 from .builders import access_rows, results

@@ -22,8 +22,7 @@ import sqlalchemy as sa
 from core.errors import InvalidInputError
 from core.schema import CANONICAL_DTYPES, VISITS
 from data_sources.validation import ValidationReport
-from store import tables
-from store.imports import (
+from pipeline.imports import (
     AGGREGATING,
     READING,
     ImportFailedError,
@@ -35,6 +34,7 @@ from store.imports import (
     recover_interrupted_imports,
     scan_extracts,
 )
+from store import tables
 from store.repository import read_table
 from tests.data_sources.extract_fixtures import (
     TODAY,
@@ -163,8 +163,8 @@ KILLABLE_IMPORT = textwrap.dedent(
     from pathlib import Path
     import polars as pl
     from store.engine import create_store_engine
-    from store.imports import import_extract
-    from tests.store.test_imports import count_by_region, read_csv_extract
+    from pipeline.imports import import_extract
+    from tests.pipeline.test_imports import count_by_region, read_csv_extract
 
     def slow_aggregate(frame):
         print("aggregating", flush=True)

@@ -6,10 +6,10 @@ import polars as pl
 
 from exports.pptx import Deck, Slide
 from i18n import t
+from store.results import Results
 from views import compare, county, investments, overview
 from views.common import ChartView, area_label, source_line
 from views.indicators import INDICATORS
-from views.results import Results
 from views.state import ViewState
 
 #: Columns of a view's data that hold proportions drawn as percentages, per indicator scale.

@@ -25,9 +25,9 @@ import polars as pl
 import sqlalchemy as sa
 
 from core import columns as c
+from core.codes import ALL_UNITS
 from core.errors import DashboardError
 from store import tables
-from store.aggregates import ALL_UNITS
 from store.engine import read_snapshot
 from store.queries import import_history
 from store.repository import read_table

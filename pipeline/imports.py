@@ -26,7 +26,7 @@ Raw visit, slot and answer rows never enter the database. An import
    extracts plus this one and, in one database transaction that checks the
    list is still the one aggregated, records the import (rows read and
    rejected, the layout, the validation report as JSON) and replaces the
-   aggregates. Readers (:func:`views.results.load_results`) read in one
+   aggregates. Readers (:func:`store.results.load_results`) read in one
    snapshot, so they see the aggregates before or after it, never a mix.
 
 Any failure removes the new Parquet file and the staged rows and leaves the
@@ -292,7 +292,7 @@ def import_extract(
 
     attempt = _Attempt(engine, data_dir, marker, file_name=display_name, table_name=table_name, checksum=checksum)
     if aggregate is None:
-        from store.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415  # the metrics load only when needed
+        from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415  # the metrics load only when needed
 
         aggregate = RESULTS_BY_TABLE[table_name]
     bounds = _DateBounds(today, earliest_date, slot_horizon_years)

@@ -1,7 +1,7 @@
 """Fuzzing the import: a malformed upload is either imported whole or refused with nothing changed, on both stores.
 
 Files come from :mod:`tests.data_sources.fuzz_files`. A refused file must
-raise :class:`~store.imports.ImportFailedError` naming the upload, and leave
+raise :class:`~pipeline.imports.ImportFailedError` naming the upload, and leave
 the store's rows, the extracts folder and the working folders exactly as
 they were (only the failed attempt is recorded). An accepted file must add
 exactly one catalogue row whose counts match its validation report. The
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
 from data_sources.validation import ValidationReport
+from pipeline.imports import ImportFailedError, failed_imports, import_upload
 from store import tables
-from store.imports import ImportFailedError, failed_imports, import_upload
 from store.repository import read_table
 from tests.data_sources.extract_fixtures import TODAY
 from tests.data_sources.fuzz_files import csv_files, record, record_tally

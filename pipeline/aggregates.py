@@ -16,17 +16,13 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from core import columns as c
+from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
+from core.codes import WHOLE_COUNTRY as NATIONAL
 from metrics.access import access_within_days, t3
-from metrics.continuity import continuity_indices, continuity_summary
+from metrics.continuity import coc_bins, continuity_indices, continuity_summary
 from metrics.satisfaction import nps
 from metrics.t3 import THL_CENSORED_DAYS
 
-NATIONAL = "SSS"
-ALL_UNITS = ""
-COC_BINS = 10
-"""The COC distribution's bins: tenths of the index, the last one closed (1.0 falls in 0.9-1.0)."""
-PROFESSIONS = ("all", "doctor", "nurse")
-ALL_PROFESSIONS = "all"
 ACCESS_DAYS = (7, 14)
 
 _CELL = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD]
@@ -119,16 +115,6 @@ def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFra
         "visit_weighted_coc",
         "mean_upc",
         "mean_secon",
-    )
-
-
-def coc_bins(indices: pl.LazyFrame, keys: Sequence[str], *, bins: int = COC_BINS) -> pl.LazyFrame:
-    """Eligible patients (non-null ``coc``) per ``keys`` and bin, from patient-level indices; no identifier leaves."""
-    return (
-        indices.filter(pl.col("coc").is_not_null())
-        .with_columns((pl.col("coc") * bins).floor().clip(0, bins - 1).cast(pl.Int32).alias("bin"))
-        .group_by(*keys, "bin")
-        .agg(pl.len().cast(pl.Int64).alias("n"))
     )
 
 

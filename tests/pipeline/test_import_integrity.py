@@ -14,9 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_sources.validation import IMPORTED_BEFORE, ValidationReport
-from store import tables
-from store.engine import create_store_engine
-from store.imports import (
+from pipeline.imports import (
     AGGREGATING,
     READING,
     FailedImport,
@@ -27,11 +25,13 @@ from store.imports import (
     recover_interrupted_imports,
     scan_extracts,
 )
+from store import tables
+from store.engine import create_store_engine
 from store.repository import read_table
+from store.results import load_results
 from tests.data_sources.extract_fixtures import TODAY, canonical_visits, write_canonical_csv
+from tests.pipeline.test_imports import FakeExtract, count_by_region, read_csv_extract, write_answers
 from tests.store.conftest import dump
-from tests.store.test_imports import FakeExtract, count_by_region, read_csv_extract, write_answers
-from views.results import load_results
 
 BOUND_SECONDS = 60  # an upper bound for waits between threads and processes, never an expectation
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from store.imports import import_extract
+from pipeline.imports import import_extract
+from store.results import SAMPLE_IMPORTER, load_results
+from tests.pipeline.test_imports import count_by_region, read_csv_extract, write_answers
 from tests.store import conftest as store_fixtures
-from tests.store.test_imports import count_by_region, read_csv_extract, write_answers
-from views.results import SAMPLE_IMPORTER, load_results
 
 IMPORTER = "analyst@example.org"
 
