@@ -8,7 +8,7 @@ import polars as pl
 
 from charts.builders import Reference
 from core.codes import WHOLE_COUNTRY as NATIONAL
-from data_sources.targets import load_targets
+from core.targets import load_targets
 from i18n import t
 from views.format import indicator_value
 from views.indicators import INDICATORS

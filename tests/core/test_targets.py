@@ -15,10 +15,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core import targets
 from core.errors import DashboardError, InvalidInputError, MissingColumnsError
 from core.regions import region_codes
-from data_sources import targets
-from data_sources.targets import INDICATOR_UNITS, load_targets
+from core.targets import INDICATOR_UNITS, load_targets
 
 # Every target found in the seeds, listed by hand: (region_code, indicator, comparison, value, due, seed line).
 HAND_LIST = {

@@ -28,13 +28,14 @@ from typing import Final
 
 import polars as pl
 
+from core.codes import WHOLE_COUNTRY
 from core.errors import InvalidInputError, MissingColumnsError
 from core.regions import region_codes
 
 REFERENCE_DIR: Final = Path(__file__).resolve().parent.parent / "reference_data"
 FILE_NAME: Final = "targets.csv"
 
-NATIONAL_CODE: Final = "SSS"
+NATIONAL_CODE: Final = WHOLE_COUNTRY
 """``region_code`` of a national target (the same code the indicator tables use for the whole country)."""
 
 #: Indicator key -> the unit its target values use. The first seven are the dashboard's indicators;
