@@ -39,8 +39,8 @@ from charts.theme import (
     ChartText,
     framed,
 )
+from i18n.format import number
 from metrics.stats import Z95, Z998, funnel_limits
-from views.format import number
 
 
 @dataclass(frozen=True)

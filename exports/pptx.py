@@ -51,9 +51,9 @@ from exports.images import EXPORT_WIDTH, ImageRenderer, export_size, shared_rend
 from exports.native import NativeChart, NativeSeries, NotNative, native_chart
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
-from exports.strings import SUPPRESSED_MARKER, format_number, text
 from exports.workbook import GuardedWorksheet, SafeWorkbook
-from i18n import check_language
+from i18n import check_language, t
+from i18n.format import SUPPRESSED_MARKER, number
 
 #: ``Slide.percent_columns`` for the usual frame: a share with its interval, drawn as percentages.
 PERCENT_VALUE: Final = ("value", "ci_low", "ci_high")
@@ -162,8 +162,8 @@ def build_pptx(
     every slide.
     """
     check_language(deck.language)
-    for number, slide in enumerate(deck.slides, start=1):
-        refuse_identifiers(slide.data.columns, table=f"slide {number} ({slide.title!r})")
+    for position, slide in enumerate(deck.slides, start=1):
+        refuse_identifiers(slide.data.columns, table=f"slide {position} ({slide.title!r})")
     plans = [native_chart(slide.figure) if native_charts else NotNative(PICTURES_ASKED) for slide in deck.slides]
     total = len(deck.slides) + 1
     pictures = _render_pictures(deck.slides, plans, renderer)
@@ -180,10 +180,10 @@ def build_pptx(
     _title_slide(presentation, deck)
     if progress:
         progress(1, total, deck.title)
-    for number, (slide, plan) in enumerate(zip(deck.slides, plans, strict=True), start=2):
-        _chart_slide(presentation, deck, slide, plan, pictures.get(number - 2))
+    for position, (slide, plan) in enumerate(zip(deck.slides, plans, strict=True), start=2):
+        _chart_slide(presentation, deck, slide, plan, pictures.get(position - 2))
         if progress:
-            progress(number, total, slide.title)
+            progress(position, total, slide.title)
     buffer = io.BytesIO()
     presentation.save(buffer)
     return buffer.getvalue()
@@ -200,7 +200,7 @@ def _title_slide(presentation: PptxPresentation, deck: Deck) -> None:
     _set_text(title.text_frame, [deck.title], language, size=36, bold=True)
     subtitle.left, subtitle.top = MARGIN, Inches(3.3)
     subtitle.width, subtitle.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.2)
-    lines = [deck.subtitle, text("data_date", language, date=deck.data_date) if deck.data_date else ""]
+    lines = [deck.subtitle, t("export.data_date", language, date=deck.data_date) if deck.data_date else ""]
     _set_text(subtitle.text_frame, [line for line in lines if line], language, size=18, colour=GREY)
     if deck.sample_data:
         box = page.shapes.add_textbox(MARGIN, Inches(5.0), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
@@ -211,7 +211,7 @@ def _title_slide(presentation: PptxPresentation, deck: Deck) -> None:
         box.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
         _set_text(
             box.text_frame,
-            [text("sample_notice", language)],
+            [t("export.sample_notice", language)],
             language,
             size=16,
             bold=True,
@@ -247,7 +247,7 @@ def _chart_slide(
     foot = page.shapes.add_textbox(MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
     foot.name = "Footnote"
     foot.text_frame.word_wrap = True
-    sample = text("sample_short", language) if deck.sample_data else ""
+    sample = t("export.sample_short", language) if deck.sample_data else ""
     lines = [slide.suppression_note, slide.provenance.footnote(sample)]
     _set_text(foot.text_frame, [line for line in lines if line], language, size=10, colour=GREY, align=PP_ALIGN.LEFT)
 
@@ -517,11 +517,11 @@ def speaker_notes(slide: Slide, plan: NativeChart | NotNative, language: str) ->
     """The notes lines: extra notes, what the editable chart leaves out (or why it is a picture), then every row."""
     lines = list(slide.notes)
     if isinstance(plan, NotNative):
-        lines.append(text("notes_picture", language))
+        lines.append(t("export.notes_picture", language))
     elif plan.dropped:
-        parts = ", ".join(text(f"dropped_{part}", language) for part in plan.dropped)
-        lines.append(text("notes_dropped", language, parts=parts))
-    lines.append(text("notes_heading", language))
+        parts = ", ".join(t(f"export.dropped_{part}", language) for part in plan.dropped)
+        lines.append(t("export.notes_dropped", language, parts=parts))
+    lines.append(t("export.notes_heading", language))
     lines.extend(
         row_notes(slide.data, language, percent_columns=slide.percent_columns, column_labels=slide.column_labels)
     )
@@ -547,7 +547,7 @@ def row_notes(
     for row in frame.iter_rows(named=True):
         where = ", ".join(str(row[name]) for name in keys if row[name] is not None) or "–"
         if row.get(c.SUPPRESSED):
-            lines.append(f"{where}: {SUPPRESSED_MARKER} {text('notes_hidden', language)}")
+            lines.append(f"{where}: {SUPPRESSED_MARKER} {t('export.notes_hidden', language)}")
             continue
         parts = []
         for name in measures:
@@ -555,21 +555,21 @@ def row_notes(
             if name == "value" and row.get("ci_low") is not None and row.get("ci_high") is not None:
                 low = _shown(row["ci_low"], "ci_low", language, percent_columns)
                 high = _shown(row["ci_high"], "ci_high", language, percent_columns)
-                shown += f" ({text('notes_interval', language)} {low}–{high})"
+                shown += f" ({t('export.notes_interval', language)} {low}–{high})"
             label = (column_labels or {}).get(name, name)
             parts.append(shown if name == "value" or len(measures) == 1 else f"{label} {shown}")
         if "n" in names:
-            parts.append(f"n = {format_number(row['n'], language, digits=0)}")
+            parts.append(f"n = {number(row['n'], language, digits=0)}")
         lines.append(f"{where}: {'; '.join(parts)}")
     return lines
 
 
 def _shown(value: float | None, name: str, language: str, percent_columns: Sequence[str]) -> str:
     if name in percent_columns:
-        return f"{format_number(None if value is None else value * 100, language, digits=1)} %"
+        return f"{number(None if value is None else value * 100, language, digits=1)} %"
     if isinstance(value, int):
-        return format_number(value, language, digits=0)
-    return format_number(value, language, digits=2)
+        return number(value, language, digits=0)
+    return number(value, language, digits=2)
 
 
 def _set_text(

@@ -33,8 +33,9 @@ import polars as pl
 from core import columns as c
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
-from exports.strings import SUPPRESSED_MARKER, text
 from exports.workbook import SafeWorkbook
+from i18n import t
+from i18n.format import SUPPRESSED_MARKER
 
 Cell = str | int | float | bool | None
 
@@ -54,15 +55,15 @@ def header_block(
     """The lines above the table: title, source, licence, filters, data date, notes and the marker's meaning."""
     lines = [title, provenance.source, provenance.licence]
     if provenance.filters:
-        lines.append(text("filters", language, filters=provenance.filters))
+        lines.append(t("export.filters", language, filters=provenance.filters))
     if provenance.data_date:
-        lines.append(text("data_date", language, date=provenance.data_date))
+        lines.append(t("export.data_date", language, date=provenance.data_date))
     lines.extend(notes)
     if has_suppressed:
         if threshold is None:
-            lines.append(text("marker_legend", language, marker=SUPPRESSED_MARKER))
+            lines.append(t("export.marker_legend", language, marker=SUPPRESSED_MARKER))
         else:
-            lines.append(text("marker_legend_threshold", language, marker=SUPPRESSED_MARKER, threshold=threshold))
+            lines.append(t("export.marker_legend_threshold", language, marker=SUPPRESSED_MARKER, threshold=threshold))
     return [line for line in lines if line]
 
 
@@ -160,7 +161,7 @@ def table_to_xlsx(
     heading = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"})
     marker = workbook.add_format({"align": "right", "font_color": "#595959"})
     whole = workbook.add_format({"num_format": "#,##0"})
-    sheet = workbook.add_worksheet(text("sheet", language))
+    sheet = workbook.add_worksheet(t("export.sheet", language))
 
     for index, line in enumerate(block):
         sheet.write_string(index, 0, neutralise(line), bold if index == 0 else None)

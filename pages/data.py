@@ -12,13 +12,13 @@ from core.access import AccessPolicy
 from core.errors import AccessDeniedError
 from core.settings import Settings
 from i18n import t
+from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
 from pipeline.indicators import refresh_all
 from ui import context
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
 from views import data
-from views.format import count
 
 UPLOAD_LIMIT_MB = 1024  # server.maxUploadSize in .streamlit/config.toml
 ACCESS_LOG = logging.getLogger("dashboard.access")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import t
+from i18n.format import count
 from ui import context
 from ui.render import handled_errors, sample_badge, show_chart
 from views import overview
 from views.common import area_label
-from views.format import count
 from views.state import ALL_REGIONS
 
 CARD_WIDTH = 220  # px: holds '11,0 dygn' and the longest short title

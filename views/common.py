@@ -11,8 +11,8 @@ import polars as pl
 from charts.theme import ChartText
 from core import columns as c
 from i18n import region_name, t
+from i18n.format import date_text, separators
 from store.results import Results
-from views.format import date_text, separators
 from views.indicators import Indicator
 from views.state import ALL_REGIONS, ViewState
 

@@ -10,7 +10,6 @@ from i18n import t
 from store.results import Results
 from views.cells import Grain, counties, indicator_cells, national
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.format import DAYS
 from views.indicators import INDICATORS, Indicator
 from views.overview import county_year_cells
 from views.state import ALL_REGIONS, ViewState
@@ -128,7 +127,7 @@ def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
 
 def with_unit(title: str, indicator: Indicator, language: str) -> str:
     """An axis title with its unit, as the continuity axis has it: '… arvioinnista (%)', 'T3: … (vrk)'."""
-    unit = "%" if indicator.percent else DAYS[language] if indicator.family == "t3" else ""
+    unit = "%" if indicator.percent else t("unit.days_short", language) if indicator.family == "t3" else ""
     return f"{title} ({unit})" if unit else title
 
 

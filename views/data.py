@@ -11,12 +11,12 @@ import sqlalchemy as sa
 
 from core.errors import DashboardError
 from i18n import region_name, t
+from i18n.format import count, date_text, moment_text, number
 from pipeline.imports import ImportReport, import_report
 from store import tables
 from store.queries import import_history, source_status
 from store.repository import read_table
 from store.results import SAMPLE_IMPORTER
-from views.format import count, date_text, moment_text, number
 from views.text import written, written_rows
 
 #: The remote sources, as the Data page names them (``data.source_<source>``).

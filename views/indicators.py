@@ -1,9 +1,12 @@
-"""The indicators the pages show: where each lives in the store, its scale and its good direction."""
+"""The indicators the pages show: where each lives in the store, its scale, its good direction and how it is shown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from i18n import t
+from i18n.format import MISSING, number, percent, signed
 
 Family = Literal["access", "t3", "continuity", "nps"]
 
@@ -47,3 +50,56 @@ INDICATORS: dict[str, Indicator] = {
 DEFAULT_INDICATOR = "access_7d"
 #: The four families' headline indicators, in the order the overview shows them.
 HEADLINES = ("access_7d", "t3", "coc", "nps")
+
+
+def indicator_value(value: float | None, indicator: Indicator, language: str) -> str:
+    """An indicator's value with its unit: '77,3 %' for shares, '12,0 vrk' for T3 days, two digits for indices."""
+    if value is None:
+        return MISSING
+    if indicator.percent:
+        return percent(value, language)
+    if indicator.family == "continuity":
+        return number(value, language, digits=2)
+    if indicator.family == "t3":
+        return f"{number(value, language)} {t('unit.days_short', language)}"
+    return number(value, language, digits=0)
+
+
+def _change_scale(indicator: Indicator) -> tuple[int, int]:
+    """How a change is shown: the factor (percentage points for shares) and the digits kept."""
+    return (100, 1) if indicator.percent else (1, 2 if indicator.family == "continuity" else 1)
+
+
+def shows_no_change(delta: float | None, indicator: Indicator) -> bool:
+    """True when a change rounds to zero as shown ('±0,0'): neither better nor worse."""
+    if delta is None:
+        return False
+    scale, digits = _change_scale(indicator)
+    return round(abs(delta) * scale, digits) == 0
+
+
+def indicator_change(delta: float | None, indicator: Indicator, language: str) -> str:
+    """A change between periods: percentage points for shares, the indicator's own unit otherwise."""
+    if delta is None:
+        return ""
+    scale, digits = _change_scale(indicator)
+    text = signed(delta * scale, language, digits=digits)  # the card's arrow: delta_look
+    if indicator.percent:
+        return f"{text}\u00a0{t('unit.percentage_points', language)}"
+    return text
+
+
+DeltaColor = Literal["green", "red", "gray"]
+DeltaArrow = Literal["up", "down", "off"]
+
+
+def delta_look(delta: float | None, indicator: Indicator) -> tuple[DeltaColor, DeltaArrow]:
+    """The colour and arrow of a card's change ``delta`` (Streamlit cannot read a direction from '−').
+
+    None, or a change that rounds to zero as shown ('±0,0'): grey, no arrow. Otherwise up or down with the
+    change, green when that is the better direction for ``indicator``, red when it is the worse.
+    """
+    if delta is None or shows_no_change(delta, indicator):
+        return "gray", "off"
+    arrow: DeltaArrow = "up" if delta > 0 else "down"
+    return ("green" if (arrow == "up") == indicator.higher_is_better else "red"), arrow

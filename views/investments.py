@@ -11,12 +11,12 @@ from charts.theme import OKABE_ITO
 from core import columns as c
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
+from i18n.format import number
 from metrics.did import DidResult, difference_in_differences
 from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line
-from views.format import indicator_change, number
-from views.indicators import INDICATORS
+from views.indicators import INDICATORS, indicator_change
 from views.state import ALL_REGIONS, ViewState
 from views.text import written, written_rows
 

@@ -6,8 +6,8 @@ import polars as pl
 
 from core.settings import PROJECT_ROOT
 from i18n import t
+from i18n.format import date_text
 from metrics.care_guarantee import CARE_GUARANTEE_TIMELINE
-from views.format import date_text
 
 INDICATOR_ORDER = ("access_7d", "access_14d", "t3", "coc", "upc", "nps", "enps")
 METRICS_DOCUMENT = PROJECT_ROOT / "docs" / "metrics.md"

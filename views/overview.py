@@ -13,8 +13,16 @@ from i18n import t
 from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.format import DeltaArrow, DeltaColor, delta_look, indicator_change, indicator_value
-from views.indicators import HEADLINES, INDICATORS, Indicator
+from views.indicators import (
+    HEADLINES,
+    INDICATORS,
+    DeltaArrow,
+    DeltaColor,
+    Indicator,
+    delta_look,
+    indicator_change,
+    indicator_value,
+)
 from views.state import ALL_REGIONS, ViewState
 from views.targets import headline_target
 
@@ -34,7 +42,7 @@ class Headline:
     target: str
     delta_color: DeltaColor = "gray"
     delta_arrow: DeltaArrow = "off"
-    """How the card shows the change: see :func:`views.format.delta_look`."""
+    """How the card shows the change: see :func:`views.indicators.delta_look`."""
 
 
 def previous_year(period: str) -> str:

@@ -11,9 +11,9 @@ from charts.builders import trend_chart
 from core import columns as c
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
+from i18n.format import date_text
 from store.results import Results
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.format import date_text
 from views.state import ViewState
 
 #: The published series the county page shows, in order: waits over 7 days (doctor visits), COC.

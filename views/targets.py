@@ -10,8 +10,7 @@ from charts.builders import Reference
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.targets import load_targets
 from i18n import t
-from views.format import indicator_value
-from views.indicators import INDICATORS
+from views.indicators import INDICATORS, indicator_value
 
 
 @cache

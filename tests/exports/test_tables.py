@@ -14,8 +14,8 @@ import pytest
 from exports.errors import IdentifierColumnError
 from exports.provenance import Provenance
 from exports.safety import could_start_a_formula, neutralise
-from exports.strings import SUPPRESSED_MARKER
 from exports.tables import header_block, table_cells, table_to_csv, table_to_xlsx
+from i18n.format import SUPPRESSED_MARKER
 from tests.exports.frames import areas
 from tests.exports.workbooks import sheets
 

@@ -117,3 +117,7 @@ def test_sources_are_named_in_the_readers_language(source: str, language: str, n
 def test_the_deck_is_called_the_same_on_its_button_state_toast_and_page(language: str, word: str) -> None:
     keys = ("deck.add", "deck.added", "deck.added_toast", "deck.title", "nav.deck")
     assert [key for key in keys if word not in t(key, language, count=1).casefold()] == []
+
+
+def test_the_exports_words_fill_their_placeholders() -> None:
+    assert t("export.data_date", "sv", date="2025-06-30") == "Uppgifter per 2025-06-30"

@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import LANGUAGES, t
+from i18n.format import MINUS
 from tests.pages.conftest import PROJECT
-from views.format import MINUS
 
 #: What a 220 px card shows without cutting off: a title at label size, a value and a change at theirs.
 LONGEST_TITLE = 20

@@ -10,6 +10,7 @@ import pytest
 
 from core.settings import Settings
 from i18n import t
+from i18n.format import count, moment_text, number
 from pipeline.bootstrap import load_reference_data, open_store
 from pipeline.imports import import_extract, import_report
 from pipeline.indicators import load_recorded_indicators
@@ -29,7 +30,6 @@ from views.data import (
     series_title,
     source_name,
 )
-from views.format import count, moment_text, number
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])

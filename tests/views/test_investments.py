@@ -10,10 +10,10 @@ import pytest
 from charts.theme import OKABE_ITO
 from core.settings import Settings
 from i18n import t
+from i18n.format import number
 from pipeline.bootstrap import load_reference_data, open_store
 from store.results import Results, load_results
 from views.common import area_label
-from views.format import number
 from views.investments import (
     did_estimate,
     did_summary,
