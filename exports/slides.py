@@ -106,7 +106,16 @@ def investment_view(results: Results, state: ViewState, *, threshold: int) -> Ch
         t("investments.section_" + row["section"], state.lang) + ": " + row["text_fi"]
         for row in entries.iter_rows(named=True)
     )
-    return ChartView(view.key, view.figure, view.data, view.text, view.indicator, state.region, view.period, notes)
+    return ChartView(
+        key=view.key,
+        figure=view.figure,
+        data=view.data,
+        text=view.text,
+        indicator=view.indicator,
+        region=state.region,
+        period=view.period,
+        notes=notes,
+    )
 
 
 def county_deck(

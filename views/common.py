@@ -17,7 +17,7 @@ from views.indicators import Indicator
 from views.state import ALL_REGIONS, ViewState
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChartView:
     """A chart as a page shows it and an export writes it.
 

@@ -55,7 +55,15 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         highlight=_highlight(data, state),
         descending=indicator.higher_is_better,
     )
-    return ChartView("compare_ranking", figure, data, text, indicator.key, ALL_REGIONS, state.period)
+    return ChartView(
+        key="compare_ranking",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=indicator.key,
+        region=ALL_REGIONS,
+        period=state.period,
+    )
 
 
 def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView | None:
@@ -88,7 +96,15 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
         highlight=_highlight(data, state),
         language=state.lang,
     )
-    return ChartView("compare_funnel", figure, data, text, indicator.key, ALL_REGIONS, state.period)
+    return ChartView(
+        key="compare_funnel",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=indicator.key,
+        region=ALL_REGIONS,
+        period=state.period,
+    )
 
 
 #: The view-state fields :func:`trends` reads (it shows every county over every period).
@@ -122,7 +138,15 @@ def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         percent=indicator.percent,
         value_label=t(indicator.unit_key, state.lang),
     )
-    return ChartView("compare_trends", figure, data, text, indicator.key, ALL_REGIONS, "")
+    return ChartView(
+        key="compare_trends",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=indicator.key,
+        region=ALL_REGIONS,
+        period="",
+    )
 
 
 def with_unit(title: str, indicator: Indicator, language: str) -> str:
@@ -166,4 +190,12 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
         x_percent=access.percent,
         highlight=_highlight(data, state),
     )
-    return ChartView("compare_scatter", figure, data, text, access.key, ALL_REGIONS, state.period)
+    return ChartView(
+        key="compare_scatter",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=access.key,
+        region=ALL_REGIONS,
+        period=state.period,
+    )

@@ -73,7 +73,9 @@ def trend(
         value_label=t(indicator.unit_key, state.lang),
         references=[*legal_references(indicator, state), *target_references(area, key, state.lang)],
     )
-    return ChartView(f"county_trend_{key}", figure, data, text, key, state.region, "")
+    return ChartView(
+        key=f"county_trend_{key}", figure=figure, data=data, text=text, indicator=key, region=state.region, period=""
+    )
 
 
 def units(results: Results, state: ViewState, key: str, *, threshold: int) -> ChartView | None:
@@ -111,7 +113,15 @@ def units(results: Results, state: ViewState, key: str, *, threshold: int) -> Ch
         references=references,
         descending=indicator.higher_is_better,
     )
-    return ChartView(f"county_units_{key}", figure, data, text, key, state.region, state.period)
+    return ChartView(
+        key=f"county_units_{key}",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=key,
+        region=state.region,
+        period=state.period,
+    )
 
 
 def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartView | None:
@@ -142,7 +152,15 @@ def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartVi
     figure = grouped_bars(
         data, text, value_label=t("unit.days", state.lang), references=legal_references(indicator, state)
     )
-    return ChartView("county_t3_units", figure, data, text, "t3", state.region, state.period)
+    return ChartView(
+        key="county_t3_units",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator="t3",
+        region=state.region,
+        period=state.period,
+    )
 
 
 def coc_distribution_cells(
@@ -228,7 +246,15 @@ def coc_distribution_view(results: Results, state: ViewState, cells: pl.DataFram
     figure = binned_bars(
         cells, text, value_label=t("indicator.coc", state.lang), count_label=t("county.patients", state.lang)
     )
-    return ChartView("county_coc_distribution", figure, cells, text, "coc", state.region, state.period)
+    return ChartView(
+        key="county_coc_distribution",
+        figure=figure,
+        data=cells,
+        text=text,
+        indicator="coc",
+        region=state.region,
+        period=state.period,
+    )
 
 
 def nps_split(results: Results, state: ViewState, *, threshold: int) -> ChartView:
@@ -254,4 +280,12 @@ def nps_split(results: Results, state: ViewState, *, threshold: int) -> ChartVie
         ("detractor_share", t("county.detractors", state.lang), OKABE_ITO[5]),
     ]
     figure = share_bars(data, text, parts=parts, value_label=t("unit.share", state.lang))
-    return ChartView("county_nps_split", figure, data, text, "nps", state.region, state.period)
+    return ChartView(
+        key="county_nps_split",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator="nps",
+        region=state.region,
+        period=state.period,
+    )

@@ -146,7 +146,15 @@ def group_trend(
         colours={taking_part: GROUP_COLOURS[True], others: GROUP_COLOURS[False]},
         full_width=True,  # the page gives the trend its whole width
     )
-    return ChartView(f"investments_trend_{key}", figure, grouped, text, key, ALL_REGIONS, "")
+    return ChartView(
+        key=f"investments_trend_{key}",
+        figure=figure,
+        data=grouped,
+        text=text,
+        indicator=key,
+        region=ALL_REGIONS,
+        period="",
+    )
 
 
 def quarter_of_start(start: str | None) -> str | None:

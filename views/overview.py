@@ -102,7 +102,15 @@ def county_map(results: Results, state: ViewState, *, threshold: int) -> ChartVi
         percent=indicator.percent,
         higher_is_better=indicator.higher_is_better,
     )
-    return ChartView("county_map", figure, data, text, indicator.key, ALL_REGIONS, state.period)
+    return ChartView(
+        key="county_map",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=indicator.key,
+        region=ALL_REGIONS,
+        period=state.period,
+    )
 
 
 def county_ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
@@ -126,4 +134,12 @@ def county_ranking(results: Results, state: ViewState, *, threshold: int) -> Cha
         highlight=highlight.item() if highlight is not None and highlight.len() else None,
         descending=indicator.higher_is_better,
     )
-    return ChartView("county_ranking", figure, data, text, indicator.key, ALL_REGIONS, state.period)
+    return ChartView(
+        key="county_ranking",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=indicator.key,
+        region=ALL_REGIONS,
+        period=state.period,
+    )

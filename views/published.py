@@ -75,7 +75,15 @@ def published_view(results: Results, state: ViewState, indicator_id: str) -> Cha
     figure = trend_chart(
         data, text, percent=False, value_label="%" if unit in _PERCENT_UNITS else unit.lower(), band=False
     )
-    return ChartView(f"published_{indicator_id}", figure, data, text, "", state.region, "")
+    return ChartView(
+        key=f"published_{indicator_id}",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator="",
+        region=state.region,
+        period="",
+    )
 
 
 def _limits_text(raw: object, language: str) -> str:

@@ -12,7 +12,9 @@ TEXT = ChartText(title="T3 per health centre", subtitle="", caption="Source: tes
 
 
 def view(data: pl.DataFrame) -> ChartView:
-    return ChartView("county_t3_units", go.Figure(), data, TEXT, "t3", "08", "2025")
+    return ChartView(
+        key="county_t3_units", figure=go.Figure(), data=data, text=TEXT, indicator="t3", region="08", period="2025"
+    )
 
 
 def test_a_chart_without_rows_has_no_data() -> None:

@@ -80,7 +80,7 @@ def chart_with(rows: str) -> None:
     if rows == "none":
         data = data.clear()
     text = ChartText(title="Access within 7 days", subtitle="", caption="", suppression_note="2 cells hidden.")
-    show_chart(ChartView("empty", go.Figure(), data, text), "en")
+    show_chart(ChartView(key="empty", figure=go.Figure(), data=data, text=text), "en")
 
 
 @pytest.mark.parametrize(
