@@ -1,5 +1,12 @@
 """Versioned schema migrations, applied in order, each in its own transaction.
 
+A migration that fails leaves the store at the version before it: its DDL is
+rolled back with it. PostgreSQL's DDL is transactional anyway; on SQLite the
+Python driver starts a transaction only before a data change, so a
+``CREATE TABLE`` or ``ALTER TABLE`` run first would be committed at once.
+Each migration therefore runs in :func:`store.engine.write_transaction`, which
+issues ``BEGIN`` itself (on SQLite ``BEGIN IMMEDIATE``: other writers wait).
+
 Migration 1 creates the tables of ``store/tables.py`` as they stood at
 version 1. To change the schema later: copy the affected version-1 table
 definitions into a frozen helper here first, then edit ``tables.py`` and add
@@ -16,6 +23,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from store import tables
+from store.engine import write_transaction
 
 
 @dataclass(frozen=True)
@@ -121,13 +129,13 @@ def current_version(connection: sa.Connection) -> int:
 
 def migrate(engine: sa.Engine, *, up_to: int | None = None) -> int:
     """Apply every pending migration (up to version ``up_to``, if given); returns the version reached."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         tables.schema_version.create(connection, checkfirst=True)
     version = 0
     for migration in MIGRATIONS:
         if up_to is not None and migration.version > up_to:
             break
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             version = current_version(connection)
             if migration.version <= version:
                 continue

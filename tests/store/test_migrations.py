@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
+from core.errors import InvalidInputError
 from store import tables
 from store.engine import create_store_engine
-from store.migrations import MIGRATIONS, current_version, migrate
+from store.migrations import MIGRATIONS, Migration, current_version, migrate
 
 
 def test_migrating_an_empty_database_reaches_the_latest_version(store_url: str) -> None:
@@ -59,3 +61,25 @@ def test_version_3_marks_the_series_never_rewritten_since_the_first_start_as_rec
         flags = connection.execute(sa.select(tables.indicators.c.indicator_id, tables.indicators.c.recorded)).all()
     assert sorted(flags) == [("2676", True), ("6411", False), ("c1", True)]
     engine.dispose()
+
+
+def test_a_migration_that_fails_half_way_leaves_the_store_at_the_previous_version(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DDL a failed migration ran is rolled back with it (SQLite too: pysqlite would commit it on its own)."""
+    version = MIGRATIONS[-1].version
+
+    def create_then_fail(connection: sa.Connection) -> None:
+        sa.Table("half_way", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True)).create(connection)
+        connection.execute(sa.text("ALTER TABLE regions ADD COLUMN half_way INTEGER"))
+        raise InvalidInputError("the migration fails after creating a table")
+
+    failing = Migration(version + 1, "fails half-way", create_then_fail)
+    monkeypatch.setattr("store.migrations.MIGRATIONS", (*MIGRATIONS, failing))
+    with pytest.raises(InvalidInputError, match="fails after creating a table"):
+        migrate(engine)
+    inspector = sa.inspect(engine)
+    assert "half_way" not in inspector.get_table_names()
+    assert "half_way" not in {column["name"] for column in inspector.get_columns("regions")}
+    with engine.connect() as connection:
+        assert current_version(connection) == version
