@@ -45,6 +45,7 @@ import polars as pl
 from core import columns as c
 from core.regions import dashboard_regions
 from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS
+from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
 
 #: Bumped whenever the generated data changes, so stale folders are regenerated.
 GENERATOR_VERSION = 3
@@ -113,7 +114,7 @@ POPULATION = {
     "21": 176,
     "90": 674,
 }
-PROFESSIONS = ("doctor", "nurse", "other")
+PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the generator indexes them
 CONTACT_MODES = ("in_person", "phone", "video", "message", "home")
 SLOTS_PER_DAY = 3
 SNAPSHOT_WEEKS = 5

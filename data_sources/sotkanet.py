@@ -47,6 +47,7 @@ import polars as pl
 import requests
 
 from core import columns as c
+from core.codes import WHOLE_COUNTRY
 from core.errors import DataSourceError, InvalidInputError
 from core.regions import all_regions, region_by_sotkanet_id
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES, SEXES
@@ -57,8 +58,6 @@ log = logging.getLogger(__name__)
 
 SOURCE = "sotkanet"
 DEFAULT_BASE_URL = "https://sotkanet.fi/rest/1.1"
-#: Region code of the whole country, as THL writes it.
-WHOLE_COUNTRY = "SSS"
 COUNTY_CATEGORY = "HYVINVOINTIALUE"
 COUNTRY_CATEGORY = "MAA"
 GENDERS = ("total", "male", "female")

@@ -51,6 +51,7 @@ import polars as pl
 import requests
 
 from core import columns as c
+from core.codes import WHOLE_COUNTRY
 from core.errors import DataSourceError, InvalidInputError
 from core.regions import all_regions
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES
@@ -62,7 +63,6 @@ log = logging.getLogger(__name__)
 SOURCE = "thl_cube"
 DEFAULT_BASE_URL = "https://sampo.thl.fi/pivot/prod"
 LANGUAGES = ("fi", "sv", "en")
-WHOLE_COUNTRY = "SSS"
 ALL_PROFESSIONS = "all"
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
 _MISSING = frozenset({"", "..", ".", "-", "…", "...", "x"})

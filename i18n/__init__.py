@@ -13,12 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from core.codes import WHOLE_COUNTRY
 from core.errors import InvalidInputError
 from core.regions import region_by_code
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
-NATIONAL_CODE = "SSS"
+NATIONAL_CODE = WHOLE_COUNTRY
 _FOLDER = Path(__file__).resolve().parent
 
 

@@ -105,13 +105,14 @@ import numpy.typing as npt
 import polars as pl
 
 from core import columns as c
+from core.codes import WHOLE_COUNTRY
 from core.errors import ColumnTypeError, InvalidInputError
 from core.schema import require_columns
 from metrics._frames import check_int_option
 
 FloatArray = npt.NDArray[np.float64]
 
-NATIONAL_CODE: Final = "SSS"
+NATIONAL_CODE: Final = WHOLE_COUNTRY
 """The whole country's row in indicator tables; never a county in the comparison."""
 
 FEW_CONTROLS: Final = 5

@@ -45,11 +45,12 @@ import polars as pl
 from core import columns as c
 from core.errors import InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, SURVEY_ANSWERS, VISITS
+from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
 from sample_data.calibration import ALL_TARGETS, ProgrammeStart, Target, programme_starts
 
 SYNTHETIC_NOTICE = "SYNTHETIC sample data (sample_data.generate): not real register data, no real persons."
 SERVICE_TYPE = "T11"  # Avohilmo: avosairaanhoito (outpatient sick care)
-PROFESSIONS = ("doctor", "nurse", "other")
+PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the generator indexes them
 CONTACT_MODES = ("in_person", "phone", "video", "message", "home")
 FILE_NAMES = {
     "visits": "visits.parquet",
