@@ -88,8 +88,9 @@ Conventions
   result then has a null estimate (or a null standard error) and a reason
   key, because it is an answer the page must show.
 * Reason, warning and assumption keys are dotted text keys
-  (``did.reason.no_control_counties``) for the translation catalogues;
-  :data:`TEXTS` gives each one in English.
+  (``did.reason.no_control_counties``, all in :data:`TEXT_KEYS`); the words
+  are in the translation catalogues, and the page fills
+  ``did.warning.few_control_counties``'s ``{controls}`` with :data:`FEW_CONTROLS`.
 """
 
 from __future__ import annotations
@@ -140,48 +141,30 @@ ASSUMPTIONS: Final = (
 )
 """The assumptions every estimate rests on, in the order a page should list them."""
 
-TEXTS: Final[Mapping[str, str]] = {
-    # Assumptions.
-    "did.assumption.parallel_trends": (
-        "Without the programme, the participating counties' indicator would have changed on average as much as "
-        "the comparison counties'."
-    ),
-    "did.assumption.no_anticipation": "The programme had no effect before the start period given for each county.",
-    "did.assumption.no_spillover": (
-        "The comparison counties were not affected by the programme (no spill-over, no similar programme of their own)."
-    ),
-    "did.assumption.stable_measurement": (
-        "The indicator was measured the same way in every county and period (a change in recording or statistics "
-        "at the start would look like an effect)."
-    ),
-    "did.assumption.independent_counties": (
-        "Counties are independent of each other; periods within a county may be correlated."
-    ),
-    "did.assumption.comparable_noise": (
-        "A participating county's county-level variation is like the comparison counties' (needed to give an "
-        "interval when few counties started together)."
-    ),
-    # Why an estimate, a standard error or the pre-trend check is missing.
-    "did.reason.no_treated_counties": "No participating county has data before and after its start.",
-    "did.reason.no_control_counties": "No comparison county has complete data for the periods compared.",
-    "did.reason.too_few_controls_for_se": "At least two comparison counties are needed for an interval.",
-    "did.reason.fewer_than_two_pre_periods": "The pre-trend check needs at least two periods before the start.",
-    # Why a county was left out.
-    "did.excluded.national_total": "The national total is not a county.",
-    "did.excluded.no_data": "The county has no cells in the panel.",
-    "did.excluded.not_in_controls": "The county neither takes part nor is one of the chosen comparison counties.",
-    "did.excluded.no_pre_period": "The county started in or before the first period of the panel.",
-    "did.excluded.no_post_period": "The county starts after the last period of the panel.",
-    "did.excluded.missing_cells": "A value (or weight) is missing or suppressed in a period the county is needed for.",
-    # Caveats about a computed result.
-    "did.warning.single_treated_county": "Only one participating county: the estimate is that county's own change.",
-    "did.warning.variance_from_controls": (
-        "A cohort has a single county, so its variation is taken from the comparison counties."
-    ),
-    "did.warning.few_control_counties": f"Fewer than {FEW_CONTROLS} comparison counties: intervals are wide.",
-    "did.warning.partial_pre_trend": "Some cohorts have fewer than two pre periods and are not in the pre-trend check.",
-}
-"""English text of every key this module returns (the catalogues translate them)."""
+TEXT_KEYS: Final = frozenset(
+    {
+        # Assumptions.
+        *ASSUMPTIONS,
+        # Why an estimate, a standard error or the pre-trend check is missing.
+        "did.reason.no_treated_counties",
+        "did.reason.no_control_counties",
+        "did.reason.too_few_controls_for_se",
+        "did.reason.fewer_than_two_pre_periods",
+        # Why a county was left out.
+        "did.excluded.national_total",
+        "did.excluded.no_data",
+        "did.excluded.not_in_controls",
+        "did.excluded.no_pre_period",
+        "did.excluded.no_post_period",
+        "did.excluded.missing_cells",
+        # Caveats about a computed result (``few_control_counties`` takes ``{controls}``: :data:`FEW_CONTROLS`).
+        "did.warning.single_treated_county",
+        "did.warning.variance_from_controls",
+        "did.warning.few_control_counties",
+        "did.warning.partial_pre_trend",
+    }
+)
+"""Every text key this module returns; the catalogues (``i18n/*.toml``) hold the words in fi, sv and en."""
 
 Role = Literal["treated", "control", "other"]
 
@@ -225,7 +208,7 @@ class DidResult:
     ``n_pre_periods``, ``n_post_periods``, ``estimate``, ``se``, ``ci_low``,
     ``ci_high``, ``pre_trend``); ``excluded`` one row per county left out
     (``region_code``, ``role``, ``reason``). ``warnings`` and
-    ``assumptions`` are text keys (see :data:`TEXTS`).
+    ``assumptions`` are text keys (see :data:`TEXT_KEYS`).
     """
 
     effect: Estimate

@@ -12,7 +12,7 @@ from core import columns as c
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from i18n.format import number
-from metrics.did import DidResult, difference_in_differences
+from metrics.did import FEW_CONTROLS, DidResult, difference_in_differences
 from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line
@@ -223,6 +223,11 @@ def p_value_text(p_value: float | None, language: str) -> str:
     return f"p = {number(p_value, language, digits=3)}"
 
 
+def did_text(key: str, language: str) -> str:
+    """A text key of the DiD metric in ``language``: the metric gives keys and numbers, the catalogues the words."""
+    return t(key, language, controls=FEW_CONTROLS)
+
+
 @dataclass(frozen=True)
 class DidSummary:
     """The estimate in words for the page: headline value, interval sentence, pre-trend, caveats, exclusions."""
@@ -244,7 +249,9 @@ def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str
 
     if effect.estimate is None:
         interval = t(
-            "investments.did_none", language, reason=t(effect.reason or "did.reason.no_treated_counties", language)
+            "investments.did_none",
+            language,
+            reason=did_text(effect.reason or "did.reason.no_treated_counties", language),
         )
     else:
         interval = t(
@@ -270,7 +277,7 @@ def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str
         else t(
             "investments.did_none",
             language,
-            reason=t(trend.reason or "did.reason.fewer_than_two_pre_periods", language),
+            reason=did_text(trend.reason or "did.reason.fewer_than_two_pre_periods", language),
         )
     )
     _starts, unknown = participation_starts(people)
@@ -284,13 +291,15 @@ def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str
         written(reasons, pl.col(c.REGION_CODE), lambda code: area_label(code, language)).alias(
             t("investments.col_county", language)
         ),
-        written(reasons, pl.col("reason"), lambda key_: t(key_, language)).alias(t("investments.col_reason", language)),
+        written(reasons, pl.col("reason"), lambda key_: did_text(key_, language)).alias(
+            t("investments.col_reason", language)
+        ),
     )
     return DidSummary(
         effect=change(effect.estimate),
         interval=interval,
         pre_trend=pre_trend,
-        warnings=tuple(t(key_, language) for key_ in result.warnings),
-        assumptions=tuple(t(key_, language) for key_ in result.assumptions),
+        warnings=tuple(did_text(key_, language) for key_ in result.warnings),
+        assumptions=tuple(did_text(key_, language) for key_ in result.assumptions),
         excluded=excluded,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import polars as pl
@@ -11,6 +12,7 @@ from charts.theme import OKABE_ITO
 from core.settings import Settings
 from i18n import t
 from i18n.format import number
+from metrics.did import FEW_CONTROLS
 from pipeline.bootstrap import load_reference_data, open_store
 from store.results import Results, load_results
 from views.common import area_label
@@ -140,3 +142,14 @@ def test_counties_left_out_of_the_estimate_are_named_with_their_reason(language:
     ]
     assert summary.excluded[county].to_list() == [area_label(code, language) for code in result.excluded["region_code"]]
     assert summary.excluded[reason].to_list() == expected_reasons
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_few_comparison_counties_warning_states_the_metrics_own_limit(language: str) -> None:
+    # the metric gives the key and the number (FEW_CONTROLS); the catalogue gives the words around it
+    people = pl.DataFrame({"region_code": ["01"], "county": [""], "start": ["2025-04"], "source": [""]})
+    result = did_estimate(two_groups(), ViewState(lang=language), "access_7d", people, threshold=5)
+    summary = did_summary(result, "access_7d", people, language)
+    warning = summary.warnings[result.warnings.index("did.warning.few_control_counties")]
+    assert re.search(rf"\b{FEW_CONTROLS}\b", warning)
+    assert "{" not in warning
