@@ -191,7 +191,7 @@ def _timestamps(values: np.ndarray) -> pl.Series:
 
 def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
     """Read with validation, then sink to Parquet; run in a fresh process so the memory figure is the import's."""
-    from data_sources.avohilmo import read_visits_with_report  # noqa: PLC0415  # imports outside the timing
+    from data_sources.extracts.avohilmo import read_visits_with_report  # noqa: PLC0415  # imports outside the timing
 
     baseline = _peak_rss_mib()
     cpu_started = _cpu_seconds()

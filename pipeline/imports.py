@@ -69,7 +69,7 @@ import sqlalchemy as sa
 from core import columns as c
 from core.errors import AccessDeniedError, DashboardError, InvalidInputError
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
-from data_sources.validation import IMPORTED_BEFORE, CoverageCell, Finding, ValidationReport
+from core.validation import IMPORTED_BEFORE, CoverageCell, Finding, ValidationReport
 from store import tables
 from store.engine import import_lock, write_transaction
 from store.repository import read_table, replace_all

@@ -11,8 +11,7 @@ from polars.testing import assert_frame_equal
 
 from core.errors import DashboardError, InvalidInputError
 from core.schema import CANONICAL_DTYPES, VISITS
-from data_sources import avohilmo
-from data_sources.extracts import ExtractColumnsError, ExtractResult, read_extract
+from data_sources.extracts import ExtractColumnsError, ExtractResult, avohilmo, read_extract
 from tests.data_sources.extract_fixtures import (
     AVOHILMO_COLUMNS,
     TODAY,

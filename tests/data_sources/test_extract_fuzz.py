@@ -24,8 +24,9 @@ from core import columns as c
 from core.errors import DashboardError
 from core.schema import CANONICAL_DTYPES, VISITS, Kind
 from core.settings import DEFAULT_EARLIEST_DATE
-from data_sources import avohilmo, extracts
-from data_sources.extracts import ExtractResult
+from data_sources import extracts
+from data_sources.extracts import ExtractResult, avohilmo
+from data_sources.extracts.common import years_after
 from tests.data_sources.extract_fixtures import TODAY
 from tests.data_sources.fuzz_files import LAYOUTS, csv_files, parquet_frames, record, record_tally
 
@@ -99,7 +100,7 @@ def check_plausible_values(frame: pl.DataFrame, table: str) -> None:
             assert not (values < dt.datetime.combine(DEFAULT_EARLIEST_DATE, dt.time())).any(), column.name
             latest = dt.datetime.combine(TODAY, dt.time()) + dt.timedelta(days=1)
             if column.name == c.SLOT_AT:
-                latest = dt.datetime.combine(extracts.years_after(TODAY, 2), dt.time()) + dt.timedelta(days=1)
+                latest = dt.datetime.combine(years_after(TODAY, 2), dt.time()) + dt.timedelta(days=1)
             assert not (values >= latest).any(), column.name
 
 

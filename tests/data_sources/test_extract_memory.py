@@ -13,8 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from data_sources import extracts
-from data_sources.extracts import ExtractResult, read_extract
+from data_sources.extracts import ExtractResult, read_extract, reader, tally
 from tests.data_sources.extract_fixtures import TODAY, canonical_visit, write_canonical_csv
 
 ROWS = 3_000  # identical rows: with 30-row Parquet batches (or 2 KiB CSV chunks) about 100 chunks
@@ -32,7 +31,7 @@ def _frames_held(value: Any, depth: int = 0) -> Iterator[pl.DataFrame]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from _frames_held(item, depth + 1)
-    elif type(value).__module__ == extracts.__name__ and hasattr(value, "__dict__"):
+    elif type(value).__module__ == tally.__name__ and hasattr(value, "__dict__"):
         for item in vars(value).values():
             yield from _frames_held(item, depth + 1)
 
@@ -45,7 +44,7 @@ class _Watch:
         self.frames_held: list[int] = []
         self.chunk_rows: list[int] = []
         watch = self
-        original = extracts._Tally
+        original = tally._Tally
 
         class Watched(original):  # type: ignore[valid-type, misc]  # a subclass of the reader's tally
             def add(self, checked: pl.DataFrame) -> pl.DataFrame:
@@ -56,7 +55,7 @@ class _Watch:
                 watch.frames_held.append(len(frames))
                 return kept
 
-        monkeypatch.setattr(extracts, "_Tally", Watched)
+        monkeypatch.setattr(reader, "_Tally", Watched)
 
 
 def _identical_parquet(tmp_path: Path) -> Path:
@@ -74,16 +73,17 @@ def test_a_file_of_identical_rows_leaves_no_rows_in_the_tally(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: Any
 ) -> None:
     path = write(tmp_path)
-    monkeypatch.setattr(extracts, "PARQUET_BATCH_ROWS", 30)
-    monkeypatch.setattr(extracts, "CHUNK_BYTES", 2_048)
+    monkeypatch.setattr(reader, "PARQUET_BATCH_ROWS", 30)
+    monkeypatch.setattr(tally, "PARQUET_BATCH_ROWS", 30)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 2_048)
     watch = _Watch(monkeypatch)
 
     result: ExtractResult = read_extract(path, table="visits", today=TODAY)
 
-    assert len(watch.chunk_rows) > 3 * extracts.CUBES_HELD  # enough chunks for a list per chunk to show
+    assert len(watch.chunk_rows) > 3 * tally.CUBES_HELD  # enough chunks for a list per chunk to show
     # Counts, not rows: at most CUBES_HELD one-row cubes, however many chunks were read.
-    assert max(watch.frames_held) <= extracts.CUBES_HELD
-    assert max(watch.rows_held) <= extracts.CUBES_HELD
+    assert max(watch.frames_held) <= tally.CUBES_HELD
+    assert max(watch.rows_held) <= tally.CUBES_HELD
     assert (result.report.rows_read, result.report.rows_kept) == (ROWS, 1)
     [duplicates] = result.report.rejected
     assert (duplicates.key, duplicates.column, duplicates.count, duplicates.examples) == (
@@ -99,7 +99,8 @@ def test_a_parquet_row_group_larger_than_a_batch_is_read_in_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _identical_parquet(tmp_path)
-    monkeypatch.setattr(extracts, "PARQUET_BATCH_ROWS", 64)
+    monkeypatch.setattr(reader, "PARQUET_BATCH_ROWS", 64)
+    monkeypatch.setattr(tally, "PARQUET_BATCH_ROWS", 64)
     watch = _Watch(monkeypatch)
 
     read_extract(path, table="visits", today=TODAY)
@@ -113,19 +114,20 @@ def test_rows_held_back_are_judged_a_range_of_hashes_at_a_time(tmp_path: Path, m
     ids = [f"visit-{index:03d}" for index in range(40)]
     path = tmp_path / "repeated.parquet"
     pl.DataFrame([canonical_visit(visit_id=identifier) for _ in range(5) for identifier in ids]).write_parquet(path)
-    monkeypatch.setattr(extracts, "PARQUET_BATCH_ROWS", 40)
+    monkeypatch.setattr(reader, "PARQUET_BATCH_ROWS", 40)
+    monkeypatch.setattr(tally, "PARQUET_BATCH_ROWS", 40)
     whole = read_extract(path, table="visits", today=TODAY)
 
-    monkeypatch.setattr(extracts, "SUSPECT_PASS_ROWS", 7)
+    monkeypatch.setattr(tally, "SUSPECT_PASS_ROWS", 7)
     passes: list[int] = []
-    original = extracts._Suspects.passes
+    original = tally._Suspects.passes
 
-    def counted(self: extracts._Suspects, columns: list[str]) -> Iterator[pl.DataFrame]:
+    def counted(self: tally._Suspects, columns: list[str]) -> Iterator[pl.DataFrame]:
         for frame in original(self, columns):
             passes.append(frame.height)
             yield frame
 
-    monkeypatch.setattr(extracts._Suspects, "passes", counted)
+    monkeypatch.setattr(tally._Suspects, "passes", counted)
     in_passes = read_extract(path, table="visits", today=TODAY)
 
     assert len(passes) > 10

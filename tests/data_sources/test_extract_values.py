@@ -16,9 +16,8 @@ import pytest
 
 from core.schema import MAX_LENGTHS, Kind
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS, Settings
-from data_sources import avohilmo
-from data_sources.extracts import ExtractResult, read_extract
-from data_sources.validation import REASONS
+from core.validation import REASONS
+from data_sources.extracts import ExtractResult, avohilmo, read_extract
 from i18n import catalogue
 from tests.data_sources.extract_fixtures import (
     TODAY,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,14 +16,16 @@ from polars.testing import assert_frame_equal
 
 from core.errors import DashboardError, InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, SURVEY_ANSWERS, VISITS
-from data_sources import avohilmo, extracts
 from data_sources.extracts import (
     ExtractColumnsError,
     ExtractError,
     ExtractResult,
+    avohilmo,
     read_answers,
     read_extract,
     read_slots,
+    reader,
+    tally,
 )
 from tests.data_sources.extract_fixtures import (
     AVOHILMO_COLUMNS,
@@ -564,8 +568,8 @@ def test_an_unclosed_quote_is_located_by_row(tmp_path: Path) -> None:
 def test_a_runaway_quote_does_not_read_the_whole_file_into_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(extracts, "CHUNK_BYTES", 200)
-    monkeypatch.setattr(extracts, "MAX_RECORD_BYTES", 1000)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 200)
+    monkeypatch.setattr(reader, "MAX_RECORD_BYTES", 1000)
     path = write_avohilmo(tmp_path / "avohilmo.csv", avohilmo_rows(1))
     path.write_bytes(path.read_bytes() + b'1000009;"FR9\n' + b"x;y;z\n" * 500)
 
@@ -583,7 +587,7 @@ def test_undecodable_bytes_are_located_by_row_and_column(tmp_path: Path) -> None
 
 
 def test_a_file_mixing_encodings_is_refused_with_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extracts, "CHUNK_BYTES", 256)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 256)
     rows = [avohilmo_row(PALVELUNTUOTTAJA_YKSIKKO="Hämeenlinna"), *avohilmo_rows(5, PALVELUNTUOTTAJA_YKSIKKO="x")]
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows, encoding="utf-8")
     latin1 = write_avohilmo(tmp_path / "b.csv", [avohilmo_row(PALVELUNTUOTTAJA_YKSIKKO="Ähtäri")], encoding="latin-1")
@@ -639,7 +643,7 @@ def test_small_chunks_give_the_same_result_as_one_chunk(tmp_path: Path, monkeypa
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
     whole = read_visits(path)
 
-    monkeypatch.setattr(extracts, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 300)
     chunked = read_visits(path)
 
     assert_frame_equal(chunked.data.collect(), whole.data.collect())
@@ -656,10 +660,10 @@ def test_ids_that_share_a_hash_are_still_told_apart(tmp_path: Path, monkeypatch:
     rows[20] = avohilmo_row(AVOHILMO_ID=rows[2]["AVOHILMO_ID"])  # a real repeat, in a later chunk
     rows[25] = avohilmo_row(AVOHILMO_ID=rows[20]["AVOHILMO_ID"])
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
-    monkeypatch.setattr(extracts, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 300)
     expected = read_visits(path)
 
-    monkeypatch.setattr(extracts, "_id_hashes", lambda ids: np.zeros(ids.len(), dtype=np.uint64))
+    monkeypatch.setattr(tally, "_id_hashes", lambda ids: np.zeros(ids.len(), dtype=np.uint64))
     colliding = read_visits(path)
 
     assert colliding.report == expected.report
@@ -669,7 +673,7 @@ def test_ids_that_share_a_hash_are_still_told_apart(tmp_path: Path, monkeypatch:
 
 def test_the_seen_ids_know_exactly_the_hashes_added() -> None:
     rng = np.random.default_rng(7)
-    seen = extracts._SeenIds()
+    seen = tally._SeenIds()
     added: set[int] = set()
     for _ in range(12):
         batch = rng.integers(0, 2**64, 3_000, dtype=np.uint64)
@@ -696,7 +700,8 @@ def test_the_kept_rows_are_handed_over_as_the_readers_own_parquet_file(tmp_path:
 
 
 def test_parquet_is_read_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extracts, "PARQUET_BATCH_ROWS", 3)
+    monkeypatch.setattr(reader, "PARQUET_BATCH_ROWS", 3)
+    monkeypatch.setattr(tally, "PARQUET_BATCH_ROWS", 3)
     rows = canonical_visits(10)
     rows[7]["visit_id"] = "v2"
     path = tmp_path / "visits.parquet"
@@ -756,3 +761,39 @@ def test_read_visits_of_the_avohilmo_module_and_read_extract_agree(tmp_path: Pat
     path = write_avohilmo(tmp_path / "avohilmo.csv", avohilmo_rows(5))
 
     assert_frame_equal(avohilmo.read_visits(path).collect(), read_extract(path, table="visits").data.collect())
+
+
+# --------------------------------------------------------------------------- the package's parts
+
+PARTS = (
+    "data_sources.extracts",
+    "data_sources.extracts.avohilmo",
+    "data_sources.extracts.canonical",
+    "data_sources.extracts.common",
+    "data_sources.extracts.conversion",
+    "data_sources.extracts.reader",
+    "data_sources.extracts.sniffing",
+    "data_sources.extracts.tally",
+    "data_sources.avohilmo",
+)
+
+
+def test_each_part_of_the_reader_can_be_imported_first() -> None:
+    # A cycle between the parts shows only in the order of first import: each is imported into a clean slate.
+    script = (
+        "import importlib, sys\n"
+        f"for name in {PARTS!r}:\n"
+        "    for loaded in [key for key in sys.modules if key.startswith('data_sources')]:\n"
+        "        del sys.modules[loaded]\n"
+        "    importlib.import_module(name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_avohilmo_contract_keeps_its_first_name() -> None:
+    from data_sources import avohilmo as first_name
+
+    assert first_name.read_visits is avohilmo.read_visits
+    assert first_name.read_visits_with_report is avohilmo.read_visits_with_report

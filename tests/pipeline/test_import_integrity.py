@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_sources.validation import IMPORTED_BEFORE, ValidationReport
+from core.validation import IMPORTED_BEFORE, ValidationReport
 from pipeline.imports import (
     AGGREGATING,
     READING,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from core.errors import InvalidInputError
 from core.schema import CANONICAL_DTYPES, VISITS
-from data_sources.validation import ValidationReport
+from core.validation import ValidationReport
 from pipeline.imports import (
     AGGREGATING,
     READING,

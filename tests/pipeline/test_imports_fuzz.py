@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
-from data_sources.validation import ValidationReport
+from core.validation import ValidationReport
 from pipeline.imports import ImportFailedError, failed_imports, import_upload
 from store import tables
 from store.repository import read_table

@@ -1,0 +1,246 @@
+"""Converting and checking one raw chunk: canonical values, and the number of the first check each row fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from core import validation as v
+from core.errors import DashboardError, InvalidInputError
+from core.schema import CANONICAL_DTYPES
+from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
+from data_sources.extracts.common import (
+    EXTRA,
+    REASON,
+    ROW,
+    TABLES,
+    ExtractError,
+    FieldKind,
+    FieldSpec,
+    ReadSpec,
+    _first_line,
+    normalise_region,
+    years_after,
+)
+
+HELSINKI: Final = "Europe/Helsinki"
+WHOLE_ROW: Final = "(row)"
+#: C0 control characters and DEL: never part of an id or a text (PostgreSQL refuses NUL outright).
+CONTROL_CHARACTERS: Final = tuple(chr(code) for code in (*range(0x20), 0x7F))
+
+
+_BAD: Final = "__bad_"
+_VALUE: Final = "__value_"  # converted values; a canonical file's source columns have the canonical names
+
+
+def _empty_text_as_null(raw: pl.DataFrame, sources: Sequence[str]) -> pl.DataFrame:
+    """Empty text (a quoted ``""`` in a CSV file, an empty string in Parquet) is missing, like an empty field."""
+    texts = [name for name in sources if name in raw.schema and isinstance(raw.schema[name], pl.String)]
+    if not texts or raw.is_empty():
+        return raw
+    found = raw.select(pl.col(texts).eq("").any()).row(0, named=True)
+    empty = [name for name, any_empty in found.items() if any_empty]
+    if not empty:
+        return raw
+    return raw.with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in empty)
+
+
+class _Converter:
+    """Turns one raw chunk into canonical columns plus the number of the first failed check (0: kept)."""
+
+    def __init__(
+        self,
+        path: Path,
+        spec: ReadSpec,
+        today: dt.date,
+        *,
+        earliest: dt.date = DEFAULT_EARLIEST_DATE,
+        horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
+    ) -> None:
+        self.path = path
+        self.spec = spec
+        self.schema = TABLES[spec.table]
+        self.dtypes = CANONICAL_DTYPES[self.schema.name]
+        self.future = _midnight_after(today)
+        self.earliest = dt.datetime.combine(earliest, dt.time())
+        self.beyond_horizon = _midnight_after(years_after(today, horizon_years))
+        self.checks: list[tuple[str, str, pl.Expr]] = []
+
+    def convert(self, raw: pl.DataFrame) -> pl.DataFrame:
+        schema = raw.schema
+        values: dict[str, pl.Expr] = {}
+        unusable: dict[str, pl.Expr] = {}  # refer to the values, so each is computed once
+        for spec in self.spec.fields:
+            value, bad = self._field(spec, schema, raw)
+            values[_VALUE + spec.target] = value
+            if bad is not None:
+                unusable[_BAD + spec.target] = bad
+        try:
+            frame = raw.with_columns(**values).with_columns(**unusable)
+            frame = self._fallback_times(frame)
+            if not self.checks:
+                self.checks = self._checks(frame.schema)
+            reason = pl.lit(0, dtype=pl.UInt8)
+            for number, (_key, _column, condition) in reversed(list(enumerate(self.checks, start=1))):
+                reason = pl.when(condition).then(pl.lit(number, dtype=pl.UInt8)).otherwise(reason)
+            converted = (pl.col(_VALUE + spec.target).alias(spec.target) for spec in self.spec.fields)
+            return frame.select(ROW, *converted, reason.alias(REASON))
+        except DashboardError:
+            raise
+        except Exception as exc:  # a value polars cannot convert
+            raise ExtractError(self.path, f"the values cannot be converted: {_first_line(exc)}") from exc
+
+    def _field(self, spec: FieldSpec, schema: pl.Schema, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
+        """The canonical value of ``spec`` and, where a value can be unusable, the condition that it is."""
+        dtype_out = self.dtypes[spec.target]
+        if spec.source is None:
+            return pl.lit(spec.fill, dtype=dtype_out), None
+        source = pl.col(spec.source)
+        dtype = schema[spec.source]
+        textual = isinstance(dtype, pl.String | pl.Categorical | pl.Enum)
+        if spec.kind in (FieldKind.ID, FieldKind.TEXT):
+            if not (dtype.is_integer() or textual):
+                raise self._type_error(spec, dtype, "text or an integer")
+            return source.cast(pl.String), None
+        if spec.kind is FieldKind.TIME:
+            return self._time(spec, dtype)
+        if spec.kind is FieldKind.NUMBER:
+            return self._number(spec, dtype)
+        if spec.kind is FieldKind.BOOL and isinstance(dtype, pl.Boolean):
+            return source, None
+        if not (dtype.is_integer() or textual):
+            raise self._type_error(spec, dtype, "a code (text)")
+        return self._code(spec, raw)
+
+    def _number(self, spec: FieldSpec, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
+        source = pl.col(spec.label)
+        if dtype.is_numeric():
+            return source.cast(pl.Float64), None
+        if not isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
+            raise self._type_error(spec, dtype, "a number")
+        number = source.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        return number, source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
+
+    def _code(self, spec: FieldSpec, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
+        """Codes, regions and booleans from text: the distinct values of this chunk are mapped in Python."""
+        source = pl.col(spec.label)
+        dtype_out = self.dtypes[spec.target]
+        mapper = normalise_region if spec.kind is FieldKind.REGION else spec.codes
+        if mapper is None:
+            raise InvalidInputError(f"{spec.target}: a code column needs a code map")
+        distinct = raw.get_column(spec.label).cast(pl.String).drop_nulls().unique().to_list()
+        mapping = {item: mapper(item) for item in distinct}
+        mapped = source.cast(pl.String).replace_strict(
+            list(mapping), list(mapping.values()), default=None, return_dtype=dtype_out
+        )
+        bad = None if spec.unknown_is_null else source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
+        if spec.fill is not None:
+            mapped = pl.when(source.is_null()).then(pl.lit(spec.fill, dtype=dtype_out)).otherwise(mapped)
+        return mapped, bad
+
+    def _time(self, spec: FieldSpec, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
+        source = pl.col(spec.label)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                source = source.dt.convert_time_zone(HELSINKI).dt.replace_time_zone(None)
+            return source.cast(pl.Datetime("us")), None
+        if isinstance(dtype, pl.Date):
+            return source.cast(pl.Datetime("us")), None
+        if not isinstance(dtype, pl.String | pl.Categorical):
+            raise self._type_error(spec, dtype, "a date or datetime (or text in the layout's format)")
+        text = source.cast(pl.String)
+        # cache=False: timestamps are nearly all distinct, and a cache of parsed values doubled the cost.
+        value = text.str.strptime(pl.Datetime("us"), spec.time_formats[0], strict=False, cache=False)
+        return value, source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
+
+    def _fallback_times(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Text times that failed the first format: try the others on just those rows."""
+        for spec in self.spec.fields:
+            bad_name, value_name = _BAD + spec.target, _VALUE + spec.target
+            if spec.kind is not FieldKind.TIME or spec.source is None or len(spec.time_formats) < 2:
+                continue
+            if bad_name not in frame.columns or not frame.get_column(bad_name).any():
+                continue
+            failed = frame.get_column(bad_name).arg_true()
+            text = frame.get_column(spec.source).cast(pl.String).gather(failed)
+            parsed = pl.select(
+                pl.coalesce(
+                    text.str.strptime(pl.Datetime("us"), fmt, strict=False, cache=False)
+                    for fmt in spec.time_formats[1:]
+                )
+            ).to_series()
+            frame = frame.with_columns(
+                frame.get_column(value_name).clone().scatter(failed, parsed),
+                frame.get_column(bad_name).clone().scatter(failed, parsed.is_null()),
+            )
+        return frame
+
+    def _checks(self, schema: pl.Schema) -> list[tuple[str, str, pl.Expr]]:
+        """Every rejection check, in the documented order: (reason key, column, condition)."""
+        fields = self.spec.fields
+        sources = [name for name in self.spec.sources if name in schema]
+        checks: list[tuple[str, str, pl.Expr]] = [
+            (v.EMPTY_ROW, WHOLE_ROW, pl.all_horizontal(pl.col(name).is_null() for name in sources))
+        ]
+        if EXTRA in schema:
+            checks.append((v.TOO_MANY_FIELDS, WHOLE_ROW, pl.col(EXTRA).is_not_null()))
+        cancelled = self.spec.cancelled_source
+        if cancelled is not None and cancelled in schema:
+            checks.append((v.CANCELLED, cancelled, pl.col(cancelled).is_not_null()))
+        checks += [
+            (v.MISSING_VALUE, spec.label, pl.col(spec.source).is_null())
+            for spec in fields
+            if spec.required and spec.source is not None and spec.fill is None
+        ]
+        texts = [
+            (spec, limit)
+            for spec in fields
+            if spec.kind in (FieldKind.ID, FieldKind.TEXT)
+            and spec.source is not None
+            and (limit := self.schema.by_name[spec.target].max_length) is not None
+        ]
+        checks += [
+            (v.VALUE_TOO_LONG, spec.label, pl.col(_VALUE + spec.target).str.len_chars() > limit)
+            for spec, limit in texts
+        ]
+        checks += [
+            (v.CONTROL_CHARACTER, spec.label, pl.col(_VALUE + spec.target).str.contains_any(list(CONTROL_CHARACTERS)))
+            for spec, _limit in texts
+        ]
+
+        def bad(kinds: tuple[FieldKind, ...]) -> list[FieldSpec]:
+            return [spec for spec in fields if spec.kind in kinds and _BAD + spec.target in schema]
+
+        checks += [(v.BAD_DATE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((FieldKind.TIME,))]
+        checks += [(v.BAD_NUMBER, spec.label, pl.col(_BAD + spec.target)) for spec in bad((FieldKind.NUMBER,))]
+        times = [spec for spec in fields if spec.kind is FieldKind.TIME and spec.source is not None]
+        checks += [
+            (v.FUTURE_DATE, spec.label, pl.col(_VALUE + spec.target) >= pl.lit(self.future))
+            for spec in times
+            if spec.no_future
+        ]
+        checks += [
+            (v.DATE_TOO_EARLY, spec.label, pl.col(_VALUE + spec.target) < pl.lit(self.earliest)) for spec in times
+        ]
+        checks += [
+            (v.DATE_TOO_FAR_AHEAD, spec.label, pl.col(_VALUE + spec.target) >= pl.lit(self.beyond_horizon))
+            for spec in times
+            if not spec.no_future
+        ]
+        checks += [(v.UNKNOWN_REGION, spec.label, pl.col(_BAD + spec.target)) for spec in bad((FieldKind.REGION,))]
+        checks += [
+            (v.INVALID_CODE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((FieldKind.CODE, FieldKind.BOOL))
+        ]
+        return checks
+
+    def _type_error(self, spec: FieldSpec, dtype: pl.DataType, allowed: str) -> ExtractError:
+        return ExtractError(self.path, f"the column has type {dtype}, but it must hold {allowed}", column=spec.label)
+
+
+def _midnight_after(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` (a time at or after it lies beyond the day)."""
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1)

@@ -1,0 +1,447 @@
+"""The tally: counts, examples and repeated ids gathered chunk by chunk, and the validation report built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from core import columns as c
+from core import validation as v
+from core.errors import DataSourceError
+from core.regions import region_codes
+from data_sources.extracts.common import PARQUET_BATCH_ROWS, REASON, ROW, VISITS_TABLE, ReadSpec, Sniffed
+
+#: Held-back rows (see :class:`_Suspects`) compared with the kept ids per pass at the end.
+SUSPECT_PASS_ROWS: Final = 1 << 20
+#: Per-chunk count cubes held before they are summed into one.
+CUBES_HELD: Final = 32
+_FLAG_EXAMPLES_KEPT: Final = 20
+
+
+@dataclass
+class _Tally:
+    """Counts and examples gathered chunk by chunk; :meth:`finish` turns them into the report.
+
+    It keeps counts, not rows: whatever the file, memory holds a few examples per reason, at most
+    :data:`CUBES_HELD` count cubes, and the 8-byte hashes of the kept ids (:class:`_SeenIds`); rows held
+    back for the exact duplicate check go to a file (:class:`_Suspects`).
+    """
+
+    spec: ReadSpec
+    suspects: _Suspects  # held back until the kept ids can be read
+    rows_read: int = 0
+    rejected: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    cubes: list[pl.DataFrame] = field(default_factory=list)
+    flag_examples: dict[str, list[int]] = field(default_factory=dict)
+    seen: _SeenIds = field(default_factory=lambda: _SeenIds())  # noqa: PLW0108  # defined further down
+    repeated: int = 0  # rows dropped for an id an earlier kept row has
+    repeated_examples: list[int] = field(default_factory=list)
+
+    @property
+    def is_visits(self) -> bool:
+        return self.spec.table == VISITS_TABLE
+
+    @property
+    def id_column(self) -> str | None:
+        if self.spec.duplicate_key is None:
+            return None
+        return c.VISIT_ID if self.spec.duplicate_key == v.DUPLICATE_VISIT_ID else c.RESPONSE_ID
+
+    def flags(self) -> dict[str, pl.Expr]:
+        if not self.is_visits:
+            return {}
+        visit_day = pl.col(c.VISIT_AT).cast(pl.Int64) // _US_PER_DAY  # calendar day numbers, as dt.date()
+        assessment_day = pl.col(c.ASSESSMENT_AT).cast(pl.Int64) // _US_PER_DAY
+        return {
+            v.VISIT_BEFORE_ASSESSMENT: (visit_day < assessment_day).fill_null(False),
+            v.MISSING_PROFESSIONAL_ID: pl.col(c.PROFESSIONAL_ID).is_null(),
+            v.MISSING_URGENCY: pl.col(c.URGENT).is_null(),
+        }
+
+    def flag_column(self, key: str) -> str:
+        target = {
+            v.VISIT_BEFORE_ASSESSMENT: c.ASSESSMENT_AT,
+            v.MISSING_PROFESSIONAL_ID: c.PROFESSIONAL_ID,
+            v.MISSING_URGENCY: c.URGENT,
+        }[key]
+        return self.spec.by_target[target].label
+
+    def cube(self, kept: pl.DataFrame) -> pl.DataFrame:
+        """Kept rows counted by every value the report needs (region, month, urgency, assessment, flags).
+
+        The values are packed into one integer ``key`` (grouping by one integer is several times faster
+        than by seven columns); :func:`_unpack_cube` turns the summed cube back into columns.
+        """
+        if not self.is_visits:
+            return kept.select(n=pl.len().cast(pl.Int64))
+        region = pl.col(c.REGION_CODE).cast(pl.Enum(sorted(region_codes()))).to_physical().cast(pl.Int64)
+        day = pl.col(c.VISIT_AT).cast(pl.Int64) // _US_PER_DAY + _DAY_OFFSET  # months come from days later
+        urgent = pl.col(c.URGENT).cast(pl.Int64).fill_null(2)
+        bits = [pl.col(c.ASSESSMENT_AT).is_not_null(), *self.flags().values()]
+        key = region * (1 << _DAY_SHIFT) + day
+        key = key * 4 + urgent
+        for bit in bits:
+            key = key * 2 + bit.cast(pl.Int64)
+        return kept.group_by(key.alias("key")).agg(n=pl.len().cast(pl.Int64))
+
+    def add(self, checked: pl.DataFrame) -> pl.DataFrame:
+        """Count one checked chunk; return its kept rows."""
+        self.rows_read += checked.height
+        reasons = checked.get_column(REASON)
+        if reasons.max():
+            rejected = (
+                checked.select(REASON, ROW)
+                .filter(pl.col(REASON) > 0)
+                .group_by(REASON)
+                .agg(n=pl.len(), examples=pl.col(ROW).head(v.MAX_EXAMPLES))
+            )
+            for number, count, examples in rejected.iter_rows():
+                total, kept_examples = self.rejected.get(number, (0, []))
+                self.rejected[number] = (total + count, (kept_examples + examples)[: v.MAX_EXAMPLES])
+            kept = checked.filter(pl.col(REASON) == 0)
+        else:
+            kept = checked
+        if self.id_column is not None and kept.height:
+            kept = self._without_repeated_ids(kept)
+        self._count_kept(kept)
+        return kept
+
+    def _count_kept(self, kept: pl.DataFrame) -> None:
+        self.cubes.append(self.cube(kept))
+        if len(self.cubes) >= CUBES_HELD:  # summed as they come, so a long file holds one cube, not one per chunk
+            self.cubes = [_fold_cubes(self.cubes, self.is_visits)]
+        for key, condition in self.flags().items():
+            examples = self.flag_examples.setdefault(key, [])
+            if len(examples) < _FLAG_EXAMPLES_KEPT:
+                found = kept.select(pl.col(ROW).filter(condition).head(_FLAG_EXAMPLES_KEPT)).to_series().to_list()
+                examples.extend(found[: _FLAG_EXAMPLES_KEPT - len(examples)])
+
+    def _without_repeated_ids(self, kept: pl.DataFrame) -> pl.DataFrame:
+        """Drop rows whose id an earlier kept row has, as the rows stream past (the first occurrence is kept).
+
+        Inside the chunk ids are compared exactly. Against earlier chunks a 64-bit hash of the id is
+        looked up in :class:`_SeenIds`; a row whose hash was seen is held back as a *suspect*, and
+        :meth:`resolve_suspects` compares its id with the earlier ids once the kept rows are written.
+        """
+        assert self.id_column is not None
+        ids = kept.get_column(self.id_column)
+        hashes = _id_hashes(ids)
+        repeat = _repeats_in_chunk(ids, hashes)
+        suspect = self.seen.contains(hashes) & ~repeat
+        if repeat.any():
+            self._count_repeats(kept.get_column(ROW).filter(pl.Series(repeat)))
+        if suspect.any():
+            self.suspects.hold(kept.filter(pl.Series(suspect)).with_columns(pl.Series(_HASH, hashes[suspect])))
+        keep = ~(repeat | suspect)
+        self.seen.add(hashes[keep])
+        return kept if keep.all() else kept.filter(pl.Series(keep))
+
+    def _count_repeats(self, rows: pl.Series) -> None:
+        """Count repeated rows (``rows`` in file order); the examples are the first rows over all calls."""
+        self.repeated += rows.len()
+        self.repeated_examples = sorted([*self.repeated_examples, *rows.head(v.MAX_EXAMPLES).to_list()])[
+            : v.MAX_EXAMPLES
+        ]
+
+    def resolve_suspects(self, written: Path) -> pl.DataFrame:
+        """Compare the held-back rows' ids with the kept ids of the same hash; return the rows to keep after all.
+
+        A suspect whose id equals an earlier kept id (or that of an earlier suspect kept after all) is a
+        repeat. One whose id differs shares only the hash: it is kept (and written after the others).
+        The suspects are compared a range of hashes at a time (:meth:`_Suspects.passes`), reading only
+        their ids, hashes and row numbers, so memory holds one pass's ids and the kept ids of its hashes,
+        however many rows were held back.
+        """
+        if self.id_column is None:
+            return pl.DataFrame()
+        restore: list[pl.Series] = []
+        for suspects in self.suspects.passes([self.id_column, _HASH, ROW]):
+            known = self._kept_ids(written, suspects.get_column(_HASH).unique())
+            # A kept row with the suspect's id always comes first: the suspect is a repeat. Else the first
+            # suspect with that id is kept after all, and later ones repeat it.
+            judged = suspects.join(known, on=[self.id_column, _HASH], how="left", maintain_order="left").select(
+                ROW, keep=pl.col("__known").is_null() & pl.col(self.id_column).is_first_distinct()
+            )
+            self._count_repeats(judged.filter(~pl.col("keep")).get_column(ROW))
+            restore.append(judged.filter(pl.col("keep")).get_column(ROW))
+        rows = pl.concat(restore) if restore else pl.Series(ROW, [], dtype=pl.UInt32)
+        if rows.is_empty():
+            return pl.DataFrame()
+        restored = self.suspects.rows(rows).drop(_HASH)
+        self._count_kept(restored)
+        return restored
+
+    def _kept_ids(self, written: Path, wanted: pl.Series) -> pl.DataFrame:
+        """The kept ids whose hash is one of ``wanted`` with their hash, read batch by batch from the written rows."""
+        assert self.id_column is not None
+        found = []
+        for batch in pl.scan_parquet(written).select(self.id_column).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
+            hashes = pl.Series(_HASH, _id_hashes(batch.to_series()))
+            match = hashes.is_in(wanted.implode())
+            if match.any():
+                found.append(batch.with_columns(hashes).select(pl.all().gather(match.arg_true())))
+        schema = {self.id_column: pl.String(), _HASH: pl.UInt64()}
+        frame = pl.concat(found) if found else pl.DataFrame(schema=schema)
+        return frame.unique().with_columns(__known=pl.lit(True))
+
+    def finish(
+        self, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
+    ) -> v.ValidationReport:
+        counts: dict[tuple[str, str], tuple[int, list[int]]] = {}
+        for number, (count, examples) in self.rejected.items():
+            key, column, _condition = checks[number - 1]
+            total, previous = counts.get((key, column), (0, []))
+            counts[(key, column)] = (total + count, previous + examples)
+        if self.spec.duplicate_key is not None and self.id_column is not None and self.repeated:
+            label = self.spec.by_target[self.id_column].label
+            counts[(self.spec.duplicate_key, label)] = (self.repeated, self.repeated_examples)
+        cube = _sum_cube(self.cubes, self.is_visits)
+        rows_kept = int(cube.get_column("n").sum()) if cube.height else 0
+        flagged: dict[tuple[str, str], tuple[int, list[int]]] = {}
+        for key in self.flags():
+            count = int(cube.filter(pl.col(key)).get_column("n").sum()) if key in cube.columns else 0
+            flagged[(key, self.flag_column(key))] = (count, self.flag_examples.get(key, []))
+        missing_share = None
+        if self.is_visits and rows_kept:
+            missing_share = (
+                flagged[(v.MISSING_PROFESSIONAL_ID, self.flag_column(v.MISSING_PROFESSIONAL_ID))][0] / rows_kept
+            )
+        return v.ValidationReport(
+            source=sniffed.path.name,
+            layout=self.spec.layout,
+            file_format=sniffed.file_format,
+            encoding=encoding,
+            table=self.spec.table,
+            rows_read=self.rows_read,
+            rows_kept=rows_kept,
+            rejected=v.findings_from_counts(counts),
+            flagged=v.findings_from_counts(flagged),
+            missing_professional_share=missing_share,
+            coverage_cells=_coverage(cube) if self.is_visits else (),
+            notes=self.spec.notes,
+        )
+
+
+_HASH: Final = "__hash"
+_HASH_SEED: Final = 20_251_123
+
+
+class _Suspects:
+    """Rows held back by the duplicate check until the kept ids can be read, written to a file as they come.
+
+    Holding them in memory made a file of many repeated rows a memory bomb (and a row filtered out of a
+    chunk may keep the whole chunk's buffers alive). On disk they cost nothing until :meth:`passes` reads
+    them back a range of hashes at a time: a repeated id always falls into one range, so each pass is
+    judged on its own, and it holds about :data:`SUSPECT_PASS_ROWS` rows.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def hold(self, rows: pl.DataFrame) -> None:
+        table = rows.to_arrow(compat_level=pl.CompatLevel.newest())
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="lz4")
+        try:
+            self._writer.write_table(table.cast(self._writer.schema))
+        except (OSError, pa.ArrowException) as exc:
+            raise DataSourceError(
+                source="extract staging", request=f"writing {self.path.name}", reason=str(exc)
+            ) from exc
+        self.count += rows.height
+
+    def passes(self, columns: Sequence[str]) -> Iterator[pl.DataFrame]:
+        """``columns`` of the held rows, one range of hashes at a time, each in file order."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if not self.count:
+            return
+        parts = -(-self.count // SUSPECT_PASS_ROWS)
+        with pq.ParquetFile(self.path) as held:
+            for part in range(parts):
+                low, high = (part << 64) // parts, ((part + 1) << 64) // parts
+                pieces = []
+                for batch in held.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=list(columns)):
+                    frame = pl.from_arrow(batch)
+                    assert isinstance(frame, pl.DataFrame)  # a record batch gives a frame
+                    hashes = frame.get_column(_HASH)
+                    inside = hashes >= low
+                    if part < parts - 1:  # the last range ends at 2**64, which no uint64 reaches
+                        inside &= hashes < high
+                    if inside.any():  # gathered, not filtered: a filtered frame may keep the batch alive
+                        pieces.append(frame.select(pl.all().gather(inside.arg_true())))
+                if pieces:
+                    yield pl.concat(pieces).sort(ROW)
+
+    def rows(self, numbers: pl.Series) -> pl.DataFrame:
+        """The whole held rows of the given row numbers (the few kept after all), in file order."""
+        wanted = numbers.implode()
+        with pq.ParquetFile(self.path) as held:
+            found = []
+            for batch in held.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)  # a record batch gives a frame
+                match = frame.get_column(ROW).is_in(wanted)
+                if match.any():
+                    found.append(frame.select(pl.all().gather(match.arg_true())))
+        return pl.concat(found).sort(ROW)
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.path.unlink(missing_ok=True)
+
+
+def _id_hashes(ids: pl.Series) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """A 64-bit hash of each id (equal ids, equal hashes; different ids rarely share one)."""
+    hashes: np.ndarray[Any, np.dtype[np.uint64]] = ids.hash(seed=_HASH_SEED).to_numpy()
+    return hashes
+
+
+def _repeats_in_chunk(ids: pl.Series, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
+    """Rows whose id an earlier row of the same chunk has: hashes find the few candidates, ids decide."""
+    repeat = np.zeros(len(hashes), dtype=np.bool_)
+    hashed = pl.Series(hashes)
+    first = hashed.is_first_distinct()
+    if first.all():
+        return repeat
+    sharing = np.flatnonzero(hashed.is_in(hashed.filter(~first).implode()).to_numpy())
+    repeat[sharing[~ids.gather(sharing).is_first_distinct().to_numpy()]] = True
+    return repeat
+
+
+class _SeenIds:
+    """64-bit hashes of the ids kept so far, so that a repeated id is found as its row streams past.
+
+    A hash's top bits index a bit map (2**29 bits, 64 MiB, touched only where hashes
+    land); a clear bit means "surely new", the common case, at the cost of one memory read. The few
+    hashes whose bit is set are looked up exactly in sorted runs, merged four at a time as they grow (a
+    log-structured merge), so adding n hashes costs O(n log n) in all and a lookup a few binary searches.
+    """
+
+    BITS: Final = 29
+    FAN_IN: Final = 4  # runs of one tier merged at once: each hash is copied about log4(n / chunk) times
+
+    def __init__(self) -> None:
+        self.words: np.ndarray[Any, np.dtype[np.uint64]] | None = None
+        self.tiers: list[list[np.ndarray[Any, np.dtype[np.uint64]]]] = [[]]
+
+    def _bits(
+        self, hashes: np.ndarray[Any, np.dtype[np.uint64]]
+    ) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.uint64]]]:
+        """The word of the bit map and the bit within it for each hash."""
+        bit = hashes >> np.uint64(64 - self.BITS)
+        return (bit >> np.uint64(6)).astype(np.intp), np.uint64(1) << (bit & np.uint64(63))
+
+    def contains(self, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        found = np.zeros(len(hashes), dtype=np.bool_)
+        if self.words is None or not len(hashes):
+            return found
+        word, mask = self._bits(hashes)
+        maybe = np.flatnonzero(self.words[word] & mask)
+        if maybe.size:
+            queries = hashes[maybe]
+            order = np.argsort(queries)
+            ordered = queries[order]
+            hit = np.zeros(len(ordered), dtype=np.bool_)
+            for run in self.runs:
+                at = np.minimum(np.searchsorted(run, ordered), len(run) - 1)
+                hit |= run[at] == ordered
+            found[maybe[order]] = hit
+        return found
+
+    def add(self, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> None:
+        if not len(hashes):
+            return
+        if self.words is None:
+            self.words = np.zeros(1 << (self.BITS - 6), dtype=np.uint64)
+        run = pl.Series(hashes).sort().to_numpy()
+        word, mask = self._bits(run)  # sorted hashes: each word's bits are neighbours
+        starts = np.flatnonzero(np.diff(word, prepend=-1))
+        self.words[word[starts]] |= np.bitwise_or.reduceat(mask, starts)
+        self.tiers[0].append(run)
+        for tier, runs in enumerate(self.tiers):
+            if len(runs) < self.FAN_IN:
+                break
+            merged = np.concatenate(runs)
+            merged.sort(kind="stable")  # a few sorted runs: a linear merge
+            runs.clear()
+            if tier + 1 == len(self.tiers):
+                self.tiers.append([])
+            self.tiers[tier + 1].append(merged)
+
+    @property
+    def runs(self) -> list[np.ndarray[Any, np.dtype[np.uint64]]]:
+        return [run for runs in self.tiers for run in runs]
+
+
+_US_PER_DAY: Final = 86_400_000_000
+_DAY_SHIFT: Final = 24  # day numbers plus the offset (any year from 1 to 9999) stay below 2**24
+_DAY_OFFSET: Final = 1 << 22
+
+
+def _fold_cubes(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
+    """Several packed count cubes summed into one (keys with a count of 0 left out)."""
+    frame = pl.concat(pieces, how="vertical_relaxed")
+    if not is_visits:
+        return frame.select(pl.col("n").sum())
+    return frame.group_by("key").agg(pl.col("n").sum()).filter(pl.col("n") != 0)
+
+
+def _sum_cube(pieces: Sequence[pl.DataFrame], is_visits: bool) -> pl.DataFrame:
+    if not pieces:
+        return pl.DataFrame(schema={"n": pl.Int64})
+    summed = _fold_cubes(pieces, is_visits)
+    return _unpack_cube(summed) if is_visits else summed
+
+
+def _unpack_cube(cube: pl.DataFrame) -> pl.DataFrame:
+    """The packed ``key`` of :meth:`_Tally.cube` back as region, month (yyyymm), urgent, has_assessment, flags."""
+    key = pl.col("key")
+    flags = [v.VISIT_BEFORE_ASSESSMENT, v.MISSING_PROFESSIONAL_ID, v.MISSING_URGENCY]
+    bits = {name: ((key // (1 << shift)) % 2 == 1) for shift, name in enumerate(reversed(flags))}
+    bits["has_assessment"] = (key // (1 << len(flags))) % 2 == 1
+    rest = key // (1 << (len(flags) + 1))
+    urgent = rest % 4
+    day = ((rest // 4) % (1 << _DAY_SHIFT) - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date)
+    region = (rest // 4) // (1 << _DAY_SHIFT)
+    codes = sorted(region_codes())
+    return cube.select(
+        region.replace_strict(list(range(len(codes))), codes, return_dtype=pl.String).alias(c.REGION_CODE),
+        (day.dt.year().cast(pl.Int64) * 100 + day.dt.month().cast(pl.Int64)).alias("month"),
+        pl.when(urgent < 2).then(urgent == 1).alias(c.URGENT),
+        bits["has_assessment"].alias("has_assessment"),
+        *(bits[name].alias(name) for name in flags),
+        "n",
+    )
+
+
+def _coverage(cube: pl.DataFrame) -> tuple[v.CoverageCell, ...]:
+    if cube.is_empty():
+        return ()
+    cells = (
+        cube.filter(pl.col(c.URGENT).eq_missing(False))
+        .group_by(c.REGION_CODE, "month")
+        .agg(
+            n_non_urgent=pl.col("n").sum(),
+            n_with_assessment=pl.col("n").filter(pl.col("has_assessment")).sum(),
+        )
+        .sort(c.REGION_CODE, "month")
+    )
+    return tuple(
+        v.CoverageCell(
+            region_code=region, month=f"{month // 100:04d}-{month % 100:02d}", n_non_urgent=n, n_with_assessment=m
+        )
+        for region, month, n, m in cells.iter_rows()
+    )
