@@ -5,16 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import t
-from ui import context
+from ui import cache, filters, session
 from ui.render import ICON, handled_errors
 
-tab_language = context.linked_language()  # the browser tab speaks the link's language
+tab_language = session.linked_language()  # the browser tab speaks the link's language
 # A bundled image, sent inline: a ":material/...:" tab icon is fetched by every browser from a third-party host.
 st.set_page_config(page_title=t("app.title", tab_language), page_icon=ICON, layout="wide")
 
 with handled_errors():  # the sidebar, and any page's failure outside its own handler
-    context.store_or_stop()
-    state = context.sidebar_filters(context.results().years())
+    session.store_or_stop()
+    state = filters.sidebar_filters(cache.results().years())
     language = state.lang
     if language != tab_language:  # chosen in the sidebar on this run: the URL says so only from now on
         st.set_page_config(page_title=t("app.title", language))

@@ -5,14 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import t
-from ui import context
+from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart
 from views import compare
 
-context.through_entry_point()
-state = context.current_view()
-results = context.results()
-threshold = context.threshold()
+state = filters.current_view()
+results = cache.results()
+threshold = session.threshold()
 language = state.lang
 
 st.title(t("compare.title", language))
@@ -20,17 +19,17 @@ st.caption(t("compare.subtitle", language, period=state.period))
 sample_badge(language, results.sample_data)
 
 with handled_errors(language):
-    context.indicator_picker(state)
-    state = context.current_view()
+    filters.indicator_picker(state)
+    state = filters.current_view()
     ranking_column, funnel_column = st.columns(2)
     with ranking_column:
-        show_chart(context.view(compare.ranking, state, threshold=threshold), language)
+        show_chart(cache.view(compare.ranking, state, threshold=threshold), language)
     with funnel_column:
-        funnel = context.view(compare.funnel, state, threshold=threshold)
+        funnel = cache.view(compare.funnel, state, threshold=threshold)
         if funnel is None:
             st.info(t("compare.funnel_only_shares", language))
         else:
             show_chart(funnel, language)
     # Every county's panel whatever county or year is picked: one view per language, profession and indicator.
-    show_chart(context.view(compare.trends, state.only(*compare.TRENDS_READ), threshold=threshold), language)
-    show_chart(context.view(compare.access_continuity, state, threshold=threshold), language)
+    show_chart(cache.view(compare.trends, state.only(*compare.TRENDS_READ), threshold=threshold), language)
+    show_chart(cache.view(compare.access_continuity, state, threshold=threshold), language)

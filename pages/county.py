@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import logging
 
-import polars as pl
 import streamlit as st
 
 from i18n import t
-from pipeline.imports import scan_extracts
-from ui import context
+from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import county, data, published
 from views.common import area_label
 from views.state import ALL_REGIONS, ViewState
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _coc_distribution(region: str, period: str, profession: str, version: str) -> pl.DataFrame:
-    """From the store; for a store from before it kept the distribution, computed from the visits once."""
-    return county.coc_distribution(
-        context.results(),
-        lambda: scan_extracts(context.current_engine(), "visits"),
-        region=region,
-        year=period,
-        profession=profession,
-        threshold=context.threshold(),
-    )
-
-
-context.through_entry_point()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _coverage(region: str, version: str) -> tuple[bool, pl.DataFrame]:
-    reports = data.visit_reports(context.current_engine())
-    return data.coverage_known(reports, region), data.coverage_flags(reports, region)
 
 
 def trend_charts(state: ViewState, threshold: int) -> None:
@@ -43,10 +19,10 @@ def trend_charts(state: ViewState, threshold: int) -> None:
     left, right = st.columns(2)
     for index, key in enumerate(county.TREND_INDICATORS):
         with left if index % 2 == 0 else right:
-            show_chart(context.view(county.trend, state, key, threshold=threshold), language)
+            show_chart(cache.view(county.trend, state, key, threshold=threshold), language)
     if state.region != ALL_REGIONS:
         st.header(t("county.coverage_title", language))
-        known, flagged = _coverage(state.region, context.version())
+        known, flagged = cache.coverage(state.region)
         limit = round(data.COVERAGE_FLAG * 100)
         if not known:
             st.caption(t("county.coverage_unknown", language))
@@ -62,43 +38,43 @@ def unit_charts(state: ViewState, threshold: int) -> None:
     if state.region == ALL_REGIONS:
         st.info(t("county.units_need_county", language))
         return
-    policy = context.access_policy()
+    policy = session.access_policy()
     if not policy.may_see_units(state.region):
         logging.getLogger("dashboard.access").info(
             "health-centre detail of county %s refused to %s", state.region, policy.log_identity
         )
         st.info(t("county.units_need_role", language), icon=":material/lock:")
         return
-    key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
-    state = context.current_view()
-    unit_view = context.view(county.units, state, key, threshold=threshold)
+    key = filters.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
+    state = filters.current_view()
+    unit_view = cache.view(county.units, state, key, threshold=threshold)
     if unit_view is not None:
         show_chart(unit_view, language)
-    t3_view = context.view(county.t3_by_unit, state, threshold=threshold)
+    t3_view = cache.view(county.t3_by_unit, state, threshold=threshold)
     if t3_view is not None:
         show_chart(t3_view, language)
 
 
 def experience_charts(state: ViewState, threshold: int) -> None:
     left, right = st.columns(2)
-    cells = _coc_distribution(county.area_of(state), state.period, state.profession, context.version())
+    cells = cache.coc_distribution(state)
     with left:
         if cells.height:
-            show_chart(county.coc_distribution_view(context.results(), state, cells, threshold=threshold), state.lang)
+            show_chart(county.coc_distribution_view(cache.results(), state, cells, threshold=threshold), state.lang)
     with right:
-        show_chart(context.view(county.nps_split, state, threshold=threshold), state.lang)
+        show_chart(cache.view(county.nps_split, state, threshold=threshold), state.lang)
 
 
 def published_charts(state: ViewState) -> None:
     st.caption(t("county.published_note", state.lang))
     for indicator_id in published.PUBLISHED:
-        view = context.view(published.published_view, state.only(*published.READ), indicator_id)
+        view = cache.view(published.published_view, state.only(*published.READ), indicator_id)
         if view is not None:
             show_chart(view, state.lang)
 
 
-state = context.current_view()
-results = context.results()
+state = filters.current_view()
+results = cache.results()
 language = state.lang
 
 area = t("common.national", language) if state.region == ALL_REGIONS else area_label(state.region, language)
@@ -116,8 +92,8 @@ def county_tabs() -> None:
     Opening a tab, or picking the health-centre indicator, reruns this fragment, not the page. It reads the
     view state itself: a fragment rerun gets the arguments of the page's last run, not the current URL.
     """
-    state = context.current_view()
-    threshold = context.threshold()
+    state = filters.current_view()
+    threshold = session.threshold()
     language = state.lang
     with handled_errors(language):
         trends, units, experience, published_tab = st.tabs(

@@ -15,7 +15,7 @@ from i18n import t
 from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
 from pipeline.indicators import refresh_all
-from ui import context
+from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
 from views import data
@@ -53,7 +53,7 @@ def upload_form(engine: sa.Engine, settings: Settings, policy: AccessPolicy, lan
                     upload,
                     file_name=upload.name,
                     table_name=table_name,
-                    imported_by=context.user_name(),
+                    imported_by=session.user_name(),
                     allowed_regions=policy.import_regions,  # checked on the file's rows
                     earliest_date=settings.earliest_date,
                     slot_horizon_years=settings.slot_horizon_years,
@@ -72,7 +72,7 @@ def upload_form(engine: sa.Engine, settings: Settings, policy: AccessPolicy, lan
                 status.update(state="error")
                 raise
             status.update(state="complete")
-        context.forget_version()
+        cache.forget_version()
         if outcome.already_imported:
             st.info(t("data.already_imported", language))
         else:
@@ -95,15 +95,14 @@ def refresh_allowed(policy: AccessPolicy, language: str) -> None:
         raise AccessDeniedError(t("error.refused_refresh", language, allowed=counties(policy.unit_regions)))
 
 
-context.through_entry_point()
-state = context.current_view()
+state = filters.current_view()
 language = state.lang
-engine = context.current_engine()
-settings = context.settings()
+engine = session.current_engine()
+settings = session.settings()
 
 st.title(t("data.title", language))
 st.caption(t("data.subtitle", language))
-sample_badge(language, context.results().sample_data)
+sample_badge(language, cache.results().sample_data)
 
 with handled_errors(language):
     st.header(t("data.published", language))
@@ -112,7 +111,7 @@ with handled_errors(language):
     series = data.published_series(engine, language)
     table(series.rename({name: t(f"data.col_{name}", language) for name in series.columns}), language)
     st.caption(t("data.licence_line", language))
-    policy = context.access_policy()
+    policy = session.access_policy()
     if not policy.may_import:
         st.info(t("data.import_needs_role", language), icon=":material/lock:")
     if policy.may_import and st.button(
@@ -125,7 +124,7 @@ with handled_errors(language):
             engine, settings, years=years, progress=lambda fraction, message: bar.progress(fraction, text=message)
         )
         bar.empty()
-        context.forget_version()
+        cache.forget_version()
         for outcome in (sotkanet, cube):
             message = t(
                 "data.refresh_outcome",
@@ -141,7 +140,7 @@ with handled_errors(language):
         upload_form(engine, settings, policy, language)
 
     st.header(t("data.imports", language))
-    history = data.imports_table(context.results().imports, language)
+    history = data.imports_table(cache.results().imports, language)
     table(history, language)
 
     st.header(t("data.report", language))

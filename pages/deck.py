@@ -11,14 +11,13 @@ from exports.names import export_filename
 from exports.pptx import build_pptx
 from exports.slides import deck_from_views
 from i18n import t
-from ui import context
+from ui import cache, filters
 from ui.render import BASKET, handled_errors
 from views.common import ChartView
 
-context.through_entry_point()
-state = context.current_view()
+state = filters.current_view()
 language = state.lang
-results = context.results()
+results = cache.results()
 basket: dict[str, ChartView] = st.session_state.setdefault(BASKET, {})
 
 st.title(t("deck.title", language))
@@ -89,7 +88,7 @@ with handled_errors(language):
             text = dataclasses.replace(view.text, title=title)
             views.append(dataclasses.replace(view, text=text, figure=retitle(view.figure, title)))
         bar = st.progress(0.0, text=t("deck.building", language))
-        deck = deck_from_views(views, results, title=deck_title, subtitle=context.filters_summary(), language=language)
+        deck = deck_from_views(views, results, title=deck_title, subtitle=filters.filters_summary(), language=language)
         pptx = build_pptx(deck, progress=lambda done, total, what: bar.progress(done / total, text=what))
         bar.empty()
         st.download_button(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import t
-from ui import context
+from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import investments
 
-context.through_entry_point()
-state = context.current_view()
-results = context.results()
-threshold = context.threshold()
+state = filters.current_view()
+results = cache.results()
+threshold = session.threshold()
 language = state.lang
 
 st.title(t("investments.title", language))
@@ -66,8 +65,8 @@ with handled_errors(language):
                     st.caption(f"{row['report']} · {row['seed_file']}:{row['seed_line']}")
 
     st.header(t("investments.effect", language))
-    key = context.indicator_picker(state, allowed=("access_7d", "access_14d", "t3", "coc", "upc", "nps"))
-    state = context.current_view()
+    key = filters.indicator_picker(state, allowed=("access_7d", "access_14d", "t3", "coc", "upc", "nps"))
+    state = filters.current_view()
     treated = people["region_code"].to_list()
     markers = investments.start_markers(people, language)
     show_chart(investments.group_trend(results, state, key, treated, threshold=threshold, starts=markers), language)

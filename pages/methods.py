@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import t
-from ui import context
+from ui import filters, session
 from ui.render import show_table
 from views import methods
 
-context.through_entry_point()
-state = context.current_view()
+state = filters.current_view()
 language = state.lang
 
 st.title(t("methods.title", language))
@@ -20,7 +19,7 @@ for key in methods.INDICATOR_ORDER:
 st.header(t("methods.care_guarantee", language))
 show_table(methods.care_guarantee_table(language), width="stretch")
 st.header(t("methods.suppression", language))
-st.markdown(t("methods.suppression_text", language, threshold=context.threshold()))
+st.markdown(t("methods.suppression_text", language, threshold=session.threshold()))
 st.header(t("methods.licence", language))
 st.markdown(t("methods.licence_text", language))
 st.header(t("methods.accessibility", language))

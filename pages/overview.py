@@ -6,7 +6,7 @@ import streamlit as st
 
 from i18n import t
 from i18n.format import count
-from ui import context
+from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart
 from views import overview
 from views.common import area_label
@@ -14,10 +14,9 @@ from views.state import ALL_REGIONS
 
 CARD_WIDTH = 220  # px: holds '11,0 dygn' and the longest short title
 
-context.through_entry_point()
-state = context.current_view()
-results = context.results()
-threshold = context.threshold()
+state = filters.current_view()
+results = cache.results()
+threshold = session.threshold()
 language = state.lang
 
 st.title(t("overview.title", language))
@@ -29,7 +28,7 @@ with handled_errors(language):
     # Cards of a fixed width in a wrapping row: four across on a wide page, two by two in a 1024 px window,
     # where a quarter of the page cannot hold '63,7 %' at the card's type size.
     with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
-        for item in context.view(overview.headlines, state, threshold=threshold):
+        for item in cache.view(overview.headlines, state, threshold=threshold):
             with st.container(border=True, width=CARD_WIDTH):
                 st.metric(
                     item.short_title,
@@ -43,10 +42,10 @@ with handled_errors(language):
                     st.caption(item.target)
 
     st.header(t("overview.counties", language))
-    context.indicator_picker(state)
-    state = context.current_view()
+    filters.indicator_picker(state)
+    state = filters.current_view()
     tiles, ranking = st.columns([1, 1])
     with tiles:
-        show_chart(context.view(overview.county_map, state, threshold=threshold), language)
+        show_chart(cache.view(overview.county_map, state, threshold=threshold), language)
     with ranking:
-        show_chart(context.view(overview.county_ranking, state, threshold=threshold), language)
+        show_chart(cache.view(overview.county_ranking, state, threshold=threshold), language)

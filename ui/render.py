@@ -18,7 +18,7 @@ from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
 from store.results import Results
-from ui import context
+from ui import cache, session
 from ui.text import literal
 from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
@@ -121,8 +121,8 @@ def _export_controls(view: ChartView, language: str) -> None:
     made only when their button is pressed: the callables below run on download, never on a rerun,
     and the tables' provenance lines and column headings are made then too.
     """
-    results = context.results()
-    threshold = context.threshold()
+    results = cache.results()
+    threshold = session.threshold()
 
     def image(extension: str) -> Callable[[], bytes]:
         return lambda: _writer(extension)(view.figure)
@@ -190,11 +190,11 @@ def handled_errors(language: str | None = None) -> Iterator[None]:
     try:
         yield
     except DashboardError as error:
-        reader = language or context.linked_language()
+        reader = language or session.linked_language()
         st.error(f"**{t('error.title', reader)}**\n\n{literal(error)}")
         st.stop()
     except (Exception, PanicException) as error:  # PyO3's panic derives from BaseException only
-        reader = language or context.linked_language()
+        reader = language or session.linked_language()
         error_id = secrets.token_hex(4)
         ERROR_LOG.error("unexpected error %s on a page", error_id, exc_info=error)
         st.error(f"**{t('error.title', reader)}**\n\n{t('error.unexpected', reader, id=error_id)}")

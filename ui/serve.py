@@ -1,7 +1,7 @@
 """Start the dashboard's web server: ``python -m ui.serve [streamlit options]`` (what ``make run`` does).
 
 It takes the same options as ``streamlit run app.py`` (``--server.port=8502``, or the ``STREAMLIT_*``
-environment variables) and differs from it in three ways:
+environment variables) and differs from it in four ways:
 
 * **Libraries first.** Everything a page run imports (pandas, Plotly and the modules that import pandas
   lazily, polars, pyarrow, numpy, SQLAlchemy, our own views, charts and exports) is imported before the
@@ -14,6 +14,9 @@ environment variables) and differs from it in three ways:
 * **No cache clearing by visitors.** Streamlit's websocket accepts a "clear cache" message from any
   client and clears every user's caches; no setting turns that off, so the handler is replaced by one
   that ignores it (and logs it) unless the toolbar is in developer mode (``client.toolbarMode``).
+* **Pages only through ``app.py``.** The files in ``pages/`` are served only as ``st.navigation``'s pages,
+  from the very first run (:func:`pages_only_through_navigation`), so a first visit to a page's link gets
+  the filters, the URL state and the navigation.
 """
 
 from __future__ import annotations
@@ -170,6 +173,29 @@ class WebSurface:
         await self.app(scope, receive, with_headers)
 
 
+# -- pages only through the entry point -------------------------------------------------------------
+
+
+def pages_only_through_navigation() -> None:
+    """Serve the files in ``pages/`` only as the entry point's ``st.navigation`` pages, from the first run on.
+
+    Streamlit 1.67 has no setting for this. A ``PagesManager`` turns its legacy multipage mode on for the
+    whole process when a ``pages/`` folder sits next to the entry point (``runtime/pages_manager.py``,
+    ``uses_pages_directory``, set only while it is still None); while it is on, a script run does not run
+    ``app.py`` but ``_mpa_v1`` (``runtime/scriptrunner/script_runner.py``), which serves every
+    ``pages/*.py`` on its own; only a call of ``st.navigation`` turns it off (``commands/navigation.py``).
+    So the first visit to a page's URL after a start (a shared link, a reload) would get the page without
+    the filters, the URL state and the navigation. Page files the legacy loader skips (a sub-folder) do not
+    help: it then answers such a link with its "Page not found" dialog before ``app.py`` runs.
+
+    Turning the mode off before any session starts is the one switch of a Streamlit internal this
+    project keeps; ``tests/ui/test_serve.py`` fails when Streamlit moves or renames it.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415  # internal; see the tests
+
+    PagesManager.uses_pages_directory = False
+
+
 def dashboard_app() -> Any:
     """The dashboard as a Streamlit ``App`` with the middleware above."""
     import streamlit as st  # noqa: PLC0415
@@ -204,6 +230,7 @@ def _command() -> click.Command:
         log_to_standard_error()
         import_ahead()
         guard_cache_clearing()
+        pages_only_through_navigation()
         app = dashboard_app()
         # App.run anchors the config, secrets and sys.path on the launcher it is started from: the entry
         # point, as `streamlit run app.py` does, keeps `.streamlit/` and the project root where they are.

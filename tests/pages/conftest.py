@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 from i18n import t
+from ui.serve import pages_only_through_navigation
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +31,24 @@ def _small_store(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+class _ServedPagesManager(PagesManager):
+    """AppTest's pages manager, with the pages served as the launcher serves them.
+
+    AppTest builds a new ``PagesManager`` for every run after resetting the legacy multipage mode
+    (``app_test.py``), which a ``pages/`` folder next to ``app.py`` then turns on again; the launcher
+    (``python -m ui.serve``) turns it off before the server starts, and so does this, after each reset.
+    """
+
+    def __init__(self, *arguments: Any, **options: Any) -> None:
+        super().__init__(*arguments, **options)
+        pages_only_through_navigation()
+
+
+@pytest.fixture(autouse=True)
+def _pages_as_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_test, "PagesManager", _ServedPagesManager)
 
 
 @pytest.fixture

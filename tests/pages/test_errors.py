@@ -82,9 +82,9 @@ def test_a_native_panic_is_handled_like_any_unexpected_error(
 def test_a_failure_in_the_sidebar_shows_our_message(
     monkeypatch: pytest.MonkeyPatch, expected_errors: pytest.LogCaptureFixture
 ) -> None:
-    from ui import context
+    from ui import filters
 
-    monkeypatch.setattr(context, "region_choices", fail(RuntimeError(SECRET)))
+    monkeypatch.setattr(filters, "region_choices", fail(RuntimeError(SECRET)))
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
     app.query_params["lang"] = "sv"
     assert_our_message(app.run(), "sv", expected_errors)

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from i18n import region_name, t
 from tests.pages.conftest import PROJECT
-from ui.context import picker_key
+from ui.filters import picker_key
 from views.indicators import INDICATORS
 
 

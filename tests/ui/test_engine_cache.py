@@ -11,11 +11,11 @@ from streamlit.testing.v1 import AppTest
 def engine_around_a_clear() -> None:
     import streamlit as st
 
-    from ui import context
+    from ui import session
 
-    first = context.current_engine()
+    first = session.current_engine()
     st.cache_resource.clear()  # what Streamlit's "clear cache" does (a developer's, since visitors are ignored)
-    second = context.current_engine()
+    second = session.current_engine()
     st.session_state["same_engine"] = first is second
 
 

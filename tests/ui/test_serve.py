@@ -1,7 +1,9 @@
-"""The server launcher: what it imports before serving, and the cache-clearing guard it installs."""
+"""The server launcher: what it imports before serving, the cache-clearing guard it installs, and how it
+serves the pages."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 
 from ui import serve
 
@@ -33,7 +37,8 @@ HEAVY = (
 def test_every_module_the_pages_import_is_found_in_their_source() -> None:
     names = serve.page_modules()
     for expected in (
-        "ui.context",
+        "ui.filters",
+        "ui.cache",
         "ui.render",
         "views.compare",
         "views.investments",
@@ -93,3 +98,49 @@ def test_the_guard_lets_a_developer_server_clear_caches(monkeypatch: pytest.Monk
     session = _Session()
     AppSession._handle_clear_cache_request(session)  # type: ignore[arg-type]
     assert cleared == [session]
+
+
+# -- pages only through the entry point: the one switch of a Streamlit internal ------------------------
+# Streamlit 1.67 has no setting that keeps a `pages/` folder next to the entry point out of its legacy
+# multipage mode. These tests pin what the launcher relies on, so an upgrade that changes it fails here.
+
+
+def test_a_pages_folder_next_to_the_entry_point_turns_the_legacy_mode_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why the switch exists: left alone, Streamlit serves `pages/*.py` on their own until navigation runs."""
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    PagesManager(str(serve.ENTRY_POINT))
+    assert PagesManager.uses_pages_directory is True
+
+
+def test_the_switch_holds_for_every_session_started_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    serve.pages_only_through_navigation()
+    for _ in range(2):  # one pages manager per browser session
+        PagesManager(str(serve.ENTRY_POINT))
+        assert PagesManager.uses_pages_directory is False
+
+
+def test_a_script_run_chooses_the_legacy_mode_by_that_switch() -> None:
+    """The script runner reads the class attribute the launcher sets, and runs `_mpa_v1` while it is on."""
+    source = inspect.getsource(ScriptRunner._run_script)
+    assert "if PagesManager.uses_pages_directory:" in source
+    assert "_mpa_v1(self._main_script_path)" in source
+    assert "PagesManager.uses_pages_directory = False" in inspect.getsource(st.navigation)
+
+
+def test_the_launcher_turns_the_legacy_mode_off_before_the_server_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    seen: list[bool | None] = []
+
+    class Started:
+        def run(self, config: object) -> None:
+            seen.append(PagesManager.uses_pages_directory)
+
+    monkeypatch.setattr(serve, "import_ahead", list)
+    monkeypatch.setattr(serve, "guard_cache_clearing", lambda: None)
+    monkeypatch.setattr(serve, "dashboard_app", Started)
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    with pytest.raises(SystemExit) as stopped:  # click's standalone mode exits when the command returns
+        serve.main(["--server.headless=true"])
+    assert stopped.value.code == 0
+    assert seen == [False]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from ui.context import SharedMemo
+from ui.cache import SharedMemo
 
 
 def test_a_value_is_built_once_per_key() -> None:
