@@ -13,8 +13,9 @@ from core.errors import AccessDeniedError
 from core.settings import Settings
 from i18n import t
 from i18n.format import count
-from pipeline.imports import ImportFailedError, ImportRefusedError, import_report, import_upload
+from pipeline.imports import ImportFailedError, ImportRefusedError, import_upload
 from pipeline.indicators import refresh_all
+from store.catalogue import import_report
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
@@ -119,9 +120,8 @@ with handled_errors(language):
     ):
         refresh_allowed(policy, language)
         bar = st.progress(0.0, text=t("data.refreshing", language))
-        years = range(2019, int(state.period or "2025") + 1)
         sotkanet, cube = refresh_all(
-            engine, settings, years=years, progress=lambda fraction, message: bar.progress(fraction, text=message)
+            engine, settings, progress=lambda fraction, message: bar.progress(fraction, text=message)
         )
         bar.empty()
         cache.forget_version()

@@ -41,9 +41,9 @@ library exception escapes, not even a native library's panic (PyO3's
 (``KeyboardInterrupt``, ``SystemExit``) cleans up the same way and then
 propagates unchanged.
 
-:func:`import_report` gives a past import's validation report back as the
-frames the Data page shows: the reasons (rejections and flags with counts and
-example row numbers) and the coverage by region and month.
+The catalogue the job records in (the ``imports`` and ``import_failures``
+tables, and :func:`store.catalogue.import_report`, a past import's validation
+report as the frames the Data page shows) is storage: :mod:`store.catalogue`.
 """
 
 from __future__ import annotations
@@ -71,8 +71,18 @@ from core.errors import AccessDeniedError, DashboardError, InvalidInputError
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from core.validation import IMPORTED_BEFORE, CoverageCell, Finding, ValidationReport
 from store import tables
+from store.catalogue import (
+    FailedImport,
+    ImportOutcome,
+    existing_import,
+    extract_in_use,
+    extract_paths,
+    record_failure,
+    record_import,
+    recorded_failures,
+)
 from store.engine import import_lock, write_transaction
-from store.repository import read_table, replace_all
+from store.repository import replace_all
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
 Aggregator = Callable[[pl.LazyFrame], Mapping[str, pl.DataFrame]]
@@ -157,77 +167,12 @@ class ImportRefusedError(ImportFailedError, AccessDeniedError):
     """An import refused because the file holds rows of counties the importer's role does not cover."""
 
 
-@dataclass(frozen=True)
-class ImportOutcome:
-    import_id: int
-    already_imported: bool
-    rows_read: int
-    rows_rejected: int
-    report_json: str
-    layout: str = ""
-    file_name: str = ""
-
-
-@dataclass(frozen=True)
-class FailedImport:
-    """An attempt that failed or was interrupted (recorded in the store, or on a marker the store could not take)."""
-
-    file_name: str
-    table_name: str
-    started_at: str
-    error: str
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """A completed import with its validation report; :attr:`reasons` and :attr:`coverage` are ready to show.
-
-    ``detailed`` is False for imports that recorded only their counts (the
-    generated sample data): their report has no reasons and no coverage.
-    """
-
-    import_id: int
-    table_name: str
-    file_name: str
-    layout: str
-    rows_read: int
-    rows_rejected: int
-    imported_at: dt.datetime
-    imported_by: str
-    report: ValidationReport
-    detailed: bool
-
-    @property
-    def reasons(self) -> pl.DataFrame:
-        """One row per finding, rejections first: ``kind`` (rejected | flagged), ``key``, ``column``, ``count``,
-        ``share_of_rows``, ``example_rows`` (1-based data rows, header excluded) and ``description``."""
-        return self.report.to_frame()
-
-    @property
-    def coverage(self) -> pl.DataFrame:
-        """Visits only: per ``region_code`` and ``month`` the kept non-urgent visits, those with an assessment
-        date, and their ``share`` (empty for other tables)."""
-        return self.report.coverage
-
-
 def file_checksum(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def extract_paths(engine: sa.Engine | sa.Connection, table_name: str) -> list[Path]:
-    """Parquet files of every completed import of ``table_name``, oldest first."""
-    rows = read_table(engine, tables.imports, order_by=["id"], table_name=table_name)
-    return [Path(path) for path in rows["parquet_path"].to_list()]
-
-
-def scan_extracts(engine: sa.Engine, table_name: str) -> pl.LazyFrame | None:
-    """All imported rows of ``table_name`` as one lazy frame, or None before the first import."""
-    paths = extract_paths(engine, table_name)
-    return pl.scan_parquet(paths) if paths else None
 
 
 def import_extract(
@@ -280,7 +225,7 @@ def import_extract(
     except OSError as exc:
         raise failure(f"the file cannot be read ({exc.strerror or exc})") from exc
     try:
-        existing = _existing_import(engine, table_name, checksum)
+        existing = existing_import(engine, table_name, checksum)
     except sa.exc.SQLAlchemyError as exc:
         raise failure(f"the store cannot be read ({_database_reason(exc)})") from exc
     if existing is not None:
@@ -292,7 +237,7 @@ def import_extract(
 
     attempt = _Attempt(engine, data_dir, marker, file_name=display_name, table_name=table_name, checksum=checksum)
     if aggregate is None:
-        from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415  # the metrics load only when needed
+        from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415  # the metrics (0.2 s) load only when needed
 
         aggregate = RESULTS_BY_TABLE[table_name]
     bounds = _DateBounds(today, earliest_date, slot_horizon_years)
@@ -341,7 +286,7 @@ class _Attempt:
         if allowed is not None:
             self._check_regions(extract.data, allowed, report)
         with import_lock(self.engine):
-            existing = _existing_import(self.engine, self.table_name, self.checksum)
+            existing = existing_import(self.engine, self.table_name, self.checksum)
             if existing is not None:  # the same file, imported by another session while this one read it
                 return existing
             previous = [p for p in extract_paths(self.engine, self.table_name) if p != self.target]
@@ -433,21 +378,19 @@ class _Attempt:
                     stage=RECORDING,
                     reason="another import of the table landed while this one computed its figures; import it again",
                 )
-            inserted = connection.execute(
-                tables.imports.insert().values(
-                    table_name=self.table_name,
-                    file_name=self.file_name,
-                    checksum=self.checksum,
-                    layout=layout_used,
-                    rows_read=rows_read,
-                    rows_rejected=rows_rejected,
-                    parquet_path=str(self.target),
-                    report_json=report_json,
-                    imported_at=_now(),
-                    imported_by=imported_by,
-                )
+            import_id = record_import(
+                connection,
+                table_name=self.table_name,
+                file_name=self.file_name,
+                checksum=self.checksum,
+                layout=layout_used,
+                rows_read=rows_read,
+                rows_rejected=rows_rejected,
+                parquet_path=self.target,
+                report_json=report_json,
+                imported_at=_now(),
+                imported_by=imported_by,
             )
-            import_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]  # one key after an insert
             for result_table, frame in results.items():
                 replace_all(connection, tables.metadata.tables[result_table], frame)
         return ImportOutcome(
@@ -552,38 +495,6 @@ def import_upload(
             folder.parent.rmdir()
 
 
-def import_report(engine: sa.Engine, import_id: int) -> ImportReport:
-    """A completed import and its validation report; ``.reasons`` and ``.coverage`` are the frames to show.
-
-    Raises :class:`InvalidInputError` when no completed import has ``import_id``.
-    """
-    try:
-        rows = read_table(engine, tables.imports, id=import_id)
-    except sa.exc.SQLAlchemyError as exc:
-        raise InvalidInputError(f"the import catalogue cannot be read: {_first_line(exc)}") from exc
-    if rows.is_empty():
-        raise InvalidInputError(f"no completed import has id {import_id!r}")
-    row = rows.row(0, named=True)
-    try:
-        report = ValidationReport.from_json(row["report_json"])
-        detailed = True
-    except InvalidInputError:  # an import that recorded only its counts (the generated sample data)
-        report = _counts_only(row)
-        detailed = False
-    return ImportReport(
-        import_id=row["id"],
-        table_name=row["table_name"],
-        file_name=row["file_name"],
-        layout=row["layout"],
-        rows_read=row["rows_read"],
-        rows_rejected=row["rows_rejected"],
-        imported_at=row["imported_at"],
-        imported_by=row["imported_by"],
-        report=report,
-        detailed=detailed,
-    )
-
-
 def recover_interrupted_imports(engine: sa.Engine, data_dir: Path) -> list[FailedImport]:
     """After a crash: record running markers of dead processes as failed and delete their partial files.
 
@@ -622,16 +533,7 @@ def failed_imports(engine: sa.Engine, data_dir: Path | None = None) -> list[Fail
 
     Read from the store; with ``data_dir``, also the failed markers the store could not take yet.
     """
-    rows = read_table(engine, tables.import_failures, order_by=["id"])
-    failed = [
-        FailedImport(
-            file_name=row["file_name"],
-            table_name=row["table_name"],
-            started_at=row["started_at"].isoformat(timespec="seconds"),
-            error=row["error"],
-        )
-        for row in rows.iter_rows(named=True)
-    ]
+    failed = recorded_failures(engine)
     if data_dir is not None:
         states = [_read_marker(marker) for marker in _markers(data_dir)]
         failed += [_failed(state) for state in states if state.get("status") == "failed"]
@@ -750,56 +652,18 @@ def _database_reason(exc: sa.exc.SQLAlchemyError) -> str:
 def _referenced(engine: sa.Engine, target: Path) -> bool:
     """Whether a completed import points at ``target`` (another process may have imported the same file)."""
     try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                sa.select(tables.imports.c.id).where(tables.imports.c.parquet_path == str(target))
-            ).first()
+        return extract_in_use(engine, target)
     except sa.exc.SQLAlchemyError:
         return True  # cannot tell: keep the file rather than break a completed import
-    return found is not None
 
 
 def _concurrent_import(engine: sa.Engine, table_name: str, checksum: str, exc: BaseException) -> ImportOutcome | None:
     if not isinstance(exc, sa.exc.IntegrityError):
         return None
     try:
-        return _existing_import(engine, table_name, checksum)
+        return existing_import(engine, table_name, checksum)
     except sa.exc.SQLAlchemyError:
         return None
-
-
-def _counts_only(row: Mapping[str, Any]) -> ValidationReport:
-    """A report for an import that recorded only counts; its rejected rows, if any, cannot be told apart."""
-    rejected = int(row["rows_rejected"])
-    return ValidationReport(
-        source=str(row["file_name"]),
-        layout=str(row["layout"]),
-        file_format="parquet",
-        encoding=None,
-        table=str(row["table_name"]),
-        rows_read=int(row["rows_read"]) - rejected,
-        rows_kept=int(row["rows_read"]) - rejected,
-        notes=(
-            "no validation report was recorded for this import"
-            + (f" ({rejected:,} rows were rejected for reasons not recorded)" if rejected else ""),
-        ),
-    )
-
-
-def _existing_import(engine: sa.Engine, table_name: str, checksum: str) -> ImportOutcome | None:
-    rows = read_table(engine, tables.imports, table_name=table_name, checksum=checksum)
-    if rows.is_empty():
-        return None
-    row = rows.row(0, named=True)
-    return ImportOutcome(
-        import_id=row["id"],
-        already_imported=True,
-        rows_read=row["rows_read"],
-        rows_rejected=row["rows_rejected"],
-        report_json=row["report_json"],
-        layout=row["layout"],
-        file_name=row["file_name"],
-    )
 
 
 def _markers(data_dir: Path) -> list[Path]:
@@ -835,18 +699,17 @@ def _record_failure(engine: sa.Engine, marker: Path) -> None:
     """Move a failed marker into the store's ``import_failures``; the marker stays when the store cannot take it."""
     state = _read_marker(marker)
     now = _now()
-    row = {
-        "table_name": str(state.get("table_name", "?"))[:32],
-        "file_name": str(state.get("file_name", marker.name)),
-        "checksum": str(state.get("checksum", ""))[:64],
-        "started_at": _parse_time(state.get("started_at"), now),
-        "failed_at": _parse_time(state.get("failed_at"), now),
-        "error": str(state.get("error", "")),
-        "error_id": str(state.get("error_id", ""))[:16],
-    }
     try:
-        with engine.begin() as connection:
-            connection.execute(tables.import_failures.insert().values(**row))
+        record_failure(
+            engine,
+            table_name=str(state.get("table_name", "?")),
+            file_name=str(state.get("file_name", marker.name)),
+            checksum=str(state.get("checksum", "")),
+            started_at=_parse_time(state.get("started_at"), now),
+            failed_at=_parse_time(state.get("failed_at"), now),
+            error=str(state.get("error", "")),
+            error_id=str(state.get("error_id", "")),
+        )
     except sa.exc.SQLAlchemyError as exc:
         log.warning("a failed import could not be recorded in the store (%s); its marker is kept", type(exc).__name__)
         return

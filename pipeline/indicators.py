@@ -35,7 +35,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from core import columns as c
-from core.errors import DataSourceError
+from core.errors import DataSourceError, InvalidInputError
 from core.settings import DEFAULT_REFRESH_DEADLINE, PROJECT_ROOT, Settings
 from data_sources.http import JsonReply
 from data_sources.sotkanet import SotkanetClient, parse_data, parse_indicator, parse_regions, region_code_map
@@ -215,41 +215,75 @@ def refresh_thl_cube(
     return outcome
 
 
+#: The remote sources a refresh can fetch, as the command line names them.
+REFRESH_SOURCES = ("sotkanet", "thl")
+#: The first year a refresh asks Sotkanet for (the reform's baseline years start here).
+FIRST_REFRESH_YEAR = 2019
+
+
+def refresh_years(today: dt.date | None = None) -> range:
+    """The years a refresh asks for by default: :data:`FIRST_REFRESH_YEAR` to the current year."""
+    return range(FIRST_REFRESH_YEAR, (today or dt.date.today()).year + 1)
+
+
 def refresh_all(
     engine: sa.Engine,
     settings: Settings,
     *,
-    years: Sequence[int],
+    years: Sequence[int] | None = None,
+    sources: Sequence[str] = REFRESH_SOURCES,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
-) -> tuple[RefreshOutcome, RefreshOutcome]:
+) -> tuple[RefreshOutcome, ...]:
     """Refresh Sotkanet's series, then THL's cube, with the limits in ``settings``, within one deadline.
 
-    The clients take the body limit and the request deadline from ``settings``; both refreshes share
-    ``settings.refresh_deadline``. Progress runs from 0 to 0.8 for Sotkanet and on to 1 for THL.
+    ``years`` default to :func:`refresh_years`; ``sources`` (some of :data:`REFRESH_SOURCES`) choose what
+    is fetched, and the outcomes come back in that order. The clients take the body limit and the request
+    deadline from ``settings``; the refreshes share ``settings.refresh_deadline``. With both sources,
+    progress runs from 0 to 0.8 for Sotkanet and on to 1 for THL.
     """
+    unknown = [source for source in sources if source not in REFRESH_SOURCES]
+    if unknown or not sources:
+        raise InvalidInputError(
+            f"sources must be some of {', '.join(REFRESH_SOURCES)}, got {', '.join(map(repr, sources)) or 'none'}"
+        )
+    chosen = [source for source in REFRESH_SOURCES if source in sources]
     report = progress or (lambda _fraction, _message: None)
+    # Where each source's progress starts and how much of the bar it fills.
+    spans = {"sotkanet": (0.0, 0.8), "thl": (0.8, 0.2)} if len(chosen) == 2 else {chosen[0]: (0.0, 1.0)}
+
+    def part(source: str) -> Progress:
+        begin, width = spans[source]
+        return lambda fraction, message: report(begin + fraction * width, message)
+
     end = time.monotonic() + settings.refresh_deadline
     deadline, max_bytes = settings.remote_request_deadline, settings.remote_max_bytes
-    with SotkanetClient(settings.sotkanet_url, deadline=deadline, max_bytes=max_bytes) as sotkanet_client:
-        sotkanet = refresh_sotkanet(
-            engine,
-            sotkanet_client,
-            settings.sotkanet_indicators,
-            years=years,
-            progress=lambda fraction, message: report(fraction * 0.8, message),
-            now=now,
-            deadline=settings.refresh_deadline,
-        )
-    with ThlCubeClient(settings.thl_url, deadline=deadline, max_bytes=max_bytes) as cube_client:
-        cube = refresh_thl_cube(
-            engine,
-            cube_client,
-            progress=lambda fraction, message: report(0.8 + fraction * 0.2, message),
-            now=now,
-            deadline=max(end - time.monotonic(), 0.0),
-        )
-    return sotkanet, cube
+    outcomes = []
+    if "sotkanet" in chosen:
+        with SotkanetClient(settings.sotkanet_url, deadline=deadline, max_bytes=max_bytes) as sotkanet_client:
+            outcomes.append(
+                refresh_sotkanet(
+                    engine,
+                    sotkanet_client,
+                    settings.sotkanet_indicators,
+                    years=refresh_years() if years is None else years,
+                    progress=part("sotkanet"),
+                    now=now,
+                    deadline=settings.refresh_deadline,
+                )
+            )
+    if "thl" in chosen:
+        with ThlCubeClient(settings.thl_url, deadline=deadline, max_bytes=max_bytes) as cube_client:
+            outcomes.append(
+                refresh_thl_cube(
+                    engine,
+                    cube_client,
+                    progress=part("thl"),
+                    now=now,
+                    deadline=max(end - time.monotonic(), 0.0),
+                )
+            )
+    return tuple(outcomes)
 
 
 def _has_values() -> pl.Expr:

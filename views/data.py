@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from core.errors import DashboardError
 from i18n import region_name, t
 from i18n.format import count, date_text, moment_text, number
-from pipeline.imports import ImportReport, import_report
 from store import tables
+from store.catalogue import ImportReport, import_report
 from store.queries import import_history, source_status
 from store.repository import read_table
 from store.results import SAMPLE_IMPORTER

@@ -1,4 +1,4 @@
-"""`python -m exports.deck`: the standard county deck from the command line, checked slide by slide."""
+"""`python -m pipeline deck`: the standard county deck from the command line, checked slide by slide."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from pptx import Presentation
 
 from core.settings import Settings
-from exports.deck import main
 from i18n import region_name, t
 from pipeline.bootstrap import bootstrap, open_store
+from pipeline.cli import main
 from store.results import load_results
 from views.cells import indicator_cells
 from views.indicators import INDICATORS
@@ -40,7 +40,7 @@ def test_the_county_deck_has_a_title_slide_and_one_slide_per_chart_in_the_langua
 ) -> None:
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
     out = tmp_path / "deck.pptx"
-    assert main(["--region", "05", "--lang", language, "--out", str(out), "--period", "2025"]) == 0
+    assert main(["deck", "--region", "05", "--lang", language, "--out", str(out), "--period", "2025"]) == 0
     deck = Presentation(str(out))
     assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, rel=0.01)
     titles = slide_titles(out)
@@ -59,7 +59,7 @@ def test_a_native_trend_chart_holds_the_metrics_numbers(
 ) -> None:
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
     out = tmp_path / "deck.pptx"
-    assert main(["--region", "05", "--lang", "en", "--out", str(out), "--period", "2025"]) == 0
+    assert main(["deck", "--region", "05", "--lang", "en", "--out", str(out), "--period", "2025"]) == 0
     trend = next(
         slide
         for slide in Presentation(str(out)).slides
@@ -78,7 +78,7 @@ def test_a_native_trend_chart_holds_the_metrics_numbers(
 
 def test_all_counties_write_one_deck_each(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
-    assert main(["--region", "all", "--lang", "sv", "--out", str(tmp_path / "decks")]) == 0
+    assert main(["deck", "--region", "all", "--lang", "sv", "--out", str(tmp_path / "decks")]) == 0
     assert len(list((tmp_path / "decks").glob("*.pptx"))) == 22
 
 
@@ -86,5 +86,5 @@ def test_an_unknown_county_is_a_one_line_error(
     store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(store))
-    assert main(["--region", "99", "--lang", "fi", "--out", "x.pptx"]) == 2
+    assert main(["deck", "--region", "99", "--lang", "fi", "--out", "x.pptx"]) == 1
     assert "is not a county code" in capsys.readouterr().err

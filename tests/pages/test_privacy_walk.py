@@ -21,7 +21,7 @@ from exports.provenance import Provenance
 from exports.slides import deck_from_views
 from exports.tables import table_to_csv, table_to_xlsx
 from pipeline.bootstrap import bootstrap
-from pipeline.imports import scan_extracts
+from store.catalogue import scan_extracts
 from store.results import Results, load_results
 from views import compare, county, investments, overview, published
 from views.common import ChartView

@@ -17,15 +17,14 @@ from core.validation import IMPORTED_BEFORE, ValidationReport
 from pipeline.imports import (
     AGGREGATING,
     READING,
-    FailedImport,
     ImportFailedError,
     failed_imports,
     import_extract,
     import_upload,
     recover_interrupted_imports,
-    scan_extracts,
 )
 from store import tables
+from store.catalogue import FailedImport, scan_extracts
 from store.engine import create_store_engine
 from store.repository import read_table
 from store.results import load_results

@@ -26,15 +26,13 @@ from pipeline.imports import (
     AGGREGATING,
     READING,
     ImportFailedError,
-    ImportOutcome,
     failed_imports,
     import_extract,
-    import_report,
     import_upload,
     recover_interrupted_imports,
-    scan_extracts,
 )
 from store import tables
+from store.catalogue import ImportOutcome, import_report, scan_extracts
 from store.repository import read_table
 from tests.data_sources.extract_fixtures import (
     TODAY,

@@ -12,9 +12,10 @@ from core.settings import Settings
 from i18n import t
 from i18n.format import count, moment_text, number
 from pipeline.bootstrap import load_reference_data, open_store
-from pipeline.imports import import_extract, import_report
+from pipeline.imports import import_extract
 from pipeline.indicators import load_recorded_indicators
 from store import tables
+from store.catalogue import import_report
 from store.queries import import_history
 from store.repository import read_table
 from tests.data_sources.extract_fixtures import avohilmo_row, write_avohilmo

@@ -1,14 +1,20 @@
-"""The county-deck command line: arguments, county codes, file names and reported errors."""
+"""The county-deck job and its command: arguments, county codes, file names and reported errors."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
 from core.errors import InvalidInputError
 from core.regions import dashboard_regions
-from exports.deck import EXIT_REPORTED, main, output_path, parse_arguments, regions_to_build
+from pipeline.cli import EXIT_FAILED, build_parser, main
+from pipeline.decks import output_path, regions_to_build
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    return build_parser().parse_args(["deck", *argv])
 
 
 def test_arguments_are_read() -> None:
@@ -39,6 +45,6 @@ def test_one_deck_is_written_where_asked_and_many_are_named_by_county_period_and
     )
 
 
-def test_a_reported_problem_is_one_line_and_exit_status_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--region", "99", "--lang", "fi", "--out", "x.pptx"]) == EXIT_REPORTED
+def test_a_reported_problem_is_one_line_and_exit_status_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deck", "--region", "99", "--lang", "fi", "--out", "x.pptx"]) == EXIT_FAILED
     assert capsys.readouterr().err.startswith("error: --region '99' is not a county code")

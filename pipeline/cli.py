@@ -1,0 +1,222 @@
+"""The command line: ``python -m pipeline <command>``, the jobs the pages run, without a browser.
+
+Every command reads the settings from the environment (``DASHBOARD_DATA_DIR``,
+``DASHBOARD_DATABASE_URL`` and the rest, see the README), logs to standard
+error (``--verbose`` for debugging detail) and prints its result to standard
+output. A reported problem (any :class:`~core.errors.DashboardError`, or a
+file that cannot be written) is one line on standard error and exit status 1;
+bad usage is exit status 2. The commands call the same functions as the pages:
+
+* ``bootstrap``: fill an empty store (reference data, recorded series, sample data);
+* ``import FILE``: import an extract (:func:`pipeline.imports.import_extract`);
+* ``refresh [sotkanet|thl]``: fetch the published series (:func:`pipeline.indicators.refresh_all`);
+* ``migrate``: bring the store's schema up to date (:func:`store.migrations.migrate`);
+* ``aggregate``: recompute the stored aggregates from the extracts (:func:`pipeline.recompute.recompute_aggregates`);
+* ``deck``: write county decks (:func:`pipeline.decks.write_decks`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from core.errors import DashboardError, InvalidInputError
+from core.settings import Settings
+from data_sources.extracts import LAYOUTS
+from i18n import LANGUAGES
+from pipeline.bootstrap import bootstrap, open_store
+from pipeline.decks import ALL, write_decks
+from pipeline.imports import TABLES, import_extract
+from pipeline.indicators import REFRESH_SOURCES, refresh_all, refresh_years
+from pipeline.recompute import recompute_aggregates
+from store.engine import create_store_engine
+from store.migrations import migrate
+
+PROG = "python -m pipeline"
+#: Exit status of a command that failed with a reported problem (bad usage is argparse's 2).
+EXIT_FAILED = 1
+
+log = logging.getLogger("dashboard.cli")
+
+
+class RefreshFailedError(DashboardError):
+    """A refresh that left some series as they were (the last good data are kept)."""
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Run the dashboard's jobs without the browser (settings from the environment)."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail to standard error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, summary: str, run: Callable[[argparse.Namespace, Settings], None]
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        sub.set_defaults(run=run)
+        return sub
+
+    command(
+        "bootstrap", "Fill an empty store: reference data, recorded Sotkanet and THL series, sample data.", _bootstrap
+    )
+
+    imports = command("import", "Import an extract file (CSV or Parquet) into the store.", _import)
+    imports.add_argument("file", type=Path, metavar="FILE", help="the extract file")
+    imports.add_argument("--table", choices=TABLES, default="visits", help="what the file holds (default: visits)")
+    imports.add_argument(
+        "--layout", choices=LAYOUTS, default="auto", help="the file's layout (default: auto, told from the header)"
+    )
+    imports.add_argument("--region", metavar="CODE", help="the county of a file without a region column")
+    imports.add_argument(
+        "--by", metavar="NAME", help="who imports, as recorded in the import history (default: the user name)"
+    )
+
+    refresh = command("refresh", "Fetch the published series from Sotkanet and THL's cube.", _refresh)
+    refresh.add_argument("source", nargs="?", choices=REFRESH_SOURCES, help="only this source (default: both)")
+    refresh.add_argument(
+        "--years",
+        type=year_span,
+        metavar="FIRST-LAST",
+        help=f"the years to ask Sotkanet for, e.g. 2019-2025 or 2024 (default: {_default_years()})",
+    )
+
+    command("migrate", "Bring the store's schema up to the current version.", _migrate)
+    command("aggregate", "Recompute every stored aggregate from the imported extracts, in one transaction.", _aggregate)
+
+    deck = command("deck", "Write PowerPoint decks for wellbeing services counties.", _deck)
+    deck.add_argument("--region", required=True, metavar="CODE", help=f"a county code, or {ALL!r} for one deck each")
+    deck.add_argument("--lang", required=True, choices=LANGUAGES, help="language of the deck")
+    deck.add_argument("--out", required=True, type=Path, help="the .pptx file (a folder with --region all)")
+    deck.add_argument("--period", default="", help="the year, e.g. 2025 (default: the latest with data)")
+    deck.add_argument("--pictures", action="store_true", help="every chart as a picture, not an editable chart")
+    return parser
+
+
+def year_span(text: str) -> range:
+    """``2019-2025`` (both included) or ``2024``, as a range of years; argparse reports a bad value."""
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:[-–]\s*(\d{4})\s*)?", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year or a span of years such as 2019-2025")
+    first, last = int(match[1]), int(match[2] or match[1])
+    if last < first:
+        raise argparse.ArgumentTypeError(f"{text!r} ends before it starts; write the earlier year first")
+    return range(first, last + 1)
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    """Run one command; returns the exit status (argparse exits with 2 itself on bad usage)."""
+    arguments = build_parser(prog).parse_args(argv)
+    _configure_logging(verbose=arguments.verbose)
+    try:
+        settings = Settings.from_environment()
+        arguments.run(arguments, settings)
+    except DashboardError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # a file the command writes: a folder that does not exist, a full disk
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def _bootstrap(_arguments: argparse.Namespace, settings: Settings) -> None:
+    engine = bootstrap(settings, progress=_progress, sample_scale=settings.sample_scale)
+    print(f"store ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _import(arguments: argparse.Namespace, settings: Settings) -> None:
+    engine = open_store(settings)
+    outcome = import_extract(
+        engine,
+        settings.data_dir,
+        arguments.file,
+        table_name=arguments.table,
+        imported_by=arguments.by or f"{getpass.getuser()} (command line)",
+        layout=arguments.layout,
+        region_code=arguments.region,
+        earliest_date=settings.earliest_date,
+        slot_horizon_years=settings.slot_horizon_years,
+    )
+    state = "already imported as" if outcome.already_imported else "imported as"
+    print(
+        f"{arguments.file.name}: {state} import {outcome.import_id} into {arguments.table} "
+        f"({outcome.rows_read:,} rows read, {outcome.rows_rejected:,} rejected)"
+    )
+
+
+def _refresh(arguments: argparse.Namespace, settings: Settings) -> None:
+    engine = open_store(settings)
+    sources = (arguments.source,) if arguments.source else REFRESH_SOURCES
+    outcomes = refresh_all(engine, settings, years=arguments.years, sources=sources, progress=_progress)
+    for outcome in outcomes:
+        print(
+            f"{outcome.source}: {len(outcome.updated)} updated, {len(outcome.unchanged)} unchanged, "
+            f"{len(outcome.failed)} failed"
+        )
+    failed = {f"{outcome.source} {name}": reason for outcome in outcomes for name, reason in outcome.failed.items()}
+    if failed:
+        first, reason = next(iter(failed.items()))
+        more = f" (and {len(failed) - 1} more, see the log)" if len(failed) > 1 else ""
+        for name, text in failed.items():
+            log.warning("%s not refreshed: %s", name, text)
+        raise RefreshFailedError(f"{first} was not refreshed: {_one_line(reason)}{more}")
+
+
+def _migrate(_arguments: argparse.Namespace, settings: Settings) -> None:
+    engine = create_store_engine(settings.database_url)
+    print(f"store at schema version {migrate(engine)}")
+
+
+def _aggregate(_arguments: argparse.Namespace, settings: Settings) -> None:
+    written = recompute_aggregates(open_store(settings), progress=_progress)
+    if not written:
+        raise InvalidInputError("nothing to aggregate: the store holds no imported extract (import one first)")
+    for name, rows in written.items():
+        print(f"{name}: {rows:,} rows")
+
+
+def _deck(arguments: argparse.Namespace, settings: Settings) -> None:
+    engine = open_store(settings)
+    for path in write_decks(
+        engine,
+        arguments.region,
+        arguments.lang,
+        arguments.out,
+        period=arguments.period,
+        pictures=arguments.pictures,
+        threshold=settings.suppression_threshold,
+    ):
+        print(path)
+
+
+def _progress(fraction: float, message: str) -> None:
+    log.info("%3.0f%% %s", fraction * 100, message)
+
+
+def _default_years() -> str:
+    years = refresh_years()
+    return f"{years[0]}-{years[-1]}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _configure_logging(*, verbose: bool) -> None:
+    """Log to standard error (a no-op where logging is set up already, as in a test run)."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:  # the libraries' own chatter only with --verbose
+        for name in ("urllib3", "matplotlib", "PIL", "kaleido", "choreographer", "asyncio"):
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,126 @@
+"""County decks as a job: one .pptx per wellbeing services county (``python -m pipeline deck``).
+
+The deck's content (which charts, in which order) is
+:func:`exports.slides.county_deck`, built on the pages' view functions; this
+module chooses the counties, loads the store once, builds each deck and writes
+the files. The job is run by the store's operator, so it sees every county's
+unit-level cells; every number still goes through the suppression step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from core.errors import InvalidInputError
+from core.regions import dashboard_regions
+from exports.images import shared_renderer
+from exports.names import export_filename
+from exports.pptx import Deck, build_pptx
+from exports.slides import county_deck
+from i18n import region_name
+from metrics.privacy import DEFAULT_THRESHOLD
+from store.catalogue import scan_extracts
+from store.results import Results, load_results
+from views.county import coc_distribution
+
+#: The ``--region`` value that stands for every county.
+ALL = "all"
+#: Progress of one deck: slides done, slides in all, what is being drawn.
+SlideProgress = Callable[[int, int, str], None]
+
+log = logging.getLogger(__name__)
+
+
+def build_county_deck(
+    engine: sa.Engine,
+    region: str,
+    language: str,
+    period: str,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    results: Results | None = None,
+) -> Deck:
+    """The deck for one county (``region`` a code), in ``language``, for ``period`` ("" for the latest).
+
+    Every number goes through the suppression step at ``threshold``. Pass ``results`` to reuse one load
+    of the store for many decks.
+    """
+    results = results if results is not None else load_results(engine)
+    years = results.years()
+    if period and period not in years:
+        raise InvalidInputError(f"--period {period!r} has no data; use one of {', '.join(years) or '(none)'}")
+    year = period or (years[-1] if years else "")
+    coc_cells = (
+        coc_distribution(
+            results,
+            lambda: scan_extracts(engine, "visits"),
+            region=region,
+            year=year,
+            profession="all",
+            threshold=threshold,
+        )
+        if year
+        else None
+    )
+    return county_deck(results, region, language, year, threshold=threshold, coc_cells=coc_cells)
+
+
+def regions_to_build(region: str) -> list[str]:
+    """The county codes a ``--region`` value stands for."""
+    codes = [item.code for item in dashboard_regions()]
+    if region == ALL:
+        return codes
+    if region not in codes:
+        raise InvalidInputError(f"--region {region!r} is not a county code; use one of {', '.join(codes)} or {ALL!r}")
+    return [region]
+
+
+def output_path(out: Path, region: str, *, language: str, period: str, many: bool) -> Path:
+    """``out`` itself for one deck; for many, a file in the folder ``out`` named after county, period and language."""
+    if not many:
+        return out
+    name = export_filename(
+        indicator="deck",
+        region=region_name(region, language, short=True),
+        period=period,
+        language=language,
+        extension="pptx",
+    )
+    return out / name
+
+
+def write_decks(
+    engine: sa.Engine,
+    region: str,
+    language: str,
+    out: Path,
+    *,
+    period: str = "",
+    pictures: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> list[Path]:
+    """Write the deck of ``region`` (a county code, or :data:`ALL` for one deck per county into the folder ``out``).
+
+    ``pictures`` draws every chart as a picture instead of an editable chart. Returns the files written.
+    """
+    codes = regions_to_build(region)
+    many = region == ALL
+    if many:
+        out.mkdir(parents=True, exist_ok=True)
+    shared_renderer().start_in_background()  # ranked and tile charts are pictures: warm up meanwhile
+    results = load_results(engine)
+    written = []
+    for code in codes:
+        deck = build_county_deck(engine, code, language, period, threshold=threshold, results=results)
+        target = output_path(out, code, language=language, period=period, many=many)
+
+        def report(done: int, total: int, what: str, code: str = code) -> None:
+            log.info("%s: %d/%d %s", code, done, total, what)
+
+        target.write_bytes(build_pptx(deck, progress=report, native_charts=not pictures))
+        written.append(target)
+    return written

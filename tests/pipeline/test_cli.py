@@ -1,0 +1,184 @@
+"""`python -m pipeline`: each command run as a separate process on a temporary data directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+from polars.testing import assert_frame_equal
+from pptx import Presentation
+
+from core.settings import PROJECT_ROOT, Settings
+from store import tables
+from store.engine import create_store_engine
+from store.repository import read_table
+from tests.data_sources.extract_fixtures import canonical_visits, write_canonical_csv
+
+COMMANDS = ("bootstrap", "import", "refresh", "migrate", "aggregate", "deck")
+#: Seconds any one command may take before the test gives up on it.
+TIMEOUT = 600
+
+
+def run(data_dir: Path, *arguments: str, module: str = "pipeline") -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <module> <arguments>`` with the store in ``data_dir`` (a small sample)."""
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("DASHBOARD_")},
+        "DASHBOARD_DATA_DIR": str(data_dir),
+        "DASHBOARD_SAMPLE_SCALE": "0.01",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def store(data_dir: Path) -> sa.Engine:
+    return create_store_engine(Settings.from_environment({"DASHBOARD_DATA_DIR": str(data_dir)}).database_url)
+
+
+def aggregates(engine: sa.Engine) -> dict[str, pl.DataFrame]:
+    """Every aggregate table, its rows sorted by the columns that are not floats (the cell's key and counts)."""
+    frames = {}
+    for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
+        frame = read_table(engine, table)
+        frames[table.name] = frame.sort([name for name, dtype in frame.schema.items() if not dtype.is_float()])
+    return frames
+
+
+def assert_same_aggregates(left: dict[str, pl.DataFrame], right: dict[str, pl.DataFrame]) -> None:
+    """Equal cells; means equal to float precision (polars may add up a mean's terms in another order)."""
+    assert left.keys() == right.keys()
+    for name, frame in left.items():
+        assert_frame_equal(frame, right[name], check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A store filled by ``bootstrap``, then given one more visits extract by ``import``."""
+    folder = tmp_path_factory.mktemp("cli")
+    done = run(folder, "bootstrap")
+    assert done.returncode == 0, done.stderr
+    rows = [{**row, "visit_id": f"cli-{row['visit_id']}"} for row in canonical_visits(5)]  # not in the sample
+    extract = write_canonical_csv(folder / "visits.csv", rows)
+    done = run(folder, "import", str(extract), "--table", "visits", "--layout", "canonical", "--by", "cli test")
+    assert done.returncode == 0, done.stderr
+    yield folder
+    store(folder).dispose()
+
+
+def test_bootstrap_fills_an_empty_store(data_dir: Path) -> None:
+    engine = store(data_dir)
+    assert read_table(engine, tables.regions).height > 20
+    assert read_table(engine, tables.indicators).height > 0
+    imports = read_table(engine, tables.imports)
+    assert set(imports["table_name"]) == {"visits", "appointment_slots", "survey_answers"}
+
+
+def test_import_records_the_file_with_its_counts_and_importer(data_dir: Path) -> None:
+    imports = read_table(store(data_dir), tables.imports).filter(imported_by="cli test")
+    assert imports.select("file_name", "table_name", "layout", "rows_read", "rows_rejected").rows() == [
+        ("visits.csv", "visits", "canonical", 5, 0)
+    ]
+
+
+def test_importing_the_same_file_again_says_so_and_changes_nothing(data_dir: Path) -> None:
+    engine = store(data_dir)
+    before = read_table(engine, tables.imports).height
+    done = run(data_dir, "import", str(data_dir / "visits.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "already imported" in done.stdout
+    assert read_table(engine, tables.imports).height == before
+
+
+def test_aggregate_recomputes_what_the_imports_computed(data_dir: Path) -> None:
+    engine = store(data_dir)
+    computed = aggregates(engine)
+    with engine.begin() as connection:  # figures in doubt: some lost, one wrong
+        connection.execute(tables.access_results.delete().where(tables.access_results.c.region_code == "05"))
+        connection.execute(tables.nps_results.delete())
+    assert aggregates(engine)["nps_results"].is_empty()
+    done = run(data_dir, "aggregate")
+    assert done.returncode == 0, done.stderr
+    assert computed["nps_results"].height > 0
+    assert computed["access_results"].filter(region_code="05").height > 0
+    assert_same_aggregates(aggregates(engine), computed)
+    assert "access_results:" in done.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium renders the picture slides")
+def test_deck_writes_a_county_deck_with_chart_slides(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "deck.pptx"
+    done = run(data_dir, "deck", "--region", "05", "--lang", "en", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    slides = list(Presentation(str(out)).slides)
+    charts = [slide for slide in slides if any(shape.has_chart for shape in slide.shapes)]
+    assert len(slides) >= 12
+    assert len(charts) >= 5
+
+
+def test_migrate_reports_the_version_on_a_migrated_store(data_dir: Path) -> None:
+    done = run(data_dir, "migrate")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("store at schema version ")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str, tmp_path: Path) -> None:
+    done = run(tmp_path, command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: python -m pipeline {command}")
+    assert not (tmp_path / "dashboard.sqlite").exists()  # help touches no store
+
+
+def test_the_old_deck_command_still_runs_the_deck_command(tmp_path: Path) -> None:
+    done = run(tmp_path, "--help", module="exports.deck")
+    assert done.returncode == 0, done.stderr
+    assert "--region" in done.stdout
+    assert "--lang" in done.stdout
+
+
+# A failure is one line on standard error, after the log, and exit status 1.
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["deck", "--region", "99", "--lang", "fi", "--out", "x.pptx"], "error: --region '99' is not a county code"),
+        (["import", "missing.csv"], "error: missing.csv: no such file"),
+    ],
+)
+def test_a_failing_command_exits_1_with_a_one_line_message(data_dir: Path, arguments: list[str], message: str) -> None:
+    done = run(data_dir, *arguments)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(message), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# Bad usage is argparse's: exit status 2 and the usage line.
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["import"],
+        ["import", "x.csv", "--layout", "excel"],
+        ["refresh", "--years", "2025-2019"],
+        ["deck", "--region", "05", "--lang", "de", "--out", "x.pptx"],
+    ],
+)
+def test_bad_usage_exits_2(arguments: list[str], tmp_path: Path) -> None:
+    done = run(tmp_path, *arguments)
+    assert done.returncode == 2
+    assert "usage: python -m pipeline" in done.stderr
