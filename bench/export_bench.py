@@ -56,6 +56,9 @@ from exports.images import ImageRenderer, find_browser  # noqa: E402
 from exports.pptx import PERCENT_VALUE, Deck, Slide, build_pptx  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - started_import
+# the funnel's limits come from the view (metrics): imported after the timing, which is the export path's own
+from views.compare import funnel_limits_for  # noqa: E402
+
 DEFAULT_OUT = Path(__file__).resolve().parent / "output" / "export"
 SEED = 20_251_123
 SOURCE = "Lähde: synteettinen esimerkkiaineisto (ei todellisia henkilöitä)"
@@ -128,7 +131,11 @@ def chart_set(seed: int = SEED) -> tuple[ChartText, list[Chart]]:
             ("x",),
         ),
         (histogram(coc, text, value_label="COC", count_label="Potilaat"), pl.DataFrame({"n": [coc.len()]}), ()),
-        (funnel_plot(latest, text, p0=0.65, volume_label="n", value_label="%"), latest, PERCENT_VALUE),
+        (
+            funnel_plot(latest, text, limits=funnel_limits_for(latest, p0=0.65), volume_label="n", value_label="%"),
+            latest,
+            PERCENT_VALUE,
+        ),
         (ranked_dot_plot(latest, text), latest, PERCENT_VALUE),
         (tile_map(latest, text), latest, PERCENT_VALUE),
     ]

@@ -40,7 +40,6 @@ from charts.theme import (
     framed,
 )
 from i18n.format import number
-from metrics.stats import Z95, Z998, funnel_limits
 
 
 @dataclass(frozen=True)
@@ -144,41 +143,77 @@ def ranked_dot_plot(
     return framed([dots], layout, text, height=max(420, 28 * shown.height + 160))
 
 
+@dataclass(frozen=True)
+class FunnelLimit:
+    """One pair of control limits (proportions) along :attr:`FunnelLimits.volumes`, and the coverage it stands for."""
+
+    coverage: float
+    """Percent of the areas expected inside when only chance varies: 95.0 or 99.8, named so in the legend."""
+    lower: Sequence[float]
+    upper: Sequence[float]
+
+
+@dataclass(frozen=True)
+class FunnelLimits:
+    """What a funnel plot draws around its points, computed by the caller: the target and its control limits.
+
+    ``p0`` is the target share (the national line); ``volumes`` the grid of volumes the limit curves run along
+    (:func:`funnel_volumes`); ``limits`` the curves, drawn in order, the widest first.
+    """
+
+    p0: float
+    volumes: Sequence[float]
+    limits: Sequence[FunnelLimit]
+
+
+def _volume_range(shown: pl.DataFrame) -> tuple[float, float]:
+    """The funnel's volume axis: from half the smallest shown volume (at least 1) to 1.2 × the largest."""
+    volumes = shown["n"].cast(pl.Float64)
+    top = float(volumes.max() or 100.0) * 1.2  # type: ignore[arg-type]  # a Float64 column's max is a float
+    bottom = max(1.0, float(volumes.min() or 1.0) / 2)  # type: ignore[arg-type]
+    return bottom, top
+
+
+def funnel_volumes(frame: pl.DataFrame) -> list[float]:
+    """The whole volumes a funnel plot of ``frame`` draws its limit curves along: 300 log-spaced steps, rounded."""
+    bottom, top = _volume_range(_shown(frame))
+    return np.unique(np.geomspace(bottom, max(top, 10), 300).round()).tolist()  # type: ignore[no-any-return]
+
+
 def funnel_plot(
     frame: pl.DataFrame,
     text: ChartText,
     *,
-    p0: float,
+    limits: FunnelLimits,
     volume_label: str,
     value_label: str,
     highlight: str | None = None,
     language: str = "fi",
 ) -> go.Figure:
-    """Share against volume with Spiegelhalter's 95 % and 99.8 % limits around ``p0``.
+    """Share against volume with the control ``limits`` around the target ``limits.p0``.
 
     The limits are named in the legend as ``language`` writes numbers ('99,8 %' in Finnish and Swedish,
     '99.8 %' in English).
     """
     shown = _shown(frame)
-    volumes = shown["n"].cast(pl.Float64)
-    top = float(volumes.max() or 100.0) * 1.2  # type: ignore[arg-type]  # a Float64 column's max is a float
-    bottom = max(1.0, float(volumes.min() or 1.0) / 2)  # type: ignore[arg-type]
-    grid = np.unique(np.geomspace(bottom, max(top, 10), 300).round())
+    bottom, top = _volume_range(shown)
+    grid = list(limits.volumes)
     traces: list[dict[str, object]] = []
-    for z, colour, coverage in ((Z998, LIMIT_998, 99.8), (Z95, LIMIT_95, 95.0)):
-        name = f"{number(coverage, language, digits=1 if coverage % 1 else 0)} %"
-        low, high = funnel_limits(p0, grid, z=z, method="exact")  # exact is continuous along the curve
-        for bound in (low, high):
+    for limit in limits.limits:
+        name = f"{number(limit.coverage, language, digits=1 if limit.coverage % 1 else 0)} %"
+        # the outer (99.8 %) limits dotted, the inner (95 %) dashed
+        colour, dash = (LIMIT_998, "dot") if limit.coverage > 99 else (LIMIT_95, "dash")
+        for bound in (limit.lower, limit.upper):
             traces.append(
                 {
                     "type": "scatter",
-                    "x": grid.tolist(),
-                    "y": (bound * 100).tolist(),
+                    "x": grid,
+                    "y": [value * 100 for value in bound],
                     "mode": "lines",
-                    "line": {"color": colour, "width": 1.2, "dash": "dot" if z == Z998 else "dash"},
+                    "line": {"color": colour, "width": 1.2, "dash": dash},
                     "name": name,
                     "legendgroup": name,
-                    "showlegend": bound is low,
+                    "showlegend": bound is limit.lower,
                     "hoverinfo": "skip",
                 }
             )
@@ -199,7 +234,7 @@ def funnel_plot(
             "showlegend": False,
         }
     )
-    national = p0 * 100  # a thin line across the plot at the national share
+    national = limits.p0 * 100  # a thin line across the plot at the national share
     xaxis: dict[str, object] = _count_axis(volume_label)
     if top > 1000:
         ticks = _round_ticks(bottom, top)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import polars as pl
 
-from charts.builders import access_continuity_scatter, funnel_plot, ranked_dot_plot, small_multiples
+from charts.builders import (
+    FunnelLimit,
+    FunnelLimits,
+    access_continuity_scatter,
+    funnel_plot,
+    funnel_volumes,
+    ranked_dot_plot,
+    small_multiples,
+)
 from core import columns as c
 from i18n import t
+from metrics.stats import Z95, Z998, funnel_limits
 from store.results import Results
 from views.cells import Grain, counties, indicator_cells, national
 from views.common import ChartView, chart_text, filters_line, labelled
@@ -66,6 +75,19 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     )
 
 
+def funnel_limits_for(frame: pl.DataFrame, *, p0: float) -> FunnelLimits:
+    """Spiegelhalter's exact 99.8 % and 95 % limits around ``p0``, along the volumes the funnel of ``frame`` draws.
+
+    The exact binomial limits, as they are continuous along the curve; the widest first, as the plot draws them.
+    """
+    volumes = funnel_volumes(frame)
+    limits = []
+    for z, coverage in ((Z998, 99.8), (Z95, 95.0)):
+        low, high = funnel_limits(p0, volumes, z=z, method="exact")
+        limits.append(FunnelLimit(coverage=coverage, lower=low.tolist(), upper=high.tolist()))
+    return FunnelLimits(p0=p0, volumes=volumes, limits=tuple(limits))
+
+
 def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView | None:
     """Shares against volume with 95 % and 99.8 % limits around the national share; None for non-shares."""
     indicator = INDICATORS[state.indicator]
@@ -90,7 +112,7 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
     figure = funnel_plot(
         data,
         text,
-        p0=p0,
+        limits=funnel_limits_for(data, p0=p0),
         volume_label=t("unit.volume", state.lang),
         value_label=t(indicator.unit_key, state.lang),
         highlight=_highlight(data, state),

@@ -12,6 +12,8 @@ from charts.builders import (
     TILE_HEIGHT,
     TILE_POSITIONS,
     TRAIL,
+    FunnelLimit,
+    FunnelLimits,
     Reference,
     _wrap,
     access_continuity_scatter,
@@ -28,6 +30,7 @@ from charts.builders import (
 )
 from charts.theme import HIGHLIGHT, LEGAL, MUTED, OKABE_ITO, ChartText
 from metrics.stats import Z95, funnel_limits
+from views.compare import funnel_limits_for
 
 TEXT = ChartText(
     title="Access within 7 days",
@@ -100,7 +103,12 @@ def annotation_texts(figure) -> str:
 #: Every builder, named, on a small frame with a hidden cell.
 BUILDS = [
     pytest.param(lambda: ranked_dot_plot(areas(), TEXT), id="ranked_dot_plot"),
-    pytest.param(lambda: funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%"), id="funnel_plot"),
+    pytest.param(
+        lambda: funnel_plot(
+            areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="n", value_label="%"
+        ),
+        id="funnel_plot",
+    ),
     pytest.param(lambda: trend_chart(areas(), TEXT), id="trend_chart"),
     pytest.param(
         lambda: share_bars(
@@ -177,8 +185,29 @@ def test_a_dot_plot_reference_is_a_vertical_line_labelled_above_the_plot() -> No
     assert (label.x, label.yref, label.y, label.yanchor) == (pytest.approx(66.0), "y domain", 1, "bottom")
 
 
+def test_the_funnel_draws_the_limits_it_is_given_as_percentages() -> None:
+    # the chart computes nothing: the view hands it the target, the volumes and the limits as plain numbers
+    given = FunnelLimits(
+        p0=0.5,
+        volumes=[10.0, 100.0],
+        limits=(
+            FunnelLimit(coverage=99.8, lower=[0.1, 0.3], upper=[0.9, 0.7]),
+            FunnelLimit(coverage=95.0, lower=[0.2, 0.4], upper=[0.8, 0.6]),
+        ),
+    )
+    figure = funnel_plot(areas(), TEXT, limits=given, volume_label="n", value_label="%", language="en")
+    lines = [(trace.name, list(trace.x), list(trace.y), trace.line.dash) for trace in figure.data[:4]]
+    assert lines == [
+        ("99.8 %", [10.0, 100.0], pytest.approx([10.0, 30.0]), "dot"),
+        ("99.8 %", [10.0, 100.0], pytest.approx([90.0, 70.0]), "dot"),
+        ("95 %", [10.0, 100.0], pytest.approx([20.0, 40.0]), "dash"),
+        ("95 %", [10.0, 100.0], pytest.approx([80.0, 60.0]), "dash"),
+    ]
+    assert figure.layout.shapes[0].y0 == pytest.approx(50.0)
+
+
 def test_the_funnel_limits_are_spiegelhalters() -> None:
-    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%")
+    figure = funnel_plot(areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="n", value_label="%")
     limit = next(trace for trace in figure.data if trace.name == "95 %")
     low, _ = funnel_limits(0.65, limit.x, z=Z95, method="exact")
     assert list(limit.y) == pytest.approx(list(low * 100))
@@ -193,13 +222,15 @@ def test_the_funnel_limits_are_spiegelhalters() -> None:
     ],
 )
 def test_the_funnel_legend_writes_its_limits_as_the_language_does(language: str, names: list[str]) -> None:
-    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%", language=language)
+    figure = funnel_plot(
+        areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="n", value_label="%", language=language
+    )
     assert [trace.name for trace in figure.data if trace.showlegend] == names
 
 
 def test_a_log_volume_axis_is_labelled_in_round_numbers() -> None:
     volumes = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [150, 2400]})
-    figure = funnel_plot(volumes, TEXT, p0=0.65, volume_label="n", value_label="%")
+    figure = funnel_plot(volumes, TEXT, limits=funnel_limits_for(volumes, p0=0.65), volume_label="n", value_label="%")
     assert figure.layout.xaxis.type == "log"
     assert list(figure.layout.xaxis.tickvals) == [100.0, 200.0, 500.0, 1000.0, 2000.0]
     assert list(figure.layout.xaxis.ticktext) == ["100", "200", "500", "1\u202f000", "2\u202f000"]
@@ -372,7 +403,7 @@ def test_every_chart_hands_plotly_plain_lists_not_arrays_or_columns(build) -> No
 
 
 def test_the_funnel_draws_the_national_share_as_a_thin_line_across_the_plot() -> None:
-    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%")
+    figure = funnel_plot(areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="n", value_label="%")
     [line] = figure.layout.shapes
     assert (line.type, line.xref, line.x0, line.x1, line.yref) == ("line", "x domain", 0, 1, "y")
     assert (line.y0, line.y1) == (pytest.approx(65.0), pytest.approx(65.0))
@@ -381,14 +412,18 @@ def test_the_funnel_draws_the_national_share_as_a_thin_line_across_the_plot() ->
 
 def test_a_funnel_up_to_a_thousand_keeps_a_linear_volume_axis() -> None:
     volumes = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [20, 833]})  # the axis ends at 1.2 × 833
-    figure = funnel_plot(volumes, TEXT, p0=0.65, volume_label="Volume", value_label="Share")
+    figure = funnel_plot(
+        volumes, TEXT, limits=funnel_limits_for(volumes, p0=0.65), volume_label="Volume", value_label="Share"
+    )
     assert figure.layout.xaxis.type is None
     assert figure.layout.xaxis.tickvals is None
     assert (figure.layout.xaxis.title.text, figure.layout.yaxis.title.text) == ("Volume", "Share")
 
 
 def test_funnel_points_are_the_shown_areas_in_percent_with_the_picked_one_highlighted() -> None:
-    figure = funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%", highlight="B")
+    figure = funnel_plot(
+        areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="n", value_label="%", highlight="B"
+    )
     points = figure.data[-1]
     assert list(points.text) == ["A", "B"]  # C is suppressed
     assert list(points.x) == [100, 1000]
@@ -398,13 +433,13 @@ def test_funnel_points_are_the_shown_areas_in_percent_with_the_picked_one_highli
 
 def test_a_funnel_point_whose_volume_is_unknown_keeps_a_null_volume() -> None:
     frame = pl.DataFrame({"label": ["A", "B"], "value": [0.6, 0.7], "n": [150, None]})
-    figure = funnel_plot(frame, TEXT, p0=0.65, volume_label="n", value_label="%")
+    figure = funnel_plot(frame, TEXT, limits=funnel_limits_for(frame, p0=0.65), volume_label="n", value_label="%")
     assert list(figure.data[-1].x) == [150, None]
 
 
 def test_a_funnel_with_nothing_shown_still_draws_its_limits_and_national_line() -> None:
     hidden = areas().with_columns(suppressed=pl.lit(True))
-    figure = funnel_plot(hidden, TEXT, p0=0.65, volume_label="n", value_label="%")
+    figure = funnel_plot(hidden, TEXT, limits=funnel_limits_for(hidden, p0=0.65), volume_label="n", value_label="%")
     assert [len(trace.x) for trace in figure.data[:4]] == [len(figure.data[0].x)] * 4
     assert len(figure.data[0].x) > 0
     assert len(figure.data[-1].x) == 0
@@ -765,7 +800,12 @@ def test_a_subtitle_breaks_between_its_filters(parts: list[str], shown: str) -> 
     [
         (lambda: histogram(pl.Series([0.1, 0.5]), TEXT, value_label="COC", count_label="patients"), "yaxis"),
         (lambda: binned_bars(bins(), TEXT, value_label="COC", count_label="patients"), "yaxis"),
-        (lambda: funnel_plot(areas(), TEXT, p0=0.65, volume_label="visits", value_label="%"), "xaxis"),
+        (
+            lambda: funnel_plot(
+                areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="visits", value_label="%"
+            ),
+            "xaxis",
+        ),
     ],
 )
 def test_count_axes_separate_thousands_as_the_language_does(build, axis: str) -> None:
@@ -777,7 +817,9 @@ def test_count_axes_separate_thousands_as_the_language_does(build, axis: str) ->
 @pytest.mark.parametrize(("language", "ten_thousand"), [("fi", "10\u202f000"), ("sv", "10\u202f000"), ("en", "10,000")])
 def test_the_funnels_log_axis_writes_its_ticks_as_the_language_does(language: str, ten_thousand: str) -> None:
     large = areas().with_columns(n=pl.Series([2_000, 30_000, None]))
-    figure = funnel_plot(large, TEXT, p0=0.65, volume_label="n", value_label="%", language=language)
+    figure = funnel_plot(
+        large, TEXT, limits=funnel_limits_for(large, p0=0.65), volume_label="n", value_label="%", language=language
+    )
     assert figure.layout.xaxis.type == "log"
     assert ten_thousand in figure.layout.xaxis.ticktext
 

@@ -22,6 +22,7 @@ from charts.builders import (
 from charts.theme import HIGHLIGHT, LIMIT_95, OKABE_ITO, PRIMARY, TARGET, ChartText
 from exports.native import NativeChart, NativeSeries, NotNative, native_chart
 from tests.exports.frames import TEXT, areas, scatter, trend
+from views.compare import funnel_limits_for
 
 PARTS = [("within_7", "Within 7 days", OKABE_ITO[2]), ("later", "Later", OKABE_ITO[1])]
 
@@ -230,7 +231,16 @@ def test_without_a_picked_county_every_path_is_drawn() -> None:
 
 def test_funnel_keeps_its_limits_points_and_log_axis() -> None:
     frame = areas().with_columns(n=pl.Series([2400, 180, None]))
-    chart = native(funnel_plot(frame, TEXT, p0=0.65, volume_label="n", value_label="%", highlight="Helsinki"))
+    chart = native(
+        funnel_plot(
+            frame,
+            TEXT,
+            limits=funnel_limits_for(frame, p0=0.65),
+            volume_label="n",
+            value_label="%",
+            highlight="Helsinki",
+        )
+    )
     assert (chart.kind, chart.x_log) == ("xy", True)
     limits = [series for series in chart.series if series.line and not series.reference]
     assert [series.name for series in limits] == ["99,8 %", "99,8 %", "95 %", "95 %"]

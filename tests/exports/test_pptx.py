@@ -37,6 +37,7 @@ from exports.pptx import CHART_HEIGHT, MARGIN, PERCENT_VALUE, SLIDE_WIDTH, Deck,
 from exports.safety import could_start_a_formula, neutralise
 from tests.exports.frames import TEXT, areas, scatter, trend
 from tests.exports.workbooks import embedded_workbooks, sheets
+from views.compare import funnel_limits_for
 
 SOURCE = "Source: THL, register extract"
 LICENCE = "Licence: CC BY 4.0"
@@ -73,7 +74,7 @@ def native_slides() -> tuple[Slide, ...]:
             pl.DataFrame({"bin": ["0.0–0.2", "0.4–0.6", "0.8–1.0"], "n": [1, 1, 1]}),
         ),
         slide(
-            funnel_plot(areas(), TEXT, p0=0.65, volume_label="n", value_label="%"),
+            funnel_plot(areas(), TEXT, limits=funnel_limits_for(areas(), p0=0.65), volume_label="n", value_label="%"),
             areas(),
             percent_columns=PERCENT_VALUE,
         ),
