@@ -7,6 +7,7 @@ from typing import Literal
 
 from i18n import t
 from i18n.format import MISSING, number, percent, signed
+from store import tables
 
 Family = Literal["access", "t3", "continuity", "nps"]
 
@@ -38,13 +39,19 @@ class Indicator:
 INDICATORS: dict[str, Indicator] = {
     item.key: item
     for item in (
-        Indicator("access_7d", "access", "access_results", True, True, "unit.share", proportion=True, days=7),
-        Indicator("access_14d", "access", "access_results", True, True, "unit.share", proportion=True, days=14),
-        Indicator("t3", "t3", "t3_results", False, False, "unit.days"),
-        Indicator("coc", "continuity", "continuity_results", False, True, "unit.index"),
-        Indicator("upc", "continuity", "continuity_results", False, True, "unit.index"),
-        Indicator("nps", "nps", "nps_results", False, True, "unit.score", respondent="patient", by_profession=False),
-        Indicator("enps", "nps", "nps_results", False, True, "unit.score", respondent="staff", by_profession=False),
+        Indicator("access_7d", "access", tables.access_results.name, True, True, "unit.share", proportion=True, days=7),
+        Indicator(
+            "access_14d", "access", tables.access_results.name, True, True, "unit.share", proportion=True, days=14
+        ),
+        Indicator("t3", "t3", tables.t3_results.name, False, False, "unit.days"),
+        Indicator("coc", "continuity", tables.continuity_results.name, False, True, "unit.index"),
+        Indicator("upc", "continuity", tables.continuity_results.name, False, True, "unit.index"),
+        Indicator(
+            "nps", "nps", tables.nps_results.name, False, True, "unit.score", respondent="patient", by_profession=False
+        ),
+        Indicator(
+            "enps", "nps", tables.nps_results.name, False, True, "unit.score", respondent="staff", by_profession=False
+        ),
     )
 }
 DEFAULT_INDICATOR = "access_7d"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from i18n.format import MINUS, number
+from store.results import RESULT_TABLES
 from views.indicators import INDICATORS, delta_look, indicator_change, indicator_value, shows_no_change
 
 
@@ -88,3 +89,8 @@ def test_a_cards_change_is_coloured_by_whether_it_is_better(
 def test_negative_numbers_use_one_minus_sign(language: str) -> None:
     shown = [number(-3.2, language), indicator_change(-0.05, INDICATORS["access_7d"], language)]
     assert all(text.startswith(MINUS) and "-" not in text for text in shown)
+
+
+@pytest.mark.parametrize("key", sorted(INDICATORS))
+def test_every_indicator_reads_a_stored_result_table(key: str) -> None:
+    assert INDICATORS[key].table in RESULT_TABLES
