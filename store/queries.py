@@ -25,7 +25,7 @@ def source_freshness(engine: sa.Engine) -> pl.DataFrame:
 
 
 def import_history(engine: sa.Engine | sa.Connection) -> pl.DataFrame:
-    """Completed imports, newest first (failed attempts: :func:`pipeline.imports.failed_imports`)."""
+    """Completed imports, newest first (failed attempts: :func:`store.catalogue.recorded_failures`)."""
     return (
         read_table(engine, tables.imports)
         .select("id", "table_name", "file_name", "layout", "rows_read", "rows_rejected", "imported_at", "imported_by")

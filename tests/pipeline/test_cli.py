@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -20,18 +20,22 @@ from store import tables
 from store.engine import create_store_engine
 from store.repository import read_table
 from tests.data_sources.extract_fixtures import canonical_visits, write_canonical_csv
+from tests.data_sources.stub_server import StubServer, fail, running_stub
 
 COMMANDS = ("bootstrap", "import", "refresh", "migrate", "aggregate", "deck")
 #: Seconds any one command may take before the test gives up on it.
 TIMEOUT = 600
 
 
-def run(data_dir: Path, *arguments: str, module: str = "pipeline") -> subprocess.CompletedProcess[str]:
-    """Run ``python -m <module> <arguments>`` with the store in ``data_dir`` (a small sample)."""
+def run(
+    data_dir: Path, *arguments: str, module: str = "pipeline", settings: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <module> <arguments>`` with the store in ``data_dir`` (a small sample) and ``settings``."""
     environment = {
         **{name: value for name, value in os.environ.items() if not name.startswith("DASHBOARD_")},
         "DASHBOARD_DATA_DIR": str(data_dir),
         "DASHBOARD_SAMPLE_SCALE": "0.01",
+        **(settings or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", module, *arguments],
@@ -128,6 +132,31 @@ def test_deck_writes_a_county_deck_with_chart_slides(data_dir: Path, tmp_path: P
     charts = [slide for slide in slides if any(shape.has_chart for shape in slide.shapes)]
     assert len(slides) >= 12
     assert len(charts) >= 5
+
+
+@pytest.fixture
+def stub() -> Iterator[StubServer]:
+    yield from running_stub()
+
+
+def test_refresh_fetches_the_sources_and_a_failed_series_is_exit_1(stub: StubServer, tmp_path: Path) -> None:
+    stub.script("/rest/1.1/indicators/2676", fail(404))
+    remote = {
+        "DASHBOARD_SOTKANET_URL": stub.sotkanet_url,
+        "DASHBOARD_THL_URL": stub.thl_url,
+        "DASHBOARD_SOTKANET_INDICATORS": "2676",
+    }
+    done = run(tmp_path, "refresh", "--years", "2023-2024", settings=remote)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "sotkanet: 0 updated, 0 unchanged, 1 failed",
+        "thl_cube: 1 updated, 0 unchanged, 0 failed",
+    ]
+    assert done.stderr.strip().splitlines()[-1].startswith("error: sotkanet 2676 was not refreshed: "), done.stderr
+    done = run(tmp_path, "refresh", "sotkanet", "--years", "2023-2024", settings=remote)
+    assert (done.returncode, done.stdout) == (0, "sotkanet: 1 updated, 0 unchanged, 0 failed\n"), done.stderr
+    years = {value for request in stub.seen("/rest/1.1/json") for name, value in request.query if name == "years"}
+    assert years == {"2023", "2024"}
 
 
 def test_migrate_reports_the_version_on_a_migrated_store(data_dir: Path) -> None:

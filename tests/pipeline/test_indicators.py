@@ -10,10 +10,17 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from core.errors import InvalidInputError
 from core.settings import Settings
 from data_sources.sotkanet import SotkanetClient
 from data_sources.thl_cube import ThlCubeClient
-from pipeline.indicators import load_recorded_indicators, refresh_all, refresh_sotkanet, refresh_thl_cube
+from pipeline.indicators import (
+    load_recorded_indicators,
+    refresh_all,
+    refresh_sotkanet,
+    refresh_thl_cube,
+    refresh_years,
+)
 from store import tables
 from store.engine import create_store_engine
 from store.migrations import migrate
@@ -359,3 +366,25 @@ def test_a_full_refresh_shares_one_deadline(engine: sa.Engine, stub: StubServer,
     assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in sotkanet.failed["2676"]
     assert "not fetched: the refresh's deadline" in cube.failed["ahil_pthjono01"]
     assert stub.seen(CUBE_PATH) == []
+
+
+def test_a_refresh_of_one_source_asks_nothing_of_the_other(engine: sa.Engine, stub: StubServer, tmp_path: Path) -> None:
+    (cube,) = refresh_all(engine, settings_for(stub, tmp_path), sources=("thl",), now=NOW)
+    assert (cube.source, cube.updated) == ("thl_cube", ["ahil_pthjono01"])
+    assert [request for request in stub.requests if request.path.startswith("/rest/")] == []
+
+
+def test_a_refresh_asks_sotkanet_for_the_years_from_2019_to_this_year_by_default(
+    engine: sa.Engine, stub: StubServer, tmp_path: Path
+) -> None:
+    (sotkanet,) = refresh_all(engine, settings_for(stub, tmp_path), sources=("sotkanet",), now=NOW)
+    assert sotkanet.updated == ["2676"]
+    asked = {int(value) for request in stub.seen("/rest/1.1/json") for name, value in request.query if name == "years"}
+    assert asked == set(range(2019, dt.date.today().year + 1))
+    assert refresh_years(dt.date(2026, 1, 2)) == range(2019, 2027)
+
+
+def test_an_unknown_source_is_refused(engine: sa.Engine, stub: StubServer, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="sources must be some of sotkanet, thl, got 'kela'"):
+        refresh_all(engine, settings_for(stub, tmp_path), sources=("kela",), now=NOW)
+    assert stub.requests == []
