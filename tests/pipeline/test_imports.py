@@ -307,20 +307,6 @@ def test_the_report_of_a_past_import_comes_back_as_reasons_and_coverage(engine: 
     ]
 
 
-def test_the_report_of_an_import_that_recorded_only_counts_is_empty(engine: sa.Engine, tmp_path: Path) -> None:
-    outcome = do_import(engine, tmp_path / "data", write_answers(tmp_path / "a.csv", ["01", "02"]))
-    past = import_report(engine, outcome.import_id)
-    assert not past.detailed
-    assert past.reasons.is_empty()
-    assert past.coverage.is_empty()
-    assert past.report.rows_read == 2
-
-
-def test_asking_for_an_unknown_import_is_an_invalid_input(engine: sa.Engine) -> None:
-    with pytest.raises(InvalidInputError, match="no completed import has id 42"):
-        import_report(engine, 42)
-
-
 def test_the_same_extract_uploaded_twice_is_imported_once(engine: sa.Engine, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     content = write_avohilmo(tmp_path / "a.csv", avohilmo_rows(3)).read_bytes()
