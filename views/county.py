@@ -10,6 +10,7 @@ import polars as pl
 from charts.builders import Reference, binned_bars, grouped_bars, ranked_dot_plot, share_bars, trend_chart
 from charts.theme import MUTED, OKABE_ITO
 from core import columns as c
+from core.codes import ALL_PROFESSIONS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from metrics.care_guarantee import legal_limit_days
@@ -130,7 +131,7 @@ def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartVi
         return None
     indicator = INDICATORS["t3"]
     parts = []
-    for profession in ("doctor", "nurse"):
+    for profession in [code for code in PROFESSIONS if code != ALL_PROFESSIONS]:  # doctors, nurses
         cells = indicator_cells(
             results, indicator, grain="year", profession=profession, level="unit", threshold=threshold
         )

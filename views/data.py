@@ -9,6 +9,7 @@ from collections.abc import Callable
 import polars as pl
 import sqlalchemy as sa
 
+from core.codes import PROFESSIONS
 from core.errors import DashboardError
 from i18n import region_name, t
 from i18n.format import count, date_text, moment_text, number
@@ -48,7 +49,7 @@ def cube_series_name(indicator_id: str, language: str) -> str:
         name = t("data.cube_within", language, days=within["days"])
     else:
         name = measure or indicator_id
-    if profession in ("doctor", "nurse", "all"):
+    if profession in PROFESSIONS:
         return f"{name}, {t(f'data.cube_profession_{profession}', language)}"
     return f"{name}, {profession}" if profession else name
 
