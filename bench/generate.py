@@ -44,7 +44,7 @@ import polars as pl
 
 from core import columns as c
 from core.regions import dashboard_regions
-from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS
+from core.schema import APPOINTMENT_SLOTS, CONTACT_MODE_CODES, SURVEY_ANSWERS, VISITS
 from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
 
 #: Bumped whenever the generated data changes, so stale folders are regenerated.
@@ -115,7 +115,6 @@ POPULATION = {
     "90": 674,
 }
 PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the generator indexes them
-CONTACT_MODES = ("in_person", "phone", "video", "message", "home")
 SLOTS_PER_DAY = 3
 SNAPSHOT_WEEKS = 5
 _MASK64 = (1 << 64) - 1
@@ -343,7 +342,7 @@ def _visits_chunk(
     wait = np.where(rng.random(size) < 0.0015, -rng.integers(1, 4, size=size), wait)
     assessed = rng.random(size) >= region_traits["missing_assessment"][region]
     assessment_minute = 7 * 60 + rng.integers(0, 9 * 60, size=size)
-    mode = rng.choice(len(CONTACT_MODES), size=size, p=[0.50, 0.35, 0.04, 0.09, 0.02])
+    mode = rng.choice(len(CONTACT_MODE_CODES), size=size, p=[0.50, 0.35, 0.04, 0.09, 0.02])
 
     day_us = day.astype(np.int64) * 86_400_000_000 + _micros(YEAR_START)
     frame = pl.DataFrame(
@@ -547,7 +546,7 @@ def generate(folder: Path, visits: int, *, seed: int = DEFAULT_SEED) -> dict[str
             c.VISIT_AT,
             c.ASSESSMENT_AT,
             c.URGENT,
-            pl.Series(CONTACT_MODES).gather(raw["_mode"]).alias(c.CONTACT_MODE),
+            pl.Series(CONTACT_MODE_CODES).gather(raw["_mode"]).alias(c.CONTACT_MODE),
             pl.lit("T11").alias(c.SERVICE_TYPE),
         ).sort(c.VISIT_AT, maintain_order=True)
         _write(chunk, staging / "visits" / f"part-{part:03d}.parquet", VISITS.names)

@@ -114,7 +114,9 @@ def require_columns(frame: pl.DataFrame | pl.LazyFrame, names: Sequence[str], *,
 
 
 PROFESSIONS = frozenset({"doctor", "nurse", "other"})
-CONTACT_MODES = frozenset({"in_person", "phone", "video", "message", "home"})
+CONTACT_MODE_CODES = ("in_person", "phone", "video", "message", "home")
+"""The contact modes in their usual order (the sample generators draw them by position)."""
+CONTACT_MODES = frozenset(CONTACT_MODE_CODES)
 SLOT_STATUSES = frozenset({"free", "booked", "held"})
 SLOT_TYPES = frozenset({"non_urgent", "urgent"})
 RESPONDENTS = frozenset({"patient", "staff"})

@@ -51,7 +51,7 @@ import polars as pl
 import requests
 
 from core import columns as c
-from core.codes import WHOLE_COUNTRY
+from core.codes import ALL_PROFESSIONS, WHOLE_COUNTRY
 from core.errors import DataSourceError, InvalidInputError
 from core.regions import all_regions
 from core.schema import CANONICAL_DTYPES, INDICATOR_VALUES
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 SOURCE = "thl_cube"
 DEFAULT_BASE_URL = "https://sampo.thl.fi/pivot/prod"
 LANGUAGES = ("fi", "sv", "en")
-ALL_PROFESSIONS = "all"
+
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
 _MISSING = frozenset({"", "..", ".", "-", "…", "...", "x"})
 _STATUS_HINTS = {404: "THL has no such cube (check subject, hydra and cube name)", 403: "the cube is not public"}

@@ -44,14 +44,13 @@ import polars as pl
 
 from core import columns as c
 from core.errors import InvalidInputError
-from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, SURVEY_ANSWERS, VISITS
+from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, CONTACT_MODE_CODES, SURVEY_ANSWERS, VISITS
 from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
 from sample_data.calibration import ALL_TARGETS, ProgrammeStart, Target, programme_starts
 
 SYNTHETIC_NOTICE = "SYNTHETIC sample data (sample_data.generate): not real register data, no real persons."
 SERVICE_TYPE = "T11"  # Avohilmo: avosairaanhoito (outpatient sick care)
 PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the generator indexes them
-CONTACT_MODES = ("in_person", "phone", "video", "message", "home")
 FILE_NAMES = {
     "visits": "visits.parquet",
     "slots": "appointment_slots.parquet",
@@ -647,7 +646,7 @@ def _visits(rng: np.random.Generator, world: _World, grid: _Grid, paths: _Paths,
             c.VISIT_AT: visit_us[order],
             c.ASSESSMENT_AT: pl.Series(assessment_us[order]).scatter(np.flatnonzero(~assessed[order]), None),
             c.URGENT: urgent[order],
-            c.CONTACT_MODE: _gather(CONTACT_MODES, mode[order]),
+            c.CONTACT_MODE: _gather(CONTACT_MODE_CODES, mode[order]),
             c.SERVICE_TYPE: pl.Series([SERVICE_TYPE]).gather(np.zeros(n, dtype=np.int64)),
         }
     )
@@ -738,7 +737,7 @@ def _contact_modes(rng: np.random.Generator, world: _World, grid: _Grid, draft: 
     draw = rng.random(len(day))
     cumulative = np.zeros(len(day))
     mode = np.zeros(len(day), dtype=np.int64)
-    for k in range(len(CONTACT_MODES) - 1):
+    for k in range(len(CONTACT_MODE_CODES) - 1):
         cumulative += base[group, k] + adjustable * (trend[k] * progress + digital[k] * digital_on)
         mode += draw >= cumulative
     return mode

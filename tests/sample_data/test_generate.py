@@ -24,7 +24,7 @@ from core.regions import region_codes
 from core.schema import (
     APPOINTMENT_SLOTS,
     CANONICAL_DTYPES,
-    CONTACT_MODES,
+    CONTACT_MODE_CODES,
     PROFESSIONS,
     RESPONDENTS,
     SLOT_STATUSES,
@@ -134,7 +134,7 @@ def test_columns_that_may_not_be_null_have_no_nulls(sample: SampleData, attribut
     ("attribute", "column", "allowed"),
     [
         ("visits", c.PROFESSION, PROFESSIONS),
-        ("visits", c.CONTACT_MODE, CONTACT_MODES),
+        ("visits", c.CONTACT_MODE, CONTACT_MODE_CODES),
         ("visits", c.REGION_CODE, region_codes()),
         ("visits", c.SERVICE_TYPE, frozenset({"T11"})),
         # Books belong to doctors and nurses only.
