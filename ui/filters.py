@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.codes import PROFESSIONS
 from i18n import LANGUAGES, t
 from ui.session import access_policy, settings
 from ui.text import literal
 from views.common import area_label
 from views.indicators import INDICATORS
-from views.state import PROFESSIONS, ViewState, from_query, region_choices, to_query
+from views.state import ViewState, from_query, region_choices, to_query
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 

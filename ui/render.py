@@ -18,13 +18,12 @@ from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
 from store.results import Results
-from ui import cache, session
+from ui import basket, cache, session
 from ui.text import literal
 from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
-BASKET = "deck_basket"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The browser tab's icon: bundled, and sent inline as a data URL (no request to any other host).
 ICON = str(Path(__file__).with_name("assets") / "icon.svg")
@@ -156,22 +155,16 @@ def _export_controls(view: ChartView, language: str) -> None:
                     on_click="ignore",
                     width="stretch",
                 )
-        basket_key = f"{view.key}|{view.region}|{view.period}|{view.indicator}|{language}"
-        added = basket_key in st.session_state.get(BASKET, {})
+        key = basket.basket_key(view, language)
+        added = key in basket.basket()
         st.button(
             t("deck.added" if added else "deck.add", language),
             key=f"deck_{view.key}",
             icon=":material/check:" if added else ":material/slideshow:",
             disabled=added,
-            on_click=_add_to_deck,
-            args=(basket_key, view, language),
+            on_click=basket.add,
+            args=(key, view, language),
         )
-
-
-def _add_to_deck(basket_key: str, view: ChartView, language: str) -> None:
-    basket: dict[str, ChartView] = st.session_state.setdefault(BASKET, {})
-    basket[basket_key] = view
-    st.toast(t("deck.added_toast", language, count=len(basket)))
 
 
 _TABLE_COLUMNS = frozenset(DISPLAY_COLUMNS)
