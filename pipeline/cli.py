@@ -5,7 +5,7 @@ Every command reads the settings from the environment (``DASHBOARD_DATA_DIR``,
 error (``--verbose`` for debugging detail) and prints its result to standard
 output. A reported problem (any :class:`~core.errors.DashboardError`, or a
 file that cannot be written) is one line on standard error and exit status 1;
-bad usage is exit status 2. The commands call the same functions as the pages:
+bad usage is exit status 2; Ctrl-C is exit status 130. The commands call the same functions as the pages:
 
 * ``bootstrap``: fill an empty store (reference data, recorded series, sample data);
 * ``import FILE``: import an extract (:func:`pipeline.imports.import_extract`);
@@ -40,6 +40,8 @@ from store.migrations import migrate
 PROG = "python -m pipeline"
 #: Exit status of a command that failed with a reported problem (bad usage is argparse's 2).
 EXIT_FAILED = 1
+#: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
+EXIT_INTERRUPTED = 130
 
 log = logging.getLogger("dashboard.cli")
 
@@ -124,6 +126,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:  # an import cleans up before this propagates (see pipeline.imports)
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

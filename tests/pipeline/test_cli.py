@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 from pptx import Presentation
 
 from core.settings import PROJECT_ROOT, Settings
+from pipeline import cli
 from store import tables
 from store.engine import create_store_engine
 from store.repository import read_table
@@ -211,3 +212,29 @@ def test_bad_usage_exits_2(arguments: list[str], tmp_path: Path) -> None:
     done = run(tmp_path, *arguments)
     assert done.returncode == 2
     assert "usage: python -m pipeline" in done.stderr
+
+
+# Raised while a command runs (stood in for by the store's engine): one line on standard error, no traceback.
+FAILURES = {
+    "interrupt": (KeyboardInterrupt(), 130, "interrupted"),
+    "full disk": (
+        OSError(28, "No space left on device", "decks/05.pptx"),
+        1,
+        "error: No space left on device (decks/05.pptx)",
+    ),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_an_interrupt_or_a_file_error_is_one_line(
+    failure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raised, status, line = FAILURES[failure]
+
+    def engine(_url: str) -> sa.Engine:
+        raise raised
+
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli, "create_store_engine", engine)
+    assert cli.main(["migrate"]) == status
+    assert capsys.readouterr().err == f"{line}\n"
