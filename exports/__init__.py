@@ -2,15 +2,15 @@
 
 Everything here takes what a page already shows (a framed Plotly figure and
 its suppressed, identifier-free data) and writes it in another form; nothing
-here computes a statistic, and only the deck command line reads the store.
+here computes a statistic or reads the store.
 
 * ``images``: PNG and SVG through one headless Chromium per process;
 * ``tables``: CSV and XLSX with a header block naming source, licence and filters;
 * ``pptx``: decks (``Deck``, ``Slide``, ``build_pptx``), with ``native`` mapping
   Plotly figures to editable PowerPoint charts;
-* ``deck``: the county-deck command line (``python -m exports.deck``);
+* ``slides``: the slides of a deck assembled from chart views;
+* ``deck``: the old address of ``python -m pipeline deck`` (an alias);
 * ``names``: file names; ``provenance``: source, licence, filters and date;
-  ``strings``: the exports' own words in fi, sv and en;
 * ``safety``: the two guards every export passes (no identifier columns, no
   spreadsheet formulas); ``workbook``: the one XLSX writer (tables and the
   deck's embedded chart workbooks), whose text cells all pass the formula
