@@ -43,9 +43,11 @@ system-deps:
 test: $(VENV)/.dev-installed system-deps
 	DASHBOARD_SEEDS_DIR="$${DASHBOARD_SEEDS_DIR:-$(CURDIR)/../shared/seeds}" $(PY) -m pytest
 
+## lint: ruff, and the import contracts of the layers (pyproject.toml, [tool.importlinter])
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.dev-installed
 	$(PY) -m mypy
