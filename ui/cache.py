@@ -16,6 +16,9 @@ Two kinds of memo stay where they are, on purpose:
   from :func:`results`, keyed by version, what it holds is dropped with the version it was read at.
 * ``functools.cache`` on reference data shipped with the code (the region list, the catalogues, the
   counties' targets, reference tables): it never changes while the server runs, so no version applies.
+
+The process's resources (the settings, the roles file, the store's engine) are ``st.cache_resource``
+singletons in :mod:`ui.session`: they hold no store data (the version is read through the engine).
 """
 
 from __future__ import annotations
