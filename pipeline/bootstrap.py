@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from pipeline.imports import import_extract, recover_interrupted_imports
 from store import tables
 from store.engine import create_store_engine
 from store.migrations import migrate
-from store.repository import replace_all
+from store.repository import read_table, replace_all
+from store.results import SAMPLE_IMPORTER
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -64,7 +65,6 @@ def reference_loaded(engine: sa.Engine) -> bool:
     return _has_rows(engine, tables.regions)
 
 
-SAMPLE_IMPORTER = "synthetic sample data generator"
 SAMPLE_LAYOUT = "sample"
 _SAMPLE_TABLES = (
     ("visits", "visits", VISITS),
@@ -110,14 +110,31 @@ def _generated_reader(table: TableSchema) -> Callable[[Path], GeneratedExtract]:
     return read
 
 
-def has_imports(engine: sa.Engine) -> bool:
-    return _has_rows(engine, tables.imports)
+def missing_sample_tables(engine: sa.Engine) -> tuple[str, ...]:
+    """The sample's tables still to import: every one on a store without imports, the ones a first start that
+    was cut short (a closed browser tab, a stopped server) did not reach, and none on a store holding only other
+    data (a county's own extract)."""
+    history = read_table(engine, tables.imports)
+    everything = tuple(name for name, _attribute, _schema in _SAMPLE_TABLES)
+    if history.is_empty():
+        return everything
+    sample = set(history.filter(pl.col("imported_by") == SAMPLE_IMPORTER)["table_name"].to_list())
+    return tuple(name for name in everything if name not in sample) if sample else ()
 
 
 def load_sample_data(
-    engine: sa.Engine, data_dir: Path, *, seed: int = 2025, scale: float = 1.0, progress: Progress | None = None
+    engine: sa.Engine,
+    data_dir: Path,
+    *,
+    seed: int = 2025,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    table_names: Collection[str] | None = None,
 ) -> None:
-    """Generate the synthetic sample data set and import it like any extract (idempotent by checksum)."""
+    """Generate the synthetic sample data set and import it like any extract (idempotent by checksum).
+
+    ``table_names`` limits the import to those tables (default: all three).
+    """
     # Imported here, not at the top: a start on a filled store (every start but the first) needs neither.
     from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415
     from sample_data.generate import generate, write_parquet  # noqa: PLC0415
@@ -125,8 +142,9 @@ def load_sample_data(
     report = progress or (lambda _fraction, _message: None)
     report(0.0, "generating synthetic sample data")
     paths = write_parquet(generate(seed, scale=scale), data_dir / "sample")
-    for index, (table_name, attribute, schema) in enumerate(_SAMPLE_TABLES):
-        report((index + 1) / (len(_SAMPLE_TABLES) + 1), f"importing {table_name}")
+    chosen = [entry for entry in _SAMPLE_TABLES if table_names is None or entry[0] in table_names]
+    for index, (table_name, attribute, schema) in enumerate(chosen):
+        report((index + 1) / (len(chosen) + 1), f"importing {table_name}")
         import_extract(
             engine,
             data_dir,
@@ -152,11 +170,13 @@ def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_sc
         from pipeline.indicators import load_recorded_indicators  # noqa: PLC0415  # first start only
 
         load_recorded_indicators(engine)
-    if not has_imports(engine):
+    missing = missing_sample_tables(engine)
+    if missing:
         load_sample_data(
             engine,
             settings.data_dir,
             scale=sample_scale,
             progress=lambda fraction, message: report(0.1 + 0.9 * fraction, message),
+            table_names=missing,
         )
     return engine
