@@ -16,9 +16,10 @@ from pathlib import Path
 from core.errors import InvalidInputError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: The recorded series: visits per 1,000 residents (1552), waits over 7 days (2676) and 3 months (3176)
-#: from the need assessment, and the other primary-care access series in ``sample_data/recorded``.
-DEFAULT_SOTKANET_INDICATORS = (1552, 2676, 3176, 5186, 5502, 6411)
+#: The series bundled as copies of THL's published values (``sample_data/recorded``): doctor visits (1080) and
+#: emergency visits (5081) per 1,000 residents, the survey's insufficient doctor services (4909) and quick
+#: enough contact (5186), doctor COCI (5502), non-urgent doctor visits waited over 7 days (6411).
+DEFAULT_SOTKANET_INDICATORS = (1080, 4909, 5081, 5186, 5502, 6411)
 #: Limits on remote answers: the largest body read (bytes), one request's deadline and a whole refresh's (seconds).
 DEFAULT_REMOTE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_REMOTE_REQUEST_DEADLINE = 60.0

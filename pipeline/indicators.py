@@ -71,22 +71,47 @@ def _recorded_reply(path: Path, source: str) -> JsonReply:
     return JsonReply(source=source, request=f"recorded {path.name}", body=body)
 
 
+def published_copies(folder: Path = RECORDED) -> dict[int, dt.date]:
+    """The bundled copies of THL's published Sotkanet series: indicator id → the day it was copied.
+
+    Read from ``sotkanet/published_copies.json``, which ``published_copies.py`` writes beside the data files.
+    """
+    path = folder / "sotkanet" / "published_copies.json"
+    body = _recorded_reply(path, "sotkanet").body
+    copies = body.get("copies") if isinstance(body, dict) else None
+    reason = "expected {'copies': [{'indicator': id, 'retrieved': 'YYYY-MM-DD'}, …]}"
+    if not isinstance(copies, list):
+        raise DataSourceError(source="sotkanet", request=f"read {path.name}", reason=reason)
+    try:
+        return {int(row["indicator"]): dt.date.fromisoformat(row["retrieved"]) for row in copies}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataSourceError(source="sotkanet", request=f"read {path.name}", reason=f"{reason}: {exc}") from exc
+
+
 def load_recorded_indicators(engine: sa.Engine, folder: Path = RECORDED, *, now: dt.datetime | None = None) -> int:
-    """Store every recorded Sotkanet series and THL access cube; returns the number of series stored."""
+    """Store the bundled copies of THL's Sotkanet series and the THL access cube; returns the number of series.
+
+    The Sotkanet series are the copies of THL's published values listed in ``published_copies.json``, stored
+    with the day they were copied (``retrieved``) and without an update date (THL's is not known here). The
+    other ``data_*.json`` files in the folder are constructed examples with made-up numbers for the connector's
+    tests, and are not loaded. The cube is constructed too: it is stored without a retrieval date, so its charts
+    carry the sample badge.
+    """
     fetched_at = now or _now()
     sotkanet = folder / "sotkanet"
     codes = region_code_map(parse_regions(_recorded_reply(sotkanet / "regions.json", "sotkanet")))
     stored = 0
-    for data_file in sorted(sotkanet.glob("data_*.json")):
-        indicator_id = int(data_file.stem.removeprefix("data_"))
+    for indicator_id, retrieved in sorted(published_copies(folder).items()):
         meta = parse_indicator(_recorded_reply(sotkanet / f"indicator_{indicator_id}.json", "sotkanet"))
         values = parse_data(
-            _recorded_reply(data_file, "sotkanet"),
+            _recorded_reply(sotkanet / f"data_{indicator_id}.json", "sotkanet"),
             indicator_id=indicator_id,
             region_codes=codes,
             unit=meta.unit.code if meta.unit else None,
         )
-        save_indicator_series(engine, {**meta.store_record(), "recorded": True}, values, fetched_at=fetched_at)
+        # THL's update date of the copied values is not known (the bundled metadata is constructed): none is stored
+        record = {**meta.store_record(), "data_updated": None, "recorded": True, "retrieved": retrieved}
+        save_indicator_series(engine, record, values, fetched_at=fetched_at)
         stored += 1
     for cube in RECORDED_CUBES:
         dataset = parse_jsonstat(_recorded_reply(folder / "thl" / f"{cube}.json", "thl_cube"))
@@ -100,7 +125,7 @@ def save_cube(
 ) -> int:
     """Store a cube's canonical values, one series per indicator id, each in its own transaction.
 
-    ``recorded`` marks the bundled copies (constructed numbers) apart from a live refresh.
+    ``recorded`` marks the bundled copy (constructed numbers, no retrieval date) apart from a live refresh.
     """
     count = 0
     for (indicator_id,), series in values.group_by(c.INDICATOR_ID, maintain_order=True):
@@ -130,7 +155,8 @@ def refresh_sotkanet(
 ) -> RefreshOutcome:
     """Fetch the indicators whose ``data-updated`` changed; keep the last good data on any failure.
 
-    A bundled copy (``recorded``) is always fetched: its update date is THL's format, its numbers are made up.
+    A bundled copy (``recorded``) is always fetched: its metadata, update date included, is constructed, so
+    it cannot tell whether THL has published newer values since the copy was made.
     An answer without values is a failure (see the module docstring). ``deadline`` is the seconds the
     whole refresh may take: the indicators not fetched by then are reported as failed.
     """

@@ -110,11 +110,19 @@ def _import_failures_table(connection: sa.Connection) -> None:
     _IMPORT_FAILURES_V4.create(connection)
 
 
+def _retrieved_date(connection: sa.Connection) -> None:
+    """The bundled copies that hold THL's published values carry the day they were copied; the examples with
+    made-up numbers do not. A store from before version 5 holds only the made-up examples, so every row
+    stays null (sample badge) until a refresh or a new store loads the real copies."""
+    connection.execute(sa.text("ALTER TABLE indicators ADD COLUMN retrieved DATE"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
     Migration(3, "recorded flag on published indicators", _recorded_flag),
     Migration(4, "failed imports recorded in the store", _import_failures_table),
+    Migration(5, "retrieval date of the bundled copies of published series", _retrieved_date),
 )
 
 

@@ -108,6 +108,9 @@ indicators = sa.Table(
     # True for the copies bundled with the app (constructed numbers in the real format, loaded on the first
     # start); a live refresh stores False. Charts of recorded series carry the sample-data badge.
     sa.Column("recorded", sa.Boolean, nullable=False, server_default=sa.false()),
+    # For a bundled copy of THL's published values: the day it was copied from the live API. Null for a
+    # constructed example (made-up numbers: sample badge) and for a live refresh (its ``fetched_at`` says when).
+    sa.Column("retrieved", sa.Date),
 )
 
 indicator_values = sa.Table(

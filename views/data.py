@@ -89,8 +89,10 @@ def published_series(engine: sa.Engine, language: str) -> pl.DataFrame:
         "indicator_id",
         "title",
         _moment(titled, pl.col("data_updated"), language, date_text),
-        # the bundled copies were never fetched: they say what they are instead of a time
-        pl.when(pl.col("recorded"))
+        # the bundled copies were never fetched by this store: they say what they are instead of a time
+        pl.when(pl.col("recorded") & pl.col("retrieved").is_not_null())
+        .then(_published_copy(titled, language))
+        .when(pl.col("recorded"))
         .then(pl.lit(t("data.recorded_copy", language)))
         .otherwise(_moment(titled, pl.col("fetched_at"), language, moment_text))
         .alias("fetched_at"),
@@ -161,6 +163,15 @@ def _moment(
 ) -> pl.Expr:
     """A date (``date_text``) or a time to the minute (``moment_text``) as ``language`` writes it; '–' if unknown."""
     return written(frame, column.cast(pl.Datetime("us"), strict=False), lambda value: write(value, language))
+
+
+def _published_copy(frame: pl.DataFrame, language: str) -> pl.Expr:
+    """'THL's published figures, copy retrieved 18.8.2026 …' for a bundled copy with its retrieval date."""
+    return written(
+        frame,
+        pl.col("retrieved"),
+        lambda day: t("data.published_copy", language, retrieved=date_text(day, language)),
+    )
 
 
 TABLES = ("visits", "appointment_slots", "survey_answers")

@@ -50,9 +50,16 @@ def published_view(results: Results, state: ViewState, indicator_id: str) -> Cha
     )
     title = row.get(f"title_{state.lang}") or row.get("title_fi") or indicator_id
     updated = date_text(row.get("data_updated"), state.lang)
-    recorded = bool(row.get("recorded"))
-    if recorded:  # the bundled copy: THL's format, made-up numbers
+    retrieved = row.get("retrieved")
+    # A constructed example: THL's format, made-up numbers. A bundled copy with a retrieval date holds THL's
+    # published values (only its title, description and limits text are constructed).
+    example = bool(row.get("recorded")) and retrieved is None
+    if example:
         caption = t("source.sotkanet_recorded", state.lang, indicator=indicator_id)
+    elif row.get("recorded"):
+        caption = t(
+            "source.sotkanet_copy", state.lang, indicator=indicator_id, retrieved=date_text(retrieved, state.lang)
+        )
     else:
         caption = t("source.sotkanet", state.lang, indicator=indicator_id, updated=updated)
     text = chart_text(
@@ -64,12 +71,12 @@ def published_view(results: Results, state: ViewState, indicator_id: str) -> Cha
         threshold=1,
         caption=caption,
     )
-    # Fetched live, the data are THL's own: no badge, and Sotkanet's limits text explains its gaps. The
-    # bundled copy carries the sample badge, and its limits text is as made up as its numbers.
+    # Fetched live or copied, the data are THL's own: no badge. Only a live series has Sotkanet's own limits
+    # text to explain its gaps; a bundled copy's limits text is constructed. An example carries the badge.
     text = dataclasses.replace(
         text,
-        badge=t("common.sample_badge", state.lang) if recorded else "",
-        suppression_note="" if recorded else _limits_text(row.get("limits"), state.lang),
+        badge=t("common.sample_badge", state.lang) if example else "",
+        suppression_note="" if row.get("recorded") else _limits_text(row.get("limits"), state.lang),
     )
     unit = str(row.get("unit") or "")
     figure = trend_chart(

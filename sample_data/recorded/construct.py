@@ -5,7 +5,10 @@
 The shapes follow the real Sotkanet REST 1.1 and THL JSON-stat formats (see
 README.md next to this file); every number written here is made up. The two
 verbatim copies (``sotkanet/indicator_4.json``, ``thl/fact_reference_example.json``)
-are not touched. Stand-alone on purpose: it reads only ``reference_data/regions.csv``.
+are not touched, nor are the data of the indicators in :data:`PUBLISHED`: those
+are copies of THL's published values, written by ``published_copies.py``; only
+their metadata (``indicator_{id}.json``) is constructed here. Stand-alone on
+purpose: it reads only ``reference_data/regions.csv``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +177,7 @@ class Spec:
     description: dict[str, str]
     years: tuple[int, ...]
     sexes: tuple[str, ...]
-    unit: dict[str, object]
+    unit: Mapping[str, object]
     decimals: int
     updated: str
     absolute: str | None  # "count" (visits behind a share), "visits" (behind a rate) or None (no absValue)
@@ -182,6 +185,8 @@ class Spec:
 
 
 ALL_SEXES = ("male", "female", "total")
+#: Indicators whose data files are copies of THL's published values (``published_copies.py``), not made up here.
+PUBLISHED = frozenset({1080, 4909, 5081, 5186, 5502, 6411})
 SPECS: dict[int, Spec] = {
     2676: Spec(**_wait_text("7 pv", "7 days", "7 dagar"), years=tuple(YEARS), sexes=("total",), unit=PERCENT,
                decimals=1, updated="2026-03-18", absolute="count"),
@@ -227,6 +232,36 @@ SPECS: dict[int, Spec] = {
                             "sv": "Alla läkarbesök inom den öppna primärvården per 1 000 invånare, alla "
                                   "kontaktsätt.<br />KONSTRUERAD beskrivning."},
                years=tuple(YEARS), sexes=ALL_SEXES, unit=PER1000, decimals=1,
+               updated="2026-03-18", absolute="visits"),
+    4909: Spec(title={"fi": "Tarpeeseen nähden riittämättömästi lääkäripalveluja saaneet",
+                      "en": "Received insufficient physician services for their needs",
+                      "sv": "Fick otillräckligt med läkartjänster i förhållande till behovet"},
+               description={"fi": "Osuus kyselyyn vastanneista, jotka kokivat saaneensa lääkäripalveluja "
+                                  "tarpeeseensa nähden riittämättömästi. RAKENNETTU KUVAUS.",
+                            "en": "Share of survey respondents who found the physician services they received "
+                                  "insufficient for their needs. CONSTRUCTED description.",
+                            "sv": "Andel av de svarande som fick otillräckligt med läkartjänster i förhållande "
+                                  "till behovet. KONSTRUERAD beskrivning."},
+               years=(2020, 2022, 2024), sexes=("total",), unit=PERCENT, decimals=1,
+               updated="2025-06-12", absolute=None, survey=True),
+    1080: Spec(title={"fi": "Perusterveydenhuollon avohoidon lääkärikäynnit, kaikki yhteystavat / 1 000 asukasta",
+                      "en": "Physician visits in primary health care outpatient services, all contact types, "
+                            "per 1 000 inhabitants",
+                      "sv": "Läkarbesök inom den öppna primärvården, alla kontaktsätt / 1 000 invånare"},
+               description={"fi": "Lääkärikäynnit tuhatta asukasta kohti. RAKENNETTU KUVAUS.",
+                            "en": "Physician visits per 1 000 inhabitants. CONSTRUCTED description.",
+                            "sv": "Läkarbesök per 1 000 invånare. KONSTRUERAD beskrivning."},
+               years=tuple(range(2020, 2025)), sexes=("total",), unit=PER1000, decimals=1,
+               updated="2026-03-18", absolute="visits"),
+    5081: Spec(title={"fi": "Päivystyskäynnit perusterveydenhuollossa, mukaan lukien yhteispäivystys / 1 000 "
+                            "asukasta",
+                      "en": "Emergency visits in primary health care, including joint emergency services, "
+                            "per 1 000 inhabitants",
+                      "sv": "Jourbesök inom primärvården, inklusive samjour / 1 000 invånare"},
+               description={"fi": "Päivystyskäynnit tuhatta asukasta kohti. RAKENNETTU KUVAUS.",
+                            "en": "Emergency visits per 1 000 inhabitants. CONSTRUCTED description.",
+                            "sv": "Jourbesök per 1 000 invånare. KONSTRUERAD beskrivning."},
+               years=tuple(range(2020, 2026)), sexes=("total",), unit=PER1000, decimals=1,
                updated="2026-03-18", absolute="visits"),
 }  # fmt: skip
 
@@ -478,7 +513,8 @@ def main() -> None:
     for indicator_id, spec in SPECS.items():
         rng = random.Random(SEED + indicator_id)
         write_json(sotkanet / f"indicator_{indicator_id}.json", metadata_body(indicator_id, spec), compact=False)
-        write_json(sotkanet / f"data_{indicator_id}.json", data_body(indicator_id, spec, rng))
+        if indicator_id not in PUBLISHED:  # the published ones are THL's values (published_copies.py)
+            write_json(sotkanet / f"data_{indicator_id}.json", data_body(indicator_id, spec, rng))
     dimensions, values = cube_body(random.Random(SEED))
     label = "Perusterveydenhuollon hoitoonpääsytiedot hoidon tarpeen arvioinnista käyntiin palveluntuottajittain"
     (thl / "fact_ahil_pthjono01.json").write_text(jsonstat_text(label, dimensions, values), encoding="utf-8")

@@ -141,7 +141,7 @@ def test_regions_are_fetched_once_per_client(client: SotkanetClient, stub: StubS
 
 def test_indicators_list_ids_titles_in_three_languages_and_classifications(client: SotkanetClient) -> None:
     indicators = client.indicators()
-    assert indicators["indicator_id"].to_list() == [4, 5, 1552, 2676, 3176, 5186, 5502, 6411]
+    assert indicators["indicator_id"].to_list() == [4, 5, 1080, 1552, 2676, 3176, 4909, 5081, 5186, 5502, 6411]
     first = indicators.row(0, named=True)
     assert first["title_en"].startswith("Hospital care for mental disorders")
     assert first["title_sv"].startswith("0 - 17-åringar")
@@ -267,7 +267,7 @@ def test_rows_with_only_absvalue_are_kept(client: SotkanetClient) -> None:
 
 
 def test_rows_with_only_value_have_no_numerator(client: SotkanetClient) -> None:
-    frame = client.data(6411, years=[2024])
+    frame = client.data(5502, years=[2024])  # THL's COCI: a value without absValue
     assert frame[c.VALUE].null_count() == 0
     assert frame[c.NUMERATOR].null_count() == frame.height
 

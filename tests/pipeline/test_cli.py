@@ -141,11 +141,11 @@ def stub() -> Iterator[StubServer]:
 
 
 def test_refresh_fetches_the_sources_and_a_failed_series_is_exit_1(stub: StubServer, tmp_path: Path) -> None:
-    stub.script("/rest/1.1/indicators/2676", fail(404))
+    stub.script("/rest/1.1/indicators/6411", fail(404))
     remote = {
         "DASHBOARD_SOTKANET_URL": stub.sotkanet_url,
         "DASHBOARD_THL_URL": stub.thl_url,
-        "DASHBOARD_SOTKANET_INDICATORS": "2676",
+        "DASHBOARD_SOTKANET_INDICATORS": "6411",
     }
     done = run(tmp_path, "refresh", "--years", "2023-2024", settings=remote)
     assert done.returncode == 1
@@ -153,7 +153,7 @@ def test_refresh_fetches_the_sources_and_a_failed_series_is_exit_1(stub: StubSer
         "sotkanet: 0 updated, 0 unchanged, 1 failed",
         "thl_cube: 1 updated, 0 unchanged, 0 failed",
     ]
-    assert done.stderr.strip().splitlines()[-1].startswith("error: sotkanet 2676 was not refreshed: "), done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: sotkanet 6411 was not refreshed: "), done.stderr
     done = run(tmp_path, "refresh", "sotkanet", "--years", "2023-2024", settings=remote)
     assert (done.returncode, done.stdout) == (0, "sotkanet: 1 updated, 0 unchanged, 0 failed\n"), done.stderr
     years = {value for request in stub.seen("/rest/1.1/json") for name, value in request.query if name == "years"}

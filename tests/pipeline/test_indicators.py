@@ -75,47 +75,57 @@ def client_for(stub: StubServer, **options: object) -> SotkanetClient:
 
 def test_recorded_series_load_without_any_network(engine: sa.Engine) -> None:
     assert load_recorded_indicators(engine, now=NOW) > 0
-    values = read_table(engine, tables.indicator_values, source="sotkanet", indicator_id="2676")
+    values = read_table(engine, tables.indicator_values, source="sotkanet", indicator_id="6411")
     assert set(values["region_code"].to_list()) >= {"01", "13", "90", "SSS"}
-    meta = read_table(engine, tables.indicators, source="sotkanet", indicator_id="2676").row(0, named=True)
+    meta = read_table(engine, tables.indicators, source="sotkanet", indicator_id="6411").row(0, named=True)
     assert meta["licence"] == "CC BY 4.0"
     assert meta["fetched_at"] == NOW
 
 
 def test_the_bundled_copies_are_marked_recorded(engine: sa.Engine) -> None:
-    """Their numbers are made up in THL's formats: charts of them carry the sample badge."""
+    """All are bundled copies; the Sotkanet ones hold THL's published values and carry the day they were
+    copied, the constructed cube carries none (its charts keep the sample badge)."""
     load_recorded_indicators(engine, now=NOW)
-    flags = read_table(engine, tables.indicators).group_by("source").agg(pl.col("recorded").all())
-    assert dict(flags.iter_rows()) == {"sotkanet": True, "thl_cube": True}
+    stored = read_table(engine, tables.indicators)
+    flags = stored.group_by("source").agg(pl.col("recorded").all(), pl.col("retrieved").unique())
+    assert {row[0]: (row[1], row[2]) for row in flags.iter_rows()} == {
+        "sotkanet": (True, [dt.date(2026, 8, 18)]),
+        "thl_cube": (True, [None]),
+    }
+    sotkanet = stored.filter(pl.col("source") == "sotkanet")
+    assert sorted(sotkanet["indicator_id"].to_list()) == ["1080", "4909", "5081", "5186", "5502", "6411"]
+    assert sotkanet["data_updated"].null_count() == sotkanet.height  # THL's update date of a copy is not known
 
 
 def test_a_refresh_skips_series_whose_data_updated_is_unchanged(engine: sa.Engine, stub: StubServer) -> None:
     with client_for(stub) as client:
-        refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
+        refresh_sotkanet(engine, client, [6411], years=[2024, 2025], now=NOW)
         fetched = len(stub.seen("/rest/1.1/json"))
         assert fetched > 0
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
-    assert (outcome.updated, outcome.unchanged, outcome.ok) == ([], ["2676"], True)
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024, 2025], now=NOW)
+    assert (outcome.updated, outcome.unchanged, outcome.ok) == ([], ["6411"], True)
     assert len(stub.seen("/rest/1.1/json")) == fetched  # the second refresh asked for no data
 
 
 def test_a_refresh_replaces_a_bundled_copy_even_when_its_update_date_matches(
     engine: sa.Engine, stub: StubServer
 ) -> None:
-    """The copy's update date looks like THL's; its numbers are made up, so the live series always replaces it."""
+    """The copy's metadata is constructed, so its update date cannot say whether THL has published newer values:
+    the live series always replaces it, and is then no longer a copy."""
     load_recorded_indicators(engine, now=NOW)
     with client_for(stub) as client:
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
-    assert (outcome.updated, outcome.unchanged) == (["2676"], [])
-    assert read_table(engine, tables.indicators, indicator_id="2676")["recorded"].to_list() == [False]
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024, 2025], now=NOW)
+    assert (outcome.updated, outcome.unchanged) == (["6411"], [])
+    meta = read_table(engine, tables.indicators, indicator_id="6411").select("recorded", "retrieved", "data_updated")
+    assert meta.rows() == [(False, None, dt.date(2026, 4, 9))]  # the live answer's update date
 
 
 def test_a_refresh_fetches_a_series_it_does_not_have(engine: sa.Engine, stub: StubServer) -> None:
     with client_for(stub) as client:
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024, 2025], now=NOW)
-    assert outcome.updated == ["2676"]
-    assert read_table(engine, tables.indicators, indicator_id="2676")["recorded"].to_list() == [False]
-    periods = set(read_table(engine, tables.indicator_values, indicator_id="2676")["period"].to_list())
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024, 2025], now=NOW)
+    assert outcome.updated == ["6411"]
+    assert read_table(engine, tables.indicators, indicator_id="6411")["recorded"].to_list() == [False]
+    periods = set(read_table(engine, tables.indicator_values, indicator_id="6411")["period"].to_list())
     assert periods == {"2024", "2025"}
     status = read_table(engine, tables.source_status).row(0, named=True)
     assert (status["last_success_at"], status["last_error"]) == (NOW, None)
@@ -123,14 +133,14 @@ def test_a_refresh_fetches_a_series_it_does_not_have(engine: sa.Engine, stub: St
 
 def test_a_failed_refresh_keeps_the_last_good_data_and_says_why(engine: sa.Engine, stub: StubServer) -> None:
     with client_for(stub) as client:
-        refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW)
+        refresh_sotkanet(engine, client, [6411], years=[2024], now=NOW)
     before = dump(engine)
-    stub.script("/rest/1.1/indicators/2676", fail(503), fail(503), fail(503))
+    stub.script("/rest/1.1/indicators/6411", fail(503), fail(503), fail(503))
     later = NOW + dt.timedelta(days=1)
     with client_for(stub) as client:
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=later)
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024], now=later)
     assert not outcome.ok
-    assert "503" in outcome.failed["2676"]
+    assert "503" in outcome.failed["6411"]
     after = dump(engine)
     assert after["indicator_values"] == before["indicator_values"]
     status = read_table(engine, tables.source_status).row(0, named=True)
@@ -181,7 +191,7 @@ LATER = NOW + dt.timedelta(days=1)
 DATA = "/rest/1.1/json"
 
 
-def newer_metadata(indicator_id: int = 2676) -> Reply:
+def newer_metadata(indicator_id: int = 6411) -> Reply:
     """The recorded metadata with a later update date, so that a refresh fetches the series again."""
     return body(RECORDED_BODIES.json(f"sotkanet/indicator_{indicator_id}.json") | {"data-updated": "2027-01-01"})
 
@@ -202,30 +212,30 @@ def assert_kept_and_failed(engine: sa.Engine, before: pl.DataFrame, source: str,
     "rows",
     [
         [],  # Sotkanet's "200 []"
-        [{"indicator": 2676, "region": 658, "year": 2024, "gender": "total"}],  # rows without any value
+        [{"indicator": 6411, "region": 658, "year": 2024, "gender": "total"}],  # rows without any value
     ],
 )
 def test_an_answer_without_values_keeps_the_last_good_series_and_is_a_failure(
     engine: sa.Engine, stub: StubServer, rows: list[object]
 ) -> None:
     with client_for(stub) as client:
-        assert refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW).ok
+        assert refresh_sotkanet(engine, client, [6411], years=[2024], now=NOW).ok
     before = stored_series(engine)
     assert before.height > 0
-    stub.script("/rest/1.1/indicators/2676", newer_metadata())
+    stub.script("/rest/1.1/indicators/6411", newer_metadata())
     stub.script(DATA, body(rows))
     with client_for(stub) as client:
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=LATER)
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024], now=LATER)
     assert (outcome.ok, outcome.updated) == (False, [])
-    assert "the answer has no values" in outcome.failed["2676"]
+    assert "the answer has no values" in outcome.failed["6411"]
     assert_kept_and_failed(engine, before, "sotkanet", "the answer has no values")
 
 
 def test_an_empty_answer_for_a_series_never_stored_is_a_failure_too(engine: sa.Engine, stub: StubServer) -> None:
     stub.script(DATA, body([]))
     with client_for(stub) as client:
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW)
-    assert "the answer has no values" in outcome.failed["2676"]
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024], now=NOW)
+    assert "the answer has no values" in outcome.failed["6411"]
     assert read_table(engine, tables.indicators, source="sotkanet").is_empty()
 
 
@@ -244,38 +254,38 @@ def test_a_faulty_data_answer_keeps_the_last_good_series_and_says_why(
     engine: sa.Engine, stub: StubServer, reply: Reply, limits: dict[str, float], fragment: str
 ) -> None:
     with client_for(stub) as client:
-        refresh_sotkanet(engine, client, [2676], years=[2024], now=NOW)
+        refresh_sotkanet(engine, client, [6411], years=[2024], now=NOW)
     before = stored_series(engine)
-    stub.script("/rest/1.1/indicators/2676", newer_metadata())
+    stub.script("/rest/1.1/indicators/6411", newer_metadata())
     stub.script(DATA, reply, reply)
     with client_for(stub, **limits) as client:
-        outcome = refresh_sotkanet(engine, client, [2676], years=[2024], now=LATER)
-    assert fragment in outcome.failed["2676"]
+        outcome = refresh_sotkanet(engine, client, [6411], years=[2024], now=LATER)
+    assert fragment in outcome.failed["6411"]
     assert_kept_and_failed(engine, before, "sotkanet", fragment)
 
 
 def test_a_hung_indicator_fails_at_the_request_deadline_and_the_next_one_is_fetched(
     engine: sa.Engine, stub: StubServer
 ) -> None:
-    stub.script("/rest/1.1/indicators/2676", hung(), hung())
+    stub.script("/rest/1.1/indicators/6411", hung(), hung())
     with client_for(stub, timeout=(2.0, 30.0), deadline=0.3) as client:
-        outcome = refresh_sotkanet(engine, client, [2676, 1552], years=[2024], now=NOW)
-    assert "no complete answer within the request deadline of 0.3 s" in outcome.failed["2676"]
-    assert outcome.updated == ["1552"]
-    assert len(stub.seen("/rest/1.1/indicators/2676")) == 1  # the read timeout was cut to the deadline
+        outcome = refresh_sotkanet(engine, client, [6411, 5081], years=[2024], now=NOW)
+    assert "no complete answer within the request deadline of 0.3 s" in outcome.failed["6411"]
+    assert outcome.updated == ["5081"]
+    assert len(stub.seen("/rest/1.1/indicators/6411")) == 1  # the read timeout was cut to the deadline
 
 
 def test_the_refresh_deadline_stops_the_refresh_and_keeps_what_was_saved(engine: sa.Engine, stub: StubServer) -> None:
-    stub.script("/rest/1.1/indicators/1552", hung())
+    stub.script("/rest/1.1/indicators/5081", hung())
     with client_for(stub, timeout=(2.0, 30.0), deadline=60.0) as client:
-        outcome = refresh_sotkanet(engine, client, [2676, 1552, 3176], years=[2024], now=NOW, deadline=1.5)
-    assert outcome.updated == ["2676"]
-    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in outcome.failed["1552"]
-    assert "not fetched: the refresh's deadline of 1.5 s" in outcome.failed["3176"]
-    assert stub.seen("/rest/1.1/indicators/3176") == []  # not asked for
-    assert set(stored_series(engine)["indicator_id"].to_list()) == {"2676"}  # saved before the deadline, kept
+        outcome = refresh_sotkanet(engine, client, [6411, 5081, 1080], years=[2024], now=NOW, deadline=1.5)
+    assert outcome.updated == ["6411"]
+    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in outcome.failed["5081"]
+    assert "not fetched: the refresh's deadline of 1.5 s" in outcome.failed["1080"]
+    assert stub.seen("/rest/1.1/indicators/1080") == []  # not asked for
+    assert set(stored_series(engine)["indicator_id"].to_list()) == {"6411"}  # saved before the deadline, kept
     status = read_table(engine, tables.source_status, source="sotkanet").row(0, named=True)
-    assert "3176" in status["last_error"]
+    assert "1080" in status["last_error"]
 
 
 def jsonstat_body(**changes: object) -> Reply:
@@ -346,24 +356,24 @@ def settings_for(stub: StubServer, tmp_path: Path, **changes: object) -> Setting
         database_url="sqlite://",
         sotkanet_url=stub.sotkanet_url,
         thl_url=stub.thl_url,
-        sotkanet_indicators=(2676,),
+        sotkanet_indicators=(6411,),
         **changes,  # type: ignore[arg-type]
     )
 
 
 def test_a_full_refresh_uses_the_settings_limits(engine: sa.Engine, stub: StubServer, tmp_path: Path) -> None:
     sotkanet, cube = refresh_all(engine, settings_for(stub, tmp_path), years=[2024], now=NOW)
-    assert (sotkanet.updated, cube.updated) == (["2676"], ["ahil_pthjono01"])
+    assert (sotkanet.updated, cube.updated) == (["6411"], ["ahil_pthjono01"])
     sotkanet, cube = refresh_all(engine, settings_for(stub, tmp_path, remote_max_bytes=1000), years=[2024], now=LATER)
     assert "more than the limit of 1000 bytes" in cube.failed["ahil_pthjono01"]
-    assert "more than the limit of 1000 bytes" in sotkanet.failed["2676"]  # its metadata answer is refused too
+    assert "more than the limit of 1000 bytes" in sotkanet.failed["6411"]  # its metadata answer is refused too
 
 
 def test_a_full_refresh_shares_one_deadline(engine: sa.Engine, stub: StubServer, tmp_path: Path) -> None:
-    stub.script("/rest/1.1/indicators/2676", hung())
+    stub.script("/rest/1.1/indicators/6411", hung())
     settings = settings_for(stub, tmp_path, refresh_deadline=0.5)
     sotkanet, cube = refresh_all(engine, settings, years=[2024], now=NOW)
-    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in sotkanet.failed["2676"]
+    assert "the refresh's deadline (DASHBOARD_REFRESH_DEADLINE) passed" in sotkanet.failed["6411"]
     assert "not fetched: the refresh's deadline" in cube.failed["ahil_pthjono01"]
     assert stub.seen(CUBE_PATH) == []
 
@@ -378,7 +388,7 @@ def test_a_refresh_asks_sotkanet_for_the_years_from_2019_to_this_year_by_default
     engine: sa.Engine, stub: StubServer, tmp_path: Path
 ) -> None:
     (sotkanet,) = refresh_all(engine, settings_for(stub, tmp_path), sources=("sotkanet",), now=NOW)
-    assert sotkanet.updated == ["2676"]
+    assert sotkanet.updated == ["6411"]
     asked = {int(value) for request in stub.seen("/rest/1.1/json") for name, value in request.query if name == "years"}
     assert asked == set(range(2019, dt.date.today().year + 1))
     assert refresh_years(dt.date(2026, 1, 2)) == range(2019, 2027)

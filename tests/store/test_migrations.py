@@ -49,7 +49,7 @@ def test_version_3_marks_the_series_never_rewritten_since_the_first_start_as_rec
     engine = create_store_engine(store_url)
     assert migrate(engine, up_to=2) == 2
     first_start, refresh = dt.datetime(2026, 1, 5, 12, 0), dt.datetime(2026, 2, 1, 9, 30)
-    rows = [("sotkanet", "2676", first_start), ("sotkanet", "6411", refresh), ("thl_cube", "c1", first_start)]
+    rows = [("sotkanet", "5081", first_start), ("sotkanet", "6411", refresh), ("thl_cube", "c1", first_start)]
     with engine.begin() as connection:
         for source, indicator_id, at in rows:
             connection.execute(
@@ -59,7 +59,29 @@ def test_version_3_marks_the_series_never_rewritten_since_the_first_start_as_rec
     assert migrate(engine) == MIGRATIONS[-1].version
     with engine.connect() as connection:
         flags = connection.execute(sa.select(tables.indicators.c.indicator_id, tables.indicators.c.recorded)).all()
-    assert sorted(flags) == [("2676", True), ("6411", False), ("c1", True)]
+    assert sorted(flags) == [("5081", True), ("6411", False), ("c1", True)]
+    engine.dispose()
+
+
+def test_version_5_leaves_the_old_bundled_copies_without_a_retrieval_date(store_url: str) -> None:
+    """A store from before version 5 holds the constructed examples (made-up numbers): none of them may be
+    taken for a copy of THL's values, so they keep the sample badge until a refresh replaces them."""
+    engine = create_store_engine(store_url)
+    assert migrate(engine, up_to=4) == 4
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "insert into indicators (source, indicator_id, fetched_at, recorded)"
+                " values ('sotkanet', '6411', :at, :r)"
+            ),
+            {"at": dt.datetime(2026, 1, 5, 12, 0), "r": True},
+        )
+    assert migrate(engine) == MIGRATIONS[-1].version
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(tables.indicators.c.indicator_id, tables.indicators.c.recorded, tables.indicators.c.retrieved)
+        ).all()
+    assert [tuple(row) for row in rows] == [("6411", True, None)]
     engine.dispose()
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import Settings
 from i18n import t
-from i18n.format import count, moment_text, number
+from i18n.format import count, date_text, moment_text, number
 from pipeline.bootstrap import load_reference_data, open_store
 from pipeline.imports import import_extract
 from pipeline.indicators import load_recorded_indicators
@@ -57,31 +57,42 @@ def test_the_import_history_names_the_layout_and_shows_the_time_to_the_minute(tm
 def test_published_series_without_an_update_date_show_a_dash(tmp_path: Path) -> None:
     engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")}))
     load_reference_data(engine)
-    load_recorded_indicators(engine)
+    load_recorded_indicators(engine)  # the bundled copies: THL's update date of them is not known
+    with engine.begin() as connection:  # as a live refresh of one series leaves it
+        connection.execute(
+            tables.indicators.update()
+            .where(tables.indicators.c.indicator_id == "6411")
+            .values(data_updated=dt.date(2026, 3, 18))
+        )
     series = published_series(engine, "fi")
     assert series.height > 0
     assert series.schema["data_updated"] == pl.String
-    assert None not in series["data_updated"].to_list()
-    assert "18.3.2026" in series["data_updated"].to_list()  # fi: day.month.year, no ISO
+    updated = dict(zip(series["indicator_id"].to_list(), series["data_updated"].to_list(), strict=True))
+    assert updated.pop("6411") == "18.3.2026"  # fi: day.month.year, no ISO
+    assert set(updated.values()) == {"–"}
     engine.dispose()
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
-def test_bundled_copies_say_they_were_not_fetched_and_a_refreshed_series_shows_when(
-    tmp_path: Path, language: str
-) -> None:
+def test_bundled_copies_say_what_they_are_and_a_refreshed_series_shows_when(tmp_path: Path, language: str) -> None:
+    """THL's published values say when they were copied; the constructed cube says it is an example."""
     engine = open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")}))
     load_recorded_indicators(engine)
     with engine.begin() as connection:  # as a live refresh of one series leaves it
         connection.execute(
             tables.indicators.update()
-            .where(tables.indicators.c.indicator_id == "2676")
-            .values(recorded=False, fetched_at=dt.datetime(2026, 11, 20, 8, 5))
+            .where(tables.indicators.c.indicator_id == "6411")
+            .values(recorded=False, retrieved=None, fetched_at=dt.datetime(2026, 11, 20, 8, 5))
         )
     series = published_series(engine, language)
-    fetched = dict(zip(series["indicator_id"].to_list(), series["fetched_at"].to_list(), strict=True))
-    assert fetched.pop("2676") == moment_text(dt.datetime(2026, 11, 20, 8, 5), language)
-    assert set(fetched.values()) == {t("data.recorded_copy", language)}
+    fetched = {(row["attribution"], row["indicator_id"]): row["fetched_at"] for row in series.iter_rows(named=True)}
+    sotkanet = source_name("sotkanet", language)
+    assert fetched.pop((sotkanet, "6411")) == moment_text(dt.datetime(2026, 11, 20, 8, 5), language)
+    copies = {key: text for key, text in fetched.items() if key[0] == sotkanet}
+    assert sorted(indicator for _source, indicator in copies) == ["1080", "4909", "5081", "5186", "5502"]
+    retrieved = t("data.published_copy", language, retrieved=date_text(dt.date(2026, 8, 18), language))
+    assert set(copies.values()) == {retrieved}
+    assert set(fetched.values()) - {retrieved} == {t("data.recorded_copy", language)}  # the constructed cube
     engine.dispose()
 
 
