@@ -61,6 +61,17 @@ def _has_rows(engine: sa.Engine, table: sa.Table) -> bool:
         return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
 
 
+def _holds_sotkanet_examples(engine: sa.Engine) -> bool:
+    """Whether the store holds a bundled Sotkanet series without a retrieval date (made-up numbers, loaded by a
+    version before the copies of THL's values; asked on every start: one row at most)."""
+    table = tables.indicators
+    query = sa.select(table.c.indicator_id).where(
+        table.c.source == "sotkanet", table.c.recorded, table.c.retrieved.is_(None)
+    )
+    with engine.connect() as connection:
+        return connection.execute(query.limit(1)).first() is not None
+
+
 def reference_loaded(engine: sa.Engine) -> bool:
     return _has_rows(engine, tables.regions)
 
@@ -170,6 +181,10 @@ def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_sc
         from pipeline.indicators import load_recorded_indicators  # noqa: PLC0415  # first start only
 
         load_recorded_indicators(engine)
+    elif _holds_sotkanet_examples(engine):  # a store from an older version: THL's copies replace its made-up series
+        from pipeline.indicators import replace_sotkanet_examples  # noqa: PLC0415  # once per such store
+
+        replace_sotkanet_examples(engine)
     missing = missing_sample_tables(engine)
     if missing:
         load_sample_data(

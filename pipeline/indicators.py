@@ -98,10 +98,43 @@ def load_recorded_indicators(engine: sa.Engine, folder: Path = RECORDED, *, now:
     carry the sample badge.
     """
     fetched_at = now or _now()
+    stored = _load_published_copies(engine, folder, fetched_at=fetched_at)
+    for cube in RECORDED_CUBES:
+        dataset = parse_jsonstat(_recorded_reply(folder / "thl" / f"{cube}.json", "thl_cube"))
+        values = access_values(dataset, cube=cube)
+        stored += save_cube(engine, values, title=dataset.label, fetched_at=fetched_at, recorded=True)
+    return stored
+
+
+def replace_sotkanet_examples(engine: sa.Engine, folder: Path = RECORDED, *, now: dt.datetime | None = None) -> int:
+    """Swap the constructed Sotkanet examples a store from an older version holds for THL's published copies.
+
+    Such a store loaded made-up Sotkanet series on its first start (``recorded`` without a retrieval date). They
+    are deleted, and the bundled copies are loaded for every indicator not fetched live since (a live series is
+    kept as it is). Returns the number of copies loaded; 0, and nothing changed, when there is no example.
+    """
+    stored = read_table(engine, tables.indicators, source="sotkanet")
+    examples = stored.filter(pl.col("recorded") & pl.col("retrieved").is_null())["indicator_id"].to_list()
+    if not examples:
+        return 0
+    live = set(stored.filter(~pl.col("recorded"))["indicator_id"].to_list())
+    with engine.begin() as connection:
+        for table in (tables.indicator_values, tables.indicators):
+            connection.execute(table.delete().where(table.c.source == "sotkanet", table.c.indicator_id.in_(examples)))
+    return _load_published_copies(engine, folder, fetched_at=now or _now(), skip=live)
+
+
+def _load_published_copies(
+    engine: sa.Engine, folder: Path, *, fetched_at: dt.datetime, skip: Iterable[str] = ()
+) -> int:
+    """Store each published copy not in ``skip`` (indicator ids), with its retrieval date; returns how many."""
+    skipped = set(skip)
     sotkanet = folder / "sotkanet"
     codes = region_code_map(parse_regions(_recorded_reply(sotkanet / "regions.json", "sotkanet")))
     stored = 0
     for indicator_id, retrieved in sorted(published_copies(folder).items()):
+        if str(indicator_id) in skipped:
+            continue
         meta = parse_indicator(_recorded_reply(sotkanet / f"indicator_{indicator_id}.json", "sotkanet"))
         values = parse_data(
             _recorded_reply(sotkanet / f"data_{indicator_id}.json", "sotkanet"),
@@ -113,10 +146,6 @@ def load_recorded_indicators(engine: sa.Engine, folder: Path = RECORDED, *, now:
         record = {**meta.store_record(), "data_updated": None, "recorded": True, "retrieved": retrieved}
         save_indicator_series(engine, record, values, fetched_at=fetched_at)
         stored += 1
-    for cube in RECORDED_CUBES:
-        dataset = parse_jsonstat(_recorded_reply(folder / "thl" / f"{cube}.json", "thl_cube"))
-        values = access_values(dataset, cube=cube)
-        stored += save_cube(engine, values, title=dataset.label, fetched_at=fetched_at, recorded=True)
     return stored
 
 

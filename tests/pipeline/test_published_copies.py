@@ -16,13 +16,15 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core.settings import DEFAULT_SOTKANET_INDICATORS, PROJECT_ROOT
+from core.settings import DEFAULT_SOTKANET_INDICATORS, PROJECT_ROOT, Settings
+from pipeline.bootstrap import bootstrap
 from pipeline.indicators import load_recorded_indicators
 from store import tables
 from store.engine import create_store_engine
 from store.migrations import migrate
-from store.repository import read_table
+from store.repository import read_table, save_indicator_series
 from tests.data_sources.stub_server import guard_network
+from tests.store.conftest import dump
 
 PUBLISHED_FILE = "sotkanet_published_2020_2025.csv"
 KEY = ["indicator_id", "region_code", "period", "sex"]
@@ -92,3 +94,54 @@ def test_the_copies_are_the_default_refresh_set_and_carry_their_retrieval_date(e
     assert copies == dict(retrieved.unique().iter_rows())
     assert set(copies.values()) == {dt.date(2026, 8, 18)}
     assert sorted(copies) == sorted(DEFAULT_SOTKANET_INDICATORS)
+
+
+def made_up_series(indicator_id: str, value: float) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source": ["sotkanet"],
+            "indicator_id": [indicator_id],
+            "region_code": ["SSS"],
+            "period": ["2024"],
+            "sex": ["total"],
+            "value": [value],
+        }
+    )
+
+
+def test_a_store_from_an_older_version_gets_thls_copies_instead_of_its_made_up_series(tmp_path: Path) -> None:
+    """Its first start loaded made-up series (bundled, no retrieval date): the next start swaps them for THL's
+    copies, drops the dropped candidates, and keeps a series fetched live since."""
+    settings = Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path)})
+    engine = bootstrap(settings, sample_scale=0.03)
+    with engine.begin() as connection:  # as the older version left the store
+        connection.execute(tables.indicator_values.delete().where(tables.indicator_values.c.source == "sotkanet"))
+        connection.execute(tables.indicators.delete().where(tables.indicators.c.source == "sotkanet"))
+    first_start = dt.datetime(2026, 1, 5, 12, 0)
+    for indicator_id in ("2676", "6411"):
+        record = {"source": "sotkanet", "indicator_id": indicator_id, "recorded": True}
+        save_indicator_series(engine, record, made_up_series(indicator_id, 99.9), fetched_at=first_start)
+    live = {"source": "sotkanet", "indicator_id": "5502", "data_updated": dt.date(2026, 9, 1)}
+    save_indicator_series(engine, live, made_up_series("5502", 0.31), fetched_at=dt.datetime(2026, 9, 2, 8, 0))
+    engine.dispose()
+
+    engine = bootstrap(settings, sample_scale=0.03)
+    meta = read_table(engine, tables.indicators, source="sotkanet").sort("indicator_id")
+    assert meta.select("indicator_id", "recorded", "retrieved").rows() == [
+        ("1080", True, dt.date(2026, 8, 18)),
+        ("4909", True, dt.date(2026, 8, 18)),
+        ("5081", True, dt.date(2026, 8, 18)),
+        ("5186", True, dt.date(2026, 8, 18)),
+        ("5502", False, None),  # fetched live: kept
+        ("6411", True, dt.date(2026, 8, 18)),
+    ]
+    values = stored(engine)
+    assert values.filter(pl.col("indicator_id") == "5502").select("value").to_series().to_list() == [0.31]
+    expected = published().filter(pl.col("indicator_id") != "5502")
+    assert values.filter(pl.col("indicator_id") != "5502").equals(expected)
+    before = dump(engine)
+    engine.dispose()
+
+    again = bootstrap(settings, sample_scale=0.03)  # nothing made up is left: the next start changes nothing
+    assert dump(again) == before
+    again.dispose()
