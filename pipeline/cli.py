@@ -12,7 +12,8 @@ bad usage is exit status 2; Ctrl-C is exit status 130. The commands call the sam
 * ``refresh [sotkanet|thl]``: fetch the published series (:func:`pipeline.indicators.refresh_all`);
 * ``migrate``: bring the store's schema up to date (:func:`store.migrations.migrate`);
 * ``aggregate``: recompute the stored aggregates from the extracts (:func:`pipeline.recompute.recompute_aggregates`);
-* ``deck``: write county decks (:func:`pipeline.decks.write_decks`).
+* ``deck``: write county decks (:func:`pipeline.decks.write_decks`), filling an empty store first as
+  ``bootstrap`` does; a county with no chart to show is a failure (no file for it, exit status 1).
 """
 
 from __future__ import annotations
@@ -92,7 +93,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     command("migrate", "Bring the store's schema up to the current version.", _migrate)
     command("aggregate", "Recompute every stored aggregate from the imported extracts, in one transaction.", _aggregate)
 
-    deck = command("deck", "Write PowerPoint decks for wellbeing services counties.", _deck)
+    deck = command(
+        "deck",
+        "Write PowerPoint decks for wellbeing services counties. An empty store is filled first, as bootstrap does. "
+        "A county with no chart to show gets no deck and the command exits with status 1, naming it; with "
+        f"--region {ALL} the other counties' decks are still written.",
+        _deck,
+    )
     deck.add_argument("--region", required=True, metavar="CODE", help=f"a county code, or {ALL!r} for one deck each")
     deck.add_argument("--lang", required=True, choices=LANGUAGES, help="language of the deck")
     deck.add_argument("--out", required=True, type=Path, help="the .pptx file (a folder with --region all)")
@@ -189,8 +196,8 @@ def _aggregate(_arguments: argparse.Namespace, settings: Settings) -> None:
 
 
 def _deck(arguments: argparse.Namespace, settings: Settings) -> None:
-    engine = open_store(settings)
-    for path in write_decks(
+    engine = bootstrap(settings, progress=_progress, sample_scale=settings.sample_scale)  # a newcomer's first command
+    done = write_decks(
         engine,
         arguments.region,
         arguments.lang,
@@ -198,8 +205,12 @@ def _deck(arguments: argparse.Namespace, settings: Settings) -> None:
         period=arguments.period,
         pictures=arguments.pictures,
         threshold=settings.suppression_threshold,
-    ):
+    )
+    for path in done.written:
         print(path)
+    error = done.error()
+    if error is not None:
+        raise error
 
 
 def _progress(fraction: float, message: str) -> None:

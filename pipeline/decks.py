@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from core.errors import InvalidInputError
+from core.errors import DashboardError, InvalidInputError
 from core.regions import dashboard_regions
 from exports.images import shared_renderer
 from exports.names import export_filename
@@ -33,6 +34,42 @@ ALL = "all"
 SlideProgress = Callable[[int, int, str], None]
 
 log = logging.getLogger(__name__)
+
+
+class NoChartsError(DashboardError):
+    """A county deck would hold its title slide only: no chart has data for the county."""
+
+
+@dataclass(frozen=True)
+class DecksWritten:
+    """What :func:`write_decks` did: the files written and the counties left out because no chart had data."""
+
+    written: list[Path] = field(default_factory=list)
+    #: County codes whose deck would have had no chart slide (no file is written for them).
+    without_charts: list[str] = field(default_factory=list)
+    #: Why those counties have no chart, in words (the same reason for all of them).
+    reason: str = ""
+
+    def error(self) -> NoChartsError | None:
+        """The error to report when some county had no chart (``None`` when every deck was written)."""
+        if not self.without_charts:
+            return None
+        names = ", ".join(f"{code} ({region_name(code, 'en', short=True)})" for code in self.without_charts)
+        if len(self.without_charts) == 1:
+            return NoChartsError(f"no deck written for county {names}: {self.reason}")
+        kept = f"; the other {len(self.written)} decks were written" if self.written else ""
+        return NoChartsError(f"no deck written for {len(self.without_charts)} counties, {names}: {self.reason}{kept}")
+
+
+def _no_charts_reason(results: Results, period: str) -> str:
+    """Why a county's deck has no chart: an empty store, or no data for the county in the period."""
+    years = results.years()
+    if not years:
+        return (
+            "the store holds no computed results (import an extract, or run `python -m pipeline aggregate` "
+            "to compute them from the imported ones)"
+        )
+    return f"no chart has data for it in {period or years[-1]} (years with data: {', '.join(years)})"
 
 
 def build_county_deck(
@@ -102,20 +139,27 @@ def write_decks(
     period: str = "",
     pictures: bool = False,
     threshold: int = DEFAULT_THRESHOLD,
-) -> list[Path]:
+) -> DecksWritten:
     """Write the deck of ``region`` (a county code, or :data:`ALL` for one deck per county into the folder ``out``).
 
-    ``pictures`` draws every chart as a picture instead of an editable chart. Returns the files written.
+    ``pictures`` draws every chart as a picture instead of an editable chart. A county whose deck would have
+    no chart slide gets no file (an existing file at its place is left as it was); it is listed in the
+    result's ``without_charts``, and the other counties' decks are still written. Returns what was done.
     """
     codes = regions_to_build(region)
     many = region == ALL
-    if many:
-        out.mkdir(parents=True, exist_ok=True)
-    shared_renderer().start_in_background()  # ranked and tile charts are pictures: warm up meanwhile
     results = load_results(engine)
-    written = []
+    written: list[Path] = []
+    without_charts: list[str] = []
     for code in codes:
         deck = build_county_deck(engine, code, language, period, threshold=threshold, results=results)
+        if not deck.slides:
+            log.warning("%s: no chart has data, no deck written", code)
+            without_charts.append(code)
+            continue
+        if many:
+            out.mkdir(parents=True, exist_ok=True)
+        shared_renderer().start_in_background()  # ranked and tile charts are pictures: warm up meanwhile
         target = output_path(out, code, language=language, period=period, many=many)
 
         def report(done: int, total: int, what: str, code: str = code) -> None:
@@ -123,4 +167,5 @@ def write_decks(
 
         target.write_bytes(build_pptx(deck, progress=report, native_charts=not pictures))
         written.append(target)
-    return written
+    reason = _no_charts_reason(results, period) if without_charts else ""
+    return DecksWritten(written=written, without_charts=without_charts, reason=reason)

@@ -135,6 +135,61 @@ def test_deck_writes_a_county_deck_with_chart_slides(data_dir: Path, tmp_path: P
     assert len(charts) >= 5
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium renders the picture slides")
+def test_deck_on_a_fresh_data_directory_fills_the_store_first_and_writes_chart_slides(tmp_path: Path) -> None:
+    folder, out = tmp_path / "fresh", tmp_path / "deck.pptx"
+    done = run(folder, "deck", "--region", "05", "--lang", "en", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "loading reference data" in done.stderr  # the bootstrap's progress, on standard error
+    assert set(read_table(store(folder), tables.imports)["table_name"]) == {
+        "visits",
+        "appointment_slots",
+        "survey_answers",
+    }
+    slides = list(Presentation(str(out)).slides)
+    charts = [slide for slide in slides if any(shape.has_chart for shape in slide.shapes)]
+    assert len(charts) >= 5
+
+
+@pytest.fixture(scope="module")
+def empty_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A bootstrapped store whose aggregates were all deleted: imports and reference data, nothing to chart."""
+    folder = tmp_path_factory.mktemp("no-results")
+    done = run(folder, "bootstrap")
+    assert done.returncode == 0, done.stderr
+    engine = store(folder)
+    with engine.begin() as connection:
+        for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
+            connection.execute(table.delete())
+    yield folder
+    engine.dispose()
+
+
+# A deck without a chart slide is an error naming the counties and why; no file is left behind.
+@pytest.mark.parametrize(
+    ("module", "region", "message"),
+    [
+        ("pipeline", "05", "error: no deck written for county 05 ("),
+        ("pipeline", "all", "error: no deck written for 22 counties, 01 ("),
+        ("exports.deck", "05", "error: no deck written for county 05 ("),  # the old name of the command
+    ],
+)
+def test_a_deck_with_no_chart_is_exit_1_with_the_reason_and_writes_no_file(
+    empty_results_dir: Path, tmp_path: Path, module: str, region: str, message: str
+) -> None:
+    out = tmp_path / ("decks" if region == "all" else "deck.pptx")
+    arguments = ("deck",) if module == "pipeline" else ()
+    done = run(empty_results_dir, *arguments, "--region", region, "--lang", "fi", "--out", str(out), module=module)
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(message), done.stderr
+    assert "the store holds no computed results" in last
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert not out.exists()
+
+
 @pytest.fixture
 def stub() -> Iterator[StubServer]:
     yield from running_stub()
