@@ -10,7 +10,7 @@ import pytest
 from core.errors import InvalidInputError
 from core.regions import dashboard_regions
 from pipeline.cli import EXIT_FAILED, build_parser, main
-from pipeline.decks import output_path, regions_to_build
+from pipeline.decks import DecksWritten, output_path, regions_to_build
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -48,3 +48,19 @@ def test_one_deck_is_written_where_asked_and_many_are_named_by_county_period_and
 def test_a_reported_problem_is_one_line_and_exit_status_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["deck", "--region", "99", "--lang", "fi", "--out", "x.pptx"]) == EXIT_FAILED
     assert capsys.readouterr().err.startswith("error: --region '99' is not a county code")
+
+
+def test_every_deck_written_is_no_error() -> None:
+    assert DecksWritten(written=[Path("a.pptx")]).error() is None
+
+
+def test_counties_without_charts_are_named_with_the_reason_and_the_decks_still_written() -> None:
+    done = DecksWritten(
+        written=[Path("decks/a.pptx"), Path("decks/b.pptx")], without_charts=["05", "13"], reason="no data in 2025"
+    )
+    error = done.error()
+    assert error is not None
+    assert str(error) == (
+        "no deck written for 2 counties, 05 (Southwest Finland), 13 (North Savo): no data in 2025; "
+        "the other 2 decks were written"
+    )
