@@ -26,6 +26,8 @@ import polars as pl
 from plotly.colors import sample_colorscale
 
 from charts.theme import (
+    ABOVE_LIMIT,
+    BELOW_LIMIT,
     FULL_WIDTH,
     HALF_WIDTH,
     HIGHLIGHT,
@@ -164,6 +166,14 @@ class FunnelLimits:
     p0: float
     volumes: Sequence[float]
     limits: Sequence[FunnelLimit]
+    phi: float | None = None
+    """The overdispersion factor the limits were widened by (√φ), or None for the plain limits."""
+
+
+#: A funnel point's group by its ``flag``: outside the 99.8 % limits above, below, or not (between the 95 % and
+#: 99.8 % limits a point keeps the ordinary colour: the legend says the colours mean the 99.8 % limits).
+_OUTSIDE = {"above_998": "above", "below_998": "below"}
+_GROUP_STYLE = {"inside": (PRIMARY, ""), "below": (BELOW_LIMIT, "bottom center"), "above": (ABOVE_LIMIT, "top center")}
 
 
 def _volume_range(shown: pl.DataFrame) -> tuple[float, float]:
@@ -189,11 +199,15 @@ def funnel_plot(
     value_label: str,
     highlight: str | None = None,
     language: str = "fi",
+    point_names: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Share against volume with the control ``limits`` around the target ``limits.p0``.
 
     The limits are named in the legend as ``language`` writes numbers ('99,8 %' in Finnish and Swedish,
-    '99.8 %' in English).
+    '99.8 %' in English). When ``frame`` has a ``flag`` per point (see ``views.compare.county_limits``) and
+    ``point_names`` names the groups ``inside``, ``above`` and ``below``, the points outside the 99.8 % limits
+    are drawn in their own colours, named in the legend and labelled with their ``label``; the others carry
+    their name on hover only, so labels stay few.
     """
     shown = _shown(frame)
     bottom, top = _volume_range(shown)
@@ -217,23 +231,15 @@ def funnel_plot(
                     "hoverinfo": "skip",
                 }
             )
-    labels = shown["label"].to_list()
-    traces.append(
-        {
-            "type": "scatter",
-            "x": shown["n"].to_list(),
-            "y": (shown["value"] * 100).to_list(),
-            "mode": "markers",
-            "marker": {
-                "size": 10,
-                "color": [HIGHLIGHT if label == highlight else PRIMARY for label in labels],
-                "line": {"width": 1, "color": "white"},
-            },
-            "text": labels,
-            "hovertemplate": "%{text}: %{y:.1f} %<br>n = %{x:,}<extra></extra>",
-            "showlegend": False,
-        }
-    )
+    if "flag" in shown.columns and point_names:
+        groups = shown["flag"].replace_strict(_OUTSIDE, default="inside", return_dtype=pl.String).fill_null("inside")
+        for group, (colour, position) in _GROUP_STYLE.items():
+            points = shown.filter(groups == group)
+            if points.is_empty():
+                continue
+            traces.append(_funnel_points(points, colour, highlight, name=point_names[group], position=position))
+    else:
+        traces.append(_funnel_points(shown, PRIMARY, highlight))
     national = limits.p0 * 100  # a thin line across the plot at the national share
     xaxis: dict[str, object] = _count_axis(volume_label)
     if top > 1000:
@@ -260,6 +266,32 @@ def funnel_plot(
         "yaxis": {"title": {"text": value_label}},
     }
     return framed(traces, layout, text)
+
+
+def _funnel_points(
+    points: pl.DataFrame, colour: str, highlight: str | None, *, name: str = "", position: str = ""
+) -> dict[str, object]:
+    """One funnel trace of ``points`` in ``colour`` (the ``highlight`` one in its own); labelled at ``position``."""
+    labels = points["label"].to_list()
+    trace: dict[str, object] = {
+        "type": "scatter",
+        "x": points["n"].to_list(),
+        "y": (points["value"] * 100).to_list(),
+        "mode": "markers+text" if position else "markers",
+        "marker": {
+            "size": 10,
+            "color": [HIGHLIGHT if label == highlight else colour for label in labels],
+            "line": {"width": 1, "color": "white"},
+        },
+        "text": labels,
+        "hovertemplate": "%{text}: %{y:.1f} %<br>n = %{x:,}<extra></extra>",
+        "showlegend": bool(name),
+    }
+    if name:
+        trace["name"] = name
+    if position:
+        trace |= {"textposition": position, "textfont": {"size": 11, "color": colour}}
+    return trace
 
 
 def _round_ticks(low: float, high: float) -> list[float]:

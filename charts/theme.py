@@ -33,6 +33,8 @@ LIMIT_95 = "#6E6E6E"
 LIMIT_998 = "#B0B0B0"
 TARGET = OKABE_ITO[2]
 LEGAL = OKABE_ITO[3]
+ABOVE_LIMIT = OKABE_ITO[1]  # a funnel point above the upper 99.8 % limit
+BELOW_LIMIT = OKABE_ITO[3]  # and below the lower one
 FONT = "Liberation Sans, Arial, sans-serif"
 
 

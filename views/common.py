@@ -127,6 +127,11 @@ DISPLAY_COLUMNS = (
     "ci_low",
     "ci_high",
     "n",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "flag",
     "n_within",
     "n_censored",
     "x",
@@ -141,7 +146,7 @@ DISPLAY_COLUMNS = (
     "suppressed_counties",
     c.SUPPRESSED,
 )
-_PERCENT_COLUMNS = ("value", "ci_low", "ci_high")
+_PERCENT_COLUMNS = ("value", "ci_low", "ci_high", "lower_95", "upper_95", "lower_998", "upper_998")
 _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
 
 
@@ -152,6 +157,9 @@ def table_for_display(frame: pl.DataFrame, language: str, *, percent: bool) -> p
     """
     columns = [name for name in DISPLAY_COLUMNS if name in frame.columns]
     shown = frame.select(columns)
+    if "flag" in columns:  # a funnel county's place against the limits, in words
+        words = {flag: t(f"funnel_flag.{flag}", language) for flag in shown["flag"].drop_nulls().unique().to_list()}
+        shown = shown.with_columns(pl.col("flag").replace_strict(words, default=None, return_dtype=pl.String))
     scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
     shares = [name for name in _SHARE_COLUMNS if name in columns]
     floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]
