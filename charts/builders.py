@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import plotly.graph_objects as go
@@ -290,8 +291,25 @@ def _funnel_points(
     if name:
         trace["name"] = name
     if position:
-        trace |= {"textposition": position, "textfont": {"size": 11, "color": colour}}
+        spots = _label_spots(trace["x"], trace["y"], position.split(maxsplit=1)[0])  # type: ignore[arg-type]
+        trace |= {"textposition": spots, "textfont": {"size": 11, "color": colour}}
     return trace
+
+
+def _label_spots(volumes: Sequence[float | None], values: Sequence[float | None], side: str) -> list[str]:
+    """Where each outlier's name goes: centred on ``side`` (top or bottom) of its point, except where two
+    labelled points sit close (within a tenth of a decade of volume and 3 points of share): then the left one's
+    name goes to its left and the right one's to its right, so the two names do not print over each other."""
+    spots = [f"{side} center"] * len(volumes)
+    known = [index for index in range(len(volumes)) if volumes[index] and values[index] is not None]
+    order = sorted(known, key=lambda index: volumes[index] or 0.0)
+    for left, right in pairwise(order):
+        apart = abs(np.log10(volumes[right] or 1.0) - np.log10(volumes[left] or 1.0))
+        if apart < 0.1 and abs((values[right] or 0.0) - (values[left] or 0.0)) < 3:
+            if spots[left] == f"{side} center":
+                spots[left] = f"{side} left"
+            spots[right] = f"{side} right"
+    return spots
 
 
 def _round_ticks(low: float, high: float) -> list[float]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from charts.theme import ABOVE_LIMIT, BELOW_LIMIT, PRIMARY
+from charts.builders import funnel_plot
+from charts.theme import ABOVE_LIMIT, BELOW_LIMIT, PRIMARY, ChartText
 from core.codes import WHOLE_COUNTRY
 from metrics.stats import Z95, Z998, funnel_limits
 from store.results import Results
@@ -16,6 +17,7 @@ from views.state import ViewState
 
 from .builders import access_rows, results
 
+TEXT = ChartText(title="Funnel", subtitle="", caption="Source")
 LIMIT_COLUMNS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 
 
@@ -197,3 +199,24 @@ def test_the_funnels_table_carries_the_limits_and_the_flag_in_words(
     assert set(HEADERS[language]) <= set(table.columns)
     assert table[flag].to_list() == [within, within, below, within, above]
     assert all(50 < value < 60 for value in table[limits[1]].to_list())  # percentages, like the value
+
+
+def test_two_outliers_close_together_have_their_names_on_opposite_sides() -> None:
+    # two counties far above the limits at nearly the same volume and share, a third well apart
+    frame = pl.DataFrame(
+        {
+            "label": ["Near1", "Near2", "Apart"],
+            "value": [0.60, 0.605, 0.70],
+            "n": [1000, 1050, 4000],
+        }
+    )
+    flagged = county_limits(frame, p0=0.5)
+    limits = funnel_limits_for(flagged, p0=0.5)
+    names = {"inside": "in", "above": "up", "below": "down"}
+    figure = funnel_plot(flagged, TEXT, limits=limits, volume_label="n", value_label="%", point_names=names)
+    above = next(trace for trace in figure.data if trace.name == "up")
+    assert dict(zip(above.text, above.textposition, strict=True)) == {
+        "Near1": "top left",
+        "Near2": "top right",
+        "Apart": "top center",
+    }
