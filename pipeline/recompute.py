@@ -51,6 +51,8 @@ def recompute_aggregates(
                 continue
             log.info("computing the aggregates of %s from %d extract(s)", table_name, len(paths))
             results.update(aggregate(pl.scan_parquet(paths)))
+        if not results:  # no table has extracts: nothing is written, and nothing is said to be
+            return {}
         report(len(aggregators) / (len(aggregators) + 1), "replacing the aggregates")
         with write_transaction(engine) as connection:
             written = {

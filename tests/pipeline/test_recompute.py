@@ -49,3 +49,10 @@ def test_a_failure_in_any_table_leaves_every_aggregate_as_it_was(engine: sa.Engi
     with pytest.raises(InvalidInputError, match="cannot be computed"):
         recompute_aggregates(engine, aggregators={"survey_answers": count_by_region, "visits": broken})
     assert counts(engine) == before
+
+
+def test_a_store_without_extracts_is_left_alone_and_no_replacement_is_reported(engine: sa.Engine) -> None:
+    steps: list[str] = []
+    written = recompute_aggregates(engine, progress=lambda _fraction, message: steps.append(message))
+    assert written == {}
+    assert not any("replac" in step for step in steps), steps
