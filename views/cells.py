@@ -15,6 +15,11 @@ Continuity is stored per year (all levels) and per quarter (counties and the
 country), so a monthly request for it is served quarterly. T3 is a snapshot
 measure: a month's value is the mean of that month's measurements of the
 median across books, a quarter's or year's value the median of them.
+
+THL's published series (:attr:`Indicator.published`) are yearly whatever the
+grain asked for, have no interval and no count of ours, and are not
+suppressed here: Sotkanet publishes only what its own disclosure rules allow,
+and a value it did not publish is simply absent (never filled).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Literal
 import polars as pl
 
 from core import columns as c
+from core.codes import ALL_UNITS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.errors import InvalidInputError
 from metrics.privacy import suppress_complements, suppress_small_counts
@@ -118,6 +124,38 @@ def _nps(frame: pl.DataFrame, indicator: Indicator) -> pl.DataFrame:
     return summed.select(*_KEYS, **shares)
 
 
+def _published(results: Results, indicator: Indicator, level: Level) -> pl.DataFrame:
+    """A Sotkanet series in the cell shape: yearly, as published (100 minus it when ``complement``)."""
+    frame = results.published
+    if level != "region" or frame.is_empty():
+        frame = pl.DataFrame(schema={c.REGION_CODE: pl.String, c.PERIOD: pl.String, "value": pl.Float64})
+    else:
+        frame = frame.filter(pl.col("indicator_id") == indicator.sotkanet_id)
+    value = pl.col("value").cast(pl.Float64)
+    if indicator.complement:
+        value = 100.0 - value
+    if indicator.percent:
+        value = value / 100.0
+    return frame.select(
+        c.REGION_CODE,
+        pl.lit(ALL_UNITS).alias(c.UNIT_ID),
+        pl.col(c.PERIOD).str.slice(0, 4),
+        value.alias("value"),
+        pl.lit(None, pl.Float64).alias("ci_low"),
+        pl.lit(None, pl.Float64).alias("ci_high"),
+        pl.lit(None, pl.Int64).alias("n"),
+        pl.lit(value=False).alias(c.SUPPRESSED),
+    ).sort(_KEYS)
+
+
+def latest_period(cells: pl.DataFrame, period: str) -> str:
+    """The latest period in ``cells`` not after the year of ``period`` (a survey every other year, a series not
+    yet out for the chosen year); the latest of all when ``period`` is empty, '' when there is none."""
+    periods = sorted(cells[c.PERIOD].unique().to_list()) if cells.height else []
+    earlier = [item for item in periods if item[:4] <= period[:4]] if period else periods
+    return earlier[-1] if earlier else ""
+
+
 def indicator_cells(
     results: Results,
     indicator: Indicator,
@@ -146,6 +184,8 @@ def _cells(
 ) -> pl.DataFrame:
     if grain not in ("month", "quarter", "year"):
         raise InvalidInputError(f"grain must be month, quarter or year, got {grain!r}")
+    if indicator.published:
+        return _published(results, indicator, level)
     frame = _profession(results.table(indicator.table, level), indicator, profession)
     if indicator.family == "access":
         cells = _access(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)

@@ -77,7 +77,18 @@ def source_caption(results: Results, language: str) -> str:
     return f"{source_line(results, language)} · {t('source.licence', language)}"
 
 
+def sotkanet_caption(results: Results, indicator_id: str, language: str) -> str:
+    """Sotkanet's caption for one published series: its id, and when our copy was retrieved (a bundled copy) or
+    when THL last updated it (a live fetch)."""
+    meta = results.published_meta
+    row = meta.filter(pl.col("indicator_id") == indicator_id).row(0, named=True) if meta.height else {}
+    retrieved = row.get("retrieved") or row.get("data_updated")
+    return t("source.sotkanet_published", language, indicator=indicator_id, retrieved=date_text(retrieved, language))
+
+
 def direction(indicator: Indicator, language: str) -> str:
+    if indicator.context:
+        return ""
     return t("common.higher_is_better" if indicator.higher_is_better else "common.lower_is_better", language)
 
 
@@ -99,13 +110,24 @@ def chart_text(
     indicator: Indicator | None = None,
     caption: str | None = None,
 ) -> ChartText:
-    """Title, filters, source and licence, good direction, sample badge and suppression note for one chart."""
+    """Title, filters, source and licence, good direction, sample badge and suppression note for one chart.
+
+    A chart of THL's published series (``indicator.published``) carries Sotkanet's caption and no sample badge:
+    its figures are THL's whatever the store's extracts are.
+    """
+    published = indicator is not None and indicator.published
+    if caption is None:
+        caption = (
+            sotkanet_caption(results, indicator.sotkanet_id, state.lang)  # type: ignore[union-attr]
+            if published
+            else source_caption(results, state.lang)
+        )
     return ChartText(
         title=title,
         subtitle=subtitle,
-        caption=caption if caption is not None else source_caption(results, state.lang),
+        caption=caption,
         direction=direction(indicator, state.lang) if indicator else "",
-        badge=t("common.sample_badge", state.lang) if results.sample_data else "",
+        badge=t("common.sample_badge", state.lang) if results.sample_data and not published else "",
         suppression_note=suppression_note(plotted, state.lang, threshold),
         separators=separators(state.lang),
     )

@@ -9,7 +9,8 @@ from i18n import t
 from i18n.format import MISSING, number, percent, signed
 from store import tables
 
-Family = Literal["access", "t3", "continuity", "nps"]
+Family = Literal["access", "t3", "continuity", "nps", "published"]
+Source = Literal["computed", "published"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,15 @@ class Indicator:
 
     ``percent``: the value is a proportion drawn as a percentage. ``proportion``:
     a 0-1 share with a binomial denominator (funnel plots make sense).
+
+    ``source`` says where the figures come from: ``computed`` by our engine from
+    the store's extracts (``table``), or ``published`` by THL in Sotkanet
+    (``sotkanet_id``, yearly, no intervals). A published percentage is stored as
+    Sotkanet gives it and shown as a 0-1 share; ``complement`` shows 100 minus
+    the published value (6411 counts visits over 7 days, we show those within).
+    ``context``: there is no good direction (visits per 1,000 residents), so the
+    indicator is never coloured better or worse. ``digits``: decimals shown for
+    a value that is neither a percentage nor days.
     """
 
     key: str
@@ -30,6 +40,15 @@ class Indicator:
     days: int | None = None
     respondent: str | None = None
     by_profession: bool = True
+    source: Source = "computed"
+    sotkanet_id: str = ""
+    complement: bool = False
+    context: bool = False
+    digits: int = 0
+
+    @property
+    def published(self) -> bool:
+        return self.source == "published"
 
     @property
     def title_key(self) -> str:
@@ -44,8 +63,8 @@ INDICATORS: dict[str, Indicator] = {
             "access_14d", "access", tables.access_results.name, True, True, "unit.share", proportion=True, days=14
         ),
         Indicator("t3", "t3", tables.t3_results.name, False, False, "unit.days"),
-        Indicator("coc", "continuity", tables.continuity_results.name, False, True, "unit.index"),
-        Indicator("upc", "continuity", tables.continuity_results.name, False, True, "unit.index"),
+        Indicator("coc", "continuity", tables.continuity_results.name, False, True, "unit.index", digits=2),
+        Indicator("upc", "continuity", tables.continuity_results.name, False, True, "unit.index", digits=2),
         Indicator(
             "nps", "nps", tables.nps_results.name, False, True, "unit.score", respondent="patient", by_profession=False
         ),
@@ -54,9 +73,57 @@ INDICATORS: dict[str, Indicator] = {
         ),
     )
 }
-DEFAULT_INDICATOR = "access_7d"
-#: The four families' headline indicators, in the order the overview shows them.
+
+
+def _published(
+    key: str, sotkanet_id: str, *, percent: bool, higher_is_better: bool, unit_key: str, **more
+) -> Indicator:
+    return Indicator(
+        key,
+        "published",
+        tables.indicator_values.name,
+        percent,
+        higher_is_better,
+        unit_key,
+        by_profession=False,
+        source="published",
+        sotkanet_id=sotkanet_id,
+        **more,
+    )
+
+
+#: THL's published Sotkanet series as indicators of their own (``reference/sotkanet_published.md``).
+PUBLISHED_INDICATORS: dict[str, Indicator] = {
+    item.key: item
+    for item in (
+        # 6411 is the share of realised non-urgent doctor visits over 7 days: 100 minus it is within 7 days.
+        _published(
+            "thl_access_7d", "6411", percent=True, higher_is_better=True, unit_key="unit.share", complement=True
+        ),
+        _published("thl_coc", "5502", percent=False, higher_is_better=True, unit_key="unit.index", digits=2),
+        _published("thl_reached", "5186", percent=True, higher_is_better=True, unit_key="unit.share"),
+        _published("thl_insufficient", "4909", percent=True, higher_is_better=False, unit_key="unit.share"),
+        _published(
+            "thl_doctor_visits", "1080", percent=False, higher_is_better=True, unit_key="unit.per_1000", context=True
+        ),
+        _published(
+            "thl_emergency_visits",
+            "5081",
+            percent=False,
+            higher_is_better=False,
+            unit_key="unit.per_1000",
+            context=True,
+        ),
+    )
+}
+INDICATORS.update(PUBLISHED_INDICATORS)
+DEFAULT_INDICATOR = "thl_access_7d"
+#: The four families' headline indicators computed from extracts, in the order the overview shows them.
 HEADLINES = ("access_7d", "t3", "coc", "nps")
+#: THL's published headline indicators, in the order the overview shows them (before the computed ones).
+PUBLISHED_HEADLINES = ("thl_access_7d", "thl_coc", "thl_reached", "thl_insufficient")
+#: The computed indicators and THL's published counterpart drawn beside them (same idea, THL's definition).
+PUBLISHED_COUNTERPART = {"access_7d": "thl_access_7d", "coc": "thl_coc"}
 
 
 def indicator_value(value: float | None, indicator: Indicator, language: str) -> str:
@@ -65,16 +132,14 @@ def indicator_value(value: float | None, indicator: Indicator, language: str) ->
         return MISSING
     if indicator.percent:
         return percent(value, language)
-    if indicator.family == "continuity":
-        return number(value, language, digits=2)
     if indicator.family == "t3":
         return f"{number(value, language)} {t('unit.days_short', language)}"
-    return number(value, language, digits=0)
+    return number(value, language, digits=indicator.digits)
 
 
 def _change_scale(indicator: Indicator) -> tuple[int, int]:
     """How a change is shown: the factor (percentage points for shares) and the digits kept."""
-    return (100, 1) if indicator.percent else (1, 2 if indicator.family == "continuity" else 1)
+    return (100, 1) if indicator.percent else (1, max(indicator.digits, 1))
 
 
 def shows_no_change(delta: float | None, indicator: Indicator) -> bool:

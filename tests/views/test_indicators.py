@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.settings import DEFAULT_SOTKANET_INDICATORS
+from i18n import t
 from i18n.format import MINUS, number
 from store.results import RESULT_TABLES
 from views.indicators import INDICATORS, delta_look, indicator_change, indicator_value, shows_no_change
@@ -92,5 +94,20 @@ def test_negative_numbers_use_one_minus_sign(language: str) -> None:
 
 
 @pytest.mark.parametrize("key", sorted(INDICATORS))
-def test_every_indicator_reads_a_stored_result_table(key: str) -> None:
-    assert INDICATORS[key].table in RESULT_TABLES
+def test_every_indicator_reads_a_stored_result_table_or_a_published_series(key: str) -> None:
+    indicator = INDICATORS[key]
+    if indicator.published:
+        assert indicator.table == "indicator_values"
+        assert int(indicator.sotkanet_id) in DEFAULT_SOTKANET_INDICATORS
+        assert not indicator.by_profession  # THL's series name their profession in the title
+    else:
+        assert indicator.table in RESULT_TABLES
+        assert not indicator.sotkanet_id
+
+
+@pytest.mark.parametrize("key", sorted(INDICATORS))
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_indicator_has_a_title_a_short_title_and_a_unit(key: str, language: str) -> None:
+    indicator = INDICATORS[key]
+    for text_key in (indicator.title_key, f"indicator_short.{key}", indicator.unit_key):
+        assert t(text_key, language) != text_key
