@@ -68,7 +68,7 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         n=now["n"].item() if now.height else None,
         suppressed=bool(now.height and now[c.SUPPRESSED].item()),
         higher_is_better=indicator.higher_is_better,
-        target=headline_target(state.region, indicator.key, state.lang),
+        target=headline_target(results, state.region, indicator.key, state.lang),
         delta_color=color,
         delta_arrow=arrow,
     )

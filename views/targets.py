@@ -10,6 +10,7 @@ from charts.builders import Reference
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.targets import load_targets
 from i18n import t
+from store.results import Results
 from views.indicators import INDICATORS, indicator_value
 
 
@@ -37,8 +38,11 @@ def target_references(region: str, key: str, language: str) -> list[Reference]:
     ]
 
 
-def headline_target(region: str, key: str, language: str) -> str:
-    """The area's latest-due target for an indicator in words, or '' when it has none."""
+def headline_target(results: Results, region: str, key: str, language: str) -> str:
+    """The area's latest-due target for an indicator in words, or '' when it has none.
+
+    ``results`` is for the verdict (the figure the target is judged by); ``key`` may be a published indicator.
+    """
     rows = targets_for(NATIONAL if region == "all" else region, key)
     if rows.is_empty():
         return ""
