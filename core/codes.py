@@ -10,3 +10,6 @@ ALL_PROFESSIONS: Final = "all"
 """The profession of a cell that pools every profession."""
 PROFESSIONS: Final = (ALL_PROFESSIONS, "doctor", "nurse")
 """The professions the cells are computed for and the pages offer, pooled first."""
+DEFAULT_PROFESSION: Final = "doctor"
+"""The profession a view opens with: THL publishes continuity (Sotkanet 5502) and the 7-day share (6411) for
+doctor visits, so a pooled figure is shown only when the user picks it, and then labelled as pooled."""

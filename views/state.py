@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
-from core.codes import ALL_PROFESSIONS, PROFESSIONS
+from core.codes import DEFAULT_PROFESSION, PROFESSIONS
 from core.regions import dashboard_regions
 from i18n import DEFAULT_LANGUAGE, LANGUAGES
 from views.indicators import DEFAULT_INDICATOR, INDICATORS
@@ -25,7 +25,7 @@ class ViewState:
     lang: str = DEFAULT_LANGUAGE
     region: str = ALL_REGIONS
     period: str = ""
-    profession: str = ALL_PROFESSIONS
+    profession: str = DEFAULT_PROFESSION
     indicator: str = DEFAULT_INDICATOR
 
     def with_changes(self, **changes: str) -> ViewState:

@@ -13,7 +13,7 @@ PERIODS = ["2023", "2024", "2025"]
 
 def test_an_empty_url_gives_the_defaults_with_the_latest_year() -> None:
     state, rejected = from_query({}, periods=PERIODS)
-    assert state == ViewState(lang="fi", region="all", period="2025", profession="all", indicator="thl_access_7d")
+    assert state == ViewState(lang="fi", region="all", period="2025", profession="doctor", indicator="thl_access_7d")
     assert rejected == []
 
 
