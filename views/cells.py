@@ -13,7 +13,8 @@ the threshold), then secondary suppression of the parts of every shown total.
 Grains: ``month`` ('2025-03'), ``quarter`` ('2025Q1'), ``year`` ('2025').
 Continuity is stored per year (all levels) and per quarter (counties and the
 country), so a monthly request for it is served quarterly. T3 is a snapshot
-measure: a month's value is the mean of that month's measurements of the
+measure (THL's convention by default: a book that cannot give a time counts as
+182 days; ``t3_open_books`` leaves such books out): a month's value is the mean of that month's measurements of the
 median across books, a quarter's or year's value the median of them.
 
 THL's published series (:attr:`Indicator.published`) are yearly whatever the
@@ -83,8 +84,9 @@ def _continuity(frame: pl.DataFrame, indicator: Indicator, grain: Grain) -> pl.D
     )
 
 
-def _t3(frame: pl.DataFrame, grain: Grain) -> pl.DataFrame:
-    summary = pl.col("t3_median_days").mean() if grain == "month" else pl.col("t3_median_days").median()
+def _t3(frame: pl.DataFrame, indicator: Indicator, grain: Grain) -> pl.DataFrame:
+    days = pl.col(indicator.column)
+    summary = days.mean() if grain == "month" else days.median()
     return (
         frame.with_columns(period_key(grain).alias(c.PERIOD))
         .group_by(_KEYS)
@@ -192,7 +194,7 @@ def _cells(
     elif indicator.family == "continuity":
         cells = _continuity(frame, indicator, grain)
     elif indicator.family == "t3":
-        cells = _t3(frame, grain)
+        cells = _t3(frame, indicator, grain)
     else:
         cells = _nps(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)
     extra = [name for name in cells.columns if name not in CELL_COLUMNS]

@@ -27,7 +27,9 @@ class Indicator:
     the published value (6411 counts visits over 7 days, we show those within).
     ``context``: there is no good direction (visits per 1,000 residents), so the
     indicator is never coloured better or worse. ``digits``: decimals shown for
-    a value that is neither a percentage nor days.
+    a value that is neither a percentage nor days. ``column``: the stored column
+    a T3 indicator reads (THL's convention, or with the books that cannot give a
+    time left out).
     """
 
     key: str
@@ -45,6 +47,7 @@ class Indicator:
     complement: bool = False
     context: bool = False
     digits: int = 0
+    column: str = ""
 
     @property
     def published(self) -> bool:
@@ -62,7 +65,10 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             "access_14d", "access", tables.access_results.name, True, True, "unit.share", proportion=True, days=14
         ),
-        Indicator("t3", "t3", tables.t3_results.name, False, False, "unit.days"),
+        # THL's convention: a book that cannot give an appointment counts as 182 days (metrics.t3).
+        Indicator("t3", "t3", tables.t3_results.name, False, False, "unit.days", column="t3_median_days_thl"),
+        # The alternative: those books left out (their number is in the cells' n_censored).
+        Indicator("t3_open_books", "t3", tables.t3_results.name, False, False, "unit.days", column="t3_median_days"),
         Indicator("coc", "continuity", tables.continuity_results.name, False, True, "unit.index", digits=2),
         Indicator("upc", "continuity", tables.continuity_results.name, False, True, "unit.index", digits=2),
         Indicator(

@@ -43,10 +43,16 @@ def nps_rows(rows: Sequence[tuple[str, str, str, str, int, int, int]]) -> pl.Dat
     return frame.with_columns(pl.lit("all").alias("profession"))
 
 
-def t3_rows(rows: Sequence[tuple[str, str, str, str, int, int, float]]) -> pl.DataFrame:
-    """(region, unit, profession, measurement date, n_books, n_censored, t3_median_days) rows."""
+def t3_rows(
+    rows: Sequence[tuple[str, str, str, str, int, int, float] | tuple[str, str, str, str, int, int, float, float]],
+) -> pl.DataFrame:
+    """(region, unit, profession, measurement date, n_books, n_censored, t3_median_days[, t3_median_days_thl]) rows.
+
+    Without the last field, THL's 182-day figure equals the other (no book was censored, or it does not matter).
+    """
+    full = [(*row, row[6]) if len(row) == 7 else row for row in rows]
     return pl.DataFrame(
-        rows,
+        full,
         schema={
             "region_code": pl.String,
             "unit_id": pl.String,
@@ -55,6 +61,7 @@ def t3_rows(rows: Sequence[tuple[str, str, str, str, int, int, float]]) -> pl.Da
             "n_books": pl.Int64,
             "n_censored": pl.Int64,
             "t3_median_days": pl.Float64,
+            "t3_median_days_thl": pl.Float64,
         },
         orient="row",
     )

@@ -133,17 +133,33 @@ def test_t3_month_is_the_mean_and_year_the_median_of_measurements() -> None:
         t3=t3_rows(
             [
                 ("05", "", "all", "2025-01-06", 8, 0, 4.0),
-                ("05", "", "all", "2025-01-20", 8, 1, 8.0),
+                ("05", "", "all", "2025-01-20", 8, 1, 8.0, 12.0),  # one book could give no time: 182 days in THL's
+                ("05", "", "all", "2025-02-03", 6, 0, 30.0),
+            ]
+        )
+    )
+    months = indicator_cells(data, INDICATORS["t3_open_books"], grain="month", threshold=5)
+    assert cell(months, "05", "2025-01")["value"] == pytest.approx(6.0)
+    year = cell(indicator_cells(data, INDICATORS["t3_open_books"], grain="year", threshold=5), "05", "2025")
+    assert year["value"] == pytest.approx(8.0)  # median of 4, 8, 30
+    assert year["n"] == 6  # the fewest books measured
+    assert year["n_censored"] == 1
+
+
+def test_t3_headline_is_thls_convention_and_the_open_books_figure_the_alternative() -> None:
+    data = results(
+        t3=t3_rows(
+            [
+                ("05", "", "all", "2025-01-06", 8, 0, 4.0),
+                ("05", "", "all", "2025-01-20", 8, 1, 8.0, 12.0),
                 ("05", "", "all", "2025-02-03", 6, 0, 30.0),
             ]
         )
     )
     months = indicator_cells(data, INDICATORS["t3"], grain="month", threshold=5)
-    assert cell(months, "05", "2025-01")["value"] == pytest.approx(6.0)
+    assert cell(months, "05", "2025-01")["value"] == pytest.approx(8.0)  # mean of 4 and 12
     year = cell(indicator_cells(data, INDICATORS["t3"], grain="year", threshold=5), "05", "2025")
-    assert year["value"] == pytest.approx(8.0)  # median of 4, 8, 30
-    assert year["n"] == 6  # the fewest books measured
-    assert year["n_censored"] == 1
+    assert year["value"] == pytest.approx(12.0)  # median of 4, 12, 30
 
 
 def test_continuity_reads_yearly_cells_for_a_year_and_quarterly_cells_otherwise() -> None:
