@@ -6,12 +6,22 @@ Cells are per region (and the whole country, ``NATIONAL``), per unit
 profession) and per period. Suppression is not applied here: the threshold
 is a display setting, so the store keeps the counts and every output applies
 :func:`metrics.privacy.suppress_small_counts`.
+
+**Service-type scope.** Access and continuity are computed on the visits of
+``service_types`` (default :data:`metrics.scope.DEFAULT_SERVICE_TYPES`: ``T11``,
+curative outpatient care, as THL's access and continuity statistics), applied
+here, at aggregation, so that an extract keeps every visit it brought and a
+different scope needs only a recomputation. Every row of ``access_results``,
+``continuity_results`` and ``coc_distribution_results`` records the scope in
+``service_types`` (:func:`metrics.scope.scope_label`). Regions are those of
+the visits' ``region_code`` (the providing county; see
+docs/decisions/0005-thl-conventions.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import polars as pl
 
@@ -21,6 +31,7 @@ from core.codes import WHOLE_COUNTRY as NATIONAL
 from metrics.access import access_within_days, t3
 from metrics.continuity import coc_bins, continuity_indices, continuity_summary
 from metrics.satisfaction import nps
+from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
 from metrics.t3 import THL_CENSORED_DAYS
 
 ACCESS_DAYS = (7, 14)
@@ -194,13 +205,24 @@ def in_memory(frame: pl.LazyFrame, columns: Sequence[str], codes: Sequence[str])
     return frame.select(columns).with_columns(pl.col(codes).cast(pl.Categorical)).collect().lazy()
 
 
-def visit_results(visits: pl.LazyFrame) -> dict[str, pl.DataFrame]:
-    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID]
-    loaded = in_memory(visits, [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT], codes)
+SCOPE_COLUMN = "service_types"
+"""The column of every access and continuity aggregate that names the service types it covers."""
+
+
+def visit_results(
+    visits: pl.LazyFrame, *, service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES
+) -> dict[str, pl.DataFrame]:
+    """Access and continuity cells of the visits in ``service_types`` (None: every visit), each row labelled
+    with its scope in ``service_types``."""
+    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE]
+    needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT]
+    loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
+    unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
+    label = pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
     return {
-        "access_results": access_cells(loaded),
-        "continuity_results": continuity_cells(loaded),
-        "coc_distribution_results": coc_distribution_cells(loaded),
+        "access_results": access_cells(loaded).with_columns(label),
+        "continuity_results": continuity_cells(loaded).with_columns(label),
+        "coc_distribution_results": coc_distribution_cells(loaded).with_columns(label),
     }
 
 

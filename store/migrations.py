@@ -59,6 +59,60 @@ _INDICATORS_V1 = sa.Table(
 )
 _ALTERED_LATER = {"indicators": _INDICATORS_V1}
 
+#: Version-1 and version-2 definitions of the visit aggregates, before migration 6 added their service-type
+#: scope (frozen: never edit these).
+_CELL_V1 = (
+    ("region_code", sa.String(4)),
+    ("unit_id", sa.String(64)),
+    ("profession", sa.String(8)),
+    ("period", sa.String(16)),
+)
+_ACCESS_RESULTS_V1 = sa.Table(
+    "access_results",
+    _VERSION_ONE,
+    *(sa.Column(name, kind, primary_key=True) for name, kind in _CELL_V1),
+    sa.Column("days", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n_visits", sa.Integer, nullable=False),
+    sa.Column("n_eligible", sa.Integer, nullable=False),
+    sa.Column("n_within", sa.Integer, nullable=False),
+    sa.Column("share", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+    sa.Column("median_wait_days", sa.Float),
+    sa.Column("n_urgent", sa.Integer, nullable=False),
+    sa.Column("n_missing_urgency", sa.Integer, nullable=False),
+    sa.Column("n_missing_assessment", sa.Integer, nullable=False),
+    sa.Column("n_negative_wait", sa.Integer, nullable=False),
+)
+_CONTINUITY_RESULTS_V1 = sa.Table(
+    "continuity_results",
+    _VERSION_ONE,
+    *(sa.Column(name, kind, primary_key=True) for name, kind in _CELL_V1),
+    sa.Column("n_patients", sa.Integer, nullable=False),
+    sa.Column("n_eligible", sa.Integer, nullable=False),
+    sa.Column("n_visits", sa.Integer, nullable=False),
+    sa.Column("n_missing_provider", sa.Integer, nullable=False),
+    sa.Column("mean_coc", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+    sa.Column("visit_weighted_coc", sa.Float),
+    sa.Column("mean_upc", sa.Float),
+    sa.Column("mean_secon", sa.Float),
+)
+_ALTERED_LATER.update({"access_results": _ACCESS_RESULTS_V1, "continuity_results": _CONTINUITY_RESULTS_V1})
+
+#: The COC distribution as migration 2 creates it (frozen).
+_VERSION_TWO = sa.MetaData()
+_COC_DISTRIBUTION_V2 = sa.Table(
+    "coc_distribution_results",
+    _VERSION_TWO,
+    sa.Column("region_code", sa.String(4), primary_key=True),
+    sa.Column("profession", sa.String(8), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("bin", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
 #: The failed-imports table as migration 4 creates it (frozen: a later change gets a migration of its own).
 _VERSION_FOUR = sa.MetaData()
 _IMPORT_FAILURES_V4 = sa.Table(
@@ -88,7 +142,7 @@ def _initial_schema(connection: sa.Connection) -> None:
 def _coc_distribution_table(connection: sa.Connection) -> None:
     """A store from before version 2 has no distribution rows until its next visit import; the county
     page computes the distribution from the visits meanwhile."""
-    tables.coc_distribution_results.create(connection)
+    _COC_DISTRIBUTION_V2.create(connection)
 
 
 def _recorded_flag(connection: sa.Connection) -> None:
@@ -117,12 +171,25 @@ def _retrieved_date(connection: sa.Connection) -> None:
     connection.execute(sa.text("ALTER TABLE indicators ADD COLUMN retrieved DATE"))
 
 
+#: The aggregates of visits that carry their service-type scope from version 6 on.
+_SCOPED_RESULTS = ("access_results", "continuity_results", "coc_distribution_results")
+
+
+def _service_type_scope(connection: sa.Connection) -> None:
+    """Access and continuity are computed on curative outpatient visits (T11) from version 6 on, and every row
+    says which service types it covers. The rows a store holds from before were computed on every service type,
+    so they read ``all`` until the next import or ``python -m pipeline aggregate`` recomputes them."""
+    for name in _SCOPED_RESULTS:
+        connection.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN service_types VARCHAR(64) NOT NULL DEFAULT 'all'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
     Migration(3, "recorded flag on published indicators", _recorded_flag),
     Migration(4, "failed imports recorded in the store", _import_failures_table),
     Migration(5, "retrieval date of the bundled copies of published series", _retrieved_date),
+    Migration(6, "service-type scope (T11 by default) recorded with every visit aggregate", _service_type_scope),
 )
 
 

@@ -182,6 +182,14 @@ def _cell_columns() -> list[sa.Column[object]]:
     return [sa.Column(name, kind, primary_key=True) for name, kind in _CELL]
 
 
+def _scope_column() -> sa.Column[str]:
+    """The service types a visit aggregate covers (``T11``, ``T11+unrecorded``, ``all``: see metrics/scope.py).
+
+    Added by migration 6; the rows stored before it were computed on every service type, hence the default.
+    """
+    return sa.Column("service_types", sa.String(64), nullable=False, server_default="all")
+
+
 access_results = sa.Table(
     "access_results",
     metadata,
@@ -198,6 +206,7 @@ access_results = sa.Table(
     sa.Column("n_missing_urgency", sa.Integer, nullable=False),
     sa.Column("n_missing_assessment", sa.Integer, nullable=False),
     sa.Column("n_negative_wait", sa.Integer, nullable=False),
+    _scope_column(),
 )
 
 continuity_results = sa.Table(
@@ -214,6 +223,7 @@ continuity_results = sa.Table(
     sa.Column("visit_weighted_coc", sa.Float),
     sa.Column("mean_upc", sa.Float),
     sa.Column("mean_secon", sa.Float),
+    _scope_column(),
 )
 
 t3_results = sa.Table(
@@ -252,6 +262,7 @@ coc_distribution_results = sa.Table(
     sa.Column("period", sa.String(16), primary_key=True),
     sa.Column("bin", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("n", sa.Integer, nullable=False),
+    _scope_column(),
 )
 
 RESULT_TABLES = (access_results, continuity_results, t3_results, nps_results)

@@ -105,3 +105,49 @@ def test_a_migration_that_fails_half_way_leaves_the_store_at_the_previous_versio
     assert "half_way" not in {column["name"] for column in inspector.get_columns("regions")}
     with engine.connect() as connection:
         assert current_version(connection) == version
+
+
+def test_version_6_labels_the_aggregates_stored_before_it_as_covering_every_service_type(store_url: str) -> None:
+    """A store at version 5 holds aggregates computed on every visit, whatever its service type: after the
+    migration each row says so ('all'), and nothing else in it changes."""
+    engine = create_store_engine(store_url)
+    assert migrate(engine, up_to=5) == 5
+    cell = {"region_code": "01", "unit_id": "", "profession": "doctor", "period": "2024"}
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "insert into access_results (region_code, unit_id, profession, period, days, n_visits, n_eligible,"
+                " n_within, share, n_urgent, n_missing_urgency, n_missing_assessment, n_negative_wait)"
+                " values (:region_code, :unit_id, :profession, :period, 7, 10, 8, 6, 0.75, 2, 0, 0, 0)"
+            ),
+            cell,
+        )
+        connection.execute(
+            sa.text(
+                "insert into continuity_results (region_code, unit_id, profession, period, n_patients, n_eligible,"
+                " n_visits, n_missing_provider, mean_coc)"
+                " values (:region_code, :unit_id, :profession, :period, 5, 3, 9, 1, 0.4)"
+            ),
+            cell,
+        )
+        connection.execute(
+            sa.text(
+                "insert into coc_distribution_results (region_code, profession, period, bin, n)"
+                " values ('01', 'doctor', '2024', 4, 3)"
+            )
+        )
+    assert migrate(engine) == MIGRATIONS[-1].version
+    with engine.connect() as connection:
+        access = connection.execute(
+            sa.select(tables.access_results.c.share, tables.access_results.c.service_types)
+        ).all()
+        continuity = connection.execute(
+            sa.select(tables.continuity_results.c.mean_coc, tables.continuity_results.c.service_types)
+        ).all()
+        bins = connection.execute(
+            sa.select(tables.coc_distribution_results.c.n, tables.coc_distribution_results.c.service_types)
+        ).all()
+    assert [tuple(row) for row in access] == [(0.75, "all")]
+    assert [tuple(row) for row in continuity] == [(0.4, "all")]
+    assert [tuple(row) for row in bins] == [(3, "all")]
+    engine.dispose()
