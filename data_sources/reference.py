@@ -77,6 +77,11 @@ PARTICIPANTS = (
     _Field("start_seed_file", nullable=True, pattern=_SEED_FILE),
     _Field("start_seed_line", pl.Int64, nullable=True, minimum=1),
     *_SEED,
+    # The day the county's model or service went live, where a seed states it as well as the start of work.
+    _Field("go_live", nullable=True, pattern=_START),
+    _Field("go_live_fi", nullable=True),
+    _Field("go_live_seed_file", nullable=True, pattern=_SEED_FILE),
+    _Field("go_live_seed_line", pl.Int64, nullable=True, minimum=1),
 )
 
 STATUS_REPORTS = (
@@ -126,6 +131,8 @@ def participants(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
     One row per ``(round, investment, region_code)``. ``start`` is text as
     precise as the seed (``2023``, ``2024-09``, ``2024-07-01``); ``start_fi``
     quotes the seed and ``start_seed_file``/``start_seed_line`` say where.
+    ``go_live`` (with ``go_live_fi`` and its place) is when the county's model
+    went live, where a seed gives it besides the start of development work.
     """
     name = "participants.csv"
     frame = _read(directory / name, PARTICIPANTS)
@@ -136,6 +143,9 @@ def participants(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
         given, start_given = pl.col(column).is_not_null(), pl.col("start").is_not_null()
         _fail_first(frame, name, given & ~start_given, column, "is given but 'start' is empty")
         _fail_first(frame, name, start_given & ~given, column, "required because 'start' is given")
+    for column in ("go_live_fi", "go_live_seed_file", "go_live_seed_line"):
+        given, live = pl.col(column).is_not_null(), pl.col("go_live").is_not_null()
+        _fail_first(frame, name, given != live, column, "is given exactly when 'go_live' is")
     return frame
 
 

@@ -315,6 +315,20 @@ def test_every_quoted_start_is_in_its_seed_at_its_line() -> None:
         assert_quoted_near(quote, seed_file, line, span=0)
 
 
+def test_every_quoted_go_live_is_in_its_seed_at_its_line() -> None:
+    frame = reference.participants().drop_nulls("go_live")
+    for quote, seed_file, line in frame.select("go_live_fi", "go_live_seed_file", "go_live_seed_line").iter_rows():
+        assert_quoted_near(quote, seed_file, line, span=1)
+
+
+def test_go_live_is_given_where_a_seed_states_it_besides_the_start_of_work() -> None:
+    frame = reference.participants().drop_nulls("go_live")
+    assert set(frame.select("round", "investment", "region_code", "start", "go_live").iter_rows()) == {
+        ("RRP4", 1, "09", "2024-09", "2025-01"),  # development from 09/2024 (001:286), live 1/2025 (001:288)
+        ("RRP4", 2, "16", "2024-07-01", "2025-01"),  # project from 1.7.2024, Tarmoa in use 1/2025 (000:143-144)
+    }
+
+
 def test_every_seed_reference_names_a_seed_file() -> None:
     for frame in (reference.investments(), reference.participants(), reference.status_reports()):
         assert all(SEED_REF.fullmatch(name) for name in frame["seed_file"])
