@@ -46,11 +46,24 @@ from core import columns as c
 from core.errors import InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, CONTACT_MODE_CODES, SURVEY_ANSWERS, VISITS
 from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
-from sample_data.calibration import ALL_TARGETS, ProgrammeStart, Target, programme_starts
+from sample_data.calibration import (
+    ALL_TARGETS,
+    DoctorLevels,
+    ProgrammeStart,
+    Target,
+    programme_starts,
+    published_doctor_levels,
+)
 
 SYNTHETIC_NOTICE = "SYNTHETIC sample data (sample_data.generate): not real register data, no real persons."
-SERVICE_TYPE = "T11"  # Avohilmo: avosairaanhoito (outpatient sick care)
 PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the generator indexes them
+#: Avohilmo's palvelumuoto (service type) codes the visits carry: T11 avosairaanhoito (curative outpatient care,
+#: the scope of THL's access and continuity statistics), T31 työterveyshuollon sairaanhoito (curative occupational
+#: health care given at a health centre) and T71 mielenterveystyö (mental-health work).
+SERVICE_TYPES = ("T11", "T31", "T71")
+SERVICE_TYPE = SERVICE_TYPES[0]  # the statistics' scope; every urgent visit is T11
+#: Non-urgent visits' shares of each service type, per profession (doctor, nurse, other; SERVICE_TYPES order).
+_SERVICE_TYPE_SHARES = np.array([[0.96, 0.03, 0.01], [0.91, 0.03, 0.06], [0.72, 0.0, 0.28]])
 FILE_NAMES = {
     "visits": "visits.parquet",
     "slots": "appointment_slots.parquet",
@@ -248,6 +261,7 @@ _USUAL = {"doctor": 0.45, "nurse": 0.305}
 _TEAM_SHARE = 0.25
 _PROGRAMME_GAIN = {"doctor": 0.14, "nurse": 0.10, "team": 0.35}
 _PROGRAMME_RAMP_DAYS = 365
+_SHIFT_STEPS = 18  # bisection steps for the doctors' usual-doctor level: 1.6 / 2**18, about 6e-6
 _PILOT_UNITS = {"03": ("Iso Omenan terveysasema", 2.0, 0.5)}  # region: (pilot unit, its factor, other units' factor)
 
 # fmt: off
@@ -344,8 +358,13 @@ class _Grid:
 class _Paths:
     """Per area and month: the designed values every table is drawn from (shape: areas x months)."""
 
-    within_7: np.ndarray
+    within_7: np.ndarray  # nurses and other professions: their own, designed levels
     within_14: np.ndarray
+    doctor_within_7: np.ndarray  # doctors: THL's published share per county and year (100 − Sotkanet 6411)
+    doctor_within_14: np.ndarray
+    doctor_coc: np.ndarray  # areas x years: THL's doctor COCI (Sotkanet 5502) the doctors' visits are solved for
+    doctor_usual_shape: np.ndarray  # areas x months: the within-year movement of the usual-doctor probability
+    month_year: np.ndarray  # year index (into doctor_coc's columns) of each month
     ramp: np.ndarray  # 0 before the programme start, rising to 1 a year after it
     missing_assessment: np.ndarray
     nps: np.ndarray
@@ -484,16 +503,21 @@ def _paths(rng: np.random.Generator, world: _World, grid: _Grid, starts: Sequenc
             gain = _PROGRAMME_ACCESS_GAIN * ramp[row] if code in in_programme else 0.0
             within_7[row] = _path(_ACCESS_NATIONAL, grid.months) + _COUNTIES[code].access + gain
     within_7 += _wobble(rng, shape, 0.012)
-    for target in targets:
-        if target.metric == "access_within_days" and target.days == 7:
-            _pin(within_7, volume, world, grid, target)
-    within_7 = np.clip(within_7, 0.2, 0.95)
+    levels = published_doctor_levels(world.codes, [int(year) for year in _years(grid)[0]])
+    doctor_within_7 = _doctor_path(rng, world, grid, levels, volume)
     r = np.clip(_path(_ACCESS_R, grid.months) + _wobble(rng, shape, 0.015), 0.2, 0.9)
+    doctor_within_14 = np.clip(doctor_within_7 + (1 - doctor_within_7) * r, doctor_within_7 + 0.02, 0.99)
+    access_targets = [t for t in targets if t.metric == "access_within_days" and t.contradicted_by is None]
+    for target in access_targets:
+        if target.days == 7:
+            _pin_pooled(within_7, doctor_within_7, volume, world, grid, target=target)
+    within_7 = np.clip(within_7, 0.2, 0.95)
     within_14 = within_7 + (1 - within_7) * r
-    for target in targets:
-        if target.metric == "access_within_days" and target.days == 14:
-            _pin(within_14, volume, world, grid, target)
+    for target in access_targets:
+        if target.days == 14:
+            _pin_pooled(within_14, doctor_within_14, volume, world, grid, target=target)
     within_14 = np.clip(within_14, within_7 + 0.02, 0.99)
+    doctor_coc, usual_shape = _doctor_continuity(world, grid, levels, volume)
 
     answer_rate = np.full(shape, _PATIENT_RESPONSE_RATE)
     code, since, rate = _KANTA_HAME_FEEDBACK
@@ -517,13 +541,93 @@ def _paths(rng: np.random.Generator, world: _World, grid: _Grid, starts: Sequenc
     return _Paths(
         within_7=within_7,
         within_14=within_14,
+        doctor_within_7=doctor_within_7,
+        doctor_within_14=doctor_within_14,
+        doctor_coc=doctor_coc,
+        doctor_usual_shape=usual_shape,
+        month_year=_years(grid)[1],
         ramp=ramp,
         missing_assessment=_missing_assessment(rng, world, grid),
         nps=np.clip(nps, -100.0, 99.0),
         staff=np.clip(staff, 1.0, 9.5),
         answer_rate=answer_rate,
-        t3_doctor=np.clip(3 + 75 * (0.82 - within_7), 3.0, 45.0),
+        t3_doctor=np.clip(2 + 45 * (0.85 - doctor_within_7), 3.0, 40.0),
     )
+
+
+def _years(grid: _Grid) -> tuple[np.ndarray, np.ndarray]:
+    """The calendar years the range touches, and each month's index into them."""
+    years = grid.months // 12
+    unique = np.unique(years)
+    return unique, np.searchsorted(unique, years)
+
+
+def _through_mid_years(values: np.ndarray, grid: _Grid) -> np.ndarray:
+    """Areas x months: piecewise linear through each year's value placed in July, flat beyond the ends."""
+    anchors = (_years(grid)[0] * 12 + 6).astype(float)
+    return np.stack([np.interp(grid.months.astype(float), anchors, row) for row in values])
+
+
+def _yearly_means(values: np.ndarray, weights: np.ndarray, grid: _Grid) -> np.ndarray:
+    """Areas x years: the ``weights``-weighted mean of each area's months in each year."""
+    month_year = _years(grid)[1]
+    indicator = np.equal.outer(month_year, np.arange(month_year.max() + 1)) * weights[:, None]
+    means: np.ndarray = (values @ indicator) / indicator.sum(axis=0)
+    return means
+
+
+def _published(levels: dict[tuple[str, int], DoctorLevels], world: _World, grid: _Grid, what: str) -> np.ndarray:
+    years = _years(grid)[0]
+    return np.array([[getattr(levels[code, int(year)], what).value for year in years] for code in world.codes])
+
+
+def _doctor_path(
+    rng: np.random.Generator,
+    world: _World,
+    grid: _Grid,
+    levels: dict[tuple[str, int], DoctorLevels],
+    volume: np.ndarray,
+) -> np.ndarray:
+    """Doctors' share within 7 days per area and month: THL's yearly value as the (volume-weighted) mean of
+    each year's months, moving smoothly from year to year with a little month-to-month noise."""
+    published = _published(levels, world, grid, "within_7")
+    path = _through_mid_years(published, grid) + _wobble(rng, (len(world.codes), len(grid.months)), 0.01)
+    path += (published - _yearly_means(path, volume, grid))[:, _years(grid)[1]]
+    clipped: np.ndarray = np.clip(path, 0.05, 0.97)
+    return clipped
+
+
+def _doctor_continuity(
+    world: _World, grid: _Grid, levels: dict[tuple[str, int], DoctorLevels], volume: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """THL's doctor COCI per area and year, and the within-year movement of the usual-doctor probability.
+
+    COC is roughly the square of the probability of seeing one's usual
+    doctor, so the movement follows the square root of THL's yearly
+    values through mid-year, minus each year's mean: the level of each year
+    is solved later, on the drawn visits (:func:`_doctor_shifts`).
+    """
+    published = _published(levels, world, grid, "coc")
+    smooth = _through_mid_years(np.sqrt(published), grid)
+    shape: np.ndarray = smooth - _yearly_means(smooth, volume, grid)[:, _years(grid)[1]]
+    return published, shape
+
+
+def _pin_pooled(
+    values: np.ndarray, doctors: np.ndarray, weights: np.ndarray, world: _World, grid: _Grid, *, target: Target
+) -> None:
+    """Shift the other professions' share in the target's area-months so that, pooled with the doctors' share,
+    the volume-weighted mean equals the target (in place). Doctors are about 40 % of the visits."""
+    if target.region_code is None:
+        return
+    row = world.codes.index(target.region_code)
+    mask = (grid.months >= _month_number(target.start)) & (grid.months <= _month_number(target.end))
+    if not mask.any():
+        return
+    doctor_share = _PROFESSION_SHARES[0]
+    doctor_mean = float(np.average(doctors[row, mask], weights=weights[mask]))
+    needed = (target.value - doctor_share * doctor_mean) / (1 - doctor_share)
+    values[row, mask] += needed - float(np.average(values[row, mask], weights=weights[mask]))
 
 
 def _missing_assessment(rng: np.random.Generator, world: _World, grid: _Grid) -> np.ndarray:
@@ -561,6 +665,13 @@ def _rank_fraction(group: np.ndarray, latent: np.ndarray) -> np.ndarray:
 
 def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     return rng.choice(len(weights), size=size, p=weights / weights.sum())
+
+
+def _pick_rows(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
+    """One category per row of ``probabilities`` (rows sum to 1)."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    chosen: np.ndarray = (rng.random(len(probabilities))[:, None] >= cumulative[:, :-1]).sum(axis=1)
+    return chosen
 
 
 def _ids(prefix: str, numbers: pl.Expr | pl.Series, width: int) -> pl.Expr:
@@ -618,10 +729,12 @@ def _visits(rng: np.random.Generator, world: _World, grid: _Grid, paths: _Paths,
     urgent = rng.random(n) < urgent_share[region]
     day, minute = _visit_times(rng, grid, urgent)
     draft = _Draft(person, person_unit, unit, region, profession, urgent, day, minute, grid.day_month[day])
+    service = np.where(urgent, 0, _pick_rows(rng, _SERVICE_TYPE_SHARES[profession]))
 
-    provider = _providers(rng, world, paths, draft)
     missing_share = np.array([_COUNTIES[code].missing_professional for code in world.codes])
-    provider[rng.random(n) < missing_share[region]] = -1
+    known = rng.random(n) >= missing_share[region]
+    provider = _providers(rng, world, paths, draft, counted=known & (service == 0))
+    provider[~known] = -1
     mode = _contact_modes(rng, world, grid, draft)
     assessed, assessment_day, assessment_minute = _assessments(rng, world, grid, paths, draft)
 
@@ -647,7 +760,7 @@ def _visits(rng: np.random.Generator, world: _World, grid: _Grid, paths: _Paths,
             c.ASSESSMENT_AT: pl.Series(assessment_us[order]).scatter(np.flatnonzero(~assessed[order]), None),
             c.URGENT: urgent[order],
             c.CONTACT_MODE: _gather(CONTACT_MODE_CODES, mode[order]),
-            c.SERVICE_TYPE: pl.Series([SERVICE_TYPE]).gather(np.zeros(n, dtype=np.int64)),
+            c.SERVICE_TYPE: _gather(SERVICE_TYPES, service[order]),
         }
     )
     return _Visits(_canonical(frame, VISITS.name), unit[order], day[order], minute[order])
@@ -678,21 +791,30 @@ def _holidays(month_of_year: np.ndarray, day_of_month: np.ndarray) -> np.ndarray
     return holiday
 
 
-def _providers(rng: np.random.Generator, world: _World, paths: _Paths, draft: _Draft) -> np.ndarray:
-    """Professional index per visit: usual professional, own team, or anyone in the unit (locums included)."""
-    person, person_unit, unit, region, profession = (
+def _providers(
+    rng: np.random.Generator, world: _World, paths: _Paths, draft: _Draft, *, counted: np.ndarray
+) -> np.ndarray:
+    """Professional index per visit: usual professional, own team, or anyone in the unit (locums included).
+
+    Doctors' chance of their usual doctor is solved per area and year so
+    that the COC of the ``counted`` visits (known professional, service
+    type T11) equals THL's published COCI; nurses' follows their designed
+    level and the programme starts.
+    """
+    person, person_unit, unit, region, profession, month = (
         draft.person,
         draft.person_unit,
         draft.unit,
         draft.region,
         draft.profession,
+        draft.month,
     )
     n_persons = len(person_unit)
     team = (rng.random(n_persons) * world.teams[person_unit]).astype(np.int64)
     provider: np.ndarray = world.other_first[unit] + (rng.random(len(unit)) * world.others[unit]).astype(np.int64)
     offset = np.array([_COUNTIES[code].continuity for code in world.codes])
     unit_effect = rng.normal(0.0, 0.05, len(world.unit_names))
-    gain = paths.ramp[region, draft.month] * world.programme_factor[unit]
+    ramp = paths.ramp[region, month]
     for code, (first, regular, pool) in enumerate(
         ((world.doctor_first, world.doctors, world.doctor_pool), (world.nurse_first, world.nurses, world.nurse_pool))
     ):
@@ -703,17 +825,85 @@ def _providers(rng: np.random.Generator, world: _World, paths: _Paths, draft: _D
         usual_of_person = low + (rng.random(n_persons) * (high - low)).astype(np.int64)
         personal = rng.normal(0.0, 0.08, n_persons)
         chosen = profession == code
-        who, at, growth = person[chosen], unit[chosen], gain[chosen]
-        p_usual = _USUAL[name] + offset[region[chosen]] + unit_effect[at] + personal[who]
-        p_usual = np.clip(p_usual + _PROGRAMME_GAIN[name] * growth, 0.02, 0.95)
-        p_team = np.clip(_TEAM_SHARE + _PROGRAMME_GAIN["team"] * growth, 0.0, 0.95)
-        draw = rng.random(len(who))
+        who, at, where, growth = person[chosen], unit[chosen], region[chosen], ramp[chosen]
+        draw, branch = rng.random(len(who)), rng.random(len(who))
         in_team = low[who] + (rng.random(len(who)) * (high[who] - low[who])).astype(np.int64)
         anyone = (rng.random(len(who)) * pool[at]).astype(np.int64)
-        local = np.where(draw < p_usual, usual_of_person[who], anyone)
-        local = np.where((draw >= p_usual) & (draw < p_usual + (1 - p_usual) * p_team), in_team, local)
-        provider[chosen] = first[at] + local
+        usual = usual_of_person[who]
+        if name == "doctor":
+            # The county's level comes from THL; inside it, a pilot unit still gains on the county's other units.
+            base = unit_effect[at] + personal[who] + paths.doctor_usual_shape[where, month[chosen]]
+            base += _PROGRAMME_GAIN[name] * growth * (world.programme_factor[at] - 1)
+            alternative = np.where(branch < _TEAM_SHARE, in_team, anyone)
+            n_years = paths.doctor_coc.shape[1]
+            cell = where * n_years + paths.month_year[month[chosen]]
+            shift = _doctor_shifts(
+                base[counted[chosen]],
+                draw[counted[chosen]],
+                same=(alternative == usual)[counted[chosen]],
+                alternative=alternative[counted[chosen]],
+                patient_year=(who * n_years + paths.month_year[month[chosen]])[counted[chosen]],
+                cell=cell[counted[chosen]],
+                targets=paths.doctor_coc.ravel(),
+            )
+            p_usual = np.clip(base + shift[cell], 0.02, 0.95)
+        else:
+            gain = growth * world.programme_factor[at]
+            p_usual = _USUAL[name] + offset[where] + unit_effect[at] + personal[who]
+            p_usual = np.clip(p_usual + _PROGRAMME_GAIN[name] * gain, 0.02, 0.95)
+            p_team = np.clip(_TEAM_SHARE + _PROGRAMME_GAIN["team"] * gain, 0.0, 0.95)
+            alternative = np.where(branch < p_team, in_team, anyone)
+        provider[chosen] = first[at] + np.where(draw < p_usual, usual, alternative)
     return provider
+
+
+def _doctor_shifts(
+    base: np.ndarray,
+    draw: np.ndarray,
+    *,
+    same: np.ndarray,
+    alternative: np.ndarray,
+    patient_year: np.ndarray,
+    cell: np.ndarray,
+    targets: np.ndarray,
+) -> np.ndarray:
+    """Per area-year cell: the shift of the usual-doctor probability that makes the drawn visits' mean COC
+    equal the target, found by bisection on the draws themselves (so sampling noise is calibrated away too).
+
+    A visit goes to the usual doctor when ``draw < clip(base + shift)``, else to its ``alternative``
+    (``same`` when that is the usual doctor anyway). COC per patient and year is (Σn_j² − n)/(n(n − 1)) over
+    n ≥ 2 visits, averaged over patients, as :func:`metrics.continuity.continuity_summary` computes it.
+    """
+    shift = np.zeros(len(targets))
+    if len(draw) == 0:
+        return shift
+    patients, patient = np.unique(patient_year, return_inverse=True)
+    pairs, pair = np.unique(patient * (int(alternative.max()) + 1) + alternative, return_inverse=True)
+    pair_patient = (pairs // (int(alternative.max()) + 1)).astype(np.int64)
+    pair_same = np.zeros(len(pairs), dtype=bool)
+    pair_same[pair] = same
+    visits = np.bincount(patient).astype(float)
+    eligible = visits >= 2
+    patient_cell = np.zeros(len(patients), dtype=np.int64)
+    patient_cell[patient] = cell
+    counted_cell = patient_cell[eligible]
+    n_counted = np.bincount(counted_cell, minlength=len(targets))
+    pairs_per = visits[eligible] * (visits[eligible] - 1)
+    low, high = np.full(len(targets), -0.6), np.full(len(targets), 1.0)
+    for _ in range(_SHIFT_STEPS):
+        shift = (low + high) / 2
+        usual = draw < np.clip(base + shift[cell], 0.02, 0.95)
+        rest = np.bincount(pair, weights=~usual, minlength=len(pairs))
+        at_usual = np.bincount(patient, weights=usual, minlength=len(patients))
+        at_usual += np.bincount(pair_patient, weights=rest * pair_same, minlength=len(patients))
+        squares = at_usual**2 + np.bincount(pair_patient, weights=rest**2 * ~pair_same, minlength=len(patients))
+        coc = (squares[eligible] - visits[eligible]) / pairs_per
+        mean = np.bincount(counted_cell, weights=coc, minlength=len(targets)) / np.maximum(n_counted, 1)
+        below = mean < targets
+        low, high = np.where(below, shift, low), np.where(below, high, shift)
+    # An area-year without a patient of two counted visits has nothing to solve: a COC-like level will do.
+    solved: np.ndarray = np.where(n_counted > 0, (low + high) / 2, np.sqrt(targets))
+    return solved
 
 
 def _contact_modes(rng: np.random.Generator, world: _World, grid: _Grid, draft: _Draft) -> np.ndarray:
@@ -765,11 +955,15 @@ def _assessments(
     eligible = ~urgent & ~missing & ~negative
 
     wait = np.zeros(n, dtype=np.int64)
-    group = (region * len(grid.months) + month)[eligible]
+    # Doctors and the other professions are allocated apart: doctors follow THL's published shares.
+    doctor = draft.profession[eligible] == PROFESSIONS.index("doctor")
+    group = (region * len(grid.months) + month)[eligible] * 2 + doctor
     unit_speed = rng.normal(0.0, 0.6, len(world.unit_names))
     fraction = _rank_fraction(group, -unit_speed[unit[eligible]] + rng.logistic(0.0, 1.0, int(eligible.sum())))
     cell = (region[eligible], month[eligible])
-    band = np.where(fraction < paths.within_7[cell], 0, np.where(fraction < paths.within_14[cell], 1, 2))
+    within_7 = np.where(doctor, paths.doctor_within_7[cell], paths.within_7[cell])
+    within_14 = np.where(doctor, paths.doctor_within_14[cell], paths.within_14[cell])
+    band = np.where(fraction < within_7, 0, np.where(fraction < within_14, 1, 2))
     wait[eligible] = _wait_days(rng, band, _legal_period(grid.months[month[eligible]]))
 
     same_day = eligible & (wait == 0)

@@ -98,13 +98,17 @@ def test_the_generator_can_be_given_other_programme_counties() -> None:
         g.generate(scale=0.02, programme=(ProgrammeStart("91", "Åland", date(2024, 1, 1), "test", assumed=True),))
 
 
-def test_doctor_continuity_rises_in_the_stated_start_county_against_the_counties_outside() -> None:
-    """A hand-made difference in differences, 2025 against 2023, as the investments page would estimate it."""
+def test_nurse_continuity_rises_in_the_programme_counties_against_the_counties_outside() -> None:
+    """A hand-made difference in differences, 2025 against 2023, as the investments page would estimate it.
+
+    Nurses carry the designed programme effect. Doctors do not: their COC is THL's published COCI per county
+    and year (Päijät-Häme, the county with a stated start, fell from 0.27 to 0.23), see test_published.py.
+    """
     starts = programme_starts()
     stated = [start.region_code for start in starts if not start.assumed]
     assumed = [start.region_code for start in starts if start.assumed]
-    doctors = g.generate(scale=0.05).visits.filter(
-        (pl.col(c.PROFESSION) == "doctor") & pl.col(c.VISIT_AT).dt.year().is_in([2023, 2025])
+    nurses = g.generate(scale=0.05).visits.filter(
+        (pl.col(c.PROFESSION) == "nurse") & pl.col(c.VISIT_AT).dt.year().is_in([2023, 2025])
     )
     group = (
         pl.when(pl.col(c.REGION_CODE).is_in(stated))
@@ -114,7 +118,7 @@ def test_doctor_continuity_rises_in_the_stated_start_county_against_the_counties
         .otherwise(pl.lit("outside"))
     )
     coc = continuity_summary(
-        doctors.with_columns(group.alias("group"), pl.col(c.VISIT_AT).dt.year().alias("year")), by=("group", "year")
+        nurses.with_columns(group.alias("group"), pl.col(c.VISIT_AT).dt.year().alias("year")), by=("group", "year")
     )
     change = dict(
         coc.pivot(on="year", index="group", values="mean_coc")
@@ -122,5 +126,5 @@ def test_doctor_continuity_rises_in_the_stated_start_county_against_the_counties
         .iter_rows()
     )
     assert np.isclose(change["outside"], 0.0, atol=0.03)
-    assert change["stated"] - change["outside"] > 0.08
-    assert change["assumed"] - change["outside"] > 0.05
+    assert change["stated"] - change["outside"] > 0.03  # one county, from 1/2025: half a ramp in 2025
+    assert change["assumed"] - change["outside"] > 0.03

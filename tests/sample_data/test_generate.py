@@ -38,7 +38,7 @@ from metrics.continuity import continuity_summary
 from metrics.privacy import suppress_small_counts
 from metrics.satisfaction import nps
 from sample_data.calibration import ALL_TARGETS, T3_DOCTOR_PLAUSIBLE_DAYS, Target, programme_starts
-from sample_data.generate import SYNTHETIC_NOTICE, SampleData, generate, write_parquet
+from sample_data.generate import SERVICE_TYPES, SYNTHETIC_NOTICE, SampleData, generate, write_parquet
 
 SMALL = 0.05
 TABLES = [("visits", VISITS), ("slots", APPOINTMENT_SLOTS), ("answers", SURVEY_ANSWERS)]
@@ -85,7 +85,10 @@ def computed(sample: SampleData, target: Target) -> tuple[float, int]:
 
 def assert_calibrated(sample: SampleData, target: Target) -> None:
     value, n = computed(sample, target)
-    if target.comparison == "below":
+    if target.contradicted_by is not None:
+        # Not pinned: THL's doctor figure keeps the pooled share well below the county's own figure.
+        assert value < target.value - target.allowed_error(n), f"{target.key}: {value:.4f}"
+    elif target.comparison == "below":
         assert value < target.value, f"{target.key}: {value:.4f} is not below {target.value} ({target.source})"
     else:
         allowed = target.allowed_error(n)
@@ -136,7 +139,7 @@ def test_columns_that_may_not_be_null_have_no_nulls(sample: SampleData, attribut
         ("visits", c.PROFESSION, PROFESSIONS),
         ("visits", c.CONTACT_MODE, CONTACT_MODE_CODES),
         ("visits", c.REGION_CODE, region_codes()),
-        ("visits", c.SERVICE_TYPE, frozenset({"T11"})),
+        ("visits", c.SERVICE_TYPE, frozenset(SERVICE_TYPES)),
         # Books belong to doctors and nurses only.
         ("slots", c.PROFESSION, frozenset({"doctor", "nurse"})),
         ("slots", c.STATUS, SLOT_STATUSES),
@@ -216,6 +219,12 @@ def test_the_metrics_reproduce_each_calibration_target(sample: SampleData, targe
     assert_calibrated(sample, target)
 
 
+def test_only_a_county_figure_that_thl_rules_out_is_left_unpinned_and_it_says_why() -> None:
+    contradicted = [target for target in ALL_TARGETS if target.contradicted_by is not None]
+    assert [target.key for target in contradicted] == ["pohjois_savo_access_7d_q1_2025"]
+    assert "6411" in contradicted[0].contradicted_by
+
+
 def test_every_target_names_its_source_and_a_window_inside_the_default_range() -> None:
     for target in ALL_TARGETS:
         assert re.search(r"\d{3}_[0-9a-f]{16}\.txt:\d+|metric_definitions\.md §\d", target.source), target.key
@@ -223,15 +232,16 @@ def test_every_target_names_its_source_and_a_window_inside_the_default_range() -
         assert target.region_code is None or target.region_code in region_codes()
 
 
-def test_programme_counties_improve_continuity_after_their_start(visits: pl.DataFrame) -> None:
+def test_programme_counties_improve_nurse_continuity_after_their_start(visits: pl.DataFrame) -> None:
+    """Nurses keep the designed programme effect; doctors follow THL's published COCI instead (test_published.py)."""
     started = [start.region_code for start in programme_starts() if start.start <= date(2025, 1, 1)]
-    doctors = visits.filter(pl.col(c.PROFESSION) == "doctor").with_columns(
+    nurses = visits.filter(pl.col(c.PROFESSION) == "nurse").with_columns(
         pl.col(c.REGION_CODE).is_in(started).alias("programme")
     )
-    coc = continuity_summary(doctors, by=("programme", "year")).pivot(on="year", index="programme", values="mean_coc")
+    coc = continuity_summary(nurses, by=("programme", "year")).pivot(on="year", index="programme", values="mean_coc")
     change = dict(zip(coc["programme"], coc["2025"] - coc["2023"], strict=True))
     assert change[True] > 0.05
-    assert abs(change[False]) < 0.04
+    assert abs(change[False]) < 0.03
 
 
 def test_satakunta_staff_enps_falls_from_january_to_february_2025(sample: SampleData) -> None:
@@ -296,6 +306,13 @@ def test_a_few_county_months_have_weak_assessment_coverage(visits: pl.DataFrame)
     assert per_month.select(pl.col("coverage").median()).item() > 0.93
     # Päijät-Häme's statistics errors in non-urgent care (000:68) show as weak months.
     assert weak.filter(pl.col(c.REGION_CODE) == "09").height >= 2
+
+
+def test_most_visits_are_curative_outpatient_care_and_every_urgent_one_is(visits: pl.DataFrame) -> None:
+    shares = dict(visits.group_by(c.PROFESSION).agg((pl.col(c.SERVICE_TYPE) == "T11").mean().alias("t11")).iter_rows())
+    assert 0.9 < visits.select((pl.col(c.SERVICE_TYPE) == "T11").mean()).item() < 0.97
+    assert shares["doctor"] > shares["nurse"] > shares["other"] > 0.6
+    assert visits.filter(pl.col(c.URGENT))[c.SERVICE_TYPE].unique().to_list() == ["T11"]
 
 
 def test_a_few_visits_are_dated_before_their_assessment(visits: pl.DataFrame) -> None:
