@@ -1,4 +1,4 @@
-"""Methods: definitions, sources and conventions, the care-guarantee timeline, suppression, licence, accessibility."""
+"""Methods: definitions, the care-guarantee timeline, comparability with THL, suppression, licence, accessibility."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from views import methods
 
 state = filters.current_view()
 language = state.lang
+threshold = session.threshold()
 
 st.title(t("methods.title", language))
 for key in methods.INDICATOR_ORDER:
@@ -18,8 +19,16 @@ for key in methods.INDICATOR_ORDER:
         st.markdown(t(f"methods.definition_{key}", language))
 st.header(t("methods.care_guarantee", language))
 show_table(methods.care_guarantee_table(language), width="stretch")
+st.header(t("methods.comparability", language))
+st.markdown(t("methods.comparability_intro", language))
+show_table(methods.comparability_table(language), width="stretch")
+for pair in methods.definition_pairs():
+    st.subheader(t("methods.side_by_side", language, indicator=t(f"indicator.{pair.indicator}", language)))
+    show_table(methods.definitions_side_by_side(pair, language, threshold=threshold), width="stretch")
+st.header(t("methods.own_figures", language))
+st.markdown(t("methods.own_figures_text", language))
 st.header(t("methods.suppression", language))
-st.markdown(t("methods.suppression_text", language, threshold=session.threshold()))
+st.markdown(t("methods.suppression_text", language, threshold=threshold))
 st.header(t("methods.licence", language))
 st.markdown(t("methods.licence_text", language))
 st.header(t("methods.accessibility", language))
