@@ -8,6 +8,7 @@ from i18n import t
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart
 from views import compare
+from views.indicators import INDICATORS
 
 state = filters.current_view()
 results = cache.results()
@@ -26,8 +27,8 @@ with handled_errors(language):
         show_chart(cache.view(compare.ranking, state, threshold=threshold), language)
     with funnel_column:
         funnel = cache.view(compare.funnel, state, threshold=threshold)
-        if funnel is None:
-            st.info(t("compare.funnel_only_shares", language))
+        if funnel is None:  # why not, in words: not a share, no counts published, no good direction
+            st.info(t(compare.funnel_absence(INDICATORS[state.indicator]) or "compare.funnel_only_shares", language))
         else:
             show_chart(funnel, language)
     # Every county's panel whatever county or year is picked: one view per language, profession and indicator.

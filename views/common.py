@@ -13,6 +13,7 @@ from core import columns as c
 from i18n import region_name, t
 from i18n.format import date_text, separators
 from store.results import Results
+from views.benchmark import COMPARISONS
 from views.indicators import Indicator
 from views.state import ALL_REGIONS, ViewState
 
@@ -148,6 +149,8 @@ DISPLAY_COLUMNS = (
     "value",
     "ci_low",
     "ci_high",
+    "national_value",
+    "comparison",
     "n",
     "lower_95",
     "upper_95",
@@ -168,7 +171,7 @@ DISPLAY_COLUMNS = (
     "suppressed_counties",
     c.SUPPRESSED,
 )
-_PERCENT_COLUMNS = ("value", "ci_low", "ci_high", "lower_95", "upper_95", "lower_998", "upper_998")
+_PERCENT_COLUMNS = ("value", "ci_low", "ci_high", "national_value", "lower_95", "upper_95", "lower_998", "upper_998")
 _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
 
 
@@ -182,6 +185,9 @@ def table_for_display(frame: pl.DataFrame, language: str, *, percent: bool) -> p
     if "flag" in columns:  # a funnel county's place against the limits, in words
         words = {flag: t(f"funnel_flag.{flag}", language) for flag in shown["flag"].drop_nulls().unique().to_list()}
         shown = shown.with_columns(pl.col("flag").replace_strict(words, default=None, return_dtype=pl.String))
+    if "comparison" in columns:  # a county against the country in words, whether coded or worded already
+        words = {code: t(f"comparison.{code}", language) for code in COMPARISONS}
+        shown = shown.with_columns(pl.col("comparison").replace(words))
     scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
     shares = [name for name in _SHARE_COLUMNS if name in columns]
     floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]

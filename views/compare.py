@@ -1,4 +1,13 @@
-"""Compare counties: ranking with intervals, funnel plot, small-multiple trends, access against continuity."""
+"""Compare counties: ranking against the country, funnel plot, small-multiple trends, access against continuity.
+
+Every chart works for THL's published series as well as for the computed
+indicators. A published series is yearly and may not have the page's year
+(a survey every other year, a series not yet out): its charts use the latest
+year not after it (:func:`views.cells.latest_period`) and say which. Sotkanet
+publishes no counts behind most series, so they get no funnel; for 6411 it
+publishes the visits over 7 days (``abs_value``), from which the number of
+visits is derived (see :func:`published_volumes`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ import polars as pl
 from charts.builders import (
     FunnelLimit,
     FunnelLimits,
+    Reference,
     access_continuity_scatter,
     funnel_plot,
     funnel_volumes,
@@ -16,18 +26,30 @@ from charts.builders import (
 )
 from core import columns as c
 from i18n import t
-from i18n.format import number
+from i18n.format import date_text, number
 from metrics.stats import Z95, Z998, funnel_limits, overdispersion
 from store.results import Results
-from views.cells import Grain, counties, indicator_cells, national
+from views.benchmark import COLUMN as COMPARISON
+from views.benchmark import COMPARISONS, with_comparison
+from views.cells import Grain, counties, indicator_cells, latest_period, national
 from views.common import ChartView, chart_text, filters_line, labelled
-from views.indicators import INDICATORS, Indicator
-from views.overview import county_year_cells
+from views.indicators import INDICATORS, Indicator, indicator_value
 from views.state import ALL_REGIONS, ViewState
 
-#: The trend grain per indicator family: monthly counts are noisy for small counties.
-TREND_GRAIN: dict[str, Grain] = {"access": "quarter", "t3": "quarter", "continuity": "quarter", "nps": "quarter"}
+#: The trend grain per indicator family: monthly counts are noisy for small counties; THL publishes yearly.
+TREND_GRAIN: dict[str, Grain] = {
+    "access": "quarter",
+    "t3": "quarter",
+    "continuity": "quarter",
+    "nps": "quarter",
+    "published": "year",
+}
 SCATTER_ACCESS = ("access_7d", "access_14d", "t3")
+#: THL's published pair the scatter draws when a published indicator is chosen: access (x) and continuity (y).
+THL_SCATTER = ("thl_access_7d", "thl_coc")
+#: Sotkanet series whose ``abs_value`` counts the numerator of the published percentage: 6411's counts the
+#: realised non-urgent doctor visits over 7 days, so the visits behind the share are abs_value ÷ (value / 100).
+ABS_VALUE_IS_NUMERATOR = frozenset({"6411"})
 
 
 def _highlight(data: pl.DataFrame, state: ViewState) -> str | None:
@@ -46,18 +68,52 @@ def period_range(frame: pl.DataFrame) -> str:
     return first if first == last else f"{first}–{last}"
 
 
+def shown_period(cells: pl.DataFrame, indicator: Indicator, period: str) -> str:
+    """The year a chart of ``indicator`` shows for the page's ``period``: the period itself for a computed
+    indicator; for a published series the latest year THL published not after it ('' when none)."""
+    return latest_period(cells, period) if indicator.published else period
+
+
+def comparison_words(frame: pl.DataFrame, language: str) -> pl.DataFrame:
+    """``frame`` with its ``comparison`` column in words ('Parempi kuin koko maa'), as tables and files show it."""
+    if COMPARISON not in frame.columns:
+        return frame
+    words = {code: t(f"comparison.{code}", language) for code in COMPARISONS}
+    return frame.with_columns(pl.col(COMPARISON).replace_strict(words, default=None, return_dtype=pl.String))
+
+
+def _year_note(state: ViewState, period: str) -> str:
+    """'THL's latest year: 2024' when a published series lacks the page's year, else ''."""
+    if not period or period == state.period:
+        return ""
+    return t("compare.published_year", state.lang, period=period, chosen=state.period)
+
+
 def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
+    """Counties ranked by value, each coloured by its comparison with the country (:mod:`views.benchmark`),
+    the country's value as a line, the chosen county ringed. The data carry the national value and the
+    comparison in words."""
     indicator = INDICATORS[state.indicator]
-    data = county_year_cells(results, state, indicator, threshold=threshold)
+    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    period = shown_period(cells, indicator, state.period)
+    compared = with_comparison(cells.filter(pl.col(c.PERIOD) == period), indicator)
+    country = national(compared)
+    data = labelled(counties(compared), state.lang)
+    subtitle = filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)
     text = chart_text(
         results,
         state,
-        title=t("compare.ranking_title", state.lang, indicator=t(indicator.title_key, state.lang)),
-        subtitle=filters_line(state, region=ALL_REGIONS, profession=indicator.by_profession),
+        title=t(
+            "compare.ranking_title_published" if indicator.published else "compare.ranking_title",
+            state.lang,
+            indicator=t(indicator.title_key, state.lang),
+        ),
+        subtitle=" · ".join(part for part in (subtitle, _year_note(state, period)) if part),
         plotted=data,
         threshold=threshold,
         indicator=indicator,
     )
+    national_value = country["value"].item() if country.height else None
     figure = ranked_dot_plot(
         data,
         text,
@@ -65,15 +121,24 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         value_label=t(indicator.unit_key, state.lang),
         highlight=_highlight(data, state),
         descending=indicator.higher_is_better,
+        references=()
+        if national_value is None
+        else (
+            Reference(
+                value=national_value,
+                label=f"{t('common.national', state.lang)} {indicator_value(national_value, indicator, state.lang)}",
+                kind="national",
+            ),
+        ),
     )
     return ChartView(
         key="compare_ranking",
         figure=figure,
-        data=data,
+        data=comparison_words(data, state.lang),
         text=text,
         indicator=indicator.key,
         region=ALL_REGIONS,
-        period=state.period,
+        period=period,
     )
 
 
@@ -157,17 +222,68 @@ def overdispersion_factor(frame: pl.DataFrame, *, p0: float) -> float | None:
     return phi if phi > 1.0 else None
 
 
+def published_volumes(results: Results, indicator: Indicator) -> pl.DataFrame:
+    """The number of observations behind a published share, where Sotkanet gives its numerator.
+
+    For a series in :data:`ABS_VALUE_IS_NUMERATOR` (6411: visits over 7 days), ``n`` is
+    ``abs_value ÷ (value / 100)`` rounded to a whole visit: the realised non-urgent doctor visits THL's share
+    is of. Sotkanet rounds the share to one decimal, so ``n`` is within about 0.2 % of THL's own count (a
+    share of 30.0 % is between 29.95 and 30.05 %). Columns ``region_code``, ``period``, ``n``; empty for any
+    other series.
+    """
+    schema = {c.REGION_CODE: pl.String, c.PERIOD: pl.String, "n": pl.Int64}
+    frame = results.published
+    if indicator.sotkanet_id not in ABS_VALUE_IS_NUMERATOR or frame.is_empty():
+        return pl.DataFrame(schema=schema)
+    value, numerator = pl.col("value").cast(pl.Float64), pl.col("numerator").cast(pl.Float64)
+    return (
+        frame.filter(pl.col("indicator_id") == indicator.sotkanet_id, value > 0, numerator.is_not_null())
+        .select(
+            c.REGION_CODE,
+            pl.col(c.PERIOD).str.slice(0, 4),
+            (numerator * 100.0 / value).round(0).cast(pl.Int64).alias("n"),
+        )
+        .sort(c.REGION_CODE, c.PERIOD)
+    )
+
+
+def funnel_absence(indicator: Indicator) -> str | None:
+    """Why ``indicator`` has no funnel, as a catalogue key; None when it has one.
+
+    A funnel needs a share and the number of observations behind each county's share: a computed share has
+    its count; a published share has one only when Sotkanet gives its numerator (:data:`ABS_VALUE_IS_NUMERATOR`);
+    a series without a good direction is not judged at all.
+    """
+    if indicator.context:
+        return "compare.funnel_none_context"
+    if indicator.published:
+        return None if indicator.sotkanet_id in ABS_VALUE_IS_NUMERATOR else "compare.funnel_none_published"
+    return None if indicator.proportion else "compare.funnel_only_shares"
+
+
+def _funnel_cells(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> pl.DataFrame:
+    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    if indicator.published:  # THL's shares with the visits derived from Sotkanet's numerator
+        volumes = published_volumes(results, indicator)
+        cells = cells.drop("n").join(volumes, on=[c.REGION_CODE, c.PERIOD], how="left")
+    return cells
+
+
 def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView | None:
-    """Shares against volume with 95 % and 99.8 % limits around the national share; None for non-shares.
+    """Shares against volume with 95 % and 99.8 % limits around the national share; None without a funnel
+    (:func:`funnel_absence` says why).
 
     The data carry each county's limits and flag (:func:`county_limits`); when most counties lie outside the
-    99.8 % limits, the limits are widened for overdispersion and the subtitle says so, with φ.
+    99.8 % limits, the limits are widened for overdispersion and the subtitle says so, with φ. For THL's
+    6411 the volumes are derived from Sotkanet's numerator (:func:`published_volumes`), and the subtitle
+    says so.
     """
     indicator = INDICATORS[state.indicator]
-    if not indicator.proportion:
+    if funnel_absence(indicator) is not None:
         return None
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
-    year = cells.filter(pl.col(c.PERIOD) == state.period)
+    cells = _funnel_cells(results, state, indicator, threshold=threshold)
+    period = shown_period(cells, indicator, state.period)
+    year = cells.filter(pl.col(c.PERIOD) == period)
     country = national(year)
     shown = labelled(counties(year), state.lang)
     if country.is_empty() or country["value"].item() is None:
@@ -175,14 +291,17 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
     p0 = float(country["value"].item())
     phi = overdispersion_factor(shown, p0=p0)
     data = county_limits(shown, p0=p0, phi=phi)
-    subtitle = filters_line(state, region=ALL_REGIONS)
+    notes = [filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)]
+    notes.append(_year_note(state, period))
+    if indicator.published:
+        notes.append(t("compare.funnel_derived_n", state.lang, indicator=indicator.sotkanet_id))
     if phi is not None:
-        subtitle = " · ".join([subtitle, t("compare.funnel_overdispersed", state.lang, phi=number(phi, state.lang))])
+        notes.append(t("compare.funnel_overdispersed", state.lang, phi=number(phi, state.lang)))
     text = chart_text(
         results,
         state,
         title=t("compare.funnel_title", state.lang, indicator=t(indicator.title_key, state.lang)),
-        subtitle=subtitle,
+        subtitle=" · ".join(note for note in notes if note),
         plotted=data,
         threshold=threshold,
         indicator=indicator,
@@ -204,7 +323,7 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
         text=text,
         indicator=indicator.key,
         region=ALL_REGIONS,
-        period=state.period,
+        period=period,
     )
 
 
@@ -220,7 +339,11 @@ def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     text = chart_text(
         results,
         state,
-        title=t("compare.trends_title", state.lang, indicator=t(indicator.title_key, state.lang)),
+        title=t(
+            "compare.trends_title" if grain == "quarter" else "compare.trends_title_yearly",
+            state.lang,
+            indicator=t(indicator.title_key, state.lang),
+        ),
         subtitle=" · ".join(
             [
                 filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
@@ -256,10 +379,28 @@ def with_unit(title: str, indicator: Indicator, language: str) -> str:
     return f"{title} ({unit})" if unit else title
 
 
+def _scatter_caption(results: Results, language: str) -> str:
+    """Sotkanet's caption for THL's scatter: both series' ids and when the copies were retrieved."""
+    access, coc = (INDICATORS[key].sotkanet_id for key in THL_SCATTER)
+    meta = results.published_meta
+    row = meta.filter(pl.col("indicator_id") == access).row(0, named=True) if meta.height else {}
+    retrieved = row.get("retrieved") or row.get("data_updated")
+    return t("compare.scatter_caption_thl", language, x=access, y=coc, retrieved=date_text(retrieved, language))
+
+
 def access_continuity(results: Results, state: ViewState, *, threshold: int) -> ChartView:
-    """Access (7-day share, or T3 when chosen) against COC per county, with each county's path over the years."""
-    access = INDICATORS[state.indicator if state.indicator in SCATTER_ACCESS else "access_7d"]
-    coc = INDICATORS["coc"]
+    """Access against continuity per county, with each county's path over the years.
+
+    With a published indicator chosen, THL's own pair: the within-7-days share of doctor visits (100 − 6411)
+    against doctor COCI (5502), real for every county, with Sotkanet's caption. Otherwise the computed pair:
+    the 7-day share (or the chosen access indicator, T3 included) against COC.
+    """
+    thl = INDICATORS[state.indicator].published
+    if thl:
+        access, coc = (INDICATORS[key] for key in THL_SCATTER)
+    else:
+        access = INDICATORS[state.indicator if state.indicator in SCATTER_ACCESS else "access_7d"]
+        coc = INDICATORS["coc"]
     x = indicator_cells(results, access, grain="year", profession=state.profession, threshold=threshold)
     y = indicator_cells(results, coc, grain="year", profession=state.profession, threshold=threshold)
     keys = [c.REGION_CODE, c.PERIOD]
@@ -269,17 +410,21 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
         how="inner",
     )
     joined = joined.with_columns((pl.col(c.SUPPRESSED) | pl.col("s_y")).alias(c.SUPPRESSED)).drop("s_y")
+    period = latest_period(joined, state.period) if thl else state.period
     country = national(joined)
-    latest = country.filter(pl.col(c.PERIOD) == state.period)
-    data = labelled(counties(joined).filter(pl.col(c.PERIOD) <= state.period), state.lang)
+    latest = country.filter(pl.col(c.PERIOD) == period)
+    data = labelled(counties(joined).filter(pl.col(c.PERIOD) <= period), state.lang)
+    subtitle = filters_line(state, region=ALL_REGIONS, period=period_range(data), profession=not thl)
     text = chart_text(
         results,
         state,
-        title=t("compare.scatter_title", state.lang),
-        subtitle=filters_line(state, region=ALL_REGIONS, period=period_range(data)),
+        title=t("compare.scatter_title_thl" if thl else "compare.scatter_title", state.lang),
+        subtitle=" · ".join(part for part in (subtitle, _year_note(state, period)) if part),
         plotted=data,
         threshold=threshold,
-        caption=None,
+        # THL's pair: Sotkanet's caption and no sample badge (its figures are THL's whatever the store holds)
+        indicator=access if thl else None,
+        caption=_scatter_caption(results, state.lang) if thl else None,
     )
     figure = access_continuity_scatter(
         data,
@@ -298,5 +443,5 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
         text=text,
         indicator=access.key,
         region=ALL_REGIONS,
-        period=state.period,
+        period=period,
     )

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from pptx import Presentation
 
+from core.codes import DEFAULT_PROFESSION
 from core.settings import Settings
 from i18n import region_name, t
 from pipeline.bootstrap import bootstrap, open_store
@@ -69,7 +70,10 @@ def test_a_native_trend_chart_holds_the_metrics_numbers(
     chart = next(shape.chart for shape in trend.shapes if shape.has_chart)
     series = {item.name: list(item.values) for item in chart.plots[0].series}
     results = load_results(open_store(Settings.from_environment({"DASHBOARD_DATA_DIR": str(store)})))
-    cells = indicator_cells(results, INDICATORS["access_7d"], grain="quarter", threshold=5)
+    # the deck opens on the views' default profession (doctors), as the pages do
+    cells = indicator_cells(
+        results, INDICATORS["access_7d"], grain="quarter", profession=DEFAULT_PROFESSION, threshold=5
+    )
     county = cells.filter(pl.col("region_code") == "05").sort("period")
     expected = [None if value is None else value * 100 for value in county["value"].to_list()]
     drawn = series[region_name("05", "en", short=True)]

@@ -110,6 +110,11 @@ def five_counties(within: list[int]) -> Results:
     return results(access=access_rows(rows))
 
 
+def state(language: str) -> ViewState:
+    """The 7-day share for all professions pooled (as :func:`five_counties` has it) in 2025."""
+    return ViewState(lang=language, period="2025", indicator="access_7d", profession="all")
+
+
 @pytest.mark.parametrize(
     ("language", "note"),
     [
@@ -119,7 +124,7 @@ def five_counties(within: list[int]) -> Results:
     ],
 )
 def test_the_funnel_says_in_its_subtitle_when_its_limits_are_widened(language: str, note: str) -> None:
-    view = funnel(five_counties([400, 440, 500, 560, 600]), ViewState(lang=language, period="2025"), threshold=5)
+    view = funnel(five_counties([400, 440, 500, 560, 600]), state(language), threshold=5)
     assert view is not None
     assert note in view.text.subtitle
     phi = overdispersion_factor(view.data.drop(*LIMIT_COLUMNS, "flag"), p0=0.5)
@@ -129,7 +134,7 @@ def test_the_funnel_says_in_its_subtitle_when_its_limits_are_widened(language: s
 
 
 def test_the_funnel_with_few_outliers_keeps_its_plain_limits_and_says_nothing() -> None:
-    view = funnel(five_counties([500, 510, 490, 520, 600]), ViewState(lang="en", period="2025"), threshold=5)
+    view = funnel(five_counties([500, 510, 490, 520, 600]), state("en"), threshold=5)
     assert view is not None
     assert "overdispersion" not in view.text.subtitle
     p0 = 2620 / 5000
@@ -142,7 +147,7 @@ def test_the_funnel_with_few_outliers_keeps_its_plain_limits_and_says_nothing() 
 
 
 def test_only_the_outliers_are_coloured_and_labelled() -> None:
-    view = funnel(five_counties([500, 510, 490, 520, 600]), ViewState(lang="en", period="2025"), threshold=5)
+    view = funnel(five_counties([500, 510, 490, 520, 600]), state("en"), threshold=5)
     assert view is not None
     points = [trace for trace in view.figure.data if trace.mode and "markers" in trace.mode]
     labelled = [trace for trace in points if "text" in trace.mode]
@@ -157,7 +162,7 @@ def test_only_the_outliers_are_coloured_and_labelled() -> None:
 
 
 def test_a_county_below_the_limits_gets_its_own_colour_and_label() -> None:
-    view = funnel(five_counties([500, 510, 490, 520, 400]), ViewState(lang="fi", period="2025"), threshold=5)
+    view = funnel(five_counties([500, 510, 490, 520, 400]), state("fi"), threshold=5)
     assert view is not None
     below = [trace for trace in view.figure.data if trace.name == "Alle 99,8 %:n alarajan"]
     assert len(below) == 1
@@ -191,7 +196,7 @@ def test_the_funnels_table_carries_the_limits_and_the_flag_in_words(
     language: str, above: str, within: str, below: str
 ) -> None:
     # around the national 52.4 %: 49 % is below the 95 % limit, 60 % above the 99.8 % one
-    view = funnel(five_counties([500, 510, 490, 520, 600]), ViewState(lang=language, period="2025"), threshold=5)
+    view = funnel(five_counties([500, 510, 490, 520, 600]), state(language), threshold=5)
     assert view is not None
     assert {*LIMIT_COLUMNS, "flag"} <= set(view.data.columns)  # the CSV writes the data's columns as they are
     table = table_for_display(view.data, language, percent=True)
