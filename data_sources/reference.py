@@ -35,6 +35,28 @@ SCOPES = ("region", "all")
 TRAFFIC_LIGHTS = ("green", "yellow", "red")
 
 _SEED_FILE = r"\d{3}_[0-9a-f]{16}\.txt"
+# A canonical period of the dashboard: a year, a quarter or a month (2025, 2025Q1, 2025-03).
+_PERIOD = r"\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))?"
+#: The region code of a figure for the whole country (the code the indicator tables use).
+NATIONAL_CODE = "SSS"
+#: The indicators a reported figure may be drawn on, with the unit ``plot_value`` is in: ``share`` a proportion
+#: in [0, 1], ``days`` calendar days, ``index`` a COC-type index in [0, 1], ``points`` the NPS scale -100…100.
+#: Computed indicators' keys stand for the county's own measure of the same idea (drawn beside THL's
+#: counterpart); the ``thl_`` keys for a figure of THL's own survey or register quoted by the county.
+REPORTED_INDICATORS = {
+    "access_7d": "share",
+    "access_14d": "share",
+    "t3": "days",
+    "coc": "index",
+    "upc": "index",
+    "nps": "points",
+    "enps": "points",
+    "thl_access_7d": "share",
+    "thl_coc": "index",
+    "thl_reached": "share",
+    "thl_insufficient": "share",
+}
+_UNIT_RANGES = {"share": (0.0, 1.0), "index": (0.0, 1.0), "points": (-100.0, 100.0), "days": (0.0, 3650.0)}
 # A date or a period, as precise as the seed states it: 2023, 2024-09 or 2024-07-01.
 _START = r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?"
 
@@ -109,6 +131,12 @@ REPORTED_FIGURES = (
     _Field("value"),
     _Field("unit"),
     _Field("note", nullable=True),
+    # Curated by hand from the seed text: which area, dashboard indicator and period a figure belongs to, and its
+    # value in that indicator's unit. Empty for a figure no chart of the dashboard shows.
+    _Field("region_code", nullable=True),
+    _Field("indicator", nullable=True, allowed=tuple(REPORTED_INDICATORS)),
+    _Field("period_code", nullable=True, pattern=_PERIOD),
+    _Field("plot_value", pl.Float64, nullable=True),
 )
 
 
@@ -168,8 +196,29 @@ def status_reports(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
 
 @cache
 def reported_figures(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
-    """Every plottable figure in the seeds, as the seeds state it (``value`` stays text: ranges, '>3', garbles)."""
-    return _read(directory / "reported_figures.csv", REPORTED_FIGURES)
+    """Every plottable figure in the seeds, as the seeds state it (``value`` stays text: ranges, '>3', garbles).
+
+    ``region_code`` is a code of :func:`core.regions.region_codes` or ``SSS`` (the whole country), empty for a
+    figure of several counties. A row with an ``indicator`` (a key of :data:`REPORTED_INDICATORS`) is drawn on
+    that indicator's chart: it then has a ``region_code``, a ``period_code`` (``2025``, ``2025Q1``,
+    ``2025-03``) and a ``plot_value`` in the indicator's unit; a row without one has neither.
+    """
+    name = "reported_figures.csv"
+    frame = _read(directory / name, REPORTED_FIGURES)
+    known = sorted(region_codes() | {NATIONAL_CODE})
+    message = f"is not a known region code or {NATIONAL_CODE!r}; known codes: {', '.join(known)}"
+    _fail_first(frame, name, ~pl.col("region_code").is_in(known), "region_code", message)
+    plotted = pl.col("indicator").is_not_null()
+    for column in ("region_code", "period_code", "plot_value"):
+        _fail_first(frame, name, plotted & pl.col(column).is_null(), column, "required because 'indicator' is given")
+    for column in ("period_code", "plot_value"):
+        _fail_first(frame, name, ~plotted & pl.col(column).is_not_null(), column, "is given but 'indicator' is empty")
+    for unit, (low, high) in _UNIT_RANGES.items():
+        keys = [key for key, of in REPORTED_INDICATORS.items() if of == unit]
+        outside = pl.col("indicator").is_in(keys) & ~pl.col("plot_value").is_between(low, high)
+        problem = f"must be between {low:g} and {high:g} for a {unit} indicator"
+        _fail_first(frame, name, outside, "plot_value", problem)
+    return frame
 
 
 def _read(path: Path, fields: Sequence[_Field]) -> pl.DataFrame:

@@ -4,22 +4,50 @@ from __future__ import annotations
 
 import logging
 
+import polars as pl
 import streamlit as st
 
+from data_sources.reference import reported_figures
 from i18n import t
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
-from views import county, data, published
-from views.common import area_label
+from views import county, data, reported, targets
+from views.common import ChartView, area_label
+from views.reported import ReportedPoint
 from views.state import ALL_REGIONS, ViewState
+
+
+def _chart(view: ChartView, language: str) -> None:
+    """The chart, then its notes: how the county's own figures differ from THL's, the targets' verdicts."""
+    show_chart(view, language)
+    for note in view.notes:
+        st.caption(note)
+
+
+def _reported() -> tuple[pl.DataFrame, tuple[ReportedPoint, ...]]:
+    state = filters.current_view()
+    frame = reported_figures()
+    return frame, reported.reported_points(frame, county.area_of(state))
+
+
+def _grid(state: ViewState, keys: tuple[str, ...], threshold: int, points: tuple[ReportedPoint, ...]) -> None:
+    """Two charts a row, each row's charts side by side (a row starts under the taller of the row above)."""
+    for start in range(0, len(keys), 2):
+        for column, key in zip(st.columns(2), keys[start : start + 2], strict=False):
+            with column:
+                _chart(cache.view(county.trend, state, key, threshold=threshold, reported=points), state.lang)
 
 
 def trend_charts(state: ViewState, threshold: int) -> None:
     language = state.lang
-    left, right = st.columns(2)
-    for index, key in enumerate(county.TREND_INDICATORS):
-        with left if index % 2 == 0 else right:
-            show_chart(cache.view(county.trend, state, key, threshold=threshold), language)
+    _, points = _reported()
+    st.header(t("county.published_header", language))
+    st.caption(t("county.published_intro", language))
+    _grid(state.only("lang", "region"), county.PUBLISHED_TRENDS, threshold, points)
+    sample = cache.results().sample_data
+    st.header(t("county.computed_header_sample" if sample else "county.computed_header_extract", language))
+    st.caption(t("county.computed_intro_sample" if sample else "county.computed_intro_extract", language))
+    _grid(state, county.TREND_INDICATORS, threshold, points)
     if state.region != ALL_REGIONS:
         st.header(t("county.coverage_title", language))
         known, flagged = cache.coverage(state.region)
@@ -31,6 +59,29 @@ def trend_charts(state: ViewState, threshold: int) -> None:
         else:
             st.warning(t("county.coverage_flagged", language, share=limit), icon=":material/report:")
             show_table(data.coverage_rows(flagged, language))
+
+
+def reported_tables(state: ViewState) -> None:
+    """The targets with their verdicts, and the county's other reported figures."""
+    language = state.lang
+    frame, points = _reported()
+    results = cache.results()
+    st.header(t("targets.verdicts_title", language))
+    st.caption(t("targets.verdicts_intro", language))
+    verdicts = targets.verdict_table(results, county.area_of(state), points, language)
+    if verdicts.is_empty():
+        st.info(t("targets.none", language))
+    else:
+        show_table(verdicts)
+    if state.region == ALL_REGIONS:
+        return
+    st.header(t("reported.other_title", language))
+    others = county.other_figures(results, state.region, frame, points, language)
+    if others.is_empty():
+        st.info(t("reported.none", language))
+        return
+    st.caption(t("reported.other_intro", language))
+    show_table(others)
 
 
 def unit_charts(state: ViewState, threshold: int) -> None:
@@ -65,14 +116,6 @@ def experience_charts(state: ViewState, threshold: int) -> None:
         show_chart(cache.view(county.nps_split, state, threshold=threshold), state.lang)
 
 
-def published_charts(state: ViewState) -> None:
-    st.caption(t("county.published_note", state.lang))
-    for indicator_id in published.PUBLISHED:
-        view = cache.view(published.published_view, state.only(*published.READ), indicator_id)
-        if view is not None:
-            show_chart(view, state.lang)
-
-
 state = filters.current_view()
 results = cache.results()
 language = state.lang
@@ -96,12 +139,12 @@ def county_tabs() -> None:
     threshold = session.threshold()
     language = state.lang
     with handled_errors(language):
-        trends, units, experience, published_tab = st.tabs(
+        trends, units, experience, own = st.tabs(
             [
                 t("county.tab_trends", language),
                 t("county.tab_units", language),
                 t("county.tab_experience", language),
-                t("county.tab_published", language),
+                t("county.tab_reported", language),
             ],
             key=f"county_tab_{language}",  # labels change with the language: so does the widget
             on_change="rerun",
@@ -115,9 +158,9 @@ def county_tabs() -> None:
         with experience:
             if experience.open:
                 experience_charts(state, threshold)
-        with published_tab:
-            if published_tab.open:
-                published_charts(state)
+        with own:
+            if own.open:
+                reported_tables(state)
 
 
 county_tabs()

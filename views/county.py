@@ -1,13 +1,16 @@
-"""County: trends of the four families with legal limits and targets, units, T3, COC distribution, NPS."""
+"""County: THL's published series, then the trends computed from the sample (or an imported extract), with the
+county's own reported figures, its targets and their verdicts, and the legal limits; units, T3, COC distribution,
+NPS."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from charts.builders import Reference, binned_bars, grouped_bars, ranked_dot_plot, share_bars, trend_chart
+from charts.markers import Mark, Step, add_marks, add_steps
 from charts.theme import MUTED, OKABE_ITO
 from core import columns as c
 from core.codes import ALL_PROFESSIONS, PROFESSIONS
@@ -19,13 +22,27 @@ from metrics.privacy import suppress_small_counts
 from store.results import Results
 from views.cells import indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line, labelled
-from views.indicators import INDICATORS, Indicator
+from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator
+from views.reported import ReportedPoint, chart_period, point_value, points_for, source_text
+from views.reported import other_figures as reported_table
 from views.state import ALL_REGIONS, ViewState
-from views.targets import target_references
+from views.targets import Verdict, verdict_text, verdicts
 
+#: THL's published series, first on the county page: the four headline series, then the two context series.
+PUBLISHED_TRENDS = (
+    "thl_access_7d",
+    "thl_coc",
+    "thl_reached",
+    "thl_insufficient",
+    "thl_doctor_visits",
+    "thl_emergency_visits",
+)
+#: The indicators computed from the sample (or an imported extract), after THL's series.
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30
 YOUTH_AGE = 20
+#: The shortest span of days a T3 chart shows, so the 14-day limit is always in view.
+T3_MIN_SPAN = 21.0
 
 
 def area_of(state: ViewState) -> str:
@@ -45,14 +62,140 @@ def legal_references(indicator: Indicator, state: ViewState) -> list[Reference]:
     ]
 
 
+def _period_start(period: str) -> dt.date:
+    """The first day of a chart period ('2024', '2024Q3', '2024-07')."""
+    year = int(period[:4])
+    if "Q" in period:
+        return dt.date(year, (int(period[5]) - 1) * 3 + 1, 1)
+    if "-" in period:
+        return dt.date(year, int(period[5:7]), 1)
+    return dt.date(year, 1, 1)
+
+
+def legal_steps(periods: list[str], language: str) -> list[tuple[str, list[Step]]]:
+    """The legal limit in force at the start of each period, as steps: one line while one limit holds for all
+    ages, a line for under-23s and one for those 23 and over once they differ (from 1.1.2025)."""
+    youth = [Step(period, float(legal_limit_days(_period_start(period), age=YOUTH_AGE))) for period in periods]
+    adults = [Step(period, float(legal_limit_days(_period_start(period), age=ADULT_AGE))) for period in periods]
+    if youth == adults:
+        return [(t("county.legal_all", language), adults)]
+    return [(t("county.legal_youth", language), youth), (t("county.legal_adults", language), adults)]
+
+
+def _reported_for(indicator: Indicator, results: Results, reported: Sequence[ReportedPoint]) -> list[ReportedPoint]:
+    """The county's figures drawn on this indicator's chart: on THL's series its own and its computed
+    counterpart's (real against real); on a computed chart only when the figures are not the synthetic sample."""
+    if indicator.published:
+        return points_for(
+            reported, {indicator.key, *(k for k, v in PUBLISHED_COUNTERPART.items() if v == indicator.key)}
+        )
+    if results.sample_data:
+        return []
+    return points_for(reported, {indicator.key})
+
+
+def drawn_figures(results: Results, reported: Sequence[ReportedPoint]) -> set[tuple[str, int, str]]:
+    """The ``(seed_file, line, indicator_en)`` of the county's figures the trend charts draw (the others are
+    listed in a table)."""
+    keys = (*PUBLISHED_TRENDS, *TREND_INDICATORS)
+    return {
+        (point.seed_file, point.line, point.name_en)
+        for key in keys
+        for point in _reported_for(INDICATORS[key], results, reported)
+    }
+
+
+def other_figures(
+    results: Results, region: str, frame: pl.DataFrame, reported: Sequence[ReportedPoint], language: str
+) -> pl.DataFrame:
+    """The county's reported figures that no chart draws, as a readable table (none for the whole country)."""
+    if region == ALL_REGIONS:
+        return pl.DataFrame()
+    return reported_table(frame, region, language, drawn=drawn_figures(results, reported))
+
+
+def _marks(
+    indicator: Indicator, points: Sequence[ReportedPoint], judged: Sequence[Verdict], area: str, language: str
+) -> list[Mark]:
+    yearly = indicator.published
+    marks = []
+    for point in points:
+        source = source_text(point.seed_file, point.line, language)
+        value = point_value(point, indicator.percent, language)
+        name = t("reported.mark", language, area=area_label(area, language), source=source)
+        hover = t(
+            "reported.hover",
+            language,
+            name=point.name(language),
+            period=point.period_text,
+            value=value,
+            source=source,
+        )
+        marks.append(Mark(chart_period(point.period, yearly=yearly), point.value, name, hover, "reported"))
+    for item in judged:
+        if item.value is None or item.due is None:  # not drawn: said in the note under the chart
+            continue
+        text = verdict_text(item, language)
+        kind = "national_target" if item.national else "target"
+        marks.append(Mark(chart_period(item.due, yearly=yearly), item.value, text, text, kind))
+    return marks
+
+
+def _mark_rows(marks: Sequence[Mark], area: str, language: str) -> pl.DataFrame:
+    """The marks as rows of the chart's data (its table and downloads): period, value and the mark's name."""
+    if not marks:
+        return pl.DataFrame()
+    return pl.DataFrame(
+        {
+            c.REGION_CODE: [area] * len(marks),
+            c.PERIOD: [mark.period for mark in marks],
+            "value": [mark.value for mark in marks],
+            "label": [mark.name for mark in marks],
+            "group": [t(f"reported.kind_{mark.kind}", language) for mark in marks],
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+def _notes(
+    indicator: Indicator, points: Sequence[ReportedPoint], judged: Sequence[Verdict], sample: bool, language: str
+) -> tuple[str, ...]:
+    notes = []
+    drawn_kinds = {point.indicator for point in points}
+    if drawn_kinds & {"access_7d", "access_14d"}:
+        notes.append(t("reported.note_access", language))
+    if drawn_kinds & {"thl_insufficient", "thl_reached"}:
+        notes.append(t("reported.note_survey", language))
+    if drawn_kinds & {"nps", "enps"}:
+        notes.append(t("reported.note_nps", language))
+    notes += [verdict_text(item, language) for item in judged if item.due is None or item.value is None]
+    if any(item.indicator == "access_7d" and item.national for item in judged):
+        notes.append(t("targets.note_care_guarantee", language))
+    counterpart = PUBLISHED_COUNTERPART.get(indicator.key)
+    if counterpart:
+        title = t(INDICATORS[counterpart].title_key, language)
+        notes.append(t("county.counterpart_note", language, title=title))
+    if indicator.family == "t3":
+        notes.append(t("county.legal_steps_note", language))
+    if sample and not indicator.published and any(item.value is not None for item in judged):
+        notes.append(t("targets.note_sample", language))
+    return tuple(notes)
+
+
 def trend(
     results: Results,
     state: ViewState,
     key: str,
     *,
     threshold: int,
+    reported: tuple[ReportedPoint, ...] = (),
 ) -> ChartView:
-    """The area's quarterly line (and the whole country's, for comparison) with limits and targets."""
+    """The area's line (and the whole country's, for comparison), the county's own figures, its targets at their
+    due period with a verdict, and on T3 the legal limit as steps.
+
+    THL's published series are yearly and carry Sotkanet's caption; the computed ones are quarterly and carry the
+    sample badge on the sample. ``reported`` are the area's own figures (:func:`views.reported.reported_points`).
+    """
     indicator = INDICATORS[key]
     area = area_of(state)
     cells = indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
@@ -72,10 +215,33 @@ def trend(
         text,
         percent=indicator.percent,
         value_label=t(indicator.unit_key, state.lang),
-        references=[*legal_references(indicator, state), *target_references(area, key, state.lang)],
+        band=not indicator.published,
     )
+    points = _reported_for(indicator, results, reported)
+    judged = verdicts(results, area, key, reported)
+    marks = _marks(indicator, points, judged, area, state.lang)
+    add_marks(figure, marks, percent=indicator.percent)
+    if indicator.family == "t3" and data.height:
+        shown = data.filter(pl.col("value").is_not_null())
+        periods = sorted(shown[c.PERIOD].unique().to_list())
+        highest = max([*shown["value"].to_list(), *shown["ci_high"].drop_nulls().to_list(), 0.0])
+        add_steps(
+            figure,
+            legal_steps(periods, state.lang),
+            clip=max(T3_MIN_SPAN, highest * 1.5),
+            above_label=t("county.legal_above", state.lang),
+        )
+    if marks:
+        data = pl.concat([data, _mark_rows(marks, area, state.lang)], how="diagonal_relaxed")
     return ChartView(
-        key=f"county_trend_{key}", figure=figure, data=data, text=text, indicator=key, region=state.region, period=""
+        key=f"county_trend_{key}",
+        figure=figure,
+        data=data,
+        text=text,
+        indicator=key,
+        region=state.region,
+        period="",
+        notes=_notes(indicator, points, judged, results.sample_data, state.lang),
     )
 
 
