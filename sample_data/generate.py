@@ -5,11 +5,16 @@ with named health centres, and has three canonical tables (``core.schema``):
 
 - **visits**: a sample of residents per health centre, each with a usual
   (named) doctor and nurse inside an own team (omatiimi). A visit goes to the
-  usual professional with a probability that rises after the county's
-  care-continuity programme start (``calibration.programme_starts()``: the
-  participants and seed-stated starts of ``reference_data/participants.csv``,
-  assumed starts where it states none), else to
-  another member of the own team or to anyone in the unit, locums included.
+  usual professional, else to another member of the own team or to anyone in
+  the unit, locums included. For doctors the chance of the usual doctor is
+  solved per county and year so that the mean COC is THL's published COCI
+  (Sotkanet 5502); for nurses it rises after the county's care-continuity
+  programme start (``calibration.programme_starts()``: the participants and
+  seed-stated starts of ``reference_data/participants.csv``, assumed starts
+  where it states none). Each visit has a service type: mostly T11
+  (curative outpatient care, the scope of THL's statistics), some T31 and T71.
+  Doctors' share within 7 days is THL's published figure per county and year
+  (100 − Sotkanet 6411); the other professions keep designed levels.
   Waits from the care-need assessment follow the legal care-guarantee period
   (3 months before 9/2023, 14 days 9/2023-12/2024, from 2025 3 months for
   adults and 14 days under 23). The data has realistic flaws: urgent visits,
@@ -23,7 +28,7 @@ with named health centres, and has three canonical tables (``core.schema``):
 Shares are set per county and month by ranking a latent score inside the
 county-month (systematic allocation), so county-month values follow the
 designed paths at any scale while units still differ. The paths are pinned to
-the targets in :mod:`sample_data.calibration`. Everything is pure numpy and
+THL's published doctor figures and the targets in :mod:`sample_data.calibration`. Everything is pure numpy and
 polars and depends only on the seed, the date range and the scale.
 """
 
@@ -257,7 +262,8 @@ _RESIDENTS_PER_OTHER = 6000
 _DOCTORS_PER_TEAM = 4
 
 # Continuity: probability of the usual professional; else own team with _TEAM_SHARE, else anyone in the unit.
-_USUAL = {"doctor": 0.45, "nurse": 0.305}
+# Doctors' probability is solved per county and year for THL's COCI (_doctor_shifts); nurses' is designed.
+_USUAL = {"nurse": 0.305}
 _TEAM_SHARE = 0.25
 _PROGRAMME_GAIN = {"doctor": 0.14, "nurse": 0.10, "team": 0.35}
 _PROGRAMME_RAMP_DAYS = 365
@@ -836,14 +842,16 @@ def _providers(
             base += _PROGRAMME_GAIN[name] * growth * (world.programme_factor[at] - 1)
             alternative = np.where(branch < _TEAM_SHARE, in_team, anyone)
             n_years = paths.doctor_coc.shape[1]
-            cell = where * n_years + paths.month_year[month[chosen]]
+            year = paths.month_year[month[chosen]]
+            cell = where * n_years + year
+            kept = counted[chosen]
             shift = _doctor_shifts(
-                base[counted[chosen]],
-                draw[counted[chosen]],
-                same=(alternative == usual)[counted[chosen]],
-                alternative=alternative[counted[chosen]],
-                patient_year=(who * n_years + paths.month_year[month[chosen]])[counted[chosen]],
-                cell=cell[counted[chosen]],
+                base[kept],
+                draw[kept],
+                same=(alternative == usual)[kept],
+                alternative=alternative[kept],
+                patient_year=(who * n_years + year)[kept],
+                cell=cell[kept],
                 targets=paths.doctor_coc.ravel(),
             )
             p_usual = np.clip(base + shift[cell], 0.02, 0.95)
