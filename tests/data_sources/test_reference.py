@@ -141,6 +141,48 @@ def test_every_loader_returns_its_explicit_dtypes() -> None:
     assert reference.reported_figures().schema["value"] == pl.String
 
 
+#: The reported figures a chart draws, curated by hand from the seed text: (seed, line, region, indicator,
+#: canonical period, value in the indicator's unit). The status report of spring 2025 (000) is dated Q1/2025;
+#: Kanta-Häme's NPS was measured 1.10.2024-31.12.2025 and is placed in 2025; Keski-Suomi's slides quote
+#: THL's FinSote survey of 2018 for insufficient doctor services.
+PLOTTED = {
+    ("000_eae0f6498add9be4.txt", 37, "13", "access_7d", "2025Q1", 0.77),
+    ("000_eae0f6498add9be4.txt", 40, "09", "access_7d", "2025Q1", 0.561),
+    ("000_eae0f6498add9be4.txt", 40, "09", "access_14d", "2025Q1", 0.7689),
+    ("002_2e354b78671e0859.txt", 1572, "07", "nps", "2025", 84.3),
+    ("004_067714a725ad0a55.txt", 499, "15", "thl_insufficient", "2018", 0.161),
+}
+
+
+def test_the_plotted_figures_are_the_hand_listed_ones() -> None:
+    frame = reference.reported_figures().filter(pl.col("indicator").is_not_null())
+    columns = ("seed_file", "line", "region_code", "indicator", "period_code", "plot_value")
+    assert set(frame.select(columns).iter_rows()) == PLOTTED
+
+
+def test_a_plotted_share_is_the_seeds_percentage_as_a_proportion() -> None:
+    frame = reference.reported_figures().filter(pl.col("unit").str.starts_with("%") & pl.col("indicator").is_not_null())
+    for value, plotted in frame.select("value", "plot_value").iter_rows():
+        assert plotted == pytest.approx(float(value) / 100)
+
+
+@pytest.mark.parametrize(("seed", "line", "value"), [(seed, line, value) for seed, line, *_, value in sorted(PLOTTED)])
+def test_every_plotted_value_is_in_its_seed_at_its_line(seed: str, line: int, value: float) -> None:
+    stated = reference.reported_figures().filter((pl.col("seed_file") == seed) & (pl.col("line") == line))["value"]
+    text = seed_lines(seed)[line - 1].replace(",", ".")
+    assert any(figure in text for figure in stated), (stated.to_list(), text)
+
+
+def test_every_named_area_has_its_region_code() -> None:
+    frame = reference.reported_figures()
+    names = dict(frame.select("region", "region_code").unique().iter_rows())
+    assert names["Varsinais-Suomi"] == "05"
+    assert names["Pohjois-Savo"] == "13"
+    assert names["Päijät-Häme"] == "09"
+    assert names["Koko maa"] == "SSS"
+    assert names["all Inv 2 regions"] is None  # several counties: no one chart
+
+
 def test_row_counts_are_those_of_the_shipped_files() -> None:
     assert reference.investments().height == 7
     assert reference.participants().height == 26
@@ -388,6 +430,17 @@ def set_cell(path: Path, row: int, column: str, value: str) -> None:
         (("status_reports.csv", 5, "text_fi", ""), "empty; a value is required"),
         (("investments.csv", 3, "seed_file", "seed.txt"), "must match"),
         (("investments.csv", 4, "seed_line", "0"), "must be at least 1"),
+        # a reported figure's curated chart columns (row 4 is Pohjois-Savo's 77 % within 7 days, 000:37)
+        (("reported_figures.csv", 4, "indicator", "access7d"), "must be one of 'access_7d'"),
+        (("reported_figures.csv", 4, "region_code", "99"), "is not a known region code or 'SSS'"),
+        (("reported_figures.csv", 4, "region_code", ""), "empty; required because 'indicator' is given"),
+        (("reported_figures.csv", 4, "period_code", "spring 2025"), "must match"),
+        (("reported_figures.csv", 4, "period_code", ""), "empty; required because 'indicator' is given"),
+        (("reported_figures.csv", 4, "plot_value", "77 %"), "must be a number"),
+        (("reported_figures.csv", 4, "plot_value", "77"), "must be between 0 and 1 for a share indicator"),
+        (("reported_figures.csv", 4, "plot_value", ""), "empty; required because 'indicator' is given"),
+        (("reported_figures.csv", 1, "period_code", "2025"), "is given but 'indicator' is empty"),
+        (("reported_figures.csv", 1, "plot_value", "0.5"), "is given but 'indicator' is empty"),
     ],
 )
 def test_a_malformed_file_names_file_row_and_column(
