@@ -29,13 +29,18 @@ from plotly.colors import sample_colorscale
 from charts.theme import (
     ABOVE_LIMIT,
     BELOW_LIMIT,
+    COMPARISON_COLOURS,
+    COMPARISON_INK,
     FULL_WIDTH,
     HALF_WIDTH,
     HIGHLIGHT,
+    HIGHLIGHT_WIDTH,
+    JUDGED,
     LEGAL,
     LIMIT_95,
     LIMIT_998,
     MUTED,
+    NATIONAL,
     OKABE_ITO,
     PRIMARY,
     TARGET,
@@ -82,41 +87,43 @@ def ranked_dot_plot(
     highlight: str | None = None,
     references: Sequence[Reference] = (),
     descending: bool = True,
+    national: Reference | None = None,
+    legend: Mapping[str, str] | None = None,
+    highlight_label: str = "",
 ) -> go.Figure:
     """Areas ranked by value, each a dot with its 95 % interval; references are vertical lines labelled on top.
+
+    Dots are one colour, the ``highlight`` area's (a ``label``) black, unless the frame has a ``comparison``
+    column (:mod:`views.benchmark`): then each comparison is a trace of its colour
+    (:data:`~charts.theme.COMPARISON_COLOURS`) named in the legend by ``legend``, and the highlighted dot
+    keeps its colour inside a black ring, with a legend entry ``highlight_label``. Its name is bold either
+    way. ``national`` is the country's value: a solid line with its label at the bottom of the plot, on the
+    side away from the last row's dot.
 
     Traces and lines are plain lists and layout data, and the figure is built once (see :func:`framed`):
     handing Plotly polars columns costs it a dataframe-library import on the first chart of a process.
     """
     scale = _scale(percent)
     shown = _shown(frame).sort("value", descending=not descending)
-    scaled = shown.select(  # nulls stay null: an interval left open draws no whisker
-        value=pl.col("value") * scale,
-        low=pl.col("ci_low") * scale,
-        high=pl.col("ci_high") * scale,
-        above=(pl.col("ci_high") - pl.col("value")) * scale,
-        below=(pl.col("value") - pl.col("ci_low")) * scale,
-    ).to_dict(as_series=False)
     labels = shown["label"].to_list()
-    dots = {
-        "type": "scatter",
-        "x": scaled["value"],
-        "y": labels,
-        "mode": "markers",
-        "marker": {"size": 11, "color": [HIGHLIGHT if label == highlight else PRIMARY for label in labels]},
-        "error_x": {
-            "type": "data",
-            "symmetric": False,
-            "array": scaled["above"],
-            "arrayminus": scaled["below"],
-            "color": MUTED,
-            "thickness": 1.5,
-        },
-        "customdata": [list(row) for row in zip(shown["n"].to_list(), scaled["low"], scaled["high"], strict=True)],
-        "hovertemplate": "%{y}: %{x:.1f}<br>95 %: %{customdata[1]:.1f}–%{customdata[2]:.1f}<br>n = %{customdata[0]:,}"
-        "<extra></extra>",
-        "name": value_label,
-    }
+    if "comparison" in shown.columns:
+        groups = shown["comparison"].fill_null("no_data").to_list()
+        order = [name for name in COMPARISON_COLOURS if name in groups] + sorted(set(groups) - set(COMPARISON_COLOURS))
+        dots = [
+            _dots(
+                shown.filter(pl.Series(groups) == group),
+                scale,
+                name=(legend or {}).get(group, group),
+                colour=COMPARISON_COLOURS.get(group, PRIMARY),
+                highlight=highlight,
+                ringed=True,
+            )
+            for group in order
+        ]
+        if highlight in labels and highlight_label:
+            dots.append(_legend_mark(highlight_label, symbol="circle"))
+    else:
+        dots = [_dots(shown, scale, name=value_label, colour=PRIMARY, highlight=highlight, ringed=False)]
     shapes, notes = [], []
     for reference in references:  # a vertical line across the plot, labelled above its top
         x = reference.value * scale
@@ -136,14 +143,117 @@ def ranked_dot_plot(
                 "showarrow": False,
             }
         )
+    if national is not None:
+        x = national.value * scale
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": x,
+                "x1": x,
+                "yref": "y domain",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": NATIONAL, "width": 2},
+                "layer": "below",
+            }
+        )
+        last = shown["value"][0] * scale if shown.height else x  # the bottom row: keep the label off its dot
+        notes.append(
+            {
+                "text": f"<b>{national.label}</b>",
+                "xref": "x",
+                "x": x,
+                "yref": "y domain",
+                "y": 0,
+                "xanchor": "left" if last <= x else "right",
+                "xshift": 4 if last <= x else -4,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11, "color": NATIONAL},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        )
+    names = [f"<b>{label}</b>" if label == highlight else label for label in labels]
     layout = {
         "shapes": shapes,
         "annotations": notes,
         "xaxis": {"title": {"text": value_label}, "zeroline": False},
-        # every row named, however small
-        "yaxis": {"title": {"text": None}, "automargin": True, "tickmode": "linear", "dtick": 1},
+        # every row named, however small, in the ranking's order whichever trace holds it
+        "yaxis": {
+            "title": {"text": None},
+            "automargin": True,
+            "tickmode": "linear",
+            "dtick": 1,
+            "categoryorder": "array",
+            "categoryarray": labels,
+            **({"tickmode": "array", "tickvals": labels, "ticktext": names} if highlight in labels else {}),
+        },
     }
-    return framed([dots], layout, text, height=max(420, 28 * shown.height + 160))
+    return framed(dots, layout, text, height=max(420, 28 * shown.height + 160))
+
+
+def _dots(
+    shown: pl.DataFrame, scale: float, *, name: str, colour: str, highlight: str | None, ringed: bool
+) -> dict[str, object]:
+    """One trace of a ranking's dots with their intervals: ``colour``, the ``highlight`` dot black or ``ringed``."""
+    scaled = shown.select(  # nulls stay null: an interval left open draws no whisker
+        value=pl.col("value") * scale,
+        low=pl.col("ci_low") * scale,
+        high=pl.col("ci_high") * scale,
+        above=(pl.col("ci_high") - pl.col("value")) * scale,
+        below=(pl.col("value") - pl.col("ci_low")) * scale,
+    ).to_dict(as_series=False)
+    labels = shown["label"].to_list()
+    picked = [label == highlight for label in labels]
+    interval = any(value is not None for value in scaled["above"])
+    if ringed:
+        marker = {
+            "size": [14 if chosen else 11 for chosen in picked],
+            "color": colour,
+            "line": {
+                "color": [HIGHLIGHT if chosen else "#4D4D4D" for chosen in picked],
+                "width": [HIGHLIGHT_WIDTH if chosen else 0.5 for chosen in picked],
+            },
+        }
+    else:
+        marker = {"size": 11, "color": [HIGHLIGHT if chosen else colour for chosen in picked]}
+    return {
+        "type": "scatter",
+        "x": scaled["value"],
+        "y": labels,
+        "mode": "markers",
+        "marker": marker,
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": scaled["above"],
+            "arrayminus": scaled["below"],
+            "color": MUTED,
+            "thickness": 1.5,
+            # no whiskers at all without an interval: Plotly draws a zero-width cap across each dot
+            "visible": interval,
+        },
+        "customdata": [list(row) for row in zip(shown["n"].to_list(), scaled["low"], scaled["high"], strict=True)],
+        "hovertemplate": "%{y}: %{x:.1f}<br>95 %: %{customdata[1]:.1f}–%{customdata[2]:.1f}<br>n = %{customdata[0]:,}"
+        "<extra></extra>"
+        if interval
+        else "%{y}: %{x:.1f}<extra></extra>",
+        "name": name,
+    }
+
+
+def _legend_mark(name: str, *, symbol: str) -> dict[str, object]:
+    """A legend entry without data: the highlight's black outline round an empty mark."""
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "marker": {"size": 12, "symbol": symbol, "color": "#FFFFFF", "line": {"color": HIGHLIGHT, "width": 3}},
+        "name": name,
+        "hoverinfo": "skip",
+    }
 
 
 @dataclass(frozen=True)
@@ -757,17 +867,33 @@ TILE_HEIGHT = 64
 
 
 def tile_map(
-    frame: pl.DataFrame, text: ChartText, *, value_label: str = "", percent: bool = True, higher_is_better: bool = True
+    frame: pl.DataFrame,
+    text: ChartText,
+    *,
+    value_label: str = "",
+    percent: bool = True,
+    higher_is_better: bool = True,
+    highlight: str | None = None,
+    legend: Mapping[str, str] | None = None,
+    highlight_label: str = "",
 ) -> go.Figure:
-    """The 22 areas as tiles coloured by value (``region_code``, ``label``, ``value``, ``n``).
+    """The 22 areas as tiles (``region_code``, ``label``, ``value``, ``n``; optionally ``comparison``).
+
+    When some area is judged against the country (a ``comparison`` of better, similar or worse, see
+    :mod:`views.benchmark`), tiles take their comparison's colour (:data:`~charts.theme.COMPARISON_COLOURS`)
+    and the legend names each, in ``legend``'s words. Otherwise (a series without intervals, or without a
+    good direction) they are coloured by value on a colour bar laid under the map, so it takes none of its
+    width. The ``highlight`` area (a ``label``) gets the black outline, named ``highlight_label`` in the legend.
 
     The tiles keep their height (:data:`TILE_HEIGHT`) and fill the chart's width, however narrow the
     column: they are not kept square, which shrank the map to a blob in a half-width column. Names are
-    broken to fit a tile (:func:`_wrap`); the colour bar lies under the map, so it takes none of its width.
+    broken to fit a tile (:func:`_wrap`).
     """
     scale = _scale(percent)
     rows = {row["region_code"]: row for row in frame.iter_rows(named=True)}
     scaled = {code: (row["value"] * scale if row.get("value") is not None else None) for code, row in rows.items()}
+    groups = {code: row.get("comparison") or "no_data" for code, row in rows.items()}
+    judged = any(groups[code] in JUDGED for code in groups if scaled[code] is not None)
     known = [value for value in scaled.values() if value is not None]
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
     colourscale = "Cividis" if higher_is_better else "Cividis_r"
@@ -778,7 +904,14 @@ def tile_map(
         record = rows.get(code, {})
         name = str(record.get("label", code))
         position = 0.5 if value is None or high == low else (value - low) / (high - low)
-        fill = "#D9D9D9" if value is None else sample_colorscale(colourscale, [position])[0]
+        group = groups.get(code, "no_data") if value is not None else "no_data"
+        if value is None:
+            fill = COMPARISON_COLOURS["no_data"]
+        elif judged:
+            fill = COMPARISON_COLOURS.get(group, COMPARISON_COLOURS["no_data"])
+        else:
+            fill = sample_colorscale(colourscale, [position])[0]
+        chosen = highlight is not None and name == highlight
         shapes.append(
             {
                 "type": "rect",
@@ -787,7 +920,7 @@ def tile_map(
                 "y0": -row,
                 "y1": -row + 0.96,
                 "fillcolor": fill,
-                "line": {"width": 0},
+                "line": {"width": HIGHLIGHT_WIDTH, "color": HIGHLIGHT} if chosen else {"width": 0},
                 "layer": "below",
             }
         )
@@ -795,9 +928,16 @@ def tile_map(
         ys.append(-row + 0.48)
         shown_value = "–" if value is None else f"{value:.0f}"
         labels.append(f"{_wrap(name)}<br><b>{shown_value}</b>")
-        hover.append(f"{name}: {'–' if value is None else f'{value:.1f}'}<br>n = {record.get('n') or '–'}")
-        light = value is None or (position > 0.5) == higher_is_better
-        ink.append("#1A1A1A" if light else "#FFFFFF")
+        words = (legend or {}).get(group, "") if judged and value is not None else ""
+        hover.append(
+            f"{name}: {'–' if value is None else f'{value:.1f}'}<br>n = {record.get('n') or '–'}"
+            + (f"<br>{words}" if words else "")
+        )
+        if judged:
+            ink.append(COMPARISON_INK.get(group, "#1A1A1A") if value is not None else "#1A1A1A")
+        else:
+            light = value is None or (position > 0.5) == higher_is_better
+            ink.append("#1A1A1A" if light else "#FFFFFF")
     tiles = {
         "type": "scatter",
         "x": xs,
@@ -807,8 +947,46 @@ def tile_map(
         "textfont": {"size": 9, "color": ink},
         "hovertext": hover,
         "hoverinfo": "text",
+        "showlegend": False,
     }
-    colour_bar = {  # an invisible trace that carries the colour bar, laid across under the map
+    traces: list[dict[str, object]] = [tiles]
+    if judged:
+        present = {group for code, group in groups.items() if scaled[code] is not None}
+        traces += [
+            _legend_square(COMPARISON_COLOURS[group], (legend or {}).get(group, group))
+            for group in COMPARISON_COLOURS
+            if group in present and group in JUDGED
+        ]
+    else:
+        traces.append(_colour_bar(colourscale, low, high, value_label))
+    if highlight is not None and highlight_label and any(str(row.get("label")) == highlight for row in rows.values()):
+        traces.append(_legend_mark(highlight_label, symbol="square"))
+    layout = {
+        "shapes": shapes,  # all at once: 22 ``add_shape`` calls cost more than the rest of the page
+        "showlegend": len(traces) > 2 or judged,
+        "xaxis": {"visible": False, "range": [-0.04, 4.98], "fixedrange": True},
+        "yaxis": {"visible": False, "range": [-6.04, 0.98], "fixedrange": True},
+    }
+    rows_drawn = 1 + max(row for _, row in TILE_POSITIONS.values())
+    return framed(traces, layout, text, plot_height=TILE_HEIGHT * rows_drawn, sides=(10, 10))
+
+
+def _legend_square(colour: str, name: str) -> dict[str, object]:
+    """A legend entry without data: a tile colour and what it means."""
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "marker": {"size": 12, "symbol": "square", "color": colour, "line": {"color": "#4D4D4D", "width": 0.5}},
+        "name": name,
+        "hoverinfo": "skip",
+    }
+
+
+def _colour_bar(colourscale: str, low: float, high: float, title: str) -> dict[str, object]:
+    """An invisible trace that carries the colour bar, laid across under the map."""
+    return {
         "type": "scatter",
         "x": [None],
         "y": [None],
@@ -828,20 +1006,13 @@ def tile_map(
                 "ypad": 4,
                 "len": 0.8,
                 "thickness": 10,
-                "title": {"text": value_label, "side": "top", "font": {"size": 12}},
+                "title": {"text": title, "side": "top", "font": {"size": 12}},
                 "tickfont": {"size": 11},
             },
         },
         "hoverinfo": "skip",
-    }
-    layout = {
-        "shapes": shapes,  # all at once: 22 ``add_shape`` calls cost more than the rest of the page
         "showlegend": False,
-        "xaxis": {"visible": False, "range": [-0.04, 4.98], "fixedrange": True},
-        "yaxis": {"visible": False, "range": [-6.04, 0.98], "fixedrange": True},
     }
-    rows_drawn = 1 + max(row for _, row in TILE_POSITIONS.values())
-    return framed([tiles, colour_bar], layout, text, plot_height=TILE_HEIGHT * rows_drawn, sides=(10, 10))
 
 
 def _wrap(name: str, width: int = 9) -> str:

@@ -26,7 +26,10 @@ OKABE_ITO = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
-HIGHLIGHT = OKABE_ITO[5]
+#: The chosen county, on every page and chart: a black mark, or a black outline round a mark whose fill says
+#: something else (a tile or dot coloured by its comparison with the country).
+HIGHLIGHT = "#000000"
+HIGHLIGHT_WIDTH = 3
 PRIMARY = OKABE_ITO[0]
 MUTED = "#8C8C8C"
 LIMIT_95 = "#6E6E6E"
@@ -36,6 +39,27 @@ LEGAL = OKABE_ITO[3]
 ABOVE_LIMIT = OKABE_ITO[1]  # a funnel point above the upper 99.8 % limit
 BELOW_LIMIT = OKABE_ITO[3]  # and below the lower one
 FONT = "Liberation Sans, Arial, sans-serif"
+#: The national value drawn across a ranking.
+NATIONAL = "#4D4D4D"
+
+#: A county against the country, as Fingertips colours it (better, similar, worse), in colours told apart
+#: with the common colour-vision deficiencies (blue, yellow, vermillion differ in lightness too). A value
+#: that is not compared (no interval, no good direction) or missing is grey: shown, never judged.
+COMPARISON_COLOURS: Final[Mapping[str, str]] = {
+    "better": OKABE_ITO[0],
+    "similar": OKABE_ITO[6],
+    "worse": OKABE_ITO[5],
+    "no_interval": "#A6A6A6",
+    "not_compared": "#A6A6A6",
+    "no_data": "#D9D9D9",
+    "country": NATIONAL,
+}
+#: The comparisons a chart colours by: any other leaves the chart coloured by value.
+JUDGED: Final = ("better", "similar", "worse")
+#: The nearest of Streamlit's named colours, for a card's comparison badge.
+COMPARISON_BADGES: Final[Mapping[str, str]] = {"better": "blue", "similar": "yellow", "worse": "orange"}
+#: Text on a tile of each comparison's colour: dark on the light fills, white on blue.
+COMPARISON_INK: Final[Mapping[str, str]] = {"better": "#FFFFFF"}
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,16 @@
-"""Overview: the headline for the four indicator families, and every county at a glance."""
+"""Overview: THL's published headline figures first, then those computed from extracts, and every county at a
+glance against the country."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from i18n import t
-from i18n.format import count
 from ui import cache, filters, session
-from ui.render import handled_errors, sample_badge, show_chart
+from ui.render import handled_errors, headline_cards, sample_badge, show_chart
 from views import overview
 from views.common import area_label
 from views.state import ALL_REGIONS
-
-CARD_WIDTH = 220  # px: holds '11,0 dygn' and the longest short title
 
 state = filters.current_view()
 results = cache.results()
@@ -22,24 +20,19 @@ language = state.lang
 st.title(t("overview.title", language))
 area = t("common.national", language) if state.region == ALL_REGIONS else area_label(state.region, language)
 st.caption(t("overview.subtitle", language, area=area, period=state.period))
-sample_badge(language, results.sample_data)
 
 with handled_errors(language):
-    # Cards of a fixed width in a wrapping row: four across on a wide page, two by two in a 1024 px window,
-    # where a quarter of the page cannot hold '63,7 %' at the card's type size.
-    with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
-        for item in cache.view(overview.headlines, state, threshold=threshold):
-            with st.container(border=True, width=CARD_WIDTH):
-                st.metric(
-                    item.short_title,
-                    t("common.suppressed_value", language) if item.suppressed else item.value,
-                    delta=item.change or None,
-                    delta_color=item.delta_color,
-                    delta_arrow=item.delta_arrow,
-                    help=t("overview.metric_help", language, title=item.title, n=count(item.n, language)),
-                )
-                if item.target:
-                    st.caption(item.target)
+    # THL's own figures: real, without intervals, never badged as sample data.
+    st.subheader(t("overview.published_heading", language))
+    headline_cards(cache.view(overview.published_headlines, state, threshold=threshold), language)
+    st.caption(cache.view(overview.published_caption, language))
+
+    # Figures computed from extracts: the synthetic sample unless an extract is imported, and badged so.
+    heading, note = cache.view(overview.computed_heading, language)
+    st.subheader(heading)
+    st.caption(note)
+    sample_badge(language, results.sample_data)
+    headline_cards(cache.view(overview.headlines, state, threshold=threshold), language)
 
     st.header(t("overview.counties", language))
     filters.indicator_picker(state)

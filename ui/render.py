@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 from polars.exceptions import PanicException
 
+from charts.theme import COMPARISON_BADGES
 from core.errors import DashboardError
 from exports.names import export_filename
 from exports.provenance import Provenance
@@ -22,6 +23,7 @@ from ui import basket, cache, session
 from ui.text import literal
 from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
 from views.indicators import INDICATORS
+from views.overview import Headline
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -197,3 +199,44 @@ def handled_errors(language: str | None = None) -> Iterator[None]:
 def sample_badge(language: str, sample: bool) -> None:
     if sample:
         st.warning(t("common.sample_badge", language), icon=":material/warning:")
+
+
+#: A headline card's width: fixed, so the cards wrap four across on a wide page and two by two in a 1024 px
+#: window, where a quarter of the page cannot hold '63,7 %' at the card's type size.
+CARD_WIDTH = 220
+
+
+def headline_cards(items: Sequence[Headline], language: str) -> None:
+    """Headline cards of a fixed width in a wrapping row (see :func:`headline_card`)."""
+    with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
+        for item in items:
+            headline_card(item, language)
+
+
+def headline_card(item: Headline, language: str) -> None:
+    """One card: the value with its change (and from which year) and the yearly sparkline, then the year, the
+    country's value and the gap, the comparison with the country (a coloured badge only when judged better,
+    similar or worse), why there is no change when there is none, and the target. The tooltip holds the full
+    title and n."""
+    with st.container(border=True, width=CARD_WIDTH):
+        st.metric(
+            item.short_title,
+            item.value,
+            delta=item.change or None,
+            delta_color=item.delta_color,
+            delta_arrow=item.delta_arrow,
+            delta_description=item.since or None,
+            help=item.help,
+            chart_data=list(item.sparkline) or None,
+            chart_type="line",
+        )
+        st.caption(item.detail)
+        colour = COMPARISON_BADGES.get(item.comparison)
+        if colour:
+            st.badge(item.comparison_text, color=colour)  # type: ignore[arg-type]
+        elif item.comparison_text:
+            st.caption(item.comparison_text)
+        if item.no_change:
+            st.caption(item.no_change)
+        if item.target:
+            st.caption(item.target)
