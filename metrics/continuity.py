@@ -31,6 +31,11 @@ from core.schema import VISITS, require_columns
 from metrics._frames import Frame, aggregate, check_int_option, collect_streaming, group_columns, same_kind
 from metrics.stats import Z95
 
+DEFAULT_MIN_VISITS: Final = 2
+"""Visits with a known professional a patient needs for an index: 2, the mathematical minimum (COC is 0/0 at
+one visit). THL's threshold for its COCI (Sotkanet 5502) is not published where we could read it; studies use 2,
+3 or 4. Every stored continuity figure records the value it used (docs/decisions/0005-thl-conventions.md)."""
+
 _NEEDED = (c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
 _INDICES = ("coc", "upc", "secon", "mmci", "hhi")
 _COUNTS = ("n_patients", "n_eligible", "n_visits", "n_missing_provider")
@@ -38,7 +43,7 @@ _WITH_INTERVALS = (("coc", ""), ("upc", "upc_"))
 _PLAIN_MEANS = ("secon", "mmci", "hhi")
 
 
-def continuity_indices(visits: Frame, *, min_visits: int = 2, by: Sequence[str] = ()) -> Frame:
+def continuity_indices(visits: Frame, *, min_visits: int = DEFAULT_MIN_VISITS, by: Sequence[str] = ()) -> Frame:
     """Continuity indices per patient (per ``by`` group and patient).
 
     With n visits to a known provider, k providers and n_j visits to provider
@@ -65,7 +70,7 @@ def continuity_indices(visits: Frame, *, min_visits: int = 2, by: Sequence[str] 
     )
 
 
-def continuity_summary(visits: Frame, *, by: Sequence[str] = (), min_visits: int = 2) -> Frame:
+def continuity_summary(visits: Frame, *, by: Sequence[str] = (), min_visits: int = DEFAULT_MIN_VISITS) -> Frame:
     """Continuity per ``by`` group: patient means of COC and UPC with intervals.
 
     ``mean_coc`` is the unweighted mean of eligible patients' COC (THL's

@@ -29,7 +29,7 @@ from core import columns as c
 from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from metrics.access import access_within_days, t3
-from metrics.continuity import coc_bins, continuity_indices, continuity_summary
+from metrics.continuity import DEFAULT_MIN_VISITS, coc_bins, continuity_indices, continuity_summary
 from metrics.satisfaction import nps
 from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
 from metrics.t3 import THL_CENSORED_DAYS
@@ -101,7 +101,7 @@ def access_cells(visits: pl.LazyFrame) -> pl.DataFrame:
     return pl.concat(results).drop("n_missing_visit_at")
 
 
-def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFrame:
+def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_VISITS) -> pl.DataFrame:
     """COC and UPC per calendar year at every level, and per quarter for regions and the country."""
     yearly = _cells(
         visits.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD)),
@@ -126,10 +126,11 @@ def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFra
         "visit_weighted_coc",
         "mean_upc",
         "mean_secon",
+        "min_visits",
     )
 
 
-def coc_distribution_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.DataFrame:
+def coc_distribution_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_VISITS) -> pl.DataFrame:
     """Eligible patients per COC bin, per county and the whole country, calendar year and profession.
 
     A patient's index is computed within each county (visits in two counties make two patients, as
@@ -146,7 +147,11 @@ def coc_distribution_cells(visits: pl.LazyFrame, *, min_visits: int = 2) -> pl.D
             area = pl.col(c.REGION_CODE).cast(pl.String) if c.REGION_CODE in keys else pl.lit(NATIONAL)
             parts.append(
                 coc_bins(indices, keys).select(
-                    area.alias(c.REGION_CODE), pl.lit(profession).alias(c.PROFESSION), c.PERIOD, "bin", "n"
+                    area.alias(c.REGION_CODE),
+                    pl.lit(profession).alias(c.PROFESSION),
+                    c.PERIOD,
+                    "bin",
+                    "n",
                 )
             )
     return pl.concat(pl.collect_all(parts)).sort(c.REGION_CODE, c.PROFESSION, c.PERIOD, "bin")
@@ -210,10 +215,14 @@ SCOPE_COLUMN = "service_types"
 
 
 def visit_results(
-    visits: pl.LazyFrame, *, service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES
+    visits: pl.LazyFrame,
+    *,
+    service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES,
+    min_visits: int = DEFAULT_MIN_VISITS,
 ) -> dict[str, pl.DataFrame]:
     """Access and continuity cells of the visits in ``service_types`` (None: every visit), each row labelled
-    with its scope in ``service_types``."""
+    with its scope in ``service_types``; continuity counts patients with at least ``min_visits`` visits to a
+    known professional, and records the value in ``min_visits``."""
     codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE]
     needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT]
     loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
@@ -221,8 +230,10 @@ def visit_results(
     label = pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
     return {
         "access_results": access_cells(loaded).with_columns(label),
-        "continuity_results": continuity_cells(loaded).with_columns(label),
-        "coc_distribution_results": coc_distribution_cells(loaded).with_columns(label),
+        "continuity_results": continuity_cells(loaded, min_visits=min_visits).with_columns(label),
+        "coc_distribution_results": coc_distribution_cells(loaded, min_visits=min_visits).with_columns(
+            label, pl.lit(min_visits, dtype=pl.Int64).alias("min_visits")
+        ),
     }
 
 

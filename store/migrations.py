@@ -183,6 +183,13 @@ def _service_type_scope(connection: sa.Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN service_types VARCHAR(64) NOT NULL DEFAULT 'all'"))
 
 
+def _min_visits(connection: sa.Connection) -> None:
+    """Every continuity figure records the fewest visits a patient needed to count (THL's own threshold is not
+    known, so it is a parameter). The figures stored before version 7 all used 2."""
+    for name in ("continuity_results", "coc_distribution_results"):
+        connection.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN min_visits INTEGER NOT NULL DEFAULT 2"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
@@ -190,6 +197,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "failed imports recorded in the store", _import_failures_table),
     Migration(5, "retrieval date of the bundled copies of published series", _retrieved_date),
     Migration(6, "service-type scope (T11 by default) recorded with every visit aggregate", _service_type_scope),
+    Migration(7, "minimum visits recorded with every continuity figure", _min_visits),
 )
 
 

@@ -190,6 +190,12 @@ def _scope_column() -> sa.Column[str]:
     return sa.Column("service_types", sa.String(64), nullable=False, server_default="all")
 
 
+def _min_visits_column() -> sa.Column[int]:
+    """The fewest visits to a known professional a patient needed to count in a continuity figure (added by
+    migration 7; every figure stored before it used 2)."""
+    return sa.Column("min_visits", sa.Integer, nullable=False, server_default="2")
+
+
 access_results = sa.Table(
     "access_results",
     metadata,
@@ -224,6 +230,7 @@ continuity_results = sa.Table(
     sa.Column("mean_upc", sa.Float),
     sa.Column("mean_secon", sa.Float),
     _scope_column(),
+    _min_visits_column(),
 )
 
 t3_results = sa.Table(
@@ -263,6 +270,7 @@ coc_distribution_results = sa.Table(
     sa.Column("bin", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("n", sa.Integer, nullable=False),
     _scope_column(),
+    _min_visits_column(),
 )
 
 RESULT_TABLES = (access_results, continuity_results, t3_results, nps_results)

@@ -163,3 +163,12 @@ def test_the_stored_aggregates_do_not_depend_on_the_order_of_the_visits(frame: p
     expected, actual = visit_results(frame.lazy()), visit_results(shuffled.lazy())
     for name in RESULTS:
         assert_frame_equal(actual[name], expected[name], check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("min_visits", [2, 3])
+def test_every_continuity_row_records_the_fewest_visits_a_patient_needed(min_visits: int) -> None:
+    """p1 has three T11 visits and p2 two: with 3 as the minimum only p1 counts."""
+    results = visit_results(mixed_services().lazy(), min_visits=min_visits)
+    for name in ("continuity_results", "coc_distribution_results"):
+        assert results[name]["min_visits"].unique().to_list() == [min_visits], name
+    assert country_cell(results["continuity_results"], period="2024")["n_eligible"] == (2 if min_visits == 2 else 1)

@@ -151,3 +151,35 @@ def test_version_6_labels_the_aggregates_stored_before_it_as_covering_every_serv
     assert [tuple(row) for row in continuity] == [(0.4, "all")]
     assert [tuple(row) for row in bins] == [(3, "all")]
     engine.dispose()
+
+
+def test_version_7_records_that_the_continuity_figures_stored_before_it_counted_patients_with_two_visits(
+    store_url: str,
+) -> None:
+    engine = create_store_engine(store_url)
+    assert migrate(engine, up_to=6) == 6
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "insert into continuity_results (region_code, unit_id, profession, period, n_patients, n_eligible,"
+                " n_visits, n_missing_provider, mean_coc, service_types)"
+                " values ('01', '', 'doctor', '2024', 5, 3, 9, 1, 0.4, 'T11')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "insert into coc_distribution_results (region_code, profession, period, bin, n, service_types)"
+                " values ('01', 'doctor', '2024', 4, 3, 'T11')"
+            )
+        )
+    assert migrate(engine) == MIGRATIONS[-1].version
+    with engine.connect() as connection:
+        continuity = connection.execute(
+            sa.select(tables.continuity_results.c.service_types, tables.continuity_results.c.min_visits)
+        ).all()
+        bins = connection.execute(
+            sa.select(tables.coc_distribution_results.c.service_types, tables.coc_distribution_results.c.min_visits)
+        ).all()
+    assert [tuple(row) for row in continuity] == [("T11", 2)]
+    assert [tuple(row) for row in bins] == [("T11", 2)]
+    engine.dispose()
