@@ -21,10 +21,11 @@ st.header(t("methods.care_guarantee", language))
 show_table(methods.care_guarantee_table(language), width="stretch")
 st.header(t("methods.comparability", language))
 st.markdown(t("methods.comparability_intro", language))
-show_table(methods.comparability_table(language), width="stretch")
+# static tables: their cells are sentences, which wrap here and would be cut short in a data grid
+st.table(methods.comparability_table(language).to_arrow(), hide_index=True)
 for pair in methods.definition_pairs():
     st.subheader(t("methods.side_by_side", language, indicator=t(f"indicator.{pair.indicator}", language)))
-    show_table(methods.definitions_side_by_side(pair, language, threshold=threshold), width="stretch")
+    st.table(methods.definitions_side_by_side(pair, language, threshold=threshold).to_arrow(), hide_index=True)
 st.header(t("methods.own_figures", language))
 st.markdown(t("methods.own_figures_text", language))
 st.header(t("methods.suppression", language))

@@ -93,7 +93,7 @@ COMPARABILITY: tuple[Comparability, ...] = (
     ),
     Comparability("access_14d", None, comparable=False, reason="methods.cmp.why_access_14d"),
     Comparability("t3", None, comparable=False, reason="methods.cmp.why_t3"),
-    Comparability("t3_open_books", None, comparable=False, reason="methods.cmp.why_t3"),
+    Comparability("t3_open_books", None, comparable=False, reason="methods.cmp.why_t3_open_books"),
     Comparability(
         "coc",
         "thl_coc",
@@ -119,10 +119,7 @@ COMPARABILITY: tuple[Comparability, ...] = (
     Comparability("upc", None, comparable=False, reason="methods.cmp.why_upc"),
     Comparability("nps", None, comparable=False, reason="methods.cmp.why_nps"),
     Comparability("enps", None, comparable=False, reason="methods.cmp.why_nps"),
-    *(
-        Comparability(key, key, comparable=True, reason="methods.cmp.why_published")
-        for key in PUBLISHED_INDICATORS
-    ),
+    *(Comparability(key, key, comparable=True, reason="methods.cmp.why_published") for key in PUBLISHED_INDICATORS),
 )
 
 

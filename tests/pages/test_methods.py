@@ -1,4 +1,4 @@
-"""The Methods page cites the law in the reader's language."""
+"""The Methods page cites the law in the reader's language and says which figures are comparable with THL's."""
 
 from __future__ import annotations
 
@@ -40,3 +40,19 @@ def test_the_care_guarantee_table_writes_dates_as_the_language_does(language: st
     app = methods_page(language)
     starts = app.dataframe[0].value[t("methods.col_from", language)].tolist()
     assert starts[0] == first
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_comparability_table_says_yes_or_no_against_sotkanet_in_the_readers_language(language: str) -> None:
+    app = methods_page(language)
+    assert not app.exception, app.exception
+    summary = app.table[0].value
+    comparable = summary[t("methods.cmp.col_comparable", language)].tolist()
+    assert set(comparable) == {t("methods.cmp.yes", language), t("methods.cmp.no", language)}
+    rows = dict(zip(summary[t("methods.cmp.col_indicator", language)], comparable, strict=True))
+    assert rows[t("indicator.coc", language)] == t("methods.cmp.yes", language)
+    assert rows[t("indicator.t3", language)] == t("methods.cmp.no", language)
+    # our definition beside THL's for the 7-day share and COC, then why the counties' own figures differ
+    assert len(app.table) == 3
+    headers = [header.value for header in app.header]
+    assert t("methods.own_figures", language) in headers
