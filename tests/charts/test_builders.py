@@ -28,7 +28,16 @@ from charts.builders import (
     tile_map,
     trend_chart,
 )
-from charts.theme import HIGHLIGHT, LEGAL, MUTED, OKABE_ITO, ChartText
+from charts.theme import (
+    COMPARISON_COLOURS,
+    HIGHLIGHT,
+    HIGHLIGHT_WIDTH,
+    LEGAL,
+    MUTED,
+    NATIONAL,
+    OKABE_ITO,
+    ChartText,
+)
 from metrics.stats import Z95, funnel_limits
 from views.compare import funnel_limits_for
 
@@ -870,3 +879,84 @@ def test_a_chart_grows_by_its_frames_extra_lines_so_the_plot_keeps_its_height() 
     assert short.layout.height == 480
     assert long.layout.height > 480
     assert plot[1] == plot[0]  # LONG's title, subtitle and badge take more lines, its footer one more
+
+
+# -- comparison with the country, the chosen area and the national line --------------------------------------
+
+
+def compared() -> pl.DataFrame:
+    """A better, B worse, C hidden: as :func:`views.benchmark.with_comparison` leaves them."""
+    return areas().with_columns(comparison=pl.Series(["better", "worse", "no_data"]))
+
+
+WORDS = {"better": "Better", "similar": "Similar", "worse": "Worse"}
+
+
+def test_a_dot_plot_with_comparisons_has_one_trace_per_comparison_in_its_colour_and_words() -> None:
+    figure = ranked_dot_plot(compared(), TEXT, legend=WORDS)
+    drawn = [(trace.name, trace.marker.color, list(trace.y)) for trace in figure.data]
+    assert drawn == [("Better", COMPARISON_COLOURS["better"], ["A"]), ("Worse", COMPARISON_COLOURS["worse"], ["B"])]
+    assert list(figure.layout.yaxis.categoryarray) == ["A", "B"]  # the ranking's order across traces
+
+
+def test_the_chosen_area_keeps_its_comparison_colour_inside_the_highlights_ring_with_a_legend_entry() -> None:
+    figure = ranked_dot_plot(compared(), TEXT, legend=WORDS, highlight="B", highlight_label="Chosen: B")
+    worse = next(trace for trace in figure.data if trace.name == "Worse")
+    assert worse.marker.color == COMPARISON_COLOURS["worse"]
+    assert (worse.marker.line.color[0], worse.marker.line.width[0]) == (HIGHLIGHT, HIGHLIGHT_WIDTH)
+    entry = figure.data[-1]
+    assert (entry.name, entry.marker.line.color, list(entry.x)) == ("Chosen: B", HIGHLIGHT, [None])
+    assert list(figure.layout.yaxis.ticktext) == ["A", "<b>B</b>"]
+
+
+def test_a_dot_plot_without_comparisons_keeps_one_trace_and_fills_the_chosen_dot_with_the_highlight() -> None:
+    figure = ranked_dot_plot(areas(), TEXT, highlight="B")
+    assert len(figure.data) == 1
+    assert list(figure.data[0].marker.color) == [OKABE_ITO[0], HIGHLIGHT]
+
+
+def test_the_national_value_is_a_solid_line_labelled_at_the_foot_of_the_ranking() -> None:
+    figure = ranked_dot_plot(areas(), TEXT, national=Reference(0.65, "Country 65.0 %", kind="national"))
+    [line] = figure.layout.shapes
+    assert (line.x0, line.x1, line.line.color, line.line.dash) == (
+        pytest.approx(65.0),
+        pytest.approx(65.0),
+        NATIONAL,
+        None,
+    )
+    [label] = [note for note in figure.layout.annotations if "Country" in note.text]
+    # the bottom row (A, 60 %) lies left of the line: the label goes right of it
+    assert (label.text, label.y, label.xanchor) == ("<b>Country 65.0 %</b>", 0, "left")
+
+
+def test_a_dot_plot_without_intervals_draws_no_whiskers() -> None:
+    frame = areas().with_columns(ci_low=pl.lit(None, pl.Float64), ci_high=pl.lit(None, pl.Float64))
+    assert ranked_dot_plot(frame, TEXT).data[0].error_x.visible is False
+
+
+def test_a_tile_map_with_comparisons_fills_tiles_by_comparison_with_a_legend_and_no_colour_bar() -> None:
+    figure = tile_map(compared(), TEXT, legend=WORDS)
+    fills = [shape.fillcolor for shape in figure.layout.shapes]
+    positions = list(TILE_POSITIONS)
+    assert fills[positions.index("01")] == COMPARISON_COLOURS["better"]
+    assert fills[positions.index("02")] == COMPARISON_COLOURS["worse"]
+    assert fills[positions.index("03")] == COMPARISON_COLOURS["no_data"]
+    assert [trace.name for trace in figure.data[1:]] == ["Better", "Worse"]
+    assert not any(trace.marker.showscale for trace in figure.data[1:])
+    assert figure.layout.showlegend
+
+
+def test_a_tile_map_without_comparisons_is_coloured_by_value_on_a_colour_bar() -> None:
+    figure = tile_map(areas().with_columns(comparison=pl.lit("no_interval")), TEXT)
+    assert figure.data[1].marker.showscale
+    assert figure.layout.shapes[list(TILE_POSITIONS).index("01")].fillcolor != COMPARISON_COLOURS["no_interval"]
+
+
+@pytest.mark.parametrize("frame", [areas, compared], ids=["by value", "by comparison"])
+def test_the_chosen_area_is_outlined_in_the_highlight_on_the_tile_map_with_a_legend_entry(frame) -> None:
+    figure = tile_map(frame(), TEXT, legend=WORDS, highlight="A", highlight_label="Chosen: A")
+    outlined = [index for index, shape in enumerate(figure.layout.shapes) if shape.line.width]
+    assert outlined == [list(TILE_POSITIONS).index("01")]
+    assert figure.layout.shapes[outlined[0]].line.color == HIGHLIGHT
+    assert figure.data[-1].name == "Chosen: A"
+    assert figure.layout.showlegend
