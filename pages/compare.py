@@ -17,7 +17,8 @@ language = state.lang
 
 st.title(t("compare.title", language))
 st.caption(t("compare.subtitle", language, period=state.period))
-sample_badge(language, results.sample_data)
+# THL's published series are real whatever the store holds: the page is marked only for computed figures
+sample_badge(language, results.sample_data and not INDICATORS[state.indicator].published)
 
 with handled_errors(language):
     filters.indicator_picker(state)

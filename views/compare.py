@@ -32,7 +32,7 @@ from store.results import Results
 from views.benchmark import COLUMN as COMPARISON
 from views.benchmark import COMPARISONS, with_comparison
 from views.cells import Grain, counties, indicator_cells, latest_period, national
-from views.common import ChartView, chart_text, filters_line, labelled
+from views.common import ChartView, chart_text, filters_line, labelled, sotkanet_caption
 from views.indicators import INDICATORS, Indicator, indicator_value
 from views.state import ALL_REGIONS, ViewState
 
@@ -99,7 +99,11 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     compared = with_comparison(cells.filter(pl.col(c.PERIOD) == period), indicator)
     country = national(compared)
     data = labelled(counties(compared), state.lang)
-    subtitle = filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)
+    parts = [filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)]
+    parts.append(_year_note(state, period))
+    if indicator.published:  # its dots stay grey: say why none is coloured better or worse
+        parts.append(t("comparison.not_compared" if indicator.context else "compare.ranking_no_interval", state.lang))
+    subtitle = " · ".join(part for part in parts if part)
     text = chart_text(
         results,
         state,
@@ -108,7 +112,7 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
             state.lang,
             indicator=t(indicator.title_key, state.lang),
         ),
-        subtitle=" · ".join(part for part in (subtitle, _year_note(state, period)) if part),
+        subtitle=subtitle,
         plotted=data,
         threshold=threshold,
         indicator=indicator,
@@ -121,15 +125,15 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         value_label=t(indicator.unit_key, state.lang),
         highlight=_highlight(data, state),
         descending=indicator.higher_is_better,
-        references=()
+        national=None
         if national_value is None
-        else (
-            Reference(
-                value=national_value,
-                label=f"{t('common.national', state.lang)} {indicator_value(national_value, indicator, state.lang)}",
-                kind="national",
-            ),
+        else Reference(
+            value=national_value,
+            label=f"{t('common.national', state.lang)} {indicator_value(national_value, indicator, state.lang)}",
+            kind="national",
         ),
+        legend={code: t(f"comparison.{code}", state.lang) for code in COMPARISONS},
+        highlight_label=t("compare.chosen_county", state.lang),
     )
     return ChartView(
         key="compare_ranking",
@@ -261,6 +265,12 @@ def funnel_absence(indicator: Indicator) -> str | None:
     return None if indicator.proportion else "compare.funnel_only_shares"
 
 
+def _derived_caption(results: Results, indicator: Indicator, language: str) -> str:
+    """Sotkanet's caption, and how the funnel's visits were derived from it."""
+    derived = t("compare.funnel_derived_n", language, indicator=indicator.sotkanet_id)
+    return f"{sotkanet_caption(results, indicator.sotkanet_id, language)} · {derived}"
+
+
 def _funnel_cells(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> pl.DataFrame:
     cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
     if indicator.published:  # THL's shares with the visits derived from Sotkanet's numerator
@@ -275,8 +285,8 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
 
     The data carry each county's limits and flag (:func:`county_limits`); when most counties lie outside the
     99.8 % limits, the limits are widened for overdispersion and the subtitle says so, with φ. For THL's
-    6411 the volumes are derived from Sotkanet's numerator (:func:`published_volumes`), and the subtitle
-    says so.
+    6411 the volumes are derived from Sotkanet's numerator (:func:`published_volumes`), and the caption
+    says so after Sotkanet's source line.
     """
     indicator = INDICATORS[state.indicator]
     if funnel_absence(indicator) is not None:
@@ -293,8 +303,6 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
     data = county_limits(shown, p0=p0, phi=phi)
     notes = [filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)]
     notes.append(_year_note(state, period))
-    if indicator.published:
-        notes.append(t("compare.funnel_derived_n", state.lang, indicator=indicator.sotkanet_id))
     if phi is not None:
         notes.append(t("compare.funnel_overdispersed", state.lang, phi=number(phi, state.lang)))
     text = chart_text(
@@ -305,6 +313,7 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
         plotted=data,
         threshold=threshold,
         indicator=indicator,
+        caption=_derived_caption(results, indicator, state.lang) if indicator.published else None,
     )
     figure = funnel_plot(
         data,

@@ -91,9 +91,9 @@ def test_the_published_7_day_share_gets_a_funnel_on_the_derived_visits() -> None
     assert flags == {"01": "below_998", "02": "within", "03": "within", "04": "within"}
     assert view.data["n"].to_list() == [1000] * 4
     assert view.period == "2024"  # THL's latest year, not the page's 2025
-    assert t("compare.funnel_derived_n", "fi", indicator="6411") in view.text.subtitle
     assert "2024" in view.text.subtitle
     assert view.text.caption.startswith("Lähde: THL, Sotkanet, indikaattori 6411")
+    assert view.text.caption.endswith(t("compare.funnel_derived_n", "fi", indicator="6411"))
     assert view.text.badge == ""
 
 
@@ -232,3 +232,14 @@ def test_the_real_6411_funnel_widens_its_limits_and_names_its_outliers(real: Res
     # tens of thousands of visits per county: almost every county is outside plain binomial limits
     assert "overdispersion" in view.text.subtitle
     assert view.data["n"].min() > 1000
+
+
+def test_the_ranking_colours_by_comparison_and_names_each_in_the_legend() -> None:
+    view = ranking(computed_store(), state("access_7d", "en", region="02"), threshold=5)
+    names = [trace.name for trace in view.figure.data if trace.x and trace.x[0] is not None]
+    assert names == [t(f"comparison.{code}", "en") for code in ("better", "similar", "worse")]
+    # the chosen county is named in bold and has its own legend entry
+    assert "<b>" + view.data.filter(pl.col("region_code") == "02")["label"].item() + "</b>" in (
+        view.figure.layout.yaxis.ticktext
+    )
+    assert t("compare.chosen_county", "en") in [trace.name for trace in view.figure.data]
