@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_sources.reference import participants as shipped_participants
 from i18n import t
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
@@ -34,58 +35,86 @@ with handled_errors(language):
         key="investment_choice",
     )
     round_, number = chosen
-    people = investments.participants(results, round_, number, language)
-    left, right = st.columns([1, 2])
-    with left:
-        st.header(t("investments.counties", language))
-        show_table(
-            people.drop("region_code").rename(
-                {name: t(f"investments.col_{name}", language) for name in ("county", "start", "source")}
-            ),
-            width="stretch",
-        )
-    with right:
-        st.header(t("investments.status", language))
-        st.caption(t("investments.status_language_note", language))
-        entries = investments.status_entries(results, round_, number, region=state.region)
-        if entries.is_empty():
-            st.info(t("investments.no_status", language))
-        for section in investments.SECTIONS:
-            rows = entries.filter(entries["section"] == section)
-            if rows.is_empty():
-                continue
-            with st.expander(f"{t(f'investments.section_{section}', language)} ({rows.height})"):
-                for row in rows.iter_rows(named=True):
-                    light = (
-                        f" · {t('investments.traffic_light', language)}: {row['traffic_light']}"
-                        if row["traffic_light"]
-                        else ""
-                    )
-                    st.markdown(f"{row['text_fi']}{light}")
-                    st.caption(f"{row['report']} · {row['seed_file']}:{row['seed_line']}")
+    people = investments.evaluation_participants(shipped_participants(), results, round_, number, language)
+    st.header(t("investments.counties", language))
+    columns = ("county", "work_started", "go_live", "used", "status_report", "source")
+    show_table(
+        people.select(columns).rename({name: t(f"investments.col_{name}", language) for name in columns}),
+        width="stretch",
+    )
+    st.header(t("investments.status", language))
+    st.caption(t("investments.status_language_note", language))
+    entries = investments.status_entries(results, round_, number, region=state.region)
+    if entries.is_empty():
+        st.info(t("investments.no_status", language))
+    for section in investments.SECTIONS:
+        rows = entries.filter(entries["section"] == section)
+        if rows.is_empty():
+            continue
+        with st.expander(f"{t(f'investments.section_{section}', language)} ({rows.height})"):
+            for row in rows.iter_rows(named=True):
+                light = (
+                    f" · {t('investments.traffic_light', language)}: {row['traffic_light']}"
+                    if row["traffic_light"]
+                    else ""
+                )
+                st.markdown(f"{row['text_fi']}{light}")
+                st.caption(f"{row['report']} · {row['seed_file']}:{row['seed_line']}")
 
-    st.header(t("investments.effect", language))
-    key = filters.indicator_picker(state, allowed=("access_7d", "access_14d", "t3", "coc", "upc", "nps"))
+    st.header(t("evaluation.title", language))
+    key = filters.indicator_picker(state, allowed=investments.OUTCOMES)
     state = filters.current_view()
-    treated = people["region_code"].to_list()
-    markers = investments.start_markers(people, language)
-    show_chart(investments.group_trend(results, state, key, treated, threshold=threshold, starts=markers), language)
-
-    st.header(t("investments.did_title", language))
-    result = investments.did_estimate(results, state, key, people, threshold=threshold)
-    summary = investments.did_summary(result, key, people, language)
-    # The estimate takes the width its value needs ('−4,7 %-enh.'); the explanation the rest, below it if narrow.
+    st.caption(investments.outcome_source(results, key, language))
+    design_column, comparison_column = st.columns(2)
+    design = design_column.radio(
+        t("evaluation.design", language),
+        investments.DESIGNS,
+        format_func=lambda item: t(f"evaluation.design_{item}", language),
+        key="investment_design",
+    )
+    if design == "status_report":
+        design_column.caption(t("evaluation.design_status_report_note", language))
+    choice = comparison_column.radio(
+        t("evaluation.comparison", language),
+        investments.COMPARISONS,
+        format_func=lambda item: t(f"evaluation.comparison_{item}", language),
+        key="investment_comparison",
+    )
+    comparison = investments.comparison_counties(results, round_, number, choice)
+    comparison_column.caption(
+        t(
+            "evaluation.comparison_members",
+            language,
+            count=len(comparison),
+            names=investments.names(comparison, language),
+        )
+    )
+    evaluation = investments.evaluate(
+        results, state, key, people, design=design, comparison=comparison, threshold=threshold
+    )
+    words = investments.evaluation_text(evaluation, people, language)
     with st.container(horizontal=True, gap="large"):
-        st.metric(t("investments.did_effect", language), summary.effect, width="content")
+        st.metric(t("investments.did_effect", language), words.effect, width="content")
         explanation = st.container()
     with explanation:
-        st.markdown(summary.interval)
-        st.markdown(summary.pre_trend)
-        for warning in summary.warnings:
+        for line in words.lines:
+            st.markdown(line)
+        for warning in words.warnings:
             st.warning(warning, icon=":material/info:")
-    with st.expander(t("investments.did_assumptions", language), expanded=True):
-        st.markdown("\n".join(f"- {item}" for item in summary.assumptions))
-        st.caption(t("investments.did_method", language))
-    if summary.excluded.height:
-        with st.expander(t("investments.did_excluded", language)):
-            show_table(summary.excluded, width="stretch")
+    with st.expander(t("investments.did_assumptions", language)):
+        st.markdown("\n".join(f"- {item}" for item in investments.assumptions(language)))
+    events = investments.event_study_view(results, state, evaluation, threshold=threshold)
+    if events is not None:
+        show_chart(events, language)
+        st.caption(f"{t('evaluation.event_note', language)} {t('evaluation.event_vs_estimate', language)}")
+    synthetic = investments.synthetic_view(results, state, evaluation, threshold=threshold)
+    rank = investments.synthetic_rank(evaluation)
+    if synthetic is not None and rank is not None:
+        show_chart(synthetic, language)
+        st.caption(t("evaluation.synth_note", language, rank=rank[0], n=rank[1]))
+    markers = investments.evaluation_markers(evaluation, language)
+    trend = investments.group_trend(
+        results, state, key, list(evaluation.starts), threshold=threshold, starts=markers, comparison=comparison
+    )
+    show_chart(trend, language)
+    st.caption(t("evaluation.method", language))

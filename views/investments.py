@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
 
 from charts.builders import trend_chart
+from charts.did import event_study_chart, placebo_gap_chart
 from charts.theme import OKABE_ITO
 from core import columns as c
 from core.codes import WHOLE_COUNTRY as NATIONAL
+from core.regions import region_codes
 from i18n import t
 from i18n.format import number
-from metrics.did import FEW_CONTROLS, DidResult, difference_in_differences
+from metrics.did import ASSUMPTIONS, FEW_CONTROLS, event_study, permutation_test, synthetic_control
 from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line
@@ -97,17 +100,22 @@ def group_trend(
     *,
     threshold: int,
     starts: list[tuple[str, str]],
+    comparison: list[str] | None = None,
 ) -> ChartView:
     """Mean of the participating counties against the mean of the others, per quarter, starts marked.
 
     Each county weighs the same (the unit of the difference-in-differences
     estimate is the county); suppressed county cells are left out of a mean.
+    With ``comparison``, the other line is the mean of those counties only, labelled as the comparison group.
     """
     indicator = INDICATORS[key]
     cells = counties(
         indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
     )
     taking_part, others = t("investments.participants", state.lang), t("investments.others", state.lang)
+    if comparison is not None:
+        others = t("evaluation.comparison", state.lang)
+        cells = cells.filter(pl.col(c.REGION_CODE).is_in([*treated, *comparison]))
     grouped = (
         cells.filter(pl.col(c.REGION_CODE) != NATIONAL)
         .with_columns(pl.col(c.REGION_CODE).is_in(treated).alias("participates"))
@@ -178,38 +186,6 @@ def start_markers(frame: pl.DataFrame, language: str) -> list[tuple[str, str]]:
     ]
 
 
-def did_panel(results: Results, state: ViewState, key: str, *, threshold: int) -> pl.DataFrame:
-    """The county × quarter panel the estimate reads (suppressed cells are null, so they drop out)."""
-    indicator = INDICATORS[key]
-    cells = indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
-    return counties(cells).select(c.REGION_CODE, c.PERIOD, "value", "n")
-
-
-def participation_starts(people: pl.DataFrame) -> tuple[dict[str, str], list[str]]:
-    """Start quarters of the participants whose start the documents state, and the participants without one.
-
-    Participants without a stated start are neither treated nor comparison counties in the estimate.
-    """
-    starts: dict[str, str] = {}
-    unknown: list[str] = []
-    for row in people.iter_rows(named=True):
-        quarter = quarter_of_start(row["start"])
-        if quarter:
-            starts[row[c.REGION_CODE]] = quarter
-        else:
-            unknown.append(row[c.REGION_CODE])
-    return starts, unknown
-
-
-def did_estimate(results: Results, state: ViewState, key: str, people: pl.DataFrame, *, threshold: int) -> DidResult:
-    """The change attributable to participation: each start cohort against the counties that never took part."""
-    panel = did_panel(results, state, key, threshold=threshold)
-    starts, _unknown = participation_starts(people)  # participants without a start are in neither group
-    participants = set(people[c.REGION_CODE].to_list())
-    controls = [code for code in panel[c.REGION_CODE].unique().to_list() if code not in participants]
-    return difference_in_differences(panel, starts, controls=controls)
-
-
 #: The smallest p-value written as a number; a smaller one is written 'p < 0,001'.
 P_SMALLEST_SHOWN = 0.001
 
@@ -223,83 +199,387 @@ def p_value_text(p_value: float | None, language: str) -> str:
     return f"p = {number(p_value, language, digits=3)}"
 
 
-def did_text(key: str, language: str) -> str:
-    """A text key of the DiD metric in ``language``: the metric gives keys and numbers, the catalogues the words."""
-    return t(key, language, controls=FEW_CONTROLS)
+def p_number(p_value: float | None, language: str) -> str:
+    """A p-value's number alone: '0,077', '< 0,001' below a thousandth, '–' unknown."""
+    return p_value_text(p_value, language).removeprefix("p = ").removeprefix("p ")
+
+
+# --- the evaluation ------------------------------------------------------------------------------
+
+#: The outcomes the evaluation offers: THL's published yearly series first, then the computed quarterly ones.
+OUTCOMES = ("thl_access_7d", "thl_coc", "access_7d", "access_14d", "t3", "coc", "upc", "nps")
+#: The first year of each published outcome the estimate uses (6411 is published from 2021, 5502 from 2020).
+FIRST_YEAR = {"thl_access_7d": "2021", "thl_coc": "2020"}
+#: Comparison groups, the default first: counties in no RRP investment (a county in another investment of the
+#: same period is not a clean control), or every county not in this investment.
+COMPARISONS = ("never_any", "not_this")
+#: How the participants' starts are set: each county's own (go-live where given), or the status report's.
+DESIGNS = ("own_start", "status_report")
+#: The first period of participation under the 'status_report' design: the report of spring 2025.
+STATUS_REPORT_START = "2025-01"
+
+
+def _period_of(start: str | None, grain: str) -> str | None:
+    """A start as the panel's period: '2025-01' → '2025' (years) or '2025Q1' (quarters)."""
+    if grain == "year":
+        return start[:4] if start and start[:4].isdigit() else None
+    return quarter_of_start(start)
+
+
+def evaluation_participants(
+    shipped: pl.DataFrame, results: Results, round_: str, number_: int, language: str
+) -> pl.DataFrame:
+    """The participants with their programme dates: work started, went live, the start the estimate uses
+    (go-live where given), the status report they appear in, and where the seeds say so.
+
+    ``shipped`` is the reference table (``data_sources.reference.participants()``, with go-live).
+    """
+    rows = shipped.filter((pl.col("round") == round_) & (pl.col("investment") == number_))
+    reported = set(
+        results.status_reports.filter(
+            (pl.col("round") == round_) & (pl.col("investment") == number_) & pl.col(c.REGION_CODE).is_not_null()
+        )[c.REGION_CODE].to_list()
+    )
+    out = []
+    for row in rows.sort(c.REGION_CODE).iter_rows(named=True):
+        live = row.get("go_live")
+        used = live or row["start"]
+        if live:
+            source = seed_reference(row["go_live_seed_file"], row["go_live_seed_line"], language)
+        elif row["start"]:
+            source = seed_reference(row["start_seed_file"], row["start_seed_line"], language)
+        else:
+            source = seed_reference(row["seed_file"], row["seed_line"], language)
+        out.append(
+            {
+                c.REGION_CODE: row[c.REGION_CODE],
+                "county": area_label(row[c.REGION_CODE], language),
+                "work_started": row["start"] or "–",
+                "go_live": live or "–",
+                "used": used or "–",
+                "status_report": t("investments.status_spring_2025", language)
+                if row[c.REGION_CODE] in reported
+                else "–",
+                "source": source,
+            }
+        )
+    schema = dict.fromkeys(
+        (c.REGION_CODE, "county", "work_started", "go_live", "used", "status_report", "source"), pl.String
+    )
+    return pl.DataFrame(out, schema=schema)
+
+
+def evaluation_starts(people: pl.DataFrame, design: str, grain: str) -> dict[str, str]:
+    """Each treated county's first period of participation in the panel's grain under ``design``."""
+    starts: dict[str, str] = {}
+    for row in people.iter_rows(named=True):
+        if design == "status_report":
+            period = _period_of(STATUS_REPORT_START, grain) if row["status_report"] != "–" else None
+        else:
+            period = _period_of(row["used"] if row["used"] != "–" else None, grain)
+        if period:
+            starts[row[c.REGION_CODE]] = period
+    return starts
+
+
+def comparison_counties(results: Results, round_: str, number_: int, choice: str) -> list[str]:
+    """The comparison counties: areas in no RRP investment (``never_any``) or not in this one (``not_this``)."""
+    every = results.participants
+    if choice == "not_this":
+        every = every.filter((pl.col("round") == round_) & (pl.col("investment") == number_))
+    taking_part = set(every[c.REGION_CODE].to_list())
+    return sorted(region_codes() - taking_part)
+
+
+def outcome_panel(results: Results, state: ViewState, key: str, *, threshold: int) -> tuple[pl.DataFrame, str]:
+    """The county × period panel of an outcome and its grain: THL's yearly values, or computed quarters."""
+    indicator = INDICATORS[key]
+    if indicator.published:
+        cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+        cells = cells.filter(pl.col(c.PERIOD) >= FIRST_YEAR.get(key, "0"))
+        grain = "year"
+    else:
+        cells = indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
+        grain = "quarter"
+    return counties(cells).select(c.REGION_CODE, c.PERIOD, "value"), grain
 
 
 @dataclass(frozen=True)
-class DidSummary:
-    """The estimate in words for the page: headline value, interval sentence, pre-trend, caveats, exclusions."""
+class Evaluation:
+    """The estimate with its permutation inference, the event study and (one county) the synthetic control."""
+
+    key: str
+    grain: str
+    starts: dict[str, str]
+    comparison: list[str]
+    test: dict[str, object]
+    events: pl.DataFrame
+    synthetic: pl.DataFrame
+    periods: tuple[str, ...]
+
+
+def evaluate(
+    results: Results,
+    state: ViewState,
+    key: str,
+    starts_of: pl.DataFrame,
+    *,
+    design: str,
+    comparison: list[str],
+    threshold: int,
+) -> Evaluation:
+    """Run the evaluation of ``starts_of`` (``evaluation_participants`` rows) against ``comparison``."""
+    panel, grain = outcome_panel(results, state, key, threshold=threshold)
+    starts = evaluation_starts(starts_of, design, grain)
+    panel = panel.filter(pl.col(c.REGION_CODE).is_in([*starts, *comparison]))
+    options = {
+        "outcome": "value",
+        "treated": sorted(starts),
+        "start": starts,
+        "period": c.PERIOD,
+        "comparison": comparison,
+    }
+    test = permutation_test(panel, **options).row(0, named=True)  # type: ignore[arg-type]
+    events = event_study(panel, **options) if test["estimate"] is not None else pl.DataFrame()  # type: ignore[arg-type]
+    synthetic = pl.DataFrame()
+    if test["n_treated"] == 1 and test["n_comparison"] >= 2:
+        (treated,) = test["treated_units"]  # type: ignore[misc]
+        synthetic = synthetic_control(
+            panel,
+            outcome="value",
+            treated=treated,
+            start=starts[treated],
+            period=c.PERIOD,
+            comparison=comparison,
+        )
+    periods = tuple(sorted(panel.drop_nulls("value")[c.PERIOD].unique().to_list()))
+    return Evaluation(key, grain, starts, comparison, test, events, synthetic, periods)
+
+
+def evaluation_markers(evaluation: Evaluation, language: str) -> list[tuple[str, str]]:
+    """The trend chart's start markers: each first period of participation with its counties.
+
+    None on a yearly chart: the trend chart places a marker by its period's text, and Plotly reads a year
+    ('2025') as a number there, which squeezes the yearly points to the left edge.
+    """
+    if evaluation.grain == "year":
+        return []
+    by_period: dict[str, list[str]] = {}
+    for code, period in evaluation.starts.items():
+        by_period.setdefault(period, []).append(area_label(code, language))
+    return [
+        (period, t("investments.start", language, counties=", ".join(sorted(counties_))))
+        for period, counties_ in sorted(by_period.items())
+    ]
+
+
+def names(codes: list[str] | tuple[str, ...], language: str) -> str:
+    return ", ".join(sorted(area_label(code, language) for code in codes))
+
+
+@dataclass(frozen=True)
+class EvaluationText:
+    """The evaluation in words: the number, what it rests on and allows, p, interval, caveats."""
 
     effect: str
-    interval: str
-    pre_trend: str
+    lines: tuple[str, ...]
     warnings: tuple[str, ...]
-    assumptions: tuple[str, ...]
-    excluded: pl.DataFrame
 
 
-def did_summary(result: DidResult, key: str, people: pl.DataFrame, language: str) -> DidSummary:
-    indicator = INDICATORS[key]
-    effect = result.effect
+def _bound(value: float | None, indicator_key: str, language: str) -> str:
+    if value is None or math.isinf(value):
+        return t("evaluation.unbounded", language)
+    return indicator_change(value, INDICATORS[indicator_key], language)
 
-    def change(value: float | None) -> str:
-        return indicator_change(value, indicator, language) if value is not None else "–"
 
-    if effect.estimate is None:
-        interval = t(
-            "investments.did_none",
-            language,
-            reason=did_text(effect.reason or "did.reason.no_treated_counties", language),
-        )
-    else:
-        interval = t(
-            "investments.did_interval",
-            language,
-            low=change(effect.ci_low),
-            high=change(effect.ci_high),
-            p=p_value_text(effect.p_value, language),
-            treated=result.n_treated,
-            controls=result.n_control,
-            periods=result.n_periods,
-        )
-    trend = result.pre_trend
-    pre_trend = (
+def evaluation_text(evaluation: Evaluation, people: pl.DataFrame, language: str) -> EvaluationText:
+    test = evaluation.test
+    key = evaluation.key
+    no_start = [
+        row[c.REGION_CODE] for row in people.iter_rows(named=True) if row[c.REGION_CODE] not in evaluation.starts
+    ]
+    warnings: list[str] = []
+    if no_start:
+        warnings.append(t("evaluation.no_start", language, names=names(no_start, language)))
+    if test["estimate"] is None:
+        reason = t(str(test["reason"] or "did.reason.no_treated_counties"), language, controls=FEW_CONTROLS)
+        return EvaluationText("–", (t("investments.did_none", language, reason=reason),), tuple(warnings))
+    treated = int(test["n_treated"])  # type: ignore[arg-type]
+    min_p = float(test["min_p"])  # type: ignore[arg-type]
+    level = number(100 * float(test["level"]), language, digits=0)  # type: ignore[arg-type]
+    periods = list(evaluation.periods)
+    lines = [
         t(
-            "investments.did_pre_trend",
+            "evaluation.basis",
             language,
-            value=change(trend.estimate),
-            low=change(trend.ci_low),
-            high=change(trend.ci_high),
-        )
-        if trend.estimate is not None
-        else t(
-            "investments.did_none",
+            treated=treated,
+            names=names(test["treated_units"], language),  # type: ignore[arg-type]
+            controls=test["n_comparison"],
+            first=periods[0] if periods else "–",
+            last=periods[-1] if periods else "–",
+            start=", ".join(sorted({evaluation.starts[code] for code in test["treated_units"]})),  # type: ignore[union-attr]
+        ),
+        t("evaluation.one_county", language)
+        if treated == 1
+        else t("evaluation.few_counties", language, treated=treated),
+    ]
+    if min_p > 0.05:
+        lines.append(t("evaluation.min_p_above", language, min_p=number(min_p, language, digits=3)))
+    lines.append(
+        t(
+            "evaluation.p_line",
             language,
-            reason=did_text(trend.reason or "did.reason.fewer_than_two_pre_periods", language),
+            p=p_number(test["p_value_reported"], language),  # type: ignore[arg-type]
+            n=number(test["n_permutations"], language, digits=0),  # type: ignore[arg-type]
+            min_p=p_number(min_p, language),
         )
     )
-    _starts, unknown = participation_starts(people)
-    reasons = result.excluded.with_columns(
-        pl.when(pl.col(c.REGION_CODE).is_in(unknown))
-        .then(pl.lit("investments.start_unknown"))
-        .otherwise(pl.col("reason"))
-        .alias("reason")
+    if test["p_value_studentized"] is not None:
+        lines.append(
+            t(
+                "evaluation.p_note",
+                language,
+                p_raw=p_number(test["p_value"], language),  # type: ignore[arg-type]
+                p_stud=p_number(test["p_value_studentized"], language),  # type: ignore[arg-type]
+            )
+        )
+    low, high = test["ci_low"], test["ci_high"]
+    if low is not None and high is not None and math.isinf(low) and math.isinf(high):  # type: ignore[arg-type]
+        lines.append(t("evaluation.interval_open", language, level=level, min_p=p_number(min_p, language)))
+    else:
+        lines.append(
+            t(
+                "evaluation.interval",
+                language,
+                level=level,
+                low=_bound(low, key, language),  # type: ignore[arg-type]
+                high=_bound(high, key, language),  # type: ignore[arg-type]
+            )
+        )
+    if treated == 1:
+        warnings.insert(0, t("evaluation.single_county", language))
+    if test["excluded_units"]:
+        left_out = [code for code in test["excluded_units"] if code not in no_start]  # type: ignore[union-attr]
+        if left_out:
+            warnings.append(t("evaluation.excluded", language, names=names(left_out, language)))
+    warnings.append(t("evaluation.other_development", language))
+    return EvaluationText(indicator_change(test["estimate"], INDICATORS[key], language), tuple(lines), tuple(warnings))  # type: ignore[arg-type]
+
+
+#: What the permutation estimate assumes ('comparable noise' was the t-interval's; the permutation needs
+#: exchangeable counties instead, and the studentized p guards against a merely noisier county).
+EVALUATION_ASSUMPTIONS = tuple(key for key in ASSUMPTIONS if key != "did.assumption.comparable_noise")
+
+
+def assumptions(language: str) -> tuple[str, ...]:
+    """The assumptions the estimate rests on, in words."""
+    return tuple(t(key, language) for key in EVALUATION_ASSUMPTIONS)
+
+
+def outcome_source(results: Results, key: str, language: str) -> str:
+    """Where the outcome's figures come from: THL's published series, the sample, or imported extracts."""
+    indicator = INDICATORS[key]
+    if indicator.published:
+        return t("evaluation.source_published", language, id=indicator.sotkanet_id, first=FIRST_YEAR.get(key, "–"))
+    return t("evaluation.source_sample" if results.sample_data else "evaluation.source_extracts", language)
+
+
+def _scale(key: str) -> float:
+    return 100.0 if INDICATORS[key].percent else 1.0
+
+
+def _value_label(key: str, language: str) -> str:
+    indicator = INDICATORS[key]
+    return t("unit.percentage_points", language) if indicator.percent else t(indicator.unit_key, language)
+
+
+def event_study_view(results: Results, state: ViewState, evaluation: Evaluation, *, threshold: int) -> ChartView | None:
+    """The event-study chart: the effect per period relative to the start, with the placebo range."""
+    events = evaluation.events
+    if events.is_empty():
+        return None
+    key, language = evaluation.key, state.lang
+    indicator = INDICATORS[key]
+    single = events["period"].null_count() == 0
+    labelled = events.with_columns(
+        (pl.col("period") if single else pl.col("relative_period").cast(pl.String)).alias("x")
     )
-    excluded = reasons.select(
-        written(reasons, pl.col(c.REGION_CODE), lambda code: area_label(code, language)).alias(
-            t("investments.col_county", language)
-        ),
-        written(reasons, pl.col("reason"), lambda key_: did_text(key_, language)).alias(
-            t("investments.col_reason", language)
-        ),
+    start = labelled.filter(pl.col("relative_period") == 0)["x"].to_list()
+    text = chart_text(
+        results,
+        state,
+        title=t("evaluation.event_title", language, indicator=t(indicator.title_key, language)),
+        subtitle=filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
+        plotted=pl.DataFrame({c.SUPPRESSED: [False]}),
+        threshold=threshold,
+        indicator=indicator,
     )
-    return DidSummary(
-        effect=change(effect.estimate),
-        interval=interval,
-        pre_trend=pre_trend,
-        warnings=tuple(did_text(key_, language) for key_ in result.warnings),
-        assumptions=tuple(did_text(key_, language) for key_ in result.assumptions),
-        excluded=excluded,
+    estimate_label = t("evaluation.event_estimate", language)
+    placebo_label = t("evaluation.event_placebo", language)
+    figure = event_study_chart(
+        labelled,
+        text,
+        scale=_scale(key),
+        value_label=_value_label(key, language),
+        estimate_label=estimate_label,
+        placebo_label=placebo_label,
+        start=start[0] if start else "",
     )
+    data = labelled.select(
+        pl.col("x").alias("period"),
+        "relative_period",
+        "estimate",
+        "placebo_low",
+        "placebo_high",
+        "p_value",
+    )
+    return ChartView(key=f"investments_event_{key}", figure=figure, data=data, text=text, indicator=key)
+
+
+def synthetic_view(results: Results, state: ViewState, evaluation: Evaluation, *, threshold: int) -> ChartView | None:
+    """The synthetic control's gaps: the participating county against each comparison county's placebo."""
+    frame = evaluation.synthetic
+    if frame.is_empty():
+        return None
+    key, language = evaluation.key, state.lang
+    indicator = INDICATORS[key]
+    (treated,) = evaluation.test["treated_units"]  # type: ignore[misc]
+    county = area_label(treated, language)
+    labelled = frame.with_columns(
+        pl.col("unit").map_elements(lambda code: area_label(code, language), return_dtype=pl.String).alias("label"),
+        (pl.col("role") == "treated").alias("treated"),
+    )
+    text = chart_text(
+        results,
+        state,
+        title=t("evaluation.synth_title", language, county=county),
+        subtitle=filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
+        plotted=pl.DataFrame({c.SUPPRESSED: [False]}),
+        threshold=threshold,
+        indicator=indicator,
+    )
+    figure = placebo_gap_chart(
+        labelled,
+        text,
+        scale=_scale(key),
+        value_label=f"{t('evaluation.gap_axis', language)} ({_value_label(key, language)})",
+        treated_label=county,
+        placebo_label=t("evaluation.synth_placebo", language),
+        start=evaluation.starts[treated],
+    )
+    data = labelled.select("label", "role", "period", "value", "synthetic", "gap")
+    return ChartView(key=f"investments_synthetic_{key}", figure=figure, data=data, text=text, indicator=key)
+
+
+def synthetic_rank(evaluation: Evaluation) -> tuple[int, int] | None:
+    """The participating county's rank (1 = largest) by post/pre gap ratio among itself and the placebos."""
+    frame = evaluation.synthetic
+    if frame.is_empty():
+        return None
+    ratios = (
+        frame.group_by("unit", "role")
+        .agg((pl.col("post_rmspe").first() / pl.col("pre_rmspe").first().clip(lower_bound=1e-12)).alias("ratio"))
+        .sort("ratio", descending=True)
+    )
+    roles = ratios["role"].to_list()
+    return roles.index("treated") + 1, len(roles)
