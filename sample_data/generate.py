@@ -51,6 +51,7 @@ from core import columns as c
 from core.errors import InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, CONTACT_MODE_CODES, SURVEY_ANSWERS, VISITS
 from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
+from metrics.scope import CURATIVE_OUTPATIENT
 from sample_data.calibration import (
     ALL_TARGETS,
     DoctorLevels,
@@ -65,8 +66,7 @@ PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the 
 #: Avohilmo's palvelumuoto (service type) codes the visits carry: T11 avosairaanhoito (curative outpatient care,
 #: the scope of THL's access and continuity statistics), T31 työterveyshuollon sairaanhoito (curative occupational
 #: health care given at a health centre) and T71 mielenterveystyö (mental-health work).
-SERVICE_TYPES = ("T11", "T31", "T71")
-SERVICE_TYPE = SERVICE_TYPES[0]  # the statistics' scope; every urgent visit is T11
+SERVICE_TYPES = (CURATIVE_OUTPATIENT, "T31", "T71")  # the first is the statistics' scope; every urgent visit is T11
 #: Non-urgent visits' shares of each service type, per profession (doctor, nurse, other; SERVICE_TYPES order).
 _SERVICE_TYPE_SHARES = np.array([[0.96, 0.03, 0.01], [0.91, 0.03, 0.06], [0.72, 0.0, 0.28]])
 FILE_NAMES = {

@@ -4,7 +4,7 @@ THL publishes doctor COCI (Sotkanet 5502) and the share of non-urgent doctor
 visits over 7 days (6411) for every county. The generator sets the sample's
 doctor visits to them, read from the copies the app ships, and these tests
 compute both with the real metrics functions on the sample at the scale
-``make run`` uses, over the visits THL's statistics count (service type T11).
+``make run`` uses, over the visits THL's statistics count (the dashboard's default service-type scope, T11).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from core.regions import region_codes
 from core.settings import Settings
 from metrics.access import access_within_days
 from metrics.continuity import continuity_summary
+from metrics.scope import in_service_scope
 from sample_data.calibration import (
     DOCTOR_COC_TOLERANCE,
     DOCTOR_WITHIN_7_TOLERANCE,
@@ -29,7 +30,7 @@ from sample_data.calibration import (
     published_doctor_levels,
     published_series,
 )
-from sample_data.generate import SERVICE_TYPE, generate
+from sample_data.generate import generate
 
 SAMPLE_YEARS = (2023, 2024, 2025)  # generate()'s default range, 2023-01-01..2025-12-31
 DEFAULT_SCALE = next(field.default for field in fields(Settings) if field.name == "sample_scale")
@@ -43,9 +44,7 @@ def levels() -> dict[tuple[str, int], DoctorLevels]:
 @pytest.fixture(scope="module")
 def doctor_figures() -> pl.DataFrame:
     """Doctor COC and 7-day share per county and year on the default-scale sample, T11 visits."""
-    visits = generate(scale=DEFAULT_SCALE).visits.filter(
-        (pl.col(c.PROFESSION) == "doctor") & (pl.col(c.SERVICE_TYPE) == SERVICE_TYPE)
-    )
+    visits = in_service_scope(generate(scale=DEFAULT_SCALE).visits).filter(pl.col(c.PROFESSION) == "doctor")
     visits = visits.with_columns(pl.col(c.VISIT_AT).dt.year().alias("year"))
     by = (c.REGION_CODE, "year")
     coc = continuity_summary(visits, by=by).select(*by, "mean_coc")
