@@ -963,7 +963,7 @@ def _share_at_least(estimates: FloatArray, actual: float) -> float:
 
 
 def _changes(data: _PermutationInput) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per unit and cohort: d = mean(post) − mean(pre); its effect loading under a constant effect; and d / s.
+    """Per unit and cohort: d = mean(post) − mean(pre); its effect loading under a constant effect; and s.
 
     The loading M[i, g] is how much d moves per unit of effect (1 for a member of the cohort, a share of
     periods for a member of another cohort, 0 for a comparison unit). s is the unit's standard deviation,
@@ -973,7 +973,7 @@ def _changes(data: _PermutationInput) -> tuple[FloatArray, FloatArray, FloatArra
     n_units, n_cohorts = data.values.shape[0], len(data.cohorts)
     changes = np.zeros((n_units, n_cohorts))
     loading = np.zeros((n_units, n_cohorts))
-    scaled = np.full((n_units, n_cohorts), np.nan)
+    spreads = np.full((n_units, n_cohorts), np.nan)
     gaps = data.values - data.values.mean(axis=0, keepdims=True)
     unit_start = np.full(n_units, np.iinfo(np.int64).max)
     for cohort, rows in zip(data.cohorts, data.members, strict=True):
@@ -985,9 +985,8 @@ def _changes(data: _PermutationInput) -> tuple[FloatArray, FloatArray, FloatArra
         loading[:, g] = treated_now[:, post].mean(axis=1) - treated_now[:, pre].mean(axis=1)
         if pre.sum() >= 2:
             spread = gaps[:, pre].std(axis=1, ddof=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scaled[:, g] = np.where(spread > 0, changes[:, g] / spread, np.nan)
-    return changes, loading, scaled
+            spreads[:, g] = np.where(spread > 0, spread, np.nan)
+    return changes, loading, spreads
 
 
 def _inverted_interval(
@@ -1044,6 +1043,16 @@ def _inverted_interval(
     return edge(below[::-1], far_low), edge(above, far_high)
 
 
+def _union(
+    first: tuple[float | None, float | None], second: tuple[float | None, float | None]
+) -> tuple[float | None, float | None]:
+    """The smallest interval holding both (a null pair is empty)."""
+    pairs = [pair for pair in (first, second) if pair[0] is not None and pair[1] is not None]
+    if not pairs:
+        return None, None
+    return min(pair[0] for pair in pairs), max(pair[1] for pair in pairs)  # type: ignore[type-var]
+
+
 _PERMUTATION_SCHEMA: Final = pl.Schema(
     {
         "estimate": pl.Float64(),
@@ -1096,9 +1105,9 @@ def permutation_test(
       ``min_p`` — 1 / n_permutations, the smallest p-value the design can give.
     * ``p_value_studentized`` — the same permutation on each unit's change divided by its own pre-period
       spread (null with fewer than two pre periods); ``p_value_reported`` — the larger of the two.
-    * ``ci_low``, ``ci_high`` — the constant effects the (unstudentized) test does not reject at
-      1 − ``level`` (test inversion); ±inf where the design cannot bound them (for instance when ``min_p``
-      is above 1 − ``level``).
+    * ``ci_low``, ``ci_high`` — the constant effects the reported test does not reject at 1 − ``level``
+      (test inversion of both permutation tests; the hull of their acceptance sets); ±inf where the
+      design cannot bound them (for instance when ``min_p`` is above 1 − ``level``).
     * counts, the units used and left out, and ``reason`` (a text key) when there is no estimate.
     """
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0.0 < level < 1.0:
@@ -1118,16 +1127,21 @@ def permutation_test(
     }
     if data.reason is not None:
         return pl.DataFrame([{**base, "reason": data.reason}], schema=_PERMUTATION_SCHEMA)
-    changes, loading, scaled = _changes(data)
+    changes, loading, spreads = _changes(data)
     groups, exact = _assignments(len(data.units), [len(rows) for rows in data.members], seed=seed)
     estimates = _assignment_estimates(changes, groups)
     loadings = _assignment_estimates(loading, groups)
     p_value = _share_at_least(estimates, float(estimates[0]))
-    p_studentized = None
-    if not np.isnan(scaled).any():
-        studentized = _assignment_estimates(scaled, groups)
-        p_studentized = _share_at_least(studentized, float(studentized[0]))
     low, high = _inverted_interval(estimates, loadings, alpha=1.0 - level)
+    p_studentized = None
+    if not np.isnan(spreads).any():
+        # Each county's d and loading divided by its own pre-period spread (which an effect after the start
+        # does not move), so the studentized statistic is linear in the effect too and can be inverted.
+        studentized = _assignment_estimates(changes / spreads, groups)
+        p_studentized = _share_at_least(studentized, float(studentized[0]))
+        scaled_loadings = _assignment_estimates(loading / spreads, groups)
+        # The reported test rejects only where both reject: its interval is the union of the two.
+        low, high = _union((low, high), _inverted_interval(studentized, scaled_loadings, alpha=1.0 - level))
     row = {
         **base,
         "estimate": float(estimates[0]),

@@ -199,6 +199,13 @@ def p_value_text(p_value: float | None, language: str) -> str:
     return f"p = {number(p_value, language, digits=3)}"
 
 
+def smallest_p(n_permutations: int, language: str) -> str:
+    """The smallest attainable p as the fraction it is: '1/13 ≈ 0,077', or '1/50 388' when below a thousandth."""
+    fraction = f"1/{number(n_permutations, language, digits=0)}"
+    share = 1 / n_permutations
+    return fraction if share < P_SMALLEST_SHOWN else f"{fraction} ≈ {number(share, language, digits=3)}"
+
+
 def p_number(p_value: float | None, language: str) -> str:
     """A p-value's number alone: '0,077', '< 0,001' below a thousandth, '–' unknown."""
     return p_value_text(p_value, language).removeprefix("p = ").removeprefix("p ")
@@ -424,14 +431,14 @@ def evaluation_text(evaluation: Evaluation, people: pl.DataFrame, language: str)
         else t("evaluation.few_counties", language, treated=treated),
     ]
     if min_p > 0.05:
-        lines.append(t("evaluation.min_p_above", language, min_p=number(min_p, language, digits=3)))
+        lines.append(t("evaluation.min_p_above", language, min_p=smallest_p(int(test["n_permutations"]), language)))  # type: ignore[arg-type]
     lines.append(
         t(
             "evaluation.p_line",
             language,
-            p=p_number(test["p_value_reported"], language),  # type: ignore[arg-type]
+            p=p_value_text(test["p_value_reported"], language),  # type: ignore[arg-type]
             n=number(test["n_permutations"], language, digits=0),  # type: ignore[arg-type]
-            min_p=p_number(min_p, language),
+            min_p=smallest_p(int(test["n_permutations"]), language),  # type: ignore[arg-type]
         )
     )
     if test["p_value_studentized"] is not None:
@@ -445,7 +452,14 @@ def evaluation_text(evaluation: Evaluation, people: pl.DataFrame, language: str)
         )
     low, high = test["ci_low"], test["ci_high"]
     if low is not None and high is not None and math.isinf(low) and math.isinf(high):  # type: ignore[arg-type]
-        lines.append(t("evaluation.interval_open", language, level=level, min_p=p_number(min_p, language)))
+        lines.append(
+            t(
+                "evaluation.interval_open",
+                language,
+                level=level,
+                min_p=smallest_p(int(test["n_permutations"]), language),
+            )  # type: ignore[arg-type]
+        )
     else:
         lines.append(
             t(

@@ -147,7 +147,7 @@ def test_the_interval_holds_exactly_the_effects_the_test_does_not_reject() -> No
             code: [v - (effect if code in ("U0", "U1", "U2") and k >= 2 else 0.0) for k, v in enumerate(series)]
             for code, series in values.items()
         }
-        return run(shifted, periods, ["U0", "U1", "U2"], "2023")["p_value"]  # type: ignore[return-value]
+        return run(shifted, periods, ["U0", "U1", "U2"], "2023")["p_value_reported"]  # type: ignore[return-value]
 
     for bound, outward in ((row["ci_low"], -1e-6), (row["ci_high"], 1e-6)):
         assert p_with_effect_removed(bound) > 0.1

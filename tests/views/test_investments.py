@@ -198,9 +198,10 @@ def test_one_county_is_described_not_tested_and_the_smallest_p_is_shown(
 ) -> None:
     words = evaluation_text(one_county_evaluation(), rrp4_people(reference_results, language), language)
     assert t("evaluation.one_county", language) in words.lines
-    assert t("evaluation.min_p_above", language, min_p=number(0.25, language, digits=3)) in words.lines
-    assert any(number(0.5, language, digits=3) in line for line in words.lines)  # p = 2/4
-    assert t("evaluation.interval_open", language, level="95", min_p=number(0.25, language, digits=3)) in words.lines
+    smallest = f"1/4 ≈ {number(0.25, language, digits=3)}"
+    assert t("evaluation.min_p_above", language, min_p=smallest) in words.lines
+    assert any(f"p = {number(0.5, language, digits=3)}" in line for line in words.lines)  # p = 2/4
+    assert t("evaluation.interval_open", language, level="95", min_p=smallest) in words.lines
     assert words.effect.startswith("+6")
     assert words.warnings[0] == t("evaluation.single_county", language)
 
