@@ -23,15 +23,13 @@ sample_badge(language, results.sample_data and not INDICATORS[state.indicator].p
 with handled_errors(language):
     filters.indicator_picker(state)
     state = filters.current_view()
-    ranking_column, funnel_column = st.columns(2)
-    with ranking_column:
-        show_chart(cache.view(compare.ranking, state, threshold=threshold), language)
-    with funnel_column:
-        funnel = cache.view(compare.funnel, state, threshold=threshold)
-        if funnel is None:  # why not, in words: not a share, no counts published, no good direction
-            st.info(t(compare.funnel_absence(INDICATORS[state.indicator]) or "compare.funnel_only_shares", language))
-        else:
-            show_chart(funnel, language)
+    # one under the other: at half width the funnel's legend and notes crowd its plot on a laptop screen
+    show_chart(cache.view(compare.ranking, state, threshold=threshold), language)
+    funnel = cache.view(compare.funnel, state, threshold=threshold)
+    if funnel is None:  # why not, in words: not a share, no counts published, no good direction
+        st.info(t(compare.funnel_absence(INDICATORS[state.indicator]) or "compare.funnel_only_shares", language))
+    else:
+        show_chart(funnel, language)
     # Every county's panel whatever county or year is picked: one view per language, profession and indicator.
     show_chart(cache.view(compare.trends, state.only(*compare.TRENDS_READ), threshold=threshold), language)
     show_chart(cache.view(compare.access_continuity, state, threshold=threshold), language)
