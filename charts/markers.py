@@ -13,19 +13,22 @@ from typing import Literal
 
 import plotly.graph_objects as go
 
-from charts.theme import HIGHLIGHT, LEGAL, TARGET, wrap_title
+from charts.theme import LEGAL, OKABE_ITO, TARGET, wrap_title
 
 #: Characters a legend line holds in a half-width chart at a 1024-pixel window, the pixels a legend line takes,
 #: and the room the frame already leaves for one row of legend above the plot.
-LEGEND_WIDTH = 44
+LEGEND_WIDTH = 26
 LEGEND_LINE = 19
 LEGEND_ROOM = 40
 
 MarkKind = Literal["reported", "target", "national_target"]
 
+#: A county's own reported figure: vermillion, apart from the lines (blue county, orange country), the targets
+#: (green) and the legal limit (purple).
+REPORTED = OKABE_ITO[5]
 #: How each kind of mark looks: symbol, colour, size.
 _STYLE: dict[str, tuple[str, str, int]] = {
-    "reported": ("diamond", HIGHLIGHT, 13),
+    "reported": ("diamond", REPORTED, 13),
     "target": ("star", TARGET, 15),
     "national_target": ("star-open", TARGET, 15),
 }
@@ -34,13 +37,15 @@ _STYLE: dict[str, tuple[str, str, int]] = {
 @dataclass(frozen=True)
 class Mark:
     """One marked point: at ``period`` (a category of the chart's time axis), ``value`` in the indicator's unit
-    (a share as a proportion), named ``name`` in the legend and described by ``hover``."""
+    (a share as a proportion), named ``name`` (in the legend ``legend`` when given, a shorter name) and
+    described by ``hover``."""
 
     period: str
     value: float
     name: str
     hover: str
     kind: MarkKind = "reported"
+    legend: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def add_marks(figure: go.Figure, marks: Sequence[Mark], *, percent: bool) -> go.
                 x=[mark.period],
                 y=[mark.value * scale],
                 mode="markers",
-                name=wrap_title(mark.name, LEGEND_WIDTH),
+                name=wrap_title(mark.legend or mark.name, LEGEND_WIDTH),
                 marker={"symbol": symbol, "color": colour, "size": size, "line": {"width": 1.5, "color": colour}},
                 hovertemplate=f"{mark.hover}<extra></extra>",
                 cliponaxis=False,
@@ -147,7 +152,7 @@ def _legend_rows(figure: go.Figure) -> None:
             "xanchor": "left",
             "y": 1.0,
             "yanchor": "bottom",
-            "font": {"size": 12},
+            "font": {"size": 11},
         },
         margin={"t": (margin.t or 0) + grow},
         height=(figure.layout.height or 480) + grow,

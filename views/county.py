@@ -26,7 +26,7 @@ from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator
 from views.reported import ReportedPoint, chart_period, point_value, points_for, source_text
 from views.reported import other_figures as reported_table
 from views.state import ALL_REGIONS, ViewState
-from views.targets import Verdict, verdict_text, verdicts
+from views.targets import Verdict, target_words, verdict_text, verdicts
 
 #: THL's published series, first on the county page: the four headline series, then the two context series.
 PUBLISHED_TRENDS = (
@@ -137,7 +137,8 @@ def _marks(
             continue
         text = verdict_text(item, language)
         kind = "national_target" if item.national else "target"
-        marks.append(Mark(chart_period(item.due, yearly=yearly), item.value, text, text, kind))
+        period = chart_period(item.due, yearly=yearly)
+        marks.append(Mark(period, item.value, text, text, kind, legend=target_words(item, language)))
     return marks
 
 
@@ -168,7 +169,7 @@ def _notes(
         notes.append(t("reported.note_survey", language))
     if drawn_kinds & {"nps", "enps"}:
         notes.append(t("reported.note_nps", language))
-    notes += [verdict_text(item, language) for item in judged if item.due is None or item.value is None]
+    notes += [verdict_text(item, language) for item in judged]
     if any(item.indicator == "access_7d" and item.national for item in judged):
         notes.append(t("targets.note_care_guarantee", language))
     counterpart = PUBLISHED_COUNTERPART.get(indicator.key)

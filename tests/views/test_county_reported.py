@@ -135,7 +135,8 @@ def test_t3_carries_the_legal_limit_as_steps_clipped_above_the_plot() -> None:
     ]
     data = results(t3=t3_rows(rows), imports=pl.DataFrame({"imported_by": ["x"], "imported_at": ["2025-12-31"]}))
     view = county.trend(data, ViewState(lang="fi", region="05", period="2025"), "t3", threshold=1)
-    steps = {trace.name: trace for trace in view.figure.data if trace.name and "Hoitotakuu" in trace.name}
+    names = {trace.name.replace("<br>", " "): trace for trace in view.figure.data if trace.name}  # legend lines joined
+    steps = {name: trace for name, trace in names.items() if "Hoitotakuu" in name}
     youth = steps["Hoitotakuu, alle 23-vuotiaat"]
     adults = steps["Hoitotakuu, 23 vuotta täyttäneet"]
     top = view.figure.layout.yaxis.range[1]
