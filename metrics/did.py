@@ -5,6 +5,12 @@ COC, a T3 median, an NPS) and each participating county's start period. The
 estimate answers "how much more did the indicator change in the participating
 counties than in comparable counties that did not take part?".
 
+The dashboard reports :func:`permutation_test` (exact placebo-in-space inference over the comparison
+counties), :func:`event_study` and, for one county, :func:`synthetic_control` (see the section
+"permutation (placebo-in-space) inference" below); :func:`difference_in_differences` with its Student's t
+interval stays for notebooks, but its interval assumes a participant's noise is like the comparison
+counties', which a single noisier county breaks (Ferman & Pinto 2019).
+
 Why this estimator, and not a regression with county and period effects
 ------------------------------------------------------------------------
 * **Staggered starts.** Counties start in different periods. A two-way

@@ -138,7 +138,11 @@ def group_trend(
     text = chart_text(
         results,
         state,
-        title=t("investments.trend_title", state.lang, indicator=t(indicator.title_key, state.lang)),
+        title=t(
+            "investments.trend_title" if comparison is None else "evaluation.trend_title",
+            state.lang,
+            indicator=t(indicator.title_key, state.lang),
+        ),
         subtitle=filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
         plotted=cells,
         threshold=threshold,
