@@ -91,7 +91,7 @@ def add_steps(
     ``days``) at the first period it is cut: the step is shown honestly without flattening the data.
     """
     dashes = ("dash", "dot", "dashdot")
-    noted: set[str] = set()  # periods already carrying an arrow (two lines may leave the plot together)
+    cuts: list[tuple[str, float]] = []  # (period, limit) where a line leaves the plot, one arrow a period
     for index, (name, steps) in enumerate(lines):
         if not steps:
             continue
@@ -109,22 +109,29 @@ def add_steps(
             )
         )
         for previous, step in zip([None, *steps[:-1]], steps, strict=True):
-            leaves = step.value > clip and (previous is None or previous.value <= clip)  # where it leaves the plot
-            if leaves and step.period not in noted:
-                noted.add(step.period)
-                figure.add_annotation(
-                    x=step.period,
-                    y=clip,
-                    text=above_label.format(days=round(step.value)),
-                    showarrow=True,
-                    arrowhead=2,
-                    arrowcolor=LEGAL,
-                    ax=0,
-                    ay=28,
-                    yanchor="top",
-                    font={"size": 11, "color": LEGAL},
-                    bgcolor="rgba(255,255,255,0.85)",
-                )
+            leaves = step.value > clip and (previous is None or previous.value <= clip)
+            if leaves and step.period not in {period for period, _ in cuts}:
+                cuts.append((step.period, step.value))
+    # The arrows are placed in the plot's own coordinates (a category's middle): an annotation placed on a
+    # category axis widens that axis to hold its text, which squeezed the lines into a corner of a narrow chart.
+    categories = sorted({str(x) for trace in figure.data for x in (trace.x or ()) if x is not None})
+    for order, (period, value) in enumerate(cuts):
+        middle = (categories.index(period) + 0.5) / len(categories)
+        figure.add_annotation(
+            xref="paper",
+            x=middle,
+            y=clip,
+            text=above_label.format(days=round(value)),
+            showarrow=True,
+            arrowhead=2,
+            arrowcolor=LEGAL,
+            ax=0,
+            ay=30 + 18 * order,  # a later arrow's label lower down: in a narrow chart the labels would meet
+            xanchor="left" if middle < 0.5 else "right",
+            yanchor="top",
+            font={"size": 11, "color": LEGAL},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     figure.update_yaxes(range=[0, clip * 1.04])
     _legend_rows(figure)
     return figure
