@@ -28,8 +28,9 @@ with named health centres, and has three canonical tables (``core.schema``):
 Shares are set per county and month by ranking a latent score inside the
 county-month (systematic allocation), so county-month values follow the
 designed paths at any scale while units still differ. The paths are pinned to
-THL's published doctor figures and the targets in :mod:`sample_data.calibration`. Everything is pure numpy and
-polars and depends only on the seed, the date range and the scale.
+THL's published doctor figures and to the targets in
+:mod:`sample_data.calibration`. Everything is pure numpy and polars and
+depends only on the seed, the date range and the scale.
 """
 
 from __future__ import annotations
@@ -99,13 +100,13 @@ class _County:
     """One area: its health centres ("genitive-stem thousands-of-residents; ...") and its character."""
 
     units: str
-    access: float  # offset of the 7-day share from the national path
+    access: float  # offset of the 7-day share from the national path (nurses and others; doctors follow THL)
     urgent: float  # share of urgent visits
     missing_professional: float  # share of visits without a professional id
     missing_assessment: float  # share of non-urgent visits without an assessment date
     nps: float  # offset of the patient NPS from the national path
     staff: float  # mean staff score, 0-10
-    continuity: float  # offset of the probability of seeing one's usual professional
+    continuity: float  # offset of the probability of seeing one's usual nurse (doctors follow THL's COCI)
 
 
 # Health centres are named "<stem> terveysasema"; residents in thousands (approximate, synthetic).
