@@ -4,8 +4,10 @@ The investments page estimates a programme's effect (difference in
 differences) from the participants and starts in the store, which come from
 ``participants.csv``. These tests fix that the sample generator uses the same
 participants and the same stated starts, fills only the unstated ones with
-marked assumptions, and that its continuity moves at those starts, so the
-estimate on sample data has something real to find.
+marked assumptions, and that nurse continuity moves at those starts, so the
+estimate on sample data has something to find. Doctor continuity is THL's
+published COCI per county and year instead (test_published.py), so a doctor
+estimate on the sample finds what THL's own figures show.
 """
 
 from __future__ import annotations
