@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from charts.builders import Reference, binned_bars, grouped_bars, ranked_dot_plot, share_bars, trend_chart
-from charts.markers import Mark, Step, add_marks, add_steps
+from charts.markers import Mark, MarkKind, Step, add_marks, add_steps
 from charts.theme import MUTED, OKABE_ITO
 from core import columns as c
 from core.codes import ALL_PROFESSIONS, PROFESSIONS
@@ -136,7 +136,7 @@ def _marks(
         if item.value is None or item.due is None:  # not drawn: said in the note under the chart
             continue
         text = verdict_text(item, language)
-        kind = "national_target" if item.national else "target"
+        kind: MarkKind = "national_target" if item.national else "target"
         period = chart_period(item.due, yearly=yearly)
         marks.append(Mark(period, item.value, text, text, kind, legend=target_words(item, language)))
     return marks

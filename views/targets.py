@@ -29,13 +29,12 @@ from typing import Literal
 
 import polars as pl
 
-from charts.builders import Reference
 from core import columns as c
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.targets import load_targets
 from i18n import t
 from store.results import Results
-from views.cells import indicator_cells
+from views.cells import Grain, indicator_cells
 from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator, indicator_value
 from views.reported import ReportedPoint, period_words, point_value, source_text
 
@@ -74,12 +73,6 @@ class Verdict:
 @cache
 def _targets() -> pl.DataFrame:
     return load_targets()
-
-
-def targets_for(region: str, key: str) -> pl.DataFrame:
-    """The numeric targets an area has set for an indicator, earliest due first."""
-    frame = _targets().filter(pl.col("value").is_not_null())
-    return frame.filter((pl.col("region_code") == region) & (pl.col("indicator") == key)).sort("due")
 
 
 def _rows_for(area: str, key: str) -> list[dict[str, object]]:
@@ -147,7 +140,7 @@ def _reported_figure(points: Sequence[ReportedPoint], key: str, area: str, due: 
 def _extract_figure(results: Results, key: str, area: str, due: str | None) -> tuple[float, str] | None:
     if results.sample_data or INDICATORS[key].published:
         return None
-    grain = "year" if due is None or len(due) == 4 else "quarter" if "Q" in due else "month"
+    grain: Grain = "year" if due is None or len(due) == 4 else "quarter" if "Q" in due else "month"
     cells = indicator_cells(results, INDICATORS[key], grain=grain, threshold=1)
     rows = cells.filter((pl.col(c.REGION_CODE) == area) & pl.col("value").is_not_null())
     if due is not None:
@@ -274,24 +267,6 @@ def verdict_text(verdict: Verdict, language: str) -> str:
     head = f"{target_words(verdict, language)}: {t(f'targets.status_{verdict.status}', language)}"
     evidence = evidence_words(verdict, language)
     return f"{head} — {evidence}" if evidence else head
-
-
-def target_label(row: dict[str, object], key: str, language: str) -> str:
-    value = indicator_value(float(row["value"]), INDICATORS[key], language)  # type: ignore[arg-type]
-    due = row["due"]
-    return t("targets.label_due", language, value=value, due=due) if due else t("targets.label", language, value=value)
-
-
-def target_references(region: str, key: str, language: str) -> list[Reference]:
-    """Reference lines for the chosen area's targets (none for the whole country unless it has its own).
-
-    Kept for the charts that still draw a target across the plot; the county page marks targets at their due
-    period (:func:`verdicts`).
-    """
-    return [
-        Reference(float(row["value"]), target_label(row, key, language), kind="target")
-        for row in targets_for(region, key).iter_rows(named=True)
-    ]
 
 
 def verdict_table(
