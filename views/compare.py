@@ -231,9 +231,9 @@ def published_volumes(results: Results, indicator: Indicator) -> pl.DataFrame:
 
     For a series in :data:`ABS_VALUE_IS_NUMERATOR` (6411: visits over 7 days), ``n`` is
     ``abs_value ÷ (value / 100)`` rounded to a whole visit: the realised non-urgent doctor visits THL's share
-    is of. Sotkanet rounds the share to one decimal, so ``n`` is within about 0.2 % of THL's own count (a
-    share of 30.0 % is between 29.95 and 30.05 %). Columns ``region_code``, ``period``, ``n``; empty for any
-    other series.
+    is of. Sotkanet rounds the share to one decimal, so ``n`` is within 0.05 ÷ value of THL's own count
+    (0.2 % at a published 25.0 %, 0.4 % at the smallest 6411 value so far, 12.5 %): far below what moves a
+    funnel limit. Columns ``region_code``, ``period``, ``n``; empty for any other series.
     """
     schema = {c.REGION_CODE: pl.String, c.PERIOD: pl.String, "n": pl.Int64}
     frame = results.published
