@@ -46,6 +46,7 @@ from charts.theme import (
     TARGET,
     ChartText,
     framed,
+    legend_entry,
 )
 from i18n.format import number
 
@@ -97,8 +98,7 @@ def ranked_dot_plot(
     column (:mod:`views.benchmark`): then each comparison is a trace of its colour
     (:data:`~charts.theme.COMPARISON_COLOURS`) named in the legend by ``legend``, and the highlighted dot
     keeps its colour inside a black ring, with a legend entry ``highlight_label``. Its name is bold either
-    way. ``national`` is the country's value: a solid line with its label at the bottom of the plot, on the
-    side away from the last row's dot.
+    way. ``national`` is the country's value: a solid line, labelled in a row of its own under the last area.
 
     Traces and lines are plain lists and layout data, and the figure is built once (see :func:`framed`):
     handing Plotly polars columns costs it a dataframe-library import on the first chart of a process.
@@ -120,9 +120,11 @@ def ranked_dot_plot(
             )
             for group in order
         ]
+        key = [legend_entry(str(trace["name"]), str(trace["marker"]["color"])) for trace in dots]  # type: ignore[index]
         if highlight in labels and highlight_label:
-            dots.append(_legend_mark(highlight_label, symbol="circle"))
+            key.append(legend_entry(highlight_label, HIGHLIGHT, symbol="○"))
     else:
+        key = []
         dots = [_dots(shown, scale, name=value_label, colour=PRIMARY, highlight=highlight, ringed=False)]
     shapes, notes = [], []
     for reference in references:  # a vertical line across the plot, labelled above its top
@@ -158,27 +160,30 @@ def ranked_dot_plot(
                 "layer": "below",
             }
         )
-        last = shown["value"][0] * scale if shown.height else x  # the bottom row: keep the label off its dot
+        # in a row of its own under the last area, kept inside the plot near its edges (break a long label)
+        span = _value_range(shown, scale, [*references, national]).get("range", [x - 1, x + 1])
+        place = (x - span[0]) / (span[1] - span[0]) if span[1] > span[0] else 0.5
+        anchor = "left" if place < 0.3 else "right" if place > 0.7 else "center"
         notes.append(
             {
                 "text": f"<b>{national.label}</b>",
                 "xref": "x",
                 "x": x,
-                "yref": "y domain",
-                "y": 0,
-                "xanchor": "left" if last <= x else "right",
-                "xshift": 4 if last <= x else -4,
-                "yanchor": "bottom",
+                "yref": "y",
+                "y": -1,
+                "xanchor": anchor,
+                "yanchor": "middle",
                 "showarrow": False,
                 "font": {"size": 11, "color": NATIONAL},
                 "bgcolor": "rgba(255,255,255,0.85)",
             }
         )
     names = [f"<b>{label}</b>" if label == highlight else label for label in labels]
+    lines = [*references, *([national] if national is not None else [])]
     layout = {
         "shapes": shapes,
         "annotations": notes,
-        "xaxis": {"title": {"text": value_label}, "zeroline": False},
+        "xaxis": {"title": {"text": value_label}, "zeroline": False, **_value_range(shown, scale, lines)},
         # every row named, however small, in the ranking's order whichever trace holds it
         "yaxis": {
             "title": {"text": None},
@@ -187,10 +192,29 @@ def ranked_dot_plot(
             "dtick": 1,
             "categoryorder": "array",
             "categoryarray": labels,
+            **({"range": [-1.7, len(labels) - 0.4]} if national is not None else {}),  # a row for its label
             **({"tickmode": "array", "tickvals": labels, "ticktext": names} if highlight in labels else {}),
         },
     }
-    return framed(dots, layout, text, height=max(420, 28 * shown.height + 160))
+    layout["showlegend"] = False  # the key, when there is one, is text (see framed)
+    rows = shown.height + (2 if national is not None else 0)
+    return framed(dots, layout, text, height=max(420, 28 * rows + 160), legend=key)
+
+
+def _value_range(shown: pl.DataFrame, scale: float, lines: Sequence[Reference]) -> dict[str, object]:
+    """The value axis's range: the dots, their intervals and the reference lines, and a twentieth either side.
+
+    Set, not left to Plotly: in a half-width column at a 1024-pixel window the plot is some 120 pixels wide,
+    and Plotly's room for the markers' size then stretched the axis to four times the values' span.
+    """
+    ends = [*shown["value"].to_list(), *shown["ci_low"].drop_nulls().to_list(), *shown["ci_high"].drop_nulls()]
+    ends += [line.value for line in lines]
+    known = [value * scale for value in ends if value is not None]
+    if not known:
+        return {}
+    low, high = min(known), max(known)
+    pad = (high - low) / 20 if high > low else max(abs(high) / 20, 1.0)
+    return {"range": [low - pad, high + pad]}
 
 
 def _dots(
@@ -240,19 +264,6 @@ def _dots(
         if interval
         else "%{y}: %{x:.1f}<extra></extra>",
         "name": name,
-    }
-
-
-def _legend_mark(name: str, *, symbol: str) -> dict[str, object]:
-    """A legend entry without data: the highlight's black outline round an empty mark."""
-    return {
-        "type": "scatter",
-        "x": [None],
-        "y": [None],
-        "mode": "markers",
-        "marker": {"size": 12, "symbol": symbol, "color": "#FFFFFF", "line": {"color": HIGHLIGHT, "width": 3}},
-        "name": name,
-        "hoverinfo": "skip",
     }
 
 
@@ -950,38 +961,26 @@ def tile_map(
         "showlegend": False,
     }
     traces: list[dict[str, object]] = [tiles]
+    key: list[str] = []
     if judged:
         present = {group for code, group in groups.items() if scaled[code] is not None}
-        traces += [
-            _legend_square(COMPARISON_COLOURS[group], (legend or {}).get(group, group))
-            for group in COMPARISON_COLOURS
-            if group in present and group in JUDGED
+        key += [
+            legend_entry((legend or {}).get(group, group), COMPARISON_COLOURS[group], symbol="■")
+            for group in JUDGED
+            if group in present
         ]
     else:
         traces.append(_colour_bar(colourscale, low, high, value_label))
     if highlight is not None and highlight_label and any(str(row.get("label")) == highlight for row in rows.values()):
-        traces.append(_legend_mark(highlight_label, symbol="square"))
+        key.append(legend_entry(highlight_label, HIGHLIGHT, symbol="□"))
     layout = {
         "shapes": shapes,  # all at once: 22 ``add_shape`` calls cost more than the rest of the page
-        "showlegend": len(traces) > 2 or judged,
+        "showlegend": False,
         "xaxis": {"visible": False, "range": [-0.04, 4.98], "fixedrange": True},
         "yaxis": {"visible": False, "range": [-6.04, 0.98], "fixedrange": True},
     }
     rows_drawn = 1 + max(row for _, row in TILE_POSITIONS.values())
-    return framed(traces, layout, text, plot_height=TILE_HEIGHT * rows_drawn, sides=(10, 10))
-
-
-def _legend_square(colour: str, name: str) -> dict[str, object]:
-    """A legend entry without data: a tile colour and what it means."""
-    return {
-        "type": "scatter",
-        "x": [None],
-        "y": [None],
-        "mode": "markers",
-        "marker": {"size": 12, "symbol": "square", "color": colour, "line": {"color": "#4D4D4D", "width": 0.5}},
-        "name": name,
-        "hoverinfo": "skip",
-    }
+    return framed(traces, layout, text, plot_height=TILE_HEIGHT * rows_drawn, sides=(10, 10), legend=key)
 
 
 def _colour_bar(colourscale: str, low: float, high: float, title: str) -> dict[str, object]:

@@ -167,6 +167,7 @@ def framed(
     plot_height: int | None = None,
     sides: tuple[int, int] = (70, 30),
     wraps: Wraps = HALF_WIDTH,
+    legend: Sequence[str] = (),
 ) -> go.Figure:
     """A figure of ``data`` (traces or their dicts) and ``layout``, with the shared layout and the text frame.
 
@@ -174,7 +175,10 @@ def framed(
     (:func:`_grown`); with ``plot_height``, it is as high as the frame's margins and a plot area of that
     height (a chart whose marks need a least size, as the tile map's names). ``sides`` are the left and
     right margins. Title, subtitle, badge and footer are broken into lines as ``wraps`` says: a chart in
-    half the page's width (the default) or in all of it.
+    half the page's width (the default) or in all of it. ``legend`` is a key drawn as text, one entry a
+    line (see :func:`legend_entry`), above the plot's top right corner, the top margin grown to hold it:
+    Plotly's own legend, with entries as long as 'Similar to the country' in a half-width column, either
+    wrapped over the title or pushed the plot aside.
 
     The frame is merged into the layout as plain data and the figure is built once from it: Plotly's
     ``update_layout`` on a live figure, or building a figure twice, costs several times more.
@@ -190,6 +194,7 @@ def framed(
         badge = wrap_title(f"⚠ {text.badge}", wraps.badge)
         lines.append(f"<span style='font-size:12px;color:#7A5B00'><b>{badge}</b></span>")
     top = _top(title.count("<br>") + 1, sum(line.count("<br>") + 1 for line in lines[1:]))
+    top += max(0, LEGEND_ROW * len(legend) - 30)  # _top's room for a one-line legend holds the first rows
     bottom = _bottom(footer.count("<br>") + 1)
     frame: dict[str, Any] = {  # the template comes as the default: naming it would copy it again
         "title": {
@@ -212,6 +217,8 @@ def framed(
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
     }
     merged = _merged(dict(layout), frame)
+    if legend:
+        merged["annotations"] = [*merged.get("annotations", ()), _legend_note(legend)]
     if footer:
         merged["annotations"] = [
             *merged.get("annotations", ()),
@@ -233,6 +240,36 @@ def framed(
             },
         ]
     return go.Figure(data=data, layout=merged)
+
+
+#: The height of a legend entry listed one a line, in pixels.
+LEGEND_ROW: Final = 17
+#: The name of the annotation that carries a chart's key (:func:`framed`'s ``legend``).
+LEGEND: Final = "frame_legend"
+
+
+def legend_entry(name: str, colour: str, *, symbol: str = "●") -> str:
+    """One line of a chart's key: a mark in ``colour`` and its ``name``. Symbols: ● a dot, ■ a tile, and ○ or □
+    (drawn bold) for the chosen area's outline."""
+    weight = "font-weight:bold;" if symbol in "○□" else ""
+    return f"<span style='color:{colour};{weight}font-size:14px'>{symbol}</span> {name}"
+
+
+def _legend_note(lines: Sequence[str]) -> dict[str, Any]:
+    return {
+        "name": LEGEND,
+        "text": "<br>".join(lines),
+        "xref": "paper",
+        "x": 1.0,
+        "xanchor": "right",
+        "yref": "paper",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "yshift": 6,
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": 12, "color": "#1A1A1A"},
+    }
 
 
 def _top(title_lines: int, small_lines: int) -> int:
@@ -260,10 +297,12 @@ def _grown(top: int, bottom: int) -> int:
 def unframed(figure: go.Figure) -> go.Figure:
     """A copy of a framed ``figure`` without its text frame, for a slide that sets title, subtitle and source itself."""
     copy = go.Figure(figure)
+    key = [note for note in copy.layout.annotations if note.name == LEGEND]  # the key belongs to the chart
+    rows = sum(str(note.text).count("<br>") + 1 for note in key)
     copy.update_layout(
         title_text="",
         annotations=[note for note in copy.layout.annotations if note.name != FOOTER],
-        margin={"t": 40, "b": 60},
+        margin={"t": 40 + LEGEND_ROW * rows, "b": 60},
     )
     return copy
 

@@ -128,15 +128,17 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         comparison=comparison,
         comparison_text="" if comparison == "country" else t(f"comparison.{comparison}", language),
         since=t("overview.since", language, year=earlier[c.PERIOD]) if delta is not None else "",
-        no_change="" if delta is not None else _why_no_change(year, value, earlier, language),
+        no_change="" if delta is not None else _why_no_change(year, value, earlier, language, hidden=suppressed),
         sparkline=tuple(point * scale for point in points) if len(points) > 1 else (),
         detail=detail,
         help=help_text,
     )
 
 
-def _why_no_change(year: str, value: float | None, earlier: dict[str, object], language: str) -> str:
-    """Why a card shows no change: no figure now, none before, or the earlier one hidden."""
+def _why_no_change(year: str, value: float | None, earlier: dict[str, object], language: str, *, hidden: bool) -> str:
+    """Why a card shows no change: this year's figure hidden, no figure now, none before, or the earlier one hidden."""
+    if hidden:
+        return t("overview.no_change_hidden", language, year=year)
     if not year or value is None:
         return t("overview.no_change_no_value", language)
     if not earlier:
@@ -277,7 +279,8 @@ def county_ranking(results: Results, state: ViewState, *, threshold: int) -> Cha
     line = (
         Reference(
             national,
-            t("overview.national_line", state.lang, value=indicator_value(national, indicator, state.lang)),
+            # in two lines: the row under the ranking is narrow in a half-width column
+            t("overview.national_line", state.lang, value=f"<br>{indicator_value(national, indicator, state.lang)}"),
             kind="national",
         )
         if national is not None

@@ -33,10 +33,13 @@ from charts.theme import (
     HIGHLIGHT,
     HIGHLIGHT_WIDTH,
     LEGAL,
+    LEGEND,
+    LEGEND_ROW,
     MUTED,
     NATIONAL,
     OKABE_ITO,
     ChartText,
+    legend_entry,
 )
 from metrics.stats import Z95, funnel_limits
 from views.compare import funnel_limits_for
@@ -892,6 +895,18 @@ def compared() -> pl.DataFrame:
 WORDS = {"better": "Better", "similar": "Similar", "worse": "Worse"}
 
 
+def key_lines(figure) -> list[str]:
+    """The lines of a chart's key (drawn as text above the plot)."""
+    [key] = [note for note in figure.layout.annotations if note.name == LEGEND]
+    return key.text.split("<br>")
+
+
+def test_a_charts_key_grows_the_top_margin_by_its_lines_beyond_the_first_two() -> None:
+    keyed = ranked_dot_plot(compared(), TEXT, legend=WORDS, highlight="A", highlight_label="Chosen: A")
+    assert len(key_lines(keyed)) == 3
+    assert keyed.layout.margin.t - ranked_dot_plot(areas(), TEXT).layout.margin.t == 3 * LEGEND_ROW - 30
+
+
 def test_a_dot_plot_with_comparisons_has_one_trace_per_comparison_in_its_colour_and_words() -> None:
     figure = ranked_dot_plot(compared(), TEXT, legend=WORDS)
     drawn = [(trace.name, trace.marker.color, list(trace.y)) for trace in figure.data]
@@ -904,8 +919,7 @@ def test_the_chosen_area_keeps_its_comparison_colour_inside_the_highlights_ring_
     worse = next(trace for trace in figure.data if trace.name == "Worse")
     assert worse.marker.color == COMPARISON_COLOURS["worse"]
     assert (worse.marker.line.color[0], worse.marker.line.width[0]) == (HIGHLIGHT, HIGHLIGHT_WIDTH)
-    entry = figure.data[-1]
-    assert (entry.name, entry.marker.line.color, list(entry.x)) == ("Chosen: B", HIGHLIGHT, [None])
+    assert key_lines(figure)[-1] == legend_entry("Chosen: B", HIGHLIGHT, symbol="○")
     assert list(figure.layout.yaxis.ticktext) == ["A", "<b>B</b>"]
 
 
@@ -915,8 +929,8 @@ def test_a_dot_plot_without_comparisons_keeps_one_trace_and_fills_the_chosen_dot
     assert list(figure.data[0].marker.color) == [OKABE_ITO[0], HIGHLIGHT]
 
 
-def test_the_national_value_is_a_solid_line_labelled_at_the_foot_of_the_ranking() -> None:
-    figure = ranked_dot_plot(areas(), TEXT, national=Reference(0.65, "Country 65.0 %", kind="national"))
+def test_the_national_value_is_a_solid_line_labelled_in_a_row_under_the_last_area() -> None:
+    figure = ranked_dot_plot(areas(), TEXT, national=Reference(0.65, "Country<br>65.0 %", kind="national"))
     [line] = figure.layout.shapes
     assert (line.x0, line.x1, line.line.color, line.line.dash) == (
         pytest.approx(65.0),
@@ -925,8 +939,19 @@ def test_the_national_value_is_a_solid_line_labelled_at_the_foot_of_the_ranking(
         None,
     )
     [label] = [note for note in figure.layout.annotations if "Country" in note.text]
-    # the bottom row (A, 60 %) lies left of the line: the label goes right of it
-    assert (label.text, label.y, label.xanchor) == ("<b>Country 65.0 %</b>", 0, "left")
+    # A (60 %) is the last row, at 0; the label's row is under it, at −1, in two lines
+    assert (label.text, label.yref, label.y) == ("<b>Country<br>65.0 %</b>", "y", -1)
+    assert list(figure.layout.yaxis.range) == pytest.approx([-1.7, 1.6])
+
+
+@pytest.mark.parametrize(
+    ("national", "anchor"),
+    [(0.51, "left"), (0.65, "center"), (0.74, "right")],  # the axis runs from 49,5 to 75,5 %
+)
+def test_the_national_label_stays_inside_the_plot_near_its_edges(national: float, anchor: str) -> None:
+    figure = ranked_dot_plot(areas(), TEXT, national=Reference(national, "Country", kind="national"))
+    [label] = [note for note in figure.layout.annotations if "Country" in note.text]
+    assert label.xanchor == anchor
 
 
 def test_a_dot_plot_without_intervals_draws_no_whiskers() -> None:
@@ -941,9 +966,11 @@ def test_a_tile_map_with_comparisons_fills_tiles_by_comparison_with_a_legend_and
     assert fills[positions.index("01")] == COMPARISON_COLOURS["better"]
     assert fills[positions.index("02")] == COMPARISON_COLOURS["worse"]
     assert fills[positions.index("03")] == COMPARISON_COLOURS["no_data"]
-    assert [trace.name for trace in figure.data[1:]] == ["Better", "Worse"]
-    assert not any(trace.marker.showscale for trace in figure.data[1:])
-    assert figure.layout.showlegend
+    assert key_lines(figure) == [
+        legend_entry("Better", COMPARISON_COLOURS["better"], symbol="■"),
+        legend_entry("Worse", COMPARISON_COLOURS["worse"], symbol="■"),
+    ]
+    assert len(figure.data) == 1  # no colour bar
 
 
 def test_a_tile_map_without_comparisons_is_coloured_by_value_on_a_colour_bar() -> None:
@@ -958,5 +985,12 @@ def test_the_chosen_area_is_outlined_in_the_highlight_on_the_tile_map_with_a_leg
     outlined = [index for index, shape in enumerate(figure.layout.shapes) if shape.line.width]
     assert outlined == [list(TILE_POSITIONS).index("01")]
     assert figure.layout.shapes[outlined[0]].line.color == HIGHLIGHT
-    assert figure.data[-1].name == "Chosen: A"
-    assert figure.layout.showlegend
+    assert key_lines(figure)[-1] == legend_entry("Chosen: A", HIGHLIGHT, symbol="□")
+
+
+def test_a_dot_plots_value_axis_spans_the_intervals_and_the_lines_whatever_the_charts_width() -> None:
+    figure = ranked_dot_plot(
+        areas(), TEXT, references=[Reference(0.8, "Target 80 %")], national=Reference(0.55, "Country")
+    )
+    # from the lowest end (A's 50 %) to the target's 80 %, and 30/20 = 1,5 points either side
+    assert list(figure.layout.xaxis.range) == pytest.approx([48.5, 81.5])

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from charts.theme import COMPARISON_COLOURS, HIGHLIGHT, NATIONAL
+from charts.theme import COMPARISON_COLOURS, HIGHLIGHT, LEGEND, NATIONAL
 from i18n import t
 from store.results import SAMPLE_IMPORTER
 from tests.views.builders import access_rows, results
@@ -75,7 +75,7 @@ def test_a_published_card_says_no_interval_and_is_not_coloured() -> None:
 def test_a_published_card_changes_from_the_previous_published_year() -> None:
     item = card(published_results(), "thl_access_7d")
     # 71,0 − 68,5 = +2,5 points, up and better
-    assert (item.change, item.since, item.no_change) == (f"+2,5{PP}", "vuodesta 2024", "")
+    assert (item.change, item.since, item.no_change) == (f"+2,5{PP}", "vrt. 2024", "")
     assert (item.delta_color, item.delta_arrow) == ("green", "up")
 
 
@@ -89,7 +89,7 @@ def test_a_survey_card_on_a_later_page_says_its_own_year_and_changes_from_the_su
     item = card(published_results(), "thl_reached")
     # the survey's latest is 2024 (62,5 %) on the 2025 page; the one before, 2022 (60,0 %); the country 64,7 %
     assert (item.value, item.year, item.national) == ("62,5 %", "2024", "64,7 %")
-    assert (item.change, item.since) == (f"+2,5{PP}", "vuodesta 2022")
+    assert (item.change, item.since) == (f"+2,5{PP}", "vrt. 2022")
     assert item.gap == f"\u22122,2{PP}"
 
 
@@ -165,7 +165,7 @@ def test_a_computed_card_judges_the_county_better_when_its_interval_lies_above_t
     # 80/100 = 80 %, Wilson 95 % interval 71,1–86,7 % lies above the country's 600/1000 = 60 %
     assert (item.value, item.national, item.gap) == ("80,0 %", "60,0 %", f"+20,0{PP}")
     assert item.comparison == "better"
-    assert (item.change, item.since) == (f"+10,0{PP}", "vuodesta 2024")
+    assert (item.change, item.since) == (f"+10,0{PP}", "vrt. 2024")
     assert item.sparkline == pytest.approx((70.0, 80.0))
     assert item.n == 100
 
@@ -217,8 +217,9 @@ def test_the_ranking_colours_by_the_comparison_and_draws_the_national_line() -> 
     }
     line = next(shape for shape in view.figure.layout.shapes if shape.line.color == NATIONAL)
     assert line.x0 == pytest.approx(60.0)
-    assert "Koko maa 60,0 %" in " ".join(note.text for note in view.figure.layout.annotations)
-    assert t("overview.chosen_area", "fi", area="Länsi-Uusimaa") in [trace.name for trace in view.figure.data]
+    assert "Koko maa <br>60,0 %" in " ".join(note.text for note in view.figure.layout.annotations)
+    [key] = [note.text for note in view.figure.layout.annotations if note.name == LEGEND]
+    assert t("overview.chosen_area", "fi", area="Länsi-Uusimaa") in key
 
 
 def test_the_map_of_a_published_series_is_coloured_by_value_and_says_counties_are_not_compared() -> None:
@@ -239,4 +240,11 @@ def test_a_published_series_without_the_pages_year_is_shown_for_its_latest_year_
     assert view.period == "2024"
     assert view.data["value"].to_list() == pytest.approx([0.625])
     assert t("overview.latest_year", "fi", year="2024") in view.text.subtitle
-    assert "Koko maa 64,7 %" in " ".join(note.text for note in view.figure.layout.annotations)
+    assert "Koko maa <br>64,7 %" in " ".join(note.text for note in view.figure.layout.annotations)
+
+
+def test_a_hidden_figure_says_it_is_hidden_rather_than_missing() -> None:
+    access = access_rows([("02", "", "doctor", "2024-05", 7, 100, 70), ("02", "", "doctor", "2025-05", 7, 3, 2)])
+    item = card(results(access=access), "access_7d")
+    assert (item.value, item.suppressed, item.change) == (t("common.suppressed_value", "fi"), True, "")
+    assert item.no_change == t("overview.no_change_hidden", "fi", year="2025")
