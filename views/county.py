@@ -170,6 +170,13 @@ def _notes(
     if drawn_kinds & {"nps", "enps"}:
         notes.append(t("reported.note_nps", language))
     notes += [verdict_text(item, language) for item in judged]
+    own_target = any(not item.national and item.value is not None for item in judged)
+    if (
+        own_target
+        and indicator.family in {"access", "published"}
+        and "access_7d" in {item.indicator for item in judged}
+    ):
+        notes.append(t("targets.note_definition", language))
     if any(item.indicator == "access_7d" and item.national for item in judged):
         notes.append(t("targets.note_care_guarantee", language))
     counterpart = PUBLISHED_COUNTERPART.get(indicator.key)
