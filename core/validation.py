@@ -64,6 +64,8 @@ UNKNOWN_REGION: Final = "unknown_region"
 INVALID_CODE: Final = "invalid_code"
 DUPLICATE_VISIT_ID: Final = "duplicate_visit_id"
 DUPLICATE_RESPONSE_ID: Final = "duplicate_response_id"
+CONFLICTING_VISIT_ID: Final = "conflicting_visit_id"
+CONFLICTING_RESPONSE_ID: Final = "conflicting_response_id"
 IMPORTED_BEFORE: Final = "imported_before"  # set by the store: the id is in an earlier import of the table
 
 # Flags (the row is kept and counted).
@@ -92,6 +94,10 @@ REASONS: Final[Mapping[str, str]] = {
     INVALID_CODE: "a code outside the allowed values",
     DUPLICATE_VISIT_ID: "a visit id seen on an earlier kept row (the first occurrence is kept)",
     DUPLICATE_RESPONSE_ID: "a response id seen on an earlier kept row (the first occurrence is kept)",
+    CONFLICTING_VISIT_ID: "a visit id on several rows that differ in other columns; none of them is kept, as which "
+    "is right cannot be told (identical repeats are kept once, as duplicate_visit_id)",
+    CONFLICTING_RESPONSE_ID: "a response id on several rows that differ in other columns; none of them is kept, as "
+    "which is right cannot be told (identical repeats are kept once, as duplicate_response_id)",
     IMPORTED_BEFORE: "the row's id is in an earlier import of the same table (the earlier row is kept)",
     VISIT_BEFORE_ASSESSMENT: "visit date before the assessment date; kept, counted as n_negative_wait by the metrics",
     MISSING_PROFESSIONAL_ID: "no professional id; kept, left out of the continuity indices",
@@ -114,6 +120,8 @@ REJECTION_KEYS: Final = frozenset(
         INVALID_CODE,
         DUPLICATE_VISIT_ID,
         DUPLICATE_RESPONSE_ID,
+        CONFLICTING_VISIT_ID,
+        CONFLICTING_RESPONSE_ID,
         IMPORTED_BEFORE,
     }
 )

@@ -32,8 +32,13 @@ visit, assessment, capture or answer time after the reader's ``today``),
 ``slot_horizon_years``, by default 2, after ``today``; slots may lie ahead
 up to then), ``unknown_region`` (not in
 :func:`core.regions.region_codes`; one-digit codes are zero-padded),
-``invalid_code``, and last ``duplicate_visit_id`` / ``duplicate_response_id``
-(among rows that passed every other check, the first occurrence is kept).
+``invalid_code``, and last, among the rows that passed every other check,
+the repeated ids: rows of one id with the same values in every column are
+kept once and the others rejected as ``duplicate_visit_id`` /
+``duplicate_response_id``; rows of one id that differ in any column are all
+rejected as ``conflicting_visit_id`` / ``conflicting_response_id`` (which one
+is right cannot be told), so the kept rows never depend on the order of the
+rows in the file.
 Kept visits are flagged ``visit_before_assessment`` (calendar dates, as the
 metrics count ``n_negative_wait``), ``missing_professional_id`` and
 ``missing_urgency``. An empty ``urgent`` value is kept as null (the metrics
@@ -59,10 +64,12 @@ zstd-compressed Parquet file (row groups of about half a million rows;
 dictionary pages and min/max statistics for every column but the
 pseudonymised ids). Repeated ids
 are found as the rows stream past: ids are compared exactly within a chunk,
-and through a 64-bit hash against earlier chunks; a row whose hash was seen
-is held back (written to a second file in the staging folder) and compared
-by id once the file is written, a range of hashes at a time (two ids sharing
-a hash are both kept; the later one is then written after the others).
+and through a 64-bit hash against earlier chunks; a repeated row, or one whose
+hash was seen, is held back (written to a second file in the staging folder)
+with a hash of its values, and judged by id and values once the file is
+written, a range of hashes at a time (two ids sharing a hash are both kept;
+the later one is then written after the others; the written row of an id
+found in conflict is taken out again).
 
 **Memory and temporary files.** Memory stays bounded whatever the input: a
 Parquet file is read in batches of at most ``PARQUET_BATCH_ROWS`` rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,8 @@ from core import columns as c
 from core import validation as v
 from core.errors import DataSourceError
 from core.regions import region_codes
-from data_sources.extracts.common import PARQUET_BATCH_ROWS, REASON, ROW, VISITS_TABLE, ReadSpec, Sniffed
+from core.schema import CANONICAL_DTYPES
+from data_sources.extracts.common import PARQUET_BATCH_ROWS, REASON, ROW, TABLES, VISITS_TABLE, ReadSpec, Sniffed
 
 #: Held-back rows (see :class:`_Suspects`) compared with the kept ids per pass at the end.
 SUSPECT_PASS_ROWS: Final = 1 << 20
@@ -41,8 +43,10 @@ class _Tally:
     cubes: list[pl.DataFrame] = field(default_factory=list)
     flag_examples: dict[str, list[int]] = field(default_factory=dict)
     seen: _SeenIds = field(default_factory=lambda: _SeenIds())  # noqa: PLW0108  # defined further down
-    repeated: int = 0  # rows dropped for an id an earlier kept row has
+    repeated: int = 0  # rows dropped for an id an earlier kept row has, with the same values
     repeated_examples: list[int] = field(default_factory=list)
+    conflicting: int = 0  # rows dropped because rows sharing their id differ in other columns
+    conflicting_examples: list[int] = field(default_factory=list)
 
     @property
     def is_visits(self) -> bool:
@@ -53,6 +57,15 @@ class _Tally:
         if self.spec.duplicate_key is None:
             return None
         return c.VISIT_ID if self.spec.duplicate_key == v.DUPLICATE_VISIT_ID else c.RESPONSE_ID
+
+    @property
+    def names(self) -> list[str]:
+        """The canonical columns of the kept rows, as written."""
+        return list(CANONICAL_DTYPES[TABLES[self.spec.table].name])
+
+    @property
+    def conflict_key(self) -> str:
+        return v.CONFLICTING_VISIT_ID if self.spec.duplicate_key == v.DUPLICATE_VISIT_ID else v.CONFLICTING_RESPONSE_ID
 
     def flags(self) -> dict[str, pl.Expr]:
         if not self.is_visits:
@@ -124,72 +137,110 @@ class _Tally:
                 examples.extend(found[: _FLAG_EXAMPLES_KEPT - len(examples)])
 
     def _without_repeated_ids(self, kept: pl.DataFrame) -> pl.DataFrame:
-        """Drop rows whose id an earlier kept row has, as the rows stream past (the first occurrence is kept).
+        """Hold back rows whose id an earlier kept row has, as the rows stream past (the first occurrence is kept
+        for now).
 
         Inside the chunk ids are compared exactly. Against earlier chunks a 64-bit hash of the id is
-        looked up in :class:`_SeenIds`; a row whose hash was seen is held back as a *suspect*, and
-        :meth:`resolve_suspects` compares its id with the earlier ids once the kept rows are written.
+        looked up in :class:`_SeenIds`. Either way the row is held back as a *suspect* with a hash of its
+        values, and :meth:`resolve_suspects` judges it once the kept rows are written: a repeat of the same
+        values, or a conflict (the rows of the id differ), or, for a hash shared by two different ids, a
+        new id after all.
         """
         assert self.id_column is not None
         ids = kept.get_column(self.id_column)
         hashes = _id_hashes(ids)
         repeat = _repeats_in_chunk(ids, hashes)
-        suspect = self.seen.contains(hashes) & ~repeat
-        if repeat.any():
-            self._count_repeats(kept.get_column(ROW).filter(pl.Series(repeat)))
+        suspect = self.seen.contains(hashes) | repeat
         if suspect.any():
-            self.suspects.hold(kept.filter(pl.Series(suspect)).with_columns(pl.Series(_HASH, hashes[suspect])))
-        keep = ~(repeat | suspect)
+            held = kept.filter(pl.Series(suspect))
+            self.suspects.hold(
+                held.with_columns(pl.Series(_HASH, hashes[suspect]), _content_hash(self.names).alias(_CONTENT))
+            )
+        keep = ~suspect
         self.seen.add(hashes[keep])
         return kept if keep.all() else kept.filter(pl.Series(keep))
 
     def _count_repeats(self, rows: pl.Series) -> None:
         """Count repeated rows (``rows`` in file order); the examples are the first rows over all calls."""
         self.repeated += rows.len()
-        self.repeated_examples = sorted([*self.repeated_examples, *rows.head(v.MAX_EXAMPLES).to_list()])[
-            : v.MAX_EXAMPLES
-        ]
+        self.repeated_examples = _first_rows(self.repeated_examples, rows)
+
+    def _count_conflicts(self, rows: pl.Series, examples: pl.Series, kept_rows: int) -> None:
+        """Count the held-back rows of conflicting ids and the ``kept_rows`` already written for them."""
+        self.conflicting += rows.len() + kept_rows
+        self.conflicting_examples = _first_rows(self.conflicting_examples, examples)
 
     def resolve_suspects(self, written: Path) -> pl.DataFrame:
-        """Compare the held-back rows' ids with the kept ids of the same hash; return the rows to keep after all.
+        """Judge the held-back rows against the kept rows of the same id; return the rows to keep after all.
 
-        A suspect whose id equals an earlier kept id (or that of an earlier suspect kept after all) is a
-        repeat. One whose id differs shares only the hash: it is kept (and written after the others).
-        The suspects are compared a range of hashes at a time (:meth:`_Suspects.passes`), reading only
-        their ids, hashes and row numbers, so memory holds one pass's ids and the kept ids of its hashes,
+        Per id, the kept row (if any) and the held-back rows are compared by a hash of all their values:
+        when they are all equal, one is kept (the kept row, else the first held-back row) and the others
+        count as repeats; when they differ, none is kept and every row of the id counts as conflicting
+        (the kept row is taken out of ``written`` again). The outcome does not depend on the order of the
+        rows in the file. A held-back row whose id differs from every kept id shares only the hash: it is
+        new. The suspects are compared a range of hashes at a time (:meth:`_Suspects.passes`), reading only
+        their ids, hashes and row numbers, so memory holds one pass's ids and the kept rows of its hashes,
         however many rows were held back.
         """
         if self.id_column is None:
             return pl.DataFrame()
         restore: list[pl.Series] = []
-        for suspects in self.suspects.passes([self.id_column, _HASH, ROW]):
+        withdraw: list[pl.Series] = []
+        identifier, content = pl.col(self.id_column), pl.col(_CONTENT)
+        for suspects in self.suspects.passes([self.id_column, _HASH, ROW, _CONTENT]):
             known = self._kept_ids(written, suspects.get_column(_HASH).unique())
-            # A kept row with the suspect's id always comes first: the suspect is a repeat. Else the first
-            # suspect with that id is kept after all, and later ones repeat it.
-            judged = suspects.join(known, on=[self.id_column, _HASH], how="left", maintain_order="left").select(
-                ROW, keep=pl.col("__known").is_null() & pl.col(self.id_column).is_first_distinct()
+            judged = (
+                suspects.join(known, on=[self.id_column, _HASH], how="left", maintain_order="left")
+                .with_columns(first=pl.coalesce("__known_content", content.first().over(self.id_column)))
+                .with_columns(conflict=(content != pl.col("first")).any().over(self.id_column))
+                .select(
+                    ROW,
+                    identifier,
+                    "conflict",
+                    known=pl.col("__known_content").is_not_null(),
+                    keep=~pl.col("conflict") & pl.col("__known_content").is_null() & identifier.is_first_distinct(),
+                )
             )
-            self._count_repeats(judged.filter(~pl.col("keep")).get_column(ROW))
+            conflicts = judged.filter(pl.col("conflict"))
+            withdrawn = conflicts.filter(pl.col("known")).get_column(self.id_column).unique()
+            # The examples are the rows after an id's first one (whose number is known only when it was held
+            # back), so they are the same whichever way a row reached the check.
+            later = pl.col("known") | ~identifier.is_first_distinct()
+            self._count_conflicts(conflicts.get_column(ROW), conflicts.filter(later).get_column(ROW), withdrawn.len())
+            withdraw.append(withdrawn)
+            self._count_repeats(judged.filter(~pl.col("conflict") & ~pl.col("keep")).get_column(ROW))
             restore.append(judged.filter(pl.col("keep")).get_column(ROW))
+        withdrawn_ids = pl.concat(withdraw) if withdraw else pl.Series(self.id_column, [], dtype=pl.String)
+        if withdrawn_ids.len():
+            removed = _without_ids(written, self.id_column, withdrawn_ids)
+            self.cubes.append(self.cube(removed).with_columns(-pl.col("n")))
         rows = pl.concat(restore) if restore else pl.Series(ROW, [], dtype=pl.UInt32)
         if rows.is_empty():
             return pl.DataFrame()
-        restored = self.suspects.rows(rows).drop(_HASH)
+        restored = self.suspects.rows(rows).drop(_HASH, _CONTENT)
         self._count_kept(restored)
         return restored
 
     def _kept_ids(self, written: Path, wanted: pl.Series) -> pl.DataFrame:
-        """The kept ids whose hash is one of ``wanted`` with their hash, read batch by batch from the written rows."""
+        """The kept ids whose hash is one of ``wanted``, with their hash and the hash of their row's values, read
+        batch by batch from the written rows."""
         assert self.id_column is not None
         found = []
-        for batch in pl.scan_parquet(written).select(self.id_column).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
-            hashes = pl.Series(_HASH, _id_hashes(batch.to_series()))
+        columns = self.names
+        for batch in pl.scan_parquet(written).select(columns).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
+            hashes = pl.Series(_HASH, _id_hashes(batch.get_column(self.id_column)))
             match = hashes.is_in(wanted.implode())
             if match.any():
-                found.append(batch.with_columns(hashes).select(pl.all().gather(match.arg_true())))
-        schema = {self.id_column: pl.String(), _HASH: pl.UInt64()}
-        frame = pl.concat(found) if found else pl.DataFrame(schema=schema)
-        return frame.unique().with_columns(__known=pl.lit(True))
+                rows = batch.select(pl.all().gather(match.arg_true()))
+                found.append(
+                    rows.select(
+                        self.id_column,
+                        hashes.filter(match),
+                        _content_hash(columns).alias("__known_content"),
+                    )
+                )
+        schema = {self.id_column: pl.String(), _HASH: pl.UInt64(), "__known_content": pl.UInt64()}
+        return pl.concat(found) if found else pl.DataFrame(schema=schema)
 
     def finish(
         self, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
@@ -199,9 +250,10 @@ class _Tally:
             key, column, _condition = checks[number - 1]
             total, previous = counts.get((key, column), (0, []))
             counts[(key, column)] = (total + count, previous + examples)
-        if self.spec.duplicate_key is not None and self.id_column is not None and self.repeated:
+        if self.spec.duplicate_key is not None and self.id_column is not None:
             label = self.spec.by_target[self.id_column].label
             counts[(self.spec.duplicate_key, label)] = (self.repeated, self.repeated_examples)
+            counts[(self.conflict_key, label)] = (self.conflicting, self.conflicting_examples)
         cube = _sum_cube(self.cubes, self.is_visits)
         rows_kept = int(cube.get_column("n").sum()) if cube.height else 0
         flagged: dict[tuple[str, str], tuple[int, list[int]]] = {}
@@ -230,7 +282,40 @@ class _Tally:
 
 
 _HASH: Final = "__hash"
+_CONTENT: Final = "__content"
 _HASH_SEED: Final = 20_251_123
+_CONTENT_SEED: Final = 20_261_207
+
+
+def _content_hash(columns: Sequence[str]) -> pl.Expr:
+    """A 64-bit hash of a row's canonical values: equal rows, equal hashes (different rows rarely share one)."""
+    return pl.struct(*columns).hash(seed=_CONTENT_SEED)
+
+
+def _first_rows(examples: Sequence[int], rows: pl.Series) -> list[int]:
+    """The first :data:`~core.validation.MAX_EXAMPLES` row numbers of ``examples`` and ``rows`` together."""
+    return sorted([*examples, *rows.sort().head(v.MAX_EXAMPLES).to_list()])[: v.MAX_EXAMPLES]
+
+
+def _without_ids(path: Path, column: str, ids: pl.Series) -> pl.DataFrame:
+    """Rewrite the written rows without those whose ``column`` is one of ``ids``; return the rows taken out.
+
+    Only after a conflict (rows of one id that differ), so a rewrite is rare; row groups are copied one at a time.
+    """
+    rewritten = path.with_name(f"{path.name}.withdraw")
+    wanted = ids.implode()
+    removed = []
+    with pq.ParquetFile(path) as source, pq.ParquetWriter(rewritten, source.schema_arrow, compression="zstd") as out:
+        for group in range(source.num_row_groups):
+            frame = pl.from_arrow(source.read_row_group(group))
+            assert isinstance(frame, pl.DataFrame)  # a table gives a frame
+            drop = frame.get_column(column).is_in(wanted)
+            if drop.any():
+                removed.append(frame.filter(drop))
+                frame = frame.filter(~drop)
+            out.write_table(frame.to_arrow(compat_level=pl.CompatLevel.newest()).cast(source.schema_arrow))
+    os.replace(rewritten, path)
+    return pl.concat(removed) if removed else pl.DataFrame()
 
 
 class _Suspects:

@@ -30,9 +30,9 @@ def test_coverage_is_the_share_of_non_urgent_visits_with_an_assessment_per_regio
         # region 05, April: two non-urgent visits, both assessed
         visit(7, HYVINVOINTIALUE="5", KAYNTI_ALKOI="01.04.2025 08:00"),
         visit(8, HYVINVOINTIALUE="05", KAYNTI_ALKOI="30.04.2025 16:00", HOIDONTARVE_AJANKOHTA="29.04.2025 08:00"),
-        # not counted: rejected rows and a repeated id
+        # not counted: rejected rows and a repeated visit (the same values again)
         visit(9, HYVINVOINTIALUE="99", HOIDONTARVE_AJANKOHTA=None),
-        visit(1, HOIDONTARVE_AJANKOHTA=None),
+        visit(1),
     ]
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
 
@@ -45,7 +45,7 @@ def test_a_report_holds_no_identifiers(tmp_path: Path) -> None:
     rows = [
         *avohilmo_rows(3, TNRO="PATIENT-SECRET", AMMATTIHENKILO_PSEUDO="PRO-SECRET"),
         avohilmo_row(AVOHILMO_ID="VISIT-SECRET", TNRO="PATIENT-SECRET", KAYNTI_ALKOI="bad"),
-        avohilmo_row(AVOHILMO_ID="1000001", TNRO="PATIENT-SECRET"),
+        avohilmo_row(AVOHILMO_ID="1000001", TNRO="PATIENT-SECRET", AMMATTIHENKILO_PSEUDO="PRO-SECRET"),
     ]
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
 

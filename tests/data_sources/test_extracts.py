@@ -270,8 +270,8 @@ AVOHILMO_REJECTIONS: list[tuple[str, str, Rows]] = [
     ("missing_value", "KAYNTI_AMMATTI", [avohilmo_row(KAYNTI_AMMATTI=None)]),
     ("missing_value", "KAYNTI_YHTEYSTAPA", [avohilmo_row(KAYNTI_YHTEYSTAPA=None)]),
     ("missing_value", "HYVINVOINTIALUE", [avohilmo_row(HYVINVOINTIALUE=None)]),
-    # a repeated visit id: the first occurrence (row 1) is kept
-    ("duplicate_visit_id", "AVOHILMO_ID", [avohilmo_row(AVOHILMO_ID="1000001", TNRO="FR9")]),
+    # a repeated visit with the same values: the first occurrence (row 1) is kept
+    ("duplicate_visit_id", "AVOHILMO_ID", [avohilmo_row(AVOHILMO_ID="1000001", TNRO="FR0000001")]),
     ("cancelled", "PERUUTUS_AJANKOHTA", [avohilmo_row(AVOHILMO_ID="5", PERUUTUS_AJANKOHTA="01.03.2025 10:00")]),
 ]
 
@@ -285,7 +285,7 @@ CANONICAL_REJECTIONS: list[tuple[str, str, Rows]] = [
     ("invalid_code", "urgent", [canonical_visit(visit_id="x", urgent="maybe")]),
     ("missing_value", "patient_id", [canonical_visit(visit_id="x", patient_id=None)]),
     ("missing_value", "visit_at", [canonical_visit(visit_id="x", visit_at=None)]),
-    ("duplicate_visit_id", "visit_id", [canonical_visit(visit_id="v1", patient_id="p9")]),
+    ("duplicate_visit_id", "visit_id", [canonical_visit(visit_id="v1")]),
 ]
 
 
@@ -364,18 +364,38 @@ def test_examples_are_the_first_five_rows_of_each_reason(tmp_path: Path) -> None
 
 
 def test_a_later_duplicate_is_rejected_and_the_first_kept(tmp_path: Path) -> None:
-    rows = [
-        *avohilmo_rows(3),
-        avohilmo_row(AVOHILMO_ID="1000002", TNRO="FR-second"),
-        avohilmo_row(AVOHILMO_ID="1000002", TNRO="FR-third"),
-    ]
-    path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
+    rows = avohilmo_rows(3)
+    path = write_avohilmo(tmp_path / "avohilmo.csv", [*rows, rows[1], rows[1]])
 
     result = read_visits(path)
 
     assert findings(result) == [("duplicate_visit_id", "AVOHILMO_ID", 2, (4, 5))]
     kept = result.data.collect()
     assert kept.filter(pl.col("visit_id") == "1000002").get_column("patient_id").to_list() == ["FR0000002"]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        # the row with other values comes last, first, or between two equal ones
+        ["FR0000002", "FR0000002", "FR-other"],
+        ["FR-other", "FR0000002", "FR0000002"],
+        ["FR0000002", "FR-other", "FR0000002"],
+    ],
+)
+def test_rows_of_one_visit_id_that_differ_are_all_rejected_whatever_their_order(
+    tmp_path: Path, order: list[str]
+) -> None:
+    """Which of them is right cannot be told, so none is kept; the examples are the rows after the id's first."""
+    rows = [*avohilmo_rows(1), *(avohilmo_row(AVOHILMO_ID="1000002", TNRO=patient) for patient in order)]
+    rows.append(avohilmo_row(AVOHILMO_ID="1000003", TNRO="FR0000003"))
+    path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
+
+    result = read_visits(path)
+
+    assert findings(result) == [("conflicting_visit_id", "AVOHILMO_ID", 3, (3, 4))]
+    assert sorted(result.data.collect().get_column("visit_id").to_list()) == ["1000001", "1000003"]
+    assert (result.report.rows_read, result.report.rows_kept) == (5, 2)
 
 
 def test_a_duplicate_of_a_rejected_row_is_kept(tmp_path: Path) -> None:
@@ -638,7 +658,7 @@ def test_small_chunks_give_the_same_result_as_one_chunk(tmp_path: Path, monkeypa
     rows = avohilmo_rows(40)
     rows[5]["PALVELUNTUOTTAJA"] = 'Pälkäne "B"\n2. krs'
     rows[17]["KAYNTI_ALKOI"] = "bad"
-    rows[33] = avohilmo_row(AVOHILMO_ID=rows[2]["AVOHILMO_ID"])
+    rows[33] = dict(rows[2])  # the same visit again
     rows[39]["AMMATTIHENKILO_PSEUDO"] = None
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
     whole = read_visits(path)
@@ -657,8 +677,8 @@ def test_small_chunks_give_the_same_result_as_one_chunk(tmp_path: Path, monkeypa
 
 def test_ids_that_share_a_hash_are_still_told_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = avohilmo_rows(30)
-    rows[20] = avohilmo_row(AVOHILMO_ID=rows[2]["AVOHILMO_ID"])  # a real repeat, in a later chunk
-    rows[25] = avohilmo_row(AVOHILMO_ID=rows[20]["AVOHILMO_ID"])
+    rows[20] = dict(rows[2])  # a real repeat, in a later chunk
+    rows[25] = dict(rows[2])
     path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
     monkeypatch.setattr(reader, "CHUNK_BYTES", 300)
     expected = read_visits(path)
@@ -668,6 +688,29 @@ def test_ids_that_share_a_hash_are_still_told_apart(tmp_path: Path, monkeypatch:
 
     assert colliding.report == expected.report
     assert findings(colliding) == [("duplicate_visit_id", "AVOHILMO_ID", 2, (21, 26))]
+    assert_frame_equal(colliding.data.collect().sort("visit_id"), expected.data.collect().sort("visit_id"))
+
+
+def test_a_conflict_across_chunks_withdraws_the_row_already_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row 3 is written before rows 21 and 26 repeat its id, one of them with another patient: all three go,
+    also when every id shares one hash (the rows are then judged by their ids and values alone)."""
+    rows = avohilmo_rows(30)
+    rows[20] = dict(rows[2], TNRO="FR-other")
+    rows[25] = dict(rows[2])
+    path = write_avohilmo(tmp_path / "avohilmo.csv", rows)
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 300)
+    expected = read_visits(path)
+
+    monkeypatch.setattr(tally, "_id_hashes", lambda ids: np.zeros(ids.len(), dtype=np.uint64))
+    colliding = read_visits(path)
+
+    for result in (expected, colliding):
+        assert findings(result) == [("conflicting_visit_id", "AVOHILMO_ID", 3, (21, 26))]
+        assert result.report.rows_kept == 27
+        assert rows[2]["AVOHILMO_ID"] not in result.data.collect().get_column("visit_id").to_list()
+    assert colliding.report == expected.report
     assert_frame_equal(colliding.data.collect().sort("visit_id"), expected.data.collect().sort("visit_id"))
 
 

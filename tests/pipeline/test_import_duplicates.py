@@ -1,5 +1,6 @@
-"""Repeated visits in an extract: the same (patient_id, visit_at, visit_id) on several rows is kept once, and the
-import report counts the others with their row numbers (decision 0005 says why they are not refused)."""
+"""Repeated visits in an extract: the same (patient_id, visit_at, visit_id) on several rows is kept once when the
+rows agree and not at all when they differ, and the import report counts them with their row numbers (decision
+0005 says why they are not refused)."""
 
 from __future__ import annotations
 
@@ -46,8 +47,23 @@ def test_a_visit_repeated_on_later_rows_is_kept_once_and_the_repeats_are_counted
     assert sorted(kept.collect()["visit_id"].to_list()) == ["v1", "v2"]
 
 
+def test_rows_of_one_visit_that_differ_are_all_left_out_and_counted_apart(engine: sa.Engine, tmp_path: Path) -> None:
+    """v1 is at 9:00 with d1 on row 1 and with d2 on row 3 (same patient, time and id): neither can be trusted."""
+    rows = [
+        canonical_visit(visit_id="v1"),
+        canonical_visit(visit_id="v2", patient_id="p2"),
+        canonical_visit(visit_id="v1", professional_id="d2"),
+    ]
+    outcome = import_file(engine, tmp_path / "data", write_canonical_csv(tmp_path / "visits.csv", rows))
+    assert (outcome.rows_read, outcome.rows_rejected) == (3, 2)
+    assert rejected(outcome.report_json) == {"conflicting_visit_id": ("visit_id", 2, [3])}
+    kept = scan_extracts(engine, "visits")
+    assert kept is not None
+    assert kept.collect()["visit_id"].to_list() == ["v2"]
+
+
 def test_an_avohilmo_extract_names_its_own_id_column_for_the_repeats(engine: sa.Engine, tmp_path: Path) -> None:
-    rows = [*avohilmo_rows(2), avohilmo_row(AVOHILMO_ID="1000001", TNRO="FR0000001")]
+    rows = [*avohilmo_rows(2), avohilmo_row(AVOHILMO_ID="1000001", TNRO="FR0000001")]  # row 1 again
     outcome = import_file(engine, tmp_path / "data", write_avohilmo(tmp_path / "avohilmo.csv", rows))
     assert rejected(outcome.report_json) == {"duplicate_visit_id": ("AVOHILMO_ID", 1, [3])}
 
@@ -55,7 +71,8 @@ def test_an_avohilmo_extract_names_its_own_id_column_for_the_repeats(engine: sa.
 def test_the_stored_figures_do_not_depend_on_where_in_the_file_a_repeated_visit_stands(
     engine: sa.Engine, tmp_path: Path
 ) -> None:
-    """The same visits, each repeated, in two orders: the same rows are kept and the same figures stored."""
+    """The same visits, some repeated and one (v2) also with another professional, in two orders: the same rows
+    are kept and the same figures stored."""
     visits = [
         canonical_visit(
             visit_id=f"v{i}",
@@ -65,8 +82,9 @@ def test_the_stored_figures_do_not_depend_on_where_in_the_file_a_repeated_visit_
         )
         for i in range(5)
     ]
-    first = [*visits, visits[1], visits[3], visits[1]]
-    second = [visits[3], visits[1], *reversed(visits), visits[1]]
+    other = dict(visits[2], professional_id="d9")
+    first = [*visits, visits[1], visits[3], visits[1], other]
+    second = [other, visits[3], visits[1], *reversed(visits), visits[1]]
     stored = []
     for name, rows in (("first", first), ("second", second)):
         import_file(engine, tmp_path / name, write_canonical_csv(tmp_path / f"{name}.csv", rows))
