@@ -36,11 +36,12 @@ from views.common import ChartView, chart_text, filters_line, labelled, sotkanet
 from views.indicators import INDICATORS, Indicator, indicator_value
 from views.state import ALL_REGIONS, ViewState
 
-#: The trend grain per indicator family: monthly counts are noisy for small counties; THL publishes yearly.
+#: The trend grain per indicator family: monthly counts are noisy for small counties; THL publishes yearly, and
+#: continuity is yearly as THL computes it (a quarter counts only patients with two visits within it).
 TREND_GRAIN: dict[str, Grain] = {
     "access": "quarter",
     "t3": "quarter",
-    "continuity": "quarter",
+    "continuity": "year",
     "nps": "quarter",
     "published": "year",
 }

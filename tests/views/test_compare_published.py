@@ -16,7 +16,7 @@ from store.engine import create_store_engine
 from store.migrations import migrate
 from store.results import Results, load_results
 from views.common import table_for_display
-from views.compare import access_continuity, funnel, funnel_absence, published_volumes, ranking, trends
+from views.compare import TREND_GRAIN, access_continuity, funnel, funnel_absence, published_volumes, ranking, trends
 from views.indicators import INDICATORS
 from views.state import ViewState
 
@@ -242,4 +242,11 @@ def test_the_ranking_colours_by_comparison_and_names_each_in_the_legend() -> Non
     assert "<b>" + view.data.filter(pl.col("region_code") == "02")["label"].item() + "</b>" in (
         view.figure.layout.yaxis.ticktext
     )
-    assert t("compare.chosen_county", "en") in [trace.name for trace in view.figure.data]
+    key = " ".join(str(note.text) for note in view.figure.layout.annotations)
+    assert all(f"</span> {t(f'comparison.{code}', 'en')}" in key for code in ("better", "similar", "worse"))
+    assert f"</span> {t('compare.chosen_county', 'en')}" in key
+
+
+def test_continuity_trends_are_yearly_as_thl_computes_them() -> None:
+    assert TREND_GRAIN["continuity"] == "year"
+    assert TREND_GRAIN["published"] == "year"
