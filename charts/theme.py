@@ -299,11 +299,8 @@ def unframed(figure: go.Figure) -> go.Figure:
     copy = go.Figure(figure)
     key = [note for note in copy.layout.annotations if note.name == LEGEND]  # the key belongs to the chart
     rows = sum(str(note.text).count("<br>") + 1 for note in key)
-    copy.update_layout(
-        title_text="",
-        annotations=[note for note in copy.layout.annotations if note.name != FOOTER],
-        margin={"t": 40 + LEGEND_ROW * rows, "b": 60},
-    )
+    copy.layout.annotations = [note for note in copy.layout.annotations if note.name != FOOTER]
+    copy.update_layout(title_text="", margin={"t": 40 + LEGEND_ROW * rows, "b": 60})
     return copy
 
 

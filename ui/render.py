@@ -214,7 +214,7 @@ def headline_cards(items: Sequence[Headline], language: str) -> None:
 
 
 def headline_card(item: Headline, language: str) -> None:
-    """One card: the value with its change (and from which year) and the yearly sparkline, then the year, the
+    """One card: the value with its change (and from which year) and the yearly sparkline, then its year, the
     country's value and the gap, the comparison with the country (a coloured badge only when judged better,
     similar or worse), why there is no change when there is none, and the target. The tooltip holds the full
     title and n."""
@@ -231,6 +231,8 @@ def headline_card(item: Headline, language: str) -> None:
             chart_type="line",
         )
         st.caption(item.detail)
+        if item.versus:
+            st.caption(item.versus)
         colour = COMPARISON_BADGES.get(item.comparison)
         if colour:
             st.badge(item.comparison_text, color=colour)  # type: ignore[arg-type]

@@ -64,7 +64,9 @@ class Headline:
     sparkline: tuple[float, ...] = ()
     """The area's yearly values up to ``year``, as shown (shares in per cent); empty with fewer than two."""
     detail: str = ""
-    """The line under the value: the year, the country's value and the gap."""
+    """The line under the value: its year (or that the area has no figure)."""
+    versus: str = ""
+    """The line under it: the country's value and the gap ('' on the country's own card)."""
     help: str = ""
     """The card's tooltip: the full title, the year, and n for a computed figure."""
 
@@ -96,13 +98,11 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
     suppressed = bool(now.get(c.SUPPRESSED))
     shown = t("common.suppressed_value", language) if suppressed else indicator_value(value, indicator, language)
     national_text = indicator_value(national, indicator, language)
-    if not year:
-        detail = t("overview.card_no_figure", language)
-    elif area == NATIONAL:
-        detail = t("overview.card_year", language, year=year)
-    else:
+    detail = t("overview.card_year", language, year=year) if year else t("overview.card_no_figure", language)
+    versus = ""
+    if year and area != NATIONAL:
         gap_text = indicator_change(gap, indicator, language) or "–"
-        detail = t("overview.card_national", language, year=year, national=national_text, gap=gap_text)
+        versus = t("overview.card_national", language, national=national_text, gap=gap_text)
     title = t(indicator.title_key, language)
     if indicator.published:
         help_text = t("overview.help_published", language, title=title, year=year or "–")
@@ -131,6 +131,7 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         no_change="" if delta is not None else _why_no_change(year, value, earlier, language, hidden=suppressed),
         sparkline=tuple(point * scale for point in points) if len(points) > 1 else (),
         detail=detail,
+        versus=versus,
         help=help_text,
     )
 

@@ -994,3 +994,11 @@ def test_a_dot_plots_value_axis_spans_the_intervals_and_the_lines_whatever_the_c
     )
     # from the lowest end (A's 50 %) to the target's 80 %, and 30/20 = 1,5 points either side
     assert list(figure.layout.xaxis.range) == pytest.approx([48.5, 81.5])
+
+
+def test_a_slide_keeps_the_charts_key_with_room_for_it() -> None:
+    from charts.theme import unframed
+
+    figure = unframed(ranked_dot_plot(compared(), TEXT, legend=WORDS))
+    assert len(key_lines(figure)) == 2
+    assert figure.layout.margin.t == 40 + 2 * LEGEND_ROW

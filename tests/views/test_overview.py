@@ -63,7 +63,7 @@ def test_a_published_card_shows_the_share_within_7_days_with_the_country_and_the
     item = card(published_results(), "thl_access_7d")
     # 100 − 29,0 = 71,0 % in 2025; the country 100 − 33,5 = 66,5 %; the gap 4,5 points
     assert (item.value, item.year, item.national, item.gap) == ("71,0 %", "2025", "66,5 %", f"+4,5{PP}")
-    assert item.detail == f"Vuosi 2025 · koko maa 66,5 % · ero +4,5{PP}"
+    assert (item.detail, item.versus) == ("Vuosi 2025", f"Koko maa 66,5 % · ero\u00a0+4,5{PP}")
 
 
 def test_a_published_card_says_no_interval_and_is_not_coloured() -> None:
@@ -110,7 +110,7 @@ def test_the_countrys_own_card_has_no_national_value_gap_or_comparison() -> None
     item = card(published_results(), "thl_access_7d", region="all")
     assert (item.value, item.national, item.gap, item.comparison_text) == ("66,5 %", "", "", "")
     assert item.comparison == "country"
-    assert item.detail == "Vuosi 2025"
+    assert (item.detail, item.versus) == ("Vuosi 2025", "")
 
 
 def test_a_published_card_carries_the_target_of_its_own_key() -> None:
