@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_sources.reference import reported_figures
 from i18n import t
 from ui import cache, filters, session
 from ui.render import handled_errors, headline_cards, sample_badge, show_chart
-from views import overview
+from views import county, overview, reported
 from views.common import area_label
 from views.state import ALL_REGIONS
 
@@ -22,9 +23,11 @@ area = t("common.national", language) if state.region == ALL_REGIONS else area_l
 st.caption(t("overview.subtitle", language, area=area, period=state.period))
 
 with handled_errors(language):
+    # The area's own reported figures: a target's verdict may rest on one (Kanta-Häme's NPS).
+    points = reported.reported_points(reported_figures(), county.area_of(state))
     # THL's own figures: real, without intervals, never badged as sample data.
     st.subheader(t("overview.published_heading", language))
-    headline_cards(cache.view(overview.published_headlines, state, threshold=threshold), language)
+    headline_cards(cache.view(overview.published_headlines, state, threshold=threshold, reported=points), language)
     st.caption(cache.view(overview.published_caption, language))
 
     # Figures computed from extracts: the synthetic sample unless an extract is imported, and badged so.
@@ -32,7 +35,7 @@ with handled_errors(language):
     st.subheader(heading)
     st.caption(note)
     sample_badge(language, results.sample_data)
-    headline_cards(cache.view(overview.headlines, state, threshold=threshold), language)
+    headline_cards(cache.view(overview.headlines, state, threshold=threshold, reported=points), language)
 
     st.header(t("overview.counties", language))
     filters.indicator_picker(state)

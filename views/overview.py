@@ -3,6 +3,7 @@ county at a glance, benchmarked against the country as Fingertips does it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -28,6 +29,7 @@ from views.indicators import (
     indicator_change,
     indicator_value,
 )
+from views.reported import ReportedPoint
 from views.state import ALL_REGIONS, ViewState
 from views.targets import headline_target
 
@@ -71,8 +73,16 @@ class Headline:
     """The card's tooltip: the full title, the year, and n for a computed figure."""
 
 
-def headline(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> Headline:
-    """The card of ``indicator`` for the state's area (see :class:`Headline`)."""
+def headline(
+    results: Results,
+    state: ViewState,
+    indicator: Indicator,
+    *,
+    threshold: int,
+    reported: Sequence[ReportedPoint] = (),
+) -> Headline:
+    """The card of ``indicator`` for the state's area (see :class:`Headline`); ``reported``: the area's own
+    reported figures (:func:`views.reported.reported_points`), which a target's verdict may rest on."""
     language = state.lang
     area = NATIONAL if state.region == ALL_REGIONS else state.region
     cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
@@ -119,7 +129,7 @@ def headline(results: Results, state: ViewState, indicator: Indicator, *, thresh
         n=now.get("n"),
         suppressed=suppressed,
         higher_is_better=indicator.higher_is_better,
-        target=headline_target(results, state.region, indicator.key, language),
+        target=headline_target(results, state.region, indicator.key, language, reported=reported),
         delta_color=color,
         delta_arrow=arrow,
         year=year,
@@ -147,14 +157,20 @@ def _why_no_change(year: str, value: float | None, earlier: dict[str, object], l
     return t("overview.no_change_hidden", language, year=earlier[c.PERIOD])
 
 
-def published_headlines(results: Results, state: ViewState, *, threshold: int) -> list[Headline]:
+def published_headlines(
+    results: Results, state: ViewState, *, threshold: int, reported: Sequence[ReportedPoint] = ()
+) -> list[Headline]:
     """THL's published headline figures (:data:`PUBLISHED_HEADLINES`) for the state's area."""
-    return [headline(results, state, INDICATORS[key], threshold=threshold) for key in PUBLISHED_HEADLINES]
+    return [
+        headline(results, state, INDICATORS[key], threshold=threshold, reported=reported) for key in PUBLISHED_HEADLINES
+    ]
 
 
-def headlines(results: Results, state: ViewState, *, threshold: int) -> list[Headline]:
+def headlines(
+    results: Results, state: ViewState, *, threshold: int, reported: Sequence[ReportedPoint] = ()
+) -> list[Headline]:
     """The headline figures computed from the store's extracts (:data:`HEADLINES`) for the state's area."""
-    return [headline(results, state, INDICATORS[key], threshold=threshold) for key in HEADLINES]
+    return [headline(results, state, INDICATORS[key], threshold=threshold, reported=reported) for key in HEADLINES]
 
 
 def published_caption(results: Results, language: str) -> str:

@@ -8,11 +8,13 @@ import polars as pl
 import pytest
 
 from charts.theme import COMPARISON_COLOURS, HIGHLIGHT, LEGEND, NATIONAL
+from data_sources.reference import reported_figures
 from i18n import t
 from store.results import SAMPLE_IMPORTER
 from tests.views.builders import access_rows, results
 from views import overview
 from views.indicators import INDICATORS
+from views.reported import reported_points
 from views.state import ViewState
 from views.targets import headline_target
 
@@ -248,3 +250,18 @@ def test_a_hidden_figure_says_it_is_hidden_rather_than_missing() -> None:
     item = card(results(access=access), "access_7d")
     assert (item.value, item.suppressed, item.change) == (t("common.suppressed_value", "fi"), True, "")
     assert item.no_change == t("overview.no_change_hidden", "fi", year="2025")
+
+
+def test_the_overview_judges_a_target_by_the_countys_own_reported_figure_when_it_is_the_best_figure() -> None:
+    """Kanta-Häme's NPS target (> 70, 002:1571) rests on its own reported 84.3 (no THL figure, never the sample):
+    the card must say it is met, with the figure and its source, as the county page does."""
+    points = reported_points(reported_figures(), "07")
+    cards = overview.headlines(
+        results(), ViewState(lang="fi", region="07", period="2025"), threshold=5, reported=points
+    )
+    nps = next(card for card in cards if card.indicator == "nps")
+    assert "saavutettu" in nps.target
+    assert "ei saavutettu" not in nps.target
+    assert "84,3" in nps.target
+    bare = overview.headlines(results(), ViewState(lang="fi", region="07", period="2025"), threshold=5)
+    assert "ei lukua" in next(card for card in bare if card.indicator == "nps").target
