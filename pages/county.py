@@ -47,6 +47,7 @@ def trend_charts(state: ViewState, threshold: int) -> None:
     sample = cache.results().sample_data
     st.header(t("county.computed_header_sample" if sample else "county.computed_header_extract", language))
     st.caption(t("county.computed_intro_sample" if sample else "county.computed_intro_extract", language))
+    sample_badge(language, sample)
     _grid(state, county.TREND_INDICATORS, threshold, points)
     if state.region != ALL_REGIONS:
         st.header(t("county.coverage_title", language))
@@ -86,6 +87,7 @@ def reported_tables(state: ViewState) -> None:
 
 def unit_charts(state: ViewState, threshold: int) -> None:
     language = state.lang
+    sample_badge(language, cache.results().sample_data)
     if state.region == ALL_REGIONS:
         st.info(t("county.units_need_county", language))
         return
@@ -107,6 +109,7 @@ def unit_charts(state: ViewState, threshold: int) -> None:
 
 
 def experience_charts(state: ViewState, threshold: int) -> None:
+    sample_badge(state.lang, cache.results().sample_data)
     left, right = st.columns(2)
     cells = cache.coc_distribution(state)
     with left:
@@ -117,13 +120,12 @@ def experience_charts(state: ViewState, threshold: int) -> None:
 
 
 state = filters.current_view()
-results = cache.results()
 language = state.lang
 
 area = t("common.national", language) if state.region == ALL_REGIONS else area_label(state.region, language)
 st.title(t("county.title", language, area=area))
 st.caption(t("county.subtitle", language, period=state.period))
-sample_badge(language, results.sample_data)
+# No badge here: THL's series and the counties' own figures open the page; each computed part carries its own.
 if state.region == ALL_REGIONS:
     st.info(t("county.pick_county", language))
 
