@@ -13,7 +13,7 @@ from typing import Literal
 
 import plotly.graph_objects as go
 
-from charts.theme import LEGAL, OKABE_ITO, TARGET, wrap_title
+from charts.theme import LEGAL, OKABE_ITO, PRIMARY, TARGET, wrap_title
 
 #: Characters a legend line holds in a half-width chart at a 1024-pixel window, the pixels a legend line takes,
 #: and the room the frame already leaves for one row of legend above the plot.
@@ -54,6 +54,47 @@ class Step:
 
     period: str
     value: float
+
+
+@dataclass(frozen=True)
+class Level:
+    """A yearly figure over the periods it covers on the chart's time axis: a year's quarters, or the year."""
+
+    periods: tuple[str, ...]
+    value: float
+    hover: str
+
+
+def add_levels(
+    figure: go.Figure, levels: Sequence[Level], *, name: str, percent: bool, colour: str = PRIMARY
+) -> go.Figure:
+    """Yearly figures of another source (THL's published series) on a chart of our own: one dashed legend entry,
+    each year a level across its periods (on a yearly axis, the years joined by a dashed line). Never joined to
+    the chart's own line: the two are computed differently."""
+    scale = 100.0 if percent else 1.0
+    yearly = all(len(level.periods) == 1 for level in levels)
+    pieces = [levels] if yearly else [[level] for level in levels]
+    for index, piece in enumerate(pieces):
+        x = [period for level in piece for period in level.periods]
+        y = [level.value * scale for level in piece for _ in level.periods]
+        hover = [level.hover for level in piece for _ in level.periods]
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines+markers",
+                line={"color": colour, "dash": "dash", "width": 2.5},
+                marker={"symbol": "diamond-open", "size": 9, "color": colour},
+                name=wrap_title(name, LEGEND_WIDTH),
+                legendgroup=name,
+                showlegend=index == 0,
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            )
+        )
+    if levels:
+        _legend_rows(figure)
+    return figure
 
 
 def add_marks(figure: go.Figure, marks: Sequence[Mark], *, percent: bool) -> go.Figure:

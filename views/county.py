@@ -4,16 +4,17 @@ NPS."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from charts.builders import Reference, binned_bars, grouped_bars, ranked_dot_plot, share_bars, trend_chart
-from charts.markers import Mark, MarkKind, Step, add_marks, add_steps
+from charts.markers import Level, Mark, MarkKind, Step, add_levels, add_marks, add_steps
 from charts.theme import MUTED, OKABE_ITO
 from core import columns as c
-from core.codes import ALL_PROFESSIONS, PROFESSIONS
+from core.codes import ALL_PROFESSIONS, DEFAULT_PROFESSION, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from metrics.care_guarantee import legal_limit_days
@@ -21,8 +22,8 @@ from metrics.continuity import COC_BINS, coc_bins, continuity_indices
 from metrics.privacy import suppress_small_counts
 from store.results import Results
 from views.cells import indicator_cells
-from views.common import ChartView, area_label, chart_text, filters_line, labelled
-from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator
+from views.common import ChartView, area_label, chart_text, filters_line, labelled, sotkanet_caption
+from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator, indicator_value
 from views.reported import ReportedPoint, chart_period, point_value, points_for, source_text
 from views.reported import other_figures as reported_table
 from views.state import ALL_REGIONS, ViewState
@@ -159,7 +160,13 @@ def _mark_rows(marks: Sequence[Mark], area: str, language: str) -> pl.DataFrame:
 
 
 def _notes(
-    indicator: Indicator, points: Sequence[ReportedPoint], judged: Sequence[Verdict], sample: bool, language: str
+    indicator: Indicator,
+    points: Sequence[ReportedPoint],
+    judged: Sequence[Verdict],
+    sample: bool,
+    language: str,
+    *,
+    profession: str = DEFAULT_PROFESSION,
 ) -> tuple[str, ...]:
     notes = []
     drawn_kinds = {point.indicator for point in points}
@@ -183,11 +190,45 @@ def _notes(
     if counterpart:
         title = t(INDICATORS[counterpart].title_key, language)
         notes.append(t("county.counterpart_note", language, title=title))
+        if profession != DEFAULT_PROFESSION:
+            notes.append(t("county.thl_doctors_only", language))
     if indicator.family == "t3":
         notes.append(t("county.legal_steps_note", language))
     if sample and not indicator.published and any(item.value is not None for item in judged):
         notes.append(t("targets.note_sample", language))
     return tuple(notes)
+
+
+def thl_levels(
+    results: Results, state: ViewState, key: str, periods: Sequence[str], *, threshold: int
+) -> tuple[list[Level], pl.DataFrame]:
+    """THL's published counterpart of a computed indicator for the area, as yearly levels over the chart's
+    periods of each year, and as rows for the chart's table. None unless the view is of doctors: THL publishes
+    6411 and 5502 for doctor visits only."""
+    counterpart = PUBLISHED_COUNTERPART.get(key)
+    if counterpart is None or state.profession != DEFAULT_PROFESSION:
+        return [], pl.DataFrame()
+    indicator = INDICATORS[counterpart]
+    area = area_of(state)
+    cells = indicator_cells(results, indicator, grain="year", threshold=threshold)
+    own = cells.filter((pl.col(c.REGION_CODE) == area) & pl.col("value").is_not_null())
+    by_year: dict[str, list[str]] = {}
+    for period in sorted(periods):
+        by_year.setdefault(period[:4], []).append(period)
+    own = own.filter(pl.col(c.PERIOD).is_in(list(by_year)))
+    name = t("county.thl_level", state.lang, area=area_label(area, state.lang))
+    levels = [
+        Level(
+            tuple(by_year[year]),
+            value,
+            t("county.thl_level_hover", state.lang, year=year, value=indicator_value(value, indicator, state.lang)),
+        )
+        for year, value in own.select(c.PERIOD, "value").iter_rows()
+    ]
+    rows = own.select(c.REGION_CODE, c.PERIOD, "value").with_columns(
+        pl.lit(name).alias("label"), pl.lit(t("county.thl_group", state.lang)).alias("group")
+    )
+    return levels, rows
 
 
 def trend(
@@ -206,7 +247,9 @@ def trend(
     """
     indicator = INDICATORS[key]
     area = area_of(state)
-    cells = indicator_cells(results, indicator, grain="quarter", profession=state.profession, threshold=threshold)
+    # Continuity is yearly, as THL computes COC (a quarter counts only patients with two visits in it).
+    grain = "year" if indicator.family == "continuity" else "quarter"
+    cells = indicator_cells(results, indicator, grain=grain, profession=state.profession, threshold=threshold)
     areas = [area] if area == NATIONAL else [area, NATIONAL]
     data = labelled(cells.filter(pl.col(c.REGION_CODE).is_in(areas)), state.lang)
     text = chart_text(
@@ -225,6 +268,13 @@ def trend(
         value_label=t(indicator.unit_key, state.lang),
         band=not indicator.published,
     )
+    levels, thl_rows = thl_levels(results, state, key, data[c.PERIOD].unique().to_list(), threshold=threshold)
+    if levels:
+        name = t("county.thl_level", state.lang, area=area_label(area, state.lang))
+        add_levels(figure, levels, name=name, percent=indicator.percent)
+        thl_source = sotkanet_caption(results, INDICATORS[PUBLISHED_COUNTERPART[key]].sotkanet_id, state.lang)
+        text = dataclasses.replace(text, caption=f"{text.caption} · {thl_source}")
+        data = pl.concat([data, thl_rows], how="diagonal_relaxed")
     points = _reported_for(indicator, results, reported)
     judged = verdicts(results, area, key, reported)
     marks = _marks(indicator, points, judged, area, state.lang)
@@ -249,7 +299,7 @@ def trend(
         indicator=key,
         region=state.region,
         period="",
-        notes=_notes(indicator, points, judged, results.sample_data, state.lang),
+        notes=_notes(indicator, points, judged, results.sample_data, state.lang, profession=state.profession),
     )
 
 

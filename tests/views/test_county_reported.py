@@ -21,7 +21,7 @@ from pipeline.indicators import load_recorded_indicators
 from store.engine import create_store_engine
 from store.migrations import migrate
 from store.results import Results, load_results
-from tests.views.builders import access_rows, results, t3_rows
+from tests.views.builders import access_rows, continuity_rows, results, t3_rows
 from views import county
 from views.reported import reported_points
 from views.state import ViewState
@@ -54,7 +54,8 @@ def marks_of(view: county.ChartView) -> list[tuple[str, float, str, str]]:
     """(period, value, label, group) of the chart's marked points, the rows its table and downloads hold."""
     if "group" not in view.data.columns:
         return []
-    rows = view.data.filter(pl.col("group").is_not_null()).select("period", "value", "label", "group")
+    marked = pl.col("group").is_not_null() & ~pl.col("group").is_in(["THL:n julkaisema luku"])  # THL's levels
+    rows = view.data.filter(marked).select("period", "value", "label", "group")
     return [(period, round(value, 4), label, group) for period, value, label, group in rows.iter_rows()]
 
 
@@ -147,3 +148,40 @@ def test_t3_carries_the_legal_limit_as_steps_clipped_above_the_plot() -> None:
     assert max(adults.y) <= top < 90  # the three months are clipped, not drawn to scale
     arrows = [note.text for note in view.figure.layout.annotations if note.showarrow]
     assert arrows == ["↑ 3 kk (90 vrk)"] * 2  # Q1/2023 and Q1/2025
+
+
+def test_a_computed_doctor_chart_carries_thls_yearly_figure_as_its_own_dashed_series(loaded: Results) -> None:
+    """Pohjois-Savo's computed doctor 7-day share (sample) with THL's 2025 figure (100 − 60.5 = 39.5 %) across the
+    quarters of 2025, named as THL's, in the table too, and Sotkanet in the caption; never for pooled professions."""
+    sample = as_sample(loaded)
+    view = county.trend(sample, ViewState(lang="fi", region="13", period="2025"), "access_7d", threshold=5)
+    thl = view.data.filter(pl.col("group") == "THL:n julkaisema luku")
+    assert thl.select("period", "value").rows() == [("2025", pytest.approx(0.395))]
+    dashed = [trace for trace in view.figure.data if trace.name and trace.name.startswith("THL: Pohjois-Savo")]
+    assert len(dashed) == 1
+    assert list(dashed[0].x) == ["2025Q1"]  # the one quarter of 2025 the computed line has
+    assert list(dashed[0].y) == [pytest.approx(39.5)]
+    assert dashed[0].line.dash == "dash"
+    assert "indikaattori 6411" in view.text.caption
+    pooled = county.trend(
+        sample, ViewState(lang="fi", region="13", period="2025", profession="all"), "access_7d", threshold=5
+    )
+    assert not any(trace.name and trace.name.startswith("THL:") for trace in pooled.figure.data)
+    assert any("vain lääkärikäynneistä" in note for note in pooled.notes)
+
+
+def test_continuity_on_the_county_page_is_yearly_as_thl_computes_it(loaded: Results) -> None:
+    sample = dataclasses.replace(
+        as_sample(loaded),
+        continuity=continuity_rows(
+            [
+                ("13", ALL_UNITS, "doctor", "2025", 500, 0.31, 0.29, 0.33, 0.5),
+                ("13", ALL_UNITS, "doctor", "2025Q1", 200, 0.20, 0.18, 0.22, 0.4),
+            ]
+        ),
+    )
+    view = county.trend(sample, ViewState(lang="fi", region="13", period="2025"), "coc", threshold=5)
+    own = view.data.filter((pl.col("region_code") == "13") & pl.col("group").is_null())
+    assert own.select("period", "value").rows() == [("2025", 0.31)]
+    thl = view.data.filter(pl.col("group") == "THL:n julkaisema luku")
+    assert thl["period"].to_list() == ["2025"]  # THL's 5502 for 2025, on the same yearly axis
