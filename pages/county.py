@@ -43,7 +43,7 @@ def trend_charts(state: ViewState, threshold: int) -> None:
     _, points = _reported()
     st.header(t("county.published_header", language))
     st.caption(t("county.published_intro", language))
-    _grid(state.only("lang", "region"), county.PUBLISHED_TRENDS, threshold, points)
+    _grid(state.only(*county.PUBLISHED_READ), county.PUBLISHED_TRENDS, threshold, points)
     sample = cache.results().sample_data
     st.header(t("county.computed_header_sample" if sample else "county.computed_header_extract", language))
     st.caption(t("county.computed_intro_sample" if sample else "county.computed_intro_extract", language))

@@ -80,11 +80,14 @@ def source_caption(results: Results, language: str) -> str:
 
 def sotkanet_caption(results: Results, indicator_id: str, language: str) -> str:
     """Sotkanet's caption for one published series: its id, and when our copy was retrieved (a bundled copy) or
-    when THL last updated it (a live fetch)."""
+    when THL last updated it (a series fetched live)."""
     meta = results.published_meta
-    row = meta.filter(pl.col("indicator_id") == indicator_id).row(0, named=True) if meta.height else {}
-    retrieved = row.get("retrieved") or row.get("data_updated")
-    return t("source.sotkanet_published", language, indicator=indicator_id, retrieved=date_text(retrieved, language))
+    rows = meta.filter(pl.col("indicator_id") == indicator_id) if meta.height else meta
+    row = rows.row(0, named=True) if rows.height else {}
+    if row.get("retrieved"):
+        retrieved = date_text(row["retrieved"], language)
+        return t("source.sotkanet_published", language, indicator=indicator_id, retrieved=retrieved)
+    return t("source.sotkanet", language, indicator=indicator_id, updated=date_text(row.get("data_updated"), language))
 
 
 def direction(indicator: Indicator, language: str) -> str:

@@ -38,6 +38,8 @@ PUBLISHED_TRENDS = (
     "thl_doctor_visits",
     "thl_emergency_visits",
 )
+#: The view-state fields a chart of THL's series reads: they have neither profession nor our period.
+PUBLISHED_READ = ("lang", "region")
 #: The indicators computed from the sample (or an imported extract), after THL's series.
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30

@@ -23,7 +23,7 @@ from exports.tables import table_to_csv, table_to_xlsx
 from pipeline.bootstrap import bootstrap
 from store.catalogue import scan_extracts
 from store.results import Results, load_results
-from views import compare, county, investments, overview, published
+from views import compare, county, investments, overview
 from views.common import ChartView
 from views.county import coc_distribution_cells
 from views.indicators import INDICATORS
@@ -68,10 +68,8 @@ def every_view(results: Results, visits: pl.LazyFrame, region: str) -> Iterator[
     yield investments.group_trend(
         results, state, "coc", people["region_code"].to_list(), threshold=THRESHOLD, starts=[]
     )
-    for indicator_id in published.PUBLISHED:
-        view = published.published_view(results, state, indicator_id)
-        if view is not None:
-            yield view
+    for key in county.PUBLISHED_TRENDS:
+        yield county.trend(results, state, key, threshold=THRESHOLD)
 
 
 def assert_private(view: ChartView) -> None:

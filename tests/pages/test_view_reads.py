@@ -11,7 +11,7 @@ import pytest
 from core.settings import Settings
 from pipeline.bootstrap import bootstrap
 from store.results import Results, load_results
-from views import compare, published
+from views import compare, county
 from views.common import ChartView
 from views.state import ViewState
 
@@ -42,11 +42,11 @@ CASES: list[tuple[str, Callable[[Results, ViewState], ChartView | None], tuple[s
     ("compare.trends", lambda results, state: compare.trends(results, state, threshold=THRESHOLD), compare.TRENDS_READ),
     *(
         (
-            f"published {series}",
-            lambda results, state, series=series: published.published_view(results, state, series),
-            published.READ,
+            f"county.trend {key}",
+            lambda results, state, key=key: county.trend(results, state, key, threshold=THRESHOLD),
+            county.PUBLISHED_READ,
         )
-        for series in published.PUBLISHED
+        for key in county.PUBLISHED_TRENDS
     ),
 ]
 

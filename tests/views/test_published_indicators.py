@@ -5,6 +5,7 @@ The shared file of THL's published values is looked for as in ``tests/pipeline/t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import polars as pl
@@ -19,7 +20,7 @@ from store.results import Results, load_results
 from tests.pipeline.test_published_copies import published_csv_path
 from tests.views.builders import results
 from views.cells import indicator_cells, latest_period
-from views.common import chart_text
+from views.common import chart_text, sotkanet_caption
 from views.indicators import INDICATORS, PUBLISHED_INDICATORS, indicator_value
 from views.state import ViewState
 
@@ -123,3 +124,17 @@ def test_context_series_have_no_good_direction(loaded: Results) -> None:
         indicator=INDICATORS["thl_doctor_visits"],
     )
     assert text.direction == ""
+
+
+def test_a_series_fetched_live_says_when_thl_updated_it() -> None:
+    """A live refresh stores THL's data-updated date and no retrieval date: the caption gives the update."""
+    meta = pl.DataFrame(
+        {
+            "indicator_id": ["6411"],
+            "data_updated": pl.Series([dt.date(2026, 3, 14)], dtype=pl.Date),
+            "retrieved": pl.Series([None], dtype=pl.Date),
+        }
+    )
+    live = results(published_meta=meta)
+    assert sotkanet_caption(live, "6411", "fi") == t("source.sotkanet", "fi", indicator="6411", updated="14.3.2026")
+    assert "päivitetty 14.3.2026" in sotkanet_caption(live, "6411", "fi")
