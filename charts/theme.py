@@ -77,12 +77,16 @@ class ChartText:
 
 
 def wrap_title(title: str, width: int = 52) -> str:
-    """Break a long title at word boundaries so it fits a half-width chart (already-broken titles are kept)."""
+    """Break a long title at word boundaries so it fits a half-width chart (already-broken titles are kept).
+
+    Only ordinary spaces break: a no-break space holds a number and its unit or a thousands group together
+    ('1 476,9', '12 %').
+    """
     if "<br>" in title or len(title) <= width:
         return title
     lines: list[str] = []
     current = ""
-    for word in title.split():
+    for word in (word for word in title.split(" ") if word):
         if current and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = word

@@ -40,6 +40,7 @@ from charts.theme import (
     OKABE_ITO,
     ChartText,
     legend_entry,
+    wrap_title,
 )
 from metrics.stats import Z95, funnel_limits
 from views.compare import funnel_limits_for
@@ -1002,3 +1003,11 @@ def test_a_slide_keeps_the_charts_key_with_room_for_it() -> None:
     figure = unframed(ranked_dot_plot(compared(), TEXT, legend=WORDS))
     assert len(key_lines(figure)) == 2
     assert figure.layout.margin.t == 40 + 2 * LEGEND_ROW
+
+
+def test_a_title_breaks_only_at_ordinary_spaces_never_inside_a_number() -> None:
+    """'1 476,9' is written with no-break spaces (thousands group, unit): a line break there splits the number."""
+    title = "Ylihajonta huomioitu: φ\u00a0=\u00a01\u00a0476,9 ja rajat levennetty sen mukaan"
+    lines = wrap_title(title, 24).split("<br>")
+    assert any("φ\u00a0=\u00a01\u00a0476,9" in line for line in lines)
+    assert all(len(line) <= 24 or "\u00a0" in line for line in lines)
