@@ -157,13 +157,15 @@ def shows_no_change(delta: float | None, indicator: Indicator) -> bool:
 
 
 def indicator_change(delta: float | None, indicator: Indicator, language: str) -> str:
-    """A change between periods: percentage points for shares, the indicator's own unit otherwise."""
+    """A change between periods: percentage points for shares, days for T3, the indicator's own scale otherwise."""
     if delta is None:
         return ""
     scale, digits = _change_scale(indicator)
     text = signed(delta * scale, language, digits=digits)  # the card's arrow: delta_look
     if indicator.percent:
         return f"{text}\u00a0{t('unit.percentage_points', language)}"
+    if indicator.family == "t3":
+        return f"{text}\u00a0{t('unit.days_short', language)}"
     return text
 
 
