@@ -21,7 +21,7 @@ from i18n import region_name, t
 from store.results import Results
 from ui import basket, cache, session
 from ui.text import literal
-from views.common import DISPLAY_COLUMNS, ChartView, source_line, table_for_display
+from views.common import DISPLAY_COLUMNS, ChartView, codes_in_words, source_line, table_for_display
 from views.indicators import INDICATORS
 from views.overview import Headline
 
@@ -130,7 +130,7 @@ def _export_controls(view: ChartView, language: str) -> None:
 
     def table(extension: str) -> Callable[[], bytes]:
         return lambda: _writer(extension)(
-            view.data,
+            codes_in_words(view.data, language),
             title=view.text.title,
             provenance=_provenance(results, view, language),
             language=language,

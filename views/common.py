@@ -178,6 +178,19 @@ _PERCENT_COLUMNS = ("value", "ci_low", "ci_high", "national_value", "lower_95", 
 _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
 
 
+def codes_in_words(frame: pl.DataFrame, language: str) -> pl.DataFrame:
+    """The coded columns a reader sees in words: a funnel county's place against the limits (``flag``) and a
+    county against the country (``comparison``). For tables on the page and the CSV/XLSX downloads alike."""
+    if "flag" in frame.columns:
+        flags = frame["flag"].drop_nulls().unique().to_list()
+        words = {flag: t(f"funnel_flag.{flag}", language) for flag in flags}
+        frame = frame.with_columns(pl.col("flag").replace_strict(words, default=None, return_dtype=pl.String))
+    if "comparison" in frame.columns:  # coded, or worded already
+        words = {code: t(f"comparison.{code}", language) for code in COMPARISONS}
+        frame = frame.with_columns(pl.col("comparison").replace(words))
+    return frame
+
+
 def table_for_display(frame: pl.DataFrame, language: str, *, percent: bool) -> pl.DataFrame:
     """The plotted data as a readable table: known columns only, values rounded, headers translated.
 
@@ -185,12 +198,7 @@ def table_for_display(frame: pl.DataFrame, language: str, *, percent: bool) -> p
     """
     columns = [name for name in DISPLAY_COLUMNS if name in frame.columns]
     shown = frame.select(columns)
-    if "flag" in columns:  # a funnel county's place against the limits, in words
-        words = {flag: t(f"funnel_flag.{flag}", language) for flag in shown["flag"].drop_nulls().unique().to_list()}
-        shown = shown.with_columns(pl.col("flag").replace_strict(words, default=None, return_dtype=pl.String))
-    if "comparison" in columns:  # a county against the country in words, whether coded or worded already
-        words = {code: t(f"comparison.{code}", language) for code in COMPARISONS}
-        shown = shown.with_columns(pl.col("comparison").replace(words))
+    shown = codes_in_words(shown, language)
     scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
     shares = [name for name in _SHARE_COLUMNS if name in columns]
     floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]
