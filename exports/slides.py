@@ -8,7 +8,7 @@ from exports.pptx import Deck, Slide
 from i18n import t
 from store.results import Results
 from views import compare, county, investments, overview
-from views.common import ChartView, area_label, source_line
+from views.common import ChartView, area_label, chart_source
 from views.indicators import INDICATORS
 from views.state import ViewState
 
@@ -28,13 +28,14 @@ def slide_for(view: ChartView, results: Results, language: str) -> Slide:
     labels = {
         name: t(f"table.{name}", language) for name in view.data.columns if f"table.{name}" in _table_keys(language)
     }
+    source, data_date = chart_source(results, view, language)
     return Slide.from_chart(
         view.figure,
         view.data,
         view.text,
-        source=source_line(results, language),
+        source=source,
         licence=t("source.licence", language),
-        data_date=results.computed_at(),
+        data_date=data_date,
         percent_columns=percent_columns(view),
         column_labels=labels,
         notes=view.notes,

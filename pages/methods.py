@@ -6,7 +6,7 @@ import streamlit as st
 
 from i18n import t
 from ui import filters, session
-from ui.render import show_table
+from ui.render import show_static_table, show_table
 from views import methods
 
 state = filters.current_view()
@@ -22,10 +22,10 @@ show_table(methods.care_guarantee_table(language), width="stretch")
 st.header(t("methods.comparability", language))
 st.markdown(t("methods.comparability_intro", language))
 # static tables: their cells are sentences, which wrap here and would be cut short in a data grid
-st.table(methods.comparability_table(language).to_arrow(), hide_index=True)
+show_static_table(methods.comparability_table(language))
 for pair in methods.definition_pairs():
     st.subheader(t("methods.side_by_side", language, indicator=t(f"indicator.{pair.indicator}", language)))
-    st.table(methods.definitions_side_by_side(pair, language, threshold=threshold).to_arrow(), hide_index=True)
+    show_static_table(methods.definitions_side_by_side(pair, language, threshold=threshold))
 st.header(t("methods.own_figures", language))
 st.markdown(t("methods.own_figures_text", language))
 st.header(t("methods.suppression", language))

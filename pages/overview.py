@@ -26,13 +26,13 @@ with handled_errors(language):
     # The area's own reported figures: a target's verdict may rest on one (Kanta-Häme's NPS).
     points = reported.reported_points(reported_figures(), county.area_of(state))
     # THL's own figures: real, without intervals, never badged as sample data.
-    st.subheader(t("overview.published_heading", language))
+    st.header(t("overview.published_heading", language))
     headline_cards(cache.view(overview.published_headlines, state, threshold=threshold, reported=points), language)
     st.caption(cache.view(overview.published_caption, language))
 
     # Figures computed from extracts: the synthetic sample unless an extract is imported, and badged so.
     heading, note = cache.view(overview.computed_heading, language)
-    st.subheader(heading)
+    st.header(heading)
     st.caption(note)
     sample_badge(language, results.sample_data)
     headline_cards(cache.view(overview.headlines, state, threshold=threshold, reported=points), language)

@@ -21,7 +21,7 @@ from i18n import region_name, t
 from store.results import Results
 from ui import basket, cache, session
 from ui.text import literal
-from views.common import DISPLAY_COLUMNS, ChartView, codes_in_words, source_line, table_for_display
+from views.common import DISPLAY_COLUMNS, ChartView, chart_source, codes_in_words, table_for_display
 from views.indicators import INDICATORS
 from views.overview import Headline
 
@@ -47,11 +47,9 @@ def _file_name(view: ChartView, language: str, extension: str) -> str:
 
 
 def _provenance(results: Results, view: ChartView, language: str) -> Provenance:
+    source, data_date = chart_source(results, view, language)
     return Provenance(
-        source=source_line(results, language),
-        licence=t("source.licence", language),
-        filters=view.text.subtitle,
-        data_date=results.computed_at(),
+        source=source, licence=t("source.licence", language), filters=view.text.subtitle, data_date=data_date
     )
 
 
@@ -81,6 +79,12 @@ def show_table(frame: pl.DataFrame, **options: Any) -> None:
     threads while the script thread holds the interpreter lock; an Arrow table is sent as it is.
     """
     st.dataframe(frame.to_arrow(), hide_index=True, **options)
+
+
+def show_static_table(frame: pl.DataFrame) -> None:
+    """A small table of sentences that wrap (the Methods page's comparability table), sent as Arrow like
+    :func:`show_table`; a data grid would cut the sentences off."""
+    st.table(frame.to_arrow(), hide_index=True)
 
 
 @st.fragment

@@ -14,7 +14,7 @@ from i18n import region_name, t
 from i18n.format import date_text, separators
 from store.results import Results
 from views.benchmark import COMPARISONS
-from views.indicators import Indicator
+from views.indicators import INDICATORS, Indicator
 from views.state import ALL_REGIONS, ViewState
 
 
@@ -76,6 +76,20 @@ def source_line(results: Results, language: str) -> str:
 
 def source_caption(results: Results, language: str) -> str:
     return f"{source_line(results, language)} · {t('source.licence', language)}"
+
+
+def chart_source(results: Results, view: ChartView, language: str) -> tuple[str, str]:
+    """The source line and the data date a file or a slide of ``view`` carries.
+
+    A chart of the computed figures names the store's source (the sample, or the extract and the date it was
+    computed); a chart with its own caption (THL's series, or a computed chart with THL's figure beside it)
+    carries that caption, and a chart of THL's series alone no import date.
+    """
+    if view.text.caption == source_caption(results, language):
+        return source_line(results, language), results.computed_at()
+    indicator = INDICATORS.get(view.indicator)
+    published = indicator is not None and indicator.published
+    return view.text.caption, "" if published else results.computed_at()
 
 
 def sotkanet_caption(results: Results, indicator_id: str, language: str) -> str:

@@ -563,8 +563,9 @@ def synthetic_view(results: Results, state: ViewState, evaluation: Evaluation, *
     indicator = INDICATORS[key]
     (treated,) = evaluation.test["treated_units"]  # type: ignore[misc]
     county = area_label(treated, language)
+    names = {code: area_label(code, language) for code in frame["unit"].unique().to_list()}
     labelled = frame.with_columns(
-        pl.col("unit").map_elements(lambda code: area_label(code, language), return_dtype=pl.String).alias("label"),
+        pl.col("unit").replace_strict(names, return_dtype=pl.String).alias("label"),
         (pl.col("role") == "treated").alias("treated"),
     )
     text = chart_text(

@@ -27,7 +27,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_three_charts_go_into_a_deck_and_the_deck_a_png_and_a_csv_download(
     page: Page, app_server: AppServer, screenshots: Screenshots, tmp_path: Path
 ) -> None:
-    open_app(page, f"{app_server.url}/compare?lang=en&region=13&period=2025")
+    open_app(page, f"{app_server.url}/compare?lang=en&region=13&period=2025&indicator=access_7d")
     screenshots.take(page, "compare")
     add = page.get_by_role("button", name=t("deck.add", "en"))
     for _ in range(3):

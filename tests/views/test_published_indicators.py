@@ -19,8 +19,9 @@ from store.migrations import migrate
 from store.results import Results, load_results
 from tests.pipeline.test_published_copies import published_csv_path
 from tests.views.builders import results
+from views import overview
 from views.cells import indicator_cells, latest_period
-from views.common import chart_text, sotkanet_caption
+from views.common import chart_source, chart_text, sotkanet_caption
 from views.indicators import INDICATORS, PUBLISHED_INDICATORS, indicator_value
 from views.state import ViewState
 
@@ -138,3 +139,20 @@ def test_a_series_fetched_live_says_when_thl_updated_it() -> None:
     live = results(published_meta=meta)
     assert sotkanet_caption(live, "6411", "fi") == t("source.sotkanet", "fi", indicator="6411", updated="14.3.2026")
     assert "päivitetty 14.3.2026" in sotkanet_caption(live, "6411", "fi")
+
+
+def test_a_download_or_slide_of_thls_series_names_sotkanet_not_the_sample(loaded: Results) -> None:
+    """The files carry the chart's own source: THL's series beside the sample store are THL's, without the
+    sample's import date; a computed chart names the sample."""
+    sample = results(
+        imports=pl.DataFrame({"imported_by": ["synthetic sample data generator"], "imported_at": ["2026-01-01"]}),
+        published=loaded.published,
+        published_meta=loaded.published_meta,
+    )
+    state = ViewState(lang="fi", region="05", period="2025")
+    thl = overview.county_ranking(sample, state.with_changes(indicator="thl_access_7d"), threshold=5)
+    source, data_date = chart_source(sample, thl, "fi")
+    assert "Sotkanet, indikaattori 6411" in source
+    assert data_date == ""
+    computed = overview.county_ranking(sample, state.with_changes(indicator="access_7d"), threshold=5)
+    assert chart_source(sample, computed, "fi") == (t("source.sample", "fi"), "2026-01-01")
