@@ -316,6 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
 
+    if "postgres" in backends:
+        try:
+            with contextlib.closing(sa.create_engine(POSTGRES_URL).connect()) as connection:
+                connection.execute(sa.text("select 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            parser.error(
+                f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(exc).__name__}); or run with --backends sqlite"
+            )
     logging.getLogger("dashboard").setLevel(logging.CRITICAL)  # thousands of expected import failures
     warnings.simplefilter("ignore")
     args.out.mkdir(parents=True, exist_ok=True)
