@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -13,7 +14,7 @@ import polars as pl
 import streamlit as st
 from polars.exceptions import PanicException
 
-from charts.theme import COMPARISON_BADGES
+from charts.theme import COMPARISON_BADGES, PRIMARY
 from core.errors import DashboardError
 from exports.names import export_filename
 from exports.provenance import Provenance
@@ -210,6 +211,33 @@ def sample_badge(language: str, sample: bool) -> None:
 CARD_WIDTH = 220
 
 
+#: A card's sparkline: its box in pixels (the card's inner width) and the room kept for the line's width.
+SPARKLINE_WIDTH, SPARKLINE_HEIGHT, SPARKLINE_PAD = 180, 36, 3
+
+
+def sparkline_svg(values: Sequence[float], spoken: str) -> str:
+    """A small line of ``values`` as an SVG image whose text alternative is ``spoken`` (the values year by year).
+
+    Streamlit's own metric sparkline has no text alternative for screen readers; this one says what it shows.
+    """
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (SPARKLINE_WIDTH - 2 * SPARKLINE_PAD) / (len(values) - 1)
+    height = SPARKLINE_HEIGHT - 2 * SPARKLINE_PAD
+    points = " ".join(
+        f"{SPARKLINE_PAD + index * step:.1f},{SPARKLINE_PAD + height * (1 - (value - low) / span):.1f}"
+        for index, value in enumerate(values)
+    )
+    label = html.escape(spoken, quote=True)
+    return (
+        f'<svg role="img" aria-label="{label}" width="{SPARKLINE_WIDTH}" height="{SPARKLINE_HEIGHT}" '
+        f'viewBox="0 0 {SPARKLINE_WIDTH} {SPARKLINE_HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{label}</title>"
+        f'<polyline points="{points}" fill="none" stroke="{PRIMARY}" stroke-width="2" '
+        'stroke-linejoin="round" stroke-linecap="round"/></svg>'
+    )
+
+
 def headline_cards(items: Sequence[Headline], language: str) -> None:
     """Headline cards of a fixed width in a wrapping row (see :func:`headline_card`)."""
     with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
@@ -231,9 +259,9 @@ def headline_card(item: Headline, language: str) -> None:
             delta_arrow=item.delta_arrow,
             delta_description=item.since or None,
             help=item.help,
-            chart_data=list(item.sparkline) or None,
-            chart_type="line",
         )
+        if item.sparkline:
+            st.html(sparkline_svg(item.sparkline, item.sparkline_text))
         st.caption(item.detail)
         if item.versus:
             st.caption(item.versus)

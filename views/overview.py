@@ -65,6 +65,8 @@ class Headline:
     """Why there is no change to show ('' when there is one)."""
     sparkline: tuple[float, ...] = ()
     """The area's yearly values up to ``year``, as shown (shares in per cent); empty with fewer than two."""
+    sparkline_text: str = ""
+    """The sparkline's values in words, year by year ('2024: 60,5 % · 2025: 42,1 %'), for screen readers."""
     detail: str = ""
     """The line under the value: its year (or that the area has no figure)."""
     versus: str = ""
@@ -104,7 +106,12 @@ def headline(
     )
     gap = value - national if area != NATIONAL and value is not None and national is not None else None
     scale = 100.0 if indicator.percent else 1.0
-    points = own.filter(pl.col("value").is_not_null())["value"].to_list()
+    shown_years = own.filter(pl.col("value").is_not_null())
+    points = shown_years["value"].to_list()
+    spoken = " · ".join(
+        f"{period}: {indicator_value(point, indicator, language)}"
+        for period, point in shown_years.select(c.PERIOD, "value").iter_rows()
+    )
     suppressed = bool(now.get(c.SUPPRESSED))
     shown = t("common.suppressed_value", language) if suppressed else indicator_value(value, indicator, language)
     national_text = indicator_value(national, indicator, language)
@@ -140,6 +147,7 @@ def headline(
         since=t("overview.since", language, year=earlier[c.PERIOD]) if delta is not None else "",
         no_change="" if delta is not None else _why_no_change(year, value, earlier, language, hidden=suppressed),
         sparkline=tuple(point * scale for point in points) if len(points) > 1 else (),
+        sparkline_text=spoken if len(points) > 1 else "",
         detail=detail,
         versus=versus,
         help=help_text,

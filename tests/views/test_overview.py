@@ -85,6 +85,7 @@ def test_a_published_cards_sparkline_holds_every_year_up_to_the_pages_in_per_cen
     item = card(published_results(), "thl_access_7d")
     assert item.sparkline == pytest.approx((60.0, 68.5, 71.0))
     assert card(published_results(), "thl_access_7d", period="2024").sparkline == pytest.approx((60.0, 68.5))
+    assert item.sparkline_text == "2023: 60,0 % · 2024: 68,5 % · 2025: 71,0 %"  # what a screen reader hears
 
 
 def test_a_survey_card_on_a_later_page_says_its_own_year_and_changes_from_the_survey_before() -> None:
