@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import xml.etree.ElementTree as ET
 
-from ui.render import SPARKLINE_HEIGHT, SPARKLINE_WIDTH, sparkline_svg
+from ui.render import SPARKLINE_HEIGHT, SPARKLINE_WIDTH, sparkline_img, sparkline_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -33,3 +34,11 @@ def test_a_flat_line_and_markup_in_the_words_are_safe() -> None:
     assert "<b>" not in svg
     assert re.search(r'aria-label="&lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; y"', svg)
     ET.fromstring(svg)  # well-formed
+
+
+def test_the_card_shows_the_sparkline_as_an_image_with_its_words_as_alt_text() -> None:
+    tag = sparkline_img([60.0, 68.5], "2024: 60,0 % · 2025: 68,5 %")
+    assert tag.startswith('<img alt="2024: 60,0 % · 2025: 68,5 %" ')
+    encoded = re.search(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', tag)
+    assert encoded is not None
+    assert ET.fromstring(base64.b64decode(encoded.group(1))).find(f"{SVG}polyline") is not None
