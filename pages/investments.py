@@ -9,6 +9,7 @@ from i18n import t
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import investments
+from views.indicators import INDICATORS
 
 state = filters.current_view()
 results = cache.results()
@@ -17,7 +18,8 @@ language = state.lang
 
 st.title(t("investments.title", language))
 st.caption(t("investments.subtitle", language))
-sample_badge(language, results.sample_data)
+# The tables above the evaluation are the documents' own facts; the evaluation says its own source and
+# carries the badge only when its outcome is computed from the sample.
 
 with handled_errors(language):
     table = investments.investment_table(results, language)
@@ -65,6 +67,7 @@ with handled_errors(language):
     key = filters.indicator_picker(state, allowed=investments.OUTCOMES)
     state = filters.current_view()
     st.caption(investments.outcome_source(results, key, language))
+    sample_badge(language, results.sample_data and not INDICATORS[key].published)
     design_column, comparison_column = st.columns(2)
     design = design_column.radio(
         t("evaluation.design", language),
