@@ -57,6 +57,7 @@ import logging
 import os
 import re
 import shutil
+import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -213,7 +214,7 @@ def import_extract(
 
     if read is None and layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-    display_name = file_name or path.name
+    display_name = _readable_name(file_name or path.name)
 
     def failure(reason: str) -> ImportFailedError:
         return ImportFailedError(file_name=display_name, table_name=table_name, stage=CHECKING, reason=reason)
@@ -568,6 +569,15 @@ def _layout_reader(table_name: str, layout: str, region_code: str | None, bounds
         )
 
     return read
+
+
+def _readable_name(name: str) -> str:
+    """``name`` as recorded and shown, with each control character and lone surrogate replaced by U+FFFD.
+
+    A Linux file name's bytes that are not UTF-8 reach Python as lone surrogates, which no store can encode, and
+    PostgreSQL's text cannot hold NUL: such a name made the import fail with an untyped error after its checks.
+    """
+    return "".join("\ufffd" if unicodedata.category(ch) in {"Cc", "Cs"} else ch for ch in name)
 
 
 def _staging_folder(marker: Path) -> Path:

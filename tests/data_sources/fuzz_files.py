@@ -480,7 +480,7 @@ class ImportTarget:
     data_dir: Path
     layout: str
 
-    def outcome(self, content: bytes) -> Outcome:
+    def outcome(self, content: bytes, *, file_name: str = UPLOAD_NAME) -> Outcome:
         before = store_state(self.engine, self.data_dir)
         failures = len(failed_imports(self.engine, self.data_dir))
         catalogue = read_table(self.engine, tables.imports).height
@@ -489,13 +489,13 @@ class ImportTarget:
                 self.engine,
                 self.data_dir,
                 content,
-                file_name=UPLOAD_NAME,
+                file_name=file_name,
                 table_name=UPLOADS[self.layout],
                 imported_by="fuzz",
                 today=TODAY,
             )
         except ImportFailedError as exc:
-            return self._failed(exc, before, failures)
+            return self._failed(exc, before, failures, file_name)
         except _STOPS:
             raise
         except BaseException as exc:  # escaped the import's own handling
@@ -516,12 +516,14 @@ class ImportTarget:
             return Outcome(INCONSISTENT, "an accepted import did not add exactly one catalogue row")
         return Outcome(REPORT_WITH_REJECTIONS if done.rows_rejected else REPORT)
 
-    def _failed(self, exc: ImportFailedError, before: tuple[object, list[str]], failures: int) -> Outcome:
+    def _failed(
+        self, exc: ImportFailedError, before: tuple[object, list[str]], failures: int, file_name: str
+    ) -> Outcome:
         if store_state(self.engine, self.data_dir) != before:
             return Outcome(PARTIAL_WRITE, f"{type(exc).__name__} while {exc.stage}", _trace(exc))
         if len(failed_imports(self.engine, self.data_dir)) != failures + 1:
             return Outcome(INCONSISTENT, "the failed attempt was not recorded once", _trace(exc))
-        if not str(exc).startswith(UPLOAD_NAME):
+        if file_name == UPLOAD_NAME and not str(exc).startswith(UPLOAD_NAME):
             return Outcome(INCONSISTENT, "the error does not name the upload", _trace(exc))
         cause = exc.__cause__ if exc.__cause__ is not exc else None
         if cause is not None and not isinstance(cause, DashboardError):  # a library's error, caught by the catch-all

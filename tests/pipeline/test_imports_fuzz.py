@@ -20,10 +20,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from pipeline.imports import import_upload
+from store import tables
+from store.repository import read_table
+from tests.data_sources.extract_fixtures import CANONICAL_VISIT, TODAY
 from tests.data_sources.fuzz_files import UPLOADS, ImportTarget, csv_files, record, record_tally
 
 EXAMPLES = 40
+NAME_EXAMPLES = 15
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -48,6 +54,52 @@ def test_a_fuzzed_upload_is_imported_whole_or_changes_nothing(
     def run(content: bytes) -> None:
         outcome = target.outcome(content)
         record(f"import_upload <- {layout} CSV ({backend})", outcome.kind)
+        assert outcome.ok, str(outcome)
+
+    run()
+
+
+def _valid_visits(visit_id: str) -> bytes:
+    header = ",".join(CANONICAL_VISIT)
+    row = ",".join(visit_id if name == "visit_id" else value or "" for name, value in CANONICAL_VISIT.items())
+    return f"{header}\n{row}\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("file_name", "recorded"),
+    [
+        ("käynnit\udce4.csv", "käynnit\ufffd.csv"),  # a Linux file name with a latin-1 byte, as Python decodes it
+        ("a\x00b.csv", "a\ufffdb.csv"),  # PostgreSQL's text cannot hold NUL
+        ("rivi\nvaihto\t.csv", "rivi\ufffdvaihto\ufffd.csv"),
+    ],
+)
+def test_a_file_name_with_bytes_the_store_cannot_hold_is_recorded_readably(
+    engine: sa.Engine, tmp_path: Path, file_name: str, recorded: str
+) -> None:
+    """Regression: such a name made the import raise UnicodeEncodeError (or a wrapped DataError) after its checks."""
+    done = import_upload(
+        engine, tmp_path, _valid_visits("v1"), file_name=file_name, table_name="visits", imported_by="t", today=TODAY
+    )
+    assert (done.file_name, done.rows_read) == (recorded, 1)
+    assert read_table(engine, tables.imports)["file_name"].to_list() == [recorded]
+
+
+def test_any_file_name_is_imported_or_refused_with_nothing_changed(
+    engine: sa.Engine, tmp_path: Path, store_url: str
+) -> None:
+    target = ImportTarget(engine, tmp_path / "data", "canonical visits")
+    backend = "postgres" if store_url.startswith("postgresql") else "sqlite"
+    names = st.text(st.characters(exclude_categories=()), max_size=40)
+
+    @settings(
+        max_examples=NAME_EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(file_name=names, number=st.integers(1, 10**9))
+    def run(file_name: str, number: int) -> None:
+        outcome = target.outcome(_valid_visits(f"v{number}"), file_name=file_name)
+        record(f"import_upload <- any file name ({backend})", outcome.kind)
         assert outcome.ok, str(outcome)
 
     run()
