@@ -70,8 +70,8 @@ bench-import: $(VENV)/.dev-installed
 bench-export: $(VENV)/.dev-installed system-deps
 	$(PY) -m bench.export_bench
 
-## fuzz: 10,200 generated files through every extract reader and the import on SQLite and PostgreSQL, with counts
-## of reports, typed errors, crashes and partial writes (stops starting new batches after 25 minutes)
+## fuzz: 10,800 generated inputs: files through every extract reader, uploads and file names through the import on
+## SQLite and PostgreSQL, with counts of reports, typed errors, crashes and partial writes (at most about 25 minutes)
 fuzz: $(VENV)/.dev-installed
 	$(PY) -m bench.fuzz --minutes 25
 

@@ -11,7 +11,8 @@ same functions: every reader of :data:`~tests.data_sources.fuzz_files.READERS`
 gets ``--reader-examples`` CSV files (and the three readers that take
 Parquet as many Parquet files); the import
 (:func:`pipeline.imports.import_upload`) gets ``--import-examples`` uploads
-per layout on each store backend, SQLite and PostgreSQL
+per layout on each store backend, SQLite and PostgreSQL, and ``--name-examples`` valid
+files under any file name
 (``DASHBOARD_TEST_DATABASE_URL``, default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``, in a schema of its own
 dropped afterwards). After every import the store's rows and the data folder
@@ -44,6 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -68,10 +70,12 @@ from tests.data_sources.fuzz_files import (
     csv_files,
     parquet_frames,
     read_outcome,
+    valid_visits,
 )
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "tests" / "artifacts" / "fuzz"
 POSTGRES_URL = os.environ.get("DASHBOARD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+T = TypeVar("T")
 KINDS = (REPORT, REPORT_WITH_REJECTIONS, TYPED_ERROR, ALREADY_IMPORTED, CRASH, PARTIAL_WRITE, INCONSISTENT)
 #: Examples of each failing kind kept on disk per target.
 KEEP_EXAMPLES = 5
@@ -93,7 +97,7 @@ class Target:
     seconds: float = 0.0
 
 
-def _batch(strategy: st.SearchStrategy[bytes], examples: int, number: int, handle: Callable[[bytes], None]) -> None:
+def _batch(strategy: st.SearchStrategy[T], examples: int, number: int, handle: Callable[[T], None]) -> None:
     """Draw ``examples`` inputs from ``strategy`` with the seed ``number`` and hand each to ``handle``."""
 
     @seed(number)
@@ -105,7 +109,7 @@ def _batch(strategy: st.SearchStrategy[bytes], examples: int, number: int, handl
         suppress_health_check=list(HealthCheck),
     )
     @given(value=strategy)
-    def run(value: bytes) -> None:
+    def run(value: T) -> None:
         handle(value)
 
     run()
@@ -189,6 +193,30 @@ def import_targets(examples: int, backends: list[str]) -> list[Target]:
                     _batch(csv_files(layout, mild=True), size, number, lambda data: report(data, target.outcome(data)))
 
             targets.append(Target(f"import_upload <- {layout} CSV ({backend})", "import", examples, run_batch))
+    return targets
+
+
+def name_targets(examples: int, backends: list[str]) -> list[Target]:
+    """A valid visits file under any name (every Unicode character, control characters and lone surrogates too)."""
+    names = st.tuples(st.text(st.characters(exclude_categories=()), max_size=40), st.integers(1, 10**9))
+    targets = []
+    for backend in backends:
+
+        def run_batch(size: int, number: int, report: Callable[[bytes, Outcome], None], backend: str = backend) -> None:
+            with (
+                tempfile.TemporaryDirectory(prefix="fuzz-store-") as folder,
+                fresh_store(backend, Path(folder)) as engine,
+            ):
+                target = ImportTarget(engine, Path(folder) / "data", "canonical visits")
+
+                def handle(drawn: tuple[str, int]) -> None:
+                    name, visit = drawn
+                    key = name.encode("utf-8", "surrogatepass") + b"\0" + str(visit).encode()
+                    report(key, target.outcome(valid_visits(f"v{visit}"), file_name=name))
+
+                _batch(names, size, number, handle)
+
+        targets.append(Target(f"import_upload <- any file name ({backend})", "import", examples, run_batch))
     return targets
 
 
@@ -306,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--reader-examples", type=int, default=600, help="inputs per reader and file type")
     parser.add_argument("--import-examples", type=int, default=600, help="uploads per layout and store backend")
+    parser.add_argument("--name-examples", type=int, default=300, help="upload file names per store backend")
     parser.add_argument("--backends", default="sqlite,postgres", help="store backends for the import")
     parser.add_argument("--batch", type=int, default=50, help="inputs per turn (and per fresh import store)")
     parser.add_argument("--minutes", type=float, default=25.0, help="stop starting new batches after this")
@@ -327,7 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("dashboard").setLevel(logging.CRITICAL)  # thousands of expected import failures
     warnings.simplefilter("ignore")
     args.out.mkdir(parents=True, exist_ok=True)
-    targets = reader_targets(args.reader_examples) + import_targets(args.import_examples, backends)
+    targets = [
+        *reader_targets(args.reader_examples),
+        *import_targets(args.import_examples, backends),
+        *name_targets(args.name_examples, backends),
+    ]
     seconds = run(targets, batch=args.batch, minutes=args.minutes, out=args.out)
     result = summary(targets, seconds)
     (args.out / "summary.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -472,6 +472,13 @@ UPLOADS = {
 UPLOAD_NAME = "fuzzed upload.csv"
 
 
+def valid_visits(visit_id: str) -> bytes:
+    """A canonical visits file of one valid row with ``visit_id``."""
+    header = ",".join(CANONICAL_VISIT)
+    row = ",".join(visit_id if name == "visit_id" else value or "" for name, value in CANONICAL_VISIT.items())
+    return f"{header}\n{row}\n".encode()
+
+
 @dataclass
 class ImportTarget:
     """Uploads of one layout imported into one store; :meth:`outcome` checks the store after every one."""

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from pipeline.imports import import_upload
 from store import tables
 from store.repository import read_table
-from tests.data_sources.extract_fixtures import CANONICAL_VISIT, TODAY
-from tests.data_sources.fuzz_files import UPLOADS, ImportTarget, csv_files, record, record_tally
+from tests.data_sources.extract_fixtures import TODAY
+from tests.data_sources.fuzz_files import UPLOADS, ImportTarget, csv_files, record, record_tally, valid_visits
 
 EXAMPLES = 40
 NAME_EXAMPLES = 15
@@ -59,12 +59,6 @@ def test_a_fuzzed_upload_is_imported_whole_or_changes_nothing(
     run()
 
 
-def _valid_visits(visit_id: str) -> bytes:
-    header = ",".join(CANONICAL_VISIT)
-    row = ",".join(visit_id if name == "visit_id" else value or "" for name, value in CANONICAL_VISIT.items())
-    return f"{header}\n{row}\n".encode()
-
-
 @pytest.mark.parametrize(
     ("file_name", "recorded"),
     [
@@ -78,7 +72,7 @@ def test_a_file_name_with_bytes_the_store_cannot_hold_is_recorded_readably(
 ) -> None:
     """Regression: such a name made the import raise UnicodeEncodeError (or a wrapped DataError) after its checks."""
     done = import_upload(
-        engine, tmp_path, _valid_visits("v1"), file_name=file_name, table_name="visits", imported_by="t", today=TODAY
+        engine, tmp_path, valid_visits("v1"), file_name=file_name, table_name="visits", imported_by="t", today=TODAY
     )
     assert (done.file_name, done.rows_read) == (recorded, 1)
     assert read_table(engine, tables.imports)["file_name"].to_list() == [recorded]
@@ -98,7 +92,7 @@ def test_any_file_name_is_imported_or_refused_with_nothing_changed(
     )
     @given(file_name=names, number=st.integers(1, 10**9))
     def run(file_name: str, number: int) -> None:
-        outcome = target.outcome(_valid_visits(f"v{number}"), file_name=file_name)
+        outcome = target.outcome(valid_visits(f"v{number}"), file_name=file_name)
         record(f"import_upload <- any file name ({backend})", outcome.kind)
         assert outcome.ok, str(outcome)
 
