@@ -12,6 +12,8 @@ bad usage is exit status 2; Ctrl-C is exit status 130. The commands call the sam
 * ``refresh [sotkanet|thl]``: fetch the published series (:func:`pipeline.indicators.refresh_all`);
 * ``migrate``: bring the store's schema up to date (:func:`store.migrations.migrate`);
 * ``aggregate``: recompute the stored aggregates from the extracts (:func:`pipeline.recompute.recompute_aggregates`);
+* ``audit``: the disclosure audit of what every role sees (:func:`pipeline.audit.audit_store`); exit status 1
+  when it finds a count shown under the threshold or one a viewer can narrow down to fewer values than it;
 * ``deck``: write county decks (:func:`pipeline.decks.write_decks`), filling an empty store first as
   ``bootstrap`` does; a county with no chart to show is a failure (no file for it, exit status 1).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import re
 import sys
@@ -30,6 +33,7 @@ from core.errors import DashboardError, InvalidInputError
 from core.settings import Settings
 from data_sources.extracts import LAYOUTS
 from i18n import LANGUAGES
+from pipeline.audit import audit_store, format_text
 from pipeline.bootstrap import bootstrap, open_store
 from pipeline.decks import ALL, write_decks
 from pipeline.imports import TABLES, import_extract
@@ -49,6 +53,10 @@ log = logging.getLogger("dashboard.cli")
 
 class RefreshFailedError(DashboardError):
     """A refresh that left some series as they were (the last good data are kept)."""
+
+
+class AuditFindingsError(DashboardError):
+    """The disclosure audit found counts a viewer sees under the threshold or can narrow down."""
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
@@ -92,6 +100,24 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     command("migrate", "Bring the store's schema up to the current version.", _migrate)
     command("aggregate", "Recompute every stored aggregate from the imported extracts, in one transaction.", _aggregate)
+
+    audit = command(
+        "audit",
+        "Audit what every role sees: counts shown under the suppression threshold, and hidden counts a viewer can "
+        "narrow down from the linked tables (months, quarters, years; health centres, counties, the country; "
+        "professions; wait limits; NPS classes; COC bins). Exit status 1 when there is any finding.",
+        _audit,
+    )
+    audit.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
+    audit.add_argument(
+        "--county", metavar="CODE", help="the county whose health centres the county role sees (default: the first)"
+    )
+    audit.add_argument(
+        "--role",
+        action="append",
+        choices=("public", "county", "analyst"),
+        help="audit only this role (repeatable; default: every role)",
+    )
 
     deck = command(
         "deck",
@@ -193,6 +219,25 @@ def _aggregate(_arguments: argparse.Namespace, settings: Settings) -> None:
         raise InvalidInputError("nothing to aggregate: the store holds no imported extract (import one first)")
     for name, rows in written.items():
         print(f"{name}: {rows:,} rows")
+
+
+def _audit(arguments: argparse.Namespace, settings: Settings) -> None:
+    threshold = settings.suppression_threshold
+    reports = audit_store(
+        open_store(settings),
+        threshold=threshold,
+        county=arguments.county,
+        roles=arguments.role or ("public", "county", "analyst"),
+        progress=log.info,
+    )
+    if arguments.format == "json":
+        print(json.dumps({"threshold": threshold, "roles": [report.as_dict() for report in reports]}, indent=2))
+    else:
+        print(format_text(reports, threshold=threshold))
+    findings = {report.role: len(report.outcome.findings) for report in reports if report.outcome.findings}
+    if findings:
+        listed = ", ".join(f"{role} {count:,}" for role, count in findings.items())
+        raise AuditFindingsError(f"the disclosure audit found counts a viewer can see or narrow down ({listed})")
 
 
 def _deck(arguments: argparse.Namespace, settings: Settings) -> None:
