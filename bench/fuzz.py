@@ -361,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         *import_targets(args.import_examples, backends),
         *name_targets(args.name_examples, backends),
     ]
+    targets = [target for target in targets if target.wanted > 0]
     seconds = run(targets, batch=args.batch, minutes=args.minutes, out=args.out)
     result = summary(targets, seconds)
     (args.out / "summary.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -536,4 +536,4 @@ class ImportTarget:
         if cause is not None and not isinstance(cause, DashboardError):  # a library's error, caught by the catch-all
             return Outcome(CRASH, f"{type(cause).__name__} (wrapped in {type(exc).__name__})", _trace(exc))
         detail = type(exc).__name__ if cause is None else f"{type(exc).__name__} <- {type(cause).__name__}"
-        return Outcome(TYPED_ERROR, detail)
+        return Outcome(TYPED_ERROR, f"{detail} ({exc.stage})")
