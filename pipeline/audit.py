@@ -383,12 +383,7 @@ def _bounds(
     as the range seen (a part of the true interval). Only the others get their exact minimum and maximum.
     """
     index = {key: position for position, key in enumerate(variables)}
-    entries = [(row, index[key], coefficient) for row, (terms, _) in enumerate(rows) for key, coefficient in terms]
-    matrix = sparse.csr_matrix(
-        ([value for _, _, value in entries], ([row for row, _, _ in entries], [col for _, col, _ in entries])),
-        shape=(len(rows), len(variables)),
-    )
-    right = np.array([-constant for _, constant in rows], dtype=float)
+    matrix, right = _matrix(index, rows), np.array([-constant for _, constant in rows], dtype=float)
     low_seen = np.array([truth[key] for key in variables], dtype=float)
     high_seen = low_seen.copy()
     solved = 0
@@ -413,10 +408,16 @@ def _bounds(
         pulls[columns] = generator.choice([-1.0, 1.0], size=len(columns))
         solve(pulls)
     found: dict[Key, tuple[float, float]] = {}
+    outer: dict[Key, tuple[float, float]] | None = None
     for key in wanted:
         column = index[key]
         if high_seen[column] - low_seen[column] >= threshold:
             found[key] = (float(low_seen[column]), float(high_seen[column]))
+            continue
+        if outer is None:
+            outer = _outer_bounds(variables, rows)
+        if outer[key][1] - outer[key][0] < threshold:  # narrow whatever the programs would say
+            found[key] = outer[key]
             continue
         objective = np.zeros(len(variables))
         objective[column] = -1.0
@@ -436,6 +437,56 @@ def _bounds(
         low = float(math.ceil(value - _TOLERANCE)) if status == 0 else 0.0
         found[key] = (low, high)
     return found, solved
+
+
+def _matrix(index: Mapping[Key, int], rows: Sequence[tuple[list[tuple[Key, int]], float]]) -> sparse.csr_matrix:
+    entries = [(row, index[key], coefficient) for row, (terms, _) in enumerate(rows) for key, coefficient in terms]
+    return sparse.csr_matrix(
+        ([value for _, _, value in entries], ([row for row, _, _ in entries], [col for _, col, _ in entries])),
+        shape=(len(rows), len(index)),
+    )
+
+
+def _outer_bounds(
+    variables: Sequence[Key], rows: Sequence[tuple[list[tuple[Key, int]], float]], *, sweeps: int = 50
+) -> dict[Key, tuple[float, float]]:
+    """Bounds every count must lie within, by propagating each relation's bounds to its terms (counts are
+    integers, so bounds are rounded inwards). They hold the attacker's interval: narrow bounds mean a narrow
+    interval without a linear program; wide ones prove nothing."""
+    low = dict.fromkeys(variables, 0.0)
+    high = dict.fromkeys(variables, math.inf)
+    for _ in range(sweeps):
+        changed = False
+        for terms, constant in rows:
+            target = -constant  # sum(a * x) == target
+            smallest = [a * low[key] if a > 0 else a * high[key] for key, a in terms]
+            largest = [a * high[key] if a > 0 else a * low[key] for key, a in terms]
+            finite_small = sum(value for value in smallest if not math.isinf(value))
+            finite_large = sum(value for value in largest if not math.isinf(value))
+            infinite_small = sum(math.isinf(value) for value in smallest)
+            infinite_large = sum(math.isinf(value) for value in largest)
+            for (key, a), small, large in zip(terms, smallest, largest, strict=True):
+                rest_small = (
+                    finite_small - (0.0 if math.isinf(small) else small)
+                    if infinite_small - math.isinf(small) == 0
+                    else -math.inf
+                )
+                rest_large = (
+                    finite_large - (0.0 if math.isinf(large) else large)
+                    if infinite_large - math.isinf(large) == 0
+                    else math.inf
+                )
+                ends = ((target - rest_large) / a, (target - rest_small) / a)
+                new_low, new_high = min(ends), max(ends)
+                if new_low > low[key] + _TOLERANCE:
+                    low[key] = float(math.ceil(new_low - _TOLERANCE))
+                    changed = True
+                if new_high < high[key] - _TOLERANCE:
+                    high[key] = float(math.floor(new_high + _TOLERANCE))
+                    changed = True
+        if not changed:
+            break
+    return {key: (low[key], high[key]) for key in variables}
 
 
 # ---------------------------------------------------------------------------------------------------------------
