@@ -59,7 +59,11 @@ def trend_charts(state: ViewState, threshold: int) -> None:
             st.success(t("county.coverage_ok", language, share=limit), icon=":material/check_circle:")
         else:
             st.warning(t("county.coverage_flagged", language, share=limit), icon=":material/report:")
-            show_table(data.coverage_rows(flagged, language))
+            if session.access_policy().may_see_units(state.region):
+                show_table(data.coverage_rows(flagged, language))
+            else:  # the visit counts behind a flag are raw and small: the public role sees the months only
+                show_table(data.coverage_months(flagged, language))
+                st.caption(t("disclosure.coverage_months_only", language))
 
 
 def reported_tables(state: ViewState) -> None:

@@ -60,7 +60,9 @@ with handled_errors(language):
             format_func=data.import_labels(engine, language).__getitem__,
         )
         report = import_report(engine, chosen)
-        if not report.detailed:
+        if not data.report_visible(policy.unit_regions):
+            st.info(t("disclosure.report_needs_role", language), icon=":material/lock:")
+        elif not report.detailed:
             st.caption(t("data.report_counts_only", language))
         else:
             reasons = data.reasons_table(report, language)
@@ -69,7 +71,7 @@ with handled_errors(language):
                 st.caption(t("data.report_clean", language))
             else:
                 table(reasons, language)
-            coverage = data.coverage_table(report, language)
+            coverage = data.coverage_table(report, language, policy.unit_regions)
             if not coverage.is_empty():
                 st.markdown(f"**{t('data.report_coverage', language)}**")
                 table(coverage, language)

@@ -30,10 +30,10 @@ from typing import Literal
 import polars as pl
 
 from core import columns as c
-from core.codes import ALL_UNITS
+from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.errors import InvalidInputError
-from metrics.privacy import suppress_complements, suppress_small_counts
+from metrics.privacy import Link, suppress_complements, suppress_linked, suppress_small_counts
 from metrics.stats import Z95, wilson_exprs
 from store.results import Level, Results
 from views.indicators import Indicator
@@ -205,9 +205,22 @@ def _cells(
         # A share also tells its numerator and its complement: both are counts of visits too.
         cells = cells.with_columns((pl.col("n") - pl.col("n_within")).alias("_n_outside"))
         counts = ["n", "n_within", "_n_outside"]
-    suppressed = suppress_small_counts(cells, count_columns=counts, threshold=threshold, value_columns=values).drop(
-        "_n_outside", strict=False
-    )
+    if indicator.family in ("access", "nps"):
+        # Months, quarters and years; health centres, counties and the country; doctors, nurses and all; the
+        # wait bands and the NPS classes are published together: one linked suppression decides them all.
+        linked = _linked(results, indicator, level, threshold).filter(pl.col("grain") == grain)
+        if indicator.family == "nps":
+            linked = linked.filter(pl.col(c.RESPONDENT) == indicator.respondent)
+        linked = linked.filter(pl.col(c.PROFESSION) == (profession if indicator.by_profession else "all"))
+        flags = linked.select(*_KEYS, pl.col(c.SUPPRESSED).alias("_linked"))
+        marked = cells.join(flags, on=_KEYS, how="left").with_columns(
+            pl.col("_linked").fill_null(True).alias(c.SUPPRESSED)
+        )
+        blanked = marked.with_columns(
+            pl.when(~pl.col(c.SUPPRESSED)).then(pl.col(name)).alias(name) for name in ["n", *values]
+        )
+        return blanked.select(*CELL_COLUMNS, *extra).sort(_KEYS)
+    suppressed = suppress_small_counts(cells, count_columns=counts, threshold=threshold, value_columns=values)
     # The parts of a shown total (a county's health centres; the counties under the national figure)
     # must not give a suppressed part back by subtraction.
     parts_of = [c.PERIOD] if level == "region" else [c.REGION_CODE, c.PERIOD]
@@ -219,6 +232,111 @@ def _cells(
         exclude=pl.col(c.REGION_CODE) == NATIONAL,
     )
     return secondary.select(*CELL_COLUMNS, *extra).sort(_KEYS)
+
+
+#: The additive counts each published cell discloses, per family. A 7-day cell shows its visits within 7 days and
+#: the later ones (the band is null: not its own). A 14-day cell is shown beside the 7-day one, so it discloses
+#: the visits within 7 days, in the 8-14-day band and later: it is hidden when the band is small, while the
+#: 7-day cell may stay (the band is then known only to lie between 0 and the 7-day cell's later visits).
+#: A store with one limit only: the visits within it and the later ones.
+_COMPONENTS = {"access": ("_within", "_band", "_later"), "nps": ("promoters", "passives", "detractors")}
+_LINK_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", "grain", c.PERIOD]
+_GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
+
+
+def _links() -> list[Link]:
+    """How the published tables add up: time, place and profession (the wait bands and classes are components)."""
+    month, quarter = pl.col("grain") == "month", pl.col("grain") == "quarter"
+    year = pl.col(c.PERIOD).str.slice(0, 4)
+    county = (pl.col(c.UNIT_ID) == ALL_UNITS) & (pl.col(c.REGION_CODE) != NATIONAL)
+    return [
+        Link(month, {"grain": pl.lit("quarter"), c.PERIOD: period_key("quarter")}),
+        Link(month, {"grain": pl.lit("year"), c.PERIOD: year}),
+        Link(quarter, {"grain": pl.lit("year"), c.PERIOD: year}),
+        Link(county, {c.REGION_CODE: pl.lit(NATIONAL)}),
+        Link(pl.col(c.UNIT_ID) != ALL_UNITS, {c.UNIT_ID: pl.lit(ALL_UNITS)}),
+        Link(pl.col(c.PROFESSION) != ALL_PROFESSIONS, {c.PROFESSION: pl.lit(ALL_PROFESSIONS)}),
+    ]
+
+
+def _components(results: Results, family: str, level: Level, days: int | None = None) -> pl.DataFrame:
+    """The family's additive counts per area, profession (and respondent) and period, at every grain."""
+    if family == "access":
+        frame = results.table("access_results", level)
+        monthly = (
+            frame.group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD)
+            .agg(
+                pl.col("n_eligible").max().alias("_n"),
+                pl.col("n_within").filter(pl.col("days") == 7).first().alias("_w7"),
+                pl.col("n_within").filter(pl.col("days") == 14).first().alias("_w14"),
+            )
+            .select(
+                c.REGION_CODE,
+                c.UNIT_ID,
+                c.PROFESSION,
+                pl.lit("").alias("_respondent"),
+                c.PERIOD,
+                pl.coalesce("_w7", "_w14").alias("_within"),
+                (pl.col("_w14") - pl.col("_w7")).alias("_band") if days != 7 else pl.lit(None, pl.Int64).alias("_band"),
+                (pl.col("_n") - (pl.coalesce("_w14", "_w7") if days != 7 else pl.coalesce("_w7", "_w14"))).alias(
+                    "_later"
+                ),
+            )
+        )
+    else:
+        frame = results.table("nps_results", level)
+        monthly = frame.select(
+            c.REGION_CODE,
+            c.UNIT_ID,
+            c.PROFESSION,
+            pl.col(c.RESPONDENT).alias("_respondent"),
+            c.PERIOD,
+            "promoters",
+            "passives",
+            "detractors",
+        )
+    # 'other' professions are never published: they are the remainder of all minus doctors and nurses.
+    monthly = monthly.filter(pl.col(c.PROFESSION).is_in(PROFESSIONS))
+    parts = list(_COMPONENTS[family])
+    return pl.concat(
+        monthly.with_columns(period_key(grain).alias(c.PERIOD), pl.lit(grain).alias("grain"))
+        .group_by(_LINK_KEYS)
+        .agg(pl.when(pl.col(name).is_not_null().any()).then(pl.col(name).sum()).cast(pl.Int64) for name in parts)
+        for grain in _GRAINS
+    ).select(*_LINK_KEYS, *parts)
+
+
+def _linked(results: Results, indicator: Indicator, level: Level, threshold: int) -> pl.DataFrame:
+    """Which cells of the indicator's family are hidden, decided together for every grain, area and profession.
+
+    Counties and the country are decided first, from their own cells only, so every role sees the same
+    county figures; a county's health centres are then decided under its fixed county cells, county by
+    county, so a health centre's suppression does not depend on which other counties the viewer may see.
+    """
+    family = indicator.family
+    days = indicator.days if family == "access" else None
+    key = ("linked_suppression", family, days, level, threshold)
+
+    def build() -> pl.DataFrame:
+        parts = list(_COMPONENTS[family])
+        if level == "region":
+            cells = _components(results, family, "region", days)
+            decided = suppress_linked(cells, keys=_LINK_KEYS, components=parts, links=_links(), threshold=threshold)
+        else:
+            region = _linked(results, indicator, "region", threshold).rename({c.RESPONDENT: "_respondent"})
+            units = _components(results, family, "unit", days)
+            both = pl.concat([region.filter(pl.col(c.REGION_CODE) != NATIONAL), units], how="diagonal_relaxed")
+            decided = suppress_linked(
+                both,
+                keys=_LINK_KEYS,
+                components=parts,
+                links=_links(),
+                threshold=threshold,
+                fixed=pl.col(c.UNIT_ID) == ALL_UNITS,
+            ).filter(pl.col(c.UNIT_ID) != ALL_UNITS)
+        return decided.rename({"_respondent": c.RESPONDENT})
+
+    return results.derived(key, build)
 
 
 def national(cells: pl.DataFrame) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from metrics.care_guarantee import legal_limit_days
 from metrics.continuity import COC_BINS, coc_bins, continuity_indices
-from metrics.privacy import suppress_small_counts
+from metrics.privacy import Link, suppress_linked
 from store.results import Results
 from views.cells import indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line, labelled, sotkanet_caption
@@ -424,7 +424,7 @@ def stored_coc_distribution(
     )
     if binned.is_empty():
         return pl.DataFrame()
-    return _distribution(binned.select(c.REGION_CODE, pl.col("bin").cast(pl.Int32), "n"), region, threshold)
+    return _distribution(binned.select(c.REGION_CODE, "bin", "n"), region, threshold)
 
 
 def coc_distribution(
@@ -448,15 +448,45 @@ def coc_distribution(
 
 
 def _distribution(binned: pl.DataFrame, region: str, threshold: int) -> pl.DataFrame:
-    """Every bin (empty ones as zero) with its bounds, suppressed below ``threshold``."""
-    every_bin = pl.DataFrame({"bin": list(range(COC_BINS))}, schema={"bin": pl.Int32})
-    counts = every_bin.join(binned.filter(pl.col(c.REGION_CODE) == region), on="bin", how="left").with_columns(
-        pl.col("n").fill_null(0),
+    """Every bin (empty ones as zero) with its bounds, suppressed below ``threshold`` together with their total."""
+    decided = _linked_bins(binned.select(c.REGION_CODE, "bin", "n"), threshold).filter(
+        (pl.col(c.REGION_CODE) == region) & (pl.col("bin") >= 0)
+    )
+    return decided.sort("bin").select(
         (pl.col("bin") / COC_BINS).alias("bin_low"),
         ((pl.col("bin") + 1) / COC_BINS).alias("bin_high"),
+        pl.when(~pl.col(c.SUPPRESSED)).then(pl.col("n")).alias("n"),
+        c.SUPPRESSED,
     )
-    cells = counts.select("bin_low", "bin_high", "n").sort("bin_low")
-    return suppress_small_counts(cells, count_columns=["n"], threshold=threshold)
+
+
+def _linked_bins(binned: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Every area's COC bins (empty bins as zero) with their total (``bin`` -1), suppressed together.
+
+    An area's bins add up to its eligible patients, which the continuity charts show: the total is fixed
+    (shown unless under the threshold), and a hidden bin must not come back by subtraction from it, so the
+    hidden bins together hold at least the threshold (:func:`metrics.privacy.suppress_linked`). The counties'
+    bins do not add up to the country's (a patient seen in two counties is one patient of the country), so
+    no link is made between them.
+    """
+    areas = binned.select(c.REGION_CODE).unique()
+    every_bin = pl.DataFrame({"bin": list(range(COC_BINS))}, schema={"bin": pl.Int64})
+    bins = (
+        areas.join(every_bin, how="cross")
+        .join(binned.with_columns(pl.col("bin").cast(pl.Int64)), on=[c.REGION_CODE, "bin"], how="left")
+        .with_columns(pl.col("n").fill_null(0).cast(pl.Int64))
+    )
+    totals = bins.group_by(c.REGION_CODE).agg(pl.col("n").sum(), pl.lit(-1, pl.Int64).alias("bin"))
+    totals = totals.with_columns(((pl.col("n") >= 1) & (pl.col("n") < threshold)).alias(c.SUPPRESSED))
+    frame = pl.concat([bins, totals.select(c.REGION_CODE, "bin", "n", c.SUPPRESSED)], how="diagonal_relaxed")
+    return suppress_linked(
+        frame,
+        keys=[c.REGION_CODE, "bin"],
+        components=["n"],
+        links=[Link(pl.col("bin") >= 0, {"bin": pl.lit(-1, pl.Int64)})],
+        threshold=threshold,
+        fixed=pl.col("bin") < 0,
+    )
 
 
 def coc_distribution_view(results: Results, state: ViewState, cells: pl.DataFrame, *, threshold: int) -> ChartView:

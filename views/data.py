@@ -201,9 +201,22 @@ def reasons_table(report: ImportReport, language: str) -> pl.DataFrame:
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
 
 
-def coverage_table(report: ImportReport, language: str) -> pl.DataFrame:
-    """Per county and month, the share of kept non-urgent visits that carry an assessment date (THL's measure)."""
-    return report.coverage if report.coverage.is_empty() else coverage_rows(report.coverage, language)
+def report_visible(unit_regions: frozenset[str] | None) -> bool:
+    """Whether a viewer with unit access to ``unit_regions`` (None: every county) may see import check reports.
+
+    Their counts (rows rejected for a reason, a county's non-urgent visits in a month and those with an
+    assessment date) are raw, unsuppressed and often small: the public role (no unit access) never sees them.
+    """
+    return unit_regions is None or bool(unit_regions)
+
+
+def coverage_table(report: ImportReport, language: str, unit_regions: frozenset[str] | None = None) -> pl.DataFrame:
+    """Per county and month, the share of kept non-urgent visits that carry an assessment date (THL's measure);
+    only the counties in ``unit_regions`` (None: all) and nothing for a viewer without unit access."""
+    coverage = report.coverage
+    if not coverage.is_empty() and unit_regions is not None:
+        coverage = coverage.filter(pl.col("region_code").is_in(sorted(unit_regions)))
+    return coverage if coverage.is_empty() else coverage_rows(coverage, language)
 
 
 def region_name_or_code(code: str, language: str) -> str:
@@ -255,6 +268,11 @@ def coverage_known(reports: list[ImportReport], region: str) -> bool:
     return any(
         report.detailed and not report.coverage.filter(pl.col("region_code") == region).is_empty() for report in reports
     )
+
+
+def coverage_months(coverage: pl.DataFrame, language: str) -> pl.DataFrame:
+    """The flagged county-months named without their counts or shares, for a viewer without unit access."""
+    return coverage_rows(coverage, language).select(pl.nth(0, 1))
 
 
 def coverage_rows(coverage: pl.DataFrame, language: str) -> pl.DataFrame:

@@ -108,7 +108,8 @@ def test_profession_filter_picks_the_professions_cells() -> None:
 def test_nps_over_months_comes_from_summed_answer_counts() -> None:
     # 6 promoters, 2 passives, 2 detractors over two months: NPS = 100 * (0.6 - 0.2) = 40.
     data = results(nps=nps_rows([("05", "", "2025-01", "patient", 5, 0, 0), ("05", "", "2025-02", "patient", 1, 2, 2)]))
-    row = cell(indicator_cells(data, INDICATORS["nps"], grain="year", threshold=5), "05", "2025")
+    # threshold 1: the classes under 5 would hide the year (the NPS classes are counts the cell discloses)
+    row = cell(indicator_cells(data, INDICATORS["nps"], grain="year", threshold=1), "05", "2025")
     assert row["n"] == 10
     assert row["value"] == pytest.approx(40.0)
     se = 100 * math.sqrt((0.6 + 0.2 - (0.6 - 0.2) ** 2) / 10)
@@ -117,15 +118,26 @@ def test_nps_over_months_comes_from_summed_answer_counts() -> None:
 
 
 def test_staff_answers_feed_enps_only() -> None:
-    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 10, 0, 0), ("05", "", "2025-01", "staff", 0, 0, 10)]))
-    assert indicator_cells(data, INDICATORS["nps"], grain="year", threshold=5)["value"].item() == pytest.approx(100)
-    assert indicator_cells(data, INDICATORS["enps"], grain="year", threshold=5)["value"].item() == pytest.approx(-100)
+    # patients 10/5/5: NPS 100 * (10 - 5) / 20 = 25; staff 5/5/10: eNPS -25 (every class at least 5, so shown)
+    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 10, 5, 5), ("05", "", "2025-01", "staff", 5, 5, 10)]))
+    assert indicator_cells(data, INDICATORS["nps"], grain="year", threshold=5)["value"].item() == pytest.approx(25)
+    assert indicator_cells(data, INDICATORS["enps"], grain="year", threshold=5)["value"].item() == pytest.approx(-25)
+
+
+def test_an_nps_cell_with_a_small_or_empty_class_is_hidden() -> None:
+    # 10 promoters and nobody else: everyone's answer is told; 10/5/2: the 2 detractors are told by n and shares
+    data = results(
+        nps=nps_rows([("05", "", "2025-01", "patient", 10, 0, 0), ("06", "", "2025-01", "patient", 10, 5, 2)])
+    )
+    cells = indicator_cells(data, INDICATORS["nps"], grain="year", threshold=5)
+    assert cells["suppressed"].to_list() == [True, True]
+    assert cells["promoter_share"].to_list() == [None, None]
 
 
 def test_nps_ignores_the_profession_filter_because_surveys_have_none() -> None:
-    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 10, 0, 0)]))
+    data = results(nps=nps_rows([("05", "", "2025-01", "patient", 10, 5, 5)]))
     cells = indicator_cells(data, INDICATORS["nps"], grain="year", profession="doctor", threshold=5)
-    assert cells["value"].item() == pytest.approx(100)
+    assert cells["value"].item() == pytest.approx(25)
 
 
 def test_t3_month_is_the_mean_and_year_the_median_of_measurements() -> None:
