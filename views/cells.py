@@ -234,11 +234,9 @@ def _cells(
     return secondary.select(*CELL_COLUMNS, *extra).sort(_KEYS)
 
 
-#: The additive counts each published cell discloses, per family. A 7-day cell shows its visits within 7 days and
-#: the later ones (the band is null: not its own). A 14-day cell is shown beside the 7-day one, so it discloses
-#: the visits within 7 days, in the 8-14-day band and later: it is hidden when the band is small, while the
-#: 7-day cell may stay (the band is then known only to lie between 0 and the 7-day cell's later visits).
-#: A store with one limit only: the visits within it and the later ones.
+#: The additive counts each published cell discloses, per family. The 7- and 14-day cells of an area and period
+#: are shown side by side and share n, so together they disclose the visits within 7 days, in the 8-14-day band
+#: and later: both are decided by all three. A store with one limit only: the visits within it and the later ones.
 _COMPONENTS = {"access": ("_within", "_band", "_later"), "nps": ("promoters", "passives", "detractors")}
 _LINK_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", "grain", c.PERIOD]
 _GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
@@ -314,7 +312,9 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
     county, so a health centre's suppression does not depend on which other counties the viewer may see.
     """
     family = indicator.family
-    days = indicator.days if family == "access" else None
+    # One decision for the 7- and 14-day cells: they share n, so a pattern of their own for each would let one
+    # give back what the other hides (the other professions' n, for one).
+    days = None
     key = ("linked_suppression", family, days, level, threshold)
 
     def build() -> pl.DataFrame:
