@@ -10,6 +10,7 @@ from store.results import Results
 from views import compare, county, investments, overview
 from views.common import ChartView, area_label, chart_source
 from views.indicators import INDICATORS
+from views.reported import ReportedPoint
 from views.state import ViewState
 
 #: Columns of a view's data that hold proportions drawn as percentages, per indicator scale.
@@ -59,15 +60,31 @@ def deck_from_views(views: list[ChartView], results: Results, *, title: str, sub
     )
 
 
+#: THL's published series that open a county deck, after the ranking on THL's 7-day share.
+DECK_PUBLISHED = ("thl_access_7d", "thl_coc")
+
+
 def county_views(
-    results: Results, state: ViewState, *, threshold: int, coc_cells: pl.DataFrame | None = None
+    results: Results,
+    state: ViewState,
+    *,
+    threshold: int,
+    coc_cells: pl.DataFrame | None = None,
+    reported: tuple[ReportedPoint, ...] = (),
 ) -> list[ChartView]:
-    """The standard county deck's charts: the county among the others, its trends with targets and legal
-    limits, its health centres, the comparison with other counties, and its investment's indicator trend."""
+    """The standard county deck's charts: THL's published figures first (the county among the others, its 7-day
+    share and continuity with its own reported figures and its targets' verdicts), then the trends computed from
+    the store with targets and legal limits, its health centres, the comparison with other counties, and its
+    investment's indicator trend. ``reported``: the county's own figures (:func:`views.reported.reported_points`).
+    """
     views: list[ChartView] = [
-        overview.county_ranking(results, state.with_changes(indicator="access_7d"), threshold=threshold)
+        overview.county_ranking(results, state.with_changes(indicator="thl_access_7d"), threshold=threshold)
     ]
-    views += [county.trend(results, state, key, threshold=threshold) for key in county.TREND_INDICATORS]
+    published = state.only(*county.PUBLISHED_READ)
+    views += [county.trend(results, published, key, threshold=threshold, reported=reported) for key in DECK_PUBLISHED]
+    views += [
+        county.trend(results, state, key, threshold=threshold, reported=reported) for key in county.TREND_INDICATORS
+    ]
     for unit_view in (
         county.units(results, state, "access_7d", threshold=threshold),
         county.t3_by_unit(results, state, threshold=threshold),
@@ -120,14 +137,21 @@ def investment_view(results: Results, state: ViewState, *, threshold: int) -> Ch
 
 
 def county_deck(
-    results: Results, region: str, language: str, period: str, *, threshold: int, coc_cells: pl.DataFrame | None = None
+    results: Results,
+    region: str,
+    language: str,
+    period: str,
+    *,
+    threshold: int,
+    coc_cells: pl.DataFrame | None = None,
+    reported: tuple[ReportedPoint, ...] = (),
 ) -> Deck:
-    """The standard deck for one county."""
+    """The standard deck for one county (``reported``: its own figures, see :func:`county_views`)."""
     years = results.years()
     state = ViewState(lang=language, region=region, period=period or (years[-1] if years else ""))
     name = area_label(region, language)
     return deck_from_views(
-        county_views(results, state, threshold=threshold, coc_cells=coc_cells),
+        county_views(results, state, threshold=threshold, coc_cells=coc_cells, reported=reported),
         results,
         title=t("deck.county_title", language, area=name),
         subtitle=t("deck.county_subtitle", language, period=state.period),

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from core.errors import DashboardError, InvalidInputError
 from core.regions import dashboard_regions
+from data_sources.reference import reported_figures
 from exports.images import shared_renderer
 from exports.names import export_filename
 from exports.pptx import Deck, build_pptx
@@ -27,6 +28,7 @@ from metrics.privacy import DEFAULT_THRESHOLD
 from store.catalogue import scan_extracts
 from store.results import Results, load_results
 from views.county import coc_distribution
+from views.reported import reported_points
 
 #: The ``--region`` value that stands for every county.
 ALL = "all"
@@ -103,7 +105,8 @@ def build_county_deck(
         if year
         else None
     )
-    return county_deck(results, region, language, year, threshold=threshold, coc_cells=coc_cells)
+    reported = reported_points(reported_figures(), region)
+    return county_deck(results, region, language, year, threshold=threshold, coc_cells=coc_cells, reported=reported)
 
 
 def regions_to_build(region: str) -> list[str]:

@@ -46,13 +46,19 @@ def test_the_county_deck_has_a_title_slide_and_one_slide_per_chart_in_the_langua
     assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, rel=0.01)
     titles = slide_titles(out)
     assert titles[0] == t("deck.county_title", language, area=region_name("05", language, short=True))
-    assert t("indicator.access_7d", language) in titles[2]
-    assert len(titles) >= 12
-    for slide in list(deck.slides)[1:]:
+    # THL's published figures open the deck, under Sotkanet's name; then the figures computed from the store
+    thl_7d, thl_coc = t("indicator.thl_access_7d", language), t("indicator.thl_coc", language)
+    assert thl_7d in titles[1]
+    assert titles[2:4] == [thl_7d, thl_coc]
+    assert titles[4] == t("indicator.access_7d", language)
+    assert len(titles) >= 14
+    for index, slide in enumerate(list(deck.slides)[1:], start=1):
         kinds = {shape.shape_type for shape in slide.shapes}
         assert any(shape.has_chart for shape in slide.shapes) or 13 in kinds  # 13: a picture
         footer = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
         assert "CC BY 4.0" in footer
+        sotkanet = "Sotkanet" in footer
+        assert sotkanet if index <= 3 else t("source.sample", language) in footer, (index, footer)
 
 
 def test_a_native_trend_chart_holds_the_metrics_numbers(
