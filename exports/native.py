@@ -167,7 +167,7 @@ def _bar_chart(
         colour, point_colours = _trace_colours(trace.marker.color, colorway, index)
         series.append(
             NativeSeries(
-                name=trace.name or "",
+                name=series_name(trace.name),
                 values=tuple(by_category.get(category) for category in categories),
                 colour=colour,
                 point_colours=_aligned(point_colours, category_values, categories),
@@ -259,7 +259,7 @@ def _scatter_series(
         point_colours = tuple(point_colours[i] for i in kept) if point_colours else ()
         labels = tuple(labels[i] for i in kept if i < len(labels)) if labels else ()
     return NativeSeries(
-        name=trace.name or "",
+        name=series_name(trace.name),
         values=values,
         x=x,
         colour=colour,
@@ -509,3 +509,8 @@ def _legend(figure: go.Figure, series: Sequence[NativeSeries]) -> bool:
 def _note(dropped: list[str], what: str) -> None:
     if what not in dropped:
         dropped.append(what)
+
+
+def series_name(name: str | None) -> str:
+    """A trace's name as a PowerPoint legend shows it: Plotly's line breaks ('<br>') become spaces."""
+    return " ".join(re.split(r"<br\s*/?>", name or ""))

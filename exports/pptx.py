@@ -92,7 +92,9 @@ class Slide:
     ``percent_columns`` name the proportions the chart draws as percentages
     (the notes show them the same way); ``column_labels`` name the other
     measures in the notes ("x" → "Within 7 days"); ``notes`` are extra
-    speaker-notes lines.
+    speaker-notes lines. ``sample``: the chart shows figures computed from the
+    synthetic sample (its footnote says so in a deck of sample data); a chart of
+    THL's published series does not.
     """
 
     title: str
@@ -104,6 +106,7 @@ class Slide:
     percent_columns: tuple[str, ...] = ()
     column_labels: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    sample: bool = True
 
     @classmethod
     def from_chart(
@@ -126,6 +129,7 @@ class Slide:
             figure=figure,
             data=data,
             provenance=Provenance(source=source, licence=licence, filters=chart_text.subtitle, data_date=data_date),
+            sample=bool(chart_text.badge),
             subtitle=subtitle,
             suppression_note=chart_text.suppression_note,
             percent_columns=tuple(percent_columns),
@@ -247,7 +251,7 @@ def _chart_slide(
     foot = page.shapes.add_textbox(MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
     foot.name = "Footnote"
     foot.text_frame.word_wrap = True
-    sample = t("export.sample_short", language) if deck.sample_data else ""
+    sample = t("export.sample_short", language) if deck.sample_data and slide.sample else ""
     lines = [slide.suppression_note, slide.provenance.footnote(sample)]
     _set_text(foot.text_frame, [line for line in lines if line], language, size=10, colour=GREY, align=PP_ALIGN.LEFT)
 

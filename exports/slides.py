@@ -19,7 +19,8 @@ _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
 
 def percent_columns(view: ChartView) -> tuple[str, ...]:
     indicator = INDICATORS.get(view.indicator)
-    columns = [*(("value", "ci_low", "ci_high", "x") if indicator is not None and indicator.percent else ())]
+    shares = ("value", "ci_low", "ci_high", "national_value", "x")
+    columns = [*(shares if indicator is not None and indicator.percent else ())]
     columns += [name for name in _SHARE_COLUMNS if name in view.data.columns]
     return tuple(name for name in columns if name in view.data.columns)
 

@@ -59,6 +59,10 @@ def test_the_county_deck_has_a_title_slide_and_one_slide_per_chart_in_the_langua
         assert "CC BY 4.0" in footer
         sotkanet = "Sotkanet" in footer
         assert sotkanet if index <= 3 else t("source.sample", language) in footer, (index, footer)
+        # the sample notice only under charts of the sample, never under THL's own figures
+        assert (t("export.sample_short", language) in footer) is (index > 3), (index, footer)
+        for chart in (shape.chart for shape in slide.shapes if shape.has_chart):
+            assert not any("<br" in series.name for plot in chart.plots for series in plot.series)
 
 
 def test_a_native_trend_chart_holds_the_metrics_numbers(
