@@ -154,13 +154,14 @@ def test_deck_on_a_fresh_data_directory_fills_the_store_first_and_writes_chart_s
 
 @pytest.fixture(scope="module")
 def empty_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A bootstrapped store whose aggregates were all deleted: imports and reference data, nothing to chart."""
+    """A bootstrapped store whose aggregates and published series were all deleted: imports and reference data,
+    nothing to chart (with THL's series alone a county deck has their slides)."""
     folder = tmp_path_factory.mktemp("no-results")
     done = run(folder, "bootstrap")
     assert done.returncode == 0, done.stderr
     engine = store(folder)
     with engine.begin() as connection:
-        for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
+        for table in (*tables.RESULT_TABLES, tables.coc_distribution_results, tables.indicator_values):
             connection.execute(table.delete())
     yield folder
     engine.dispose()
