@@ -57,6 +57,27 @@ def t(key: str, language: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+#: CLDR plural categories used by the catalogues' counted strings. Finnish, Swedish and English all have two
+#: for whole numbers: "one" for exactly 1, "other" for everything else (0, 2, 1.5 …).
+PLURAL_FORMS = ("one", "other")
+
+
+def plural_form(count: float, language: str) -> str:
+    """The CLDR plural category of ``count`` in ``language``: "one" only for the integer 1 (fi, sv and en alike)."""
+    check_language(language)
+    return "one" if count == 1 and float(count).is_integer() else "other"
+
+
+def tn(key: str, count: float, language: str, **values: object) -> str:
+    """The counted string ``key`` for ``count``: its ``one`` or ``other`` form, with ``{n}`` and ``values`` filled.
+
+    A counted key is a TOML table with both forms (``[section.key]`` with ``one = …`` and ``other = …``);
+    ``{n}`` in either is ``count`` as given, so the caller formats it (``n=count_text``) when it needs grouping.
+    """
+    values.setdefault("n", count)
+    return t(f"{key}.{plural_form(count, language)}", language, **values)
+
+
 def region_name(code: str, language: str, *, short: bool = False) -> str:
     """A county's name in ``language`` from regions.csv; ``short`` gives the everyday form ("Pohjois-Savo")."""
     if code == NATIONAL_CODE:

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import InvalidInputError
 from core.regions import all_regions
-from i18n import LANGUAGES, catalogue, region_name, t
+from i18n import LANGUAGES, catalogue, plural_form, region_name, t
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -121,3 +121,19 @@ def test_the_deck_is_called_the_same_on_its_button_state_toast_and_page(language
 
 def test_the_exports_words_fill_their_placeholders() -> None:
     assert t("export.data_date", "sv", date="2025-06-30") == "Uppgifter per 2025-06-30"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_counted_strings_have_both_plural_forms(language: str) -> None:
+    strings = catalogue(language)
+    counted = [key.removesuffix(".one") for key in strings if key.endswith(".one")]
+    for key in counted:
+        assert f"{key}.other" in strings, key
+
+
+@pytest.mark.parametrize(
+    ("count", "form"), [(1, "one"), (1.0, "one"), (0, "other"), (2, "other"), (21, "other"), (1.5, "other")]
+)
+def test_plural_form_follows_cldr_for_finnish_swedish_and_english(count: float, form: str) -> None:
+    for language in LANGUAGES:
+        assert plural_form(count, language) == form
