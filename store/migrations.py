@@ -34,7 +34,7 @@ class Migration:
 
 
 #: Tables created by a later migration than the first, which must not create them.
-_ADDED_LATER = (tables.coc_distribution_results, tables.import_failures)
+_ADDED_LATER = (tables.coc_distribution_results, tables.import_failures, tables.audits)
 
 #: Version-1 definitions of the tables a later migration altered (frozen: never edit these).
 _VERSION_ONE = sa.MetaData()
@@ -190,6 +190,31 @@ def _min_visits(connection: sa.Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN min_visits INTEGER NOT NULL DEFAULT 2"))
 
 
+#: The audits table as migration 10 creates it (frozen: a later change gets a migration of its own).
+_VERSION_TEN = sa.MetaData()
+_AUDITS_V10 = sa.Table(
+    "audits",
+    _VERSION_TEN,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("cells_seen", sa.Integer, nullable=False),
+    sa.Column("cells_hidden", sa.Integer, nullable=False),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("findings_by_kind", sa.Text, nullable=False),
+    sa.Column("store_version", sa.Text, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("ran_at", sa.DateTime, nullable=False),
+)
+
+
+def _audits_table(connection: sa.Connection) -> None:
+    """Each disclosure audit's summary per role is kept with the store version it audited; a store from before
+    version 10 has none until ``python -m pipeline audit`` runs."""
+    _AUDITS_V10.create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
@@ -198,6 +223,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "retrieval date of the bundled copies of published series", _retrieved_date),
     Migration(6, "service-type scope (T11 by default) recorded with every visit aggregate", _service_type_scope),
     Migration(7, "minimum visits recorded with every continuity figure", _min_visits),
+    Migration(10, "disclosure audits per role and store version", _audits_table),
 )
 
 

@@ -273,4 +273,22 @@ coc_distribution_results = sa.Table(
     _min_visits_column(),
 )
 
+#: One row per disclosure audit of a role (``python -m pipeline audit``, ``store/audits.py``): counts only, with
+#: the store version audited. Added by migration 10.
+audits = sa.Table(
+    "audits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("cells_seen", sa.Integer, nullable=False),
+    sa.Column("cells_hidden", sa.Integer, nullable=False),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("findings_by_kind", sa.Text, nullable=False),
+    sa.Column("store_version", sa.Text, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("ran_at", sa.DateTime, nullable=False),
+)
+
 RESULT_TABLES = (access_results, continuity_results, t3_results, nps_results)
