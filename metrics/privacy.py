@@ -19,6 +19,10 @@ from core.schema import require_columns
 from metrics._frames import Frame, check_int_option, same_kind
 
 DEFAULT_THRESHOLD = 5
+#: The column that says which rule hid a cell (:func:`suppressed_by`), and its two values.
+SUPPRESSED_BY = "suppressed_by"
+PRIMARY = "primary"
+SECONDARY = "secondary"
 
 
 def suppress_small_counts(
@@ -150,20 +154,26 @@ def suppress_linked(
     component to the threshold. A hidden parent must have a hidden part (or a remainder), or it would be the sum of
     its shown parts. The whole repeats over every link until nothing changes. Rows matching ``fixed`` keep the
     ``suppressed`` state they come with (counties already decided when their health centres are added) and are never
-    chosen. Every hidden cell is then at least the threshold wide in every linked direction.
+    chosen. Every hidden cell is then at least the threshold wide in every linked direction. The column
+    ``suppressed_by`` says which rule hid a row (:func:`suppressed_by`); a fixed row keeps its own when it has one.
     """
     threshold = check_int_option("threshold", threshold, minimum=1)
     key_list, parts = list(keys), list(components)
     require_columns(frame, [*key_list, *parts], table="suppression input")
     primary = pl.any_horizontal((pl.col(name) < threshold).fill_null(False) for name in parts)
     given = pl.col(c.SUPPRESSED) if c.SUPPRESSED in frame.columns else pl.lit(None, pl.Boolean)
+    given_by = pl.col(SUPPRESSED_BY) if SUPPRESSED_BY in frame.columns else pl.lit(None, pl.String)
     is_fixed = (fixed if fixed is not None else pl.lit(False)).fill_null(False)
+    hidden_first = pl.when(is_fixed).then(given.fill_null(True)).otherwise(primary | given.fill_null(False))
+    # a fixed row keeps the rule it says hid it; otherwise the primary rule is the one that hid it first
+    fixed_primary = given_by.eq(PRIMARY).fill_null(given.fill_null(True) & primary)
     data = (
         frame.sort(key_list)
         .with_row_index("_row")
         .with_columns(
             is_fixed.alias("_fixed"),
-            pl.when(is_fixed).then(given.fill_null(True)).otherwise(primary | given.fill_null(False)).alias("_hidden"),
+            hidden_first.alias("_hidden"),
+            pl.when(is_fixed).then(fixed_primary).otherwise(hidden_first).alias("_primary"),
         )
         .with_columns(pl.col(parts).is_null().name.prefix("_null_"))
         .with_columns(pl.col(parts).fill_null(0))
@@ -239,7 +249,20 @@ def suppress_linked(
         data = data.with_columns((pl.col("_hidden") | pl.col("_row").is_in(extra["_row"].implode())).alias("_hidden"))
     nulls = [f"_null_{name}" for name in parts]
     restored = data.with_columns(pl.when(~pl.col(f"_null_{name}")).then(pl.col(name)).alias(name) for name in parts)
-    return restored.with_columns(pl.col("_hidden").alias(c.SUPPRESSED)).drop("_row", "_fixed", "_hidden", *nulls)
+    return restored.with_columns(
+        pl.col("_hidden").alias(c.SUPPRESSED), suppressed_by(pl.col("_hidden"), pl.col("_primary"))
+    ).drop("_row", "_fixed", "_hidden", "_primary", *nulls)
+
+
+def suppressed_by(hidden: pl.Expr, primary: pl.Expr) -> pl.Expr:
+    """The rule that hid a cell: 'primary' (a count of its own under the threshold), 'secondary' (hidden so
+    that no other hidden cell comes back), null when shown. Aliased ``suppressed_by``."""
+    return (
+        pl.when(hidden)
+        .then(pl.when(primary.fill_null(True)).then(pl.lit(PRIMARY)).otherwise(pl.lit(SECONDARY)))
+        .otherwise(pl.lit(None, pl.String))
+        .alias(SUPPRESSED_BY)
+    )
 
 
 def _edges(data: pl.DataFrame, keys: list[str], links: Sequence[Link]) -> pl.DataFrame:

@@ -1,8 +1,9 @@
 """Indicator cells in one tidy shape, aggregated to the period grain a chart needs, then suppressed.
 
 Every function returns the columns ``region_code``, ``unit_id``, ``period``,
-``value``, ``ci_low``, ``ci_high``, ``n`` and ``suppressed``: the shape the
-chart builders and the exports read. Aggregating over months re-derives the
+``value``, ``ci_low``, ``ci_high``, ``n``, ``suppressed`` and ``suppressed_by``
+(which rule hid the cell: 'primary', 'secondary', null when shown): the shape
+the chart builders and the exports read. Aggregating over months re-derives the
 statistic from summed counts (never an average of shares), so a year's share
 is the share of that year's visits. Suppression runs last, on the counts that
 decide it, through :func:`metrics.privacy.suppress_small_counts`: the
@@ -33,14 +34,22 @@ from core import columns as c
 from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.errors import InvalidInputError
-from metrics.privacy import Link, suppress_complements, suppress_linked, suppress_small_counts
+from metrics.privacy import (
+    PRIMARY,
+    SUPPRESSED_BY,
+    Link,
+    suppress_complements,
+    suppress_linked,
+    suppress_small_counts,
+    suppressed_by,
+)
 from metrics.stats import Z95, wilson_exprs
 from store.results import Level, Results
 from views.indicators import Indicator
 
 Grain = Literal["month", "quarter", "year"]
 
-CELL_COLUMNS = (c.REGION_CODE, c.UNIT_ID, c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
+CELL_COLUMNS = (c.REGION_CODE, c.UNIT_ID, c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED, SUPPRESSED_BY)
 _KEYS = [c.REGION_CODE, c.UNIT_ID, c.PERIOD]
 
 
@@ -147,6 +156,7 @@ def _published(results: Results, indicator: Indicator, level: Level) -> pl.DataF
         pl.lit(None, pl.Float64).alias("ci_high"),
         pl.lit(None, pl.Int64).alias("n"),
         pl.lit(value=False).alias(c.SUPPRESSED),
+        pl.lit(None, pl.String).alias(SUPPRESSED_BY),
     ).sort(_KEYS)
 
 
@@ -212,15 +222,18 @@ def _cells(
         if indicator.family == "nps":
             linked = linked.filter(pl.col(c.RESPONDENT) == indicator.respondent)
         linked = linked.filter(pl.col(c.PROFESSION) == (profession if indicator.by_profession else "all"))
-        flags = linked.select(*_KEYS, pl.col(c.SUPPRESSED).alias("_linked"))
+        flags = linked.select(*_KEYS, pl.col(c.SUPPRESSED).alias("_linked"), pl.col(SUPPRESSED_BY).alias("_by"))
         marked = cells.join(flags, on=_KEYS, how="left").with_columns(
-            pl.col("_linked").fill_null(True).alias(c.SUPPRESSED)
+            pl.col("_linked").fill_null(True).alias(c.SUPPRESSED),
+            # a cell the linked step does not know has no counts to publish: hidden by the primary rule
+            pl.when(pl.col("_linked").is_null()).then(pl.lit(PRIMARY)).otherwise(pl.col("_by")).alias(SUPPRESSED_BY),
         )
         blanked = marked.with_columns(
             pl.when(~pl.col(c.SUPPRESSED)).then(pl.col(name)).alias(name) for name in ["n", *values]
         )
         return blanked.select(*CELL_COLUMNS, *extra).sort(_KEYS)
     suppressed = suppress_small_counts(cells, count_columns=counts, threshold=threshold, value_columns=values)
+    suppressed = suppressed.with_columns(pl.col(c.SUPPRESSED).alias("_primary"))
     # The parts of a shown total (a county's health centres; the counties under the national figure)
     # must not give a suppressed part back by subtraction.
     parts_of = [c.PERIOD] if level == "region" else [c.REGION_CODE, c.PERIOD]
@@ -231,6 +244,7 @@ def _cells(
         value_columns=values,
         exclude=pl.col(c.REGION_CODE) == NATIONAL,
     )
+    secondary = secondary.with_columns(suppressed_by(pl.col(c.SUPPRESSED), pl.col("_primary")))
     return secondary.select(*CELL_COLUMNS, *extra).sort(_KEYS)
 
 

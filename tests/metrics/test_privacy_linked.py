@@ -139,6 +139,29 @@ def test_fixed_rows_keep_their_state_and_are_never_chosen() -> None:
     assert linked.sort("unit")["suppressed"].to_list() == [False, True, True]
 
 
+def test_every_hidden_row_says_which_rule_hid_it() -> None:
+    # The county (fixed, hidden by the primary rule before) keeps its rule; B is small (primary); A is hidden so
+    # that B does not come back from a shown total (secondary); C is shown (null).
+    frame = pl.DataFrame(
+        {
+            "unit": ["", "A", "B", "C", "T"],
+            "n": [4, 9, 3, 40, 52],
+            "suppressed": [True, None, None, None, None],
+            "suppressed_by": ["primary", None, None, None, None],
+        },
+        schema_overrides={"suppressed": pl.Boolean, "suppressed_by": pl.String},
+    )
+    linked = suppress_linked(
+        frame,
+        keys=["unit"],
+        components=["n"],
+        links=[Link(pl.col("unit").is_in(["A", "B", "C"]), {"unit": pl.lit("T")})],
+        fixed=pl.col("unit") == "",
+    )
+    rules = dict(zip(linked["unit"], linked["suppressed_by"], strict=True))
+    assert rules == {"": "primary", "A": "secondary", "B": "primary", "C": None, "T": None}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Random hierarchies against a linear-programming attacker
 

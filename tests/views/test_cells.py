@@ -242,3 +242,37 @@ def test_a_lone_small_health_centre_cannot_be_recovered_from_the_county_total() 
     hidden = dict(zip(units["unit_id"], units["suppressed"], strict=True))
     assert hidden == {"Unit A": False, "Unit B": True, "Unit C": True}
     assert units.filter(pl.col("unit_id") == "Unit B")["n"].item() is None
+
+
+def test_cells_say_which_rule_hid_them() -> None:
+    # Unit C is small (primary); Unit B is hidden only so that C does not come back from the county (secondary).
+    data = results(
+        access=access_rows(
+            [
+                ("05", "", "all", "2025-01", 7, 100, 50),
+                ("05", "Unit A", "all", "2025-01", 7, 80, 40),
+                ("05", "Unit B", "all", "2025-01", 7, 17, 8),
+                ("05", "Unit C", "all", "2025-01", 7, 3, 2),
+            ]
+        )
+    )
+    units = indicator_cells(data, INDICATORS["access_7d"], grain="year", level="unit", threshold=5)
+    rules = dict(zip(units["unit_id"], units["suppressed_by"], strict=True))
+    assert rules == {"Unit A": None, "Unit B": "secondary", "Unit C": "primary"}
+
+
+def test_continuity_cells_say_which_rule_hid_them() -> None:
+    # County 07 has 3 eligible patients (primary); 06 is the smallest other county, hidden with it (secondary).
+    data = results(
+        continuity=continuity_rows(
+            [
+                ("05", "", "all", "2025", 90, 0.5, 0.4, 0.6, 0.6),
+                ("06", "", "all", "2025", 40, 0.5, 0.4, 0.6, 0.6),
+                ("07", "", "all", "2025", 3, 0.5, 0.4, 0.6, 0.6),
+                ("SSS", "", "all", "2025", 133, 0.5, 0.4, 0.6, 0.6),
+            ]
+        )
+    )
+    cells = indicator_cells(data, INDICATORS["coc"], grain="year", threshold=5)
+    rules = dict(zip(cells["region_code"], cells["suppressed_by"], strict=True))
+    assert rules == {"05": None, "06": "secondary", "07": "primary", "SSS": None}
