@@ -1,4 +1,5 @@
-"""Methods: definitions, the care-guarantee timeline, comparability with THL, suppression, licence, accessibility."""
+"""Methods, for the people who read the figures: every indicator's definition, the care-guarantee timeline,
+comparability with THL, suppression, licence and accessibility. The developers' contract stays in docs/."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ from i18n import t
 from ui import filters, session
 from ui.render import show_static_table, show_table
 from views import methods
+from views.definitions import definition
+from views.indicators import INDICATORS
 
 state = filters.current_view()
 language = state.lang
 threshold = session.threshold()
 
 st.title(t("methods.title", language))
-for key in methods.INDICATOR_ORDER:
-    with st.expander(t(f"indicator.{key}", language)):
-        st.markdown(t(f"methods.definition_{key}", language))
+st.header(t("methods.definitions", language))
+for key in INDICATORS:
+    explained = definition(key, language, threshold=threshold)
+    with st.expander(explained.title):
+        st.markdown(explained.markdown(language))
 st.header(t("methods.care_guarantee", language))
 show_table(methods.care_guarantee_table(language), width="stretch")
 st.header(t("methods.comparability", language))
@@ -34,5 +39,4 @@ st.header(t("methods.licence", language))
 st.markdown(t("methods.licence_text", language))
 st.header(t("methods.accessibility", language))
 st.markdown(t("methods.accessibility_text", language))
-with st.expander(t("methods.full_contract", language)):
-    st.markdown(methods.metrics_document())
+st.caption(t("methods.developer_contract", language))

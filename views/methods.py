@@ -1,5 +1,5 @@
 """Methods page content: indicator definitions, their comparability with THL's published series, the
-care-guarantee timeline and the metrics contract."""
+care-guarantee timeline (the definitions themselves are in :mod:`views.definitions`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from core.settings import PROJECT_ROOT
 from i18n import t
 from i18n.format import date_text
 from metrics.care_guarantee import CARE_GUARANTEE_TIMELINE
 from views.indicators import INDICATORS, PUBLISHED_INDICATORS
-
-INDICATOR_ORDER = ("access_7d", "access_14d", "t3", "coc", "upc", "nps", "enps")
-METRICS_DOCUMENT = PROJECT_ROOT / "docs" / "metrics.md"
 
 
 def care_guarantee_table(language: str) -> pl.DataFrame:
@@ -38,11 +34,6 @@ def care_guarantee_table(language: str) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows)
-
-
-def metrics_document() -> str:
-    """The metrics contract (English), as the Methods page's full reference."""
-    return METRICS_DOCUMENT.read_text(encoding="utf-8")
 
 
 #: The aspects a definition is compared on, in the order the comparability tables list them.

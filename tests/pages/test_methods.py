@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from i18n import t
 from tests.pages.conftest import PROJECT
+from views.indicators import INDICATORS
 
 
 def methods_page(language: str) -> AppTest:
@@ -56,3 +57,15 @@ def test_the_comparability_table_says_yes_or_no_against_sotkanet_in_the_readers_
     assert len(app.table) == 3
     headers = [header.value for header in app.header]
     assert t("methods.own_figures", language) in headers
+
+
+@pytest.mark.parametrize("language", ["fi", "en"])
+def test_every_indicator_is_defined_for_readers_and_no_developer_contract_is_shown(language: str) -> None:
+    app = methods_page(language)
+    assert not app.exception, app.exception
+    labels = [expander.label for expander in app.expander]
+    assert labels == [t(f"indicator.{key}", language) for key in INDICATORS]
+    shown = " ".join(str(block.value) for block in app.markdown)
+    assert t("methods.def_what", language) in shown
+    for developer_word in ("LazyFrame", "InvalidInputError", "metrics/", "pl."):
+        assert developer_word not in shown
