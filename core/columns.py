@@ -20,6 +20,7 @@ ASSESSMENT_AT: Final = "assessment_at"  # care-need assessment; nullable
 URGENT: Final = "urgent"
 CONTACT_MODE: Final = "contact_mode"  # in_person | phone | video | message | home
 SERVICE_TYPE: Final = "service_type"
+AGE_YEARS: Final = "age_years"  # the patient's age in whole years at the visit; optional, nullable
 
 # Appointment slots (snapshots of the books).
 CAPTURED_AT: Final = "captured_at"

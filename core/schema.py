@@ -136,6 +136,7 @@ VISITS = TableSchema(
         Column(c.URGENT, Kind.BOOL),
         Column(c.CONTACT_MODE, Kind.CODE, allowed=CONTACT_MODES),
         Column(c.SERVICE_TYPE, Kind.TEXT, nullable=True),
+        Column(c.AGE_YEARS, Kind.NUMBER, nullable=True, required=False),
     ),
 )
 
@@ -227,6 +228,16 @@ CANONICAL_DTYPES: Mapping[str, Mapping[str, pl.DataType]] = {
         c.UNIT: pl.String(),
     },
 }
+
+#: Optional canonical columns (``required=False`` above) that the extract readers always write, null where the
+#: file has none. Data made elsewhere (the generated sample) may lack them; a table's readers' dtypes are
+#: :func:`reader_dtypes`.
+OPTIONAL_DTYPES: Mapping[str, Mapping[str, pl.DataType]] = {VISITS.name: {c.AGE_YEARS: pl.Float64()}}
+
+
+def reader_dtypes(table_name: str) -> dict[str, pl.DataType]:
+    """The columns and exact dtypes an extract reader writes for the table named ``table_name``."""
+    return {**CANONICAL_DTYPES[table_name], **OPTIONAL_DTYPES.get(table_name, {})}
 
 
 def empty_frame(table: TableSchema) -> pl.DataFrame:

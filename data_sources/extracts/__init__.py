@@ -5,8 +5,11 @@ and returns an :class:`ExtractResult`: the kept rows as a lazy frame with the
 exact dtypes of ``CANONICAL_DTYPES``, and a
 :class:`~core.validation.ValidationReport`. Two layouts are read:
 
-- **canonical**: the canonical column names. CSV files are UTF-8 (with or
-  without a byte-order mark) and comma-separated; times are ISO 8601 without a
+- **canonical**: the canonical column names. CSV files are separated by
+  ``,`` or ``;`` (told from the header: the one naming more canonical
+  columns), UTF-8 with or without a byte-order mark or latin-1 (told from
+  the bytes, reported as the report's ``encoding``); numbers may have a
+  decimal comma (``4,5``); times are ISO 8601 without a
   time zone (``2025-03-10T09:00:00``, ``2025-03-10 09:00``, ``2025-03-10``);
   booleans are ``true``/``false`` (also ``1``/``0``, ``t``/``f``,
   ``yes``/``no``). Parquet files may carry typed columns (a datetime, a date,
@@ -105,7 +108,7 @@ from typing import Any
 from core.errors import InvalidInputError
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.avohilmo import read_visits_with_report
-from data_sources.extracts.canonical import canonical_spec
+from data_sources.extracts.canonical import canonical_spec, choose_separator
 from data_sources.extracts.common import (
     ANSWERS_TABLE,
     AVOHILMO,
@@ -117,6 +120,7 @@ from data_sources.extracts.common import (
     ExtractColumnsError,
     ExtractError,
     ExtractResult,
+    parse_note,
 )
 from data_sources.extracts.reader import run_reader
 from data_sources.extracts.sniffing import detect_layout, header_columns, sniff
@@ -132,6 +136,7 @@ __all__ = [
     "ExtractColumnsError",
     "ExtractError",
     "ExtractResult",
+    "parse_note",
     "read_answers",
     "read_extract",
     "read_slots",
@@ -149,6 +154,7 @@ def read_extract(
     staging_dir: Path | None = None,
     earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
     slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
+    county_from: str = "auto",
 ) -> ExtractResult:
     """Read one extract file of ``table`` (``visits``, ``appointment_slots``, ``survey_answers``).
 
@@ -157,7 +163,8 @@ def read_extract(
     where the file has no region (no column, or an empty value). ``today``
     (default: today's date) bounds the dates: later ones are rejected as
     ``future_date``, except slot times, which may lie up to
-    ``slot_horizon_years`` ahead (``date_too_far_ahead``). Times before
+    ``slot_horizon_years`` ahead (``date_too_far_ahead``). ``county_from`` is the Avohilmo layout's rule
+    for a visit's county (``auto``, ``provider``, ``home``: see :mod:`data_sources.extracts.avohilmo`). Times before
     ``earliest_date`` are rejected as ``date_too_early``. The defaults of these
     two are those of the settings ``DASHBOARD_EARLIEST_DATE`` and
     ``DASHBOARD_SLOT_HORIZON_YEARS``. See the module docstring for the checks,
@@ -174,15 +181,21 @@ def read_extract(
         if table != VISITS_TABLE:
             raise InvalidInputError(f"{file}: the Avohilmo layout holds visits only, not {table}")
         return read_visits_with_report(
-            file, region_code=region_code, today=today, staging_dir=staging_dir, earliest_date=earliest_date
+            file,
+            region_code=region_code,
+            today=today,
+            staging_dir=staging_dir,
+            earliest_date=earliest_date,
+            county_from=county_from,
         )
-    columns = header_columns(sniffed, ",")
-    spec = canonical_spec(file, table, columns, region_code=region_code)
+    separator = choose_separator(sniffed, table)
+    columns = header_columns(sniffed, separator)
+    spec = canonical_spec(file, table, columns, region_code=region_code, separator=separator)
     return run_reader(
         sniffed,
         spec,
-        separator=",",
-        encoding="utf-8",
+        separator=separator,
+        encoding="auto",
         today=today,
         staging_dir=staging_dir,
         earliest_date=earliest_date,

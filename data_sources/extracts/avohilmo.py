@@ -69,14 +69,18 @@ from core.settings import DEFAULT_EARLIEST_DATE
 from data_sources.extracts.common import (
     AVOHILMO,
     VISITS_TABLE,
+    ExtractError,
     ExtractResult,
     FieldKind,
     FieldSpec,
     ReadSpec,
+    normalise_region,
     normalise_region_argument,
+    note,
 )
 from data_sources.extracts.reader import run_reader
 from data_sources.extracts.sniffing import header_columns, resolve_columns, sniff
+from data_sources.municipalities import CLASSIFICATION_SOURCE, CLASSIFICATION_YEAR, county_of
 
 SEPARATOR: Final = ";"
 DEFAULT_ENCODING: Final = "auto"
@@ -95,9 +99,20 @@ COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     c.URGENT: ("KAYNTI_KIIREELLISYYS",),
     c.CONTACT_MODE: ("KAYNTI_YHTEYSTAPA",),
     c.SERVICE_TYPE: ("KAYNTI_PALVELUMUOTO",),
+    c.AGE_YEARS: ("ASIAKAS_IKA", "IKA"),
 }
 CANCELLED_COLUMN: Final = "PERUUTUS_AJANKOHTA"
-OPTIONAL: Final = frozenset({c.PROFESSIONAL_ID, c.REGION_CODE, c.SERVICE_TYPE})
+OPTIONAL: Final = frozenset({c.PROFESSIONAL_ID, c.REGION_CODE, c.SERVICE_TYPE, c.AGE_YEARS})
+#: The patient's home municipality and the provider's municipality (codes of Statistics Finland's classification).
+HOME_MUNICIPALITY: Final = ("ASIAKAS_KOTIKUNTA",)
+PROVIDER_MUNICIPALITY: Final = ("PALVELUNTUOTTAJA_KUNTA",)
+#: The patient's birth year, read into ``age_years`` (visit year minus birth year) when there is no age column.
+BIRTH_YEAR: Final = ("ASIAKAS_SYNTYMAVUOSI", "SYNTYMAVUOSI")
+
+#: How a visit's county is found (``county_from``): by the provider (THL's access statistics place a visit in
+#: the county that provided it), by the patient's home municipality, or ``auto``: the provider where the
+#: extract names it, else the home municipality. See ``docs/avohilmo-extracts.md``.
+COUNTY_RULES: Final = ("auto", "provider", "home")
 
 #: Ammattiluokitus 2001 prefixes of the professions the dashboard compares; other codes are "other".
 PROFESSION_PREFIXES: Final[Mapping[str, str]] = {"222": "doctor", "323": "nurse"}
@@ -140,11 +155,21 @@ def read_visits_with_report(
     encoding: str = DEFAULT_ENCODING,
     staging_dir: Path | None = None,
     earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
+    county_from: str = "auto",
 ) -> ExtractResult:
     """Read an Avohilmo-layout extract (CSV or Parquet): kept visits and the validation report.
 
-    ``region_code`` is the county of a file without a ``HYVINVOINTIALUE``
-    column, and fills its empty values. ``urgency_codes`` maps
+    ``county_from`` is the rule that places a visit in a county
+    (:data:`COUNTY_RULES`): ``provider`` reads ``HYVINVOINTIALUE``, else the
+    provider's municipality ``PALVELUNTUOTTAJA_KUNTA``; ``home`` the patient's
+    home municipality ``ASIAKAS_KOTIKUNTA``; ``auto`` (the default) the
+    provider where the extract names it, else the home municipality. A
+    municipality's county comes from Statistics Finland's classification
+    (:mod:`data_sources.municipalities`); the report notes the rule, the
+    column and the classification's year. ``region_code`` only overrides: it
+    fills empty ``HYVINVOINTIALUE`` values, and in a file without that column
+    it is the county of every visit instead of the municipalities; it is not
+    needed when the extract names municipalities. ``urgency_codes`` maps
     ``KAYNTI_KIIREELLISYYS`` values to urgent (``True``) or not. ``today``
     (default: today's date): later visit or assessment times are rejected as
     ``future_date``; ``earliest_date`` (default: that of the setting
@@ -166,20 +191,21 @@ def read_visits_with_report(
         table=VISITS_TABLE,
         optional=OPTIONAL,
         hint=_separator_hint(available),
+        hint_key="separator_avohilmo" if _separator_hint(available) else None,
     )
-    if found[c.REGION_CODE] is None and fill is None:
-        raise InvalidInputError(
-            f"{file}: the extract has no HYVINVOINTIALUE column, so the region is unknown; "
-            "pass region_code (an HVA code: 01-21, or 90 for Helsinki) for the county whose extract this is"
-        )
-    cancelled = {name.strip().upper(): name for name in available}.get(CANCELLED_COLUMN)
+    if county_from not in COUNTY_RULES:
+        raise InvalidInputError(f"county_from must be one of {', '.join(COUNTY_RULES)}, got {county_from!r}")
+    county = _county_field(file, available, found[c.REGION_CODE], county_from, fill)
+    lookup = {name.strip().upper(): name for name in available}
+    cancelled = lookup.get(CANCELLED_COLUMN)
+    birth_year = None if found[c.AGE_YEARS] else next((lookup[n] for n in BIRTH_YEAR if n in lookup), None)
     spec = ReadSpec(
         table=VISITS_TABLE,
         layout=AVOHILMO,
-        fields=_fields(found, fill, codes),
+        fields=_fields(found, county, codes, birth_year),
         cancelled_source=cancelled,
         duplicate_key=v.DUPLICATE_VISIT_ID,
-        notes=_notes(found, codes),
+        notes=(*_county_notes(county, county_from), *_notes(found, codes)),
     )
     return run_reader(
         sniffed,
@@ -207,7 +233,61 @@ def contact_mode(code: str) -> str | None:
     return CONTACT_MODES.get(code.strip().upper())
 
 
-def _fields(found: Mapping[str, str | None], fill: str | None, codes: Mapping[str, bool]) -> tuple[FieldSpec, ...]:
+def _county_field(
+    file: Path, available: tuple[str, ...], county_column: str | None, rule: str, fill: str | None
+) -> FieldSpec:
+    """The region field the rule reads: the county column, or a municipality column through the classification."""
+    lookup = {name.strip().upper(): name for name in available}
+    home = next((lookup[name] for name in HOME_MUNICIPALITY if name in lookup), None)
+    provider = next((lookup[name] for name in PROVIDER_MUNICIPALITY if name in lookup), None)
+
+    def through_classification(column: str) -> FieldSpec:
+        return FieldSpec(c.REGION_CODE, FieldKind.REGION, column, codes=_municipality_county, fill=fill)
+
+    if rule in ("auto", "provider") and county_column is not None:
+        return FieldSpec(c.REGION_CODE, FieldKind.REGION, county_column, fill=fill)
+    if fill is not None:  # the county given by hand overrides the municipalities
+        return FieldSpec(c.REGION_CODE, FieldKind.REGION, None, fill=fill)
+    if rule in ("auto", "provider") and provider is not None:
+        return through_classification(provider)
+    if rule in ("auto", "home") and home is not None:
+        return through_classification(home)
+    wanted = {"provider": "HYVINVOINTIALUE, PALVELUNTUOTTAJA_KUNTA", "home": "ASIAKAS_KOTIKUNTA"}.get(
+        rule, "HYVINVOINTIALUE, PALVELUNTUOTTAJA_KUNTA, ASIAKAS_KOTIKUNTA"
+    )
+    raise ExtractError(
+        file,
+        f"the extract has no column that places a visit in a county ({wanted}); "
+        "pass region_code (an HVA code: 01-21, or 90 for Helsinki) for the county whose extract this is",
+        key="no_county",
+        params={"columns": wanted},
+    )
+
+
+def _municipality_county(value: str) -> str | None:
+    county = county_of(value)
+    return None if county is None else normalise_region(county)
+
+
+def _county_notes(county: FieldSpec, rule: str) -> tuple[str, ...]:
+    if county.source is None:
+        return (note("county_given", county=str(county.fill)),)
+    if county.codes is None:
+        return (note("county_column", column=county.source, rule=rule),)
+    return (
+        note(
+            "county_municipality",
+            column=county.source,
+            rule=rule,
+            year=str(CLASSIFICATION_YEAR),
+            source=CLASSIFICATION_SOURCE,
+        ),
+    )
+
+
+def _fields(
+    found: Mapping[str, str | None], county: FieldSpec, codes: Mapping[str, bool], birth_year: str | None
+) -> tuple[FieldSpec, ...]:
     def urgency(value: str) -> bool | None:
         return codes.get(value.strip().upper())
 
@@ -220,12 +300,15 @@ def _fields(found: Mapping[str, str | None], fill: str | None, codes: Mapping[st
         spec(c.PROFESSIONAL_ID, FieldKind.ID, required=False),
         spec(c.PROFESSION, FieldKind.CODE, codes=profession),
         spec(c.UNIT_ID, FieldKind.ID),
-        spec(c.REGION_CODE, FieldKind.REGION, fill=fill),
+        county,
         spec(c.VISIT_AT, FieldKind.TIME, time_formats=TIMESTAMP_FORMATS, no_future=True),
         spec(c.ASSESSMENT_AT, FieldKind.TIME, required=False, time_formats=TIMESTAMP_FORMATS, no_future=True),
         spec(c.URGENT, FieldKind.BOOL, required=False, codes=urgency, unknown_is_null=True),
         spec(c.CONTACT_MODE, FieldKind.CODE, codes=contact_mode),
         spec(c.SERVICE_TYPE, FieldKind.TEXT, required=False),
+        FieldSpec(c.AGE_YEARS, FieldKind.NUMBER, birth_year, required=False, birth_year_of=c.VISIT_AT)
+        if birth_year is not None
+        else spec(c.AGE_YEARS, FieldKind.NUMBER, required=False),
     )
 
 
@@ -245,17 +328,11 @@ def _check_urgency_codes(codes: Mapping[str, bool]) -> dict[str, bool]:
 def _notes(found: Mapping[str, str | None], codes: Mapping[str, bool]) -> tuple[str, ...]:
     notes = []
     if found[c.PROFESSIONAL_ID] is None:
-        notes.append(
-            "the extract has no AMMATTIHENKILO_PSEUDO column (a pseudonymised professional id): "
-            "professional_id is null on every visit, so continuity cannot be computed"
-        )
+        notes.append(note("no_professional_id", column="AMMATTIHENKILO_PSEUDO"))
     if found[c.SERVICE_TYPE] is None:
-        notes.append("the extract has no KAYNTI_PALVELUMUOTO column: service_type is null on every visit")
+        notes.append(note("column_absent", column="KAYNTI_PALVELUMUOTO"))
     if codes == _check_urgency_codes(URGENCY_CODES):
-        notes.append(
-            "urgency read with the default, assumed mapping of KAYNTI_KIIREELLISYYS "
-            "(K, 1: urgent; E, 2, 0: non-urgent); THL's code values are unconfirmed"
-        )
+        notes.append(note("default_urgency", column="KAYNTI_KIIREELLISYYS"))
     return tuple(notes)
 
 

@@ -18,23 +18,46 @@ from data_sources.extracts.common import (
     FieldKind,
     FieldSpec,
     ReadSpec,
+    Sniffed,
     normalise_region_argument,
+    note,
 )
-from data_sources.extracts.sniffing import resolve_columns
+from data_sources.extracts.sniffing import header_columns, resolve_columns
 
 TRUE_TEXTS: Final = frozenset({"true", "t", "1", "yes", "y"})
 FALSE_TEXTS: Final = frozenset({"false", "f", "0", "no", "n"})
 
 
-def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_code: str | None) -> ReadSpec:
-    """The reading rules of the canonical layout for ``table``, given the file's columns."""
+SEPARATORS: Final = (",", ";")
+
+
+def choose_separator(sniffed: Sniffed, table: str) -> str:
+    """``,`` or ``;``: the one whose header names more of ``table``'s canonical columns (``,`` when equal).
+
+    A spreadsheet saved as CSV in a Finnish or Swedish locale is ``;``-separated with decimal commas.
+    """
+    if sniffed.file_format != "csv":
+        return ","
+    wanted = {column.name for column in TABLES[table].columns}
+
+    def matches(separator: str) -> int:
+        return len({name.strip().lower() for name in header_columns(sniffed, separator)} & wanted)
+
+    return max(SEPARATORS, key=lambda separator: (matches(separator), separator == ","))
+
+
+def canonical_spec(
+    path: Path, table: str, available: Sequence[str], *, region_code: str | None, separator: str = ","
+) -> ReadSpec:
+    """The reading rules of the canonical layout for ``table``, given the file's columns and separator."""
     fill_region = normalise_region_argument(region_code)
     optional = {c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.WEIGHT} | ({c.REGION_CODE} if fill_region else set())
     schema = TABLES[table]
     wanted = {column.name: [column.name] for column in schema.columns}
-    hint = ""
-    if len(available) == 1 and ";" in available[0]:
-        hint = "Hint: the header holds ';' but canonical CSV files are comma-separated."
+    hint, hint_key = "", None
+    if len(available) == 1 and any(other in available[0] for other in SEPARATORS if other != separator):
+        hint = "Hint: canonical CSV files are separated by ',' or ';', the same one on every line."
+        hint_key = "separator"
     found = resolve_columns(
         path,
         available,
@@ -43,12 +66,15 @@ def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_c
         table=table,
         optional=frozenset(optional) | {col.name for col in schema.columns if not col.required},
         hint=hint,
+        hint_key=hint_key,
     )
     notes = tuple(
-        f"the file has no {name!r} column: it is null on every row"
+        note("column_absent", column=name)
         for name in (c.PROFESSIONAL_ID, c.SERVICE_TYPE)
         if name in found and found[name] is None
     )
+    if separator != ",":
+        notes = (note("separator", separator=separator), *notes)
 
     def spec(target: str, kind: FieldKind, **options: Any) -> FieldSpec:
         return FieldSpec(target=target, kind=kind, source=found[target], **options)
@@ -64,7 +90,7 @@ def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_c
             spec(c.RESPONDENT, FieldKind.CODE, codes=_member_of(RESPONDENTS)),
             spec(c.WEIGHT, FieldKind.NUMBER, required=False),
         )
-        return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_RESPONSE_ID)
+        return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_RESPONSE_ID, notes=notes)
     profession = spec(c.PROFESSION, FieldKind.CODE, codes=_member_of(PROFESSIONS))
     if table == VISITS_TABLE:
         fields = (
@@ -79,6 +105,7 @@ def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_c
             spec(c.URGENT, FieldKind.BOOL, required=False, codes=text_to_bool),
             spec(c.CONTACT_MODE, FieldKind.CODE, codes=_member_of(CONTACT_MODES)),
             spec(c.SERVICE_TYPE, FieldKind.TEXT, required=False),
+            spec(c.AGE_YEARS, FieldKind.NUMBER, required=False),
         )
         return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_VISIT_ID, notes=notes)
     fields = (  # appointment slots
@@ -91,7 +118,7 @@ def canonical_spec(path: Path, table: str, available: Sequence[str], *, region_c
         spec(c.STATUS, FieldKind.CODE, codes=_member_of(SLOT_STATUSES)),
         spec(c.SLOT_TYPE, FieldKind.CODE, codes=_member_of(SLOT_TYPES)),
     )
-    return ReadSpec(table, CANONICAL, fields)
+    return ReadSpec(table, CANONICAL, fields, notes=notes)
 
 
 def _member_of(allowed: frozenset[str]) -> CodeMap:

@@ -9,6 +9,8 @@ part of the reader, so every part may import it.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import json
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -45,13 +47,28 @@ EXTRA: Final = "__extra_field"
 
 
 class ExtractError(InvalidInputError):
-    """A file that cannot be read as an extract. The message names the file, and the row and column where known."""
+    """A file that cannot be read as an extract. The message names the file, and the row and column where known.
 
-    def __init__(self, path: Path | str, reason: str, *, row: int | None = None, column: str | None = None) -> None:
+    ``key`` and ``params``, where set, name the message in the catalogues (``reader.<key>``) so that a page can
+    say it in the reader's language; the English ``reason`` is for logs and the command line.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        reason: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        key: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.row = row
         self.column = column
         self.reason = reason
+        self.key = key
+        self.params = dict(params or {})
         where = "".join(
             [f", row {row}" if row is not None else "", f", column {column!r}" if column is not None else ""]
         )
@@ -59,15 +76,82 @@ class ExtractError(InvalidInputError):
 
 
 class ExtractColumnsError(MissingColumnsError):
-    """A file lacks columns its layout needs; the message names the file and adds a hint on the layout."""
+    """A file lacks columns its layout needs; the message names the file, the missing and the available columns,
+    a close name where the file has one ('visitid' for 'visit_id', never 'visit_id' for 'unit_id'), and a hint on
+    the layout. ``key`` and ``params`` name it in the catalogues (``reader.missing_columns``)."""
 
     def __init__(
-        self, path: Path, *, layout: str, table: str, missing: Sequence[str], available: Sequence[str], hint: str = ""
+        self,
+        path: Path,
+        *,
+        layout: str,
+        table: str,
+        missing: Sequence[str],
+        available: Sequence[str],
+        hint: str = "",
+        hint_key: str | None = None,
+        expected: Sequence[str] = (),
     ) -> None:
         self.path = path
         super().__init__(table=f"{path} ({layout} {table})", missing=missing, available=available, expected=missing)
+        spare = [name for name in available if name not in set(expected)]
+        self.close = {name: match for name in missing if (match := close_name(name, spare)) is not None}
+        text = (
+            f"{path} ({layout} {table}): missing column(s) {', '.join(map(repr, missing))}. "
+            f"Available columns: {', '.join(map(repr, available)) or '(none)'}."
+        )
+        text += "".join(f"\nHint: did you mean {match!r} for {name!r}?" for name, match in self.close.items())
         if hint:
-            self.args = (f"{self.args[0]}\n{hint}",)
+            text += f"\n{hint}"
+        self.args = (text,)
+        self.key = "missing_columns"
+        self.hint_key = hint_key
+        self.params = {
+            "missing": ", ".join(missing),
+            "available": ", ".join(available),
+            "table": table,
+        }
+
+
+#: How alike two column names must be (difflib's ratio, after case and separators are ignored) to be suggested.
+CLOSE_NAME_RATIO: Final = 0.85
+
+
+def _bare(name: str) -> str:
+    return "".join(ch for ch in name.upper() if ch.isalnum())
+
+
+def close_name(name: str, candidates: Sequence[str]) -> str | None:
+    """The candidate that is the same name but for case, spaces, '-' or '_', or one or two typed characters."""
+    bare = _bare(name)
+    for candidate in candidates:
+        if _bare(candidate) == bare:
+            return candidate
+    best = max(candidates, key=lambda item: difflib.SequenceMatcher(None, bare, _bare(item)).ratio(), default=None)
+    if best is not None and difflib.SequenceMatcher(None, bare, _bare(best)).ratio() >= CLOSE_NAME_RATIO:
+        return best
+    return None
+
+
+#: A report note the pages translate: ``note:<key> {"param": "value"}`` (``extract_note.<key>`` in the catalogues).
+NOTE_PREFIX: Final = "note:"
+
+
+def note(key: str, **params: str) -> str:
+    """A remark for the validation report, stored as its catalogue key and parameters (the pages translate it)."""
+    return f"{NOTE_PREFIX}{key} {json.dumps(params, ensure_ascii=False, sort_keys=True)}"
+
+
+def parse_note(text: str) -> tuple[str, dict[str, str]] | None:
+    """``(key, params)`` of a note made by :func:`note`; None for a plain-text note."""
+    if not text.startswith(NOTE_PREFIX):
+        return None
+    key, _, rest = text[len(NOTE_PREFIX) :].partition(" ")
+    try:
+        params = json.loads(rest) if rest else {}
+    except ValueError:
+        return None
+    return (key, {str(k): str(v) for k, v in params.items()}) if isinstance(params, dict) else None
 
 
 @dataclass(frozen=True)
@@ -123,7 +207,11 @@ class FieldSpec:
     row. ``codes`` maps text to the canonical value (for codes and booleans
     read from text); with ``unknown_is_null`` a value it does not know becomes
     null instead of rejecting the row. ``fill`` replaces empty values.
-    ``no_future``: a time after ``today`` rejects the row.
+    ``no_future``: a time after ``today`` rejects the row. ``birth_year_of``
+    (a number read from a birth year): the value becomes the year of that
+    target's time minus the birth year, an age in whole years. A region
+    (:attr:`FieldKind.REGION`) with ``codes`` is read from another code, such
+    as a municipality, through that map.
     """
 
     target: str
@@ -135,6 +223,7 @@ class FieldSpec:
     time_formats: tuple[str, ...] = ISO_FORMATS
     fill: str | None = None
     no_future: bool = False
+    birth_year_of: str | None = None
 
     @property
     def label(self) -> str:

@@ -11,7 +11,7 @@ import polars as pl
 
 from core import validation as v
 from core.errors import DashboardError, InvalidInputError
-from core.schema import CANONICAL_DTYPES
+from core.schema import reader_dtypes
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.common import (
     EXTRA,
@@ -64,7 +64,7 @@ class _Converter:
         self.path = path
         self.spec = spec
         self.schema = TABLES[spec.table]
-        self.dtypes = CANONICAL_DTYPES[self.schema.name]
+        self.dtypes = reader_dtypes(self.schema.name)
         self.future = _midnight_after(today)
         self.earliest = dt.datetime.combine(earliest, dt.time())
         self.beyond_horizon = _midnight_after(years_after(today, horizon_years))
@@ -82,6 +82,7 @@ class _Converter:
         try:
             frame = raw.with_columns(**values).with_columns(**unusable)
             frame = self._fallback_times(frame)
+            frame = self._ages_from_birth_years(frame)
             if not self.checks:
                 self.checks = self._checks(frame.schema)
             reason = pl.lit(0, dtype=pl.UInt8)
@@ -122,14 +123,17 @@ class _Converter:
             return source.cast(pl.Float64), None
         if not isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
             raise self._type_error(spec, dtype, "a number")
-        number = source.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        # a decimal comma (Finnish and Swedish spreadsheets) reads as a decimal point
+        text = source.cast(pl.String).str.strip_chars().str.replace(",", ".", literal=True)
+        number = text.cast(pl.Float64, strict=False)
         return number, source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
 
     def _code(self, spec: FieldSpec, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
         """Codes, regions and booleans from text: the distinct values of this chunk are mapped in Python."""
         source = pl.col(spec.label)
         dtype_out = self.dtypes[spec.target]
-        mapper = normalise_region if spec.kind is FieldKind.REGION else spec.codes
+        # a region read from another code (a municipality) brings its own map; a region code is normalised
+        mapper = normalise_region if spec.kind is FieldKind.REGION and spec.codes is None else spec.codes
         if mapper is None:
             raise InvalidInputError(f"{spec.target}: a code column needs a code map")
         distinct = raw.get_column(spec.label).cast(pl.String).drop_nulls().unique().to_list()
@@ -178,6 +182,17 @@ class _Converter:
                 frame.get_column(bad_name).clone().scatter(failed, parsed.is_null()),
             )
         return frame
+
+    def _ages_from_birth_years(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """A field read from a birth year becomes the age in the year of its reference time (visit year minus
+        birth year: the age reached that year, at most one year more than the age on the day)."""
+        derived = [spec for spec in self.spec.fields if spec.birth_year_of is not None and spec.source is not None]
+        return frame.with_columns(
+            (pl.col(_VALUE + str(spec.birth_year_of)).dt.year().cast(pl.Float64) - pl.col(_VALUE + spec.target)).alias(
+                _VALUE + spec.target
+            )
+            for spec in derived
+        )
 
     def _checks(self, schema: pl.Schema) -> list[tuple[str, str, pl.Expr]]:
         """Every rejection check, in the documented order: (reason key, column, condition)."""

@@ -23,7 +23,7 @@ from polars.io.plugins import register_io_source
 
 from core import columns as c
 from core.errors import DashboardError, DataSourceError, InvalidInputError
-from core.schema import CANONICAL_DTYPES
+from core.schema import reader_dtypes
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.common import (
     CANONICAL,
@@ -75,7 +75,7 @@ def run_reader(
         _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
     )
     chunks = csv_source.chunks() if csv_source is not None else _parquet_chunks(sniffed, spec)
-    schema = dict(CANONICAL_DTYPES[TABLES[spec.table].name])
+    schema = reader_dtypes(TABLES[spec.table].name)
     names = list(schema)
     with _ParquetOutput(staging.output, schema, background=sniffed.size > CHUNK_BYTES) as output:
         for raw in chunks:

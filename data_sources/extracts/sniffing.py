@@ -103,6 +103,7 @@ def resolve_columns(
     table: str,
     optional: frozenset[str] = frozenset(),
     hint: str = "",
+    hint_key: str | None = None,
 ) -> dict[str, str | None]:
     """Map each wanted name to the file's column (first alias present), ignoring case; None for absent optional ones."""
     lookup = {name.strip().upper(): name for name in available}
@@ -114,7 +115,15 @@ def resolve_columns(
             missing.append(aliases[0])
         found[key] = match
     if missing:
+        used = [name for name in found.values() if name is not None]
         raise ExtractColumnsError(
-            path, layout=layout, table=table, missing=missing, available=list(available), hint=hint
+            path,
+            layout=layout,
+            table=table,
+            missing=missing,
+            available=list(available),
+            hint=hint,
+            hint_key=hint_key,
+            expected=used,
         )
     return found

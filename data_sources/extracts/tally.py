@@ -17,7 +17,7 @@ from core import columns as c
 from core import validation as v
 from core.errors import DataSourceError
 from core.regions import region_codes
-from core.schema import CANONICAL_DTYPES
+from core.schema import reader_dtypes
 from data_sources.extracts.common import PARQUET_BATCH_ROWS, REASON, ROW, TABLES, VISITS_TABLE, ReadSpec, Sniffed
 
 #: Held-back rows (see :class:`_Suspects`) compared with the kept ids per pass at the end.
@@ -61,7 +61,7 @@ class _Tally:
     @property
     def names(self) -> list[str]:
         """The canonical columns of the kept rows, as written."""
-        return list(CANONICAL_DTYPES[TABLES[self.spec.table].name])
+        return list(reader_dtypes(TABLES[self.spec.table].name))
 
     @property
     def conflict_key(self) -> str:

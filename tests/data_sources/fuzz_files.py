@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 from core import columns as c
 from core.errors import DashboardError
-from core.schema import CANONICAL_DTYPES, VISITS, Kind
+from core.schema import VISITS, Kind, reader_dtypes
 from core.settings import DEFAULT_EARLIEST_DATE
 from core.validation import ValidationReport
 from data_sources import extracts
@@ -397,7 +397,7 @@ def check_result(result: ExtractResult, table: str) -> None:
         assert finding.count > 0
         assert all(1 <= row <= report.rows_read for row in finding.examples), finding
     frame = result.data.collect()
-    assert frame.schema == pl.Schema(CANONICAL_DTYPES[extracts.TABLES[table].name])
+    assert frame.schema == pl.Schema(reader_dtypes(extracts.TABLES[table].name))
     assert frame.height == report.rows_kept
     assert report.from_json(report.to_json()) == report
     check_plausible_values(frame, table)
@@ -421,7 +421,7 @@ def check_plausible_values(frame: pl.DataFrame, table: str) -> None:
 
 def _check(result: ExtractResult | pl.LazyFrame, table: str) -> Outcome:
     if isinstance(result, pl.LazyFrame):  # the Avohilmo contract: canonical visits, no report
-        assert result.collect().schema == pl.Schema(CANONICAL_DTYPES[VISITS.name])
+        assert result.collect().schema == pl.Schema(reader_dtypes(VISITS.name))
         return Outcome(REPORT)
     check_result(result, table)
     return Outcome(REPORT_WITH_REJECTIONS if result.report.rejected else REPORT)

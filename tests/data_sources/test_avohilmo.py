@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from core.errors import DashboardError, InvalidInputError
-from core.schema import CANONICAL_DTYPES, VISITS
+from core.schema import VISITS, reader_dtypes
 from data_sources.extracts import ExtractColumnsError, ExtractResult, avohilmo, read_extract
 from tests.data_sources.extract_fixtures import (
     AVOHILMO_COLUMNS,
@@ -37,7 +37,7 @@ def test_read_visits_returns_the_canonical_columns_and_dtypes(tmp_path: Path) ->
     data = avohilmo.read_visits(path)
 
     assert isinstance(data, pl.LazyFrame)
-    assert dict(data.collect_schema()) == dict(CANONICAL_DTYPES[VISITS.name])
+    assert dict(data.collect_schema()) == reader_dtypes(VISITS.name)
     VISITS.check(data)
 
 
@@ -72,8 +72,9 @@ def test_a_documented_row_becomes_this_canonical_visit(tmp_path: Path) -> None:
             "urgent": [False, True],
             "contact_mode": ["in_person", "phone"],
             "service_type": ["T11", "T11"],
+            "age_years": [None, None],
         },
-        schema=dict(CANONICAL_DTYPES[VISITS.name]),
+        schema=reader_dtypes(VISITS.name),
     )
     assert_frame_equal(avohilmo.read_visits(path).collect(), expected)
 
@@ -237,13 +238,13 @@ def test_urgency_codes_can_be_replaced(tmp_path: Path) -> None:
     result = read(path, urgency_codes={"ki": True, "EI": False})
 
     assert result.data.collect().get_column("urgent").to_list() == [True, False, None]
-    assert not any("assumed mapping" in note for note in result.report.notes)
+    assert not any("default_urgency" in note for note in result.report.notes)
 
 
 def test_the_default_urgency_mapping_is_noted_in_the_report(tmp_path: Path) -> None:
     path = write_avohilmo(tmp_path / "avohilmo.csv", avohilmo_rows(1))
 
-    assert any("assumed mapping" in note for note in read(path).report.notes)
+    assert any("default_urgency" in note for note in read(path).report.notes)
 
 
 @pytest.mark.parametrize("codes", [{}, {"K": "yes"}, {"": True}, {1: True}, ["K"]])
@@ -293,7 +294,7 @@ def test_without_hyvinvointialue_the_region_code_argument_is_used(tmp_path: Path
 
 
 def test_without_any_region_information_the_error_says_what_is_needed(tmp_path: Path) -> None:
-    columns = [name for name in AVOHILMO_COLUMNS if name != "HYVINVOINTIALUE"]
+    columns = [name for name in AVOHILMO_COLUMNS if name not in ("HYVINVOINTIALUE", "ASIAKAS_KOTIKUNTA")]
     path = write_avohilmo(tmp_path / "avohilmo.csv", avohilmo_rows(1), columns=columns)
 
     with pytest.raises(InvalidInputError, match=r"HYVINVOINTIALUE.*region_code") as caught:

@@ -15,16 +15,18 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from core.errors import DashboardError, InvalidInputError
-from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, SURVEY_ANSWERS, VISITS
+from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, reader_dtypes
 from data_sources.extracts import (
     ExtractColumnsError,
     ExtractError,
     ExtractResult,
     avohilmo,
+    canonical,
     read_answers,
     read_extract,
     read_slots,
     reader,
+    sniffing,
     tally,
 )
 from tests.data_sources.extract_fixtures import (
@@ -40,7 +42,7 @@ from tests.data_sources.extract_fixtures import (
     write_canonical_csv,
 )
 
-VISIT_DTYPES = dict(CANONICAL_DTYPES[VISITS.name])
+VISIT_DTYPES = reader_dtypes(VISITS.name)
 
 
 def read_visits(path: Path, **options: object) -> ExtractResult:
@@ -74,6 +76,7 @@ def test_a_canonical_csv_file_is_read_into_the_canonical_dtypes(tmp_path: Path) 
             "urgent": [False, True],
             "contact_mode": ["in_person", "in_person"],
             "service_type": ["T11", "T11"],
+            "age_years": [None, None],
         },
         schema=VISIT_DTYPES,
     )
@@ -101,6 +104,7 @@ def test_a_frame_written_by_polars_reads_back_unchanged(tmp_path: Path) -> None:
             "urgent": [False, True, False],
             "contact_mode": ["phone", "video", "home"],
             "service_type": ["T11", None, "T71"],
+            "age_years": [34.0, None, 81.0],
         },
         schema=VISIT_DTYPES,
     )
@@ -212,7 +216,7 @@ def test_slots_are_read(tmp_path: Path) -> None:
     result = read_slots(path, today=TODAY)
 
     data = result.data.collect()
-    assert dict(data.schema) == dict(CANONICAL_DTYPES[APPOINTMENT_SLOTS.name])
+    assert dict(data.schema) == reader_dtypes(APPOINTMENT_SLOTS.name)
     # a slot may lie after today: books hold future slots
     assert data.get_column("slot_at").to_list() == [dt.datetime(2025, 3, 12, 9), dt.datetime(2025, 9, 1, 9)]
     assert result.report.table == "appointment_slots"
@@ -231,7 +235,7 @@ def test_answers_are_read_and_out_of_range_scores_are_kept_for_nps_to_count(tmp_
     result = read_answers(path, today=TODAY)
 
     data = result.data.collect()
-    assert dict(data.schema) == dict(CANONICAL_DTYPES[SURVEY_ANSWERS.name])
+    assert dict(data.schema) == reader_dtypes(SURVEY_ANSWERS.name)
     assert data.get_column("score").to_list()[:3] == [9.0, 11.0, None]
     assert result.report.rows_kept == 4
 
@@ -560,8 +564,6 @@ def _header_only_binary(tmp_path: Path) -> Path:
         (_binary, ExtractError, "binary"),
         (_fake_parquet, ExtractError, "not a Parquet file"),
         (_truncated_parquet, ExtractError, "truncated"),
-        (_semicolons, ExtractColumnsError, "comma-separated"),
-        (_latin1_canonical, ExtractError, "not valid UTF-8"),
         (_unclosed_quote, ExtractError, "quote|parsed"),
         (_header_only_binary, ExtractError, "header"),
     ],
@@ -601,9 +603,32 @@ def test_undecodable_bytes_are_located_by_row_and_column(tmp_path: Path) -> None
     path = _latin1_canonical(tmp_path)
 
     with pytest.raises(ExtractError) as caught:
-        read_visits(path)
+        _read_as_utf8(path)
     assert (caught.value.row, caught.value.column) == (3, "unit_id")
     assert "row 3, column 'unit_id'" in str(caught.value)
+
+
+def _read_as_utf8(path: Path) -> ExtractResult:
+    """The canonical reader with the encoding fixed to UTF-8 (the automatic choice would read latin-1)."""
+    sniffed = sniffing.sniff(path)
+    spec = canonical.canonical_spec(path, "visits", sniffing.header_columns(sniffed, ","), region_code=None)
+    return reader.run_reader(sniffed, spec, separator=",", encoding="utf-8", today=None)
+
+
+def test_a_semicolon_separated_canonical_file_is_read_and_noted(tmp_path: Path) -> None:
+    path = _semicolons(tmp_path)
+
+    result = read_visits(path)
+
+    assert result.report.rows_kept == 2
+    assert any('"separator": ";"' in note for note in result.report.notes)
+
+
+def test_a_latin1_canonical_file_is_read_and_its_encoding_reported(tmp_path: Path) -> None:
+    result = read_visits(_latin1_canonical(tmp_path))
+
+    assert result.report.encoding == "latin-1"
+    assert "Hämeenlinna" in result.data.collect().get_column("unit_id").to_list()
 
 
 def test_a_file_mixing_encodings_is_refused_with_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

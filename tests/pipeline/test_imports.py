@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import InvalidInputError
-from core.schema import CANONICAL_DTYPES, VISITS
+from core.schema import VISITS, reader_dtypes
 from core.validation import ValidationReport
 from pipeline.imports import (
     AGGREGATING,
@@ -249,7 +249,7 @@ def test_an_avohilmo_extract_is_imported_with_its_report(engine: sa.Engine, tmp_
     report = ValidationReport.from_json(catalogue["report_json"])
     assert [(f.key, f.column, f.examples) for f in report.rejected] == [("bad_date", "KAYNTI_ALKOI", (5,))]
     stored = pl.read_parquet(catalogue["parquet_path"])
-    assert stored.schema == pl.Schema(CANONICAL_DTYPES[VISITS.name])
+    assert stored.schema == pl.Schema(reader_dtypes(VISITS.name))
     assert stored.height == 4
     assert not read_table(engine, tables.access_results).is_empty()
     assert leftovers(data_dir) == []
