@@ -18,10 +18,35 @@ from metrics._frames import Frame, aggregate, check_int_option, group_columns, l
 from metrics.stats import Z95, wilson_exprs
 from metrics.t3 import t3, t3_summary
 
-__all__ = ["access_within_days", "t3", "t3_summary"]
+__all__ = [
+    "access_from_partials",
+    "access_partials",
+    "access_within_days",
+    "merge_access_partials",
+    "t3",
+    "t3_summary",
+]
 
 _NEEDED = (c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT)
 _ELIGIBLE, _URGENT, _MISSING_URGENCY, _MISSING_VISIT_AT, _MISSING_ASSESSMENT, _NEGATIVE_WAIT = range(6)
+
+
+_CLASS, _WAIT, _COUNT = "_class", "_wait", "_count"
+_OUTPUT = (
+    "n_visits",
+    "n_eligible",
+    "n_within",
+    "share",
+    "ci_low",
+    "ci_high",
+    "median_wait_days",
+    "n_urgent",
+    "n_missing_urgency",
+    "n_missing_visit_at",
+    "n_missing_assessment",
+    "n_negative_wait",
+    "days",
+)
 
 
 def access_within_days(visits: Frame, *, days: int = 7, by: Sequence[str] = ()) -> Frame:
@@ -38,13 +63,44 @@ def access_within_days(visits: Frame, *, days: int = 7, by: Sequence[str] = ()) 
     date before assessment date (``n_negative_wait``), else eligible
     (``n_eligible``). ``share`` and its interval are null when no visit is
     eligible. Returns one row per ``by`` group (one row when ``by`` is
-    empty), as the same kind of frame as the input.
+    empty), as the same kind of frame as the input. It is
+    :func:`access_partials` followed by :func:`access_from_partials`.
     """
     days = check_int_option("days", days, minimum=0)
     keys: list[str] = group_columns(by)
-    schema = VISITS.check(visits, _NEEDED)
-    require_columns(visits, keys, table=VISITS.name)
+    return same_kind(visits, lambda frame: _finish(_histogram(frame, keys), keys, days))
 
+
+def access_partials(visits: Frame, *, by: Sequence[str] = ()) -> Frame:
+    """Mergeable partial aggregates of access: visits per ``by`` group, class and wait in days.
+
+    Columns: the ``by`` values, ``_class`` (0 eligible, 1 urgent, 2 urgency unknown, 3 no visit time,
+    4 no assessment, 5 negative wait), ``_wait`` (days, eligible visits only) and ``_count``. Small (a
+    few hundred rows per group); partials of any split of the visits add up with
+    :func:`merge_access_partials`, and every count and the exact median follow from them. Returns the
+    same kind of frame as the input.
+    """
+    keys: list[str] = group_columns(by)
+    return same_kind(visits, lambda frame: _histogram(frame, keys))
+
+
+def merge_access_partials(partials: Sequence[pl.DataFrame], *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Add partials (see :func:`access_partials`) per ``by`` group: their own keys, or fewer (a roll-up)."""
+    keys: list[str] = group_columns(by)
+    frame = pl.concat(list(partials), how="vertical_relaxed")
+    return frame.group_by([*keys, _CLASS, _WAIT]).agg(pl.col(_COUNT).sum())
+
+
+def access_from_partials(partials: Frame, *, days: int = 7, by: Sequence[str] = ()) -> Frame:
+    """:func:`access_within_days`'s output from (merged) partials keyed by ``by``."""
+    days = check_int_option("days", days, minimum=0)
+    keys: list[str] = group_columns(by)
+    return same_kind(partials, lambda frame: _finish(frame, keys, days))
+
+
+def _histogram(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    schema = VISITS.check(frame, _NEEDED)
+    require_columns(frame, keys, table=VISITS.name)
     visit_date = local_date(c.VISIT_AT, schema[c.VISIT_AT])
     wait = (visit_date - local_date(c.ASSESSMENT_AT, schema[c.ASSESSMENT_AT])).dt.total_days()
     # One pass classifies every visit and keeps only (group, class, wait in days) counts: the histogram
@@ -64,7 +120,16 @@ def access_within_days(visits: Frame, *, days: int = 7, by: Sequence[str] = ()) 
         .otherwise(pl.lit(_ELIGIBLE))
         .cast(pl.UInt8)
     )
-    klass, days_waited, count = pl.col("_class"), pl.col("_wait"), pl.col("_count")
+    return (
+        frame.select(*keys, visit_class.alias(_CLASS), wait.alias(_WAIT))
+        .with_columns(pl.when(pl.col(_CLASS) == _ELIGIBLE).then(pl.col(_WAIT)).alias(_WAIT))
+        .group_by([*keys, _CLASS, _WAIT])
+        .agg(pl.len().cast(pl.Int64).alias(_COUNT))
+    )
+
+
+def _finish(histogram: pl.LazyFrame, keys: list[str], days: int) -> pl.LazyFrame:
+    klass, days_waited, count = pl.col(_CLASS), pl.col(_WAIT), pl.col(_COUNT)
 
     def total(code: int) -> pl.Expr:
         return count.filter(klass == code).sum().cast(pl.Int64)
@@ -88,38 +153,13 @@ def access_within_days(visits: Frame, *, days: int = 7, by: Sequence[str] = ()) 
         ((lower_middle + upper_middle) / 2).cast(pl.Float64).alias("median_wait_days"),
     ]
     ci_low, ci_high = wilson_exprs(pl.col("n_within"), pl.col("n_eligible"), z=Z95)
-
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        histogram = (
-            frame.select(*keys, visit_class.alias("_class"), wait.alias("_wait"))
-            .with_columns(pl.when(klass == _ELIGIBLE).then(days_waited).alias("_wait"))
-            .group_by([*keys, "_class", "_wait"])
-            .agg(pl.len().alias("_count"))
+    return (
+        aggregate(histogram, keys, aggregations)
+        .with_columns(
+            share=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_within") / pl.col("n_eligible")),
+            ci_low=ci_low,
+            ci_high=ci_high,
+            days=pl.lit(days, dtype=pl.Int64),
         )
-        return (
-            aggregate(histogram, keys, aggregations)
-            .with_columns(
-                share=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_within") / pl.col("n_eligible")),
-                ci_low=ci_low,
-                ci_high=ci_high,
-                days=pl.lit(days, dtype=pl.Int64),
-            )
-            .select(
-                *keys,
-                "n_visits",
-                "n_eligible",
-                "n_within",
-                "share",
-                "ci_low",
-                "ci_high",
-                "median_wait_days",
-                "n_urgent",
-                "n_missing_urgency",
-                "n_missing_visit_at",
-                "n_missing_assessment",
-                "n_negative_wait",
-                "days",
-            )
-        )
-
-    return same_kind(visits, build)
+        .select(*keys, *_OUTPUT)
+    )

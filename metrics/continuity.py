@@ -37,7 +37,8 @@ one visit). THL's threshold for its COCI (Sotkanet 5502) is not published where 
 3 or 4. Every stored continuity figure records the value it used (docs/decisions/0005-thl-conventions.md)."""
 
 _NEEDED = (c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID)
-_INDICES = ("coc", "upc", "secon", "mmci", "hhi")
+INDICES: Final = ("coc", "upc", "secon", "mmci", "hhi")
+"""The indices, in their output order."""
 _COUNTS = ("n_patients", "n_eligible", "n_visits", "n_missing_provider")
 _WITH_INTERVALS = (("coc", ""), ("upc", "upc_"))
 _PLAIN_MEANS = ("secon", "mmci", "hhi")
@@ -70,7 +71,13 @@ def continuity_indices(visits: Frame, *, min_visits: int = DEFAULT_MIN_VISITS, b
     )
 
 
-def continuity_summary(visits: Frame, *, by: Sequence[str] = (), min_visits: int = DEFAULT_MIN_VISITS) -> Frame:
+def continuity_summary(
+    visits: Frame,
+    *,
+    by: Sequence[str] = (),
+    min_visits: int = DEFAULT_MIN_VISITS,
+    indices: Sequence[str] = INDICES,
+) -> Frame:
     """Continuity per ``by`` group: patient means of COC and UPC with intervals.
 
     ``mean_coc`` is the unweighted mean of eligible patients' COC (THL's
@@ -80,42 +87,140 @@ def continuity_summary(visits: Frame, *, by: Sequence[str] = (), min_visits: int
     ``upc_ci_high``, ``visit_weighted_upc``), plus ``mean_secon``,
     ``mean_mmci``, ``mean_hhi``. Counts: ``n_patients`` (patients with any
     visit in the group), ``n_eligible`` (n ≥ ``min_visits``), ``n_visits``
-    (visits with a known provider), ``n_missing_provider``. Returns one row
-    per group (one row for ``by=()``), as the same kind of frame as the input;
-    a lazy result does its work when it is collected.
+    (visits with a known provider), ``n_missing_provider``. ``indices`` names
+    the indices wanted (default all five); only their columns are computed
+    and returned, and leaving out ``secon`` skips the time-ordered pass.
+    Returns one row per group (one row for ``by=()``), as the same kind of
+    frame as the input; a lazy result does its work when it is collected.
+    It is :func:`continuity_partials` followed by
+    :func:`continuity_from_partials`, the same steps the distributed engines
+    take per bucket and on the driver.
     """
     min_visits = _check_min_visits(min_visits)
+    asked = _check_indices(indices)
     keys: list[str] = group_columns(by)
     VISITS.check(visits, _NEEDED)
     require_columns(visits, keys, table=VISITS.name)
-    return same_kind(visits, lambda frame: _summary(frame, keys, min_visits))
+    return same_kind(visits, lambda frame: _summary(frame, keys, min_visits, indices=asked))
 
 
-def _summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, slices: int | None = None) -> pl.LazyFrame:
-    """The summary as a lazy frame whose work (:func:`_hashed_summary`) runs when it is collected."""
+def continuity_partials(
+    visits: Frame,
+    *,
+    by: Sequence[str] = (),
+    min_visits: int = DEFAULT_MIN_VISITS,
+    indices: Sequence[str] = INDICES,
+) -> pl.DataFrame:
+    """Mergeable partial aggregates of continuity per ``by`` group (an eager frame, a few rows per group).
+
+    Columns: the ``by`` values; ``n_patients``, ``n_eligible``, ``n_visits``,
+    ``n_missing_provider``; ``_weight`` (Σn of eligible patients); per asked
+    index x of COC and UPC ``_sum_x`` (Σx), ``_m2_x`` (Σ(x − mean)²) and
+    ``_weighted_x`` (Σn·x); per asked plain index ``_sum_x``; with COC the
+    eligible patients per tenth of COC ``_bin_0`` … ``_bin_9``. Partials of
+    visits that share no patient (e.g. two buckets of patients) merge exactly
+    with :func:`merge_continuity_partials`; a patient's visits must all be in
+    one input, since the indices are per patient.
+    """
+    min_visits = _check_min_visits(min_visits)
+    asked = _check_indices(indices)
+    keys: list[str] = group_columns(by)
+    VISITS.check(visits, _NEEDED)
+    require_columns(visits, keys, table=VISITS.name)
+    return _partials(visits.lazy(), keys, min_visits, slices=None, indices=asked)
+
+
+def merge_continuity_partials(partials: Sequence[pl.DataFrame], *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Pool partials (see :func:`continuity_partials`) per ``by`` group: sums add, spreads pool by Chan et al.
+
+    Σ(x − mean)² over the union = Σ m2_i + Σ m_i·(mean_i − mean)². ``by`` may be the partials' own keys
+    (merging buckets) but not fewer (a patient may be in several of the finer groups). The result is
+    again a partial, so merging is associative and the order of the parts does not matter (to rounding).
+    """
+    keys: list[str] = group_columns(by)
+    frame = pl.concat(list(partials), how="diagonal_relaxed")
+    return _pool(frame, keys)
+
+
+def continuity_from_partials(
+    partials: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    min_visits: int = DEFAULT_MIN_VISITS,
+    indices: Sequence[str] = INDICES,
+) -> pl.DataFrame:
+    """The summary of :func:`continuity_summary` from merged partials (one row per ``by`` group)."""
+    asked = _check_indices(indices)
+    keys: list[str] = group_columns(by)
+    return _finish(_pool(partials, keys), keys, _check_min_visits(min_visits), asked)
+
+
+def coc_distribution_from_partials(partials: pl.DataFrame, *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Eligible patients per ``by`` group and tenth of COC (``bin`` 0-9, ``n``); only bins with patients."""
+    keys: list[str] = group_columns(by)
+    pooled = _pool(partials, keys)
+    bins = pooled.select(*keys, *(pl.col(_bin(b)).alias(str(b)) for b in range(COC_BINS)))
+    long = (
+        bins.unpivot(index=keys, variable_name="bin", value_name="n")
+        if keys
+        else bins.unpivot(variable_name="bin", value_name="n")
+    )
+    return long.with_columns(pl.col("bin").cast(pl.Int32), pl.col("n").cast(pl.Int64)).filter(pl.col("n") > 0)
+
+
+def _summary(
+    frame: pl.LazyFrame,
+    keys: list[str],
+    min_visits: int,
+    *,
+    slices: int | None = None,
+    indices: tuple[str, ...] = INDICES,
+) -> pl.LazyFrame:
+    """The summary as a lazy frame whose work (:func:`_partials`, then :func:`_finish`) runs when it is collected."""
     schema = frame.collect_schema()
     output = pl.Schema(
         {
             **{key: schema[key] for key in keys},
             **dict.fromkeys(_COUNTS, pl.Int64()),
-            **{name: pl.Float64() for name in _summary_value_names()},
+            **{name: pl.Float64() for name in _summary_value_names(indices)},
             "min_visits": pl.Int64(),
         }
     )
-    return pl.defer(lambda: _hashed_summary(frame, keys, min_visits, slices=slices), schema=output)
+    return pl.defer(
+        lambda: _finish(
+            _pool(_partials(frame, keys, min_visits, slices=slices, indices=indices), keys), keys, min_visits, indices
+        ),
+        schema=output,
+    )
 
 
-def _summary_value_names() -> list[str]:
+def _summary_value_names(indices: Sequence[str] = INDICES) -> list[str]:
     names = []
     for index, prefix in _WITH_INTERVALS:
-        names += [f"mean_{index}", f"{prefix}ci_low", f"{prefix}ci_high", f"visit_weighted_{index}"]
-    return names + [f"mean_{index}" for index in _PLAIN_MEANS]
+        if index in indices:
+            names += [f"mean_{index}", f"{prefix}ci_low", f"{prefix}ci_high", f"visit_weighted_{index}"]
+    return names + [f"mean_{index}" for index in _PLAIN_MEANS if index in indices]
+
+
+def _check_indices(indices: Sequence[str]) -> tuple[str, ...]:
+    names = [indices] if isinstance(indices, str) else list(indices)
+    unknown = [name for name in names if name not in INDICES]
+    if unknown or not names:
+        raise InvalidInputError(
+            f"indices must name one or more of {', '.join(INDICES)}; got {names!r}"
+            + (f" ({', '.join(map(repr, unknown))} unknown)" if unknown else "")
+        )
+    return tuple(name for name in INDICES if name in names)
+
+
+def _bin(number: int) -> str:
+    return f"_bin_{number}"
 
 
 # --- the value-keyed computation: per-patient indices, and the summary built on them ------------
 
 
-def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFrame:
+def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int, indices: tuple[str, ...] = INDICES) -> pl.LazyFrame:
     """Per-patient indices keyed by the ``by`` values and ``patient_id`` themselves (rows unordered).
 
     The plan has no row filter: visits without a provider are told apart inside the aggregations and
@@ -149,27 +254,27 @@ def _indices(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFr
         .group_by(patient)
         .agg(pl.col("_repeat").sum().cast(pl.Int64).alias("_repeats"))
     )
-    return (
-        concentration.join(repeats, on=patient, how="left", nulls_equal=True)
-        .with_columns(_index_exprs(min_visits))
-        .select(*patient, "n_visits", "n_providers", *_INDICES, "n_missing_provider")
+    if "secon" in indices:
+        concentration = concentration.join(repeats, on=patient, how="left", nulls_equal=True)
+    return concentration.with_columns(_index_exprs(min_visits, indices)).select(
+        *patient, "n_visits", "n_providers", *indices, "n_missing_provider"
     )
 
 
-def _index_exprs(min_visits: int) -> list[pl.Expr]:
-    """The five indices from ``n_visits``, ``n_providers``, ``_sum_sq``, ``_max`` and ``_repeats``."""
+def _index_exprs(min_visits: int, indices: Sequence[str] = INDICES) -> list[pl.Expr]:
+    """The ``indices`` from ``n_visits``, ``n_providers``, ``_sum_sq``, ``_max`` and ``_repeats``."""
     n = pl.col("n_visits").cast(pl.Float64)
     k = pl.col("n_providers").cast(pl.Float64)
     sum_sq = pl.col("_sum_sq").cast(pl.Float64)
     defined = pl.col("n_visits") >= min_visits
-    indices = {
+    formulas = {
         "coc": (sum_sq - n) / (n * (n - 1)),
         "upc": pl.col("_max").cast(pl.Float64) / n,
         "secon": pl.col("_repeats").cast(pl.Float64) / (n - 1),
         "mmci": (n - k + 1) / n,
         "hhi": sum_sq / (n * n),
     }
-    return [pl.when(defined).then(expr).alias(name) for name, expr in indices.items()]
+    return [pl.when(defined).then(expr).alias(name) for name, expr in formulas.items() if name in indices]
 
 
 def _exact_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.LazyFrame:
@@ -203,6 +308,12 @@ def _exact_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int) -> pl.
         )
         .with_columns(pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"))
     )
+
+
+def _exact_partials(frame: pl.LazyFrame, keys: list[str], min_visits: int, indices: tuple[str, ...]) -> pl.DataFrame:
+    """The partials straight from the value-keyed per-patient indices (the fallback of :func:`_partials`)."""
+    per_patient = _indices(frame, keys, min_visits, indices).with_columns(pl.lit(0, pl.UInt32).alias(_BY))
+    return collect_streaming(_partial_sums_frame(per_patient, min_visits, indices, keys=[*keys], ready=True))
 
 
 # --- the hashed computation -----------------------------------------------------------------------
@@ -254,35 +365,38 @@ class _Layout:
     dense_time: bool  # the time span does not fit: use each slice's dense time ranks instead
 
 
-def _hashed_summary(frame: pl.LazyFrame, keys: list[str], min_visits: int, *, slices: int | None) -> pl.DataFrame:
-    """The summary from hashed visits, patient slice by patient slice (see the notes above)."""
+def _partials(
+    frame: pl.LazyFrame, keys: list[str], min_visits: int, *, slices: int | None, indices: tuple[str, ...]
+) -> pl.DataFrame:
+    """Partial sums keyed by the ``by`` values, one set per patient slice (see the notes above); unpooled."""
     groups = _by_groups(frame, keys)
     providers = _providers(frame)
     by_bits = _distinct_bits(groups[_BY]) if groups is not None else None
     provider_bits = len(providers).bit_length()
     check_bits = min(32, _KEY_BITS - 64 - provider_bits - (by_bits or 0))
     if groups is None or by_bits is None or check_bits < _MIN_CHECK_BITS:
-        return collect_streaming(_exact_summary(frame, keys, min_visits))
+        return _exact_partials(frame, keys, min_visits, indices)
     groups = groups.with_columns(pl.col(_BY) % (2**by_bits))  # the bits the keys carry
     visits = collect_streaming(frame.select(_hashed_columns(keys, providers)))
     layout = _time_layout(visits, by_bits, check_bits, provider_bits)
     workers = min(_CONCURRENT_SLICES, pl.thread_pool_size())
     count = slices if slices is not None else _slice_count(visits.height, workers)
     # Slices are independent: a few at a time keep every core busy (polars releases the GIL).
-    work = partial(_slice_sums, visits, count, layout=layout, min_visits=min_visits)
+    work = partial(_slice_sums, visits, count, layout=layout, min_visits=min_visits, indices=indices)
     with ThreadPoolExecutor(max_workers=min(count, workers)) as pool:
         done = list(pool.map(work, range(count)))
     if any(result is None for result in done):
-        return collect_streaming(_exact_summary(frame, keys, min_visits))
+        return _exact_partials(frame, keys, min_visits, indices)
     partials = [result[0] for result in done if result is not None]
     tied = [result[1] for result in done if result is not None]
     del visits, work  # the slices are done: free the visits before reading the tied ones again
     sums = pl.concat(partials)
     tied_visits = pl.concat(tied)
-    if tied_visits.height:
+    if "secon" in indices and tied_visits.height:
         corrections = _secon_corrections(frame, keys, providers, tied_visits, min_visits)
         sums = pl.concat([sums, corrections], how="diagonal")
-    return _combine(groups, sums, keys, min_visits)
+    # Every group with visits has a row, and the rows carry the ``by`` values instead of their hash.
+    return groups.join(sums, on=_BY, how="left").drop(_BY)
 
 
 def _slice_count(rows: int, workers: int) -> int:
@@ -292,14 +406,15 @@ def _slice_count(rows: int, workers: int) -> int:
 
 
 def _slice_sums(
-    visits: pl.DataFrame, count: int, number: int, *, layout: _Layout, min_visits: int
+    visits: pl.DataFrame, count: int, number: int, *, layout: _Layout, min_visits: int, indices: tuple[str, ...]
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """One slice's partial sums and tied visits, or None when its patient keys collide."""
     part = visits if count == 1 else visits.filter(pl.col(_PATIENT) % count == number)
-    patients = _slice_patients(part, layout)
+    patients = _slice_patients(part, layout, with_secon="secon" in indices)
     if patients.select(pl.col("_collision").any()).item():
         return None
-    return _partial_sums(patients, min_visits), _tied_visits(part, patients)
+    sums = _partial_sums_frame(patients.lazy(), min_visits, indices, keys=[]).collect(engine="streaming")
+    return sums, _tied_visits(part, patients)
 
 
 def _hashed_columns(keys: list[str], providers: pl.Series) -> list[pl.Expr]:
@@ -382,7 +497,7 @@ def _unpack(key: pl.Expr, shift: int, bits: int, dtype: pl.DataType) -> pl.Expr:
     return ((key // pl.lit(2**shift, dtype=pl.Int128)) % pl.lit(2**bits, dtype=pl.Int128)).cast(dtype)
 
 
-def _slice_patients(part: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
+def _slice_patients(part: pl.DataFrame, layout: _Layout, *, with_secon: bool = True) -> pl.DataFrame:
     """Per patient group of one slice: counts, Σn_j², max n_j, SECON repeats and the collision check."""
     by_bits, check_bits, provider_bits = layout.by_bits, layout.check_bits, layout.provider_bits
     # Visits per patient and professional: runs of equal (patient, by, check, professional) keys.
@@ -427,6 +542,13 @@ def _slice_patients(part: pl.DataFrame, layout: _Layout) -> pl.DataFrame:
         maxima={"_max": n_j},
         lasts=[_BY],
     )
+    if not with_secon:
+        return concentration.collect().select(
+            pl.exclude("_collisions"),
+            pl.lit(0, pl.Int64).alias("_repeats"),
+            pl.lit(False).alias("_ambiguous"),
+            (pl.col("_collisions") > 0).alias("_collision"),
+        )
     # SECON: each patient's known-provider visits in time order. Visits at the same time are ordered by
     # visit_id, which is not at hand here; a run of same-time visits with more than one professional is
     # flagged (``_ambiguous``) and recounted from the values afterwards (_secon_corrections).
@@ -511,8 +633,13 @@ def _tied_visits(part: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
     return flagged.join(visits, on=_PATIENT)
 
 
-def _partial_sums(patients: pl.DataFrame, min_visits: int) -> pl.DataFrame:
-    """Per ``by`` group of one slice: counts and the sums the means, intervals and weights need."""
+def _partial_sums_frame(
+    patients: pl.LazyFrame, min_visits: int, indices: tuple[str, ...], *, keys: list[str], ready: bool = False
+) -> pl.LazyFrame:
+    """Per group of patients (``keys`` and ``_BY``): counts and the sums the means, intervals and weights need.
+
+    ``ready``: the patients already carry their indices (else they are computed from the counts).
+    """
     eligible = pl.col("n_visits") >= min_visits
     n = pl.col("n_visits").cast(pl.Float64)
     sums = [
@@ -523,15 +650,22 @@ def _partial_sums(patients: pl.DataFrame, min_visits: int) -> pl.DataFrame:
         pl.when(eligible).then(n).sum().alias("_weight"),
     ]
     for index, _ in _WITH_INTERVALS:
+        if index not in indices:
+            continue
         value = pl.col(index)
         sums += [
             value.sum().alias(f"_sum_{index}"),
-            # Squared deviations from this slice's mean; slices are pooled exactly in _combine.
+            # Squared deviations from this part's mean; parts are pooled exactly in _pool (Chan et al.).
             (value.var(ddof=0) * value.count()).fill_null(0.0).alias(f"_m2_{index}"),
             (value * n).sum().alias(f"_weighted_{index}"),
         ]
-    sums += [pl.col(index).sum().alias(f"_sum_{index}") for index in _PLAIN_MEANS]
-    return patients.lazy().with_columns(_index_exprs(min_visits)).group_by(_BY).agg(sums).collect(engine="streaming")
+    sums += [pl.col(index).sum().alias(f"_sum_{index}") for index in _PLAIN_MEANS if index in indices]
+    if "coc" in indices:
+        tenth = (pl.col("coc") * COC_BINS).floor().clip(0, COC_BINS - 1)
+        sums += [(tenth == number).sum().cast(pl.Int64).alias(_bin(number)) for number in range(COC_BINS)]
+    with_indices = patients if ready else patients.with_columns(_index_exprs(min_visits, indices))
+    grouped = with_indices.group_by([*keys, _BY]).agg(sums)
+    return grouped.drop(_BY) if keys or ready else grouped
 
 
 def _secon_corrections(
@@ -593,37 +727,48 @@ def _secon_corrections(
     )
 
 
-def _combine(groups: pl.DataFrame, sums: pl.DataFrame, keys: list[str], min_visits: int) -> pl.DataFrame:
-    """Pool the slices' partial sums per ``by`` group and finish the means, intervals and weights."""
-    m = pl.col("n_eligible")
-    per_slice_means = [
-        (pl.col(f"_sum_{index}") / pl.col("n_eligible")).alias(f"_slice_mean_{index}") for index, _ in _WITH_INTERVALS
-    ]
-    pooled = [pl.col(name).sum() for name in _COUNTS]
-    pooled += [pl.col("_weight").sum()]
-    for index, _ in _WITH_INTERVALS:
-        pooled += [pl.col(f"_sum_{index}").sum(), pl.col(f"_weighted_{index}").sum()]
-    pooled += [pl.col(f"_sum_{index}").sum() for index in _PLAIN_MEANS]
-    totals = sums.fill_null(0).group_by(_BY).agg(pooled)
-    # Chan et al.'s pooled sum of squares: Σ m2_i + Σ m_i·(mean_i − mean)² over the slices.
-    spread = (
-        sums.filter(pl.col("n_eligible").fill_null(0) > 0)
-        .with_columns(per_slice_means)
-        .join(totals.select(_BY, *[(pl.col(f"_sum_{i}") / m).alias(f"_mean_{i}") for i, _ in _WITH_INTERVALS]), on=_BY)
-        .group_by(_BY)
-        .agg(
-            (
-                pl.col(f"_m2_{index}")
-                + pl.col("n_eligible") * (pl.col(f"_slice_mean_{index}") - pl.col(f"_mean_{index}")) ** 2
+def _pool(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Pool partial rows per ``keys`` group: counts and sums add; spreads by Chan et al.'s formula."""
+    key = keys or ["_group"]
+    if not keys:
+        frame = frame.with_columns(pl.lit(0, pl.UInt8).alias("_group"))
+    spreads = [name.removeprefix("_m2_") for name in frame.columns if name.startswith("_m2_")]
+    added = [name for name in frame.columns if (name in _COUNTS or name.startswith("_")) and name not in key]
+    added = [name for name in added if not name.startswith("_m2_")]
+    totals = frame.group_by(key).agg(pl.col(name).sum() for name in added)
+    if not keys and totals.height == 0:  # no visits at all: still one row, of zero counts
+        totals = pl.DataFrame([pl.Series(name, [None], dtype=dtype) for name, dtype in totals.schema.items()])
+    if spreads:
+        m = pl.col("n_eligible")
+        # Chan et al.'s pooled sum of squares: Σ m2_i + Σ m_i·(mean_i − mean)² over the parts.
+        pooled = (
+            frame.filter(m.fill_null(0) > 0)
+            .join(
+                totals.select(*key, *[(pl.col(f"_sum_{i}") / m).alias(f"_mean_{i}") for i in spreads]),
+                on=key,
+                nulls_equal=True,
             )
-            .sum()
-            .alias(f"_m2_{index}")
-            for index, _ in _WITH_INTERVALS
+            .group_by(key)
+            .agg(
+                (pl.col(f"_m2_{i}") + m * (pl.col(f"_sum_{i}") / m - pl.col(f"_mean_{i}")) ** 2).sum().alias(f"_m2_{i}")
+                for i in spreads
+            )
         )
-    )
+        totals = totals.join(pooled, on=key, how="left", nulls_equal=True).with_columns(
+            pl.col(f"_m2_{i}").fill_null(0.0) for i in spreads
+        )
+    totals = totals.with_columns(pl.col(name).fill_null(0).cast(pl.Int64) for name in _COUNTS)
+    return totals.drop("_group") if not keys else totals
+
+
+def _finish(pooled: pl.DataFrame, keys: list[str], min_visits: int, indices: tuple[str, ...]) -> pl.DataFrame:
+    """The means, intervals and weights from pooled partials."""
+    m = pl.col("n_eligible")
     has = m > 0
     values: list[pl.Expr] = []
     for index, prefix in _WITH_INTERVALS:
+        if index not in indices:
+            continue
         mean = pl.when(has).then(pl.col(f"_sum_{index}") / m)
         half = pl.when(m > 1).then(Z95 * (pl.col(f"_m2_{index}") / (m - 1)).sqrt() / m.cast(pl.Float64).sqrt())
         values += [
@@ -632,13 +777,12 @@ def _combine(groups: pl.DataFrame, sums: pl.DataFrame, keys: list[str], min_visi
             (mean + half).clip(0.0, 1.0).alias(f"{prefix}ci_high"),
             pl.when(has).then(pl.col(f"_weighted_{index}") / pl.col("_weight")).alias(f"visit_weighted_{index}"),
         ]
-    values += [pl.when(has).then(pl.col(f"_sum_{index}") / m).alias(f"mean_{index}") for index in _PLAIN_MEANS]
-    result = (
-        groups.join(totals, on=_BY, how="left")
-        .join(spread, on=_BY, how="left")
-        .with_columns(pl.col(*_COUNTS).fill_null(0).cast(pl.Int64))
-        .select(*keys, *_COUNTS, *values, pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"))
-    )
+    values += [
+        pl.when(has).then(pl.col(f"_sum_{index}") / m).alias(f"mean_{index}")
+        for index in _PLAIN_MEANS
+        if index in indices
+    ]
+    result = pooled.select(*keys, *_COUNTS, *values, pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"))
     return result.sort(keys, nulls_last=True) if keys else result
 
 

@@ -35,6 +35,9 @@ _OUTPUT = (
 _INVALID, _PROMOTER, _PASSIVE, _DETRACTOR = range(4)
 
 
+_CLASS, _COUNT, _W, _W2 = "_class", "_count", "_w", "_w2"
+
+
 def nps(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) -> Frame:
     """NPS per ``by`` group: 100·(share of promoters − share of detractors), on −100…100.
 
@@ -46,18 +49,46 @@ def nps(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) ->
     (p−d)²)/n); weighted ``se`` = 100·sqrt(Σw²(s−m)²)/Σw with s ∈ {1, 0, −1}
     and ``n_effective`` = (Σw)²/Σw² (Kish). ``ci_low``/``ci_high`` = nps ±
     1.96·se clipped to [−100, 100]. n = 0 (or a zero total weight) gives
-    nulls. Returns the same kind of frame as the input.
+    nulls. Returns the same kind of frame as the input. It is
+    :func:`nps_partials` followed by :func:`nps_from_partials`.
     """
     keys: list[str] = group_columns(by)
-    schema = SURVEY_ANSWERS.check(answers, [c.SCORE])
-    require_columns(answers, keys, table=SURVEY_ANSWERS.name)
+    return same_kind(answers, lambda frame: _finish(_per_class(frame, keys, weight), keys))
+
+
+def nps_partials(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) -> Frame:
+    """Mergeable partial aggregates of NPS: per ``by`` group and answer class, the count and weight sums.
+
+    Columns: the ``by`` values, ``_class`` (0 invalid, 1 promoter, 2 passive, 3 detractor), ``_count``,
+    ``_w`` (Σw) and ``_w2`` (Σw²). Partials of any split of the answers add up with
+    :func:`merge_nps_partials`. Returns the same kind of frame as the input.
+    """
+    keys: list[str] = group_columns(by)
+    return same_kind(answers, lambda frame: _per_class(frame, keys, weight))
+
+
+def merge_nps_partials(partials: Sequence[pl.DataFrame], *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Add partials (see :func:`nps_partials`) per ``by`` group: their own keys, or fewer (a roll-up)."""
+    keys: list[str] = group_columns(by)
+    frame = pl.concat(list(partials), how="vertical_relaxed")
+    return frame.group_by([*keys, _CLASS]).agg(pl.col(_COUNT, _W, _W2).sum())
+
+
+def nps_from_partials(partials: Frame, *, by: Sequence[str] = ()) -> Frame:
+    """:func:`nps`'s output from (merged) partials keyed by ``by``."""
+    keys: list[str] = group_columns(by)
+    return same_kind(partials, lambda frame: _finish(frame, keys))
+
+
+def _per_class(frame: pl.LazyFrame, keys: list[str], weight: str | None) -> pl.LazyFrame:
+    schema = SURVEY_ANSWERS.check(frame, [c.SCORE])
+    require_columns(frame, keys, table=SURVEY_ANSWERS.name)
     if weight is not None:
-        require_columns(answers, [weight], table=SURVEY_ANSWERS.name)
+        require_columns(frame, [weight], table=SURVEY_ANSWERS.name)
         if not schema[weight].is_numeric():
             raise ColumnTypeError(
                 f"{SURVEY_ANSWERS.name}: weight column {weight!r} has type {schema[weight]}, but it must hold numbers."
             )
-
     score = pl.col(c.SCORE).cast(pl.Float64)
     valid = score.is_not_null() & score.is_not_nan() & (score >= 0) & (score <= 10) & (score == score.floor())
     w = pl.col(weight).cast(pl.Float64) if weight is not None else pl.lit(1.0)
@@ -76,7 +107,16 @@ def nps(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) ->
         .otherwise(pl.lit(_DETRACTOR))
         .cast(pl.UInt8)
     )
-    klass, count, w_sum, w2_sum = pl.col("_class"), pl.col("_count"), pl.col("_w"), pl.col("_w2")
+    w_sum = pl.col(_W)
+    return (
+        frame.select(*keys, answer_class.alias(_CLASS), pl.when(valid).then(w).otherwise(0.0).alias(_W))
+        .group_by([*keys, _CLASS])
+        .agg(pl.len().cast(pl.Int64).alias(_COUNT), w_sum.sum(), (w_sum * w_sum).sum().alias(_W2))
+    )
+
+
+def _finish(per_class: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    klass, count, w_sum, w2_sum = pl.col(_CLASS), pl.col(_COUNT), pl.col(_W), pl.col(_W2)
 
     def total(column: pl.Expr, *classes: int) -> pl.Expr:
         return column.filter(klass.is_in(classes)).sum()
@@ -95,39 +135,30 @@ def nps(answers: Frame, *, by: Sequence[str] = (), weight: str | None = None) ->
         total(w2_sum, _PROMOTER).alias("_w2_promoter"),
         total(w2_sum, _DETRACTOR).alias("_w2_detractor"),
     ]
-
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        per_class = (
-            frame.select(*keys, answer_class.alias("_class"), pl.when(valid).then(w).otherwise(0.0).alias("_w"))
-            .group_by([*keys, "_class"])
-            .agg(pl.len().alias("_count"), w_sum.sum(), (w_sum * w_sum).sum().alias("_w2"))
+    weight_total = pl.col("_weight")
+    has_answers = (pl.col("n") > 0) & (weight_total > 0)
+    mean = (pl.col("_w_promoter") - pl.col("_w_detractor")) / weight_total  # m, the weighted mean of s
+    # Linearised variance of m, Σw²(s − m)²/(Σw)² with s ∈ {1, 0, −1}, expanded into sums per class:
+    # Σw²s² − 2m·Σw²s + m²·Σw². Without weights it is ((p+d) − (p−d)²)/n.
+    spread = (
+        (pl.col("_w2_promoter") + pl.col("_w2_detractor"))
+        - 2 * mean * (pl.col("_w2_promoter") - pl.col("_w2_detractor"))
+        + mean * mean * pl.col("_w2")
+    )
+    result = (
+        aggregate(per_class, keys, aggregations)
+        .with_columns(
+            pl.when(has_answers).then(pl.col(f"_w_{kind}") / weight_total).alias(f"{kind}_share")
+            for kind in ("promoter", "passive", "detractor")
         )
-        weight_total = pl.col("_weight")
-        has_answers = (pl.col("n") > 0) & (weight_total > 0)
-        mean = (pl.col("_w_promoter") - pl.col("_w_detractor")) / weight_total  # m, the weighted mean of s
-        # Linearised variance of m, Σw²(s − m)²/(Σw)² with s ∈ {1, 0, −1}, expanded into sums per class:
-        # Σw²s² − 2m·Σw²s + m²·Σw². Without weights it is ((p+d) − (p−d)²)/n.
-        spread = (
-            (pl.col("_w2_promoter") + pl.col("_w2_detractor"))
-            - 2 * mean * (pl.col("_w2_promoter") - pl.col("_w2_detractor"))
-            + mean * mean * pl.col("_w2")
+        .with_columns(
+            n_effective=pl.when(has_answers).then(weight_total * weight_total / pl.col("_w2")),
+            nps=100 * (pl.col("promoter_share") - pl.col("detractor_share")),
+            se=pl.when(has_answers).then(100 * (spread.clip(lower_bound=0.0) / weight_total**2).sqrt()),
         )
-        result = (
-            aggregate(per_class, keys, aggregations)
-            .with_columns(
-                pl.when(has_answers).then(pl.col(f"_w_{kind}") / weight_total).alias(f"{kind}_share")
-                for kind in ("promoter", "passive", "detractor")
-            )
-            .with_columns(
-                n_effective=pl.when(has_answers).then(weight_total * weight_total / pl.col("_w2")),
-                nps=100 * (pl.col("promoter_share") - pl.col("detractor_share")),
-                se=pl.when(has_answers).then(100 * (spread.clip(lower_bound=0.0) / weight_total**2).sqrt()),
-            )
-            .with_columns(
-                ci_low=(pl.col("nps") - Z95 * pl.col("se")).clip(-100.0, 100.0),
-                ci_high=(pl.col("nps") + Z95 * pl.col("se")).clip(-100.0, 100.0),
-            )
+        .with_columns(
+            ci_low=(pl.col("nps") - Z95 * pl.col("se")).clip(-100.0, 100.0),
+            ci_high=(pl.col("nps") + Z95 * pl.col("se")).clip(-100.0, 100.0),
         )
-        return result.select(*keys, *_OUTPUT)
-
-    return same_kind(answers, build)
+    )
+    return result.select(*keys, *_OUTPUT)

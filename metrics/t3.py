@@ -151,21 +151,38 @@ def t3_summary(
             by=book_keys,
             holidays=holidays,
         )
-        substitute = pl.lit(censored_days, dtype=pl.Int64) if censored_days is not None else pl.lit(None, pl.Int64)
-        value = pl.when(pl.col("censored")).then(substitute).otherwise(pl.col("t3_days"))
-        return (
-            per_book.group_by([*keys, c.MEASURED_AT])
-            .agg(
-                pl.len().cast(pl.Int64).alias("n_books"),
-                pl.col("censored").sum().cast(pl.Int64).alias("n_censored"),
-                value.median().cast(pl.Float64).alias("t3_median_days"),
-                value.mean().cast(pl.Float64).alias("t3_mean_days"),
-            )
-            .with_columns(pl.lit(censored_days, dtype=pl.Int64).alias("censored_days"))
-            .sort([*keys, c.MEASURED_AT], nulls_last=True)
-        )
+        return _summarise_books(per_book, keys, censored_days)
 
     return same_kind(slots, build)
+
+
+def t3_from_books(per_book: Frame, *, by: Sequence[str] = (c.UNIT_ID,), censored_days: int | None = None) -> Frame:
+    """:func:`t3_summary`'s output from per-book T3 rows (:func:`t3` with ``by`` including ``book_id``).
+
+    The per-book rows are T3's partial aggregates: each book's snapshots are read whole by one task (the
+    slots are bucketed by book), the rows of all tasks are concatenated, and the medians are taken here,
+    on the driver. Returns the same kind of frame as the input.
+    """
+    keys: list[str] = group_columns(by)
+    if censored_days is not None:
+        censored_days = check_int_option("censored_days", censored_days, minimum=0)
+    return same_kind(per_book, lambda frame: _summarise_books(frame, keys, censored_days))
+
+
+def _summarise_books(per_book: pl.LazyFrame, keys: list[str], censored_days: int | None) -> pl.LazyFrame:
+    substitute = pl.lit(censored_days, dtype=pl.Int64) if censored_days is not None else pl.lit(None, pl.Int64)
+    value = pl.when(pl.col("censored")).then(substitute).otherwise(pl.col("t3_days"))
+    return (
+        per_book.group_by([*keys, c.MEASURED_AT])
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_books"),
+            pl.col("censored").sum().cast(pl.Int64).alias("n_censored"),
+            value.median().cast(pl.Float64).alias("t3_median_days"),
+            value.mean().cast(pl.Float64).alias("t3_mean_days"),
+        )
+        .with_columns(pl.lit(censored_days, dtype=pl.Int64).alias("censored_days"))
+        .sort([*keys, c.MEASURED_AT], nulls_last=True)
+    )
 
 
 def _per_group(

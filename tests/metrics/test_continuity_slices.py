@@ -110,16 +110,16 @@ def test_one_slice_and_eight_slices_give_identical_counts_and_means() -> None:
 
 def test_a_patient_hash_collision_falls_back_to_the_value_keyed_computation(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    exact_summary: Callable[..., pl.LazyFrame] = continuity._exact_summary
+    exact_partials: Callable[..., pl.DataFrame] = continuity._exact_partials
 
-    def recorded(*args: Any, **kwargs: Any) -> pl.LazyFrame:
+    def recorded(*args: Any, **kwargs: Any) -> pl.DataFrame:
         calls.append("exact")
-        return exact_summary(*args, **kwargs)
+        return exact_partials(*args, **kwargs)
 
     # Every patient gets the same key: the independent check hash tells them apart.
     monkeypatch.setattr(continuity, "_patient_hash", lambda keys: pl.lit(7, dtype=pl.UInt64).alias(continuity._PATIENT))
-    monkeypatch.setattr(continuity, "_exact_summary", recorded)
-    assert_same_summary(hashed(TIES, slices=1), exact_summary(TIES.lazy(), [], 2).collect())
+    monkeypatch.setattr(continuity, "_exact_partials", recorded)
+    assert_same_summary(hashed(TIES, slices=1), continuity._exact_summary(TIES.lazy(), [], 2).collect())
     assert calls == ["exact"]
 
 
