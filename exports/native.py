@@ -10,23 +10,31 @@ What maps:
 
 * bars (``go.Bar``), horizontal or vertical, grouped or stacked → a bar or
   column chart over the bars' categories;
-* lines and markers over a category axis (periods) → a line chart;
+* a ranked dot plot (markers with their intervals as horizontal error bars,
+  areas on the vertical axis) → a horizontal bar chart from zero, one bar per
+  area with its interval as error bars, the highlighted area outlined, and
+  each vertical reference line (the national value, a target) as a bar of its
+  own under the areas, named by its label;
+* lines and markers over a category axis (periods) → a line chart, with each
+  interval band drawn as a band (a stacked area under the lines);
 * lines and markers over two numeric axes → an XY scatter chart, per-point
-  colours and text labels included, log axes kept;
+  colours and text labels included, log axes kept; a point drawn in a colour
+  of its own (the highlighted area) carries its name as a label;
 * horizontal reference lines (``add_hline``: a target, a legal limit, the
   national value) and, on XY charts, vertical ones → extra dashed series named
   by their annotation.
 
-What does not: categories on the vertical axis of a scatter (the ranked dot
-plot), error bars, text-only marks and colour scales (the tile map), mixed
-bars and lines, other trace types. Decorations a native chart cannot carry
-(interval bands, dated markers on a category axis) are left out and named in
+What does not: text-only marks and colour scales (the tile map), error bars
+other than a ranking's, mixed bars and lines, several panels, other trace
+types. Decorations a native chart cannot carry (bands on bars or XY charts,
+dated markers on a category axis) are left out and named in
 ``NativeChart.dropped`` by one of the keys of :data:`DROPPABLE`; the numbers
 behind them are in the speaker notes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -65,6 +73,22 @@ class NativeSeries:
     line_width: float | None = None  # in pixels, as Plotly gives it
     in_legend: bool = True
     reference: bool = False  # a reference line, not data
+    error_plus: tuple[float | None, ...] = ()  # per point: how far the interval reaches above the value
+    error_minus: tuple[float | None, ...] = ()  # … and below it
+    outlined: tuple[bool, ...] = ()  # per point: drawn with a dark outline (the highlighted area)
+
+
+@dataclass(frozen=True)
+class NativeBand:
+    """An interval band of a line chart: its lower and upper ends per category (None where there is none)."""
+
+    low: tuple[float | None, ...]
+    high: tuple[float | None, ...]
+    colour: str  # "#RRGGBB", drawn at :data:`BAND_ALPHA` opacity
+
+
+#: The opacity of an interval band, as the screen draws it (``charts.builders._transparent``).
+BAND_ALPHA: Final = 0.15
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,7 @@ class NativeChart:
     gap_width: int | None = None
     legend: bool = False
     dropped: tuple[str, ...] = ()
+    bands: tuple[NativeBand, ...] = ()  # line charts only
 
     @property
     def category_title(self) -> str:
@@ -107,36 +132,40 @@ class NotNative:
 
 def native_chart(figure: go.Figure) -> NativeChart | NotNative:
     """The editable-chart description of ``figure``, or why there is none (see the module docstring)."""
-    drawn, dropped, problem = _data_traces(figure)
+    drawn, bands, problem = _data_traces(figure)
     if problem:
         return NotNative(problem)
     colorway = _colorway(figure)
+    dropped = ["bands"] if bands else []
     if drawn[0][1].type == "bar":
         return _bar_chart(figure, drawn, colorway, dropped)
-    return _scatter_chart(figure, drawn, colorway, dropped)
+    if _is_ranking(figure, drawn):
+        return _ranking_chart(figure, drawn, colorway, dropped)
+    return _scatter_chart(figure, drawn, colorway, bands)
 
 
-def _data_traces(figure: go.Figure) -> tuple[list[tuple[int, Any]], list[str], str]:
-    """The traces that carry data (with their index), what was left out, and the reason for a picture ("" if none)."""
+def _data_traces(figure: go.Figure) -> tuple[list[tuple[int, Any]], list[Any], str]:
+    """The traces that carry data (with their index), the interval bands, and the reason for a picture ("" if
+    none)."""
     drawn: list[tuple[int, Any]] = []
-    dropped: list[str] = []
+    bands: list[Any] = []
     for index, trace in enumerate(figure.data):
         if trace.type not in {"bar", "scatter", "scattergl"}:
-            return drawn, dropped, f"{trace.type} traces have no editable PowerPoint counterpart"
+            return drawn, bands, f"{trace.type} traces have no editable PowerPoint counterpart"
         if _is_band(trace):
-            _note(dropped, "bands")
+            bands.append(trace)
             continue
-        problem = _unsupported(trace)
+        problem = _unsupported(trace, ranking=_is_ranking(figure, [(index, trace)]))
         if problem:
-            return drawn, dropped, problem
+            return drawn, bands, problem
         drawn.append((index, trace))
     if not drawn:
-        return drawn, dropped, "the figure has no data traces"
+        return drawn, bands, "the figure has no data traces"
     if any((trace.xaxis or "x") != "x" or (trace.yaxis or "y") != "y" for _, trace in drawn):
-        return drawn, dropped, "several panels (small multiples or subplots)"
+        return drawn, bands, "several panels (small multiples or subplots)"
     if len({trace.type == "bar" for _, trace in drawn}) > 1:
-        return drawn, dropped, "bars and lines in one chart (a combination chart)"
-    return drawn, dropped, ""
+        return drawn, bands, "bars and lines in one chart (a combination chart)"
+    return drawn, bands, ""
 
 
 # -- bars ----------------------------------------------------------------------------------------------------
@@ -201,10 +230,11 @@ def _bar_chart(
 
 
 def _scatter_chart(
-    figure: go.Figure, drawn: Sequence[tuple[int, Any]], colorway: Sequence[str], dropped: list[str]
+    figure: go.Figure, drawn: Sequence[tuple[int, Any]], colorway: Sequence[str], band_traces: Sequence[Any]
 ) -> NativeChart | NotNative:
     if figure.layout.yaxis.type == "category" or any(_is_text(trace.y) for _, trace in drawn):
-        return NotNative("categories on the vertical axis (a ranked dot plot)")
+        return NotNative("categories on the vertical axis without intervals")
+    dropped: list[str] = []
     category_x = figure.layout.xaxis.type == "category" or any(_is_text(trace.x) for _, trace in drawn)
     series: list[NativeSeries] = []
     categories: tuple[str, ...] = ()
@@ -214,9 +244,13 @@ def _scatter_chart(
         )
     for index, trace in drawn:
         series.append(_scatter_series(trace, index, colorway, categories if category_x else None))
+    bands = tuple(_band(trace, categories) for trace in band_traces) if category_x else ()
+    if band_traces and not category_x:
+        _note(dropped, "bands")
     series.extend(_reference_series(figure, series, categories if category_x else None, dropped))
     xs = [value for item in series for value in item.x]
     ys = [value for item in series for value in item.values if value is not None]
+    ys += [value for band in bands for value in (*band.low, *band.high) if value is not None]
     return NativeChart(
         kind="line" if category_x else "xy",
         series=tuple(series),
@@ -229,7 +263,134 @@ def _scatter_chart(
         y_log=figure.layout.yaxis.type == "log",
         legend=_legend(figure, series),
         dropped=tuple(dropped),
+        bands=bands,
     )
+
+
+def _band(trace: Any, categories: Sequence[str]) -> NativeBand:
+    """A band drawn as one closed outline: along the upper ends, then back along the lower ends."""
+    xs, ys = _values(trace.x), _values(trace.y)
+    half = len(xs) // 2
+    high = {_category(x): _number(y) for x, y in zip(xs[:half], ys[:half], strict=False)}
+    low = {_category(x): _number(y) for x, y in zip(xs[half:], ys[half:], strict=False)}
+    return NativeBand(
+        low=tuple(low.get(category) for category in categories),
+        high=tuple(high.get(category) for category in categories),
+        colour=_colour(trace.fillcolor) or "#808080",
+    )
+
+
+# -- rankings --------------------------------------------------------------------------------------------------
+
+
+def _is_ranking(figure: go.Figure, drawn: Sequence[tuple[int, Any]]) -> bool:
+    """A ranked dot plot: markers only, areas (text) on the vertical axis, values along the horizontal one."""
+    return all(
+        trace.type != "bar"
+        and (trace.mode or "") == "markers"
+        and _is_text(trace.y)
+        and not _is_text(trace.x)
+        and trace.error_y.array is None
+        for _, trace in drawn
+    ) and figure.layout.xaxis.type in {None, "-", "linear"}
+
+
+def _ranking_chart(
+    figure: go.Figure, drawn: Sequence[tuple[int, Any]], colorway: Sequence[str], dropped: list[str]
+) -> NativeChart:
+    """Bars from zero with the intervals as error bars; the reference lines are bars of their own at the bottom."""
+    areas = _ordered(figure.layout.yaxis, (_category(value) for _, trace in drawn for value in _values(trace.y)))
+    lines = _vertical_lines(figure)
+    categories = (*(name for name, _, _ in lines), *areas)
+    series = [_ranking_series(trace, index, colorway, categories) for index, trace in drawn]
+    # the reference bars join the first series in their own colours: a series of their own would need a
+    # hidden legend entry, whose place office suites count differently in bar charts
+    first = series[0]
+    levels = {name: (level, colour) for name, level, colour in lines}
+    series[0] = dataclasses.replace(
+        first,
+        values=tuple(
+            levels[name][0] if name in levels else value for name, value in zip(categories, first.values, strict=True)
+        ),
+        point_colours=tuple(
+            levels[name][1] if name in levels else (first.point_colours[i] if first.point_colours else first.colour)
+            for i, name in enumerate(categories)
+        ),
+    )
+    for shape in figure.layout.shapes:
+        if not _is_vertical_line(shape):
+            _note(dropped, "shapes")
+    return NativeChart(
+        kind="bar",
+        series=tuple(series),
+        categories=categories,
+        stacked=True,  # one bar per area whichever series holds it, centred on its row
+        x_title=_axis_title(figure.layout.xaxis),
+        y_title=_axis_title(figure.layout.yaxis),
+        gap_width=40,
+        legend=sum(item.in_legend for item in series) > 1,
+        dropped=tuple(dropped),
+    )
+
+
+def _ranking_series(trace: Any, index: int, colorway: Sequence[str], categories: Sequence[str]) -> NativeSeries:
+    labels = [_category(value) for value in _values(trace.y)]
+    values = dict(zip(labels, (_number(value) for value in _values(trace.x)), strict=False))
+    error = trace.error_x
+    shown = error.visible is not False and error.array is not None
+    plus = dict(zip(labels, (_number(value) for value in _values(error.array)), strict=False)) if shown else {}
+    minus_values = error.arrayminus if error.arrayminus is not None else error.array
+    minus = dict(zip(labels, (_number(value) for value in _values(minus_values)), strict=False)) if shown else {}
+    colour, point_colours = _trace_colours(trace.marker.color, colorway, index)
+    ring = trace.marker.line.color
+    rings = _values(ring) if ring is not None and not isinstance(ring, str) else ()
+    outlined = dict(zip(labels, (_colour(item) == _colour(_HIGHLIGHT_RING) for item in rings), strict=False))
+    outlined |= {label: True for label, item in zip(labels, point_colours, strict=False) if item and item != colour}
+    return NativeSeries(
+        name=series_name(trace.name),
+        values=tuple(values.get(category) for category in categories),
+        colour=colour,
+        point_colours=_aligned(point_colours, labels, categories),
+        line=False,
+        markers=False,
+        in_legend=trace.showlegend is not False and bool(trace.name),
+        error_plus=tuple(plus.get(category) for category in categories) if shown else (),
+        error_minus=tuple(minus.get(category) for category in categories) if shown else (),
+        outlined=tuple(outlined.get(category, False) for category in categories),
+    )
+
+
+def _is_vertical_line(shape: Any) -> bool:
+    return bool(shape.type == "line" and shape.x0 == shape.x1 and shape.xref == "x" and _spans(shape.yref))
+
+
+def _vertical_lines(figure: go.Figure) -> list[tuple[str, float, str | None]]:
+    """Each vertical reference line of a ranking: its label (from the annotation at its place), value and colour.
+
+    The lowest row holds the national value (a solid line), listed first so that it is the bottom bar."""
+    found = []
+    for shape in figure.layout.shapes:
+        level = _number(shape.x0)
+        if not _is_vertical_line(shape) or level is None:
+            continue
+        names = [
+            plain_text(annotation.text or "")
+            for annotation in figure.layout.annotations
+            if annotation.xref == "x" and _number(annotation.x) == level
+        ]
+        name = next((item for item in names if item), "") or f"{level:g}"
+        found.append((name, level, _colour(shape.line.color), shape.line.dash in {None, "solid"}))
+    found.sort(key=lambda item: not item[3])
+    return [(name, level, colour) for name, level, colour, _ in found]
+
+
+#: The ring a ranking draws round the highlighted area's dot (``charts.theme.HIGHLIGHT``).
+_HIGHLIGHT_RING: Final = "#000000"
+
+
+def plain_text(text: str) -> str:
+    """Plotly's rich text as plain text: line breaks as spaces, tags left out."""
+    return " ".join(re.sub(r"<[^>]+>", "", series_name(text)).split())
 
 
 def _scatter_series(
@@ -240,8 +401,11 @@ def _scatter_series(
     line_colour = _colour(trace.line.color) if isinstance(trace.line.color, str) else None
     colour, point_colours = _trace_colours(trace.marker.color, colorway, index)
     colour = line_colour or colour
-    texts = _values(trace.text) if "text" in mode and trace.text is not None and not isinstance(trace.text, str) else ()
-    labels = tuple("" if text is None else str(text) for text in texts)
+    all_texts = _values(trace.text) if trace.text is not None and not isinstance(trace.text, str) else ()
+    texts = all_texts if "text" in mode else ()
+    if not texts and point_colours and len(all_texts) == len(point_colours):  # name the points of their own colour
+        texts = tuple(text if own != colour else None for text, own in zip(all_texts, point_colours, strict=True))
+    labels = tuple("" if text is None else plain_text(str(text)) for text in texts)
     if categories is not None:
         by_category = {_category(x): _number(y) for x, y in zip(xs, ys, strict=False)}
         values = tuple(by_category.get(category) for category in categories)
@@ -335,8 +499,8 @@ def _is_band(trace: Any) -> bool:
     return trace.type != "bar" and trace.fill in _FILLS and trace.hoverinfo == "skip"
 
 
-def _unsupported(trace: Any) -> str:
-    for name in ("error_x", "error_y"):
+def _unsupported(trace: Any, *, ranking: bool = False) -> str:
+    for name in ("error_y",) if ranking else ("error_x", "error_y"):
         error = getattr(trace, name)
         if error.visible is not False and (error.array is not None or error.value is not None):
             return "intervals drawn as error bars"
@@ -438,7 +602,9 @@ def _trace_colours(colour: Any, colorway: Sequence[str], index: int) -> tuple[st
     per_point = _values(colour)
     if per_point and all(isinstance(item, str) for item in per_point):
         colours = tuple(_colour(item) for item in per_point)
-        return colours[0], () if len(set(colours)) == 1 else colours
+        # the series' colour: most points', a highlight's black only when every point is black
+        usual = max(dict.fromkeys(colours), key=lambda item: (item != _HIGHLIGHT_RING, colours.count(item)))
+        return usual, () if len(set(colours)) == 1 else colours
     return _colour(colorway[index % len(colorway)]), ()
 
 

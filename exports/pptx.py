@@ -3,11 +3,17 @@
 A :class:`Deck` is plain data (texts already in the deck's language, figures,
 frames); :func:`build_pptx` writes it. Each chart slide holds
 
-* the chart's title and, under it, its subtitle (the filters and the good direction);
+* the chart's title on one line (the chart, the county and the period; set
+  smaller or shortened to fit, see :mod:`exports.titles`, with the full title
+  in the notes) and, under it, its subtitle (the filters and the good direction);
 * an **editable PowerPoint chart** with the plotted numbers, colours and
-  labels when the figure is bars, lines or a scatter
-  (:func:`exports.native.native_chart` decides), otherwise a picture of the
-  figure rendered by :mod:`exports.images`;
+  labels when the figure is bars, lines, a ranking or a scatter
+  (:func:`exports.native.native_chart` decides): a ranking's intervals are
+  error bars, a trend's interval bands are bands (a stacked area under the
+  lines), a funnel's highlighted and outlying areas carry their names;
+  otherwise (the tile map) a picture of the figure rendered by
+  :mod:`exports.images`, with the title, subtitle and values as its
+  alternative text;
 * a footnote: the suppression note, then source · licence · filters
   (and the sample-data notice when the data are synthetic);
 * speaker notes listing every plotted number with its interval and n, and
@@ -36,9 +42,15 @@ from pptx.chart.chart import Chart
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.chart.xlsx import CategoryWorkbookWriter, XyWorkbookWriter
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+    XL_TICK_LABEL_POSITION,
+)
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.presentation import Presentation as PptxPresentation
@@ -48,12 +60,13 @@ from pptx.util import Emu, Inches, Pt
 from charts.theme import ChartText, unframed
 from core import columns as c
 from exports.images import EXPORT_WIDTH, ImageRenderer, export_size, shared_renderer
-from exports.native import NativeChart, NativeSeries, NotNative, native_chart
+from exports.native import BAND_ALPHA, NativeBand, NativeChart, NativeSeries, NotNative, native_chart
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
+from exports.titles import FittedTitle, fit_title
 from exports.workbook import GuardedWorksheet, SafeWorkbook
 from i18n import check_language, t
-from i18n.format import SUPPRESSED_MARKER, number
+from i18n.format import SUPPRESSED_MARKER, date_text, number
 
 #: ``Slide.percent_columns`` for the usual frame: a share with its interval, drawn as percentages.
 PERCENT_VALUE: Final = ("value", "ci_low", "ci_high")
@@ -204,7 +217,8 @@ def _title_slide(presentation: PptxPresentation, deck: Deck) -> None:
     _set_text(title.text_frame, [deck.title], language, size=36, bold=True)
     subtitle.left, subtitle.top = MARGIN, Inches(3.3)
     subtitle.width, subtitle.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.2)
-    lines = [deck.subtitle, t("export.data_date", language, date=deck.data_date) if deck.data_date else ""]
+    when = t("export.data_date", language, date=date_text(deck.data_date, language)) if deck.data_date else ""
+    lines = [*deck.subtitle.split("\n"), when]
     _set_text(subtitle.text_frame, [line for line in lines if line], language, size=18, colour=GREY)
     if deck.sample_data:
         box = page.shapes.add_textbox(MARGIN, Inches(5.0), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
@@ -235,8 +249,12 @@ def _chart_slide(
     page = presentation.slides.add_slide(presentation.slide_layouts[5])  # "Title Only"
     title = page.shapes.title
     title.left, title.top, title.width, title.height = MARGIN, Inches(0.3), SLIDE_WIDTH - 2 * MARGIN, Inches(0.75)
-    title.text_frame.word_wrap = True
-    _set_text(title.text_frame, [slide.title], language, size=26, bold=True, align=PP_ALIGN.LEFT)
+    frame = title.text_frame
+    frame.word_wrap = False  # one line: fit_title made it fit
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = MSO_ANCHOR.BOTTOM
+    fitted = fitted_title(slide)
+    _set_text(frame, [fitted.text], language, size=fitted.size, bold=True, align=PP_ALIGN.LEFT)
     if slide.subtitle:
         box = page.shapes.add_textbox(MARGIN, Inches(1.05), SLIDE_WIDTH - 2 * MARGIN, Inches(0.4))
         box.name = "Subtitle"
@@ -246,7 +264,7 @@ def _chart_slide(
     if isinstance(plan, NativeChart):
         _add_native_chart(page, plan, language)
     elif picture is not None:
-        _add_picture(page, slide, picture)
+        _add_picture(page, slide, picture, language)
 
     foot = page.shapes.add_textbox(MARGIN, FOOT_TOP, SLIDE_WIDTH - 2 * MARGIN, Inches(0.8))
     foot.name = "Footnote"
@@ -257,6 +275,15 @@ def _chart_slide(
 
     notes = page.notes_slide.notes_text_frame
     _set_text(notes, speaker_notes(slide, plan, language), language, size=12)
+
+
+#: The width a title line may take, in points: the title box less its insets (0.1 in each side) and a margin.
+TITLE_WIDTH: Final = (SLIDE_WIDTH - 2 * MARGIN) / 12700 - 2 * 7.2 - 6
+
+
+def fitted_title(slide: Slide) -> FittedTitle:
+    """The slide's title as it is shown: on one line, at the largest size it fits, shortened if need be."""
+    return fit_title(slide.title, TITLE_WIDTH)
 
 
 def picture_size(figure: go.Figure) -> tuple[int, int]:
@@ -271,7 +298,7 @@ def picture_size(figure: go.Figure) -> tuple[int, int]:
     return round(tall_height * box_ratio), tall_height
 
 
-def _add_picture(page: PptxSlide, slide: Slide, picture: bytes) -> None:
+def _add_picture(page: PptxSlide, slide: Slide, picture: bytes, language: str) -> None:
     width, height = picture_size(slide.figure)
     box_width, box_height = SLIDE_WIDTH - 2 * MARGIN, CHART_HEIGHT
     factor = min(box_width / width, box_height / height)
@@ -279,7 +306,8 @@ def _add_picture(page: PptxSlide, slide: Slide, picture: bytes) -> None:
     left = Emu((SLIDE_WIDTH - shown_width) // 2)
     shape = page.shapes.add_picture(io.BytesIO(picture), left, CHART_TOP, Emu(shown_width), Emu(shown_height))
     shape.name = "Chart picture"
-    alt = " – ".join(part for part in (slide.title, slide.subtitle) if part)
+    rows = row_notes(slide.data, language, percent_columns=slide.percent_columns, column_labels=slide.column_labels)
+    alt = " – ".join(part for part in (slide.title, slide.subtitle, "; ".join(rows)) if part)
     element: Any = shape._element
     element.nvPicPr.cNvPr.set("descr", alt)  # alternative text for screen readers
 
@@ -353,11 +381,13 @@ _NEW_CATEGORY_DATA: Callable[[], CategoryChartData] = GuardedCategoryChartData
 _NEW_XY_DATA: Callable[[], XyChartData] = GuardedXyChartData
 
 
-def chart_data(plan: NativeChart) -> CategoryChartData | XyChartData:
+def chart_data(plan: NativeChart, language: str = "en") -> CategoryChartData | XyChartData:
     """The python-pptx chart data for ``plan``, with a guarded embedded workbook.
 
     Series names and categories pass the formula guard here too, so that the
-    names the chart shows are the ones in its workbook.
+    names the chart shows are the ones in its workbook. A line chart's bands
+    follow its series, two for each run of periods with an interval (:func:`band_runs`): the lower end, and the
+    width up to the upper end.
     """
     if plan.kind == "xy":
         xy: Any = _NEW_XY_DATA()
@@ -370,7 +400,23 @@ def chart_data(plan: NativeChart) -> CategoryChartData | XyChartData:
     data.categories = [neutralise(category) for category in plan.categories]
     for item in plan.series:
         data.add_series(neutralise(item.name), item.values)
+    for band in plan.bands:
+        name = band_name(plan, band)
+        for first, last in band_runs(band):
+            inside = range(first, last + 1)
+            low = [band.low[i] if i in inside else None for i in range(len(band.low))]
+            width = [
+                band.high[i] - band.low[i] if i in inside else None  # type: ignore[operator]  # a run has both
+                for i in range(len(band.low))
+            ]
+            data.add_series(neutralise(t("export.band_low", language, name=name)), low)
+            data.add_series(neutralise(t("export.band_width", language, name=name)), width)
     return cast(CategoryChartData, data)
+
+
+def band_name(plan: NativeChart, band: NativeBand) -> str:
+    """The name of the series a band belongs to: the first of its colour."""
+    return next((item.name for item in plan.series if item.colour == band.colour and not item.reference), "")
 
 
 def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None:
@@ -381,7 +427,7 @@ def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None
         CHART_TOP,
         SLIDE_WIDTH - 2 * MARGIN,
         CHART_HEIGHT,
-        chart_data(plan),
+        chart_data(plan, language),
     )
     frame.name = "Chart"
     chart: Chart = frame.chart
@@ -396,12 +442,32 @@ def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None
             plot.gap_width = plan.gap_width
         if plan.stacked:
             plot.overlap = 100
-    for item, series in zip(plan.series, plot.series, strict=True):
+    drawn = list(plot.series)
+    for item, series in zip(plan.series, drawn, strict=False):
         _style_series(series, item, plan.kind, language)
+    if len(drawn) > len(plan.series):
+        _bands_as_areas(chart, plan, drawn[len(plan.series) :])
 
+    _style_axes(chart, plan, language)
+    chart.has_legend = plan.legend
+    if plan.legend:
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
+        chart.legend.font.size = Pt(12)
+        # the legend lists the band groups first (they come first in the plot area), then the lines
+        bands = 2 * sum(len(band_runs(band)) for band in plan.bands)
+        hidden = [*range(bands), *(bands + index for index, item in enumerate(plan.series) if not item.in_legend)]
+        _hide_legend_entries(chart, hidden)
+
+
+def _style_axes(chart: Chart, plan: NativeChart, language: str) -> None:
+    """Axis titles, ranges, log scales, number formats, gridlines and labels."""
     category_axis, value_axis = chart.category_axis, chart.value_axis
     _axis_title(category_axis, plan.category_title, language)
     _axis_title(value_axis, plan.value_title, language)
+    if plan.kind != "xy":
+        category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # under the plot, not at a zero inside it
+        _every_category_labelled(category_axis, len(plan.categories))
     value_axis.has_major_gridlines = True
     value_axis.major_gridlines.format.line.color.rgb = GRID
     category_axis.format.line.color.rgb = GRID
@@ -410,17 +476,118 @@ def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None
         value_axis.minimum_scale, value_axis.maximum_scale = plan.value_range
     if plan.kind == "xy" and plan.x_range is not None:
         category_axis.minimum_scale, category_axis.maximum_scale = plan.x_range
+    if _largest(plan, values=True) >= 1000:
+        _thousands(value_axis, language)
+    if plan.kind == "xy" and _largest(plan, values=False) >= 1000:
+        _thousands(category_axis, language)
     if plan.x_log:
         _log_scale(category_axis if plan.kind == "xy" else value_axis)
     if plan.y_log:
         _log_scale(value_axis)
 
-    chart.has_legend = plan.legend
-    if plan.legend:
-        chart.legend.position = XL_LEGEND_POSITION.TOP
-        chart.legend.include_in_layout = False
-        chart.legend.font.size = Pt(12)
-        _hide_legend_entries(chart, [index for index, item in enumerate(plan.series) if not item.in_legend])
+
+def _every_category_labelled(axis: Any, count: int) -> None:
+    """Label every category (an office suite skips some when they are crowded), in a smaller font past 12."""
+    if count > 12:
+        axis.tick_labels.font.size = Pt(10 if count <= 24 else 8)
+    skip = OxmlElement("c:tickLblSkip")
+    skip.set("val", "1")
+    anchor = axis._element.find(qn("c:lblOffset"))
+    if anchor is not None:
+        anchor.addnext(skip)
+    else:
+        axis._element.append(skip)
+
+
+def _largest(plan: NativeChart, *, values: bool) -> float:
+    """The largest magnitude on the value axis (``values``) or on an XY chart's horizontal axis."""
+    numbers = [
+        abs(number) for item in plan.series for number in (item.values if values else item.x) if number is not None
+    ]
+    return max(numbers, default=0.0)
+
+
+def thousands_format(language: str) -> str:
+    """A number format with the language's thousands separator, written out so that every viewer shows it
+    ('10 000' in Finnish and Swedish, '10,000' in English) whatever the locale of their office suite."""
+    group = "\u202f" if language in {"fi", "sv"} else ","
+    return f'[>=1000000]#"{group}"###"{group}"##0;[>=1000]#"{group}"##0;0'
+
+
+def _thousands(axis: Any, language: str) -> None:
+    axis.tick_labels.number_format = thousands_format(language)
+    axis.tick_labels.number_format_is_linked = False
+
+
+def _bands_as_areas(chart: Chart, plan: NativeChart, band_series: Sequence[Any]) -> None:
+    """Move the band series out of the line chart into a stacked area chart on the same axes, drawn under it: the
+    lower end unfilled, the width up to the upper end filled in the band's colour at twice the screen's opacity
+    (a projector washes light colours out). The chart skips an empty period (see :func:`band_runs`)."""
+    line_chart = chart.plots[0]._element
+    area = OxmlElement("c:areaChart")
+    area.append(_valued("c:grouping", "stacked"))
+    area.append(_valued("c:varyColors", "0"))
+    colours = [band.colour for band in plan.bands for _ in band_runs(band)]
+    for index, series in enumerate(band_series):
+        element = series._element
+        for tag in ("c:marker", "c:smooth", "c:dLbls"):
+            for child in element.findall(qn(tag)):
+                element.remove(child)
+        for child in element.findall(qn("c:spPr")):
+            element.remove(child)
+        fill = _band_fill(colours[index // 2]) if index % 2 else _no_fill()
+        element.find(qn("c:tx")).addnext(fill)
+        area.append(element)
+    for axis_id in line_chart.findall(qn("c:axId")):
+        area.append(_valued("c:axId", axis_id.get("val")))
+    line_chart.addprevious(area)
+
+
+def band_runs(band: NativeBand) -> list[tuple[int, int]]:
+    """The runs of consecutive periods with an interval, as (first, last) indexes; a run of one period is left out.
+
+    Each run is its own pair of area series, empty outside it, so that the band breaks where the screen's does.
+    """
+    known = [low is not None and high is not None for low, high in zip(band.low, band.high, strict=True)]
+    runs, start = [], None
+    for index, present in enumerate([*known, False]):
+        if present and start is None:
+            start = index
+        elif not present and start is not None:
+            if index - start > 1:
+                runs.append((start, index - 1))
+            start = None
+    return runs
+
+
+def _no_fill() -> Any:
+    shape = OxmlElement("c:spPr")
+    shape.append(OxmlElement("a:noFill"))
+    outline = OxmlElement("a:ln")
+    outline.append(OxmlElement("a:noFill"))
+    shape.append(outline)
+    return shape
+
+
+def _valued(tag: str, value: str) -> Any:
+    element = OxmlElement(tag)
+    element.set("val", value)
+    return element
+
+
+def _band_fill(colour: str) -> Any:
+    """Shape properties: a fill of ``colour`` at twice the screen's band opacity (a projector washes light colours
+    out), no outline."""
+    shape = OxmlElement("c:spPr")
+    fill = OxmlElement("a:solidFill")
+    rgb_colour = _valued("a:srgbClr", colour.lstrip("#").upper())
+    rgb_colour.append(_valued("a:alpha", str(round(BAND_ALPHA * 2 * 100000))))
+    fill.append(rgb_colour)
+    shape.append(fill)
+    outline = OxmlElement("a:ln")
+    outline.append(OxmlElement("a:noFill"))
+    shape.append(outline)
+    return shape
 
 
 def _style_series(series: Any, item: NativeSeries, kind: str, language: str) -> None:
@@ -445,6 +612,51 @@ def _style_bars(series: Any, item: NativeSeries) -> None:
             fill = series.points[index].format.fill
             fill.solid()
             fill.fore_color.rgb = rgb(colour)
+    for index, outlined in enumerate(item.outlined):
+        if outlined:
+            line = series.points[index].format.line
+            line.color.rgb = INK
+            line.width = Pt(2.25)
+    if item.error_plus:
+        _error_bars(series, item.error_plus, item.error_minus)
+
+
+def _error_bars(series: Any, plus: Sequence[float | None], minus: Sequence[float | None]) -> None:
+    """Each point's interval as custom error bars (grey, capped), written where the schema puts them: before the
+    categories."""
+    bars = OxmlElement("c:errBars")
+    for tag, value in (("c:errBarType", "both"), ("c:errValType", "cust"), ("c:noEndCap", "0")):
+        child = OxmlElement(tag)
+        child.set("val", value)
+        bars.append(child)
+    for tag, ends in (("c:plus", plus), ("c:minus", minus)):
+        side = OxmlElement(tag)
+        literal = OxmlElement("c:numLit")
+        count = OxmlElement("c:ptCount")
+        count.set("val", str(len(ends)))
+        literal.append(count)
+        for index, end in enumerate(ends):
+            if end is None:
+                continue
+            point = OxmlElement("c:pt")
+            point.set("idx", str(index))
+            text = OxmlElement("c:v")
+            text.text = repr(float(end))
+            point.append(text)
+            literal.append(point)
+        side.append(literal)
+        bars.append(side)
+    shape = OxmlElement("c:spPr")
+    line = OxmlElement("a:ln")
+    line.set("w", str(Pt(1.5)))
+    fill = OxmlElement("a:solidFill")
+    colour = OxmlElement("a:srgbClr")
+    colour.set("val", "4D4D4D")
+    fill.append(colour)
+    line.append(fill)
+    shape.append(line)
+    bars.append(shape)
+    series._element.find(qn("c:cat")).addprevious(bars)
 
 
 def _style_line(series: Any, item: NativeSeries) -> None:
@@ -519,7 +731,9 @@ def _render_pictures(
 
 def speaker_notes(slide: Slide, plan: NativeChart | NotNative, language: str) -> list[str]:
     """The notes lines: extra notes, what the editable chart leaves out (or why it is a picture), then every row."""
-    lines = list(slide.notes)
+    fitted = fitted_title(slide)
+    lines = [slide.title] if fitted.shortened else []
+    lines += list(slide.notes)
     if isinstance(plan, NotNative):
         lines.append(t("export.notes_picture", language))
     elif plan.dropped:

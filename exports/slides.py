@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 
+from core import columns as c
 from exports.pptx import Deck, Slide
+from exports.titles import slide_title
 from i18n import t
 from store.results import Results
 from views import compare, county, investments, overview
 from views.common import ChartView, area_label, chart_source
 from views.indicators import INDICATORS
 from views.reported import ReportedPoint
-from views.state import ViewState
+from views.state import ALL_REGIONS, ViewState
 
 #: Columns of a view's data that hold proportions drawn as percentages, per indicator scale.
 _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
@@ -25,8 +29,24 @@ def percent_columns(view: ChartView) -> tuple[str, ...]:
     return tuple(name for name in columns if name in view.data.columns)
 
 
-def slide_for(view: ChartView, results: Results, language: str) -> Slide:
-    """A deck slide with the chart's own words, its plotted data and its provenance."""
+def period_text(view: ChartView) -> str:
+    """The period a chart shows: its own, or the span of years of its data's periods ("2023–2025")."""
+    if view.period or c.PERIOD not in view.data.columns:
+        return view.period
+    years = sorted({str(period)[:4] for period in view.data[c.PERIOD].drop_nulls().to_list()})
+    if not years:
+        return ""
+    return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def slide_for(view: ChartView, results: Results, language: str, *, area: str | None = None) -> Slide:
+    """A deck slide with the chart's own words, its plotted data and its provenance.
+
+    Its title names the chart, the county (``area``, a region code; by default the view's) and the period.
+    """
+    code = area or view.region
+    area_name = t("filter.county_all", language) if code == ALL_REGIONS else area_label(code, language)
+    title = slide_title(view.text.title, area=area_name, period=period_text(view))
     labels = {
         name: t(f"table.{name}", language) for name in view.data.columns if f"table.{name}" in _table_keys(language)
     }
@@ -34,7 +54,7 @@ def slide_for(view: ChartView, results: Results, language: str) -> Slide:
     return Slide.from_chart(
         view.figure,
         view.data,
-        view.text,
+        dataclasses.replace(view.text, title=title),
         source=source,
         licence=t("source.licence", language),
         data_date=data_date,
@@ -50,13 +70,17 @@ def _table_keys(language: str) -> set[str]:
     return {key for key in catalogue(language) if key.startswith("table.")}
 
 
-def deck_from_views(views: list[ChartView], results: Results, *, title: str, subtitle: str, language: str) -> Deck:
+def deck_from_views(
+    views: list[ChartView], results: Results, *, title: str, subtitle: str, language: str, area: str | None = None
+) -> Deck:
+    """A deck of ``views``; ``area`` (a region code) is the county every slide's title names, by default each
+    chart's own."""
     return Deck(
         title=title,
         subtitle=subtitle,
         data_date=results.computed_at(),
         language=language,
-        slides=tuple(slide_for(view, results, language) for view in views),
+        slides=tuple(slide_for(view, results, language, area=area) for view in views),
         sample_data=results.sample_data,
     )
 
@@ -157,4 +181,17 @@ def county_deck(
         title=t("deck.county_title", language, area=name),
         subtitle=t("deck.county_subtitle", language, period=state.period),
         language=language,
+        area=region,
     )
+
+
+def filters_in_words(state: ViewState) -> str:
+    """The filters a deck was built with, each named: "County: Pohjois-Savo · Period: 2025 · Profession: All"."""
+    language = state.lang
+    area = t("filter.county_all", language) if state.region == ALL_REGIONS else area_label(state.region, language)
+    parts = [
+        (t("filter.county", language), area),
+        (t("filter.period", language), state.period),
+        (t("filter.profession", language), t(f"profession.{state.profession}", language)),
+    ]
+    return " · ".join(f"{name}: {value}" for name, value in parts if value)

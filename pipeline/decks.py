@@ -162,7 +162,8 @@ def write_decks(
             continue
         if many:
             out.mkdir(parents=True, exist_ok=True)
-        shared_renderer().start_in_background()  # ranked and tile charts are pictures: warm up meanwhile
+        if pictures:
+            shared_renderer().start_in_background()  # warm up while the deck is put together
         target = output_path(out, code, language=language, period=period, many=many)
 
         def report(done: int, total: int, what: str, code: str = code) -> None:

@@ -148,10 +148,67 @@ def test_trend_becomes_a_line_chart_over_the_periods_with_one_series_per_area() 
     assert chart.legend
 
 
-def test_interval_bands_are_left_out_and_named() -> None:
+def test_interval_bands_become_bands_of_the_line_chart_in_their_lines_colours() -> None:
     chart = native(trend_chart(trend(), TEXT, band=True))
-    assert chart.dropped == ("bands",)
+    assert chart.dropped == ()
     assert len(chart.series) == 2
+    helsinki, savo = chart.bands
+    assert (helsinki.colour, savo.colour) == (OKABE_ITO[0], OKABE_ITO[1])
+    assert helsinki.low == pytest.approx((53.0, 56.0, 60.0))  # value ∓ 2 points in the frame
+    assert helsinki.high == pytest.approx((57.0, 60.0, 64.0))
+
+
+def test_a_band_with_a_missing_period_has_no_ends_there() -> None:
+    frame = trend().filter(~((pl.col("label") == "Pohjois-Savo") & (pl.col("period") == "2024")))
+    _, savo = native(trend_chart(frame, TEXT, band=True)).bands
+    assert savo.low[1] is None
+    assert savo.high[1] is None
+    assert savo.low[0] is not None
+    assert savo.high[2] is not None
+
+
+def test_bands_on_an_xy_chart_are_left_out_and_named() -> None:
+    band = go.Scatter(x=[1, 2, 2, 1], y=[3, 4, 2, 1], fill="toself", hoverinfo="skip")
+    chart = native(go.Figure([band, go.Scatter(x=[1.0, 2.0], y=[2.0, 3.0])]))
+    assert (chart.kind, chart.dropped, chart.bands) == ("xy", ("bands",), ())
+
+
+# -- rankings
+
+
+def test_a_ranked_dot_plot_becomes_bars_from_zero_with_the_intervals_as_error_bars() -> None:
+    chart = native(ranked_dot_plot(areas(), TEXT, value_label="%"))
+    assert (chart.kind, chart.stacked, chart.value_range) == ("bar", True, None)
+    assert chart.categories == ("Helsinki", "Pohjois-Savo")  # bottom to top, as Plotly draws them
+    (series,) = chart.series
+    assert series.values == pytest.approx((62.0, 71.0))
+    assert series.error_plus == pytest.approx((2.0, 2.0))
+    assert series.error_minus == pytest.approx((2.0, 2.0))
+    assert chart.value_title == "%"
+
+
+def test_a_ranking_outlines_the_highlighted_area_and_puts_the_national_value_at_the_bottom() -> None:
+    figure = ranked_dot_plot(
+        areas(), TEXT, highlight="Pohjois-Savo", national=Reference(0.5, "Whole country 50 %", kind="national")
+    )
+    chart = native(figure)
+    assert chart.categories == ("Whole country 50 %", "Helsinki", "Pohjois-Savo")
+    (series,) = chart.series
+    assert series.values == pytest.approx((50.0, 62.0, 71.0))
+    assert series.outlined == (False, False, True)
+    assert series.point_colours[0] == "#4D4D4D"  # the national line's colour
+    assert series.error_plus[0] is None  # the national value has no interval
+
+
+def test_a_ranking_with_comparisons_keeps_a_named_series_per_comparison() -> None:
+    frame = areas().with_columns(comparison=pl.Series(["better", "worse", None]))
+    chart = native(ranked_dot_plot(frame, TEXT, legend={"better": "Better", "worse": "Worse"}))
+    assert [series.name for series in chart.series] == ["Worse", "Better"] or [
+        series.name for series in chart.series
+    ] == ["Better", "Worse"]
+    assert chart.legend
+    for series in chart.series:  # one bar per area across the series
+        assert sum(value is not None for value in series.values) == 1
 
 
 def test_a_horizontal_reference_line_becomes_a_dashed_named_series() -> None:
@@ -258,9 +315,9 @@ def test_funnel_keeps_its_limits_points_and_log_axis() -> None:
 @pytest.mark.parametrize(
     ("figure", "reason"),
     [
-        (ranked_dot_plot(areas(), TEXT), "error bars"),
+        (go.Figure(go.Scatter(x=["a"], y=[1.0], error_y={"array": [0.1]})), "error bars"),
         (tile_map(areas(), TEXT), "text-only"),
-        (go.Figure(go.Scatter(x=[0.5, 0.6], y=["A", "B"], mode="markers")), "vertical axis"),
+        (go.Figure(go.Scatter(x=[0.5, 0.6], y=["A", "B"], mode="lines")), "vertical axis"),
         (go.Figure(go.Heatmap(z=[[1, 2]])), "heatmap"),
         (go.Figure([go.Bar(x=["a"], y=[1]), go.Scatter(x=["a"], y=[1])]), "bars and lines"),
         (go.Figure(), "no data"),
@@ -284,8 +341,13 @@ def test_the_mapping_does_not_change_the_figure() -> None:
 
 
 def test_line_chart_value_axis_is_fitted_to_the_data_as_plotly_does() -> None:
-    chart = native(trend_chart(trend(), TEXT, references=[Reference(0.65, "Target")]))
+    chart = native(trend_chart(trend(), TEXT, references=[Reference(0.65, "Target")], band=False))
     assert chart.y_range == (55.0, 75.0)
+
+
+def test_line_chart_value_axis_holds_the_bands_too() -> None:
+    chart = native(trend_chart(trend(), TEXT, band=True))
+    assert chart.y_range == (50.0, 75.0)  # the lowest band end is 53
 
 
 def test_axes_plotly_draws_from_zero_are_left_to_powerpoint() -> None:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from pptx import Presentation
 from pptx.chart.chart import Chart
-from pptx.chart.plot import BarPlot, LinePlot, XyPlot
+from pptx.chart.plot import AreaPlot, BarPlot, LinePlot, XyPlot
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
@@ -129,7 +129,7 @@ def test_deck_is_16_by_9_with_a_title_slide_and_one_slide_per_chart(deck: PptxPr
 def test_every_slide_has_its_title(deck: PptxPresentation) -> None:
     titles = [page.shapes.title.text for page in deck.slides]
     assert titles == ["Pohjois-Savo"] + [TEXT.title] * len(native_slides())
-    assert "Data as of 2025-06-30" in texts(deck.slides[0])
+    assert "Data as of 30 Jun 2025" in texts(deck.slides[0])
 
 
 def test_title_slide_carries_the_sample_notice_only_for_sample_data(deck: PptxPresentation) -> None:
@@ -159,7 +159,7 @@ def test_footnote_carries_suppression_note_source_licence_and_filters(deck: Pptx
 @pytest.mark.parametrize(
     ("index", "plot_type", "chart_type"),
     [
-        (1, LinePlot, None),
+        (1, AreaPlot, None),  # the bands, under the lines
         (2, BarPlot, XL_CHART_TYPE.BAR_STACKED),
         (3, XyPlot, None),
         (4, BarPlot, XL_CHART_TYPE.COLUMN_CLUSTERED),
@@ -179,8 +179,9 @@ def test_bars_lines_and_scatters_are_native_charts_not_pictures(
 
 def test_line_chart_series_equal_the_data_with_the_screen_colours(deck: PptxPresentation) -> None:
     chart = chart_of(deck.slides[1])
-    assert list(chart.plots[0].categories) == ["2023", "2024", "2025"]
-    series = {item.name: item for item in chart.plots[0].series}
+    (lines,) = [plot for plot in chart.plots if isinstance(plot, LinePlot)]
+    assert list(lines.categories) == ["2023", "2024", "2025"]
+    series = {item.name: item for item in lines.series}
     for label, colour in (("Helsinki", OKABE_ITO[0]), ("Pohjois-Savo", OKABE_ITO[1])):
         expected = trend().filter(pl.col("label") == label).sort("period")["value"] * 100
         assert list(series[label].values) == pytest.approx(expected.to_list())
@@ -274,7 +275,7 @@ def test_notes_give_every_plotted_number_with_its_interval_and_n(deck: PptxPrese
     assert "Values in the chart:" in text
     assert "Helsinki, 2023: 55.0 % (95 % interval 53.0 %–57.0 %); n = 2,000" in text
     assert "Pohjois-Savo, 2025: 71.0 % (95 % interval 69.0 %–73.0 %); n = 1,800" in text
-    assert "Not in the editable chart: interval bands." in text
+    assert "Not in the editable chart" not in text  # the bands are drawn
 
 
 def test_notes_mark_the_suppressed_area_hidden_without_numbers(deck: PptxPresentation) -> None:
@@ -294,9 +295,10 @@ def test_notes_use_the_column_labels_given(deck: PptxPresentation) -> None:
 @pytest.mark.parametrize(
     ("language", "tag", "heading", "date"),
     [
-        ("fi", "fi-FI", "Kuvion luvut:", "Tiedot ajalta 2025-06-30"),
-        ("sv", "sv-FI", "Värden i diagrammet:", "Uppgifter per 2025-06-30"),
-        ("en", "en-GB", "Values in the chart:", "Data as of 2025-06-30"),
+        # the date as the language writes it, not ISO
+        ("fi", "fi-FI", "Kuvion luvut:", "Tiedot ajalta 30.6.2025"),
+        ("sv", "sv-FI", "Värden i diagrammet:", "Uppgifter per 30.6.2025"),
+        ("en", "en-GB", "Values in the chart:", "Data as of 30 Jun 2025"),
     ],
 )
 def test_deck_text_is_in_the_deck_language_and_tagged_for_proofing(
@@ -334,15 +336,17 @@ def test_progress_hears_about_every_slide() -> None:
 
 def test_a_picture_slide_without_a_browser_is_a_clear_error() -> None:
     with pytest.raises(BrowserUnavailableError):
-        build((slide(ranked_dot_plot(areas(), TEXT), areas()),), renderer=NO_BROWSER)
+        build((slide(tile_map(areas(), TEXT), areas()),), renderer=NO_BROWSER)
 
 
 # -- pictures
 
 
 @pytest.mark.browser
-def test_dot_plots_and_tile_maps_become_full_hd_pictures_with_alt_text(renderer: ImageRenderer) -> None:
-    slides = (slide(ranked_dot_plot(areas(), TEXT), areas()), slide(tile_map(areas(), TEXT), areas()))
+def test_tile_maps_become_full_hd_pictures_with_alt_text(renderer: ImageRenderer) -> None:
+    tall = tile_map(areas(), TEXT)
+    tall.update_layout(height=900)
+    slides = (slide(tile_map(areas(), TEXT), areas()), slide(tall, areas()))
     built = build((*slides, native_slides()[0]), renderer=renderer)
     for page in list(built.slides)[1:3]:
         pictures: list[Any] = [shape for shape in page.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
@@ -354,9 +358,11 @@ def test_dot_plots_and_tile_maps_become_full_hd_pictures_with_alt_text(renderer:
         assert picture.width / picture.height == pytest.approx((SLIDE_WIDTH - 2 * MARGIN) / CHART_HEIGHT, rel=0.01)
         # a tall chart is laid out for the chart box and fills its width, instead of shrinking to a strip
         assert abs(picture.width - (SLIDE_WIDTH - 2 * MARGIN)) < Inches(0.05)
-        assert picture._element.nvPicPr.cNvPr.get("descr").startswith(TEXT.title)
+        alt = picture._element.nvPicPr.cNvPr.get("descr")
+        assert alt.startswith(TEXT.title)
+        assert "Helsinki, 2025: 0.62" in alt  # the values, for a reader who cannot see the map
         assert "The chart is a picture" in notes(page)
-    assert isinstance(chart_of(built.slides[3]).plots[0], LinePlot)
+    assert any(isinstance(plot, LinePlot) for plot in chart_of(built.slides[3]).plots)
 
 
 def test_a_chart_with_many_rows_gets_a_taller_and_wider_picture_layout() -> None:
@@ -373,3 +379,65 @@ def test_every_chart_is_a_picture_when_native_charts_are_not_wanted(renderer: Im
     for page in list(built.slides)[1:]:
         assert [shape.shape_type for shape in page.shapes].count(MSO_SHAPE_TYPE.PICTURE) == 1
         assert not any(shape.has_chart for shape in page.shapes)
+
+
+# -- rankings, bands, funnels and titles
+
+
+def test_a_ranking_is_a_native_bar_chart_with_its_intervals_as_error_bars() -> None:
+    built = build((slide(ranked_dot_plot(areas(), TEXT, highlight="Helsinki"), areas()),), renderer=NO_BROWSER)
+    chart = chart_of(built.slides[1])
+    assert chart.chart_type == XL_CHART_TYPE.BAR_STACKED
+    xml = chart._chartSpace.xml
+    assert xml.count("<c:errBars>") == 1
+    assert '<c:errValType val="cust"/>' in xml
+    assert "<c:v>2.0000000000000018</c:v>" in xml or "<c:v>2.0</c:v>" in xml  # 62 % ∓ 2 points
+    assert '<c:tickLblSkip val="1"/>' in xml  # every area named
+
+
+def test_the_trend_bands_are_a_stacked_area_under_the_lines_out_of_the_legend(deck: PptxPresentation) -> None:
+    chart = chart_of(deck.slides[1])
+    area, lines = chart.plots[0], chart.plots[1]
+    assert isinstance(area, AreaPlot)
+    assert isinstance(lines, LinePlot)
+    lows = {item.name: list(item.values) for item in area.series}
+    assert lows["Helsinki: interval lower end"] == pytest.approx([53.0, 56.0, 60.0])
+    assert lows["Helsinki: interval width"] == pytest.approx([4.0, 4.0, 4.0])
+    assert '<c:grouping val="stacked"/>' in area._element.xml
+    assert '<a:alpha val="30000"/>' in area._element.xml
+    legend = chart.legend._element.xml
+    assert all(f'<c:idx val="{index}"/>' in legend for index in range(4))  # the four band series are hidden
+
+
+def test_a_band_breaks_where_a_period_has_no_interval() -> None:
+    frame = trend().with_columns(ci_low=pl.when(pl.col("period") == "2024").then(None).otherwise(pl.col("ci_low")))
+    built = build((slide(trend_chart(frame, TEXT), frame),), renderer=NO_BROWSER)
+    chart = chart_of(built.slides[1])
+    # 2023 and 2025 are runs of one period each: no band is drawn (a stacked area would fall to zero between them)
+    assert all(isinstance(plot, LinePlot) for plot in chart.plots)
+    assert "<c:areaChart>" not in chart._chartSpace.xml
+
+
+def test_the_funnel_names_the_highlighted_area_and_writes_big_volumes_with_a_thousands_separator() -> None:
+    frame = areas().with_columns(n=pl.Series([24000, 1800, None]))
+    figure = funnel_plot(
+        frame, TEXT, limits=funnel_limits_for(frame, p0=0.65), volume_label="n", value_label="%", highlight="Helsinki"
+    )
+    built = build((slide(figure, frame),), language="fi", renderer=NO_BROWSER)
+    xml = chart_of(built.slides[1])._chartSpace.xml
+    assert "<a:t>Helsinki</a:t>" in xml  # a data label on the highlighted point
+    assert "<a:t>Pohjois-Savo</a:t>" not in xml  # the others are named on hover on screen, not labelled
+    assert 'formatCode="[&gt;=1000000]#&quot;\u202f&quot;###' in xml
+
+
+def test_a_long_title_is_one_line_shortened_with_the_full_title_in_the_notes() -> None:
+    long_title = ChartText(
+        "Non-urgent visits within seven days of the care-need assessment by health centre – Pohjois-Savo 2025", "s", "c"
+    )
+    built = build((slide(trend_chart(trend(), long_title), trend(), text=long_title),), renderer=NO_BROWSER)
+    page = built.slides[1]
+    shown = page.shapes.title.text
+    assert shown != long_title.title
+    assert shown.endswith("… – Pohjois-Savo 2025")
+    assert notes(page).startswith(long_title.title)
+    assert page.shapes.title.text_frame.word_wrap is False
