@@ -28,16 +28,19 @@ run: $(VENV)/.runtime-installed bytecode
 bytecode:
 	$(PY) -m compileall -q -x '(^|/)(\.venv|\.git|tests|bench)/' .
 
-## system-deps: Debian's chromium for browser tests and chart export (installed when missing and run as root)
+## system-deps: Debian's chromium for browser tests and chart export, LibreOffice Impress and poppler-utils for
+## the deck's PDF and its LibreOffice tests (installed when missing and run as root)
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="chromium chromium-driver fonts-liberation"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-impress"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "Installing Debian's $$missing ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	else echo "missing: $$missing (not root): browser tests will be skipped"; fi
+	else echo "missing: $$missing (not root): browser and LibreOffice tests will be skipped"; fi
 
 ## test: the whole suite (installs what the tests need first)
 test: $(VENV)/.dev-installed system-deps

@@ -524,23 +524,21 @@ def _bands_as_areas(chart: Chart, plan: NativeChart, band_series: Sequence[Any])
     lower end unfilled, the width up to the upper end filled in the band's colour at twice the screen's opacity
     (a projector washes light colours out). The chart skips an empty period (see :func:`band_runs`)."""
     line_chart = chart.plots[0]._element
-    area = OxmlElement("c:areaChart")
-    area.append(_valued("c:grouping", "stacked"))
-    area.append(_valued("c:varyColors", "0"))
     colours = [band.colour for band in plan.bands for _ in band_runs(band)]
-    for index, series in enumerate(band_series):
-        element = series._element
-        for tag in ("c:marker", "c:smooth", "c:dLbls"):
-            for child in element.findall(qn(tag)):
-                element.remove(child)
-        for child in element.findall(qn("c:spPr")):
-            element.remove(child)
-        fill = _band_fill(colours[index // 2]) if index % 2 else _no_fill()
-        element.find(qn("c:tx")).addnext(fill)
-        area.append(element)
-    for axis_id in line_chart.findall(qn("c:axId")):
-        area.append(_valued("c:axId", axis_id.get("val")))
-    line_chart.addprevious(area)
+    pairs = zip(band_series[0::2], band_series[1::2], strict=True)
+    for colour, pair in zip(colours, pairs, strict=True):
+        area = OxmlElement("c:areaChart")  # a group of its own: stacked with another band's, it would sit on it
+        area.append(_valued("c:grouping", "stacked"))
+        area.append(_valued("c:varyColors", "0"))
+        for element, fill in zip((item._element for item in pair), (_no_fill(), _band_fill(colour)), strict=True):
+            for tag in ("c:marker", "c:smooth", "c:dLbls", "c:spPr"):
+                for child in element.findall(qn(tag)):
+                    element.remove(child)
+            element.find(qn("c:tx")).addnext(fill)
+            area.append(element)
+        for axis_id in line_chart.findall(qn("c:axId")):
+            area.append(_valued("c:axId", axis_id.get("val")))
+        line_chart.addprevious(area)
 
 
 def band_runs(band: NativeBand) -> list[tuple[int, int]]:

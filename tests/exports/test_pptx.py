@@ -397,14 +397,18 @@ def test_a_ranking_is_a_native_bar_chart_with_its_intervals_as_error_bars() -> N
 
 def test_the_trend_bands_are_a_stacked_area_under_the_lines_out_of_the_legend(deck: PptxPresentation) -> None:
     chart = chart_of(deck.slides[1])
-    area, lines = chart.plots[0], chart.plots[1]
-    assert isinstance(area, AreaPlot)
+    helsinki, savo, lines = chart.plots[0], chart.plots[1], chart.plots[2]
+    assert isinstance(helsinki, AreaPlot)
+    assert isinstance(savo, AreaPlot)  # each band stacked on its own lower end only, not on another band
     assert isinstance(lines, LinePlot)
-    lows = {item.name: list(item.values) for item in area.series}
-    assert lows["Helsinki: interval lower end"] == pytest.approx([53.0, 56.0, 60.0])
-    assert lows["Helsinki: interval width"] == pytest.approx([4.0, 4.0, 4.0])
-    assert '<c:grouping val="stacked"/>' in area._element.xml
-    assert '<a:alpha val="30000"/>' in area._element.xml
+    lows = {item.name: list(item.values) for item in helsinki.series}
+    assert lows == {
+        "Helsinki: interval lower end": pytest.approx([53.0, 56.0, 60.0]),
+        "Helsinki: interval width": pytest.approx([4.0, 4.0, 4.0]),
+    }
+    assert [item.name for item in savo.series] == ["Pohjois-Savo: interval lower end", "Pohjois-Savo: interval width"]
+    assert '<c:grouping val="stacked"/>' in helsinki._element.xml
+    assert '<a:alpha val="30000"/>' in helsinki._element.xml
     legend = chart.legend._element.xml
     assert all(f'<c:idx val="{index}"/>' in legend for index in range(4))  # the four band series are hidden
 
