@@ -160,14 +160,16 @@ def known_provider_share(visits: Frame, assignments: pl.DataFrame | pl.LazyFrame
     named = assignments.lazy()
 
     def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        # Ids and codes as text on both sides of the joins (a caller may hold them as categoricals).
+        as_text = [c.PATIENT_ID, c.PROFESSIONAL_ID, c.PROFESSION]
         rows = frame.select(
-            *keys,
-            c.PATIENT_ID,
-            c.PROFESSIONAL_ID,
-            c.PROFESSION,
+            *(key for key in keys if key not in as_text),
+            *(pl.col(name).cast(pl.String) for name in as_text),
             local_date(c.VISIT_AT, visit_schema[c.VISIT_AT]).alias("_day"),
         ).with_row_index("_row")
-        periods = _assignment_days(named.select(*_ASSIGNMENT_COLUMNS), assignment_schema)
+        periods = _assignment_days(named.select(*_ASSIGNMENT_COLUMNS), assignment_schema).with_columns(
+            pl.col(c.PATIENT_ID, PROVIDER_KIND, PROVIDER_ID).cast(pl.String)
+        )
         in_force = _in_force(pl.col("_day"), pl.col(VALID_FROM), pl.col(VALID_TO))
         same_kind_named = (
             rows.select("_row", c.PATIENT_ID, c.PROFESSION, c.PROFESSIONAL_ID, "_day")

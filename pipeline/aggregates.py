@@ -26,66 +26,28 @@ from collections.abc import Callable, Collection, Sequence
 import polars as pl
 
 from core import columns as c
-from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
+from core.codes import PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from metrics.access import access_within_days, t3
 from metrics.continuity import DEFAULT_MIN_VISITS, coc_bins, continuity_indices, continuity_summary
 from metrics.satisfaction import nps
 from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
 from metrics.t3 import THL_CENSORED_DAYS
+from pipeline.cell_levels import ACCESS_DAYS, CELL, Metric, in_memory, level_cells, month_of, quarter_of, year_of
+from pipeline.measures import named_provider_results, visit_measure_results
 
-ACCESS_DAYS = (7, 14)
-
-_CELL = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD]
-Metric = Callable[[pl.LazyFrame, list[str]], pl.LazyFrame]
-
-
-def month_of(column: str) -> pl.Expr:
-    return pl.col(column).dt.strftime("%Y-%m")
-
-
-def quarter_of(column: str) -> pl.Expr:
-    # concat_str, not pl.format: polars 2.1's format panics on a streamed batch whose first chunk is empty
-    moment = pl.col(column)
-    return pl.concat_str([moment.dt.year().cast(pl.String), pl.lit("Q"), moment.dt.quarter().cast(pl.String)])
-
-
-def year_of(column: str) -> pl.Expr:
-    return pl.col(column).dt.year().cast(pl.String)
-
-
-def _cells(
-    frame: pl.LazyFrame,
-    metric: Metric,
-    *,
-    professions: bool,
-    extra: Sequence[str] = (),
-    levels: Sequence[str] = ("unit", "region", "country"),
-) -> pl.DataFrame:
-    """Run ``metric`` for every combination of area level (unit, region, country) and profession level."""
-    parts = []
-    profession_levels = [True, False] if professions else [False]
-    for level in levels:
-        for by_profession in profession_levels:
-            keys = [c.PERIOD, *extra]
-            if level in ("unit", "region"):
-                keys.append(c.REGION_CODE)
-            if level == "unit":
-                keys.append(c.UNIT_ID)
-            if by_profession:
-                keys.append(c.PROFESSION)
-            result = metric(frame, keys).with_columns(
-                *([] if level in ("unit", "region") else [pl.lit(NATIONAL).alias(c.REGION_CODE)]),
-                *([] if level == "unit" else [pl.lit(ALL_UNITS).alias(c.UNIT_ID)]),
-                *([] if by_profession else [pl.lit(ALL_PROFESSIONS).alias(c.PROFESSION)]),
-            )
-            parts.append(result)
-    collected = pl.collect_all(parts)
-    columns = [*_CELL, *extra]
-    return pl.concat(
-        [part.select(*columns, pl.exclude(columns)).cast(dict.fromkeys(_CELL, pl.String)) for part in collected],
-        how="vertical",
-    ).sort([*columns])
+__all__ = [
+    "ACCESS_DAYS",
+    "ALSO_READS",
+    "RESULTS_BY_TABLE",
+    "SCOPE_COLUMN",
+    "Metric",
+    "in_memory",
+    "level_cells",
+    "month_of",
+    "quarter_of",
+    "year_of",
+]
 
 
 def access_cells(visits: pl.LazyFrame) -> pl.DataFrame:
@@ -97,25 +59,25 @@ def access_cells(visits: pl.LazyFrame) -> pl.DataFrame:
         def metric(lazy: pl.LazyFrame, keys: list[str], days: int = days) -> pl.LazyFrame:
             return access_within_days(lazy, days=days, by=keys)
 
-        results.append(_cells(frame, metric, professions=True))
+        results.append(level_cells(frame, metric, professions=True))
     return pl.concat(results).drop("n_missing_visit_at")
 
 
 def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_VISITS) -> pl.DataFrame:
     """COC and UPC per calendar year at every level, and per quarter for regions and the country."""
-    yearly = _cells(
+    yearly = level_cells(
         visits.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD)),
         lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits),
         professions=True,
     )
-    quarterly = _cells(
+    quarterly = level_cells(
         visits.with_columns(quarter_of(c.VISIT_AT).alias(c.PERIOD)),
         lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits),
         professions=True,
         levels=("region", "country"),
     )
     return pl.concat([yearly, quarterly]).select(
-        *_CELL,
+        *CELL,
         "n_patients",
         "n_eligible",
         "n_visits",
@@ -160,9 +122,9 @@ def coc_distribution_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MI
 def nps_cells(answers: pl.LazyFrame) -> pl.DataFrame:
     """NPS per month and respondent group (patients, staff); profession is always 'all'."""
     frame = answers.with_columns(month_of(c.ANSWERED_AT).alias(c.PERIOD))
-    result = _cells(frame, lambda lazy, keys: nps(lazy, by=keys), professions=False, extra=[c.RESPONDENT])
+    result = level_cells(frame, lambda lazy, keys: nps(lazy, by=keys), professions=False, extra=[c.RESPONDENT])
     return result.select(
-        *_CELL, c.RESPONDENT, "n", "n_invalid", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"
+        *CELL, c.RESPONDENT, "n", "n_invalid", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"
     )
 
 
@@ -190,24 +152,14 @@ def t3_cells(slots: pl.LazyFrame, measured_at: Sequence[dt.datetime]) -> pl.Data
             substituted.median().cast(pl.Float64).alias("t3_median_days_thl"),
         )
 
-    result = _cells(per_book, metric, professions=True)
-    return result.select(*_CELL, "n_books", "n_censored", "t3_median_days", "t3_median_days_thl")
+    result = level_cells(per_book, metric, professions=True)
+    return result.select(*CELL, "n_books", "n_censored", "t3_median_days", "t3_median_days_thl")
 
 
 def snapshot_times(slots: pl.LazyFrame) -> list[dt.datetime]:
     """Measurement times for T3: each distinct snapshot time in the slots."""
     times = slots.select(pl.col(c.CAPTURED_AT).unique().sort()).collect().to_series()
     return [value for value in times.to_list() if value is not None]
-
-
-def in_memory(frame: pl.LazyFrame, columns: Sequence[str], codes: Sequence[str]) -> pl.LazyFrame:
-    """Read ``columns`` once, with the ``codes`` columns as categoricals, for the many cell queries that follow.
-
-    Every level and period re-reads its input; decoding the Parquet file and hashing text ids once
-    instead of per query is most of the cost. Categorical codes group and sort as integers; every
-    cell frame turns them back into text.
-    """
-    return frame.select(columns).with_columns(pl.col(codes).cast(pl.Categorical)).collect().lazy()
 
 
 SCOPE_COLUMN = "service_types"
@@ -219,22 +171,35 @@ def visit_results(
     *,
     service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES,
     min_visits: int = DEFAULT_MIN_VISITS,
+    assignments: pl.LazyFrame | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Access and continuity cells of the visits in ``service_types`` (None: every visit), each row labelled
-    with its scope in ``service_types``; continuity counts patients with at least ``min_visits`` visits to a
-    known professional, and records the value in ``min_visits``."""
-    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE]
-    needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT]
+    """Access, continuity and the other measures' cells of the visits in ``service_types`` (None: every visit),
+    each row labelled with its scope in ``service_types``; continuity counts patients with at least
+    ``min_visits`` visits to a known professional, and records the value in ``min_visits``. With
+    ``assignments`` (the named-provider table's extracts) also the named-provider cells
+    (:mod:`pipeline.measures`)."""
+    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.CONTACT_MODE]
+    optional = [name for name in (c.AGE_YEARS,) if name in visits.collect_schema()]
+    needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT, *optional]
     loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
     unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
     label = pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
-    return {
+    results = {
         "access_results": access_cells(loaded).with_columns(label),
         "continuity_results": continuity_cells(loaded, min_visits=min_visits).with_columns(label),
         "coc_distribution_results": coc_distribution_cells(loaded, min_visits=min_visits).with_columns(
             label, pl.lit(min_visits, dtype=pl.Int64).alias("min_visits")
         ),
     }
+    measures = visit_measure_results(loaded, assignments=assignments, min_visits=min_visits)
+    # List sizes come from the assignments alone: no visit scope to record.
+    results.update(
+        {
+            name: frame.with_columns(label) if frame.width and name != "list_size_results" else frame
+            for name, frame in measures.items()
+        }
+    )
+    return results
 
 
 def slot_results(slots: pl.LazyFrame) -> dict[str, pl.DataFrame]:
@@ -245,9 +210,22 @@ def answer_results(answers: pl.LazyFrame) -> dict[str, pl.DataFrame]:
     return {"nps_results": nps_cells(answers)}
 
 
+def assignment_results(assignments: pl.LazyFrame, *, visits: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
+    """The named-provider cells: list sizes from the assignments, and with the ``visits`` (the visits table's
+    extracts, in the same service-type scope as every visit aggregate) the known-provider share."""
+    scoped = None if visits is None else in_service_scope(visits, service_types=DEFAULT_SERVICE_TYPES)
+    return named_provider_results(assignments, visits=scoped)
+
+
 #: Which aggregates each extract table feeds, keyed by result-table name.
-RESULTS_BY_TABLE: dict[str, Callable[[pl.LazyFrame], dict[str, pl.DataFrame]]] = {
+RESULTS_BY_TABLE: dict[str, Callable[..., dict[str, pl.DataFrame]]] = {
     "visits": visit_results,
     "appointment_slots": slot_results,
     "survey_answers": answer_results,
+    "assignments": assignment_results,
 }
+
+#: The other extract tables an aggregator also reads, passed as keyword arguments of the same name (each as one
+#: lazy frame of that table's committed extracts, left out when the table has none): the named-provider cells
+#: need both the visits and the assignments, whichever of the two is imported.
+ALSO_READS: dict[str, tuple[str, ...]] = {"visits": ("assignments",), "assignments": ("visits",)}

@@ -42,13 +42,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from core import columns as c
+from core.assignments import DTYPES as ASSIGNMENT_DTYPES
 from core.errors import InvalidInputError
 from core.schema import APPOINTMENT_SLOTS, CANONICAL_DTYPES, CONTACT_MODE_CODES, SURVEY_ANSWERS, VISITS
 from core.schema import PROFESSIONS as CANONICAL_PROFESSIONS
@@ -61,6 +62,7 @@ from sample_data.calibration import (
     programme_starts,
     published_doctor_levels,
 )
+from sample_data.measures import assignments, with_ages
 
 SYNTHETIC_NOTICE = "SYNTHETIC sample data (sample_data.generate): not real register data, no real persons."
 PROFESSIONS = tuple(sorted(CANONICAL_PROFESSIONS))  # doctor, nurse, other: the generator indexes them
@@ -75,6 +77,7 @@ FILE_NAMES = {
     "slots": "appointment_slots.parquet",
     "answers": "survey_answers.parquet",
     "units": "units.parquet",
+    "assignments": "assignments.parquet",
 }
 
 
@@ -90,6 +93,8 @@ class SampleData:
     slots: pl.DataFrame
     answers: pl.DataFrame
     units: pl.DataFrame
+    assignments: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=dict(ASSIGNMENT_DTYPES)))
+    """Named teams, doctors and nurses of the persons seen (``core.assignments``; see ``sample_data.measures``)."""
 
 
 # --- the synthetic world ---------------------------------------------------------------------------------------------
@@ -1310,7 +1315,9 @@ def generate(
             "n_nurses": world.nurses,
         }
     )
-    return SampleData(visits=visits.frame, slots=slots, answers=answers, units=units)
+    aged = with_ages(np.random.default_rng([seed, 4]), visits.frame, start)
+    named = assignments(np.random.default_rng([seed, 5]), aged, starts, start)
+    return SampleData(visits=aged, slots=slots, answers=answers, units=units, assignments=named)
 
 
 def write_parquet(sample: SampleData, folder: str | os.PathLike[str]) -> dict[str, Path]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from store import tables
+from store import measure_tables, tables
 from store.engine import write_transaction
 
 
@@ -34,7 +34,7 @@ class Migration:
 
 
 #: Tables created by a later migration than the first, which must not create them.
-_ADDED_LATER = (tables.coc_distribution_results, tables.import_failures, tables.audits)
+_ADDED_LATER = (tables.coc_distribution_results, tables.import_failures, tables.audits, *measure_tables.MEASURE_TABLES)
 
 #: Version-1 definitions of the tables a later migration altered (frozen: never edit these).
 _VERSION_ONE = sa.MetaData()
@@ -215,6 +215,17 @@ def _audits_table(connection: sa.Connection) -> None:
     _AUDITS_V10.create(connection)
 
 
+#: The measures' tables as migration 9 creates them (after migration 8, so with the data-set column).
+_MEASURES_V9 = measure_tables.define(sa.MetaData())
+
+
+def _measure_tables(connection: sa.Connection) -> None:
+    """The remote share, age groups, heavy users and named providers get their result tables; a store from
+    before version 9 has them empty until its next visit import or ``python -m pipeline aggregate``."""
+    for table in _MEASURES_V9:
+        table.create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
@@ -223,6 +234,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "retrieval date of the bundled copies of published series", _retrieved_date),
     Migration(6, "service-type scope (T11 by default) recorded with every visit aggregate", _service_type_scope),
     Migration(7, "minimum visits recorded with every continuity figure", _min_visits),
+    Migration(9, "the remote share, age groups, heavy users and named providers", _measure_tables),
     Migration(10, "disclosure audits per role and store version", _audits_table),
 )
 

@@ -145,6 +145,14 @@ def test_lazy_equals_eager_and_groups_are_sorted() -> None:
     assert set(eager.columns) == {c.REGION_CODE, *KNOWN_PROVIDER_OUTPUT}
 
 
+def test_the_share_per_profession_compares_doctors_with_their_named_doctor_and_nurses_with_theirs() -> None:
+    seen, named = hand_case()
+    per_profession = known_provider_share(seen, named, by=[c.PROFESSION])
+    assert per_profession[c.PROFESSION].to_list() == ["doctor", "nurse", "other"]
+    assert per_profession["n_named"].to_list() == [2, 0, 0]
+    assert per_profession["n_other_profession"].to_list() == [0, 0, 1]
+
+
 def test_assignments_without_their_dates_are_named_as_missing() -> None:
     with pytest.raises(MissingColumnsError, match="valid_from"):
         known_provider_share(visits(visit()), assignments().drop("valid_from"))

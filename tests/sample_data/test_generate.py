@@ -19,12 +19,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from core import columns as c
+from core.assignments import ASSIGNMENTS
+from core.assignments import DTYPES as ASSIGNMENT_DTYPES
 from core.errors import InvalidInputError
 from core.regions import region_codes
 from core.schema import (
     APPOINTMENT_SLOTS,
     CANONICAL_DTYPES,
     CONTACT_MODE_CODES,
+    OPTIONAL_DTYPES,
     PROFESSIONS,
     RESPONDENTS,
     SLOT_STATUSES,
@@ -34,6 +37,7 @@ from core.schema import (
     TableSchema,
 )
 from metrics.access import access_within_days, t3_summary
+from metrics.age_groups import age_group
 from metrics.continuity import continuity_summary
 from metrics.privacy import suppress_small_counts
 from metrics.satisfaction import nps
@@ -102,7 +106,7 @@ def assert_calibrated(sample: SampleData, target: Target) -> None:
 
 def test_the_same_seed_gives_identical_frames() -> None:
     first, second = generate(11, scale=0.02), generate(11, scale=0.02)
-    for name in ("visits", "slots", "answers", "units"):
+    for name in ("visits", "slots", "answers", "units", "assignments"):
         assert_frame_equal(getattr(first, name), getattr(second, name))
 
 
@@ -119,7 +123,9 @@ def test_every_table_has_the_canonical_columns_dtypes_and_check(
     sample: SampleData, attribute: str, table: TableSchema
 ) -> None:
     frame: pl.DataFrame = getattr(sample, attribute)
-    assert dict(frame.schema) == dict(CANONICAL_DTYPES[table.name])
+    # The canonical columns, then the optional ones the sample carries (the visits' age_years).
+    expected = {**CANONICAL_DTYPES[table.name], **OPTIONAL_DTYPES.get(table.name, {})}
+    assert dict(frame.schema) == expected
     assert tuple(frame.columns) == table.names
     table.check(frame)
     table.check(frame.lazy())
@@ -403,7 +409,7 @@ def test_a_short_range_stays_inside_it() -> None:
 def test_parquet_files_round_trip_and_say_they_are_synthetic(tmp_path: Path) -> None:
     sample = generate(3, scale=0.02)
     paths = write_parquet(sample, tmp_path / "sample")
-    assert set(paths) == {"visits", "slots", "answers", "units"}
+    assert set(paths) == {"visits", "slots", "answers", "units", "assignments"}
     for name, path in paths.items():
         assert_frame_equal(pl.read_parquet(path), getattr(sample, name))
         metadata = pl.read_parquet_metadata(path)
@@ -429,3 +435,55 @@ def test_the_default_set_is_sized_and_calibrated() -> None:
     assert 200_000 <= sample.answers.height <= 500_000
     for target in ALL_TARGETS:
         assert_calibrated(sample, target)
+
+
+# --- ages and named providers (the programme's other measures) ---------------------------------
+
+
+def test_ages_rise_with_visits_and_a_few_are_missing(visits: pl.DataFrame) -> None:
+    ages = visits[c.AGE_YEARS]
+    assert 0 < ages.null_count() < 0.03 * visits.height
+    assert (ages.min(), ages.max()) >= (0, 0)  # type: ignore[operator]
+    assert ages.max() <= 104  # type: ignore[operator]
+    per_patient = visits.group_by(c.PATIENT_ID).agg(pl.len().alias("n"), pl.col(c.AGE_YEARS).max().alias("age"))
+    frequent = per_patient.filter(pl.col("n") >= 8)["age"].mean()
+    rare = per_patient.filter(pl.col("n") <= 2)["age"].mean()
+    assert frequent > rare + 10  # type: ignore[operator]
+    # Every age group is there, the over-75s among them.
+    groups = visits.select(age_group(pl.col(c.AGE_YEARS)).alias("g"))["g"].unique().to_list()
+    assert {"0-17", "18-64", "65-74", "75+"} <= set(groups)
+
+
+def test_a_patients_age_grows_by_a_year_at_most_each_year(visits: pl.DataFrame) -> None:
+    span = visits.group_by(c.PATIENT_ID).agg(
+        (pl.col(c.AGE_YEARS).max() - pl.col(c.AGE_YEARS).min()).alias("grew"),
+        ((pl.col(c.VISIT_AT).max() - pl.col(c.VISIT_AT).min()).dt.total_days() / 365).alias("years"),
+    )
+    assert span.filter(pl.col("grew") > pl.col("years").ceil() + 1).is_empty()
+
+
+def test_assignments_are_canonical_and_name_professionals_the_patients_saw(sample: SampleData) -> None:
+    named = sample.assignments
+    assert dict(named.schema) == dict(ASSIGNMENT_DTYPES)
+    ASSIGNMENTS.check(named)
+    assert set(named["provider_kind"].unique().to_list()) == {"doctor", "nurse", "team"}
+    seen = sample.visits.select(c.PATIENT_ID, pl.col(c.PROFESSIONAL_ID).alias("provider_id")).unique()
+    personal = named.filter(pl.col("provider_kind") != "team")
+    assert personal.join(seen, on=[c.PATIENT_ID, "provider_id"], how="anti").is_empty()
+    # Named doctors and nurses only in the programme counties, from their start.
+    starts = {item.region_code: item.start for item in programme_starts()}
+    assert set(personal[c.REGION_CODE].unique().to_list()) <= set(starts)
+    for row in personal.select(c.REGION_CODE, "valid_from").unique().iter_rows(named=True):
+        assert row["valid_from"] == starts[row[c.REGION_CODE]]
+
+
+def test_team_coverage_of_the_stated_counties_is_near_the_seeds_figures(sample: SampleData) -> None:
+    seen = sample.visits.group_by(c.PATIENT_ID).agg(pl.col(c.REGION_CODE).mode().first())
+    teamed = sample.assignments.filter(pl.col("provider_kind") == "team").select(c.PATIENT_ID, pl.lit(1).alias("t"))
+    coverage = (
+        seen.join(teamed, on=c.PATIENT_ID, how="left").group_by(c.REGION_CODE).agg(pl.col("t").count() / pl.len())
+    )
+    share = dict(coverage.iter_rows())
+    # Varsinais-Suomi's omatiimi 69 % (000:104) and Pohjois-Pohjanmaa's 72 % (001:263).
+    assert share["02"] == pytest.approx(0.69, abs=0.05)
+    assert share["19"] == pytest.approx(0.72, abs=0.05)
