@@ -25,8 +25,9 @@ import asyncio
 import json
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -45,6 +46,11 @@ STREAM_PATH = "/_stcore/stream"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 #: Seconds a run may take before it counts as not answered.
 DEFAULT_TIMEOUT = 120.0
+
+#: Messages a session keeps for the server to refer to (the browser keeps a similar number).
+MESSAGE_CACHE_ENTRIES = 500
+#: How Streamlit's generated element ids start (``$$ID-<hash>-<key>``).
+_GENERATED_ID_PREFIX = "$$ID"
 
 _EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Name(ForwardMsg.FINISHED_EARLY_FOR_RERUN)
 _FRAGMENT_RUN = ForwardMsg.ScriptFinishedStatus.Name(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
@@ -109,12 +115,46 @@ def stream_url(url: str) -> str:
     return f"{scheme}://{parts.netloc}{base}{STREAM_PATH}"
 
 
+@dataclass(frozen=True)
+class Widget:
+    """A widget the last runs put on the page, as the browser would know it from the deltas.
+
+    ``kind`` is the element's type (``selectbox``, ``radio``, ``button``, ``tabs``, ``expander``); ``options``
+    the labels shown (a tab container's tab labels); ``value`` what it shows now (the open tab, an
+    expander's state, the chosen label), None when the deltas do not say; ``fragment_id`` the fragment it
+    was drawn in ('' for the page): a change to it reruns that fragment alone, as in the browser.
+    """
+
+    id: str
+    kind: str
+    label: str = ""
+    options: tuple[str, ...] = ()
+    value: str | bool | None = None
+    fragment_id: str = ""
+    disabled: bool = False
+    path: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The app's key for it (``st.selectbox(..., key=KEY)``): the end of a keyed widget's id, else ''."""
+        prefix, _, rest = self.id.partition("-")
+        if prefix != _GENERATED_ID_PREFIX:
+            return ""
+        _, _, key = rest.partition("-")
+        return key
+
+
 class ProtocolSession:
     """One Streamlit session over its websocket; use ``async with``.
 
     >>> async with ProtocolSession("http://127.0.0.1:8501") as session:  # doctest: +SKIP
     ...     first = await session.run()  # the default page; fills session.pages
     ...     data = await session.run("data")
+    ...     await session.change(session.widget("f_region_fi"), "Pohjois-Savo")
+
+    Like the browser, it keeps the widgets the runs drew (:attr:`widgets`) and the widget states it has
+    set, sends those states with every run (a whole-page run forgets the widgets it no longer drew), and
+    keeps the large messages the server marks cacheable so that the server may send a reference instead.
     """
 
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -123,6 +163,13 @@ class ProtocolSession:
         self.pages: list[AppPage] = []
         self.query_string = ""
         self.session_id = ""
+        self.current_page = ""
+        self.widgets: dict[str, Widget] = {}
+        self._states: dict[str, WidgetState] = {}
+        self._drawn: dict[str, Widget] = {}
+        self._run_paths: list[tuple[int, ...]] = []
+        self._tab_containers: dict[tuple[int, ...], str] = {}
+        self._cache: OrderedDict[str, ForwardMsg] = OrderedDict()
         self._socket: ClientConnection | None = None
         self._broken: str | None = None
 
@@ -149,6 +196,11 @@ class ProtocolSession:
         if socket is not None:
             await socket.close()
 
+    @property
+    def broken(self) -> str | None:
+        """Why the session cannot go on (a run not answered in time, the connection closed), or None."""
+        return self._broken
+
     def page(self, address: str) -> AppPage:
         """The navigation entry whose address (``url_pathname``) or title is ``address``."""
         for page in self.pages:
@@ -157,19 +209,63 @@ class ProtocolSession:
         known = ", ".join(page.url_pathname or page.name for page in self.pages) or "none yet"
         raise ProtocolError(f"the app has no page {address!r}; its pages: {known}")
 
+    def widget(self, key: str) -> Widget:
+        """The widget drawn with the app's ``key`` (see :attr:`Widget.key`)."""
+        for widget in self.widgets.values():
+            if widget.key == key:
+                return widget
+        known = ", ".join(sorted(widget.key for widget in self.widgets.values() if widget.key)) or "none"
+        raise ProtocolError(f"no widget with the key {key!r} on the page; keyed widgets: {known}")
+
+    def widgets_keyed(self, prefix: str, kind: str | None = None) -> list[Widget]:
+        """The drawn widgets whose key starts with ``prefix`` (of ``kind`` when given), in the order drawn."""
+        return [
+            widget
+            for widget in self.widgets.values()
+            if widget.key.startswith(prefix) and (kind is None or widget.kind == kind)
+        ]
+
+    async def change(
+        self, widget: Widget, value: str | bool | None = None, *, timeout: float | None = None
+    ) -> RunReport:
+        """Set ``widget`` as a user would and read the run that follows (the widget's fragment's, if it has one).
+
+        A select box, radio or tab container takes the label shown (``value``), an expander True or False,
+        a button is clicked (``value`` is ignored): its trigger is sent with this run only.
+        """
+        state = WidgetState(id=widget.id)
+        if widget.kind == "button":
+            state.trigger_value = True
+        elif widget.kind == "expander":
+            state.bool_value = bool(value)
+        elif isinstance(value, str):
+            if widget.options and value not in widget.options:
+                raise ProtocolError(f"{widget.key or widget.id} offers no {value!r}; it offers {widget.options}")
+            state.string_value = value
+        else:
+            raise ProtocolError(f"a {widget.kind} takes a label, not {value!r}")
+        states = WidgetStates()
+        states.widgets.extend(held for held_id, held in self._states.items() if held_id != widget.id)
+        states.widgets.append(state)
+        if widget.kind != "button":
+            self._states[widget.id] = state
+        return await self.run(self.current_page, widget_states=states, fragment_id=widget.fragment_id, timeout=timeout)
+
     async def run(
         self,
         page: str = "",
         *,
         query_string: str | None = None,
         widget_states: WidgetStates | None = None,
+        fragment_id: str = "",
         timeout: float | None = None,
     ) -> RunReport:
         """Ask for a run of ``page`` (an address from :attr:`pages`; '' is the default page) and read it to its end.
 
-        The query string is the one the app last set (as the browser's address bar holds it) unless given.
-        A run that does not finish within ``timeout`` seconds leaves the session broken: later runs on it
-        report that instead of reading the late run's messages as their own.
+        The query string is the one the app last set (as the browser's address bar holds it) unless given;
+        the widget states are the ones this session has set unless given. With ``fragment_id`` only that
+        fragment runs. A run that does not finish within ``timeout`` seconds leaves the session broken:
+        later runs on it report that instead of reading the late run's messages as their own.
         """
         report = RunReport(page=page)
         if self._broken is not None:
@@ -184,15 +280,22 @@ class ProtocolSession:
                 state.page_script_hash = known.script_hash
             else:  # before the navigation is known, the browser sends the address's path
                 state.page_name = page
-        if widget_states is not None:
-            state.widget_states.CopyFrom(widget_states)
+        if widget_states is None:
+            widget_states = WidgetStates(widgets=list(self._states.values()))
+        state.widget_states.CopyFrom(widget_states)
+        if fragment_id:
+            state.fragment_id = fragment_id
+        state.cached_message_hashes.extend(self._cache)
         message = BackMsg()
         message.rerun_script.CopyFrom(state)
         limit = self.timeout if timeout is None else timeout
+        self._drawn = {}
+        self._run_paths = []
+        self._tab_containers = {}
         started = time.perf_counter()
         try:
             await self._socket.send(message.SerializeToString())
-            await asyncio.wait_for(self._read_run(report), timeout=limit)
+            await asyncio.wait_for(self._read_run(report, fragment=bool(fragment_id)), timeout=limit)
         except TimeoutError:
             report.error = f"no script_finished within {limit:.0f} s"
             self._broken = report.error
@@ -200,9 +303,31 @@ class ProtocolSession:
             report.error = f"the connection closed: {_closed_reason(closed)}"
             self._broken = report.error
         report.duration = time.perf_counter() - started
+        if report.status is not None:
+            self.current_page = page
+            self._settle_widgets(fragment=bool(fragment_id))
         return report
 
-    async def _read_run(self, report: RunReport) -> None:
+    def _settle_widgets(self, *, fragment: bool) -> None:
+        """After a run, the widgets on the page, as the browser clears what a run did not draw again.
+
+        A whole-page run replaces them all. A fragment's run replaces the fragments' widgets inside the
+        part of the page it drew (below the deepest place all its deltas share), and leaves the page's own
+        widgets and everything elsewhere alone. States of widgets no longer drawn are dropped.
+        """
+        if fragment:
+            root = _common_prefix(self._run_paths)
+            self.widgets = {
+                key: widget
+                for key, widget in self.widgets.items()
+                if not (widget.fragment_id and root and widget.path[: len(root)] == root)
+            }
+            self.widgets.update(self._drawn)
+        else:
+            self.widgets = dict(self._drawn)
+        self._states = {key: state for key, state in self._states.items() if key in self.widgets}
+
+    async def _read_run(self, report: RunReport, *, fragment: bool) -> None:
         socket = self._socket
         if socket is None:
             raise ProtocolError("the session is not connected")
@@ -210,10 +335,27 @@ class ProtocolSession:
             payload = await socket.recv()
             if isinstance(payload, str):
                 raise ProtocolError("Streamlit sent a text frame; its protocol is binary")
-            if self._take(ForwardMsg.FromString(payload), report):
+            if self._take(self._resolve(ForwardMsg.FromString(payload)), report, fragment=fragment):
                 return
 
-    def _take(self, message: ForwardMsg, report: RunReport) -> bool:
+    def _resolve(self, message: ForwardMsg) -> ForwardMsg:
+        """A reference to a message this session keeps, as the message itself (with the reference's place)."""
+        if message.WhichOneof("type") == "ref_hash":
+            cached = self._cache.get(message.ref_hash)
+            if cached is None:
+                raise ProtocolError(f"the server referred to a message this session never kept ({message.ref_hash})")
+            self._cache.move_to_end(message.ref_hash)
+            resolved = ForwardMsg()
+            resolved.CopyFrom(cached)
+            resolved.metadata.CopyFrom(message.metadata)
+            return resolved
+        if message.metadata.cacheable and message.hash:
+            self._cache[message.hash] = message
+            while len(self._cache) > MESSAGE_CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return message
+
+    def _take(self, message: ForwardMsg, report: RunReport, *, fragment: bool = False) -> bool:
         """Note what ``message`` says about the run; True when it ends the run."""
         kind = message.WhichOneof("type")
         if kind == "new_session":
@@ -231,19 +373,72 @@ class ProtocolSession:
             report.error = f"the script did not compile: {failure.type}: {_first_line(failure.message)}"
         elif kind == "delta":
             report.elements += 1
-            delta = message.delta
-            element = delta.new_element if delta.WhichOneof("type") == "new_element" else None
-            shown = element.WhichOneof("type") if element is not None else None
-            if element is not None and shown == "exception":
-                failure = element.exception
-                report.exceptions.append(ShownException(failure.type, _first_line(failure.message), failure.is_warning))
-            elif element is not None and shown == "alert" and element.alert.format == Alert.ERROR:
-                report.errors_shown.append(" ".join(element.alert.body.split())[:300])
+            self._take_delta(message, report)
         elif kind == "script_finished":
             report.status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
+            if fragment:  # the fragment's own run ends it, unless the app asked for a whole rerun
+                return bool(report.status != _EARLY_FOR_RERUN)
             # The app asked for another run (st.rerun), or a fragment finished: the page's run goes on.
             return report.status not in (_EARLY_FOR_RERUN, _FRAGMENT_RUN)
         return False
+
+    def _take_delta(self, message: ForwardMsg, report: RunReport) -> None:
+        delta = message.delta
+        fragment_id = delta.fragment_id
+        path = tuple(message.metadata.delta_path)
+        self._run_paths.append(path)
+        if delta.WhichOneof("type") == "add_block":
+            block = delta.add_block
+            kind = block.WhichOneof("type")
+            if kind == "tab_container" and block.tab_container.id:
+                self._tab_containers[path] = block.tab_container.id
+                default = block.tab_container.default_tab_label or None
+                self._draw(Widget(block.tab_container.id, "tabs", value=default, fragment_id=fragment_id, path=path))
+            elif kind == "tab" and path[:-1] in self._tab_containers:
+                container = self._drawn[self._tab_containers[path[:-1]]]
+                options = (*container.options, block.tab.label)
+                opened = container.value if container.value is not None else options[0]
+                self._draw(replace(container, options=options, value=opened))
+            elif kind == "expandable" and block.expandable.id:
+                expander = block.expandable
+                self._draw(
+                    Widget(
+                        expander.id,
+                        "expander",
+                        expander.label,
+                        value=expander.expanded,
+                        fragment_id=fragment_id,
+                        path=path,
+                    )
+                )
+            return
+        element = delta.new_element if delta.WhichOneof("type") == "new_element" else None
+        if element is None:
+            return
+        shown = element.WhichOneof("type")
+        if shown == "exception":
+            failure = element.exception
+            report.exceptions.append(ShownException(failure.type, _first_line(failure.message), failure.is_warning))
+        elif shown == "alert" and element.alert.format == Alert.ERROR:
+            report.errors_shown.append(" ".join(element.alert.body.split())[:300])
+        elif shown in ("selectbox", "radio"):
+            choice = getattr(element, shown)
+            options = tuple(choice.options)
+            if choice.set_value and choice.HasField("raw_value"):
+                value: str | None = choice.raw_value
+            elif choice.HasField("default") and 0 <= choice.default < len(options):
+                value = options[choice.default]
+            else:
+                value = None
+            self._draw(Widget(choice.id, shown, choice.label, options, value, fragment_id, choice.disabled, path))
+        elif shown == "button":
+            button = element.button
+            self._draw(
+                Widget(button.id, "button", button.label, fragment_id=fragment_id, disabled=button.disabled, path=path)
+            )
+
+    def _draw(self, widget: Widget) -> None:
+        self._drawn[widget.id] = widget
 
     def _set_pages(self, pages: Sequence[object]) -> None:
         self.pages = [
@@ -255,6 +450,17 @@ class ProtocolSession:
             )
             for page in pages
         ]
+
+
+def _common_prefix(paths: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
+    """The longest start all ``paths`` share (() for none)."""
+    if not paths:
+        return ()
+    first, last = min(paths), max(paths)
+    length = 0
+    while length < min(len(first), len(last)) and first[length] == last[length]:
+        length += 1
+    return first[:length]
 
 
 def _closed_reason(closed: ConnectionClosed) -> str:

@@ -46,29 +46,63 @@ V = TypeVar("V")
 VERSION_REUSE_SECONDS = 1.0
 
 
+class _Building:
+    """A value one thread is building while others wait for it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: object = None
+        self.failed = False
+
+
 class SharedMemo:
     """A least-recently-used map shared by every session, safe across the server's script threads.
 
     Keys are plain hashable values, hashed by Python: Streamlit's cache decorators hash their
     arguments by content on every call, which cost more than many of the lookups they saved.
+
+    A value is built once even when many sessions ask for it at the same moment (a fresh server's first
+    visitors, a burst after an import): the first builds it, outside the lock so that other keys are not
+    held up, and the others wait for its value instead of building the same thing again. A build that
+    fails is not shared: each waiting session then builds (and fails, or not) on its own.
     """
 
     def __init__(self, max_entries: int) -> None:
         self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._building: dict[Hashable, _Building] = {}
         self._max_entries = max_entries
         self._lock = threading.Lock()
 
     def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[return-value]
-        value = build()  # outside the lock: other sessions are not held up by a slow build
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]  # type: ignore[return-value]
+                pending = self._building.get(key)
+                if pending is None:
+                    pending = self._building[key] = _Building()
+                    break
+            pending.done.wait()
+            if not pending.failed:
+                return pending.value  # type: ignore[return-value]
+            # the build failed: this session tries again (and builds it, unless another one already does)
+        try:
+            value = build()
+        except BaseException:
+            with self._lock:
+                del self._building[key]
+            pending.failed = True
+            pending.done.set()
+            raise
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self._max_entries:
                 self._items.popitem(last=False)
+            del self._building[key]
+        pending.value = value
+        pending.done.set()
         return value
 
 

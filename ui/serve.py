@@ -22,6 +22,7 @@ environment variables) and differs from it in four ways:
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import ipaddress
 import logging
@@ -57,6 +58,9 @@ LAZY_IMPORTS = (
     "exports.tables",
     "streamlit.elements.plotly_chart",
     "streamlit.dataframe_util",
+    # Streamlit's emoji catalogue, imported by the first alert or caption with a non-ASCII text (every Finnish
+    # page): compiling its pattern holds the interpreter lock for most of a second inside a visitor's run.
+    "streamlit.emojis",
 )
 
 #: Added to every HTTP answer: the dashboard is never framed by another site, nothing is sniffed.
@@ -89,7 +93,11 @@ def page_modules(scripts: Iterator[Path] | None = None) -> list[str]:
 
 
 def import_ahead() -> list[str]:
-    """Import every module a page run needs; returns their names (submodule guesses that are names, skipped)."""
+    """Import every module a page run needs; returns their names (submodule guesses that are names, skipped).
+
+    What was imported is then moved out of the garbage collector's sight (``gc.freeze``): modules, classes
+    and functions live as long as the server, and a full collection no longer walks them every time.
+    """
     imported = []
     for name in [*LAZY_IMPORTS, *page_modules()]:
         try:
@@ -99,6 +107,8 @@ def import_ahead() -> list[str]:
                 raise
             continue
         imported.append(name)
+    gc.collect()
+    gc.freeze()
     return imported
 
 

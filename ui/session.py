@@ -60,14 +60,29 @@ def engine(config: Settings) -> sa.Engine:
     return store
 
 
+class _StoreHolder:
+    """Where the process keeps the current store's engine once :func:`engine` has made it."""
+
+    def __init__(self) -> None:
+        self.engine: sa.Engine | None = None
+
+
 @st.cache_resource(show_spinner=False)
-def _current_store() -> sa.Engine:
-    return engine(settings())
+def _store_holder() -> _StoreHolder:
+    return _StoreHolder()
 
 
 def current_engine() -> sa.Engine:
-    """The store for the current settings (looked up without hashing the settings on every call)."""
-    return _current_store()
+    """The store for the current settings (looked up without hashing the settings on every call).
+
+    The engine is kept in a holder that draws nothing: a cached function that drew elements (the first
+    start's progress bar, drawn by :func:`engine`) has them replayed on every later call, and a page run
+    asks for the engine dozens of times. The holder lives and is cleared with the other cached resources.
+    """
+    holder = _store_holder()
+    if holder.engine is None:
+        holder.engine = engine(settings())
+    return holder.engine
 
 
 def linked_language() -> str:

@@ -31,6 +31,7 @@ HEAVY = (
     "sqlalchemy",
     "scipy.stats",
     "pptx",
+    "streamlit.emojis",
 )
 
 
