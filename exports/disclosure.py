@@ -40,11 +40,10 @@ from core import columns as c
 from core.errors import InvalidInputError
 from i18n import t, tn
 from i18n.format import count, moment_text
+from metrics.privacy import PRIMARY, SECONDARY, SUPPRESSED_BY
 
 Outcome = Literal["pass", "review", "fail"]
 
-#: The column naming the rule that hid a cell: "primary", "secondary", or null when the cell is shown.
-SUPPRESSED_BY: Final = "suppressed_by"
 #: Counts of people or visits an export may show; each shown one must be at least the threshold.
 COUNT_COLUMNS: Final = ("n", "n_within", "n_x", "n_y")
 
@@ -175,8 +174,8 @@ def check_report(cells: pl.DataFrame, *, threshold: int, role: str, audit: Audit
     primary = secondary = None
     if SUPPRESSED_BY in cells.columns:
         rules = cells[SUPPRESSED_BY]
-        primary = int((rules == "primary").sum())
-        secondary = int((rules == "secondary").sum())
+        primary = int((rules == PRIMARY).sum())
+        secondary = int((rules == SECONDARY).sum())
         if primary + secondary != hidden:  # a hidden cell without its rule: the rule is not known for all
             primary = secondary = None
     counts = [name for name in COUNT_COLUMNS if name in cells.columns and cells.schema[name].is_numeric()]

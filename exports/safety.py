@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from core import columns as c
 from exports.errors import IdentifierColumnError
@@ -59,6 +60,7 @@ def could_start_a_formula(text: str) -> bool:
     return bool(text.startswith(FORMULA_TRIGGERS) or _RISKY.match(text)) and not _PLAIN_NUMBER.fullmatch(text)
 
 
+@lru_cache(maxsize=65536)  # exports write the same labels, periods and names again and again
 def neutralise(text: str) -> str:
     """``text`` made safe for a spreadsheet cell: a leading apostrophe when it could start a formula."""
     return "'" + text if could_start_a_formula(text) else text

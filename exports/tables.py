@@ -1,22 +1,26 @@
-"""A chart's data as CSV or XLSX: a header block naming title, source, licence and filters, then the table.
+"""A chart's data (or the full data set) as CSV or XLSX, in the reader's conventions, with its description and check.
 
-The frame is the plotted data with generic column names (``label``,
-``period``, ``value``, ``ci_low``, ``ci_high``, ``n``, …) and the boolean
-``suppressed`` column from :func:`metrics.privacy.suppress_small_counts`.
-Three rules hold for every file:
+The frame is the table as shown (``views.common.table_values``: generic column names ``label``, ``period``,
+``value``, ``ci_low``, ``ci_high``, ``n``, …, values in the chart's units) with the boolean ``suppressed``
+column from the suppression step. Three rules hold for every file:
 
-* **Suppressed cells.** In a suppressed row every numeric cell that is not a
-  dimension (a year, say) is written as the marker ``..``, never the number,
-  even when the frame still holds one; the header block explains the marker.
-* **No identifiers.** A frame with a patient, professional, visit, answer
-  or book id column is refused with :class:`~exports.errors.IdentifierColumnError`.
-* **No formulas.** Text cells (the header block and column names included)
-  that a spreadsheet could run get a leading apostrophe (:func:`exports.safety.neutralise`);
-  the XLSX is written by :class:`exports.workbook.SafeWorkbook`, which writes no formula or link.
+* **Suppressed cells.** In a suppressed row every numeric cell that is not a dimension (a year, say) is written
+  as the marker ``..``, never the number, even when the frame still holds one; the description explains it.
+* **No identifiers.** A frame with a patient, professional, visit, answer or book id column is refused with
+  :class:`~exports.errors.IdentifierColumnError`.
+* **No formulas.** Text cells (column names included) that a spreadsheet could run get a leading apostrophe
+  (:func:`exports.safety.neutralise`); the XLSX is written by :class:`exports.workbook.SafeWorkbook`, which writes
+  no formula or link.
 
-CSV is RFC 4180: comma-separated, point as the decimal sign, CRLF line ends,
-UTF-8 with a byte-order mark so that spreadsheets read ä, ö and å correctly.
-XLSX keeps numbers as numbers, so a spreadsheet can compute with them.
+**CSV** is data only: the column headings (in the reader's language) on the first line, then the rows, so a
+spreadsheet and every program read it without skipping anything. Finnish and Swedish files use ``;`` between
+fields and a decimal comma (what Excel expects in those locales), English ones ``,`` and a point; UTF-8 with a
+byte-order mark, CRLF line ends, numbers without thousands separators. The description (title, source, licence,
+filters, data date, the marker's meaning) and the output check report travel beside it in ``<name>.check.txt``;
+a download that must be one file is a ZIP of the two (:func:`csv_bundle`).
+
+**XLSX** keeps numbers as numbers: the table on its first sheet (headings on row 1, a filter row, frozen
+headings), the description on a second sheet and the check report on a third.
 """
 
 from __future__ import annotations
@@ -25,17 +29,19 @@ import csv
 import datetime as dt
 import io
 import math
+import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from typing import Final
 
 import polars as pl
 
 from core import columns as c
+from exports.disclosure import CheckReport
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
 from exports.workbook import SafeWorkbook
-from i18n import t
-from i18n.format import SUPPRESSED_MARKER
+from i18n import check_language, t
+from i18n.format import DECIMAL_COMMA, SUPPRESSED_MARKER
 
 Cell = str | int | float | bool | None
 
@@ -43,7 +49,7 @@ Cell = str | int | float | bool | None
 DIMENSIONS: Final = frozenset({c.PERIOD, c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "label", "year", "month"})
 
 
-def header_block(
+def description(
     *,
     title: str,
     provenance: Provenance,
@@ -52,7 +58,7 @@ def header_block(
     has_suppressed: bool = False,
     threshold: int | None = None,
 ) -> list[str]:
-    """The lines above the table: title, source, licence, filters, data date, notes and the marker's meaning."""
+    """What the numbers are: title, source, licence, filters, data date, notes and the marker's meaning."""
     lines = [title, provenance.source, provenance.licence]
     if provenance.filters:
         lines.append(t("export.filters", language, filters=provenance.filters))
@@ -72,20 +78,19 @@ def table_cells(
     *,
     headers: Mapping[str, str] | None = None,
     dimensions: Collection[str] = DIMENSIONS,
+    marked: Collection[str] | None = None,
     table: str = "export",
 ) -> tuple[list[str], list[list[Cell]]]:
     """Column headers and rows as written: identifiers refused, suppressed measures replaced by the marker.
 
-    Text cells are not neutralised here (the writers do it), so the result
-    still shows what the data said. ``headers`` renames columns for display.
+    ``marked`` names the measures that show the marker in a suppressed row (all of them when None); the others
+    are left empty there, never the number. Text cells are not neutralised here (the writers do it), so the
+    result still shows what the data said. ``headers`` renames columns for display.
     """
     refuse_identifiers(frame.columns, table=table)
-    measures = {
-        name
-        for name, dtype in frame.schema.items()
-        if dtype.is_numeric() and name not in dimensions and name != c.SUPPRESSED
-    }
+    measures = _measures(frame, dimensions)
     names = frame.columns
+    hidden_cell = {name: SUPPRESSED_MARKER if marked is None or name in marked else None for name in measures}
     suppressed = (
         frame[c.SUPPRESSED].fill_null(False).to_list() if c.SUPPRESSED in frame.columns else [False] * frame.height
     )
@@ -93,7 +98,7 @@ def table_cells(
     for hidden, row in zip(suppressed, frame.iter_rows(), strict=True):
         rows.append(
             [
-                SUPPRESSED_MARKER if hidden and name in measures else _plain(value)
+                hidden_cell[name] if hidden and name in hidden_cell else _plain(value)
                 for name, value in zip(names, row, strict=True)
             ]
         )
@@ -101,20 +106,101 @@ def table_cells(
     return labels, rows
 
 
+def _measures(frame: pl.DataFrame, dimensions: Collection[str]) -> set[str]:
+    """The numeric columns that measure a cell (hidden in a suppressed row), not the dimensions that place it."""
+    return {
+        name
+        for name, dtype in frame.schema.items()
+        if dtype.is_numeric() and name not in dimensions and name != c.SUPPRESSED
+    }
+
+
+def csv_dialect(language: str) -> tuple[str, str]:
+    """The field separator and the decimal sign of ``language``'s spreadsheets: ``;`` and ``,`` in Finnish and
+    Swedish, ``,`` and ``.`` in English."""
+    return (";", ",") if check_language(language) in DECIMAL_COMMA else (",", ".")
+
+
 def table_to_csv(
     frame: pl.DataFrame,
     *,
+    language: str,
+    headers: Mapping[str, str] | None = None,
+    dimensions: Collection[str] = DIMENSIONS,
+    marked: Collection[str] | None = None,
+    table: str = "CSV export",
+) -> bytes:
+    """The table alone as CSV bytes in ``language``'s conventions (see the module docstring): headings first.
+
+    Written column by column in polars (the full data set has hundreds of thousands of rows), with the same
+    rules as :func:`table_cells`: the marker (or nothing) for a suppressed measure, text through the formula guard.
+    """
+    refuse_identifiers(frame.columns, table=table)
+    delimiter, decimal = csv_dialect(language)
+    measures = _measures(frame, dimensions)
+    hidden = pl.col(c.SUPPRESSED).fill_null(False) if c.SUPPRESSED in frame.columns else pl.lit(False)
+    columns = []
+    for name, dtype in frame.schema.items():
+        text = _csv_text(frame, name, dtype, decimal)
+        if name in measures:
+            shown_instead = SUPPRESSED_MARKER if marked is None or name in marked else None
+            text = pl.when(hidden).then(pl.lit(shown_instead, pl.String)).otherwise(text)
+        columns.append(text.alias(name))
+    body = frame.select(columns).write_csv(
+        separator=delimiter, include_header=False, line_terminator="\r\n", quote_style="necessary"
+    )
+    head = io.StringIO()
+    csv.writer(head, delimiter=delimiter, lineterminator="\r\n").writerow(
+        [neutralise((headers or {}).get(name, name)) for name in frame.columns]
+    )
+    return (head.getvalue() + body).encode("utf-8-sig")
+
+
+def _csv_text(frame: pl.DataFrame, name: str, dtype: pl.DataType, decimal: str) -> pl.Expr:
+    """A column as CSV text: numbers plainly (no grouping) with ``decimal``, NaN and infinities empty, booleans
+    as true/false, text through the formula guard, anything else (dates) as polars writes it (ISO)."""
+    column = pl.col(name)
+    if dtype == pl.Boolean:
+        return pl.when(column).then(pl.lit("true")).when(~column).then(pl.lit("false"))
+    if dtype.is_float():
+        return pl.when(column.is_finite()).then(column.cast(pl.String).str.replace(".", decimal, literal=True))
+    if dtype.is_numeric():
+        return column.cast(pl.String)
+    if dtype == pl.String:
+        risky = {value: neutralise(value) for value in frame[name].unique().drop_nulls().to_list()}
+        return column.replace({value: safe for value, safe in risky.items() if safe != value})
+    return column.cast(pl.String)  # dates and times in ISO form
+
+
+def text_file(lines: Sequence[str]) -> bytes:
+    """Lines as a text file a reader opens anywhere: UTF-8 with a byte-order mark, CRLF line ends."""
+    return ("\r\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines) + "\r\n").encode("utf-8-sig")
+
+
+def sidecar_lines(about: Sequence[str], check: CheckReport, language: str) -> list[str]:
+    """The text beside a CSV: its description, an empty line, then the output check report."""
+    return [*about, "", *check.lines(language)]
+
+
+def csv_bundle(
+    frame: pl.DataFrame,
+    *,
+    name: str,
     title: str,
     provenance: Provenance,
     language: str,
+    check: CheckReport,
     headers: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     threshold: int | None = None,
     dimensions: Collection[str] = DIMENSIONS,
 ) -> bytes:
-    """The header block, an empty line and the table, as CSV bytes (UTF-8 with BOM)."""
-    labels, rows = table_cells(frame, headers=headers, dimensions=dimensions, table=f"CSV export of {title!r}")
-    block = header_block(
+    """One ZIP with ``<name>.csv`` (the table, :func:`table_to_csv`) and ``<name>.check.txt`` (its description and
+    the output check report): the CSV download of one click."""
+    data = table_to_csv(
+        frame, language=language, headers=headers, dimensions=dimensions, table=f"CSV export of {title!r}"
+    )
+    about = description(
         title=title,
         provenance=provenance,
         language=language,
@@ -122,13 +208,16 @@ def table_to_csv(
         has_suppressed=_any_suppressed(frame),
         threshold=threshold,
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([neutralise(line)] for line in block)
-    writer.writerow([])
-    writer.writerow([neutralise(label) for label in labels])
-    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return zip_files({f"{name}.csv": data, f"{name}.check.txt": text_file(sidecar_lines(about, check, language))})
+
+
+def zip_files(files: Mapping[str, bytes]) -> bytes:
+    """``files`` (name → contents) in one ZIP, compressed, in the order given."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def table_to_xlsx(
@@ -141,10 +230,15 @@ def table_to_xlsx(
     notes: Sequence[str] = (),
     threshold: int | None = None,
     dimensions: Collection[str] = DIMENSIONS,
+    marked: Collection[str] | None = None,
+    check: CheckReport | None = None,
 ) -> bytes:
-    """One worksheet: the header block, then the table with a filter row and frozen headers, as XLSX bytes."""
-    labels, rows = table_cells(frame, headers=headers, dimensions=dimensions, table=f"XLSX export of {title!r}")
-    block = header_block(
+    """The table on the first sheet (headings on row 1, a filter row, frozen headings), its description on the
+    second and the output check report on the third (when ``check`` is given), as XLSX bytes."""
+    labels, rows = table_cells(
+        frame, headers=headers, dimensions=dimensions, marked=marked, table=f"XLSX export of {title!r}"
+    )
+    about = description(
         title=title,
         provenance=provenance,
         language=language,
@@ -160,20 +254,16 @@ def table_to_xlsx(
     bold = workbook.add_format({"bold": True, "font_size": 13})
     heading = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"})
     marker = workbook.add_format({"align": "right", "font_color": "#595959"})
-    whole = workbook.add_format({"num_format": "#,##0"})
+    whole = workbook.add_format({"num_format": "0"})
     sheet = workbook.add_worksheet(t("export.sheet", language))
-
-    for index, line in enumerate(block):
-        sheet.write_string(index, 0, neutralise(line), bold if index == 0 else None)
-    top = len(block) + 1
     for column, label in enumerate(labels):
-        sheet.write_string(top, column, neutralise(label), heading)
-    for offset, row in enumerate(rows, start=1):
+        sheet.write_string(0, column, neutralise(label), heading)
+    for index, row in enumerate(rows, start=1):
         for column, cell in enumerate(row):
-            place = (top + offset, column)
+            place = (index, column)
             if cell is None:
-                sheet.write_blank(*place, None)
-            elif isinstance(cell, bool):
+                continue  # an empty cell is no cell
+            if isinstance(cell, bool):
                 sheet.write_boolean(*place, cell)
             elif isinstance(cell, int):
                 sheet.write_number(*place, cell, whole)
@@ -187,10 +277,21 @@ def table_to_xlsx(
         longest = max([len(label), *(len(str(row[column])) for row in rows[:500] if row[column] is not None)])
         sheet.set_column(column, column, min(max(longest + 2, 8), 60))
     if labels:
-        sheet.autofilter(top, 0, top + len(rows), len(labels) - 1)
-        sheet.freeze_panes(top + 1, 0)
+        sheet.autofilter(0, 0, len(rows), len(labels) - 1)
+        sheet.freeze_panes(1, 0)
+    _text_sheet(workbook, t("export.sheet_about", language), about, bold)
+    if check is not None:
+        _text_sheet(workbook, t("export.sheet_check", language), check.lines(language), bold)
     workbook.close()
     return buffer.getvalue()
+
+
+def _text_sheet(workbook: SafeWorkbook, name: str, lines: Sequence[str], first: object) -> None:
+    """A sheet of lines in column A, the first in ``first``'s format, wide enough to read."""
+    sheet = workbook.add_worksheet(name)
+    for index, line in enumerate(lines):
+        sheet.write_string(index, 0, neutralise(line), first if index == 0 else None)
+    sheet.set_column(0, 0, 120)
 
 
 def _any_suppressed(frame: pl.DataFrame) -> bool:
@@ -206,13 +307,3 @@ def _plain(value: object) -> Cell:
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     return str(value)
-
-
-def _csv_cell(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return "true" if cell else "false"
-    if isinstance(cell, int | float):
-        return repr(cell) if isinstance(cell, float) else str(cell)
-    return cell if cell == SUPPRESSED_MARKER else neutralise(cell)

@@ -17,18 +17,21 @@ from polars.exceptions import PanicException
 
 from charts.theme import COMPARISON_BADGES, PRIMARY
 from core.errors import DashboardError
+from exports.disclosure import CheckReport, check_report
 from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
+from store.audits import latest_audit
 from store.results import Results
 from ui import basket, cache, session
 from ui.text import literal
-from views.common import DISPLAY_COLUMNS, ChartView, chart_source, codes_in_words, table_for_display
+from views.common import DOWNLOAD_KEYS, ChartView, chart_source, table_for_page, table_headers, table_values
 from views.indicators import INDICATORS
 from views.overview import Headline
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_MIME = "application/zip"
 #: The browser tab's icon: bundled, and sent inline as a data URL (no request to any other host).
 ICON = str(Path(__file__).with_name("assets") / "icon.svg")
 
@@ -93,6 +96,7 @@ def show_static_table(frame: pl.DataFrame) -> None:
 def _table(view: ChartView, language: str) -> None:
     """The chart's "show as table" alternative, built only while its expander is open.
 
+    Numbers as the language writes them, the country's value beside each area's, the marker for a hidden value.
     Opening or closing it reruns this fragment alone, not the page: nothing else is rebuilt or greyed out.
     """
     indicator = INDICATORS.get(view.indicator)
@@ -102,22 +106,72 @@ def _table(view: ChartView, language: str) -> None:
         if table_box.open:
             if view.text.suppression_note:
                 st.caption(view.text.suppression_note)
-            show_table(table_for_display(view.data, language, percent=percent), width="stretch")
+            shown, numbers = table_for_page(view.data, language, percent=percent)
+            aligned = {name: st.column_config.TextColumn(name, alignment="right") for name in numbers}
+            show_table(shown, width="stretch", column_config=aligned)
             st.caption(view.text.caption)
 
 
-def _writer(extension: str) -> Callable[..., bytes]:
-    """The export function for ``extension``, imported when a file is first asked for: Kaleido, its browser
-    driver and XlsxWriter take about 0.06 s to import, which every cold start would otherwise pay."""
-    from exports import images, tables  # noqa: PLC0415
+def _image(extension: str) -> Callable[..., bytes]:
+    """The image writer for ``extension``, imported when a file is first asked for: Kaleido and its browser
+    driver take a while to import, which every cold start would otherwise pay."""
+    from exports import images  # noqa: PLC0415
 
-    writers: dict[str, Callable[..., bytes]] = {
-        "png": images.figure_to_png,
-        "svg": images.figure_to_svg,
-        "csv": tables.table_to_csv,
-        "xlsx": tables.table_to_xlsx,
-    }
-    return writers[extension]
+    writer: Callable[..., bytes] = images.figure_to_png if extension == "png" else images.figure_to_svg
+    return writer
+
+
+def check_for(cells: pl.DataFrame) -> CheckReport:
+    """The output check report of ``cells`` as this viewer exports them: the settings' threshold, the viewer's
+    role and the latest audit of that role on the store as it is now (none after a change since)."""
+    role = session.access_policy().role
+    audit = latest_audit(session.current_engine(), role)
+    return check_report(cells, threshold=session.threshold(), role=role, audit=audit)
+
+
+def table_files(view: ChartView, language: str) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """The CSV bundle (a ZIP of the table and its ``.check.txt``) and the XLSX of ``view``, made when asked for.
+
+    Both hold the table as the page shows it (the chart's units, the reader's headings, codes in words), with
+    the area codes first for programs that join on them.
+    """
+    indicator = INDICATORS.get(view.indicator)
+    percent = bool(indicator and indicator.percent)
+
+    def parts() -> tuple[pl.DataFrame, Provenance, CheckReport]:
+        frame = table_values(view.data, language, percent=percent, keys=DOWNLOAD_KEYS)
+        return frame, _provenance(cache.results(), view, language), check_for(view.data)
+
+    def csv_zip() -> bytes:
+        from exports.tables import csv_bundle  # noqa: PLC0415  (XlsxWriter: imported on the first download)
+
+        frame, provenance, check = parts()
+        return csv_bundle(
+            frame,
+            name=_file_name(view, language, "csv").removesuffix(".csv"),
+            title=view.text.title,
+            provenance=provenance,
+            language=language,
+            check=check,
+            headers=table_headers(frame.columns, language),
+            threshold=session.threshold(),
+        )
+
+    def xlsx() -> bytes:
+        from exports.tables import table_to_xlsx  # noqa: PLC0415
+
+        frame, provenance, check = parts()
+        return table_to_xlsx(
+            frame,
+            title=view.text.title,
+            provenance=provenance,
+            language=language,
+            headers=table_headers(frame.columns, language),
+            threshold=session.threshold(),
+            check=check,
+        )
+
+    return csv_zip, xlsx
 
 
 def _export_controls(view: ChartView, language: str) -> None:
@@ -126,39 +180,30 @@ def _export_controls(view: ChartView, language: str) -> None:
     Both sit in a wrapping row at their natural width, so no label is cut short in a half-width column
     in any language (a narrow column moves the deck button to the next line instead). The files are
     made only when their button is pressed: the callables below run on download, never on a rerun,
-    and the tables' provenance lines and column headings are made then too.
+    and the tables' provenance lines, column headings and check reports are made then too. The CSV
+    comes as a ZIP with its check report beside it (one click, one file), which its label says.
     """
-    results = cache.results()
-    threshold = session.threshold()
+    csv_zip, xlsx = table_files(view, language)
 
     def image(extension: str) -> Callable[[], bytes]:
-        return lambda: _writer(extension)(view.figure)
+        return lambda: _image(extension)(view.figure)
 
-    def table(extension: str) -> Callable[[], bytes]:
-        return lambda: _writer(extension)(
-            codes_in_words(view.data, language),
-            title=view.text.title,
-            provenance=_provenance(results, view, language),
-            language=language,
-            headers={name: t(f"table.{name}", language) for name in view.data.columns if name in _TABLE_COLUMNS},
-            threshold=threshold,
-        )
-
-    files: tuple[tuple[str, Callable[[], bytes], str, str], ...] = (
-        ("png", image("png"), "image/png", ":material/image:"),
-        ("svg", image("svg"), "image/svg+xml", ":material/draw:"),
-        ("csv", table("csv"), "text/csv", ":material/table:"),
-        ("xlsx", table("xlsx"), XLSX_MIME, ":material/grid_on:"),
+    stem = _file_name(view, language, "csv").removesuffix(".csv")
+    files: tuple[tuple[str, Callable[[], bytes], str, str, str], ...] = (
+        ("png", image("png"), _file_name(view, language, "png"), "image/png", ":material/image:"),
+        ("svg", image("svg"), _file_name(view, language, "svg"), "image/svg+xml", ":material/draw:"),
+        ("csv_zip", csv_zip, f"{stem}.zip", ZIP_MIME, ":material/folder_zip:"),
+        ("xlsx", xlsx, _file_name(view, language, "xlsx"), XLSX_MIME, ":material/grid_on:"),
     )
     with st.container(horizontal=True, gap="small"):
         with st.popover(t("export.download", language), icon=":material/download:"):
-            for extension, data, mime, icon in files:
+            for kind, data, file_name, mime, icon in files:
                 st.download_button(
-                    t(f"export.{extension}", language),
+                    t(f"export.{kind}", language),
                     data=data,
-                    file_name=_file_name(view, language, extension),
+                    file_name=file_name,
                     mime=mime,
-                    key=f"{extension}_{view.key}",
+                    key=f"{kind}_{view.key}",
                     icon=icon,
                     on_click="ignore",
                     width="stretch",
@@ -173,9 +218,6 @@ def _export_controls(view: ChartView, language: str) -> None:
             on_click=basket.add,
             args=(key, view, language),
         )
-
-
-_TABLE_COLUMNS = frozenset(DISPLAY_COLUMNS)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,8 +11,10 @@ import polars as pl
 
 from charts.theme import ChartText
 from core import columns as c
+from core.codes import WHOLE_COUNTRY
 from i18n import region_name, t
-from i18n.format import date_text, separators
+from i18n.format import MISSING, SUPPRESSED_MARKER, count, date_text, number, separators
+from metrics.privacy import PRIMARY, SECONDARY, SUPPRESSED_BY
 from store.results import Results
 from views.benchmark import COMPARISONS
 from views.indicators import INDICATORS, Indicator
@@ -187,14 +190,20 @@ DISPLAY_COLUMNS = (
     "detractor_share",
     "suppressed_counties",
     c.SUPPRESSED,
+    SUPPRESSED_BY,
 )
+#: The columns a download carries before them: the codes a program joins on.
+DOWNLOAD_KEYS = (c.REGION_CODE,)
 _PERCENT_COLUMNS = ("value", "ci_low", "ci_high", "national_value", "lower_95", "upper_95", "lower_998", "upper_998")
 _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
+#: Columns shown on the page only as the marker or the flag: the rule that hid a cell is for the downloads.
+_DOWNLOAD_ONLY = (SUPPRESSED_BY,)
 
 
 def codes_in_words(frame: pl.DataFrame, language: str) -> pl.DataFrame:
-    """The coded columns a reader sees in words: a funnel county's place against the limits (``flag``) and a
-    county against the country (``comparison``). For tables on the page and the CSV/XLSX downloads alike."""
+    """The coded columns a reader sees in words: a funnel county's place against the limits (``flag``), a county
+    against the country (``comparison``) and the rule that hid a cell (``suppressed_by``). For tables on the page
+    and the CSV/XLSX downloads alike."""
     if "flag" in frame.columns:
         flags = frame["flag"].drop_nulls().unique().to_list()
         words = {flag: t(f"funnel_flag.{flag}", language) for flag in flags}
@@ -202,21 +211,92 @@ def codes_in_words(frame: pl.DataFrame, language: str) -> pl.DataFrame:
     if "comparison" in frame.columns:  # coded, or worded already
         words = {code: t(f"comparison.{code}", language) for code in COMPARISONS}
         frame = frame.with_columns(pl.col("comparison").replace(words))
+    if SUPPRESSED_BY in frame.columns:
+        rules = {rule: t(f"suppression_rule.{rule}", language) for rule in (PRIMARY, SECONDARY)}
+        frame = frame.with_columns(pl.col(SUPPRESSED_BY).replace_strict(rules, default=None, return_dtype=pl.String))
     return frame
 
 
+def digits_shown(*, percent: bool) -> int:
+    """Decimals a table shows: one for a percentage (as THL publishes them and the chart shows), two otherwise."""
+    return 1 if percent else 2
+
+
+def table_values(frame: pl.DataFrame, language: str, *, percent: bool, keys: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The plotted data in the units and words the chart shows: known columns only (``keys`` first), shares as
+    percentages (65.6, not 0.656), values rounded as shown, codes in words. Column names stay as they are
+    (:func:`table_headers` gives the reader's), so the downloads and the page table share one source."""
+    columns = [name for name in (*keys, *DISPLAY_COLUMNS) if name in frame.columns]
+    shown = codes_in_words(frame.select(columns), language)
+    scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
+    shares = [name for name in _SHARE_COLUMNS if name in columns]
+    shown = shown.with_columns(*[(pl.col(name) * 100) for name in [*scaled, *shares]])
+    floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]
+    return shown.with_columns(pl.col(floats).round(digits_shown(percent=percent)))
+
+
+def table_headers(columns: Sequence[str], language: str) -> dict[str, str]:
+    """The reader's column headings for the table columns among ``columns``."""
+    known = {*DISPLAY_COLUMNS, *DOWNLOAD_KEYS}
+    return {name: t(f"table.{name}", language) for name in columns if name in known}
+
+
+def national_beside(frame: pl.DataFrame) -> pl.DataFrame:
+    """The whole country's value beside each area's row of the same period (and group), not in rows of its own.
+
+    A reader compares a county with the country on one line, and the country's rows no longer sit below the
+    fold. Nothing changes when the frame has a ``national_value`` already, or only areas, or only the country;
+    a national row with no area row of its period (and group) stays a row.
+    """
+    needed = {c.REGION_CODE, c.PERIOD, "value"}
+    if not needed <= set(frame.columns) or "national_value" in frame.columns:
+        return frame
+    national_rows = pl.col(c.REGION_CODE) == WHOLE_COUNTRY
+    national, areas = frame.filter(national_rows), frame.filter(~national_rows)
+    if national.is_empty() or areas.is_empty():
+        return frame
+    keys = [c.PERIOD, *(["group"] if "group" in frame.columns else [])]
+    beside = national.select(*keys, pl.col("value").alias("national_value")).unique(subset=keys, keep="first")
+    joined = areas.join(beside, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    alone = national.join(areas.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
+    return pl.concat([joined, alone], how="diagonal_relaxed")
+
+
 def table_for_display(frame: pl.DataFrame, language: str, *, percent: bool) -> pl.DataFrame:
-    """The plotted data as a readable table: known columns only, values rounded, headers translated.
+    """The plotted data as a readable table: the country beside each area, known columns only, values rounded,
+    headers translated.
 
     Shares are shown as percentages; suppressed rows keep their label with empty values and ``suppressed`` true.
     """
-    columns = [name for name in DISPLAY_COLUMNS if name in frame.columns]
-    shown = frame.select(columns)
-    shown = codes_in_words(shown, language)
-    scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
-    shares = [name for name in _SHARE_COLUMNS if name in columns]
-    floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]
-    shown = shown.with_columns(
-        *[(pl.col(name) * 100) for name in [*scaled, *shares]],
-    ).with_columns(pl.col(floats).round(1 if percent else 2))
-    return shown.rename({name: t(f"table.{name}", language) for name in columns})
+    shown = table_values(national_beside(frame), language, percent=percent).drop(_DOWNLOAD_ONLY, strict=False)
+    return shown.rename(table_headers(shown.columns, language))
+
+
+def table_for_page(frame: pl.DataFrame, language: str, *, percent: bool) -> tuple[pl.DataFrame, list[str]]:
+    """:func:`table_for_display` with its numbers written as the language writes them ('65,6', '1 234' in Finnish
+    and Swedish; '65.6', '1,234' in English), a hidden value as the marker '..' and another missing one as '–';
+    columns with nothing in them are left out. Returns the table and the headings of its number columns (to be
+    aligned right)."""
+    shown = table_values(national_beside(frame), language, percent=percent).drop(_DOWNLOAD_ONLY, strict=False)
+    shown = shown.select(name for name in shown.columns if shown[name].null_count() < shown.height)
+    hidden = shown[c.SUPPRESSED].fill_null(False).to_list() if c.SUPPRESSED in shown.columns else [False] * shown.height
+    digits = digits_shown(percent=percent)
+    numbers = [name for name, dtype in shown.schema.items() if dtype.is_numeric()]
+    written = shown.with_columns(
+        pl.Series(
+            name,
+            [_number_text(value, marker, language, digits) for value, marker in zip(shown[name], hidden, strict=True)],
+            dtype=pl.String,
+        )
+        for name in numbers
+    )
+    headers = table_headers(written.columns, language)
+    return written.rename(headers), [headers.get(name, name) for name in numbers]
+
+
+def _number_text(value: float | None, hidden: bool, language: str, digits: int) -> str:
+    if value is None:
+        return SUPPRESSED_MARKER if hidden else MISSING
+    if isinstance(value, int):
+        return count(value, language)
+    return number(value, language, digits=digits)

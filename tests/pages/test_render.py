@@ -12,7 +12,7 @@ from streamlit.testing.v1.element_tree import Block, Node
 from i18n import LANGUAGES, t
 from tests.pages.conftest import PROJECT
 
-FORMATS = ("png", "svg", "csv", "xlsx")
+FORMATS = ("png", "svg", "csv_zip", "xlsx")
 
 
 def compare_page(language: str) -> AppTest:
@@ -57,7 +57,8 @@ def test_showing_a_page_prepares_nothing_for_the_downloads(monkeypatch: pytest.M
     def not_now(*_args: Any, **_options: Any) -> bytes:
         raise AssertionError("an export was made while the page was drawn")
 
-    for step in ("_writer", "_provenance"):  # _writer hands out (and imports) the four export functions
+    # _image hands out (and imports) the image writers; the tables' provenance and check report are made on a click
+    for step in ("_image", "_provenance", "check_for"):
         monkeypatch.setattr(render, step, not_now)
     app = compare_page("en")
     assert not app.exception, app.exception
@@ -110,3 +111,7 @@ def test_a_charts_table_is_built_only_once_its_expander_is_opened(language: str)
     shown = app.dataframe[0].value
     assert len(shown) > 0
     assert not {"patient_id", "professional_id", "region_code"} & set(shown.columns)
+    decimal, other = (",", ".") if language in ("fi", "sv") else (".", ",")
+    values = [str(value) for value in shown[t("table.value", language)] if str(value) not in ("..", "–")]
+    assert values
+    assert all(decimal in value and other not in value for value in values)  # '65,6' in fi and sv, '65.6' in en
