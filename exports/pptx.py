@@ -17,7 +17,9 @@ frames); :func:`build_pptx` writes it. Each chart slide holds
 * a footnote: the suppression note, then source · licence · filters
   (and the sample-data notice when the data are synthetic);
 * speaker notes listing every plotted number with its interval and n, and
-  the suppressed rows as hidden, so a presenter can answer "how many?".
+  the suppressed rows as hidden, so a presenter can answer "how many?", then
+  the output check report of the slide's cells (:mod:`exports.disclosure`;
+  the whole deck's is in the title slide's notes).
 
 Frames pass the identifier guard (:func:`exports.safety.refuse_identifiers`)
 before anything is written. The workbook python-pptx embeds in each native
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -120,6 +123,7 @@ class Slide:
     column_labels: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     sample: bool = True
+    check: tuple[str, ...] = ()  # the output check report of the slide's cells, last in the notes
 
     @classmethod
     def from_chart(
@@ -134,6 +138,7 @@ class Slide:
         percent_columns: Sequence[str] = (),
         column_labels: Mapping[str, str] | None = None,
         notes: Sequence[str] = (),
+        check: Sequence[str] = (),
     ) -> Slide:
         """A slide with the words the page shows around ``figure``; its subtitle names the filters."""
         subtitle = " · ".join(part for part in (chart_text.subtitle, chart_text.direction) if part)
@@ -148,6 +153,7 @@ class Slide:
             percent_columns=tuple(percent_columns),
             column_labels=dict(column_labels or {}),
             notes=tuple(notes),
+            check=tuple(check),
         )
 
 
@@ -161,6 +167,7 @@ class Deck:
     language: str
     slides: tuple[Slide, ...] = field(default_factory=tuple)
     sample_data: bool = False
+    notes: tuple[str, ...] = ()  # the title slide's speaker notes: the output check report of the whole deck
 
 
 def build_pptx(
@@ -212,6 +219,8 @@ def build_pptx(
 def _title_slide(presentation: PptxPresentation, deck: Deck) -> None:
     page = presentation.slides.add_slide(presentation.slide_layouts[0])
     language = deck.language
+    if deck.notes:
+        _set_text(page.notes_slide.notes_text_frame, deck.notes, language, size=12)
     title, subtitle = page.shapes.title, page.placeholders[1]
     title.left, title.top, title.width, title.height = MARGIN, Inches(1.6), SLIDE_WIDTH - 2 * MARGIN, Inches(1.6)
     _set_text(title.text_frame, [deck.title], language, size=36, bold=True)
@@ -386,8 +395,10 @@ def chart_data(plan: NativeChart, language: str = "en") -> CategoryChartData | X
 
     Series names and categories pass the formula guard here too, so that the
     names the chart shows are the ones in its workbook. A line chart's bands
-    follow its series, two for each run of periods with an interval (:func:`band_runs`): the lower end, and the
-    width up to the upper end.
+    follow its series, two each: a band with an interval in every period as
+    its lower end and its width up to the upper end (stacked, they fill it),
+    after them a band with a gap as its lower and upper ends (two lines, see
+    :func:`filled`).
     """
     if plan.kind == "xy":
         xy: Any = _NEW_XY_DATA()
@@ -400,18 +411,23 @@ def chart_data(plan: NativeChart, language: str = "en") -> CategoryChartData | X
     data.categories = [neutralise(category) for category in plan.categories]
     for item in plan.series:
         data.add_series(neutralise(item.name), item.values)
-    for band in plan.bands:
+    for band in (band for band in plan.bands if filled(band)):
         name = band_name(plan, band)
-        for first, last in band_runs(band):
-            inside = range(first, last + 1)
-            low = [band.low[i] if i in inside else None for i in range(len(band.low))]
-            width = [
-                band.high[i] - band.low[i] if i in inside else None  # type: ignore[operator]  # a run has both
-                for i in range(len(band.low))
-            ]
-            data.add_series(neutralise(t("export.band_low", language, name=name)), low)
-            data.add_series(neutralise(t("export.band_width", language, name=name)), width)
+        widths = [high - low for low, high in zip(band.low, band.high, strict=True)]  # type: ignore[operator]
+        data.add_series(neutralise(t("export.band_low", language, name=name)), band.low)
+        data.add_series(neutralise(t("export.band_width", language, name=name)), widths)
+    for band in (band for band in plan.bands if not filled(band)):
+        name = band_name(plan, band)
+        data.add_series(neutralise(t("export.band_low", language, name=name)), band.low)
+        data.add_series(neutralise(t("export.band_high", language, name=name)), band.high)
     return cast(CategoryChartData, data)
+
+
+def filled(band: NativeBand) -> bool:
+    """A band is filled (a stacked area) when every period has its interval. Office suites draw an area's
+    missing value as zero, so a band with a gap is drawn as its two ends instead, thin lines that break where
+    the screen's band does."""
+    return all(low is not None and high is not None for low, high in zip(band.low, band.high, strict=True))
 
 
 def band_name(plan: NativeChart, band: NativeBand) -> str:
@@ -445,8 +461,14 @@ def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None
     drawn = list(plot.series)
     for item, series in zip(plan.series, drawn, strict=False):
         _style_series(series, item, plan.kind, language)
-    if len(drawn) > len(plan.series):
-        _bands_as_areas(chart, plan, drawn[len(plan.series) :])
+    areas = 2 * sum(filled(band) for band in plan.bands)
+    start = len(plan.series)
+    for index, series in enumerate(drawn[start + areas :]):
+        band = [band for band in plan.bands if not filled(band)][index // 2]
+        _style_line(series, NativeSeries(name="", values=(), colour=band.colour, line_width=1.0))
+        series.marker.style = XL_MARKER_STYLE.NONE
+    if areas:
+        _bands_as_areas(chart, plan, drawn[start : start + areas])
 
     _style_axes(chart, plan, language)
     chart.has_legend = plan.legend
@@ -455,8 +477,14 @@ def _add_native_chart(page: PptxSlide, plan: NativeChart, language: str) -> None
         chart.legend.include_in_layout = False
         chart.legend.font.size = Pt(12)
         # the legend lists the band groups first (they come first in the plot area), then the lines
-        bands = 2 * sum(len(band_runs(band)) for band in plan.bands)
-        hidden = [*range(bands), *(bands + index for index, item in enumerate(plan.series) if not item.in_legend)]
+        areas = 2 * sum(filled(band) for band in plan.bands)
+        ends = 2 * len(plan.bands) - areas
+        series = len(plan.series)
+        hidden = [
+            *range(areas),
+            *(areas + index for index, item in enumerate(plan.series) if not item.in_legend),
+            *range(areas + series, areas + series + ends),
+        ]
         _hide_legend_entries(chart, hidden)
 
 
@@ -478,6 +506,9 @@ def _style_axes(chart: Chart, plan: NativeChart, language: str) -> None:
         category_axis.minimum_scale, category_axis.maximum_scale = plan.x_range
     if _largest(plan, values=True) >= 1000:
         _thousands(value_axis, language)
+    elif decimals := _decimals(plan):
+        value_axis.tick_labels.number_format = "0." + "0" * decimals
+        value_axis.tick_labels.number_format_is_linked = False
     if plan.kind == "xy" and _largest(plan, values=False) >= 1000:
         _thousands(category_axis, language)
     if plan.x_log:
@@ -489,7 +520,7 @@ def _style_axes(chart: Chart, plan: NativeChart, language: str) -> None:
 def _every_category_labelled(axis: Any, count: int) -> None:
     """Label every category (an office suite skips some when they are crowded), in a smaller font past 12."""
     if count > 12:
-        axis.tick_labels.font.size = Pt(10 if count <= 24 else 8)
+        axis.tick_labels.font.size = Pt(10 if count <= 16 else 9 if count <= 24 else 8)
     skip = OxmlElement("c:tickLblSkip")
     skip.set("val", "1")
     anchor = axis._element.find(qn("c:lblOffset"))
@@ -497,6 +528,18 @@ def _every_category_labelled(axis: Any, count: int) -> None:
         anchor.addnext(skip)
     else:
         axis._element.append(skip)
+
+
+def _decimals(plan: NativeChart) -> int:
+    """The decimals a value axis's labels need: none for a span of five or more, up to three for a small one
+    (an index from 0 to 1 gets two), so that no label runs to the float's full length."""
+    ends = plan.value_range
+    if ends is None:
+        values = [value for item in plan.series for value in item.values if value is not None]
+        ends = (min(values), max(values)) if values else None
+    if ends is None or ends[1] - ends[0] >= 5 or ends[1] <= ends[0]:
+        return 0
+    return min(3, max(1, math.ceil(-math.log10((ends[1] - ends[0]) / 5))))
 
 
 def _largest(plan: NativeChart, *, values: bool) -> float:
@@ -520,11 +563,11 @@ def _thousands(axis: Any, language: str) -> None:
 
 
 def _bands_as_areas(chart: Chart, plan: NativeChart, band_series: Sequence[Any]) -> None:
-    """Move the band series out of the line chart into a stacked area chart on the same axes, drawn under it: the
-    lower end unfilled, the width up to the upper end filled in the band's colour at twice the screen's opacity
-    (a projector washes light colours out). The chart skips an empty period (see :func:`band_runs`)."""
+    """Move the filled bands' series out of the line chart into stacked area charts on the same axes, one per
+    band, drawn under it: the lower end unfilled, the width up to the upper end filled in the band's colour at
+    twice the screen's opacity (a projector washes light colours out)."""
     line_chart = chart.plots[0]._element
-    colours = [band.colour for band in plan.bands for _ in band_runs(band)]
+    colours = [band.colour for band in plan.bands if filled(band)]
     pairs = zip(band_series[0::2], band_series[1::2], strict=True)
     for colour, pair in zip(colours, pairs, strict=True):
         area = OxmlElement("c:areaChart")  # a group of its own: stacked with another band's, it would sit on it
@@ -539,23 +582,6 @@ def _bands_as_areas(chart: Chart, plan: NativeChart, band_series: Sequence[Any])
         for axis_id in line_chart.findall(qn("c:axId")):
             area.append(_valued("c:axId", axis_id.get("val")))
         line_chart.addprevious(area)
-
-
-def band_runs(band: NativeBand) -> list[tuple[int, int]]:
-    """The runs of consecutive periods with an interval, as (first, last) indexes; a run of one period is left out.
-
-    Each run is its own pair of area series, empty outside it, so that the band breaks where the screen's does.
-    """
-    known = [low is not None and high is not None for low, high in zip(band.low, band.high, strict=True)]
-    runs, start = [], None
-    for index, present in enumerate([*known, False]):
-        if present and start is None:
-            start = index
-        elif not present and start is not None:
-            if index - start > 1:
-                runs.append((start, index - 1))
-            start = None
-    return runs
 
 
 def _no_fill() -> Any:
@@ -741,7 +767,7 @@ def speaker_notes(slide: Slide, plan: NativeChart | NotNative, language: str) ->
     lines.extend(
         row_notes(slide.data, language, percent_columns=slide.percent_columns, column_labels=slide.column_labels)
     )
-    return lines
+    return [*lines, *slide.check]
 
 
 def row_notes(

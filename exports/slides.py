@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import polars as pl
 
 from core import columns as c
+from exports.disclosure import Audit, check_report
 from exports.pptx import Deck, Slide
 from exports.titles import slide_title
 from i18n import t
@@ -39,10 +41,26 @@ def period_text(view: ChartView) -> str:
     return years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
-def slide_for(view: ChartView, results: Results, language: str, *, area: str | None = None) -> Slide:
+@dataclass(frozen=True)
+class CheckedAs:
+    """How a deck's cells were cut, for its output check report: the suppression threshold, the viewer's role,
+    and the store's latest disclosure audit of that role (None when none covers the store as it is)."""
+
+    threshold: int
+    role: str = "public"
+    audit: Audit | None = None
+
+    def lines(self, cells: pl.DataFrame, language: str) -> tuple[str, ...]:
+        return tuple(check_report(cells, threshold=self.threshold, role=self.role, audit=self.audit).lines(language))
+
+
+def slide_for(
+    view: ChartView, results: Results, language: str, *, area: str | None = None, checked: CheckedAs | None = None
+) -> Slide:
     """A deck slide with the chart's own words, its plotted data and its provenance.
 
-    Its title names the chart, the county (``area``, a region code; by default the view's) and the period.
+    Its title names the chart, the county (``area``, a region code; by default the view's) and the period; its
+    notes end with the output check report of its cells when ``checked`` says how they were cut.
     """
     code = area or view.region
     area_name = t("filter.county_all", language) if code == ALL_REGIONS else area_label(code, language)
@@ -61,6 +79,7 @@ def slide_for(view: ChartView, results: Results, language: str, *, area: str | N
         percent_columns=percent_columns(view),
         column_labels=labels,
         notes=view.notes,
+        check=checked.lines(view.data, language) if checked is not None else (),
     )
 
 
@@ -71,16 +90,27 @@ def _table_keys(language: str) -> set[str]:
 
 
 def deck_from_views(
-    views: list[ChartView], results: Results, *, title: str, subtitle: str, language: str, area: str | None = None
+    views: list[ChartView],
+    results: Results,
+    *,
+    title: str,
+    subtitle: str,
+    language: str,
+    area: str | None = None,
+    checked: CheckedAs | None = None,
 ) -> Deck:
     """A deck of ``views``; ``area`` (a region code) is the county every slide's title names, by default each
-    chart's own."""
+    chart's own. With ``checked``, every slide's notes end with its output check report and the title slide's
+    notes hold the whole deck's."""
+    cells = [view.data for view in views]
+    whole = pl.concat(cells, how="diagonal_relaxed") if cells else pl.DataFrame()
     return Deck(
         title=title,
         subtitle=subtitle,
         data_date=results.computed_at(),
         language=language,
-        slides=tuple(slide_for(view, results, language, area=area) for view in views),
+        notes=checked.lines(whole, language) if checked is not None else (),
+        slides=tuple(slide_for(view, results, language, area=area, checked=checked) for view in views),
         sample_data=results.sample_data,
     )
 
@@ -170,8 +200,10 @@ def county_deck(
     threshold: int,
     coc_cells: pl.DataFrame | None = None,
     reported: tuple[ReportedPoint, ...] = (),
+    checked: CheckedAs | None = None,
 ) -> Deck:
-    """The standard deck for one county (``reported``: its own figures, see :func:`county_views`)."""
+    """The standard deck for one county (``reported``: its own figures, see :func:`county_views`; ``checked``:
+    see :func:`deck_from_views`)."""
     years = results.years()
     state = ViewState(lang=language, region=region, period=period or (years[-1] if years else ""))
     name = area_label(region, language)
@@ -182,6 +214,7 @@ def county_deck(
         subtitle=t("deck.county_subtitle", language, period=state.period),
         language=language,
         area=region,
+        checked=checked,
     )
 
 

@@ -21,10 +21,12 @@ from core.regions import dashboard_regions
 from data_sources.reference import reported_figures
 from exports.images import shared_renderer
 from exports.names import export_filename
+from exports.pdf import pptx_to_pdf
 from exports.pptx import Deck, build_pptx
-from exports.slides import county_deck
+from exports.slides import CheckedAs, county_deck
 from i18n import region_name
 from metrics.privacy import DEFAULT_THRESHOLD
+from store.audits import latest_audit
 from store.catalogue import scan_extracts
 from store.results import Results, load_results
 from views.county import coc_distribution
@@ -82,11 +84,13 @@ def build_county_deck(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     results: Results | None = None,
+    role: str = "public",
 ) -> Deck:
     """The deck for one county (``region`` a code), in ``language``, for ``period`` ("" for the latest).
 
-    Every number goes through the suppression step at ``threshold``. Pass ``results`` to reuse one load
-    of the store for many decks.
+    Every number goes through the suppression step at ``threshold``; the notes carry the output check report
+    for a viewer of ``role`` with the store's latest audit of it. Pass ``results`` to reuse one load of the
+    store for many decks.
     """
     results = results if results is not None else load_results(engine)
     years = results.years()
@@ -106,7 +110,17 @@ def build_county_deck(
         else None
     )
     reported = reported_points(reported_figures(), region)
-    return county_deck(results, region, language, year, threshold=threshold, coc_cells=coc_cells, reported=reported)
+    checked = CheckedAs(threshold=threshold, role=role, audit=latest_audit(engine, role))
+    return county_deck(
+        results,
+        region,
+        language,
+        year,
+        threshold=threshold,
+        coc_cells=coc_cells,
+        reported=reported,
+        checked=checked,
+    )
 
 
 def regions_to_build(region: str) -> list[str]:
@@ -142,10 +156,14 @@ def write_decks(
     period: str = "",
     pictures: bool = False,
     threshold: int = DEFAULT_THRESHOLD,
+    role: str = "public",
+    pdf: bool = False,
 ) -> DecksWritten:
     """Write the deck of ``region`` (a county code, or :data:`ALL` for one deck per county into the folder ``out``).
 
-    ``pictures`` draws every chart as a picture instead of an editable chart. A county whose deck would have
+    ``pictures`` draws every chart as a picture instead of an editable chart; ``pdf`` writes the same slides as
+    a PDF county profile beside each deck (the same name, ending in .pdf; LibreOffice draws it). ``role``: the
+    viewer the output check report in the notes is written for. A county whose deck would have
     no chart slide gets no file (an existing file at its place is left as it was); it is listed in the
     result's ``without_charts``, and the other counties' decks are still written. Returns what was done.
     """
@@ -155,7 +173,7 @@ def write_decks(
     written: list[Path] = []
     without_charts: list[str] = []
     for code in codes:
-        deck = build_county_deck(engine, code, language, period, threshold=threshold, results=results)
+        deck = build_county_deck(engine, code, language, period, threshold=threshold, results=results, role=role)
         if not deck.slides:
             log.warning("%s: no chart has data, no deck written", code)
             without_charts.append(code)
@@ -169,7 +187,12 @@ def write_decks(
         def report(done: int, total: int, what: str, code: str = code) -> None:
             log.info("%s: %d/%d %s", code, done, total, what)
 
-        target.write_bytes(build_pptx(deck, progress=report, native_charts=not pictures))
+        pptx = build_pptx(deck, progress=report, native_charts=not pictures)
+        target.write_bytes(pptx)
         written.append(target)
+        if pdf:
+            profile = target.with_suffix(".pdf")
+            profile.write_bytes(pptx_to_pdf(pptx))
+            written.append(profile)
     reason = _no_charts_reason(results, period) if without_charts else ""
     return DecksWritten(written=written, without_charts=without_charts, reason=reason)

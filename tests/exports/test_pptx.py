@@ -413,13 +413,18 @@ def test_the_trend_bands_are_a_stacked_area_under_the_lines_out_of_the_legend(de
     assert all(f'<c:idx val="{index}"/>' in legend for index in range(4))  # the four band series are hidden
 
 
-def test_a_band_breaks_where_a_period_has_no_interval() -> None:
+def test_a_band_with_a_gap_is_drawn_as_its_two_ends_that_break_there() -> None:
     frame = trend().with_columns(ci_low=pl.when(pl.col("period") == "2024").then(None).otherwise(pl.col("ci_low")))
     built = build((slide(trend_chart(frame, TEXT), frame),), renderer=NO_BROWSER)
     chart = chart_of(built.slides[1])
-    # 2023 and 2025 are runs of one period each: no band is drawn (a stacked area would fall to zero between them)
-    assert all(isinstance(plot, LinePlot) for plot in chart.plots)
+    # a stacked area would fall to zero in 2024: each band is its lower and upper ends as thin lines instead
     assert "<c:areaChart>" not in chart._chartSpace.xml
+    (lines,) = chart.plots
+    ends = {item.name: list(item.values) for item in lines.series if "interval" in item.name}
+    assert ends["Helsinki: interval lower end"] == pytest.approx([53.0, None, 60.0])
+    assert ends["Helsinki: interval upper end"] == pytest.approx([57.0, 60.0, 64.0])
+    legend = chart.legend._element.xml
+    assert all(f'<c:idx val="{index}"/>' in legend for index in range(2, 6))  # the four ends are out of the legend
 
 
 def test_the_funnel_names_the_highlighted_area_and_writes_big_volumes_with_a_thousands_separator() -> None:
