@@ -35,7 +35,7 @@ def check_visible_controls(page: Page, language: str) -> int:
     Returns how many menus were checked.
     """
     assert page.locator('[data-testid="stMain"]').evaluate(CUT_LABELS_SCRIPT) == []
-    expected = [t(f"export.{name}", language) for name in ("png", "svg", "csv", "xlsx")]
+    expected = [t(f"export.{name}", language) for name in ("png", "svg", "csv_zip", "xlsx")]
     menus = page.locator(MENU)
     assert menus.count() == page.locator('[data-testid="stMain"] [data-testid="stPlotlyChart"]:visible').count()
     for index in range(menus.count()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -55,11 +56,16 @@ def test_three_charts_go_into_a_deck_and_the_deck_a_png_and_a_csv_download(
             "button", name=t("export.download", "en")
         ).click()
     with page.expect_download(timeout=60_000) as csv_download:
-        menu.get_by_role("button", name=t("export.csv", "en"), exact=True).click()
-    csv = Path(csv_download.value.path()).read_bytes().decode("utf-8-sig")
-    assert t("source.sample", "en") in csv
-    assert t("source.licence", "en") in csv
-    assert csv_download.value.suggested_filename.endswith(".csv")
+        menu.get_by_role("button", name=t("export.csv_zip", "en"), exact=True).click()
+    with zipfile.ZipFile(io.BytesIO(Path(csv_download.value.path()).read_bytes())) as bundle:
+        names = bundle.namelist()
+        sidecar = bundle.read(next(n for n in names if n.endswith(".check.txt"))).decode("utf-8-sig")
+        table = bundle.read(next(n for n in names if n.endswith(".csv"))).decode("utf-8-sig")
+    assert t("source.sample", "en") in sidecar
+    assert t("source.licence", "en") in sidecar
+    assert t("check.title", "en") in sidecar
+    assert table.startswith("Area code,")
+    assert csv_download.value.suggested_filename.endswith(".zip")
 
     go_to_page(page, t("nav.deck", "en"))
     screenshots.take(page, "deck-page")

@@ -98,6 +98,6 @@ def test_a_failure_in_a_fragment_shows_our_message(
 
     app = compare_page("en")
     assert not app.error
-    monkeypatch.setattr(render, "table_for_display", fail(RuntimeError(SECRET)))
+    monkeypatch.setattr(render, "table_for_page", fail(RuntimeError(SECRET)))
     app.session_state["table_compare_ranking_en"] = True  # open the table, as a click does
     assert_our_message(app.run(), "en", expected_errors)

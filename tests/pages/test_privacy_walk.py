@@ -106,7 +106,7 @@ def test_no_download_or_deck_carries_an_identifier_or_a_small_number(store: tupl
     views += list(every_view(results, visits, "20"))[:6]
     provenance = Provenance(source="synthetic", licence="CC BY 4.0")
     for view in views:
-        csv = table_to_csv(view.data, title=view.text.title, provenance=provenance, language="fi", threshold=THRESHOLD)
+        csv = table_to_csv(view.data, language="fi")
         assert ID_PREFIX.encode() not in csv, view.key
         xlsx = table_to_xlsx(
             view.data, title=view.text.title, provenance=provenance, language="fi", threshold=THRESHOLD
