@@ -11,7 +11,9 @@ bad usage is exit status 2; Ctrl-C is exit status 130. The commands call the sam
 * ``import FILE``: import an extract (:func:`pipeline.imports.import_extract`);
 * ``refresh [sotkanet|thl]``: fetch the published series (:func:`pipeline.indicators.refresh_all`);
 * ``migrate``: bring the store's schema up to date (:func:`store.migrations.migrate`);
-* ``aggregate``: recompute the stored aggregates from the extracts (:func:`pipeline.recompute.recompute_aggregates`);
+* ``aggregate [--engine local|processes|dask]``: recompute the stored aggregates from the extracts
+  (:func:`pipeline.recompute.recompute_aggregates`; bucket by bucket:
+  :func:`pipeline.engines.recompute_with_engine`);
 * ``audit``: the disclosure audit of what every role sees (:func:`pipeline.audit.audit_store`); exit status 1
   when it finds a count shown under the threshold or one a viewer can narrow down to fewer values than it;
 * ``deck``: write county decks (:func:`pipeline.decks.write_decks`), and with ``--pdf`` the same slides as
@@ -37,6 +39,7 @@ from i18n import LANGUAGES
 from pipeline.audit import audit_store, format_text
 from pipeline.bootstrap import bootstrap, open_store
 from pipeline.decks import ALL, write_decks
+from pipeline.engines import ENGINES, recompute_with_engine
 from pipeline.imports import TABLES, import_extract
 from pipeline.indicators import REFRESH_SOURCES, refresh_all, refresh_years
 from pipeline.recompute import recompute_aggregates
@@ -100,7 +103,30 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
 
     command("migrate", "Bring the store's schema up to the current version.", _migrate)
-    command("aggregate", "Recompute every stored aggregate from the imported extracts, in one transaction.", _aggregate)
+    aggregate = command(
+        "aggregate",
+        "Recompute every stored aggregate from the imported extracts, in one transaction (a failed job writes "
+        "nothing). The processes and dask engines file the extracts into buckets and aggregate bucket by bucket, "
+        "with the same results as local (see docs/distributed-engine.md).",
+        _aggregate,
+    )
+    aggregate.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="local: this process (default); processes: a process pool on this machine; dask: a Dask cluster",
+    )
+    aggregate.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="the Dask scheduler to use (dask engine; default: a local cluster of --workers processes)",
+    )
+    aggregate.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (processes and a local dask cluster; default: 2 for dask, the cores for processes)",
+    )
 
     audit = command(
         "audit",
@@ -225,8 +251,20 @@ def _migrate(_arguments: argparse.Namespace, settings: Settings) -> None:
     print(f"store at schema version {migrate(engine)}")
 
 
-def _aggregate(_arguments: argparse.Namespace, settings: Settings) -> None:
-    written = recompute_aggregates(open_store(settings), progress=_progress)
+def _aggregate(arguments: argparse.Namespace, settings: Settings) -> None:
+    if arguments.engine == "local":
+        if arguments.scheduler is not None or arguments.workers is not None:
+            raise InvalidInputError("--scheduler and --workers are for the processes and dask engines")
+        written = recompute_aggregates(open_store(settings), progress=_progress)
+    else:
+        written = recompute_with_engine(
+            open_store(settings),
+            settings.data_dir,
+            executor_name=arguments.engine,
+            workers=arguments.workers,
+            scheduler=arguments.scheduler,
+            progress=_progress,
+        )
     if not written:
         raise InvalidInputError("nothing to aggregate: the store holds no imported extract (import one first)")
     for name, rows in written.items():

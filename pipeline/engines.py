@@ -1,0 +1,242 @@
+"""The aggregate engines: the bucket tasks run in this process, in a process pool, or on a Dask cluster.
+
+``python -m pipeline aggregate --engine local|processes|dask``: ``local`` is the
+single-process job of :mod:`pipeline.recompute`; ``processes`` and ``dask`` file
+the extracts into buckets (:mod:`store.buckets`, which also migrates a store
+from before the buckets), run one task per bucket (:mod:`pipeline.bucket_tasks`)
+on a local process pool or on a Dask cluster (a ``LocalCluster`` of
+``--workers`` processes when no ``--scheduler`` is given), merge the partial
+aggregates as they come and replace the stored aggregates in one transaction
+under the import lock. A task that fails is retried by Dask (:data:`RETRIES`
+times); a job that fails writes nothing, so the stored aggregates stay as they
+were. ``serial`` runs the same tasks one after the other in this process (tests,
+and a check of the others). See docs/distributed-engine.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import polars as pl
+import sqlalchemy as sa
+
+from core import columns as c
+from core.errors import DashboardError, InvalidInputError
+from metrics.continuity import DEFAULT_MIN_VISITS
+from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
+from pipeline import bucket_tasks as tasks
+from pipeline.aggregates import ALSO_READS, RESULTS_BY_TABLE, SCOPE_COLUMN, in_memory
+from pipeline.measures import visit_measure_results
+from store import buckets, tables
+from store.catalogue import extract_paths
+from store.engine import import_lock, write_transaction
+from store.repository import replace_all
+
+ENGINES = ("local", "processes", "dask")
+"""The engines the command line offers (``serial``, the bucket tasks one by one here, is for tests)."""
+RETRIES = 2
+"""How many times Dask runs a failed task again before the job fails."""
+
+Progress = Callable[[float, str], None]
+Result = TypeVar("Result")
+
+log = logging.getLogger(__name__)
+
+
+class AggregationFailedError(DashboardError):
+    """A bucket task failed (after its retries); nothing was written."""
+
+
+class Executor(Protocol):
+    """Runs a module-level function over argument tuples; yields the results as they complete."""
+
+    def run(self, function: Callable[..., Result], arguments: Sequence[tuple[Any, ...]]) -> Iterator[Result]: ...
+
+
+class SerialExecutor:
+    def run(self, function: Callable[..., Result], arguments: Sequence[tuple[Any, ...]]) -> Iterator[Result]:
+        for argument in arguments:
+            yield function(*argument)
+
+
+class PoolExecutor:
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self._pool = pool
+
+    def run(self, function: Callable[..., Result], arguments: Sequence[tuple[Any, ...]]) -> Iterator[Result]:
+        futures = [self._pool.submit(function, *argument) for argument in arguments]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+class DaskExecutor:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def run(self, function: Callable[..., Result], arguments: Sequence[tuple[Any, ...]]) -> Iterator[Result]:
+        from distributed import as_completed as dask_completed  # noqa: PLC0415 (only the dask engine needs it)
+
+        if not arguments:
+            return
+        columns = list(zip(*arguments, strict=True))
+        futures = self._client.map(function, *columns, retries=RETRIES, pure=False)
+        for future in dask_completed(futures):  # type: ignore[no-untyped-call]
+            yield future.result()
+
+
+@contextmanager
+def open_executor(name: str, *, workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
+    """The executor of engine ``name`` (``serial``, ``processes`` or ``dask``), shut down when the block ends."""
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise InvalidInputError(f"--workers must be a whole number of at least 1, got {workers!r}")
+    if scheduler is not None and name != "dask":
+        raise InvalidInputError(f"--scheduler is for the dask engine only; the {name} engine has no scheduler")
+    if name == "serial":
+        yield SerialExecutor()
+    elif name == "processes":
+        # Spawned, not forked: a fork of a process whose polars thread pool is running can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context) as pool:
+            yield PoolExecutor(pool)
+    elif name == "dask":
+        from distributed import Client, LocalCluster  # noqa: PLC0415 (only the dask engine needs it)
+
+        if scheduler is not None:
+            with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+                yield DaskExecutor(client)
+        else:
+            with (
+                LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=workers or 2, threads_per_worker=1, dashboard_address=None
+                ) as cluster,
+                Client(cluster) as client,  # type: ignore[no-untyped-call]
+            ):
+                yield DaskExecutor(client)
+    else:
+        raise InvalidInputError(f"unknown engine {name!r}; the engines are {', '.join((*ENGINES, 'serial'))}")
+
+
+def bucketed_results(
+    data_dir: Path,
+    extracts: Mapping[str, Sequence[Path]],
+    executor: Executor,
+    *,
+    service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES,
+    min_visits: int = DEFAULT_MIN_VISITS,
+    progress: Progress | None = None,
+) -> dict[str, pl.DataFrame]:
+    """The aggregate tables of the tables with ``extracts`` (catalogued Parquet files), bucket by bucket.
+
+    Brings each table's buckets up to its extracts first. The same tables, with the same figures, as
+    :data:`pipeline.aggregates.RESULTS_BY_TABLE` gives on the whole extracts.
+    """
+    report = progress or (lambda _fraction, _message: None)
+    results: dict[str, pl.DataFrame] = {}
+    work = {table: paths for table, paths in extracts.items() if paths and table in buckets.PARTITIONINGS}
+    for table, paths in work.items():
+        report(0.0, f"filing {table} into buckets")
+        layout = buckets.ensure_layout(data_dir, table, paths)
+        # Extracts without a single row file nothing: their own (empty) files are then the one piece.
+        pieces = [tasks.file_names(files) for files in buckets.pieces(data_dir, layout)] or [tasks.file_names(paths)]
+        log.info("%s: %d extract(s) in %d piece(s) of %d bucket(s)", table, len(paths), len(pieces), layout.buckets)
+        if table == "visits":
+            options = tasks.as_options(service_types, min_visits)
+            done = _counted(executor.run(tasks.visit_task, [(files, options) for files in pieces]), table, report)
+            results.update(tasks.visit_results_from(tasks.merge_visits(done), options))
+        elif table == "appointment_slots":
+            found = executor.run(tasks.snapshot_times_task, [(files,) for files in pieces])
+            times = sorted({time for piece_times in found for time in piece_times})
+            arguments = [(files, times) for files in pieces] if times else []  # no snapshot: no T3
+            per_book = list(_counted(executor.run(tasks.slot_task, arguments), table, report))
+            results.update(tasks.slot_results_from(per_book))
+        elif table == "survey_answers":
+            parts = list(_counted(executor.run(tasks.answer_task, [(f,) for f in pieces]), table, report))
+            results.update(tasks.answer_results_from(parts))
+    report(0.9, "computing the other measures")
+    results.update(driver_results(extracts, service_types=service_types, min_visits=min_visits))
+    return results
+
+
+def driver_results(
+    extracts: Mapping[str, Sequence[Path]],
+    *,
+    service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES,
+    min_visits: int = DEFAULT_MIN_VISITS,
+) -> dict[str, pl.DataFrame]:
+    """The aggregates not yet computed bucket by bucket, on this process from the whole extracts.
+
+    The visits' other measures (:func:`pipeline.measures.visit_measure_results`: remote contacts, ages,
+    heavy users, named providers) and every table without a bucketed layout (the named-provider
+    assignments), as :data:`pipeline.aggregates.RESULTS_BY_TABLE` computes them.
+    """
+    scans = {table: pl.scan_parquet(list(paths)) for table, paths in extracts.items() if paths}
+    results: dict[str, pl.DataFrame] = {}
+    if "visits" in scans:
+        visits = scans["visits"]
+        codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE]
+        codes += [c.CONTACT_MODE]
+        optional = [name for name in (c.AGE_YEARS,) if name in visits.collect_schema()]
+        needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT, *optional]
+        loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
+        unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
+        label = pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
+        measures = visit_measure_results(loaded, assignments=scans.get("assignments"), min_visits=min_visits)
+        results.update({name: frame.with_columns(label) if frame.width else frame for name, frame in measures.items()})
+    for table, aggregate in RESULTS_BY_TABLE.items():
+        if table in buckets.PARTITIONINGS or table not in scans:
+            continue
+        others = {other: scans[other] for other in ALSO_READS.get(table, ()) if other in scans}
+        results.update(aggregate(scans[table], **others))
+    return results
+
+
+def _counted(results: Iterator[Result], table: str, report: Progress) -> Iterator[Result]:
+    """Pass results through, reporting each finished bucket (the merge runs as they arrive)."""
+    for done, result in enumerate(results, start=1):
+        report(0.0, f"{table}: {done} piece(s) done")
+        yield result
+
+
+def recompute_with_engine(
+    engine: sa.Engine,
+    data_dir: Path,
+    *,
+    executor_name: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Recompute and replace every stored aggregate with a bucketed engine; returns the rows per result table.
+
+    Under the store's import lock; the new tables are written in one transaction after every task has
+    finished, so a failed task (after Dask's retries) leaves the stored aggregates as they were.
+    """
+    report = progress or (lambda _fraction, _message: None)
+    with import_lock(engine):
+        extracts = {table: extract_paths(engine, table) for table in RESULTS_BY_TABLE}
+        if not any(extracts.values()):
+            return {}
+        with open_executor(executor_name, workers=workers, scheduler=scheduler) as executor:
+            try:
+                results = bucketed_results(data_dir, extracts, executor, progress=report)
+            except DashboardError:
+                raise
+            except Exception as error:  # a worker's error, whatever its type: the job fails whole
+                raise AggregationFailedError(
+                    f"the {executor_name} engine failed ({type(error).__name__}: {error}); "
+                    "the stored aggregates are unchanged"
+                ) from error
+        report(0.95, "replacing the aggregates")
+        with write_transaction(engine) as connection:
+            written = {
+                name: replace_all(connection, tables.metadata.tables[name], frame) for name, frame in results.items()
+            }
+    report(1.0, "aggregates replaced")
+    return written
