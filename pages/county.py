@@ -9,9 +9,10 @@ import streamlit as st
 
 from data_sources.reference import reported_figures
 from i18n import t
+from store.measure_tables import read_measures
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
-from views import county, data, reported, targets
+from views import county, data, measures, reported, targets
 from views.common import ChartView, area_label
 from views.reported import ReportedPoint
 from views.state import ALL_REGIONS, ViewState
@@ -112,6 +113,38 @@ def unit_charts(state: ViewState, threshold: int) -> None:
         show_chart(t3_view, language)
 
 
+def measure_charts(state: ViewState, threshold: int) -> None:
+    """The remote share, population groups, heavy users and named providers of the county and the country."""
+    language = state.lang
+    results = cache.results()
+    tables = cache.stored(read_measures, getattr(results, "dataset", None))
+    sample_badge(language, results.sample_data)
+    st.header(t("measures.remote_header", language))
+    st.caption(t("measures.remote_intro", language))
+    show_chart(measures.remote_trend(results, tables, state, threshold=threshold), language)
+    st.header(t("measures.age_header", language))
+    if tables["access_age_results"].is_empty() and tables["continuity_age_results"].is_empty():
+        st.info(t("measures.no_ages", language))
+    else:
+        st.caption(t("measures.age_intro", language))
+        for column, measure in zip(st.columns(len(measures.AGE_MEASURES)), measures.AGE_MEASURES, strict=True):
+            with column:
+                show_chart(measures.age_group_view(results, tables, state, measure, threshold=threshold), language)
+    st.header(t("measures.heavy_header", language))
+    st.caption(t("measures.heavy_intro", language))
+    _chart(measures.heavy_user_view(results, tables, state, threshold=threshold), language)
+    st.header(t("measures.named_header", language))
+    if tables["list_size_results"].is_empty() and tables["named_provider_results"].is_empty():
+        st.info(t("measures.no_assignments", language))
+        return
+    st.caption(t("measures.named_intro", language))
+    show_chart(measures.named_provider_view(results, tables, state, threshold=threshold), language)
+    st.subheader(t("measures.list_title", language))
+    show_table(measures.list_size_table(tables, state, threshold=threshold))
+    if results.sample_data:
+        st.caption(t("measures.list_sample_note", language))
+
+
 def experience_charts(state: ViewState, threshold: int) -> None:
     sample_badge(state.lang, cache.results().sample_data)
     left, right = st.columns(2)
@@ -136,7 +169,7 @@ if state.region == ALL_REGIONS:
 
 @st.fragment
 def county_tabs() -> None:
-    """The four tabs; only the open tab's charts are built and sent.
+    """The five tabs; only the open tab's charts are built and sent.
 
     Opening a tab, or picking the health-centre indicator, reruns this fragment, not the page. It reads the
     view state itself: a fragment rerun gets the arguments of the page's last run, not the current URL.
@@ -145,9 +178,10 @@ def county_tabs() -> None:
     threshold = session.threshold()
     language = state.lang
     with handled_errors(language):
-        trends, units, experience, own = st.tabs(
+        trends, other, units, experience, own = st.tabs(
             [
                 t("county.tab_trends", language),
+                t("county.tab_measures", language),
                 t("county.tab_units", language),
                 t("county.tab_experience", language),
                 t("county.tab_reported", language),
@@ -158,6 +192,9 @@ def county_tabs() -> None:
         with trends:
             if trends.open:
                 trend_charts(state, threshold)
+        with other:
+            if other.open:
+                measure_charts(state, threshold)
         with units:
             if units.open:
                 unit_charts(state, threshold)

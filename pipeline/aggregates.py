@@ -213,8 +213,15 @@ def answer_results(answers: pl.LazyFrame) -> dict[str, pl.DataFrame]:
 def assignment_results(assignments: pl.LazyFrame, *, visits: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
     """The named-provider cells: list sizes from the assignments, and with the ``visits`` (the visits table's
     extracts, in the same service-type scope as every visit aggregate) the known-provider share."""
-    scoped = None if visits is None else in_service_scope(visits, service_types=DEFAULT_SERVICE_TYPES)
-    return named_provider_results(assignments, visits=scoped)
+    if visits is None:
+        return named_provider_results(assignments, visits=None)
+    scoped = in_service_scope(visits, service_types=DEFAULT_SERVICE_TYPES)
+    unrecorded = bool(scoped.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
+    label = pl.lit(scope_label(DEFAULT_SERVICE_TYPES, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
+    results = named_provider_results(assignments, visits=scoped)
+    if "named_provider_results" in results:
+        results["named_provider_results"] = results["named_provider_results"].with_columns(label)
+    return results
 
 
 #: Which aggregates each extract table feeds, keyed by result-table name.

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 
 from store import tables
+from store.engine import read_snapshot
+from store.repository import read_table, table_schema
 
 
 def _counts(*names: str) -> list[sa.Column[Any]]:
@@ -117,3 +120,24 @@ MEASURE_TABLES = define(tables.metadata)
     named_provider_results,
     list_size_results,
 ) = MEASURE_TABLES
+
+
+def read_measures(engine: sa.Engine, dataset: str | None = None) -> dict[str, pl.DataFrame]:
+    """Every measure table's county and whole-country rows (unit '' ), by table name, read in one snapshot.
+
+    Only the ``dataset``'s rows when the store keeps data sets apart (None: every row). Health-centre rows
+    are not read: no page shows them yet, and no viewer's rights need checking for county figures. A store
+    from before migration 9 gives empty frames.
+    """
+    frames: dict[str, pl.DataFrame] = {}
+    with read_snapshot(engine) as connection:
+        present = set(sa.inspect(connection).get_table_names())
+        for table in MEASURE_TABLES:
+            if table.name not in present:
+                frames[table.name] = pl.DataFrame(schema=table_schema(table))
+                continue
+            where = [table.c.unit_id == ""]
+            if dataset is not None and "dataset" in table.c:
+                where.append(table.c.dataset == dataset)
+            frames[table.name] = read_table(connection, table, where=where)
+    return frames

@@ -9,7 +9,7 @@ from i18n import t
 from i18n.format import MISSING, number, percent, signed
 from store import tables
 
-Family = Literal["access", "t3", "continuity", "nps", "published"]
+Family = Literal["access", "t3", "continuity", "nps", "published", "remote", "named", "heavy"]
 Source = Literal["computed", "published"]
 
 
@@ -128,6 +128,61 @@ DEFAULT_INDICATOR = "thl_access_7d"
 HEADLINES = ("access_7d", "t3", "coc", "nps")
 #: THL's published headline indicators, in the order the overview shows them (before the computed ones).
 PUBLISHED_HEADLINES = ("thl_access_7d", "thl_coc", "thl_reached", "thl_insufficient")
+#: The programme's other measures (``views/measures.py``), computed from the extracts like the four indicators.
+#: They are not in :data:`INDICATORS` (the indicator pickers of the ranking and the funnel offer those): the county
+#: page shows them in a tab of their own. ``column`` names the stored share each one reads.
+MEASURE_INDICATORS: dict[str, Indicator] = {
+    item.key: item
+    for item in (
+        # The national indicator's targets are a rising share of contacts handled remotely.
+        Indicator("remote", "remote", "remote_results", True, True, "unit.share", proportion=True, column="share"),
+        # Visits with the patient's named doctor or nurse, of their visits to that profession (SLICC).
+        Indicator(
+            "known_provider",
+            "named",
+            "named_provider_results",
+            True,
+            True,
+            "unit.share",
+            proportion=True,
+            column="share",
+        ),
+        # Patients seen with a named doctor, nurse or team in force on a visit day.
+        Indicator(
+            "named_coverage",
+            "named",
+            "named_provider_results",
+            True,
+            True,
+            "unit.share",
+            proportion=True,
+            column="patient_coverage",
+        ),
+        # Heavy users' share of patients: context, no good direction.
+        Indicator(
+            "heavy_users",
+            "heavy",
+            "heavy_user_results",
+            True,
+            False,
+            "unit.share",
+            proportion=True,
+            context=True,
+            column="patient_share",
+        ),
+    )
+}
+#: The additive counts each measure's cells disclose, as the suppression sees them: a cell is hidden when any of
+#: them is under the threshold (the share's numerator and its complement are counts too), and its parts (counties
+#: under the country) are hidden with it so none comes back by subtraction. Stored columns, or ``a-b`` for a
+#: difference of two.
+MEASURE_COUNTS: dict[str, tuple[str, ...]] = {
+    "remote": ("n_eligible", "n_remote", "n_eligible-n_remote"),
+    "known_provider": ("n_covered", "n_named", "n_covered-n_named"),
+    "named_coverage": ("n_patients", "n_patients_assigned", "n_patients-n_patients_assigned"),
+    "heavy_users": ("n_patients", "n_heavy", "n_patients-n_heavy", "heavy_n_eligible", "other_n_eligible"),
+}
+
 #: The computed indicators and THL's published counterpart drawn beside them (same idea, THL's definition).
 PUBLISHED_COUNTERPART = {"access_7d": "thl_access_7d", "coc": "thl_coc"}
 

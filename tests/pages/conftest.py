@@ -70,7 +70,13 @@ def _no_unexpected_errors(request: pytest.FixtureRequest, caplog: pytest.LogCapt
 
 
 #: The county page's tabs, by their catalogue keys, in order. Only the open tab's content runs.
-COUNTY_TABS = ("county.tab_trends", "county.tab_units", "county.tab_experience", "county.tab_reported")
+COUNTY_TABS = (
+    "county.tab_trends",
+    "county.tab_measures",
+    "county.tab_units",
+    "county.tab_experience",
+    "county.tab_reported",
+)
 
 
 def open_county_tab(app: AppTest, tab: str, language: str) -> AppTest:

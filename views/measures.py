@@ -1,0 +1,529 @@
+"""The programme's other measures on the county page: the remote share, population groups, heavy users and named
+providers, each computed from the extracts (the sample, badged, until one is imported) and suppressed like the
+four indicators.
+
+Pure functions: the measure tables (:func:`store.measure_tables.read_measures`, county and whole-country rows)
+and the results in, suppressed cells and chart views out. Every cell is hidden when a count it discloses
+(:data:`views.indicators.MEASURE_COUNTS`: the share's numerator, its complement, the denominator) is under the
+threshold, and the counties under a shown national figure are hidden in pairs so that none comes back by
+subtraction (:func:`metrics.privacy.suppress_complements`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from charts.builders import Reference, grouped_bars, trend_chart
+from core import columns as c
+from core.codes import WHOLE_COUNTRY as NATIONAL
+from i18n import t
+from i18n.format import MISSING, SUPPRESSED_MARKER, number, percent
+from metrics.age_groups import AGE_GROUPS, ALL_AGES
+from metrics.privacy import suppress_complements, suppress_small_counts
+from metrics.remote import NATIONAL_BASELINE, NATIONAL_TARGETS
+from metrics.stats import wilson_exprs
+from store.results import Results
+from views.cells import Grain, period_key
+from views.common import ChartView, area_label, chart_text, filters_line
+from views.indicators import MEASURE_COUNTS
+from views.state import ALL_REGIONS, ViewState
+
+Tables = Mapping[str, pl.DataFrame]
+_KEYS = [c.REGION_CODE, c.PERIOD]
+CELL_COLUMNS = (c.REGION_CODE, c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
+_EMPTY_CELLS = {
+    c.REGION_CODE: pl.String,
+    c.PERIOD: pl.String,
+    "value": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "n": pl.Int64,
+    c.SUPPRESSED: pl.Boolean,
+}
+LIST_SIZE_KINDS = ("doctor", "nurse", "team")
+
+
+def _area(state: ViewState) -> str:
+    return NATIONAL if state.region == ALL_REGIONS else state.region
+
+
+def _table(tables: Tables, name: str) -> pl.DataFrame:
+    return tables.get(name, pl.DataFrame())
+
+
+def _count(expression: str) -> pl.Expr:
+    """A stored count, or the difference ``a-b`` of two."""
+    if "-" in expression:
+        first, second = expression.split("-")
+        return pl.col(first) - pl.col(second)
+    return pl.col(expression)
+
+
+def _suppressed(frame: pl.DataFrame, key: str, *, threshold: int, values: Sequence[str]) -> pl.DataFrame:
+    """Primary suppression on the counts ``key`` discloses, then the counties' complements under the country."""
+    counts = MEASURE_COUNTS[key]
+    named = {f"_count{index}": _count(expression) for index, expression in enumerate(counts)}
+    marked = frame.with_columns(**named)
+    hidden = suppress_small_counts(marked, count_columns=list(named), threshold=threshold, value_columns=values)
+    linked = suppress_complements(
+        hidden.with_columns(pl.col("_count0").fill_null(pl.col("n")).alias("_size")),
+        by=[c.PERIOD],
+        count_column="_size",
+        value_columns=values,
+        exclude=pl.col(c.REGION_CODE) == NATIONAL,
+    )
+    return linked.drop(*named, "_size")
+
+
+def _share_cells(
+    frame: pl.DataFrame, key: str, numerator: str, denominator: str, *, grain: Grain, threshold: int
+) -> pl.DataFrame:
+    """A share from summed counts per county (or the country) and period at ``grain``, with its Wilson interval."""
+    if frame.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(_KEYS, pl.String))
+    summed = (
+        frame.with_columns(period_key(grain).alias(c.PERIOD))
+        .group_by(_KEYS)
+        .agg(pl.col(name).sum() for name in dict.fromkeys(_needed(key, numerator, denominator)))
+    )
+    low, high = wilson_exprs(pl.col(numerator), pl.col(denominator))
+    cells = summed.with_columns(
+        value=pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator)),
+        ci_low=low,
+        ci_high=high,
+        n=pl.col(denominator).cast(pl.Int64),
+    )
+    return _suppressed(cells, key, threshold=threshold, values=["value", "ci_low", "ci_high", "n"]).sort(_KEYS)
+
+
+def _needed(key: str, *more: str) -> list[str]:
+    names = [part for expression in MEASURE_COUNTS[key] for part in expression.split("-")]
+    return [*names, *more]
+
+
+def remote_cells(
+    tables: Tables, *, grain: Grain, profession: str, threshold: int, age_group: str = ALL_AGES
+) -> pl.DataFrame:
+    """The remote share of non-urgent contacts per county (and the country) and period, suppressed."""
+    frame = _table(tables, "remote_results")
+    if frame.height:
+        frame = frame.filter(pl.col(c.PROFESSION) == profession, pl.col("age_group") == age_group)
+    return _share_cells(frame, "remote", "n_remote", "n_eligible", grain=grain, threshold=threshold)
+
+
+def named_cells(tables: Tables, key: str, *, profession: str, threshold: int) -> pl.DataFrame:
+    """The known-provider share (``known_provider``) or the patients seen with a named provider
+    (``named_coverage``) per county and year, suppressed."""
+    frame = _table(tables, "named_provider_results")
+    if frame.height:
+        frame = frame.filter(pl.col(c.PROFESSION) == profession)
+    numerator, denominator = (
+        ("n_named", "n_covered") if key == "known_provider" else ("n_patients_assigned", "n_patients")
+    )
+    return _share_cells(frame, key, numerator, denominator, grain="year", threshold=threshold)
+
+
+def heavy_user_cells(tables: Tables, *, profession: str, threshold: int) -> pl.DataFrame:
+    """Heavy users per county and year: their share of patients and of visits, and the mean COC of heavy users
+    and of the other patients, suppressed on every count they disclose."""
+    frame = _table(tables, "heavy_user_results")
+    if frame.is_empty():
+        return pl.DataFrame(schema=_EMPTY_CELLS)
+    frame = frame.filter(pl.col(c.PROFESSION) == profession).with_columns(
+        pl.col("patient_share").alias("value"),
+        pl.col("patient_ci_low").alias("ci_low"),
+        pl.col("patient_ci_high").alias("ci_high"),
+        pl.col("n_patients").alias("n"),
+    )
+    values = [
+        "value",
+        "ci_low",
+        "ci_high",
+        "n",
+        "visit_share",
+        "heavy_mean_coc",
+        "other_mean_coc",
+        "n_heavy_visits",
+        "n_visits",
+    ]
+    return _suppressed(frame, "heavy_users", threshold=threshold, values=values).sort(_KEYS)
+
+
+def list_size_cells(tables: Tables, *, threshold: int) -> pl.DataFrame:
+    """Named providers' list sizes per county, year and kind; a cell of fewer named providers or assigned
+    patients than ``threshold`` is hidden (a list size would tell one professional's list)."""
+    frame = _table(tables, "list_size_results")
+    if frame.is_empty():
+        return frame
+    values = ["median_list_size", "n_below_guide", "n_within_guide", "n_above_guide"]
+    return suppress_small_counts(
+        frame, count_columns=["n_providers", "n_assigned"], threshold=threshold, value_columns=values
+    ).sort(c.REGION_CODE, c.PERIOD, "provider_kind")
+
+
+# --- chart views ---------------------------------------------------------------------------------------------
+
+
+def _county_and_country(cells: pl.DataFrame, state: ViewState) -> pl.DataFrame:
+    areas = [NATIONAL] if state.region == ALL_REGIONS else [state.region, NATIONAL]
+    if cells.is_empty():
+        return pl.DataFrame(schema={**_EMPTY_CELLS, "label": pl.String})
+    chosen = cells.filter(pl.col(c.REGION_CODE).is_in(areas))
+    names = {code: area_label(code, state.lang) for code in areas}
+    order = {code: index for index, code in enumerate(areas)}
+    return (
+        chosen.with_columns(
+            pl.col(c.REGION_CODE).replace_strict(names, return_dtype=pl.String).alias("label"),
+            pl.col(c.REGION_CODE).replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+        )
+        .sort("_order", c.PERIOD)
+        .drop("_order")
+    )
+
+
+def remote_targets(language: str) -> list[Reference]:
+    """The national indicator's targets and its baseline as reference lines (003:2052-2054, 4175-4177)."""
+    lines = [
+        Reference(
+            share * 100,
+            t("measures.remote_target", language, share=percent(share, language, digits=0), period=period),
+            kind="target",
+        )
+        for period, share in NATIONAL_TARGETS
+    ]
+    year, share = NATIONAL_BASELINE
+    lines.append(
+        Reference(
+            share * 100,
+            t("measures.remote_baseline", language, share=percent(share, language, digits=0), year=year),
+            kind="national",
+        )
+    )
+    return lines
+
+
+def remote_trend(results: Results, tables: Tables, state: ViewState, *, threshold: int) -> ChartView:
+    """The quarterly remote share of the county and the country, with the national targets and baseline."""
+    cells = remote_cells(tables, grain="quarter", profession=state.profession, threshold=threshold)
+    plotted = _county_and_country(cells, state)
+    title = t("measures.remote_title", state.lang)
+    text = chart_text(
+        results,
+        state,
+        title=title,
+        subtitle=filters_line(state, period=t("measures.quarterly", state.lang)),
+        plotted=plotted,
+        threshold=threshold,
+    )
+    figure = trend_chart(
+        plotted, text, percent=True, value_label=t("unit.share", state.lang), references=remote_targets(state.lang)
+    )
+    data = (
+        plotted.select("label", c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
+        if plotted.height
+        else plotted
+    )
+    return ChartView(key="remote_share", figure=figure, data=data, text=text, region=state.region, period=state.period)
+
+
+def _access_share(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """The share within 7 days from summed counts per county and year, suppressed on n, within and outside."""
+    if frame.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(_KEYS, pl.String))
+    summed = (
+        frame.with_columns(period_key("year").alias(c.PERIOD))
+        .group_by(_KEYS)
+        .agg(pl.col("n_eligible").sum(), pl.col("n_within").sum())
+    )
+    low, high = wilson_exprs(pl.col("n_within"), pl.col("n_eligible"))
+    cells = summed.with_columns(
+        value=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_within") / pl.col("n_eligible")),
+        ci_low=low,
+        ci_high=high,
+        n=pl.col("n_eligible").cast(pl.Int64),
+        _outside=pl.col("n_eligible") - pl.col("n_within"),
+    )
+    values = ["value", "ci_low", "ci_high", "n"]
+    hidden = suppress_small_counts(
+        cells, count_columns=["n_eligible", "n_within", "_outside"], threshold=threshold, value_columns=values
+    )
+    linked = suppress_complements(
+        hidden.with_columns(pl.col("n_eligible").fill_null(0).alias("_size")),
+        by=[c.PERIOD],
+        count_column="_size",
+        value_columns=values,
+        exclude=pl.col(c.REGION_CODE) == NATIONAL,
+    )
+    return linked.drop("_outside", "_size")
+
+
+def _coc_by_age(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    cells = frame.select(
+        c.REGION_CODE,
+        c.PERIOD,
+        pl.col("mean_coc").alias("value"),
+        "ci_low",
+        "ci_high",
+        pl.col("n_eligible").cast(pl.Int64).alias("n"),
+    )
+    hidden = suppress_small_counts(
+        cells, count_columns=["n"], threshold=threshold, value_columns=["value", "ci_low", "ci_high"]
+    )
+    return suppress_complements(
+        hidden.with_columns(pl.col("n").fill_null(0).alias("_size")),
+        by=[c.PERIOD],
+        count_column="_size",
+        value_columns=["value", "ci_low", "ci_high", "n"],
+        exclude=pl.col(c.REGION_CODE) == NATIONAL,
+    ).drop("_size")
+
+
+AGE_MEASURES = ("access_7d", "remote", "coc")
+"""The measures shown per age group: the share within 7 days, the remote share and COC."""
+
+
+def age_group_cells(tables: Tables, state: ViewState, *, threshold: int) -> pl.DataFrame:
+    """Per age group and measure (:data:`AGE_MEASURES`), per county and year, suppressed: the population groups.
+
+    Empty when the extract carries no ages. A visit without an age is in no group.
+    """
+    parts = []
+    access = _table(tables, "access_age_results")
+    remote = _table(tables, "remote_results")
+    continuity = _table(tables, "continuity_age_results")
+    for group in AGE_GROUPS:
+        if access.height:
+            own = access.filter(
+                pl.col("days") == 7, pl.col(c.PROFESSION) == state.profession, pl.col("age_group") == group
+            )
+            parts.append(
+                _access_share(own, threshold).with_columns(measure=pl.lit("access_7d"), age_group=pl.lit(group))
+            )
+        if remote.height:
+            cells = remote_cells(
+                tables, grain="year", profession=state.profession, threshold=threshold, age_group=group
+            )
+            parts.append(cells.with_columns(measure=pl.lit("remote"), age_group=pl.lit(group)))
+        if continuity.height:
+            own = continuity.filter(pl.col(c.PROFESSION) == state.profession, pl.col("age_group") == group)
+            parts.append(_coc_by_age(own, threshold).with_columns(measure=pl.lit("coc"), age_group=pl.lit(group)))
+    columns = [c.REGION_CODE, c.PERIOD, "age_group", "measure", "value", "ci_low", "ci_high", "n", c.SUPPRESSED]
+    parts = [part.select(columns) for part in parts if part.height]
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def age_group_view(results: Results, tables: Tables, state: ViewState, measure: str, *, threshold: int) -> ChartView:
+    """One measure by age group in the chosen year: the county beside the whole country."""
+    cells = age_group_cells(tables, state, threshold=threshold)
+    if cells.height:
+        cells = cells.filter(pl.col("measure") == measure, pl.col(c.PERIOD) == state.period)
+    plotted = _county_and_country(cells, state)
+    scale = 1.0 if measure == "coc" else 100.0
+    bars = (
+        plotted.select(
+            pl.col("age_group").alias("label"),
+            pl.col("label").alias("group"),
+            (pl.col("value") * scale).alias("value"),
+            "n",
+            c.SUPPRESSED,
+        )
+        if plotted.height
+        else pl.DataFrame(
+            schema={
+                "label": pl.String,
+                "group": pl.String,
+                "value": pl.Float64,
+                "n": pl.Int64,
+                c.SUPPRESSED: pl.Boolean,
+            }
+        )
+    )
+    title = t(f"measures.age_title_{measure}", state.lang)
+    text = chart_text(results, state, title=title, subtitle=filters_line(state), plotted=plotted, threshold=threshold)
+    unit = t("unit.index", state.lang) if measure == "coc" else t("measures.percent_axis", state.lang)
+    figure = grouped_bars(bars, text, value_label=unit)
+    data = (
+        plotted.select(pl.col("age_group"), "label", c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
+        if plotted.height
+        else plotted
+    )
+    return ChartView(
+        key=f"age_groups_{measure}", figure=figure, data=data, text=text, region=state.region, period=state.period
+    )
+
+
+def heavy_user_view(results: Results, tables: Tables, state: ViewState, *, threshold: int) -> ChartView:
+    """Heavy users' continuity against the other patients' (mean COC), county and country, in the chosen year;
+    their shares of patients and visits in the notes."""
+    cells = heavy_user_cells(tables, profession=state.profession, threshold=threshold)
+    if cells.height:
+        cells = cells.filter(pl.col(c.PERIOD) == state.period)
+    plotted = _county_and_country(cells, state)
+    rows = []
+    for who, column in (("heavy", "heavy_mean_coc"), ("other", "other_mean_coc")):
+        if plotted.height:
+            rows.append(
+                plotted.select(
+                    pl.lit(t(f"measures.heavy_{who}", state.lang)).alias("label"),
+                    pl.col("label").alias("group"),
+                    pl.col(column).alias("value"),
+                    pl.col(f"{who}_n_eligible" if f"{who}_n_eligible" in plotted.columns else "n").alias("n"),
+                    c.SUPPRESSED,
+                )
+            )
+    bars = (
+        pl.concat(rows)
+        if rows
+        else pl.DataFrame(
+            schema={
+                "label": pl.String,
+                "group": pl.String,
+                "value": pl.Float64,
+                "n": pl.Int64,
+                c.SUPPRESSED: pl.Boolean,
+            }
+        )
+    )
+    threshold_visits = int(cells["threshold"].max()) if cells.height else 8  # type: ignore[arg-type]
+    title = t("measures.heavy_title", state.lang, visits=threshold_visits)
+    text = chart_text(results, state, title=title, subtitle=filters_line(state), plotted=plotted, threshold=threshold)
+    figure = grouped_bars(bars, text, value_label=t("measures.coc_axis", state.lang))
+    notes = tuple(
+        t(
+            "measures.heavy_note",
+            state.lang,
+            area=row["label"],
+            patients=percent(row["value"], state.lang),
+            visits=percent(row["visit_share"], state.lang),
+            visits_threshold=threshold_visits,
+        )
+        for row in plotted.iter_rows(named=True)
+        if not row[c.SUPPRESSED]
+    )
+    data = (
+        plotted.select(
+            "label",
+            c.PERIOD,
+            pl.col("value").alias("patient_share"),
+            "visit_share",
+            "heavy_mean_coc",
+            "other_mean_coc",
+            "n",
+            c.SUPPRESSED,
+        )
+        if plotted.height
+        else plotted
+    )
+    return ChartView(
+        key="heavy_users", figure=figure, data=data, text=text, region=state.region, period=state.period, notes=notes
+    )
+
+
+def named_provider_view(results: Results, tables: Tables, state: ViewState, *, threshold: int) -> ChartView:
+    """Patients seen with a named provider, the known-provider share and COC (doctors, or the chosen profession),
+    county and country, in the chosen year: COC can be high while the named doctor is seldom the one seen."""
+    profession = state.profession if state.profession in ("doctor", "nurse") else "doctor"
+    parts = []
+    for key in ("named_coverage", "known_provider"):
+        cells = named_cells(
+            tables, key, profession=profession if key == "known_provider" else "all", threshold=threshold
+        )
+        if cells.height:
+            parts.append(cells.select(*CELL_COLUMNS).with_columns(measure=pl.lit(key)))
+    coc = results.continuity
+    if coc.height:
+        coc = coc.filter(pl.col(c.PROFESSION) == profession, pl.col(c.PERIOD).str.len_chars() == 4)
+        if coc.height:
+            shown = suppress_small_counts(
+                coc.select(
+                    c.REGION_CODE,
+                    c.PERIOD,
+                    pl.col("mean_coc").alias("value"),
+                    "ci_low",
+                    "ci_high",
+                    pl.col("n_eligible").cast(pl.Int64).alias("n"),
+                ),
+                count_columns=["n"],
+                threshold=threshold,
+                value_columns=["value", "ci_low", "ci_high"],
+            )
+            parts.append(shown.select(*CELL_COLUMNS).with_columns(measure=pl.lit("coc")))
+    cells = (
+        pl.concat(parts, how="vertical_relaxed").filter(pl.col(c.PERIOD) == state.period) if parts else pl.DataFrame()
+    )
+    plotted = _county_and_country(cells, state)
+    names = {key: t(f"measures.named_{key}", state.lang) for key in ("named_coverage", "known_provider", "coc")}
+    bars = (
+        plotted.select(
+            pl.col("measure").replace_strict(names, return_dtype=pl.String).alias("label"),
+            pl.col("label").alias("group"),
+            "value",
+            "n",
+            c.SUPPRESSED,
+        )
+        if plotted.height
+        else pl.DataFrame(
+            schema={
+                "label": pl.String,
+                "group": pl.String,
+                "value": pl.Float64,
+                "n": pl.Int64,
+                c.SUPPRESSED: pl.Boolean,
+            }
+        )
+    )
+    title = t("measures.named_title", state.lang)
+    text = chart_text(
+        results,
+        state,
+        title=title,
+        subtitle=filters_line(state, profession=False) + " · " + t(f"profession.{profession}", state.lang),
+        plotted=plotted,
+        threshold=threshold,
+    )
+    figure = grouped_bars(bars, text, value_label=t("measures.zero_one_axis", state.lang))
+    data = (
+        plotted.select("measure", "label", c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED)
+        if plotted.height
+        else plotted
+    )
+    return ChartView(
+        key="named_providers", figure=figure, data=data, text=text, region=state.region, period=state.period
+    )
+
+
+def list_size_table(tables: Tables, state: ViewState, *, threshold: int) -> pl.DataFrame:
+    """Named providers' list sizes of the county and the country in the chosen year, against the 200-300 guide,
+    as a table in the reader's language (a hidden cell reads as the suppression mark)."""
+    cells = list_size_cells(tables, threshold=threshold)
+    if cells.is_empty():
+        return cells
+    areas = [NATIONAL] if state.region == ALL_REGIONS else [state.region, NATIONAL]
+    chosen = cells.filter(pl.col(c.REGION_CODE).is_in(areas), pl.col(c.PERIOD) == state.period)
+    language = state.lang
+    rows = []
+    for row in chosen.iter_rows(named=True):
+        hidden = row[c.SUPPRESSED]
+        rows.append(
+            {
+                t("measures.list_area", language): area_label(row[c.REGION_CODE], language),
+                t("measures.list_kind", language): t(f"measures.kind_{row['provider_kind']}", language),
+                t("measures.list_providers", language): _shown(row["n_providers"], hidden, language, 0),
+                t("measures.list_patients", language): _shown(row["n_assigned"], hidden, language, 0),
+                t("measures.list_median", language): _shown(row["median_list_size"], hidden, language, 0),
+                t("measures.list_within", language): _shown(row["n_within_guide"], hidden, language, 0),
+                t("measures.list_below", language): _shown(row["n_below_guide"], hidden, language, 0),
+                t("measures.list_above", language): _shown(row["n_above_guide"], hidden, language, 0),
+            }
+        )
+    return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
+def _shown(value: float | None, hidden: bool, language: str, digits: int) -> str:
+    if hidden:
+        return SUPPRESSED_MARKER
+    return MISSING if value is None else number(value, language, digits=digits)
