@@ -15,7 +15,7 @@ import unicodedata
 
 from core.errors import InvalidInputError
 
-EXTENSIONS = frozenset({"png", "svg", "csv", "xlsx", "pptx"})
+EXTENSIONS = frozenset({"png", "svg", "csv", "xlsx", "pptx", "pdf"})
 MAX_STEM = 120
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 _WINDOWS_RESERVED = frozenset(
@@ -35,8 +35,8 @@ def export_filename(
     """A file name for an export of ``indicator`` (and ``region``, ``period``, ``language``, ``kind``).
 
     Empty parts are left out; ``kind`` names the chart when one indicator has
-    several ("funnel", "trend"). ``extension`` is one of png, svg, csv, xlsx
-    or pptx. The stem is cut at 120 characters.
+    several ("funnel", "trend"). ``extension`` is one of png, svg, csv,
+    xlsx, pptx or pdf. The stem is cut at 120 characters.
     """
     extension = extension.lower().lstrip(".")
     if extension not in EXTENSIONS:

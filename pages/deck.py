@@ -1,12 +1,20 @@
-"""Deck: the charts added from the pages, in order, with their titles; built as an editable PowerPoint file."""
+"""Deck: the charts added from the pages as slide previews, in order, with their titles; one click builds and
+downloads the editable PowerPoint file, another the same slides as a PDF profile."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from charts.theme import unframed
+from exports.pdf import find_office
+from exports.slides import CheckedAs, filters_in_words
 from i18n import t
-from ui import basket, cache, filters
+from store.audits import latest_audit
+from ui import basket, cache, filters, session
 from ui.render import handled_errors
+
+PREVIEW_HEIGHT = 190
+PREVIEW_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
 state = filters.current_view()
 language = state.lang
@@ -20,64 +28,83 @@ if not charts:
     st.info(t("deck.empty", language, button=t("deck.add", language)), icon=":material/slideshow:")
     st.stop()
 
-
-def request_build() -> None:
-    st.session_state["deck_build_requested"] = True
-
-
 with handled_errors(language):
     deck_title = st.text_input(t("deck.deck_title", language), value=t("app.title", language))
     for number, (key, view) in enumerate(charts.items(), start=1):
         with st.container(border=True):
-            title_column, up, down, drop = st.columns([8, 1, 1, 1], vertical_alignment="bottom")
-            title_column.text_input(
-                t("deck.slide_title", language, number=number), value=view.text.title, key=f"title_{key}"
+            preview, body = st.columns([2, 3], vertical_alignment="center")
+            thumbnail = unframed(view.figure)
+            thumbnail.update_layout(
+                height=PREVIEW_HEIGHT, margin={"t": 10, "b": 10, "l": 10, "r": 10}, showlegend=False
             )
-            up.button(
-                "",
-                key=f"up_{key}",
-                icon=":material/arrow_upward:",
-                on_click=basket.move,
-                args=(key, -1),
-                help=t("deck.move_up", language),
-                disabled=number == 1,
-            )
-            down.button(
-                "",
-                key=f"down_{key}",
-                icon=":material/arrow_downward:",
-                on_click=basket.move,
-                args=(key, 1),
-                help=t("deck.move_down", language),
-                disabled=number == len(charts),
-            )
-            drop.button(
-                "",
-                key=f"remove_{key}",
-                icon=":material/delete:",
-                on_click=basket.remove,
-                args=(key,),
-                help=t("deck.remove", language),
-            )
-            st.caption(view.text.subtitle)
+            preview.plotly_chart(thumbnail, width="stretch", config=PREVIEW_CONFIG, key=f"preview_{key}", theme=None)
+            preview.caption(t("deck.preview", language, number=number))
+            with body:
+                title_column, up, down, drop = st.columns([8, 1, 1, 1], vertical_alignment="bottom")
+                title = title_column.text_input(
+                    t("deck.slide_title", language, number=number), value=view.text.title, key=f"title_{key}"
+                )
+                up.button(
+                    "",
+                    key=f"up_{key}",
+                    icon=":material/arrow_upward:",
+                    on_click=basket.move,
+                    args=(key, -1),
+                    help=t("deck.move_up", language),
+                    disabled=number == 1,
+                )
+                down.button(
+                    "",
+                    key=f"down_{key}",
+                    icon=":material/arrow_downward:",
+                    on_click=basket.move,
+                    args=(key, 1),
+                    help=t("deck.move_down", language),
+                    disabled=number == len(charts),
+                )
+                drop.button(
+                    "",
+                    key=f"remove_{key}",
+                    icon=":material/delete:",
+                    on_click=basket.remove,
+                    args=(key,),
+                    help=t("deck.remove", language),
+                )
+                st.markdown(f"**{t('deck.on_slide', language, title=basket.shown_title(view, title, language))}**")
+                st.caption(view.text.subtitle)
 
-    st.button(t("deck.build", language), icon=":material/build:", type="primary", on_click=request_build)
-    if st.session_state.pop("deck_build_requested", False):
-        titles = {key: st.session_state.get(f"title_{key}", view.text.title) for key, view in charts.items()}
-        bar = st.progress(0.0, text=t("deck.building", language))
+    # Built when the button is pressed (one click builds and downloads), from the titles as they are now.
+    keys, views = list(charts), list(charts.values())
+    titles = {key: st.session_state.get(f"title_{key}", view.text.title) for key, view in charts.items()}
+    role = session.access_policy().role
+    checked = CheckedAs(threshold=session.threshold(), role=role, audit=latest_audit(session.current_engine(), role))
+    subtitle = filters_in_words(state)
 
-        def progress(done: int, total: int, what: str) -> None:
-            bar.progress(done / total, text=what)
-
-        pptx = basket.build(
-            titles, results, title=deck_title, subtitle=filters.filters_summary(), language=language, progress=progress
+    def pptx() -> bytes:
+        return basket.build(
+            views, titles, results, keys=keys, title=deck_title, subtitle=subtitle, language=language, checked=checked
         )
-        bar.empty()
-        st.download_button(
-            t("deck.download", language),
-            data=pptx,
-            file_name=basket.file_name(state.period, language),
-            mime=basket.PPTX_MIME,
-            icon=":material/download:",
+
+    pptx_column, pdf_column = st.columns(2)
+    pptx_column.download_button(
+        t("deck.download", language),
+        data=pptx,
+        file_name=basket.file_name(state.period, language),
+        mime=basket.PPTX_MIME,
+        icon=":material/download:",
+        type="primary",
+        on_click="ignore",
+        width="stretch",
+    )
+    if find_office() is None:
+        pdf_column.caption(t("deck.pdf_unavailable", language))
+    else:
+        pdf_column.download_button(
+            t("deck.download_pdf", language),
+            data=lambda: basket.build_pdf(pptx()),
+            file_name=basket.file_name(state.period, language, "pdf"),
+            mime=basket.PDF_MIME,
+            icon=":material/picture_as_pdf:",
             on_click="ignore",
+            width="stretch",
         )

@@ -8,14 +8,19 @@ import streamlit as st
 
 from charts.theme import retitle
 from exports.names import export_filename
-from exports.pptx import Progress, build_pptx
-from exports.slides import deck_from_views
-from i18n import t
+from exports.pdf import pptx_to_pdf
+from exports.pptx import TITLE_WIDTH, build_pptx
+from exports.slides import CheckedAs, deck_from_views, period_text
+from exports.titles import fit_title, slide_title
+from i18n import t, tn
+from i18n.format import count
 from store.results import Results
-from views.common import ChartView
+from views.common import ChartView, area_label
+from views.state import ALL_REGIONS
 
 BASKET = "deck_basket"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PDF_MIME = "application/pdf"
 
 
 def basket() -> dict[str, ChartView]:
@@ -30,10 +35,10 @@ def basket_key(view: ChartView, language: str) -> str:
 
 
 def add(key: str, view: ChartView, language: str) -> None:
-    """Button callback: put ``view`` in the basket and say how many charts it holds."""
+    """Button callback: put ``view`` in the basket and say how many slides it holds ("1 slide", "2 slides")."""
     items = basket()
     items[key] = view
-    st.toast(t("deck.added_toast", language, count=len(items)))
+    st.toast(tn("deck.added_count", len(items), language, n=count(len(items), language)))
 
 
 def move(key: str, step: int) -> None:
@@ -51,24 +56,39 @@ def remove(key: str) -> None:
     st.session_state[BASKET] = {name: view for name, view in basket().items() if name != key}
 
 
+def shown_title(view: ChartView, title: str, language: str) -> str:
+    """The title the slide of ``view`` shows for the chart title ``title``: with its county and period, on one
+    line (as :func:`exports.slides.slide_for` and :mod:`exports.pptx` make it)."""
+    area = t("filter.county_all", language) if view.region == ALL_REGIONS else area_label(view.region, language)
+    return fit_title(slide_title(title, area=area, period=period_text(view)), TITLE_WIDTH).text
+
+
 def build(
+    views: list[ChartView],
     titles: dict[str, str],
     results: Results,
     *,
+    keys: list[str],
     title: str,
     subtitle: str,
     language: str,
-    progress: Progress,
+    checked: CheckedAs,
 ) -> bytes:
-    """The basket as an editable PowerPoint file, each slide under the title given for it in ``titles``."""
-    views = []
-    for key, view in basket().items():
-        slide_title = titles.get(key, view.text.title)
-        text = dataclasses.replace(view.text, title=slide_title)
-        views.append(dataclasses.replace(view, text=text, figure=retitle(view.figure, slide_title)))
-    deck = deck_from_views(views, results, title=title, subtitle=subtitle, language=language)
-    return build_pptx(deck, progress=progress)
+    """``views`` (the basket's charts, under ``keys``) as an editable PowerPoint file, each slide under the title
+    given for it in ``titles``; the notes carry the output check report (``checked``)."""
+    retitled = []
+    for key, view in zip(keys, views, strict=True):
+        slide_title_text = titles.get(key, view.text.title)
+        text = dataclasses.replace(view.text, title=slide_title_text)
+        retitled.append(dataclasses.replace(view, text=text, figure=retitle(view.figure, slide_title_text)))
+    deck = deck_from_views(retitled, results, title=title, subtitle=subtitle, language=language, checked=checked)
+    return build_pptx(deck)
 
 
-def file_name(period: str, language: str) -> str:
-    return export_filename(indicator="deck", period=period, language=language, extension="pptx")
+def build_pdf(pptx: bytes) -> bytes:
+    """The deck's slides as a PDF profile (LibreOffice draws them)."""
+    return pptx_to_pdf(pptx)
+
+
+def file_name(period: str, language: str, extension: str = "pptx") -> str:
+    return export_filename(indicator="deck", period=period, language=language, extension=extension)

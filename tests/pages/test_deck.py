@@ -9,7 +9,7 @@ from i18n import LANGUAGES, t
 from tests.pages.conftest import PROJECT
 
 
-def test_charts_added_from_a_page_build_into_a_deck() -> None:
+def test_charts_added_from_a_page_show_as_slide_previews_with_one_download_each() -> None:
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
     app.query_params["lang"] = "en"
     app.run().run()
@@ -23,12 +23,18 @@ def test_charts_added_from_a_page_build_into_a_deck() -> None:
     assert not app.exception, app.exception
     titles = [box.value for box in app.text_input if box.label.startswith("Slide")]
     assert len(titles) == 3
-    app.text_input[1].set_value("Access by county, 2025").run()  # the first slide's title (after the deck title)
-    [build] = [button for button in app.button if button.label == t("deck.build", "en")]
-    build.click().run()
+    # a preview of each slide's chart, and the title the slide shows: with its county and period, on one line
+    previews = list(app.get("plotly_chart"))
+    assert len(previews) == 3
+    app.text_input[1].set_value("Access by county").run()  # the first slide's title (after the deck title)
+    shown = [item.value for item in app.markdown if t("deck.on_slide", "en", title="") in item.value]
+    assert len(shown) == 3
+    assert shown[0].startswith(f"**{t('deck.on_slide', 'en', title='Access by county – All counties')}")
+    # one button builds and downloads the deck: no separate build step
+    labels = [str(element.proto.label) for element in app.get("download_button")]
+    assert t("deck.download", "en") in labels
+    assert not [button for button in app.button if button.label == t("deck.build", "en")]
     assert not app.exception, app.exception
-    downloads = app.get("download_button")
-    assert any(t("deck.download", "en") in str(element.proto.label) for element in downloads)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
