@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run bytecode test lint typecheck check bench bench-quick bench-import bench-export bench-pages bench-load fuzz test-browser system-deps clean
+.PHONY: run run-cluster bytecode test lint typecheck check bench bench-quick bench-import bench-export bench-pages bench-load fuzz test-browser system-deps proxy-deps clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,9 +86,23 @@ test-browser: $(VENV)/.dev-installed system-deps
 bench-pages: $(VENV)/.dev-installed system-deps
 	$(PY) -m bench.page_bench
 
-## bench-load: 20 concurrent browser sessions through the main journey for two minutes
-bench-load: $(VENV)/.dev-installed system-deps
-	$(PY) -m bench.load_test --users 20 --duration 120
+## bench-load: many readers at once over Streamlit's protocol against 2 processes behind HAProxy: a burst of 20
+## sessions on a fresh server and store, 50 sessions with 5 s think time for 5 minutes beside one Chromium reader,
+## and a burst of 20 on the warm server (about 10 minutes; bench/output/load_bench.md)
+bench-load: $(VENV)/.dev-installed system-deps proxy-deps
+	$(PY) -m bench.load_bench --processes 2
+
+## run-cluster: the dashboard as one process per core behind HAProxy on http://localhost:$(PORT) (deploy/)
+run-cluster: $(VENV)/.runtime-installed bytecode proxy-deps
+	$(PY) -m deploy.cluster --port=$(PORT)
+
+## proxy-deps: Debian's HAProxy for run-cluster and bench-load (installed when missing and run as root)
+proxy-deps:
+	@if command -v haproxy >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's haproxy ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null; \
+	else echo "missing: haproxy (not root): install it to run several processes"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
