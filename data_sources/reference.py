@@ -140,6 +140,31 @@ REPORTED_FIGURES = (
 )
 
 
+#: Each status report's period (a report is a periodic snapshot: its entries belong to it).
+STATUS_REPORT_PERIODS = (
+    _Field("report"),
+    _Field("round", allowed=ROUNDS),
+    _Field("period", pattern=_PERIOD),
+    _Field("period_fi"),
+    *_SEED,
+)
+
+#: Data-quality caveats a county itself reports, attached to the charts of the indicators they affect.
+_PERIOD_SPAN = rf"{_PERIOD}(-{_PERIOD})?"
+CAVEATS = (
+    _Field("region_code"),
+    _Field("indicators"),
+    _Field("period", pattern=_PERIOD_SPAN),
+    _Field("text_fi"),
+    _Field("note_fi"),
+    _Field("note_sv"),
+    _Field("note_en"),
+    *_SEED,
+)
+#: The indicators a caveat may name (``;``-separated): the computed ones, THL's, and the other measures.
+CAVEAT_INDICATORS = (*REPORTED_INDICATORS, "t3_open_books", "remote", "known_provider", "named_coverage", "heavy_users")
+
+
 @cache
 def investments(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
     """The RRP2 and RRP4 investments: names in fi/en/sv, pillar and total funding where the seeds state them.
@@ -218,6 +243,37 @@ def reported_figures(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
         outside = pl.col("indicator").is_in(keys) & ~pl.col("plot_value").is_between(low, high)
         problem = f"must be between {low:g} and {high:g} for a {unit} indicator"
         _fail_first(frame, name, outside, "plot_value", problem)
+    return frame
+
+
+@cache
+def status_report_periods(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
+    """The period of each status report (``2025Q1``), with the seed text that dates it.
+
+    One row per ``report``; every report of ``status_reports.csv`` has one, so its entries can be shown by period.
+    """
+    name = "status_report_periods.csv"
+    frame = _read(directory / name, STATUS_REPORT_PERIODS)
+    _unique(frame, name, ("report",))
+    reports = status_reports(directory)["report"].unique()
+    undated = sorted(set(reports.to_list()) - set(frame["report"].to_list()))
+    if undated:
+        raise InvalidInputError(f"{name}: no period for the status report(s) {', '.join(map(repr, undated))}")
+    return frame
+
+
+@cache
+def caveats(directory: Path = REFERENCE_DIR) -> pl.DataFrame:
+    """Data-quality caveats the seeds report for a county, with the indicators (``;``-separated keys) and the
+    period (``2025Q1`` or a span ``2023-2025``) they affect; ``text_fi`` quotes the seed, ``note_*`` says it for
+    the chart in each language."""
+    name = "caveats.csv"
+    frame = _read(directory / name, CAVEATS)
+    _known_regions(frame, name)
+    unknown = ~pl.col("indicators").str.split(";").list.eval(pl.element().is_in(CAVEAT_INDICATORS)).list.all()
+    _fail_first(
+        frame, name, unknown, "indicators", f"names an unknown indicator; known: {', '.join(CAVEAT_INDICATORS)}"
+    )
     return frame
 
 

@@ -7,12 +7,14 @@ import logging
 import polars as pl
 import streamlit as st
 
-from data_sources.reference import reported_figures
+from data_sources.reference import caveats as reference_caveats
+from data_sources.reference import reported_figures, status_report_periods
 from i18n import t
 from store.measure_tables import read_measures
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
-from views import county, data, measures, reported, targets
+from views import county, data, investments, measures, reported, targets
+from views.caveats import Caveat, caveat_table, caveats_from
 from views.common import ChartView, area_label
 from views.reported import ReportedPoint
 from views.state import ALL_REGIONS, ViewState
@@ -31,12 +33,18 @@ def _reported() -> tuple[pl.DataFrame, tuple[ReportedPoint, ...]]:
     return frame, reported.reported_points(frame, county.area_of(state))
 
 
+def _caveats() -> tuple[Caveat, ...]:
+    return caveats_from(reference_caveats())
+
+
 def _grid(state: ViewState, keys: tuple[str, ...], threshold: int, points: tuple[ReportedPoint, ...]) -> None:
     """Two charts a row, each row's charts side by side (a row starts under the taller of the row above)."""
+    caveats = _caveats()
     for start in range(0, len(keys), 2):
         for column, key in zip(st.columns(2), keys[start : start + 2], strict=False):
             with column:
-                _chart(cache.view(county.trend, state, key, threshold=threshold, reported=points), state.lang)
+                view = cache.view(county.trend, state, key, threshold=threshold, reported=points, caveats=caveats)
+                _chart(view, state.lang)
 
 
 def trend_charts(state: ViewState, threshold: int) -> None:
@@ -81,6 +89,17 @@ def reported_tables(state: ViewState) -> None:
         show_table(verdicts)
     if state.region == ALL_REGIONS:
         return
+    own_caveats = caveat_table(_caveats(), state.region, language)
+    if own_caveats.height:
+        st.header(t("caveats.title", language))
+        st.caption(t("caveats.intro", language))
+        show_table(own_caveats)
+    st.header(t("county.status_title", language))
+    status = investments.county_status(results, state.region, status_report_periods(), language)
+    if status.is_empty():
+        st.info(t("investments.no_status", language))
+    else:
+        show_table(status)
     st.header(t("reported.other_title", language))
     others = county.other_figures(results, state.region, frame, points, language)
     if others.is_empty():
@@ -121,7 +140,7 @@ def measure_charts(state: ViewState, threshold: int) -> None:
     sample_badge(language, results.sample_data)
     st.header(t("measures.remote_header", language))
     st.caption(t("measures.remote_intro", language))
-    show_chart(measures.remote_trend(results, tables, state, threshold=threshold), language)
+    _chart(measures.remote_trend(results, tables, state, threshold=threshold, caveats=_caveats()), language)
     st.header(t("measures.age_header", language))
     if tables["access_age_results"].is_empty() and tables["continuity_age_results"].is_empty():
         st.info(t("measures.no_ages", language))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_sources.reference import participants as shipped_participants
+from data_sources.reference import status_report_periods
 from i18n import t
 from ui import cache, filters, session
 from ui.render import handled_errors, sample_badge, show_chart, show_table
@@ -46,9 +47,26 @@ with handled_errors(language):
     )
     st.header(t("investments.status", language))
     st.caption(t("investments.status_language_note", language))
-    entries = investments.status_entries(results, round_, number, region=state.region)
+    periods = status_report_periods()
+    choices = investments.report_choices(results, periods)
+    chosen_reports = st.multiselect(
+        t("investments.choose_reports", language),
+        [report for report, _period in choices],
+        default=[report for report, _period in choices],
+        format_func=lambda report: t(
+            "investments.report_label", language, period=dict(choices).get(report, ""), report=report
+        ),
+        key="investment_reports",
+    )
+    entries = investments.status_entries(
+        results, round_, number, region=state.region, periods=periods, reports=chosen_reports
+    )
     if entries.is_empty():
         st.info(t("investments.no_status", language))
+    else:
+        st.subheader(t("investments.status_by_period", language))
+        st.caption(t("investments.status_by_period_intro", language))
+        show_table(investments.status_over_time(entries, language), width="stretch")
     for section in investments.SECTIONS:
         rows = entries.filter(entries["section"] == section)
         if rows.is_empty():
@@ -61,7 +79,7 @@ with handled_errors(language):
                     else ""
                 )
                 st.markdown(f"{row['text_fi']}{light}")
-                st.caption(f"{row['report']} · {row['seed_file']}:{row['seed_line']}")
+                st.caption(f"{row['period'] or ''} · {row['report']} · {row['seed_file']}:{row['seed_line']}")
 
     st.header(t("evaluation.title", language))
     key = filters.indicator_picker(state, allowed=investments.OUTCOMES)

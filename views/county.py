@@ -21,6 +21,7 @@ from metrics.care_guarantee import legal_limit_days
 from metrics.continuity import COC_BINS, coc_bins, continuity_indices
 from metrics.privacy import Link, suppress_linked
 from store.results import Results
+from views.caveats import Caveat, caveat_notes
 from views.cells import indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line, labelled, sotkanet_caption
 from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator, indicator_value
@@ -240,12 +241,14 @@ def trend(
     *,
     threshold: int,
     reported: tuple[ReportedPoint, ...] = (),
+    caveats: tuple[Caveat, ...] = (),
 ) -> ChartView:
     """The area's line (and the whole country's, for comparison), the county's own figures, its targets at their
     due period with a verdict, and on T3 the legal limit as steps.
 
     THL's published series are yearly and carry Sotkanet's caption; the computed ones are quarterly and carry the
-    sample badge on the sample. ``reported`` are the area's own figures (:func:`views.reported.reported_points`).
+    sample badge on the sample. ``reported`` are the area's own figures (:func:`views.reported.reported_points`);
+    the county's own data-quality ``caveats`` on this indicator follow the chart's notes.
     """
     indicator = INDICATORS[key]
     area = area_of(state)
@@ -301,7 +304,10 @@ def trend(
         indicator=key,
         region=state.region,
         period="",
-        notes=_notes(indicator, points, judged, results.sample_data, state.lang, profession=state.profession),
+        notes=(
+            *_notes(indicator, points, judged, results.sample_data, state.lang, profession=state.profession),
+            *caveat_notes(caveats, area, key, state.lang),
+        ),
     )
 
 

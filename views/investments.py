@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -13,7 +14,7 @@ from charts.theme import OKABE_ITO
 from core import columns as c
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.regions import region_codes
-from i18n import t
+from i18n import t, tn
 from i18n.format import number
 from metrics.did import ASSUMPTIONS, FEW_CONTROLS, event_study, permutation_test, synthetic_control
 from store.results import Results
@@ -78,14 +79,90 @@ def seed_reference(file_name: str | None, line: int | None, language: str) -> st
     return document if line is None else t("seeds.reference", language, document=document, line=line)
 
 
-def status_entries(results: Results, round_: str, number: int, *, region: str = ALL_REGIONS) -> pl.DataFrame:
-    """The status-report entries of one investment (all of them, or one county's and the common ones)."""
+def status_entries(
+    results: Results,
+    round_: str,
+    number: int,
+    *,
+    region: str = ALL_REGIONS,
+    periods: pl.DataFrame | None = None,
+    reports: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """The status-report entries of one investment (all of them, or one county's and the common ones), each with
+    its report's ``period`` (from ``periods``: :func:`data_sources.reference.status_report_periods`; null without
+    it), oldest report first; only the ``reports`` named, when given."""
     rows = results.status_reports.filter((pl.col("round") == round_) & (pl.col("investment") == number))
     if region != ALL_REGIONS:
         rows = rows.filter(pl.col(c.REGION_CODE).is_null() | (pl.col(c.REGION_CODE) == region))
-    return rows.select(
-        "report", "section", "scope", c.REGION_CODE, "text_fi", "traffic_light", "seed_file", "seed_line"
+    if reports is not None:
+        rows = rows.filter(pl.col("report").is_in(list(reports)))
+    rows = _with_period(rows, periods)
+    return rows.sort("period", "id", nulls_last=True).select(
+        "report", "period", "section", "scope", c.REGION_CODE, "text_fi", "traffic_light", "seed_file", "seed_line"
     )
+
+
+def _with_period(rows: pl.DataFrame, periods: pl.DataFrame | None) -> pl.DataFrame:
+    if periods is None or periods.is_empty():
+        return rows.with_columns(pl.lit(None, pl.String).alias("period"))
+    return rows.join(periods.select("report", "period"), on="report", how="left")
+
+
+def report_choices(results: Results, periods: pl.DataFrame) -> list[tuple[str, str]]:
+    """Every status report in the store as (report, period), oldest first: the report selector's options."""
+    reports = _with_period(results.status_reports.select("report").unique(), periods)
+    return [(row["report"], row["period"] or "") for row in reports.sort("period", "report").iter_rows(named=True)]
+
+
+def county_status(results: Results, region: str, periods: pl.DataFrame, language: str) -> pl.DataFrame:
+    """One county's own status-report entries across every investment and report, oldest report first, as a
+    table in the reader's language (the entries' text stays the report's Finnish)."""
+    rows = _with_period(results.status_reports.filter(pl.col(c.REGION_CODE) == region), periods)
+    if rows.is_empty():
+        return pl.DataFrame()
+    rows = rows.sort("period", "round", "investment", "id", nulls_last=True)
+    return pl.DataFrame(
+        [
+            {
+                t("investments.col_period", language): row["period"] or "–",
+                t("investments.col_investment", language): f"{row['round']} · {row['investment']}",
+                t("investments.col_section", language): t(f"investments.section_{row['section']}", language),
+                t("investments.col_entry", language): row["text_fi"],
+                t("investments.col_source", language): seed_reference(row["seed_file"], row["seed_line"], language),
+            }
+            for row in rows.iter_rows(named=True)
+        ]
+    )
+
+
+def status_over_time(entries: pl.DataFrame, language: str) -> pl.DataFrame:
+    """Per county (and the common entries), the number of entries in each report period, with the cost traffic
+    light where a report states one: how a county's reporting runs across reports."""
+    if entries.is_empty():
+        return pl.DataFrame()
+    labelled = entries.with_columns(
+        pl.when(pl.col(c.REGION_CODE).is_null())
+        .then(pl.lit(t("investments.status_common", language)))
+        .otherwise(pl.col(c.REGION_CODE))
+        .alias("area"),
+        pl.col("period").fill_null(pl.col("report")).alias("column"),
+    )
+    counts = labelled.group_by("area", "column").agg(
+        pl.len().alias("n"), pl.col("traffic_light").drop_nulls().first().alias("light")
+    )
+    rows: dict[str, dict[str, str]] = {}
+    columns = sorted(labelled["column"].unique().to_list())
+    for row in counts.iter_rows(named=True):
+        area = row["area"]
+        name = area if not area.isdigit() else area_label(area, language)
+        cell = tn("investments.status_count", row["n"], language)
+        if row["light"]:
+            light = t(f"investments.light_{row['light']}", language)
+            cell += f" · {t('investments.traffic_light', language)}: {light}"
+        rows.setdefault(name, {})[row["column"]] = cell
+    header = t("investments.col_county", language)
+    table = [{header: name, **{column: cells.get(column, "–") for column in columns}} for name, cells in rows.items()]
+    return pl.DataFrame(table).sort(header)
 
 
 #: The trend's colours by role: participants as a county beside the whole country (blue), the others orange.

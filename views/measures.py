@@ -25,6 +25,7 @@ from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.remote import NATIONAL_BASELINE, NATIONAL_TARGETS
 from metrics.stats import wilson_exprs
 from store.results import Results
+from views.caveats import Caveat, caveat_notes
 from views.cells import Grain, period_key
 from views.common import ChartView, area_label, chart_text, filters_line
 from views.indicators import MEASURE_COUNTS
@@ -204,8 +205,11 @@ def remote_targets(language: str) -> list[Reference]:
     return lines
 
 
-def remote_trend(results: Results, tables: Tables, state: ViewState, *, threshold: int) -> ChartView:
-    """The quarterly remote share of the county and the country, with the national targets and baseline."""
+def remote_trend(
+    results: Results, tables: Tables, state: ViewState, *, threshold: int, caveats: Sequence[Caveat] = ()
+) -> ChartView:
+    """The quarterly remote share of the county and the country, with the national targets and baseline; the
+    county's own caveats on its contact-type recording in the notes."""
     cells = remote_cells(tables, grain="quarter", profession=state.profession, threshold=threshold)
     plotted = _county_and_country(cells, state)
     title = t("measures.remote_title", state.lang)
@@ -225,7 +229,10 @@ def remote_trend(results: Results, tables: Tables, state: ViewState, *, threshol
         if plotted.height
         else plotted
     )
-    return ChartView(key="remote_share", figure=figure, data=data, text=text, region=state.region, period=state.period)
+    notes = caveat_notes(caveats, _area(state), "remote", state.lang)
+    return ChartView(
+        key="remote_share", figure=figure, data=data, text=text, region=state.region, period=state.period, notes=notes
+    )
 
 
 def _access_share(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
