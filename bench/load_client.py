@@ -81,6 +81,7 @@ class Tally:
     journeys: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    slow_after: float = SLOW_RUN_SECONDS
 
     def error(self, kind: str, message: str) -> None:
         self.errors[kind] += 1
@@ -100,8 +101,8 @@ class Tally:
             self.error("exception shown", f"{where}: {shown.type}: {shown.message}")
         for message in report.errors_shown:
             self.error("error message shown", f"{where}: {message}")
-        if report.duration > SLOW_RUN_SECONDS and report.status is not None:
-            self.error("slower than 30 s", f"{where}: {report.duration:.1f} s")
+        if report.duration > self.slow_after and report.status is not None:
+            self.error(f"slower than {self.slow_after:g} s", f"{where}: {report.duration:.1f} s")
 
 
 class Reader:
@@ -232,9 +233,11 @@ async def load(
     journeys: int = 0,
     seed: int = 1,
     timeout: float = DEFAULT_TIMEOUT,
+    slow_after: float = SLOW_RUN_SECONDS,
 ) -> Tally:
-    """``sessions`` readers against ``url`` at once (see the module's description)."""
-    tally = Tally()
+    """``sessions`` readers against ``url`` at once (see the module's description); a run slower than
+    ``slow_after`` seconds counts as an error."""
+    tally = Tally(slow_after=slow_after)
     deadline = time.monotonic() + duration
     readers = [Reader(number, random.Random(seed * 1000 + number), think) for number in range(sessions)]
     await asyncio.gather(

@@ -44,6 +44,8 @@ V = TypeVar("V")
 #: How long a read of the store's version is reused. A page run asks for it once per chart; an import
 #: or refresh made in this process resets it at once (:func:`forget_version`), others are seen within this.
 VERSION_REUSE_SECONDS = 1.0
+#: How many loaded results are kept (store versions times the sets of allowed units in use).
+RESULTS_KEPT = 16
 
 
 class _Building:
@@ -141,9 +143,20 @@ def forget_version() -> None:
 # -- the caches ---------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _results(_store: sa.Engine, version: str, unit_regions: frozenset[str] | None) -> Results:
-    return load_results(_store, unit_regions=unit_regions)
+@st.cache_resource(show_spinner=False)
+def _loaded() -> SharedMemo:
+    """Loaded results, per store version and allowed units (a few: each holds the store's result tables)."""
+    return SharedMemo(max_entries=RESULTS_KEPT)
+
+
+def _results(store: sa.Engine, version: str, unit_regions: frozenset[str] | None) -> Results:
+    """The results at ``version`` for a viewer allowed ``unit_regions``: loaded once, however many sessions ask.
+
+    Kept in a memo of ours rather than behind ``st.cache_resource`` with arguments: Streamlit inspects the
+    function's signature and hashes the arguments on every call, and a page run asks for the results once
+    per chart.
+    """
+    return _loaded().get_or_build((version, unit_regions), lambda: load_results(store, unit_regions=unit_regions))
 
 
 def results() -> Results:
