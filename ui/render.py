@@ -21,6 +21,7 @@ from exports.disclosure import CheckReport, check_report
 from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
+from i18n.format import date_text
 from store.audits import latest_audit
 from store.results import Results
 from ui import basket, cache, session
@@ -54,7 +55,10 @@ def _file_name(view: ChartView, language: str, extension: str) -> str:
 def _provenance(results: Results, view: ChartView, language: str) -> Provenance:
     source, data_date = chart_source(results, view, language)
     return Provenance(
-        source=source, licence=t("source.licence", language), filters=view.text.subtitle, data_date=data_date
+        source=source,
+        licence=t("source.licence", language),
+        filters=view.text.subtitle,
+        data_date=date_text(data_date, language) if data_date else "",
     )
 
 
@@ -107,8 +111,11 @@ def _table(view: ChartView, language: str) -> None:
             if view.text.suppression_note:
                 st.caption(view.text.suppression_note)
             shown, numbers = table_for_page(view.data, language, percent=percent)
-            aligned = {name: st.column_config.TextColumn(name, alignment="right") for name in numbers}
-            show_table(shown, width="stretch", column_config=aligned)
+            config = {name: st.column_config.TextColumn(name, alignment="right") for name in numbers}
+            for key, width in (("label", "medium"), ("group", "small")):  # long target labels leave room for numbers
+                name = t(f"table.{key}", language)
+                config[name] = st.column_config.TextColumn(name, width=width)
+            show_table(shown, width="stretch", column_config=config)
             st.caption(view.text.caption)
 
 

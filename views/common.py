@@ -282,13 +282,17 @@ def table_for_page(frame: pl.DataFrame, language: str, *, percent: bool) -> tupl
     hidden = shown[c.SUPPRESSED].fill_null(False).to_list() if c.SUPPRESSED in shown.columns else [False] * shown.height
     digits = digits_shown(percent=percent)
     numbers = [name for name, dtype in shown.schema.items() if dtype.is_numeric()]
+    texts = [name for name, dtype in shown.schema.items() if dtype == pl.String]
     written = shown.with_columns(
-        pl.Series(
-            name,
-            [_number_text(value, marker, language, digits) for value, marker in zip(shown[name], hidden, strict=True)],
-            dtype=pl.String,
-        )
-        for name in numbers
+        *[
+            pl.Series(
+                name,
+                [_number_text(value, mark, language, digits) for value, mark in zip(shown[name], hidden, strict=True)],
+                dtype=pl.String,
+            )
+            for name in numbers
+        ],
+        pl.col(texts).fill_null(""),  # a row without a group (the area's own) has an empty cell, not 'None'
     )
     headers = table_headers(written.columns, language)
     return written.rename(headers), [headers.get(name, name) for name in numbers]
