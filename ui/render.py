@@ -112,9 +112,10 @@ def _table(view: ChartView, language: str) -> None:
                 st.caption(view.text.suppression_note)
             shown, numbers = table_for_page(view.data, language, percent=percent)
             config = {name: st.column_config.TextColumn(name, alignment="right") for name in numbers}
-            for key, width in (("label", "medium"), ("group", "small")):  # long target labels leave room for numbers
-                name = t(f"table.{key}", language)
-                config[name] = st.column_config.TextColumn(name, width=width)
+            # long target labels leave room for the numbers
+            label, group = t("table.label", language), t("table.group", language)
+            config[label] = st.column_config.TextColumn(label, width="medium")
+            config[group] = st.column_config.TextColumn(group, width="small")
             show_table(shown, width="stretch", column_config=config)
             st.caption(view.text.caption)
 
