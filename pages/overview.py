@@ -7,9 +7,10 @@ import streamlit as st
 
 from data_sources.reference import reported_figures
 from i18n import t
+from store.measure_tables import read_measures
 from ui import cache, filters, session
 from ui.render import handled_errors, headline_cards, sample_badge, show_chart
-from views import county, overview, reported
+from views import county, measures, overview, reported
 from views.common import area_label
 from views.state import ALL_REGIONS
 
@@ -36,6 +37,13 @@ with handled_errors(language):
     st.caption(note)
     sample_badge(language, results.sample_data)
     headline_cards(cache.view(overview.headlines, state, threshold=threshold, reported=points), language)
+    measure_cards = measures.measure_headlines(
+        results, cache.stored(read_measures, getattr(results, "dataset", None)), state, threshold=threshold
+    )
+    if measure_cards:
+        st.subheader(t("overview.measures_heading", language))
+        st.caption(t("overview.measures_note", language))
+        headline_cards(measure_cards, language)
 
     st.header(t("overview.counties", language))
     filters.indicator_picker(state)

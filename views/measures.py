@@ -28,7 +28,8 @@ from store.results import Results
 from views.caveats import Caveat, caveat_notes
 from views.cells import Grain, period_key
 from views.common import ChartView, area_label, chart_text, filters_line
-from views.indicators import MEASURE_COUNTS
+from views.indicators import INDICATORS, MEASURE_COUNTS, MEASURE_INDICATORS
+from views.overview import Headline, card
 from views.state import ALL_REGIONS, ViewState
 
 Tables = Mapping[str, pl.DataFrame]
@@ -534,3 +535,43 @@ def _shown(value: float | None, hidden: bool, language: str, digits: int) -> str
     if hidden:
         return SUPPRESSED_MARKER
     return MISSING if value is None else number(value, language, digits=digits)
+
+
+def _remote_target(period: str, language: str) -> str:
+    """The national target of the chosen year in words ('National target 35 % (2025Q4)'), '' for other years."""
+    for due, share in NATIONAL_TARGETS:
+        if due[:4] == period[:4]:
+            return t("measures.remote_target", language, share=percent(share, language, digits=0), period=due)
+    return ""
+
+
+def measure_headlines(results: Results, tables: Tables, state: ViewState, *, threshold: int) -> tuple[Headline, ...]:
+    """Cards beside the four indicators: the remote share (with the year's national target), the over-75s' share
+    within 7 days, heavy users' share of patients and the patients seen with a named provider; a measure the
+    data cannot give (no ages, no assignments) has no card."""
+    language = state.lang
+    cards = []
+    remote = remote_cells(tables, grain="year", profession=state.profession, threshold=threshold)
+    if remote.height:
+        target = _remote_target(state.period, language)
+        short = t("indicator_short.remote", language)
+        cards.append(card(remote, MEASURE_INDICATORS["remote"], state, target=target, short_title=short))
+    access = _table(tables, "access_age_results")
+    if access.height:
+        over_75 = access.filter(
+            pl.col("days") == 7, pl.col(c.PROFESSION) == state.profession, pl.col("age_group") == "75+"
+        )
+        cells = _access_share(over_75, threshold)
+        if cells.height:
+            title = t("measures.card_access_75", language)
+            short = t("indicator_short.access_75", language)
+            cards.append(card(cells, INDICATORS["access_7d"], state, title=title, short_title=short))
+    heavy = heavy_user_cells(tables, profession=state.profession, threshold=threshold)
+    if heavy.height:
+        short = t("indicator_short.heavy_users", language)
+        cards.append(card(heavy, MEASURE_INDICATORS["heavy_users"], state, short_title=short))
+    named = named_cells(tables, "named_coverage", profession="all", threshold=threshold)
+    if named.height:
+        short = t("indicator_short.named_coverage", language)
+        cards.append(card(named, MEASURE_INDICATORS["named_coverage"], state, short_title=short))
+    return tuple(cards)

@@ -85,9 +85,24 @@ def headline(
 ) -> Headline:
     """The card of ``indicator`` for the state's area (see :class:`Headline`); ``reported``: the area's own
     reported figures (:func:`views.reported.reported_points`), which a target's verdict may rest on."""
+    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    target = headline_target(results, state.region, indicator.key, state.lang, reported=reported)
+    return card(cells, indicator, state, target=target)
+
+
+def card(
+    cells: pl.DataFrame,
+    indicator: Indicator,
+    state: ViewState,
+    *,
+    target: str = "",
+    title: str | None = None,
+    short_title: str | None = None,
+) -> Headline:
+    """The card of ``indicator`` for the state's area from its yearly ``cells`` (the shape of
+    :func:`views.cells.indicator_cells`: area, period, value, interval, n, suppressed), with ``target`` in words."""
     language = state.lang
     area = NATIONAL if state.region == ALL_REGIONS else state.region
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
     own = cells.filter(pl.col(c.REGION_CODE) == area)
     year = latest_period(own, state.period)
     own = own.filter(pl.col(c.PERIOD) <= year) if year else own.clear()
@@ -120,7 +135,7 @@ def headline(
     if year and area != NATIONAL:
         gap_text = indicator_change(gap, indicator, language) or "–"
         versus = t("overview.card_national", language, national=national_text, gap=gap_text)
-    title = t(indicator.title_key, language)
+    title = title or t(indicator.title_key, language)
     if indicator.published:
         help_text = t("overview.help_published", language, title=title, year=year or "–")
     else:
@@ -130,13 +145,13 @@ def headline(
     return Headline(
         indicator=indicator.key,
         title=title,
-        short_title=t(f"indicator_short.{indicator.key}", language),
+        short_title=short_title or t(f"indicator_short.{indicator.key}", language),
         value=shown,
         change=indicator_change(delta, indicator, language),
         n=now.get("n"),
         suppressed=suppressed,
         higher_is_better=indicator.higher_is_better,
-        target=headline_target(results, state.region, indicator.key, language, reported=reported),
+        target=target,
         delta_color=color,
         delta_arrow=arrow,
         year=year,

@@ -47,3 +47,15 @@ def test_the_investments_page_offers_the_reports_by_period() -> None:
     chooser = app.multiselect(key="investment_reports")
     assert chooser.value == ["RRP4 status report spring 2025"]
     assert t("investments.status_by_period", "fi") in [header.value for header in app.subheader]
+
+
+def test_the_overview_shows_the_other_measures_beside_the_four_indicators() -> None:
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
+    app.query_params["lang"] = "fi"
+    app.query_params["region"] = "07"
+    app.run()
+    assert not app.exception, app.exception
+    labels = [metric.label for metric in app.metric]
+    assert t("indicator_short.remote", "fi") in labels
+    assert t("indicator_short.access_75", "fi") in labels
+    assert t("indicator_short.heavy_users", "fi") in labels

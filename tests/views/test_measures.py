@@ -189,3 +189,23 @@ def test_with_no_measure_tables_every_view_says_there_is_nothing_to_show() -> No
     assert measures.heavy_user_view(results(), empty, STATE, threshold=5).nothing_to_show() == "no_data"
     assert measures.age_group_view(results(), empty, STATE, "coc", threshold=5).nothing_to_show() == "no_data"
     assert measures.list_size_table(empty, STATE, threshold=5).is_empty()
+
+
+def test_the_remote_card_names_the_years_national_target() -> None:
+    tables = {
+        "remote_results": remote_rows(
+            ("07", "2024-03", "all", 100, 20),
+            ("07", "2025-03", "all", 100, 40),
+            ("SSS", "2024-03", "all", 900, 200),
+            ("SSS", "2025-03", "all", 900, 300),
+            ("01", "2024-03", "all", 800, 180),
+            ("01", "2025-03", "all", 800, 260),
+        )
+    }
+    (remote,) = measures.measure_headlines(results(), tables, STATE, threshold=5)
+    assert remote.value == "40,0 %"
+    assert remote.change.startswith("+20,0")
+    assert remote.target == "Kansallinen tavoite 35 % (2025Q4)"
+    # 40 % against the country's 300 / 900 = 33,3 % in 2025: a gap of 6,7 percentage points.
+    assert remote.versus.startswith("Koko maa 33,3")
+    assert "+6,7" in remote.versus
