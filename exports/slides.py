@@ -111,7 +111,7 @@ def deck_from_views(
         language=language,
         notes=checked.lines(whole, language) if checked is not None else (),
         slides=tuple(slide_for(view, results, language, area=area, checked=checked) for view in views),
-        sample_data=results.sample_data,
+        sample_data=results.sample_data and any(view.text.badge for view in views),  # not over THL's figures only
     )
 
 
