@@ -9,8 +9,7 @@ from i18n import t
 from ui import filters, session
 from ui.render import show_static_table, show_table
 from views import methods
-from views.definitions import definition
-from views.indicators import INDICATORS
+from views.definitions import DEFINED, definition
 
 state = filters.current_view()
 language = state.lang
@@ -18,7 +17,7 @@ threshold = session.threshold()
 
 st.title(t("methods.title", language))
 st.header(t("methods.definitions", language))
-for key in INDICATORS:
+for key in DEFINED:
     explained = definition(key, language, threshold=threshold)
     with st.expander(explained.title):
         st.markdown(explained.markdown(language))

@@ -7,11 +7,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from i18n import t
-from views.indicators import INDICATORS, Indicator
+from views.indicators import INDICATORS, MEASURE_INDICATORS, Indicator
 from views.methods import COMPARABILITY
 
 #: The data each computed family is computed from, as the catalogue names it.
-_FAMILY_DATA = {"access": "visits", "continuity": "visits", "t3": "slots", "nps": "answers"}
+_FAMILY_DATA = {
+    "access": "visits",
+    "continuity": "visits",
+    "remote": "visits",
+    "heavy": "visits",
+    "named": "assignments",
+    "t3": "slots",
+    "nps": "answers",
+}
+
+#: Every indicator a chart shows: the selectable ones and the programme's other measures.
+DEFINED = {**INDICATORS, **MEASURE_INDICATORS}
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,7 @@ class Definition:
 
 def definition(key: str, language: str, *, threshold: int) -> Definition:
     """The definition of indicator ``key`` in ``language``; ``threshold`` is the suppression limit in force."""
-    indicator = INDICATORS[key]
+    indicator = DEFINED[key]
     return Definition(
         title=t(indicator.title_key, language),
         what=t(f"methods.definition_{key}", language),

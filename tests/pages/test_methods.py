@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from i18n import t
 from tests.pages.conftest import PROJECT
-from views.indicators import INDICATORS
+from views.definitions import DEFINED
 
 
 def methods_page(language: str) -> AppTest:
@@ -64,7 +64,7 @@ def test_every_indicator_is_defined_for_readers_and_no_developer_contract_is_sho
     app = methods_page(language)
     assert not app.exception, app.exception
     labels = [expander.label for expander in app.expander]
-    assert labels == [t(f"indicator.{key}", language) for key in INDICATORS]
+    assert labels == [t(f"indicator.{key}", language) for key in DEFINED]
     shown = " ".join(str(block.value) for block in app.markdown)
     assert t("methods.def_what", language) in shown
     for developer_word in ("LazyFrame", "InvalidInputError", "metrics/", "pl."):

@@ -8,15 +8,14 @@ import re
 import pytest
 
 from i18n import LANGUAGES
-from views.definitions import definition
-from views.indicators import INDICATORS
+from views.definitions import DEFINED, definition
 
 #: Words that belong to the developers' contract, never to a reader's definition.
 DEVELOPER_WORDS = re.compile(r"LazyFrame|DataFrame|polars|Error\b|\.py\b|_id\b|`")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("key", sorted(INDICATORS))
+@pytest.mark.parametrize("key", sorted(DEFINED))
 def test_every_indicator_has_a_complete_definition(key: str, language: str) -> None:
     explained = definition(key, language, threshold=5)
     for part in (explained.title, explained.what, explained.direction, explained.source, explained.comparability):
@@ -49,3 +48,9 @@ def test_the_definition_reads_under_four_headings_in_the_language() -> None:
         "**Lähde",
         "**Vertailukelpoisuus THL:n lukuihin",
     ]
+
+
+def test_a_measure_needing_assignments_says_so_and_one_never_compared_says_that() -> None:
+    explained = definition("known_provider", "en", threshold=5)
+    assert "named-provider list" in explained.source
+    assert "not been set against THL" in explained.comparability
