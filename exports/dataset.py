@@ -158,11 +158,10 @@ def dataset_headers(columns: Sequence[str], language: str) -> dict[str, str]:
 
 
 def dataset_provenance(results: Results, language: str) -> Provenance:
-    """Source, licence, the viewer's scope and the data date of the full data set."""
+    """Source, licence and the data date of the full data set (its scope is a note: it is no filter)."""
     return Provenance(
         source=f"{source_line(results, language)}; {t('dataset.source_published', language)}",
         licence=t("source.licence", language),
-        filters=scope_line(results, language),
         data_date=date_text(results.computed_at(), language) if results.computed_at() else "",
     )
 
@@ -184,7 +183,7 @@ def dataset_about(results: Results, language: str, *, threshold: int) -> list[st
         title=t("dataset.title", language),
         provenance=dataset_provenance(results, language),
         language=language,
-        notes=(t("dataset.units_note", language),),
+        notes=(scope_line(results, language), t("dataset.units_note", language)),
         has_suppressed=True,
         threshold=threshold,
     )

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import InvalidInputError
 from exports.disclosure import check_report
+from store.audits import AuditRecord, latest_audit, save_audit
+from store.engine import create_store_engine
+from store.migrations import migrate
+from store.results import store_version
 
 RAN_AT = dt.datetime(2026, 12, 7, 9, 5)
 
@@ -169,3 +176,38 @@ def test_shown_plus_hidden_is_every_cell_and_small_is_within_shown(counts: list[
     assert report.shown + report.hidden == report.cells == len(counts)
     assert 0 <= report.small_shown <= report.shown
     assert report.small_shown == sum(1 for n in counts if n is not None and n < threshold)
+
+
+# -- with the store's recorded audits (that a change of the store makes the latest audit None is tested with them)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[sa.Engine]:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def recorded(engine: sa.Engine, *, findings: int = 0, threshold: int = 5) -> AuditRecord:
+    return AuditRecord(
+        role="public",
+        scope="",
+        threshold=threshold,
+        cells_seen=100,
+        cells_hidden=10,
+        findings=findings,
+        store_version=store_version(engine),
+        seconds=1.0,
+        ran_at=RAN_AT,
+    )
+
+
+def test_the_stores_latest_audit_of_the_role_is_what_the_report_says(store: sa.Engine) -> None:
+    assert (
+        check_report(cells([10]), threshold=5, role="public", audit=latest_audit(store, "public")).outcome == "review"
+    )
+    save_audit(store, recorded(store))
+    report = check_report(cells([10]), threshold=5, role="public", audit=latest_audit(store, "public"))
+    assert report.outcome == "pass"
+    assert "Audit: passed on 7 Dec 2026, 09:05 for the public role" in report.text("en")
