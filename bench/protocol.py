@@ -175,14 +175,15 @@ class ProtocolSession:
 
     async def __aenter__(self) -> Self:
         # Streamlit reads the subprotocol list as: protocol, XSRF token, session to resume; a visitor sends
-        # only the protocol. No proxy: the server is addressed directly.
+        # only the protocol. No proxy: the server is addressed directly. Messages are compressed
+        # (permessage-deflate) when the server agrees, as a browser asks for: the server pays for that too.
         self._socket = await connect(
             self.url,
             subprotocols=["streamlit"],  # type: ignore[list-item]  # a Subprotocol is a str
             max_size=MAX_MESSAGE_BYTES,
             open_timeout=self.timeout,
             proxy=None,
-            compression=None,
+            compression="deflate",
         )
         return self
 
