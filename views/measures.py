@@ -189,7 +189,7 @@ def remote_targets(language: str) -> list[Reference]:
     """The national indicator's targets and its baseline as reference lines (003:2052-2054, 4175-4177)."""
     lines = [
         Reference(
-            share * 100,
+            share,
             t("measures.remote_target", language, share=percent(share, language, digits=0), period=period),
             kind="target",
         )
@@ -198,7 +198,7 @@ def remote_targets(language: str) -> list[Reference]:
     year, share = NATIONAL_BASELINE
     lines.append(
         Reference(
-            share * 100,
+            share,
             t("measures.remote_baseline", language, share=percent(share, language, digits=0), year=year),
             kind="national",
         )

@@ -112,6 +112,9 @@ def test_the_remote_chart_draws_the_county_the_country_and_the_national_targets(
     assert "Kansallinen tavoite 30 % (2024Q4)" in words
     assert "Kansallinen tavoite 35 % (2025Q4)" in words
     assert "Lähtötaso 23 % (2020)" in words
+    # The lines sit at 30, 35 and 23 on the chart's percent axis, beside the county's 40.
+    levels = {shape["y0"] for shape in view.figure.to_dict()["layout"]["shapes"] if shape.get("y0") == shape.get("y1")}
+    assert {30.0, 35.0, 23.0} <= {round(level, 6) for level in levels}
 
 
 def heavy_rows(*rows: tuple[str, int, int, int, int]) -> pl.DataFrame:
