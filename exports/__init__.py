@@ -5,7 +5,10 @@ its suppressed, identifier-free data) and writes it in another form; nothing
 here computes a statistic or reads the store.
 
 * ``images``: PNG and SVG through one headless Chromium per process;
-* ``tables``: CSV and XLSX with a header block naming source, licence and filters;
+* ``tables``: CSV (data only, in the reader's conventions, with a ``.check.txt``
+  beside it) and XLSX (table, description and check sheets); ``disclosure``: the
+  output check report every export carries; ``dataset``: the full data set
+  download;
 * ``pptx``: decks (``Deck``, ``Slide``, ``build_pptx``), with ``native`` mapping
   Plotly figures to editable PowerPoint charts;
 * ``slides``: the slides of a deck assembled from chart views;
