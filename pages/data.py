@@ -7,7 +7,7 @@ import streamlit as st
 
 from i18n import t
 from store.catalogue import import_report
-from ui import actions, cache, filters, session
+from ui import actions, cache, filters, imports, session
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
 from views import data
@@ -44,7 +44,7 @@ with handled_errors(language):
         actions.refresh(engine, settings, policy, language)
 
     if policy.may_import:
-        actions.upload_form(engine, settings, policy, language)
+        imports.upload_form(engine, settings, policy, language)  # says a failure itself: the page stays whole
 
     st.header(t("data.imports", language))
     history = data.imports_table(cache.results().imports, language)
@@ -71,6 +71,11 @@ with handled_errors(language):
                 st.caption(t("data.report_clean", language))
             else:
                 table(reasons, language)
+            notes = data.report_notes(report, language)
+            if notes:
+                st.markdown(f"**{t('data.report_notes', language)}**")
+                for line in notes:
+                    st.markdown(f"- {literal(line)}")  # holds the file's own column names
             coverage = data.coverage_table(report, language, policy.unit_regions)
             if not coverage.is_empty():
                 st.markdown(f"**{t('data.report_coverage', language)}**")

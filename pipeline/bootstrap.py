@@ -23,8 +23,9 @@ from core.settings import Settings
 from data_sources import reference
 from pipeline.imports import import_extract, recover_interrupted_imports
 from store import tables
+from store.datasets import SAMPLE_DATASET, datasets, holds_only_the_sample
 from store.engine import create_store_engine
-from store.migrations import migrate
+from store.migrations import DATASETS_MIGRATION, applied_versions, migrate
 from store.repository import read_table, replace_all
 from store.results import SAMPLE_IMPORTER
 
@@ -33,11 +34,22 @@ Progress = Callable[[float, str], None]
 
 
 def open_store(settings: Settings) -> sa.Engine:
-    """Connect to the configured store, migrate it and clean up after any interrupted import."""
+    """Connect to the configured store, migrate it and clean up after any interrupted import.
+
+    A store that had imports of its own beside the sample before the data sets (migration 8) had its blended
+    results dropped by the migration: each data set's are recomputed here, once.
+    """
     engine = create_store_engine(settings.database_url)
+    with engine.connect() as connection:
+        had_datasets = DATASETS_MIGRATION in applied_versions(connection) or not applied_versions(connection)
     migrate(engine)
     for failure in recover_interrupted_imports(engine, settings.data_dir):
         log.warning("import of %s was interrupted and is recorded as failed", failure.file_name)
+    if not had_datasets and not holds_only_the_sample(engine) and datasets(engine):
+        from pipeline.recompute import recompute_aggregates  # noqa: PLC0415  # once per such store
+
+        log.warning("the store's results blended the sample with imported extracts: recomputing each data set's")
+        recompute_aggregates(engine)
     return engine
 
 
@@ -129,7 +141,7 @@ def missing_sample_tables(engine: sa.Engine) -> tuple[str, ...]:
     everything = tuple(name for name, _attribute, _schema in _SAMPLE_TABLES)
     if history.is_empty():
         return everything
-    sample = set(history.filter(pl.col("imported_by") == SAMPLE_IMPORTER)["table_name"].to_list())
+    sample = set(history.filter(pl.col(tables.DATASET) == SAMPLE_DATASET)["table_name"].to_list())
     return tuple(name for name in everything if name not in sample) if sample else ()
 
 
@@ -165,6 +177,7 @@ def load_sample_data(
             aggregate=RESULTS_BY_TABLE[table_name],
             imported_by=SAMPLE_IMPORTER,
             layout=SAMPLE_LAYOUT,
+            dataset=SAMPLE_DATASET,
         )
     report(1.0, "sample data ready")
 

@@ -81,9 +81,12 @@ from store.catalogue import (
     record_failure,
     record_import,
     recorded_failures,
+    scan_paths,
 )
+from store.datasets import DEFAULT_IMPORT_DATASET, SAMPLE_DATASET, check_name
 from store.engine import import_lock, write_transaction
-from store.repository import replace_all
+from store.repository import replace_where
+from store.results import SAMPLE_IMPORTER
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
 Aggregator = Callable[[pl.LazyFrame], Mapping[str, pl.DataFrame]]
@@ -135,7 +138,9 @@ class ImportFailedError(DashboardError):
     excluded) and ``column`` are set when the reader could tell them.
     ``report`` is the validation report when the file was read but refused
     (no row could be kept), so the page can still show why. ``error_id``
-    is the id the failure is logged and recorded with.
+    is the id the failure is logged and recorded with. ``key`` and
+    ``params``, where set, name the reason in the catalogues
+    (``reader.<key>``), so a page says it in the reader's language.
     """
 
     def __init__(
@@ -149,8 +154,12 @@ class ImportFailedError(DashboardError):
         column: str | None = None,
         report: ValidationReport | None = None,
         error_id: str | None = None,
+        key: str | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> None:
         self.error_id = error_id or uuid.uuid4().hex[:12]
+        self.key = key  # the reason in the catalogues (``reader.<key>``), when it has one there
+        self.params = dict(params or {})
         self.file_name = file_name
         self.table_name = table_name
         self.stage = stage
@@ -192,8 +201,16 @@ def import_extract(
     allowed_regions: Collection[str] | None = None,
     earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
     slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
+    dataset: str = DEFAULT_IMPORT_DATASET,
+    county_from: str = "auto",
 ) -> ImportOutcome:
-    """Import one extract file of ``table_name``; see the module docstring for the steps and guarantees.
+    """Import one extract file of ``table_name`` into the data set ``dataset``; see the module docstring for the
+    steps and guarantees.
+
+    ``dataset`` names the data set (:mod:`store.datasets`): the file's rows are checked for ids imported
+    before, and the table's results recomputed, within that data set only, so no figure blends two data
+    sets. Only the generated sample (``imported_by`` the sample generator) goes into the sample's data set.
+    ``county_from`` is the Avohilmo layout's rule for a visit's county (``auto``, ``provider``, ``home``).
 
     ``layout`` is ``"auto"`` (told from the header), ``"canonical"`` or
     ``"avohilmo"`` (visits only). ``file_name`` is the name recorded and used
@@ -214,6 +231,8 @@ def import_extract(
 
     if read is None and layout not in LAYOUTS:
         raise InvalidInputError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    if not (dataset == SAMPLE_DATASET and imported_by == SAMPLE_IMPORTER):
+        dataset = check_name(dataset)
     display_name = _readable_name(file_name or path.name)
 
     def failure(reason: str) -> ImportFailedError:
@@ -236,13 +255,15 @@ def import_extract(
     except OSError as exc:
         raise failure(f"the data directory is not writable ({exc.strerror or exc})") from exc
 
-    attempt = _Attempt(engine, data_dir, marker, file_name=display_name, table_name=table_name, checksum=checksum)
+    attempt = _Attempt(
+        engine, data_dir, marker, file_name=display_name, table_name=table_name, checksum=checksum, dataset=dataset
+    )
     if aggregate is None:
         from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415  # the metrics (0.2 s) load only when needed
 
         aggregate = RESULTS_BY_TABLE[table_name]
     bounds = _DateBounds(today, earliest_date, slot_horizon_years)
-    reader = read or _layout_reader(table_name, layout, region_code, bounds, attempt.staging)
+    reader = read or _layout_reader(table_name, layout, region_code, bounds, attempt.staging, county_from=county_from)
     allowed = None if allowed_regions is None else frozenset(allowed_regions)
     try:
         outcome = attempt.run(path, reader, aggregate, imported_by=imported_by, layout=layout, allowed=allowed)
@@ -256,9 +277,18 @@ class _Attempt:
     """One import under way: where its files go, how far it got, and how to undo it."""
 
     def __init__(
-        self, engine: sa.Engine, data_dir: Path, marker: Path, *, file_name: str, table_name: str, checksum: str
+        self,
+        engine: sa.Engine,
+        data_dir: Path,
+        marker: Path,
+        *,
+        file_name: str,
+        table_name: str,
+        checksum: str,
+        dataset: str,
     ) -> None:
         self.engine = engine
+        self.dataset = dataset
         self.marker = marker
         self.file_name = file_name
         self.table_name = table_name
@@ -290,13 +320,13 @@ class _Attempt:
             existing = existing_import(self.engine, self.table_name, self.checksum)
             if existing is not None:  # the same file, imported by another session while this one read it
                 return existing
-            previous = [p for p in extract_paths(self.engine, self.table_name) if p != self.target]
+            previous = [p for p in extract_paths(self.engine, self.table_name, self.dataset) if p != self.target]
             self.stage = WRITING
             self.target.parent.mkdir(parents=True, exist_ok=True)
             report = self._write_new_rows(extract, report, previous)
             del extract  # the staged rows are no longer needed
             self.stage = AGGREGATING
-            results = aggregate(pl.scan_parquet([*previous, self.target]))
+            results = with_dataset(aggregate(scan_paths([*previous, self.target])), self.dataset)
             self.stage = RECORDING
             return self._record(report, results, previous, imported_by=imported_by, layout=layout)
 
@@ -323,7 +353,7 @@ class _Attempt:
         data = extract.data
         repeated = 0
         if previous and id_column and id_column in data.collect_schema().names():
-            earlier = pl.scan_parquet(previous).select(pl.col(id_column).cast(pl.String)).unique()
+            earlier = scan_paths(previous).select(pl.col(id_column).cast(pl.String)).unique()
             ids = data.select(pl.col(id_column).cast(pl.String))
             seen = ids.join(earlier, on=id_column, how="semi").select(pl.len())
             repeated = int(seen.collect(engine="streaming").item())
@@ -339,6 +369,8 @@ class _Attempt:
                     ),
                     column=id_column,
                     report=_validation(_with_imported_before(report, id_column, repeated, None)),
+                    key="all_imported_before",
+                    params={"rows": str(report.rows_kept), "column": id_column},
                 )
             key = pl.col(id_column).cast(pl.String)
             new_rows = data.with_columns(_key=key).join(earlier.rename({id_column: "_key"}), on="_key", how="anti")
@@ -371,7 +403,7 @@ class _Attempt:
         rows_read = report.rows_read
         rows_rejected = rows_read - report.rows_kept
         with write_transaction(self.engine) as connection:
-            committed = [p for p in extract_paths(connection, self.table_name) if p != self.target]
+            committed = [p for p in extract_paths(connection, self.table_name, self.dataset) if p != self.target]
             if committed != previous:  # only an import that bypassed the lock can get here
                 raise ImportFailedError(
                     file_name=self.file_name,
@@ -391,9 +423,10 @@ class _Attempt:
                 report_json=report_json,
                 imported_at=_now(),
                 imported_by=imported_by,
+                dataset=self.dataset,
             )
             for result_table, frame in results.items():
-                replace_all(connection, tables.metadata.tables[result_table], frame)
+                replace_where(connection, tables.metadata.tables[result_table], frame, dataset=self.dataset)
         return ImportOutcome(
             import_id=import_id,
             already_imported=False,
@@ -402,6 +435,7 @@ class _Attempt:
             report_json=report_json,
             layout=layout_used,
             file_name=self.file_name,
+            dataset=self.dataset,
         )
 
     def finish(self) -> None:
@@ -447,6 +481,8 @@ def import_upload(
     allowed_regions: Collection[str] | None = None,
     earliest_date: dt.date = DEFAULT_EARLIEST_DATE,
     slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
+    dataset: str = DEFAULT_IMPORT_DATASET,
+    county_from: str = "auto",
 ) -> ImportOutcome:
     """Import an uploaded file (bytes, or a binary file object such as Streamlit's ``UploadedFile``).
 
@@ -489,6 +525,8 @@ def import_upload(
             allowed_regions=allowed_regions,
             earliest_date=earliest_date,
             slot_horizon_years=slot_horizon_years,
+            dataset=dataset,
+            county_from=county_from,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -551,7 +589,9 @@ class _DateBounds:
     slot_horizon_years: int
 
 
-def _layout_reader(table_name: str, layout: str, region_code: str | None, bounds: _DateBounds, staging: Path) -> Reader:
+def _layout_reader(
+    table_name: str, layout: str, region_code: str | None, bounds: _DateBounds, staging: Path, *, county_from: str
+) -> Reader:
     # Imported here, not at the top: the reader brings NumPy and PyArrow (about 0.08 s), and the server
     # imports this module on every start only to recover interrupted imports.
     from data_sources.extracts import read_extract  # noqa: PLC0415
@@ -566,9 +606,18 @@ def _layout_reader(table_name: str, layout: str, region_code: str | None, bounds
             earliest_date=bounds.earliest_date,
             slot_horizon_years=bounds.slot_horizon_years,
             staging_dir=staging,
+            county_from=county_from,
         )
 
     return read
+
+
+def with_dataset(results: Mapping[str, pl.DataFrame], dataset: str) -> dict[str, pl.DataFrame]:
+    """Each result frame with its data set (the first column of every result table's key)."""
+    return {
+        name: frame.with_columns(pl.lit(dataset, dtype=pl.String).alias(tables.DATASET))
+        for name, frame in results.items()
+    }
 
 
 def _readable_name(name: str) -> str:
@@ -586,9 +635,11 @@ def _staging_folder(marker: Path) -> Path:
 
 def _nothing_kept(file_name: str, table_name: str, report: Report) -> ImportFailedError:
     validation = report if isinstance(report, ValidationReport) else None
+    key, params = "no_rows", {}
     if report.rows_read == 0:
         reason = "the file holds no data rows (only a header, or blank lines)"
     else:
+        key, params = "nothing_kept", {"rows": str(report.rows_read)}
         reason = f"none of its {report.rows_read:,} rows can be used"
         if validation is not None and validation.rejected:
             top = max(validation.rejected, key=lambda finding: finding.count)
@@ -597,8 +648,16 @@ def _nothing_kept(file_name: str, table_name: str, report: Report) -> ImportFail
                 f"; the most common reason is {top.key} in column {top.column!r} "
                 f"({top.count:,} rows, for example rows {examples}); see the validation report"
             )
+            key = "nothing_kept_because"
+            params = {"rows": str(report.rows_read), "reason": top.key, "column": top.column, "examples": examples}
     return ImportFailedError(
-        file_name=file_name, table_name=table_name, stage=READING, reason=reason, report=validation
+        file_name=file_name,
+        table_name=table_name,
+        stage=READING,
+        reason=reason,
+        report=validation,
+        key=key,
+        params=params,
     )
 
 
@@ -617,6 +676,12 @@ def _as_import_error(
 
     row = column = None
     error_id = uuid.uuid4().hex[:12]
+    key = getattr(exc, "key", None)
+    params = getattr(exc, "params", None)
+    if not isinstance(key, str) or not isinstance(params, dict):
+        key, params = None, None
+    elif isinstance(getattr(exc, "hint_key", None), str):
+        params = {**params, "hint": exc.hint_key}  # type: ignore[attr-defined]  # checked just above
     if not isinstance(exc, Exception):  # the panic's text is the library's, not ours: the id finds it in the log
         reason = f"an internal error in a data library ({type(exc).__name__}; error id {error_id})"
     elif isinstance(exc, ExtractError):
@@ -637,6 +702,8 @@ def _as_import_error(
         row=row,
         column=column,
         error_id=error_id,
+        key=key,
+        params=params,
     )
 
 

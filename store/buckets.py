@@ -4,22 +4,21 @@ Every accepted extract stays where the catalogue points to it
 (``<data dir>/extracts/<table>/<sha256>.parquet``). Beside it this module keeps a
 copy of its rows split so that each piece can be aggregated on its own:
 
-- visits: ``buckets/visits/year=Y/bucket=K/<sha256>.parquet``, Y the calendar year
+- visits: ``buckets/visits/year=Y/bucket=K/<sha256>-<n>.parquet``, Y the calendar year
   of ``visit_at`` and K the patient's bucket, so all of a patient's visits of a
   year are in one piece (continuity needs nothing else);
-- appointment slots: ``buckets/appointment_slots/bucket=K/<sha256>.parquet``, K
+- appointment slots: ``buckets/appointment_slots/bucket=K/<sha256>-<n>.parquet``, K
   the book's bucket (every snapshot of a book in one piece, as T3 needs);
-- survey answers: ``buckets/survey_answers/region=R/<sha256>.parquet``.
+- survey answers: ``buckets/survey_answers/region=R/<sha256>-<n>.parquet``.
 
 A bucket is :data:`HASH_NAME` of the id's text modulo the table's bucket count
 B: a documented, stable hash (polars' own ``hash()`` may change between
 versions), so any worker, on any machine and polars version, files and finds an
 id in the same bucket. B is chosen when a table's layout is built so that a
 bucket holds about :data:`ROWS_PER_BUCKET` rows, and recorded with the extracts
-the layout holds in ``<table>/_layout.json``. Files are written under a
-temporary name and renamed; the layout file is written last, and only the
-extracts it lists are read, so a write killed half-way leaves nothing that is
-read.
+the layout holds in ``<table>/_layout.json``. The layout file is written last
+(under a temporary name, then renamed), and only the extracts it lists are
+read, so a filing killed half-way leaves nothing that is read.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from typing import Any, Final
 
 import polars as pl
 import polars_hash as plh
+from polars.io.partition import FileProviderArgs
 
 from core import columns as c
 from core.errors import InvalidInputError
@@ -68,11 +68,12 @@ PARTITIONINGS: Final = {
 
 @dataclass(frozen=True)
 class Layout:
-    """A table's bucketed layout as recorded: its bucket count and the extracts (checksums) it holds."""
+    """A table's bucketed layout as recorded: its bucket count, the extracts (checksums) it holds, their rows."""
 
     table: str
     buckets: int
     extracts: tuple[str, ...]
+    rows: int = 0
 
 
 def bucket_of(ids: pl.Expr, buckets: int) -> pl.Expr:
@@ -107,51 +108,55 @@ def read_layout(data_dir: Path, table: str) -> Layout | None:
             f"{path}: the buckets were filed with the hash {recorded.get('hash')!r}, but this version files them "
             f"with {HASH_NAME!r}; delete {table_root(data_dir, table)} and run the aggregation again to rebuild them"
         )
-    return Layout(table, int(recorded["buckets"]), tuple(recorded["extracts"]))
+    if "rows" not in recorded:  # written before the row count was recorded: file again
+        return None
+    return Layout(table, int(recorded["buckets"]), tuple(recorded["extracts"]), int(recorded["rows"]))
 
 
 def _write_layout(data_dir: Path, layout: Layout) -> None:
     root = table_root(data_dir, layout.table)
     root.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"hash": HASH_NAME, "buckets": layout.buckets, "extracts": list(layout.extracts)}, indent=1)
+    recorded = {"hash": HASH_NAME, "buckets": layout.buckets, "extracts": list(layout.extracts), "rows": layout.rows}
+    text = json.dumps(recorded, indent=1)
     temporary = root / f".{LAYOUT_FILE}.tmp"
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, root / LAYOUT_FILE)
 
 
-def write_extract(data_dir: Path, table: str, checksum: str, rows: pl.LazyFrame | pl.DataFrame, buckets: int) -> int:
-    """File one extract's rows into ``table``'s buckets (``buckets`` of them); returns the pieces written.
+def write_extract(data_dir: Path, table: str, checksum: str, rows: pl.LazyFrame | pl.DataFrame, buckets: int) -> None:
+    """File one extract's rows into ``table``'s buckets (``buckets`` of them), streaming, in bounded memory.
 
-    Writing the same extract again rewrites the same files. The layout file is not touched: see
-    :func:`ensure_layout`.
+    Each piece is ``<partition folders>/<checksum>-<n>.parquet`` (LZ4: the pieces are read back whole, and
+    often). Files an earlier, interrupted filing of the same extract left are removed first, so writing
+    an extract again gives the same pieces. The layout file is not touched: see :func:`ensure_layout`.
     """
     part = PARTITIONINGS[table]
-    frame = rows.lazy() if isinstance(rows, pl.DataFrame) else rows
-    keys: list[pl.Expr] = []
-    if part.by is not None and part.by_expr is not None:
-        keys.append(part.by_expr.fill_null(NULL_PART).alias("_part"))
-    if part.id_column is not None:
-        keys.append(bucket_of(pl.col(part.id_column), buckets).alias("_bucket"))
-    collected = frame.with_columns(keys).collect(engine="streaming")
-    key_names = [name for name in ("_part", "_bucket") if name in collected.columns]
-    pieces = collected.partition_by(key_names, as_dict=True, include_key=False) if key_names else {(): collected}
     root = table_root(data_dir, table)
-    for values, piece in pieces.items():
-        folder = root.joinpath(*_folder_names(part, dict(zip(key_names, values, strict=True))))
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{checksum}.parquet.tmp"
-        piece.write_parquet(temporary)
-        os.replace(temporary, folder / f"{checksum}.parquet")
-    return len(pieces)
-
-
-def _folder_names(part: Partitioning, values: dict[str, object]) -> list[str]:
-    names = []
-    if part.by is not None:
-        names.append(f"{part.by}={values['_part']}")
+    for stale in root.glob(f"**/{checksum}-*.parquet"):
+        stale.unlink()
+    frame = rows.lazy() if isinstance(rows, pl.DataFrame) else rows
+    keys: dict[str, pl.Expr] = {}
+    if part.by is not None and part.by_expr is not None:
+        keys[part.by] = part.by_expr.fill_null(NULL_PART)
     if part.id_column is not None:
-        names.append(f"bucket={values['_bucket']}")
-    return names
+        keys["bucket"] = bucket_of(pl.col(part.id_column), buckets)
+    if not keys:
+        root.mkdir(parents=True, exist_ok=True)
+        frame.sink_parquet(root / f"{checksum}-0.parquet", compression="lz4")
+        return
+
+    def piece_path(piece: FileProviderArgs) -> str:
+        values = piece.partition_keys.row(0, named=True)
+        folders = "/".join(f"{name}={values[name]}" for name in keys)
+        return f"{folders}/{checksum}-{piece.index_in_partition}.parquet"
+
+    frame.sink_parquet(
+        pl.PartitionBy(
+            root, key=keys, include_key=False, file_path_provider=piece_path, approximate_bytes_per_file=None
+        ),
+        compression="lz4",
+        mkdir=True,
+    )
 
 
 def ensure_layout(data_dir: Path, table: str, extracts: Sequence[Path]) -> Layout:
@@ -173,7 +178,8 @@ def ensure_layout(data_dir: Path, table: str, extracts: Sequence[Path]) -> Layou
     for path in added:
         write_extract(data_dir, table, path.stem, pl.scan_parquet(path), layout.buckets)
     if added or not (table_root(data_dir, table) / LAYOUT_FILE).exists():
-        layout = Layout(table, layout.buckets, (*layout.extracts, *(path.stem for path in added)))
+        filed = _rows(added)
+        layout = Layout(table, layout.buckets, (*layout.extracts, *(path.stem for path in added)), layout.rows + filed)
         _write_layout(data_dir, layout)
     return layout
 
@@ -189,12 +195,30 @@ def _largest_partition(extracts: Sequence[Path], part: Partitioning) -> int:
     return int(counts.select(pl.col("len").max().fill_null(0)).item())
 
 
+def _rows(paths: Sequence[Path]) -> int:
+    """Rows in Parquet files (from their metadata)."""
+    return int(pl.scan_parquet(list(paths)).select(pl.len()).collect().item()) if paths else 0
+
+
+def checked_pieces(data_dir: Path, layout: Layout) -> list[list[Path]]:
+    """:func:`pieces`, refused unless they hold exactly the rows the layout recorded (none lost or added)."""
+    found = pieces(data_dir, layout)
+    held = _rows([path for files in found for path in files])
+    if held != layout.rows:
+        root = table_root(data_dir, layout.table)
+        raise InvalidInputError(
+            f"{root}: the buckets hold {held:,} rows, but {layout.rows:,} were filed into them; a piece was removed "
+            f"or changed. Delete {root} and run the aggregation again to file the extracts anew"
+        )
+    return found
+
+
 def pieces(data_dir: Path, layout: Layout) -> list[list[Path]]:
     """The layout's pieces (one list of files per partition folder), each holding only recorded extracts."""
     root = table_root(data_dir, layout.table)
     recorded = set(layout.extracts)
     folders: dict[Path, list[Path]] = {}
     for path in sorted(root.rglob("*.parquet")):
-        if path.stem in recorded:
+        if path.stem.rpartition("-")[0] in recorded:
             folders.setdefault(path.parent, []).append(path)
     return [files for _folder, files in sorted(folders.items())]

@@ -32,6 +32,7 @@ class ImportOutcome:
     report_json: str
     layout: str = ""
     file_name: str = ""
+    dataset: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,27 @@ class ImportReport:
         return self.report.coverage
 
 
-def extract_paths(engine: sa.Engine | sa.Connection, table_name: str) -> list[Path]:
-    """Parquet files of every completed import of ``table_name``, oldest first."""
-    rows = read_table(engine, tables.imports, order_by=["id"], table_name=table_name)
+def extract_paths(engine: sa.Engine | sa.Connection, table_name: str, dataset: str | None = None) -> list[Path]:
+    """Parquet files of every completed import of ``table_name`` (of the data set ``dataset``; None: of any),
+    oldest first."""
+    where = [] if dataset is None else [tables.imports.c.dataset == dataset]
+    rows = read_table(engine, tables.imports, order_by=["id"], where=where, table_name=table_name)
     return [Path(path) for path in rows["parquet_path"].to_list()]
 
 
-def scan_extracts(engine: sa.Engine, table_name: str) -> pl.LazyFrame | None:
-    """All imported rows of ``table_name`` as one lazy frame, or None before the first import."""
-    paths = extract_paths(engine, table_name)
-    return pl.scan_parquet(paths) if paths else None
+def scan_paths(paths: list[Path]) -> pl.LazyFrame:
+    """The rows of several extract files as one lazy frame; a column one file lacks (an optional column, or one
+    added since an older file was written) is null in its rows."""
+    if len(paths) == 1:
+        return pl.scan_parquet(paths[0])
+    return pl.concat([pl.scan_parquet(path) for path in paths], how="diagonal_relaxed")
+
+
+def scan_extracts(engine: sa.Engine, table_name: str, dataset: str | None = None) -> pl.LazyFrame | None:
+    """All imported rows of ``table_name`` (of ``dataset``; None: of any) as one lazy frame, or None before the
+    first import."""
+    paths = extract_paths(engine, table_name, dataset)
+    return scan_paths(paths) if paths else None
 
 
 def existing_import(engine: sa.Engine | sa.Connection, table_name: str, checksum: str) -> ImportOutcome | None:
@@ -102,6 +114,7 @@ def existing_import(engine: sa.Engine | sa.Connection, table_name: str, checksum
         report_json=row["report_json"],
         layout=row["layout"],
         file_name=row["file_name"],
+        dataset=row[tables.DATASET],
     )
 
 
@@ -127,8 +140,10 @@ def record_import(
     report_json: str,
     imported_at: dt.datetime,
     imported_by: str,
+    dataset: str,
 ) -> int:
-    """Add a completed import to the catalogue in the caller's transaction; returns its id."""
+    """Add a completed import of the data set ``dataset`` to the catalogue in the caller's transaction; returns
+    its id."""
     inserted = connection.execute(
         tables.imports.insert().values(
             table_name=table_name,
@@ -141,6 +156,7 @@ def record_import(
             report_json=report_json,
             imported_at=imported_at,
             imported_by=imported_by,
+            dataset=dataset,
         )
     )
     return int(inserted.inserted_primary_key[0])  # type: ignore[index]  # one key after an insert

@@ -99,7 +99,54 @@ _CONTINUITY_RESULTS_V1 = sa.Table(
     sa.Column("mean_upc", sa.Float),
     sa.Column("mean_secon", sa.Float),
 )
-_ALTERED_LATER.update({"access_results": _ACCESS_RESULTS_V1, "continuity_results": _CONTINUITY_RESULTS_V1})
+_T3_RESULTS_V1 = sa.Table(
+    "t3_results",
+    _VERSION_ONE,
+    *(sa.Column(name, kind, primary_key=True) for name, kind in _CELL_V1),
+    sa.Column("n_books", sa.Integer, nullable=False),
+    sa.Column("n_censored", sa.Integer, nullable=False),
+    sa.Column("t3_median_days", sa.Float),
+    sa.Column("t3_median_days_thl", sa.Float),
+)
+_NPS_RESULTS_V1 = sa.Table(
+    "nps_results",
+    _VERSION_ONE,
+    *(sa.Column(name, kind, primary_key=True) for name, kind in _CELL_V1),
+    sa.Column("respondent", sa.String(8), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("n_invalid", sa.Integer, nullable=False),
+    sa.Column("promoters", sa.Integer, nullable=False),
+    sa.Column("passives", sa.Integer, nullable=False),
+    sa.Column("detractors", sa.Integer, nullable=False),
+    sa.Column("nps", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+)
+_IMPORTS_V1 = sa.Table(
+    "imports",
+    _VERSION_ONE,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_name", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("layout", sa.String(16), nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("parquet_path", sa.Text, nullable=False),
+    sa.Column("report_json", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    sa.Column("imported_by", sa.Text, nullable=False),
+    sa.UniqueConstraint("table_name", "checksum", name="uq_imports_table_checksum"),
+)
+_ALTERED_LATER.update(
+    {
+        "access_results": _ACCESS_RESULTS_V1,
+        "continuity_results": _CONTINUITY_RESULTS_V1,
+        "t3_results": _T3_RESULTS_V1,
+        "nps_results": _NPS_RESULTS_V1,
+        "imports": _IMPORTS_V1,
+    }
+)
 
 #: The COC distribution as migration 2 creates it (frozen).
 _VERSION_TWO = sa.MetaData()
@@ -190,6 +237,70 @@ def _min_visits(connection: sa.Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN min_visits INTEGER NOT NULL DEFAULT 2"))
 
 
+#: The result tables that exist at version 7 and get the data set column at version 8 (part of their key).
+_RESULTS_AT_V7 = ("access_results", "continuity_results", "t3_results", "nps_results", "coc_distribution_results")
+#: The migration that keeps data sets apart (a store migrated past it has each data set's results of its own).
+DATASETS_MIGRATION = 8
+#: The data set of the imports a store holds from before version 8 that are not the sample's.
+IMPORTED_BEFORE_DATASETS = "imported"
+SAMPLE_IMPORTER_V7 = "synthetic sample data generator"  # imports.imported_by of the sample's imports (frozen)
+
+
+def _datasets(connection: sa.Connection) -> None:
+    """Every import and every result cell belongs to one data set: the synthetic sample, or a named set of
+    imported extracts, whose results are never blended. The sample's imports become ``sample``; the others, which
+    a store from before version 8 blended with the sample, become ``imported``. The result tables get the data
+    set in their key (rebuilt: neither store alters a primary key in place). Their rows are the sample's when the
+    store holds only the sample; otherwise they blend both and are dropped, and
+    :func:`pipeline.bootstrap.open_store` recomputes each data set's results on the same start.
+    """
+    connection.execute(
+        sa.text(f"ALTER TABLE imports ADD COLUMN dataset VARCHAR(64) NOT NULL DEFAULT '{tables.SAMPLE_DATASET}'")
+    )
+    connection.execute(
+        sa.text("UPDATE imports SET dataset = :imported WHERE imported_by <> :sample"),
+        {"imported": IMPORTED_BEFORE_DATASETS, "sample": SAMPLE_IMPORTER_V7},
+    )
+    blended = connection.execute(
+        sa.text("SELECT 1 FROM imports WHERE dataset <> :sample LIMIT 1"), {"sample": tables.SAMPLE_DATASET}
+    ).first()
+    for name in _RESULTS_AT_V7:
+        _rebuild_with_dataset(connection, name, keep_rows=blended is None)
+
+
+def _rebuild_with_dataset(connection: sa.Connection, name: str, *, keep_rows: bool) -> None:
+    """``name`` rebuilt as it stands (read from the database) with ``dataset`` first in its key."""
+    old = sa.Table(name, sa.MetaData(), autoload_with=connection)
+    rebuilt_name = f"{name}_v8"
+    columns = [sa.Column(tables.DATASET, sa.String(64), primary_key=True)]
+    for column in old.columns:
+        default = column.server_default.arg if isinstance(column.server_default, sa.DefaultClause) else None
+        if default is not None and not isinstance(default, str):
+            default = sa.text(str(default))
+        columns.append(
+            sa.Column(
+                column.name,
+                column.type,
+                primary_key=column.primary_key,
+                autoincrement=False,
+                nullable=column.nullable,
+                server_default=default,
+            )
+        )
+    rebuilt = sa.Table(rebuilt_name, sa.MetaData(), *columns)
+    rebuilt.create(connection)
+    if keep_rows:
+        names = [column.name for column in old.columns]
+        connection.execute(
+            rebuilt.insert().from_select(
+                [tables.DATASET, *names],
+                sa.select(sa.literal(tables.SAMPLE_DATASET), *(old.c[n] for n in names)),
+            )
+        )
+    old.drop(connection)
+    connection.execute(sa.text(f"ALTER TABLE {rebuilt_name} RENAME TO {name}"))
+
+
 #: The audits table as migration 10 creates it (frozen: a later change gets a migration of its own).
 _VERSION_TEN = sa.MetaData()
 _AUDITS_V10 = sa.Table(
@@ -234,6 +345,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "retrieval date of the bundled copies of published series", _retrieved_date),
     Migration(6, "service-type scope (T11 by default) recorded with every visit aggregate", _service_type_scope),
     Migration(7, "minimum visits recorded with every continuity figure", _min_visits),
+    Migration(
+        DATASETS_MIGRATION,
+        "data sets: the sample and each imported data set kept apart in every result table",
+        _datasets,
+    ),
     Migration(9, "the remote share, age groups, heavy users and named providers", _measure_tables),
     Migration(10, "disclosure audits per role and store version", _audits_table),
 )
@@ -258,7 +374,8 @@ def migrate(engine: sa.Engine, *, up_to: int | None = None) -> int:
             break
         with write_transaction(engine) as connection:
             version = current_version(connection)
-            if migration.version <= version:
+            # by its own number, not the highest: a migration numbered below one already applied still runs
+            if migration.version in applied_versions(connection):
                 continue
             migration.upgrade(connection)
             connection.execute(
@@ -268,5 +385,12 @@ def migrate(engine: sa.Engine, *, up_to: int | None = None) -> int:
                     applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                 )
             )
-            version = migration.version
+            version = max(version, migration.version)
     return version
+
+
+def applied_versions(connection: sa.Connection) -> frozenset[int]:
+    """Every migration applied to the database."""
+    if not sa.inspect(connection).has_table(tables.schema_version.name):
+        return frozenset()
+    return frozenset(int(row[0]) for row in connection.execute(sa.select(tables.schema_version.c.version)))

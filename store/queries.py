@@ -28,7 +28,17 @@ def import_history(engine: sa.Engine | sa.Connection) -> pl.DataFrame:
     """Completed imports, newest first (failed attempts: :func:`store.catalogue.recorded_failures`)."""
     return (
         read_table(engine, tables.imports)
-        .select("id", "table_name", "file_name", "layout", "rows_read", "rows_rejected", "imported_at", "imported_by")
+        .select(
+            "id",
+            "dataset",
+            "table_name",
+            "file_name",
+            "layout",
+            "rows_read",
+            "rows_rejected",
+            "imported_at",
+            "imported_by",
+        )
         .sort("id", descending=True)
     )
 

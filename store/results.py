@@ -28,11 +28,13 @@ from core import columns as c
 from core.codes import ALL_UNITS
 from core.errors import DashboardError
 from store import tables
+from store.datasets import SAMPLE_DATASET, Dataset, datasets_of, default_of
 from store.engine import read_snapshot
 from store.queries import import_history
 from store.repository import read_table
 
 SAMPLE_IMPORTER = "synthetic sample data generator"
+DATASET = tables.DATASET
 #: ``imported_by`` as a viewer without unit access sees it (an importer's e-mail is personal data).
 HIDDEN_IMPORTER = ""
 ACCESS_LOG = logging.getLogger("dashboard.access")
@@ -63,6 +65,10 @@ class Results:
     result frames above hold them already. Nine rows in ten are health centres', and most pages never show one."""
     version: str = ""
     """The store's version these results were read at (:func:`store_version`, read in the same snapshot)."""
+    dataset: str = SAMPLE_DATASET
+    """The one data set these results are of (:mod:`store.datasets`): the sample, or a named imported one."""
+    datasets: tuple[Dataset, ...] = ()
+    """Every data set in the store, the one imported into last first (the pages offer them to choose from)."""
     _derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -77,8 +83,14 @@ class Results:
 
     @property
     def sample_data(self) -> bool:
-        """True when any shown extract is the synthetic sample."""
-        return bool(self.imports.height) and bool((self.imports["imported_by"] == SAMPLE_IMPORTER).any())
+        """True when the figures shown are the synthetic sample's (a data set is never blended with another)."""
+        return self.dataset == SAMPLE_DATASET and bool(self.shown_imports().height)
+
+    def shown_imports(self) -> pl.DataFrame:
+        """The imports of the data set shown (:attr:`imports` holds every data set's)."""
+        if self.imports.is_empty() or DATASET not in self.imports.columns:
+            return self.imports
+        return self.imports.filter(pl.col(DATASET) == self.dataset)
 
     def table(self, name: str, level: Level = "region") -> pl.DataFrame:
         """A result table's rows of one level: counties and the whole country, or health centres ('unit')."""
@@ -110,19 +122,23 @@ class Results:
         return allowed
 
     def computed_at(self) -> str:
-        """The date of the newest import, as text (for captions)."""
-        if self.imports.is_empty():
+        """The date of the newest import of the data set shown, as text (for captions)."""
+        shown = self.shown_imports()
+        if shown.is_empty():
             return ""
-        return str(self.imports["imported_at"].max())[:10]
+        return str(shown["imported_at"].max())[:10]
 
 
 class StaleResultsError(DashboardError):
     """The store changed after these results were read, before a part of them read lazily was needed."""
 
 
-def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = None) -> Results:
-    """Read the results and reference tables in one snapshot; ``unit_regions`` None means unit detail for every
-    county.
+def load_results(
+    engine: sa.Engine, *, unit_regions: Collection[str] | None = None, dataset: str | None = None
+) -> Results:
+    """Read the results of one data set and the reference tables in one snapshot; ``unit_regions`` None means
+    unit detail for every county; ``dataset`` None (or one the store does not hold) means the default data set
+    (:func:`store.datasets.default_of`: the real one imported into last, else the sample).
 
     Health-centre rows are read when a page first asks for them (:attr:`Results.unit_rows`), and only the
     counties in ``unit_regions``: rows the viewer may not see are never read into the dashboard at all. They are
@@ -131,12 +147,15 @@ def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = No
     """
     scope = None if unit_regions is None else frozenset(unit_regions)
 
-    def region_rows(connection: sa.Connection, name: str) -> pl.DataFrame:
-        return read_table(connection, tables.metadata.tables[name], unit_id=ALL_UNITS)
-
     with read_snapshot(engine) as connection:
         version = _version(connection)
         imports = import_history(connection)
+        sets = datasets_of(imports)
+        chosen = dataset if dataset in {item.name for item in sets} else default_of(sets)
+
+        def region_rows(name: str) -> pl.DataFrame:
+            return read_table(connection, tables.metadata.tables[name], unit_id=ALL_UNITS, dataset=chosen)
+
         if scope is not None and not scope:
             imports = imports.with_columns(
                 pl.when(pl.col("imported_by") == SAMPLE_IMPORTER)
@@ -145,10 +164,10 @@ def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = No
                 .alias("imported_by")
             )
         results = Results(
-            access=region_rows(connection, "access_results"),
-            continuity=region_rows(connection, "continuity_results"),
-            t3=region_rows(connection, "t3_results"),
-            nps=region_rows(connection, "nps_results"),
+            access=region_rows("access_results"),
+            continuity=region_rows("continuity_results"),
+            t3=region_rows("t3_results"),
+            nps=region_rows("nps_results"),
             investments=read_table(connection, tables.investments, order_by=("round", "number")),
             participants=read_table(connection, tables.participants, order_by=("round", "investment", "region_code")),
             status_reports=read_table(connection, tables.status_reports, order_by=("id",)),
@@ -156,13 +175,15 @@ def load_results(engine: sa.Engine, *, unit_regions: Collection[str] | None = No
             unit_regions=scope,
             published=read_table(connection, tables.indicator_values, source="sotkanet", sex="total"),
             published_meta=read_table(connection, tables.indicators, source="sotkanet"),
-            coc_distribution=read_table(connection, tables.coc_distribution_results),
+            coc_distribution=read_table(connection, tables.coc_distribution_results, dataset=chosen),
             version=version,
+            dataset=chosen,
+            datasets=sets,
         )
 
     def unit_rows(name: str) -> pl.DataFrame:
         table = tables.metadata.tables[name]
-        where = [table.c.unit_id != ALL_UNITS]
+        where = [table.c.unit_id != ALL_UNITS, table.c.dataset == chosen]
         if scope is not None:
             where.append(table.c.region_code.in_(sorted(scope)))
         with read_snapshot(engine) as connection:

@@ -10,6 +10,12 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+#: The data set of the generated synthetic sample; any other name is a data set of imported extracts. Results of
+#: two data sets are never blended: every result table keys its cells by data set (:data:`DATASET`).
+SAMPLE_DATASET = "sample"
+#: The data set column of ``imports`` and of every result table (added by migration 8).
+DATASET = "dataset"
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -150,6 +156,8 @@ imports = sa.Table(
     sa.Column("report_json", sa.Text, nullable=False),
     sa.Column("imported_at", sa.DateTime, nullable=False),
     sa.Column("imported_by", sa.Text, nullable=False),
+    # The data set the import belongs to (added by migration 8): the synthetic sample, or a named imported one.
+    sa.Column("dataset", sa.String(64), nullable=False, server_default=SAMPLE_DATASET),
     sa.UniqueConstraint("table_name", "checksum", name="uq_imports_table_checksum"),
 )
 
@@ -170,7 +178,9 @@ import_failures = sa.Table(
 
 # Aggregates computed from the extracts: no identifiers, one row per cell.
 # unit_id '' means all units of the region; profession 'all' means every profession.
+# ``dataset`` comes first: a table built from _cell_columns() keys its cells by data set without saying so.
 _CELL = (
+    (DATASET, sa.String(64)),
     ("region_code", sa.String(4)),
     ("unit_id", sa.String(64)),
     ("profession", sa.String(8)),
@@ -264,6 +274,7 @@ nps_results = sa.Table(
 coc_distribution_results = sa.Table(
     "coc_distribution_results",
     metadata,
+    sa.Column(DATASET, sa.String(64), primary_key=True),
     sa.Column("region_code", sa.String(4), primary_key=True),
     sa.Column("profession", sa.String(8), primary_key=True),
     sa.Column("period", sa.String(16), primary_key=True),

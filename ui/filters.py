@@ -10,9 +10,12 @@ import streamlit as st
 
 from core.codes import PROFESSIONS
 from i18n import LANGUAGES, t
+from store.datasets import datasets, default_of
+from ui import cache
 from ui.session import access_policy, settings
 from ui.text import literal
 from views.common import area_label
+from views.data import dataset_label
 from views.indicators import INDICATORS
 from views.state import ViewState, from_query, region_choices, to_query
 
@@ -102,13 +105,43 @@ def sidebar_filters(periods: list[str]) -> ViewState:
             on_change=_remember,
             args=("profession", f"f_profession_{language}"),
         )
+        dataset = _dataset_picker(state, language)
         _account(language)
-    state = state.with_changes(lang=language, region=region, period=period, profession=profession)
+    state = state.with_changes(lang=language, region=region, period=period, profession=profession, dataset=dataset)
     st.session_state["view"] = state
     keep_url(state)
     if rejected:
         st.toast(t("common.bad_link", language, names=literal(", ".join(rejected))))  # names typed into a link
     return state
+
+
+def _dataset_picker(state: ViewState, language: str) -> str:
+    """The data set the computed figures are of: offered when the store holds more than one (never blended)."""
+    sets = [item.name for item in cache.stored(datasets)]
+    if len(sets) < 2:
+        return state.dataset
+    current = state.dataset if state.dataset in sets else default_of(cache.stored(datasets))
+    key = f"f_dataset_{language}"
+    return str(
+        st.selectbox(
+            t("datasets.label", language),
+            sets,
+            index=sets.index(current),
+            key=key,
+            format_func=lambda name: dataset_label(name, language),
+            on_change=_remember,
+            args=("dataset", key),
+        )
+    )
+
+
+def choose_dataset(name: str) -> None:
+    """Show the data set ``name`` from now on (after an import into it)."""
+    state = current_view().with_changes(dataset=name)
+    st.session_state["view"] = state
+    for key in [key for key in st.session_state if str(key).startswith("f_dataset_")]:
+        del st.session_state[key]  # the picker takes its position from the state again
+    keep_url(state)
 
 
 def _account(language: str) -> None:

@@ -11,10 +11,13 @@ import sqlalchemy as sa
 
 from core.codes import PROFESSIONS
 from core.errors import DashboardError
-from i18n import region_name, t
+from core.notes import parse_note
+from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, Kind, TableSchema
+from i18n import catalogue, region_name, t
 from i18n.format import count, date_text, moment_text, number
 from store import tables
 from store.catalogue import ImportReport, import_report
+from store.datasets import SAMPLE_DATASET
 from store.queries import import_history, source_status
 from store.repository import read_table
 from store.results import SAMPLE_IMPORTER
@@ -122,7 +125,9 @@ def imports_table(history: pl.DataFrame, language: str) -> pl.DataFrame:
     viewers without unit access.
     """
     layouts = {layout: t(f"data.layout_{layout}", language) for layout in ("sample", "canonical", "avohilmo")}
+    sets = {name: dataset_label(name, language) for name in history["dataset"].unique().to_list()}
     history = history.with_columns(
+        pl.col("dataset").replace(sets) if "dataset" in history.columns else pl.lit(None).alias("dataset"),
         pl.col("table_name").replace(table_names(language)),
         pl.col("layout").replace(layouts),
         pl.col("imported_by").replace({SAMPLE_IMPORTER: t("data.sample_importer", language)}),
@@ -175,6 +180,11 @@ def _published_copy(frame: pl.DataFrame, language: str) -> pl.Expr:
 
 
 TABLES = ("visits", "appointment_slots", "survey_answers")
+TABLES_BY_NAME: dict[str, TableSchema] = {
+    "visits": VISITS,
+    "appointment_slots": APPOINTMENT_SLOTS,
+    "survey_answers": SURVEY_ANSWERS,
+}
 
 
 def table_names(language: str) -> dict[str, str]:
@@ -286,3 +296,189 @@ def coverage_rows(coverage: pl.DataFrame, language: str) -> pl.DataFrame:
         _as_text(coverage, pl.col("share") * 100, language, digits=1),
     )
     return shown.rename({name: t(f"data.col_{name}", language) for name in shown.columns})
+
+
+# --- data sets -------------------------------------------------------------------------------------------------------
+
+
+def dataset_label(name: str, language: str) -> str:
+    """A data set as the reader knows it: the sample in ``language``, an imported one by its own name."""
+    return t("datasets.sample", language) if name == SAMPLE_DATASET else name
+
+
+# --- the reader's words for a failed import ----------------------------------------------------------------------
+
+
+def import_error_message(error: object, language: str) -> str:
+    """A failed import (:class:`pipeline.imports.ImportFailedError`) in ``language``.
+
+    The reasons the readers and the import know by a key (``reader.<key>``) are said in the reader's language,
+    with a close column name or the layout's hint where there is one; any other reason is quoted as it was
+    given, inside a sentence in the reader's language. Nothing was imported in either case.
+    """
+    key = getattr(error, "key", None)
+    params: dict[str, str] = dict(getattr(error, "params", None) or {})
+    file_name = str(getattr(error, "file_name", ""))
+    if not isinstance(key, str) or f"reader.{key}" not in catalogue(language):
+        reason = str(getattr(error, "reason", error))
+        text = t("reader.failed", language, file=file_name, reason=reason)
+    elif key == "missing_columns":
+        text = t("reader.missing_columns", language, file=file_name, **_only(params, "missing", "available"))
+        close = getattr(getattr(error, "__cause__", None), "close", None) or {}
+        text += "".join(
+            f" {t('reader.close_name', language, found=found, wanted=wanted)}" for wanted, found in close.items()
+        )
+        hint = params.get("hint")
+        if hint and f"reader.hint_{hint}" in catalogue(language):
+            text += f" {t(f'reader.hint_{hint}', language)}"
+    elif key == "nothing_kept_because":
+        reason = t(f"reason.{params.get('reason', '')}", language) if params.get("reason") else ""
+        text = t(
+            "reader.nothing_kept_because",
+            language,
+            rows=count(int(params.get("rows", "0")), language),
+            reason=reason,
+            column=params.get("column", ""),
+            examples=params.get("examples", ""),
+        )
+    elif key in ("nothing_kept", "all_imported_before"):
+        rows = count(int(params.get("rows", "0")), language)
+        text = t(f"reader.{key}", language, **{**params, "rows": rows})
+    else:
+        text = t(f"reader.{key}", language, **params)
+    row, column = getattr(error, "row", None), getattr(error, "column", None)
+    if row is not None and column:
+        text += f" {t('reader.where', language, row=row, column=column)}"
+    return f"{text} {t('reader.unchanged', language)}"
+
+
+def _only(params: dict[str, str], *names: str) -> dict[str, str]:
+    return {name: params.get(name, "") for name in names}
+
+
+def report_notes(report: ImportReport, language: str) -> list[str]:
+    """The validation report's remarks on the whole file, in ``language`` (a plain-text note as it was written),
+    and the text encoding a CSV file was read in."""
+    lines = []
+    if report.report.encoding:
+        lines.append(t("extract_note.encoding", language, encoding=report.report.encoding))
+    for text in report.report.notes:
+        parsed = parse_note(text)
+        if parsed is None or f"extract_note.{parsed[0]}" not in catalogue(language):
+            lines.append(text)
+            continue
+        key, params = parsed
+        if "rule" in params:
+            params["rule"] = t(f"datasets.rule_{params['rule']}", language)
+        lines.append(t(f"extract_note.{key}", language, **params))
+    return lines
+
+
+# --- templates and the column table -------------------------------------------------------------------------------
+
+#: Two example rows per canonical table for the downloadable templates (made-up values, valid as they stand).
+TEMPLATE_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "visits": (
+        {
+            "visit_id": "v000001",
+            "patient_id": "p000001",
+            "professional_id": "d0001",
+            "profession": "doctor",
+            "unit_id": "tk-keskusta",
+            "region_code": "13",
+            "visit_at": "2025-03-10 09:00",
+            "assessment_at": "2025-03-03 08:14",
+            "urgent": "false",
+            "contact_mode": "in_person",
+            "service_type": "T11",
+            "age_years": "67",
+        },
+        {
+            "visit_id": "v000002",
+            "patient_id": "p000002",
+            "professional_id": "n0001",
+            "profession": "nurse",
+            "unit_id": "tk-keskusta",
+            "region_code": "13",
+            "visit_at": "2025-03-11 14:30",
+            "assessment_at": "",
+            "urgent": "true",
+            "contact_mode": "phone",
+            "service_type": "T11",
+            "age_years": "",
+        },
+    ),
+    "appointment_slots": (
+        {
+            "captured_at": "2025-03-03 07:00",
+            "book_id": "kirja-01",
+            "unit_id": "tk-keskusta",
+            "region_code": "13",
+            "profession": "doctor",
+            "slot_at": "2025-03-12 10:00",
+            "status": "free",
+            "slot_type": "non_urgent",
+        },
+        {
+            "captured_at": "2025-03-03 07:00",
+            "book_id": "kirja-01",
+            "unit_id": "tk-keskusta",
+            "region_code": "13",
+            "profession": "doctor",
+            "slot_at": "2025-03-12 10:20",
+            "status": "booked",
+            "slot_type": "non_urgent",
+        },
+    ),
+    "survey_answers": (
+        {
+            "response_id": "r000001",
+            "region_code": "13",
+            "unit_id": "tk-keskusta",
+            "answered_at": "2025-03-10 10:05",
+            "score": "9",
+            "respondent": "patient",
+            "weight": "1.0",
+        },
+        {
+            "response_id": "r000002",
+            "region_code": "13",
+            "unit_id": "tk-keskusta",
+            "answered_at": "2025-03-10 11:40",
+            "score": "6",
+            "respondent": "patient",
+            "weight": "0.8",
+        },
+    ),
+}
+_HOLDS = {
+    Kind.ID: "holds_id",
+    Kind.TEXT: "holds_text",
+    Kind.CODE: "holds_code",
+    Kind.TIME: "holds_time",
+    Kind.BOOL: "holds_bool",
+    Kind.NUMBER: "holds_number",
+}
+
+
+def template_csv(table: str) -> bytes:
+    """A canonical CSV template of ``table``: the header and two example rows, UTF-8 with a byte-order mark (a
+    spreadsheet then reads it right), comma-separated."""
+    rows = TEMPLATE_ROWS[table]
+    names = [column.name for column in TABLES_BY_NAME[table].columns]
+    lines = [",".join(names), *(",".join(row.get(name, "") for name in names) for row in rows)]
+    return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def column_table(table: str, language: str) -> pl.DataFrame:
+    """Every canonical column of ``table``: its name, whether it is required, what it holds, its allowed values."""
+    rows = [
+        {
+            t("data.col_column", language): column.name,
+            t("data.col_required", language): t("data.answer_yes" if column.required else "data.answer_no", language),
+            t("data.col_holds", language): t(f"data.{_HOLDS[column.kind]}", language),
+            t("data.col_allowed", language): ", ".join(sorted(column.allowed)) if column.allowed else "",
+        }
+        for column in TABLES_BY_NAME[table].columns
+    ]
+    return pl.DataFrame(rows)

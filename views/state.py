@@ -1,4 +1,4 @@
-"""The view state every page shares: language, county, period, profession and indicator.
+"""The view state every page shares: language, county, period, profession, indicator and data set.
 
 The state lives in the URL's query parameters, so a copied link reopens the
 same view. Reading is forgiving: a missing or unknown value falls back to the
@@ -27,6 +27,8 @@ class ViewState:
     period: str = ""
     profession: str = DEFAULT_PROFESSION
     indicator: str = DEFAULT_INDICATOR
+    dataset: str = ""
+    """The data set the computed figures are of (``store.datasets``); empty means the store's default."""
 
     def with_changes(self, **changes: str) -> ViewState:
         return replace(self, **changes)
@@ -49,6 +51,16 @@ QUERY_KEYS = tuple(field.name for field in fields(ViewState))
 
 def region_choices() -> tuple[str, ...]:
     return (ALL_REGIONS, *(region.code for region in dashboard_regions()))
+
+
+#: The longest data set name a link may carry (the store's limit).
+MAX_DATASET_NAME = 64
+
+
+def dataset_allowed(name: str) -> bool:
+    """Whether ``name`` can name a data set; one the store does not hold falls back to the default where the
+    results are loaded (the data sets change with imports, links outlive them)."""
+    return 0 < len(name) <= MAX_DATASET_NAME and name.isprintable()
 
 
 def allowed_values(periods: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -80,7 +92,7 @@ def from_query(params: Mapping[str, str | Sequence[str]], *, periods: Sequence[s
         given = _first(params.get(key))
         if given is None or given == "":
             continue
-        if given in allowed[key]:
+        if (key == "dataset" and dataset_allowed(given)) or given in allowed.get(key, ()):
             values[key] = given
         else:
             rejected.append(key)

@@ -106,6 +106,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInputError
+from core.notes import parse_note
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.avohilmo import read_visits_with_report
 from data_sources.extracts.canonical import canonical_spec, choose_separator
@@ -120,7 +121,6 @@ from data_sources.extracts.common import (
     ExtractColumnsError,
     ExtractError,
     ExtractResult,
-    parse_note,
 )
 from data_sources.extracts.reader import run_reader
 from data_sources.extracts.sniffing import detect_layout, header_columns, sniff

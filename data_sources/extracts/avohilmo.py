@@ -65,6 +65,7 @@ import polars as pl
 from core import columns as c
 from core import validation as v
 from core.errors import InvalidInputError
+from core.notes import note
 from core.settings import DEFAULT_EARLIEST_DATE
 from data_sources.extracts.common import (
     AVOHILMO,
@@ -76,7 +77,6 @@ from data_sources.extracts.common import (
     ReadSpec,
     normalise_region,
     normalise_region_argument,
-    note,
 )
 from data_sources.extracts.reader import run_reader
 from data_sources.extracts.sniffing import header_columns, resolve_columns, sniff

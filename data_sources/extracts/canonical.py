@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from core import columns as c
 from core import validation as v
+from core.notes import note
 from core.schema import CONTACT_MODES, PROFESSIONS, RESPONDENTS, SLOT_STATUSES, SLOT_TYPES
 from data_sources.extracts.common import (
     ANSWERS_TABLE,
@@ -20,7 +21,6 @@ from data_sources.extracts.common import (
     ReadSpec,
     Sniffed,
     normalise_region_argument,
-    note,
 )
 from data_sources.extracts.sniffing import header_columns, resolve_columns
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -131,27 +130,6 @@ def close_name(name: str, candidates: Sequence[str]) -> str | None:
     if best is not None and difflib.SequenceMatcher(None, bare, _bare(best)).ratio() >= CLOSE_NAME_RATIO:
         return best
     return None
-
-
-#: A report note the pages translate: ``note:<key> {"param": "value"}`` (``extract_note.<key>`` in the catalogues).
-NOTE_PREFIX: Final = "note:"
-
-
-def note(key: str, **params: str) -> str:
-    """A remark for the validation report, stored as its catalogue key and parameters (the pages translate it)."""
-    return f"{NOTE_PREFIX}{key} {json.dumps(params, ensure_ascii=False, sort_keys=True)}"
-
-
-def parse_note(text: str) -> tuple[str, dict[str, str]] | None:
-    """``(key, params)`` of a note made by :func:`note`; None for a plain-text note."""
-    if not text.startswith(NOTE_PREFIX):
-        return None
-    key, _, rest = text[len(NOTE_PREFIX) :].partition(" ")
-    try:
-        params = json.loads(rest) if rest else {}
-    except ValueError:
-        return None
-    return (key, {str(k): str(v) for k, v in params.items()}) if isinstance(params, dict) else None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def record(engine: sa.Engine, table_name: str, checksum: str, *, report_json: st
             report_json=report_json,
             imported_at=AT,
             imported_by="analyst@example.fi",
+            dataset="Pohjois-Savo 2025",
         )
 
 
@@ -54,6 +55,7 @@ def test_a_recorded_file_is_found_again_by_its_checksum_as_already_imported(engi
         report_json="{}",
         layout="canonical",
         file_name="abc.csv",
+        dataset="Pohjois-Savo 2025",
     )
     assert existing_import(engine, "survey_answers", "abc") is None  # the same file offered as another table
 
@@ -82,6 +84,7 @@ def test_an_import_recorded_in_a_transaction_that_fails_is_not_recorded(engine: 
                 report_json="{}",
                 imported_at=AT,
                 imported_by="analyst@example.fi",
+                dataset="Pohjois-Savo 2025",
             )
             raise InvalidInputError("the aggregates could not be written")
 

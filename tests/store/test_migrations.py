@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from core.errors import InvalidInputError
 from store import tables
 from store.engine import create_store_engine
-from store.migrations import MIGRATIONS, Migration, current_version, migrate
+from store.migrations import (
+    IMPORTED_BEFORE_DATASETS,
+    MIGRATIONS,
+    SAMPLE_IMPORTER_V7,
+    Migration,
+    applied_versions,
+    current_version,
+    migrate,
+)
 
 
 def test_migrating_an_empty_database_reaches_the_latest_version(store_url: str) -> None:
@@ -182,4 +190,77 @@ def test_version_7_records_that_the_continuity_figures_stored_before_it_counted_
         ).all()
     assert [tuple(row) for row in continuity] == [("T11", 2)]
     assert [tuple(row) for row in bins] == [("T11", 2)]
+    engine.dispose()
+
+
+def _v7_store(store_url: str, importers: list[str]) -> sa.Engine:
+    """A store at version 7 with one import per importer and one result row of the whole country."""
+    engine = create_store_engine(store_url)
+    assert migrate(engine, up_to=7) == 7
+    with engine.begin() as connection:
+        for index, importer in enumerate(importers):
+            connection.execute(
+                sa.text(
+                    "insert into imports (table_name, file_name, checksum, layout, rows_read, rows_rejected,"
+                    " parquet_path, report_json, imported_at, imported_by)"
+                    " values ('survey_answers', 'f.csv', :c, 'canonical', 1, 0, 'p', '{}', :at, :by)"
+                ),
+                {"c": f"c{index}", "at": dt.datetime(2026, 1, 5), "by": importer},
+            )
+        connection.execute(
+            sa.text(
+                "insert into nps_results (region_code, unit_id, profession, period, respondent, n, n_invalid,"
+                " promoters, passives, detractors) values ('SSS', '', 'all', '2025', 'patient', 3, 0, 1, 1, 1)"
+            )
+        )
+    return engine
+
+
+def test_version_8_keeps_a_sample_only_stores_results_as_the_samples(store_url: str) -> None:
+    engine = _v7_store(store_url, [SAMPLE_IMPORTER_V7])
+
+    migrate(engine)
+
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(tables.imports.c.dataset)).scalars().all() == ["sample"]
+        assert connection.execute(sa.select(tables.nps_results.c.dataset, tables.nps_results.c.n)).all() == [
+            ("sample", 3)
+        ]
+    engine.dispose()
+
+
+def test_version_8_drops_the_results_that_blended_the_sample_with_imported_extracts(store_url: str) -> None:
+    """Which part of a blended figure was the sample's cannot be told: the figures go, and the next start
+    recomputes each data set's (pipeline.bootstrap.open_store)."""
+    engine = _v7_store(store_url, [SAMPLE_IMPORTER_V7, "analyst@example.fi"])
+
+    migrate(engine)
+
+    with engine.connect() as connection:
+        datasets = connection.execute(sa.select(tables.imports.c.dataset).order_by(tables.imports.c.id)).scalars()
+        assert datasets.all() == ["sample", IMPORTED_BEFORE_DATASETS]
+        assert connection.execute(sa.select(tables.nps_results)).all() == []
+    engine.dispose()
+
+
+def test_a_migration_numbered_below_one_already_applied_still_runs(store_url: str) -> None:
+    """Migrations 9 and 10 may reach a store before 8 does (they were written side by side)."""
+    engine = create_store_engine(store_url)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(tables.schema_version.delete().where(tables.schema_version.c.version == 8))
+    calls = []
+    original = {migration.version: migration for migration in MIGRATIONS}[8]
+    replaced = tuple(
+        Migration(8, original.description, lambda _connection: calls.append(8)) if m.version == 8 else m
+        for m in MIGRATIONS
+    )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("store.migrations.MIGRATIONS", replaced)
+        migrate(engine)
+
+    assert calls == [8]
+    with engine.connect() as connection:
+        assert 8 in applied_versions(connection)
     engine.dispose()

@@ -8,11 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.imports import import_extract
+from store.datasets import SAMPLE_DATASET
 from store.results import SAMPLE_IMPORTER, load_results
 from tests.pipeline.test_imports import count_by_region, read_csv_extract, write_answers
 from tests.store import conftest as store_fixtures
 
 IMPORTER = "analyst@example.org"
+REAL = "Pohjois-Savo 2025"
 
 # The store fixtures: every test here runs on SQLite and on PostgreSQL.
 store_url = store_fixtures.store_url
@@ -31,6 +33,7 @@ def store(engine: sa.Engine, tmp_path: Path) -> sa.Engine:
             read=read_csv_extract,
             aggregate=count_by_region,
             imported_by=importer,
+            dataset=SAMPLE_DATASET if importer == SAMPLE_IMPORTER else REAL,
         )
     return engine
 
@@ -49,4 +52,17 @@ def test_the_importers_identity_reaches_only_viewers_with_unit_access(
 ) -> None:
     results = load_results(store, unit_regions=unit_regions)
     assert set(results.imports["imported_by"].to_list()) == shown
-    assert results.sample_data
+    assert (results.dataset, results.sample_data) == (REAL, False)  # the real data set is shown by default
+
+
+def test_the_results_are_of_one_data_set_the_real_one_unless_the_sample_is_chosen(store: sa.Engine) -> None:
+    real, sample = load_results(store), load_results(store, dataset=SAMPLE_DATASET)
+
+    assert (sample.dataset, sample.sample_data) == (SAMPLE_DATASET, True)
+    assert [item.name for item in real.datasets] == [REAL, SAMPLE_DATASET]  # the newest import first
+    assert real.shown_imports()["file_name"].to_list() == ["upload.csv"]
+    assert sample.shown_imports()["file_name"].to_list() == ["sample.csv"]
+
+
+def test_an_unknown_data_set_falls_back_to_the_default(store: sa.Engine) -> None:
+    assert load_results(store, dataset="no such set").dataset == REAL
