@@ -287,7 +287,12 @@ def table_for_page(frame: pl.DataFrame, language: str, *, percent: bool) -> tupl
         *[
             pl.Series(
                 name,
-                [_number_text(value, mark, language, digits) for value, mark in zip(shown[name], hidden, strict=True)],
+                _aligned(
+                    [
+                        _number_text(value, mark, language, digits)
+                        for value, mark in zip(shown[name], hidden, strict=True)
+                    ]
+                ),
                 dtype=pl.String,
             )
             for name in numbers
@@ -296,6 +301,18 @@ def table_for_page(frame: pl.DataFrame, language: str, *, percent: bool) -> tupl
     )
     headers = table_headers(written.columns, language)
     return written.rename(headers), [headers.get(name, name) for name in numbers]
+
+
+#: Pads a number's text on the left: as wide as a digit, and sorted before the digits by the browser's collation.
+FIGURE_SPACE = "\u2007"
+
+
+def _aligned(texts: list[str]) -> list[str]:
+    """``texts`` padded on the left with figure spaces to one length: a table that sorts its columns as text then
+    sorts non-negative numbers by size ('  9,5' before ' 65,6' before '1 234,0'), and right-aligned they look
+    the same."""
+    width = max((len(text) for text in texts), default=0)
+    return [text.rjust(width, FIGURE_SPACE) for text in texts]
 
 
 def _number_text(value: float | None, hidden: bool, language: str, digits: int) -> str:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from i18n import t
-from views.common import national_beside, table_for_page, table_headers, table_values
+from views.common import FIGURE_SPACE, national_beside, table_for_page, table_headers, table_values
 
 #: A county and the country over two quarters, the county's second quarter hidden; and a target row.
 TREND = pl.DataFrame(
@@ -77,7 +77,7 @@ def test_every_area_row_is_kept_once_and_national_rows_only_move(codes: list[str
 )
 def test_the_page_table_writes_numbers_as_the_language_does(language: str, value: str, national: str, n: str) -> None:
     shown, numbers = table_for_page(TREND, language, percent=True)
-    first = shown.row(0, named=True)
+    first = shown.with_columns(pl.col(numbers).str.strip_chars_start(FIGURE_SPACE)).row(0, named=True)
     assert first[t("table.value", language)] == value
     assert first[t("table.national_value", language)] == national
     assert first[t("table.n", language)] == n
@@ -86,7 +86,8 @@ def test_the_page_table_writes_numbers_as_the_language_does(language: str, value
 
 
 def test_a_hidden_value_shows_the_marker_and_a_missing_one_a_dash() -> None:
-    shown, _ = table_for_page(TREND, "fi", percent=True)
+    shown, numbers = table_for_page(TREND, "fi", percent=True)
+    shown = shown.with_columns(pl.col(numbers).str.strip_chars_start(FIGURE_SPACE))
     hidden, target = shown.row(1, named=True), shown.row(2, named=True)
     assert hidden["Arvo"] == ".."
     assert hidden["n"] == ".."
@@ -112,3 +113,14 @@ def test_shares_of_a_score_are_percentages_even_when_the_score_is_not() -> None:
     frame = pl.DataFrame({"value": [12.5], "promoter_share": [0.4567], "n": [200]})
     values = table_values(frame, "en", percent=False)
     assert values.row(0) == (12.5, 200, 45.67)
+
+
+def test_a_number_column_is_padded_to_one_width_so_it_sorts_by_size() -> None:
+    frame = pl.DataFrame({"label": ["a", "b", "c"], "value": [0.095, 0.656, None], "n": [987, 1234, None]})
+    shown, numbers = table_for_page(
+        frame.with_columns(pl.Series("suppressed", [False, False, True])), "fi", percent=True
+    )
+    for name in numbers:
+        assert shown[name].str.len_chars().n_unique() == 1, name
+    assert shown["Arvo"].to_list() == [f"{FIGURE_SPACE}9,5", "65,6", f"{FIGURE_SPACE * 2}.."]
+    assert shown["n"].to_list() == [f"{FIGURE_SPACE * 2}987", "1\u202f234", f"{FIGURE_SPACE * 3}.."]
