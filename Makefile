@@ -65,6 +65,11 @@ bench: $(VENV)/.dev-installed
 bench-quick: $(VENV)/.dev-installed
 	$(PY) -m bench.metrics_bench --sizes 200000,1000000
 
+## bench-scale: the aggregate engines (one process, a process pool, Dask) at 5 and 25 million visits a year
+## over one and three years (up to 75 million), outputs compared; SIZES= and YEARS= for a smaller run
+bench-scale: $(VENV)/.dev-installed
+	$(PY) -m bench.scale_bench --sizes $(or $(SIZES),5000000,25000000) --years $(or $(YEARS),1,3) --workers 2
+
 ## bench-import: a 25-million-row Avohilmo-layout extract read, validated and written to Parquet
 bench-import: $(VENV)/.dev-installed
 	$(PY) -m bench.import_bench --rows 25000000

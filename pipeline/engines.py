@@ -144,7 +144,8 @@ def bucketed_results(
         report(0.0, f"filing {table} into buckets")
         layout = buckets.ensure_layout(data_dir, table, paths)
         # Extracts without a single row file nothing: their own (empty) files are then the one piece.
-        pieces = [tasks.file_names(files) for files in buckets.pieces(data_dir, layout)] or [tasks.file_names(paths)]
+        found = buckets.checked_pieces(data_dir, layout)
+        pieces = [tasks.file_names(files) for files in found] or [tasks.file_names(paths)]
         log.info("%s: %d extract(s) in %d piece(s) of %d bucket(s)", table, len(paths), len(pieces), layout.buckets)
         if table == "visits":
             options = tasks.as_options(service_types, min_visits)

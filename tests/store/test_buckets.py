@@ -94,7 +94,7 @@ def test_every_visit_is_filed_once_with_all_of_a_patients_visits_of_a_year_in_on
 def test_the_layout_files_every_catalogued_extract_once_and_again_only_when_new(tmp_path: Path) -> None:
     first = write(tmp_path, sample_visits(10), "1" * 64)
     layout = buckets.ensure_layout(tmp_path, "visits", [first])
-    assert layout == buckets.Layout("visits", 1, ("1" * 64,))
+    assert layout == buckets.Layout("visits", 1, ("1" * 64,), rows=20)
     second = write(tmp_path, sample_visits(3).with_columns(pl.col(c.VISIT_ID) + "-b"), "2" * 64)
     layout = buckets.ensure_layout(tmp_path, "visits", [first, second])
     assert layout.extracts == ("1" * 64, "2" * 64)
@@ -109,7 +109,7 @@ def test_pieces_of_an_extract_the_layout_does_not_list_are_never_read(tmp_path: 
     layout = buckets.ensure_layout(tmp_path, "visits", [first])
     buckets.write_extract(tmp_path, "visits", "9" * 64, sample_visits(4), layout.buckets)
     files = [path for piece in buckets.pieces(tmp_path, layout) for path in piece]
-    assert {path.stem for path in files} == {"1" * 64}
+    assert {path.stem.rpartition("-")[0] for path in files} == {"1" * 64}
 
 
 def test_a_layout_whose_bucket_count_no_longer_fits_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,3 +140,22 @@ def test_slots_are_filed_by_book_and_answers_by_county(tmp_path: Path) -> None:
     buckets.write_extract(tmp_path, "survey_answers", "4" * 64, answer_rows, 1)
     names = {path.parent.name for path in buckets.table_root(tmp_path, "survey_answers").rglob("*.parquet")}
     assert names == {"region=01", "region=02", f"region={buckets.NULL_PART}"}
+
+
+def test_filing_an_extract_again_replaces_whatever_an_interrupted_filing_left(tmp_path: Path) -> None:
+    buckets.write_extract(tmp_path, "visits", "5" * 64, sample_visits(6), 2)
+    folder = next(buckets.table_root(tmp_path, "visits").rglob("bucket=*"))
+    stale = folder / f"{'5' * 64}-9.parquet"  # a piece the interrupted run wrote and this one does not
+    sample_visits(1).write_parquet(stale)
+    buckets.write_extract(tmp_path, "visits", "5" * 64, sample_visits(6), 2)
+    assert not stale.exists()
+    files = [path for piece in buckets.pieces(tmp_path, buckets.Layout("visits", 2, ("5" * 64,))) for path in piece]
+    assert pl.read_parquet(files).height == 12
+
+
+def test_buckets_missing_a_piece_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    layout = buckets.ensure_layout(tmp_path, "visits", [write(tmp_path, sample_visits(10), "1" * 64)])
+    assert sum(pl.read_parquet(files).height for files in buckets.checked_pieces(tmp_path, layout)) == 20
+    buckets.pieces(tmp_path, layout)[0][0].unlink()
+    with pytest.raises(InvalidInputError, match=r"hold 10 rows, but 20 were filed.*Delete"):
+        buckets.checked_pieces(tmp_path, layout)
