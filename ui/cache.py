@@ -149,19 +149,29 @@ def _loaded() -> SharedMemo:
     return SharedMemo(max_entries=RESULTS_KEPT)
 
 
-def _results(store: sa.Engine, version: str, unit_regions: frozenset[str] | None) -> Results:
-    """The results at ``version`` for a viewer allowed ``unit_regions``: loaded once, however many sessions ask.
+def _results(store: sa.Engine, version: str, unit_regions: frozenset[str] | None, dataset: str) -> Results:
+    """The results of ``dataset`` ('' the default) at ``version`` for a viewer allowed ``unit_regions``: loaded
+    once, however many sessions ask.
 
     Kept in a memo of ours rather than behind ``st.cache_resource`` with arguments: Streamlit inspects the
     function's signature and hashes the arguments on every call, and a page run asks for the results once
     per chart.
     """
-    return _loaded().get_or_build((version, unit_regions), lambda: load_results(store, unit_regions=unit_regions))
+    return _loaded().get_or_build(
+        (version, unit_regions, dataset),
+        lambda: load_results(store, unit_regions=unit_regions, dataset=dataset or None),
+    )
+
+
+def _shown_dataset() -> str:
+    """The data set the viewer's pages show (the view state's; '' the store's default)."""
+    state = st.session_state.get("view")
+    return str(getattr(state, "dataset", "") or "")
 
 
 def results() -> Results:
     """The store's results as the viewer may see them, reloaded only when an import or refresh changed the store."""
-    return _results(current_engine(), version(), access_policy().unit_regions)
+    return _results(current_engine(), version(), access_policy().unit_regions, _shown_dataset())
 
 
 @st.cache_resource(show_spinner=False)
@@ -175,16 +185,19 @@ def _key(build: Callable[..., object], store_at: str, unit_regions: frozenset[st
 
 
 def view(build: Callable[..., V], *arguments: Hashable, **options: Hashable) -> V:
-    """``build(results, *arguments, **options)``, built once per store version, allowed units and arguments.
+    """``build(results, *arguments, **options)``, built once per store version, allowed units, data set shown
+    and arguments.
 
     A filter change that returns to a state seen before (by anyone) costs no computation and no new
     figure. The key holds the viewer's allowed units, so a view built from one viewer's unit-level rows
-    is never handed to a viewer with other rights. Cached views are shared: callers must not mutate them.
+    is never handed to a viewer with other rights, and the data set shown, so a view of one data set is
+    never shown for another. Cached views are shared: callers must not mutate them.
     """
     store_at = version()
     unit_regions = access_policy().unit_regions
-    key = _key(build, store_at, unit_regions, arguments, tuple(sorted(options.items())))
-    loaded = _results(current_engine(), store_at, unit_regions)
+    dataset = _shown_dataset()
+    key = _key(build, store_at, unit_regions, dataset, arguments, tuple(sorted(options.items())))
+    loaded = _results(current_engine(), store_at, unit_regions, dataset)
     return _memo().get_or_build(key, lambda: build(loaded, *arguments, **options))
 
 
@@ -202,7 +215,7 @@ def _coc_distribution(results: Results, region: str, period: str, profession: st
     """From the store; for a store from before it kept the distribution, computed from the visits once."""
     return county.coc_distribution(
         results,
-        lambda: scan_extracts(current_engine(), "visits"),
+        lambda: scan_extracts(current_engine(), "visits", results.dataset),  # the shown data set's visits only
         region=region,
         year=period,
         profession=profession,

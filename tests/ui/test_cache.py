@@ -54,8 +54,36 @@ def own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 @pytest.mark.usefixtures("own_store")
 def test_a_cached_value_is_rebuilt_only_when_the_store_version_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "store_version", lambda _engine: VERSION[0])
-    monkeypatch.setattr(cache, "load_results", lambda _engine, unit_regions: None)
+    monkeypatch.setattr(cache, "load_results", lambda _engine, unit_regions, dataset=None: None)
     BUILDS.clear()
     app = AppTest.from_function(read_around_a_new_version, default_timeout=180).run()
     assert not app.exception, app.exception
     assert app.session_state["seen"] == [1, 1, 2, 3, 4, 4, 5, 6]
+
+
+def read_two_datasets() -> None:
+    import streamlit as st
+
+    from tests.ui import test_cache as here  # noqa: PLW0406  # this runs as a script of its own
+    from ui import cache
+    from views.state import ViewState
+
+    here.VERSION[0] = "v1"
+    cache.forget_version()
+    seen = []
+    for dataset in ("", "2025 extract", ""):
+        st.session_state["view"] = ViewState(dataset=dataset)
+        seen.append(cache.view(here.count_build, "02"))
+        seen.append(cache.results())
+    st.session_state["seen"] = seen
+
+
+@pytest.mark.usefixtures("own_store")
+def test_views_and_results_are_kept_per_data_set_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a view built from one data set's results is never shown for another
+    monkeypatch.setattr(cache, "store_version", lambda _engine: VERSION[0])
+    monkeypatch.setattr(cache, "load_results", lambda _engine, unit_regions, dataset=None: f"results of {dataset}")
+    BUILDS.clear()
+    app = AppTest.from_function(read_two_datasets, default_timeout=180).run()
+    assert not app.exception, app.exception
+    assert app.session_state["seen"] == [1, "results of None", 2, "results of 2025 extract", 1, "results of None"]
