@@ -27,7 +27,7 @@ from core import columns as c
 from core.codes import ALL_UNITS, PROFESSIONS
 from exports.disclosure import CheckReport
 from exports.provenance import Provenance
-from exports.tables import description, table_to_csv, table_to_xlsx, text_file, zip_files
+from exports.tables import description, sidecar_lines, table_to_csv, table_to_xlsx, text_file, zip_files
 from i18n import region_name, t
 from i18n.format import date_text
 from metrics.privacy import SUPPRESSED_BY
@@ -199,7 +199,7 @@ def dataset_csv(cells: pl.DataFrame, *, name: str, about: Sequence[str], check: 
         marked=MARKED,
         table="full data set",
     )
-    return zip_files({f"{name}.csv": data, f"{name}.check.txt": text_file([*about, "", *check.lines(language)])})
+    return zip_files({f"{name}.csv": data, f"{name}.check.txt": text_file(sidecar_lines(about, check, language))})
 
 
 def dataset_xlsx(cells: pl.DataFrame, *, about: Sequence[str], check: CheckReport, language: str) -> bytes:
@@ -208,12 +208,12 @@ def dataset_xlsx(cells: pl.DataFrame, *, about: Sequence[str], check: CheckRepor
     return table_to_xlsx(
         table,
         title=about[0],
-        provenance=Provenance(source="", licence=""),
+        provenance=Provenance(source="", licence=""),  # the description is ``about``
         language=language,
         headers=dataset_headers(table.columns, language),
-        notes=about[1:],
         marked=MARKED,
         check=check,
+        about=about,
     )
 
 

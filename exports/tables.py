@@ -39,7 +39,7 @@ from core import columns as c
 from exports.disclosure import CheckReport
 from exports.provenance import Provenance
 from exports.safety import neutralise, refuse_identifiers
-from exports.workbook import SafeWorkbook
+from exports.workbook import GuardedWorksheet, SafeWorkbook
 from i18n import check_language, t
 from i18n.format import DECIMAL_COMMA, SUPPRESSED_MARKER
 
@@ -232,20 +232,25 @@ def table_to_xlsx(
     dimensions: Collection[str] = DIMENSIONS,
     marked: Collection[str] | None = None,
     check: CheckReport | None = None,
+    about: Sequence[str] | None = None,
 ) -> bytes:
     """The table on the first sheet (headings on row 1, a filter row, frozen headings), its description on the
-    second and the output check report on the third (when ``check`` is given), as XLSX bytes."""
+    second and the output check report on the third (when ``check`` is given), as XLSX bytes.
+
+    ``about`` replaces the description made from ``title``, ``provenance``, ``notes`` and ``threshold``.
+    """
     labels, rows = table_cells(
         frame, headers=headers, dimensions=dimensions, marked=marked, table=f"XLSX export of {title!r}"
     )
-    about = description(
-        title=title,
-        provenance=provenance,
-        language=language,
-        notes=notes,
-        has_suppressed=_any_suppressed(frame),
-        threshold=threshold,
-    )
+    if about is None:
+        about = description(
+            title=title,
+            provenance=provenance,
+            language=language,
+            notes=notes,
+            has_suppressed=_any_suppressed(frame),
+            threshold=threshold,
+        )
     buffer = io.BytesIO()
     workbook = SafeWorkbook(buffer)  # every text cell passes the formula guard; no formula or link is written
     workbook.set_properties(
@@ -260,19 +265,8 @@ def table_to_xlsx(
         sheet.write_string(0, column, neutralise(label), heading)
     for index, row in enumerate(rows, start=1):
         for column, cell in enumerate(row):
-            place = (index, column)
-            if cell is None:
-                continue  # an empty cell is no cell
-            if isinstance(cell, bool):
-                sheet.write_boolean(*place, cell)
-            elif isinstance(cell, int):
-                sheet.write_number(*place, cell, whole)
-            elif isinstance(cell, float):
-                sheet.write_number(*place, cell)
-            elif cell == SUPPRESSED_MARKER:
-                sheet.write_string(*place, cell, marker)
-            else:
-                sheet.write_string(*place, neutralise(cell))
+            if cell is not None:  # an empty cell is no cell
+                _write_cell(sheet, (index, column), cell, whole=whole, marker=marker)
     for column, label in enumerate(labels):
         longest = max([len(label), *(len(str(row[column])) for row in rows[:500] if row[column] is not None)])
         sheet.set_column(column, column, min(max(longest + 2, 8), 60))
@@ -284,6 +278,21 @@ def table_to_xlsx(
         _text_sheet(workbook, t("export.sheet_check", language), check.lines(language), bold)
     workbook.close()
     return buffer.getvalue()
+
+
+def _write_cell(sheet: GuardedWorksheet, place: tuple[int, int], cell: Cell, *, whole: object, marker: object) -> None:
+    """One table cell: numbers and booleans as such (whole numbers without decimals), the marker grey on the
+    right, other text through the formula guard."""
+    if isinstance(cell, bool):
+        sheet.write_boolean(*place, cell)
+    elif isinstance(cell, int):
+        sheet.write_number(*place, cell, whole)
+    elif isinstance(cell, float):
+        sheet.write_number(*place, cell)
+    elif cell == SUPPRESSED_MARKER:
+        sheet.write_string(*place, cell, marker)
+    elif cell is not None:
+        sheet.write_string(*place, neutralise(cell))
 
 
 def _text_sheet(workbook: SafeWorkbook, name: str, lines: Sequence[str], first: object) -> None:
