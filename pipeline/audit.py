@@ -18,10 +18,11 @@ publishes them under:
 A relation is used only where it holds exactly on the true counts (continuity's
 patients are not additive over quarters or professions, for instance, so no
 such relation is made). Every count a role does not see is a variable, at
-least 0. Relations with one unknown give it exactly; the rest are split into
-connected components, and for every hidden count, and every never-shown count
-under the threshold, the smallest and largest value the component allows is
-found with :func:`scipy.optimize.linprog` (HiGHS). Findings:
+least 0. For every hidden count, and every never-shown count under the
+threshold, :mod:`pipeline.deduction` finds an interval at least the threshold
+wide that the attacker cannot rule out, or else the exact smallest and largest
+value (linear programs, SciPy's HiGHS). Counts and relations are polars frames
+and sparse matrices, so a store's audit takes minutes, not hours. Findings:
 
 * ``shown_small``: a shown count of 1 to threshold-1;
 * ``recovered_small``: a hidden or never-shown count whose deducible interval holds only values 1 to threshold-1;
@@ -35,6 +36,7 @@ See ``docs/decisions/0006-disclosure-audit.md`` for the limits.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections import defaultdict
@@ -46,12 +48,13 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 from scipy import sparse
-from scipy.optimize import linprog
 
 from core import columns as c
 from core.access import Role
 from core.codes import ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
+from pipeline.deduction import deduce_intervals
+from store.audits import AuditRecord, save_audit
 from store.results import Level, Results, load_results
 from views.cells import Grain, indicator_cells, period_key
 from views.county import stored_coc_distribution
@@ -60,12 +63,9 @@ from views.indicators import INDICATORS, Indicator
 OTHER = "other"
 """The professions outside doctors and nurses: never shown, but all - doctors - nurses."""
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
-LEVELS = ("region", "unit")
+LEVELS: tuple[Level, ...] = ("region", "unit")
 COC_BINS = 10
 EXAMPLES = 5
-_TOLERANCE = 1e-6
-#: Objectives of random signs solved first in a component, to find points that show most counts wide at once.
-RANDOM_OBJECTIVES = 8
 
 
 class Key(NamedTuple):
@@ -102,97 +102,113 @@ def coc_bin(number: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Relations
+# Counts as a frame: one row per count, numbered
+
+KEY_COLUMNS = ["measure", "region", "unit", "profession", "period"]
+_KEY_SCHEMA = dict.fromkeys(KEY_COLUMNS, pl.String)
 
 
-def _quarter(period: str) -> str:
-    return f"{period[:4]}Q{(int(period[5:7]) - 1) // 3 + 1}"
+def _key_frame(keys: Iterable[Key], values: Iterable[int] | None = None) -> pl.DataFrame:
+    rows = list(keys)
+    frame = pl.DataFrame(rows, schema=_KEY_SCHEMA, orient="row")
+    if values is not None:
+        frame = frame.with_columns(pl.Series("value", list(values), dtype=pl.Int64))
+    return frame
 
 
-def _is_month(period: str) -> bool:
-    return len(period) == 7 and period[4] == "-"
+def _quarter_of(period: pl.Expr) -> pl.Expr:
+    month = period.str.slice(5, 2).cast(pl.Int32, strict=False)
+    return pl.concat_str([period.str.slice(0, 4), pl.lit("Q"), ((month - 1) // 3 + 1).cast(pl.String)])
 
 
-def _is_quarter(period: str) -> bool:
-    return len(period) == 6 and period[4] == "Q"
+def _edges_to(cells: pl.DataFrame, children: pl.Expr, parent: Mapping[str, pl.Expr], kind: str) -> pl.DataFrame:
+    """(kind, total, member) for every child count whose parent count (its key with ``parent`` applied) exists."""
+    ids = cells.select(*KEY_COLUMNS, pl.col("id").alias("total"))
+    child = cells.filter(children).select(
+        *(parent.get(name, pl.col(name)).alias(name) for name in KEY_COLUMNS), pl.col("id").alias("member")
+    )
+    return child.join(ids, on=KEY_COLUMNS).select(pl.lit(kind).alias("kind"), "total", "member")
 
 
-def _time_additive(measure: str) -> bool:
-    return measure in ACCESS_BASE or (measure.startswith("nps.") and measure.rsplit(".", 1)[1] in NPS_CLASSES)
+def _fixed_edges(cells: pl.DataFrame, total: str, members: Sequence[str], kind: str, *, by: str) -> pl.DataFrame:
+    """A total and a fixed list of members (all present) among the counts of one key; ``by`` names the key column
+    that tells them apart (the measure, or the profession)."""
+    rest = [name for name in KEY_COLUMNS if name != by]
+    wanted = cells.filter(pl.col(by).is_in([total, *members]))
+    if wanted.is_empty():
+        return pl.DataFrame(schema={"kind": pl.String, "total": pl.Int64, "member": pl.Int64})
+    wide = wanted.pivot(on=by, index=rest, values="id", aggregate_function="first")
+    names = [total, *members]
+    if any(name not in wide.columns for name in names):
+        return pl.DataFrame(schema={"kind": pl.String, "total": pl.Int64, "member": pl.Int64})
+    whole = wide.filter(pl.all_horizontal(pl.col(name).is_not_null() for name in names))
+    return pl.concat(
+        [
+            whole.select(pl.lit(kind).alias("kind"), pl.col(total).alias("total"), pl.col(name).alias("member"))
+            for name in members
+        ]
+    ).with_columns(pl.col("total", "member").cast(pl.Int64))
 
 
-def _place_additive(measure: str) -> bool:
-    return _time_additive(measure) or measure == CONTINUITY or measure.startswith("coc.bin")
+def relation_terms(cells: pl.DataFrame) -> pl.DataFrame:
+    """Every linear relation the product's hierarchies make between the counts in ``cells`` (columns
+    :data:`KEY_COLUMNS` and ``id``): rows ``relation``, ``id``, ``coefficient`` (the total +1, its parts -1)."""
+    measure, period, unit, region = pl.col("measure"), pl.col("period"), pl.col("unit"), pl.col("region")
+    time_additive = measure.is_in(ACCESS_BASE) | (
+        measure.str.starts_with("nps.") & measure.str.split(".").list.last().is_in(NPS_CLASSES)
+    )
+    place_additive = time_additive | (measure == CONTINUITY) | measure.str.starts_with("coc.bin")
+    is_month = (period.str.len_chars() == 7) & (period.str.slice(4, 1) == "-")
+    is_quarter = (period.str.len_chars() == 6) & (period.str.slice(4, 1) == "Q")
+    edges = [
+        _edges_to(cells, time_additive & is_month, {"period": _quarter_of(period)}, "time"),
+        _edges_to(cells, time_additive & is_quarter, {"period": period.str.slice(0, 4)}, "time"),
+        _edges_to(
+            cells, place_additive & (region != NATIONAL) & (unit != ALL_UNITS), {"unit": pl.lit(ALL_UNITS)}, "place"
+        ),
+        _edges_to(
+            cells, place_additive & (region != NATIONAL) & (unit == ALL_UNITS), {"region": pl.lit(NATIONAL)}, "place"
+        ),
+    ]
+    access = cells.filter(measure.is_in(ACCESS_BASE))
+    edges.append(_fixed_edges(access, "all", ["doctor", "nurse", OTHER], "profession", by="profession"))
+    waits = cells.filter(measure.str.starts_with("access."))
+    for total, members in (
+        ("access.eligible7", ["access.within7", "access.outside7"]),
+        ("access.eligible14", ["access.within14", "access.outside14"]),
+        ("access.within14", ["access.within7", "access.band8_14"]),
+        ("access.eligible7", ["access.eligible14"]),
+    ):
+        edges.append(_fixed_edges(waits, total, members, f"{total}={'+'.join(members)}", by="measure"))
+    for respondent in cells.filter(measure.str.starts_with("nps."))["measure"].str.split(".").list.get(1).unique():
+        nps = cells.filter(measure.str.starts_with(f"nps.{respondent}."))
+        parts = [nps_measure(respondent, part) for part in NPS_CLASSES]
+        edges.append(_fixed_edges(nps, nps_measure(respondent, "n"), parts, f"nps.{respondent}", by="measure"))
+    coc = cells.filter(
+        ((measure == CONTINUITY) & (unit == ALL_UNITS) & (period.str.len_chars() == 4))
+        | measure.str.starts_with("coc.bin")
+    )
+    edges.append(_fixed_edges(coc, CONTINUITY, [coc_bin(number) for number in range(COC_BINS)], "coc", by="measure"))
+    every = pl.concat([edge.with_columns(pl.col("total", "member").cast(pl.Int64)) for edge in edges])
+    numbered = every.with_columns(pl.struct("kind", "total").rank("dense").cast(pl.Int64).sub(1).alias("relation"))
+    totals = numbered.select("relation", pl.col("total").alias("id"), pl.lit(1, pl.Int64).alias("coefficient")).unique()
+    part_terms = numbered.select("relation", pl.col("member").alias("id"), pl.lit(-1, pl.Int64).alias("coefficient"))
+    return pl.concat([totals, part_terms]).sort("relation", "id")
 
 
 def build_relations(keys: Iterable[Key]) -> list[Relation]:
     """Every linear relation the product's hierarchies make between ``keys`` (checked later on the true counts)."""
-    keys = set(keys)
-    relations = _hierarchies(keys) + [relation for key in keys for relation in _cell_relations(key)]
-    return [relation for relation in relations if all(term in keys for term, _ in relation)]
-
-
-def _hierarchies(keys: set[Key]) -> list[Relation]:
-    """Time (months, quarters, year) and place (health centres, counties, country)."""
+    ordered = list(dict.fromkeys(keys))
+    if not ordered:
+        return []
+    cells = _key_frame(ordered).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    terms = relation_terms(cells)
     relations: list[Relation] = []
-    parts: dict[Key, list[Key]] = defaultdict(list)
-    for key in keys:
-        measure, region, unit, _profession, period = key
-        if _time_additive(measure):
-            if _is_month(period):
-                parts[key._replace(period=_quarter(period))].append(key)
-            elif _is_quarter(period):
-                parts[key._replace(period=period[:4])].append(key)
-        if _place_additive(measure) and region != NATIONAL:
-            if unit != ALL_UNITS:
-                parts[key._replace(unit=ALL_UNITS)].append(key)
-            else:
-                parts[key._replace(region=NATIONAL)].append(key)
-    for total, members in parts.items():
-        if total in keys:
-            relations.append(_sum(total, members))
-    # Time and place relations are made per grain and level separately above: a quarter is the sum of its months
-    # and (separately) the sum of the quarters' units. The groups above mix both; split them.
-    return [relation for group in relations for relation in _split(group)]
-
-
-def _cell_relations(key: Key) -> list[Relation]:
-    """Professions, wait limits, NPS classes and COC bins: the parts of one cell."""
-    measure, _region, unit, profession, period = key
-    relations: list[Relation] = []
-    if measure in ACCESS_BASE and profession == "all":
-        relations.append(_sum(key, [key._replace(profession=name) for name in ("doctor", "nurse", OTHER)]))
-    if measure == "access.eligible7":
-        cell = key._replace
-        relations += [
-            _sum(key, [cell(measure="access.within7"), cell(measure="access.outside7")]),
-            _sum(
-                cell(measure="access.eligible14"),
-                [cell(measure="access.within14"), cell(measure="access.outside14")],
-            ),
-            _sum(cell(measure="access.within14"), [cell(measure="access.within7"), cell(measure="access.band8_14")]),
-            _sum(key, [cell(measure="access.eligible14")]),
-        ]
-    if measure.startswith("nps.") and measure.endswith(".n"):
-        respondent = measure.split(".")[1]
-        relations.append(_sum(key, [key._replace(measure=nps_measure(respondent, part)) for part in NPS_CLASSES]))
-    if measure == CONTINUITY and unit == ALL_UNITS and len(period) == 4:
-        relations.append(_sum(key, [key._replace(measure=coc_bin(number)) for number in range(COC_BINS)]))
+    for _, group in terms.group_by("relation", maintain_order=True):
+        relations.append(
+            tuple((ordered[index], coefficient) for index, coefficient in group.select("id", "coefficient").iter_rows())
+        )
     return relations
-
-
-def _sum(total: Key, members: Iterable[Key]) -> Relation:
-    return ((total, 1), *((member, -1) for member in members))
-
-
-def _split(relation: Relation) -> list[Relation]:
-    """A total's members grouped by the kind of step (finer period or finer place) that leads to them."""
-    (total, _), *members = relation
-    groups: dict[str, list[Key]] = defaultdict(list)
-    for member, _ in members:
-        kind = "time" if member.period != total.period else "place"
-        groups[kind].append(member)
-    return [_sum(total, group) for group in groups.values()]
 
 
 def holds(relation: Relation, truth: Mapping[Key, int]) -> bool:
@@ -246,341 +262,267 @@ class Outcome:
 
 def deduce(problem: Problem, *, threshold: int) -> Outcome:
     """The interval an attacker can deduce for every count the role does not see, and the findings."""
-    truth = problem.truth
-    shown = {key: value for key, value in problem.shown.items() if key in truth}
-    hidden = {key for key in problem.hidden if key in truth and key not in shown}
-    outcome = Outcome(seen=len(shown), hidden=len(hidden), derived=len(truth) - len(shown) - len(hidden))
-    relations = []
-    for relation in problem.relations:
-        if all(key in truth for key, _ in relation) and holds(relation, truth):
-            relations.append(relation)
-        else:
-            outcome.relations_not_exact += 1
-    outcome.relations = len(relations)
-
-    never_shown_small = {key for key, value in truth.items() if key not in shown and 1 <= value < threshold}
-    targets = hidden | never_shown_small
-    exact = _propagate(relations, shown)
-    for key, value in exact.items():
-        if key not in shown:
-            outcome.intervals[key] = (value, value)
-    unknown_relations = []
-    for relation in relations:
-        unknown = [(key, coefficient) for key, coefficient in relation if key not in shown and key not in exact]
-        if len(unknown) >= 2:
-            known = [(key, coefficient) for key, coefficient in relation if key in shown or key in exact]
-            constant = sum(coefficient * _known(key, shown, exact) for key, coefficient in known)
-            unknown_relations.append((unknown, constant))
-    for variables, rows in _components(unknown_relations):
-        wanted = [key for key in variables if key in targets]
-        outcome.components += 1
-        if not wanted:
-            continue
-        found, solved = _bounds(variables, rows, wanted, truth=truth, threshold=threshold)
-        outcome.intervals.update(found)
-        outcome.linear_programs += solved
-    for key in targets:
-        outcome.intervals.setdefault(key, (0.0, math.inf))
-    outcome.findings = _findings(outcome.intervals, targets, hidden, shown, threshold=threshold)
-    return outcome
+    keys = list(problem.truth)
+    index = {key: number for number, key in enumerate(keys)}
+    cells = _key_frame(keys, problem.truth.values()).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    terms = [
+        (number, index[key], coefficient)
+        for number, relation in enumerate(problem.relations)
+        if all(key in index for key, _ in relation)
+        for key, coefficient in relation
+    ]
+    frame = pl.DataFrame(terms, schema={"relation": pl.Int64, "id": pl.Int64, "coefficient": pl.Int64}, orient="row")
+    outcome = Outcome(
+        relations_not_exact=sum(not all(key in index for key, _ in relation) for relation in problem.relations)
+    )
+    shown = np.array([key in problem.shown for key in keys], dtype=bool)
+    hidden = np.array([key in problem.hidden and key not in problem.shown for key in keys], dtype=bool)
+    return _deduce_frame(cells, frame, shown, hidden, threshold=threshold, outcome=outcome)
 
 
-def _findings(
-    intervals: Mapping[Key, tuple[float, float]],
-    targets: Iterable[Key],
-    hidden: set[Key],
-    shown: Mapping[Key, int],
+def _deduce_frame(
+    cells: pl.DataFrame,
+    terms: pl.DataFrame,
+    shown: np.ndarray,
+    hidden: np.ndarray,
     *,
     threshold: int,
-) -> list[Finding]:
-    """Every target is hidden, or never shown and under the threshold (see :func:`deduce`)."""
+    outcome: Outcome | None = None,
+) -> Outcome:
+    """:func:`deduce` on numbered counts (``cells``: :data:`KEY_COLUMNS`, ``value``, ``id`` = row number) and the
+    relations' ``terms``; ``shown`` and ``hidden`` are masks over the rows."""
+    outcome = outcome or Outcome()
+    cells = cells.sort("id")
+    truth = cells["value"].to_numpy().astype(float)
+    size = truth.shape[0]
+    exact = (
+        terms.join(cells.select("id", "value"), on="id")
+        .group_by("relation")
+        .agg((pl.col("coefficient") * pl.col("value")).sum().alias("_sum"))
+    )
+    good = exact.filter(pl.col("_sum") == 0)["relation"]
+    outcome.relations_not_exact += exact.height - good.len()
+    outcome.relations = good.len()
+    used = terms.filter(pl.col("relation").is_in(good.implode())).with_columns(
+        pl.col("relation").rank("dense").cast(pl.Int64).sub(1)
+    )
+    matrix = sparse.csr_matrix(
+        (used["coefficient"].to_numpy().astype(float), (used["relation"].to_numpy(), used["id"].to_numpy())),
+        shape=(good.len(), size),
+    )
+    small = (truth >= 1) & (truth < threshold)
+    targets = hidden | (~shown & ~hidden & small)
+    found = deduce_intervals(matrix, truth, shown, targets, threshold=threshold)
+    outcome.seen = int(shown.sum())
+    outcome.hidden = int(hidden.sum())
+    outcome.derived = size - outcome.seen - outcome.hidden
+    outcome.components = found.components
+    outcome.linear_programs = found.linear_programs
+    rows = cells.select(*KEY_COLUMNS).rows()
     findings = []
-    for key in targets:
-        low, high = intervals[key]
+    for number in np.flatnonzero(targets):
+        key = Key(*rows[number])
+        low, high = float(found.low[number]), float(found.high[number])
+        outcome.intervals[key] = (low, high)
         if low >= 1 and high < threshold:
             findings.append(Finding("recovered_small", key, low, high))
         elif high - low < threshold:
-            findings.append(Finding("narrow" if key in hidden else "derived_narrow", key, low, high))
-    findings += [Finding("shown_small", key, value, value) for key, value in shown.items() if 1 <= value < threshold]
-    return sorted(findings, key=lambda finding: (finding.kind, finding.key))
-
-
-def _known(key: Key, shown: Mapping[Key, int], exact: Mapping[Key, float]) -> float:
-    return shown[key] if key in shown else exact[key]
-
-
-def _propagate(relations: Sequence[Relation], shown: Mapping[Key, int]) -> dict[Key, float]:
-    """Counts given exactly by a relation in which every other count is known, repeated until none is left."""
-    exact: dict[Key, float] = {}
-    open_terms = [[key for key, _ in relation if key not in shown] for relation in relations]
-    uses: dict[Key, list[int]] = defaultdict(list)
-    for index, terms in enumerate(open_terms):
-        for key in terms:
-            uses[key].append(index)
-    remaining = [len(terms) for terms in open_terms]
-    queue = [index for index, count in enumerate(remaining) if count == 1]
-    while queue:
-        index = queue.pop()
-        unknown = [key for key in open_terms[index] if key not in exact]
-        if len(unknown) != 1:
-            continue
-        target = unknown[0]
-        coefficient = 0
-        constant = 0.0
-        for key, factor in relations[index]:
-            if key == target:
-                coefficient += factor
-            else:
-                constant += factor * _known(key, shown, exact)
-        exact[target] = -constant / coefficient
-        for other in uses[target]:
-            remaining[other] -= 1
-            if remaining[other] == 1:
-                queue.append(other)
-    return exact
-
-
-def _components(
-    rows: Sequence[tuple[list[tuple[Key, int]], float]],
-) -> Iterable[tuple[list[Key], list[tuple[list[tuple[Key, int]], float]]]]:
-    parent: dict[Key, Key] = {}
-
-    def find(key: Key) -> Key:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for terms, _ in rows:
-        first = find(terms[0][0])
-        for key, _ in terms[1:]:
-            root = find(key)
-            if root != first:
-                parent[root] = first
-    groups: dict[Key, list[Key]] = defaultdict(list)
-    for key in parent:
-        groups[find(key)].append(key)
-    by_root: dict[Key, list[tuple[list[tuple[Key, int]], float]]] = defaultdict(list)
-    for row in rows:
-        by_root[find(row[0][0][0])].append(row)
-    for root, members in groups.items():
-        yield members, by_root[root]
-
-
-def _bounds(
-    variables: Sequence[Key],
-    rows: Sequence[tuple[list[tuple[Key, int]], float]],
-    wanted: Sequence[Key],
-    *,
-    truth: Mapping[Key, int],
-    threshold: int,
-) -> tuple[dict[Key, tuple[float, float]], int]:
-    """The deducible interval of every ``wanted`` count, and the number of linear programs solved.
-
-    Every solution found is a point the attacker cannot rule out, and so is the truth: a count seen to take
-    values at least ``threshold`` apart in those points is wide enough already, and its interval is reported
-    as the range seen (a part of the true interval). Only the others get their exact minimum and maximum.
-    """
-    index = {key: position for position, key in enumerate(variables)}
-    matrix, right = _matrix(index, rows), np.array([-constant for _, constant in rows], dtype=float)
-    low_seen = np.array([truth[key] for key in variables], dtype=float)
-    high_seen = low_seen.copy()
-    solved = 0
-
-    def solve(objective: np.ndarray) -> tuple[int, float]:
-        nonlocal solved, low_seen, high_seen
-        solved += 1
-        result = linprog(objective, A_eq=matrix, b_eq=right, bounds=(0, None), method="highs")
-        if result.status == 0 and result.x is not None:
-            low_seen = np.minimum(low_seen, result.x)
-            high_seen = np.maximum(high_seen, result.x)
-        return result.status, float(result.fun) if result.status == 0 else math.nan
-
-    columns = np.array([index[key] for key in wanted])
-    spread = np.zeros(len(variables))
-    spread[columns] = 1.0
-    solve(spread)  # every wanted count as small as it can be together, then as large
-    solve(-spread)
-    generator = np.random.default_rng(len(variables))
-    for _ in range(RANDOM_OBJECTIVES if len(wanted) > RANDOM_OBJECTIVES else 0):  # then pulled different ways
-        pulls = np.zeros(len(variables))
-        pulls[columns] = generator.choice([-1.0, 1.0], size=len(columns))
-        solve(pulls)
-    found: dict[Key, tuple[float, float]] = {}
-    outer: dict[Key, tuple[float, float]] | None = None
-    for key in wanted:
-        column = index[key]
-        if high_seen[column] - low_seen[column] >= threshold:
-            found[key] = (float(low_seen[column]), float(high_seen[column]))
-            continue
-        if outer is None:
-            outer = _outer_bounds(variables, rows)
-        if outer[key][1] - outer[key][0] < threshold:  # narrow whatever the programs would say
-            found[key] = outer[key]
-            continue
-        objective = np.zeros(len(variables))
-        objective[column] = -1.0
-        status, value = solve(objective)
-        if status == 3:  # unbounded above
-            found[key] = (float(low_seen[column]), math.inf)
-            continue
-        if status != 0:  # the shown counts contradict the relations: nothing is deduced
-            found[key] = (0.0, math.inf)
-            continue
-        high = float(math.floor(-value + _TOLERANCE))
-        if high - low_seen[column] >= threshold:
-            found[key] = (float(low_seen[column]), high)
-            continue
-        objective[column] = 1.0
-        status, value = solve(objective)
-        low = float(math.ceil(value - _TOLERANCE)) if status == 0 else 0.0
-        found[key] = (low, high)
-    return found, solved
-
-
-def _matrix(index: Mapping[Key, int], rows: Sequence[tuple[list[tuple[Key, int]], float]]) -> sparse.csr_matrix:
-    entries = [(row, index[key], coefficient) for row, (terms, _) in enumerate(rows) for key, coefficient in terms]
-    return sparse.csr_matrix(
-        ([value for _, _, value in entries], ([row for row, _, _ in entries], [col for _, col, _ in entries])),
-        shape=(len(rows), len(index)),
-    )
-
-
-def _outer_bounds(
-    variables: Sequence[Key], rows: Sequence[tuple[list[tuple[Key, int]], float]], *, sweeps: int = 50
-) -> dict[Key, tuple[float, float]]:
-    """Bounds every count must lie within, by propagating each relation's bounds to its terms (counts are
-    integers, so bounds are rounded inwards). They hold the attacker's interval: narrow bounds mean a narrow
-    interval without a linear program; wide ones prove nothing."""
-    low = dict.fromkeys(variables, 0.0)
-    high = dict.fromkeys(variables, math.inf)
-    for _ in range(sweeps):
-        changed = False
-        for terms, constant in rows:
-            target = -constant  # sum(a * x) == target
-            smallest = [a * low[key] if a > 0 else a * high[key] for key, a in terms]
-            largest = [a * high[key] if a > 0 else a * low[key] for key, a in terms]
-            finite_small = sum(value for value in smallest if not math.isinf(value))
-            finite_large = sum(value for value in largest if not math.isinf(value))
-            infinite_small = sum(math.isinf(value) for value in smallest)
-            infinite_large = sum(math.isinf(value) for value in largest)
-            for (key, a), small, large in zip(terms, smallest, largest, strict=True):
-                rest_small = (
-                    finite_small - (0.0 if math.isinf(small) else small)
-                    if infinite_small - math.isinf(small) == 0
-                    else -math.inf
-                )
-                rest_large = (
-                    finite_large - (0.0 if math.isinf(large) else large)
-                    if infinite_large - math.isinf(large) == 0
-                    else math.inf
-                )
-                ends = ((target - rest_large) / a, (target - rest_small) / a)
-                new_low, new_high = min(ends), max(ends)
-                if new_low > low[key] + _TOLERANCE:
-                    low[key] = float(math.ceil(new_low - _TOLERANCE))
-                    changed = True
-                if new_high < high[key] - _TOLERANCE:
-                    high[key] = float(math.floor(new_high + _TOLERANCE))
-                    changed = True
-        if not changed:
-            break
-    return {key: (low[key], high[key]) for key in variables}
+            findings.append(Finding("narrow" if hidden[number] else "derived_narrow", key, low, high))
+    for number in np.flatnonzero(shown & small):
+        findings.append(Finding("shown_small", Key(*rows[number]), truth[number], truth[number]))
+    outcome.findings = sorted(findings, key=lambda finding: (finding.kind, finding.key))
+    return outcome
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The store: true counts and what each role sees
 
 
-def true_counts(results: Results) -> dict[Key, int]:
-    """Every count the product could publish, from the store's unsuppressed aggregates (every health centre)."""
-    truth: dict[Key, int] = {}
+def _long(frame: pl.DataFrame, measures: Mapping[str, str], keys: Sequence[str]) -> pl.DataFrame:
+    """``frame``'s count columns (``measures``: column -> measure) as rows of :data:`KEY_COLUMNS` and ``value``."""
+    return pl.concat(
+        [
+            frame.filter(pl.col(column).is_not_null()).select(
+                pl.lit(measure).alias("measure"), *keys, pl.col(column).cast(pl.Int64).alias("value")
+            )
+            for column, measure in measures.items()
+        ]
+    )
+
+
+def true_frame(results: Results) -> pl.DataFrame:
+    """Every count the product could publish, from the store's unsuppressed aggregates (every health centre):
+    :data:`KEY_COLUMNS` and ``value``."""
+    keys = [
+        pl.col(c.REGION_CODE).alias("region"),
+        pl.col(c.UNIT_ID).alias("unit"),
+        pl.col(c.PROFESSION).alias("profession"),
+        pl.col(c.PERIOD).alias("period"),
+    ]
+    parts = []
     for level in LEVELS:
         access = results.table("access_results", level)
         for grain in GRAINS:
-            frame = access.with_columns(period_key(grain).alias(c.PERIOD))
-            summed = frame.group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD, "days").agg(
-                pl.col("n_eligible").sum(), pl.col("n_within").sum()
+            summed = (
+                access.with_columns(period_key(grain).alias(c.PERIOD))
+                .group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD)
+                .agg(
+                    *(
+                        pl.col("n_eligible").filter(pl.col("days") == days).sum().alias(f"eligible{days}")
+                        for days in (7, 14)
+                    ),
+                    *(
+                        pl.col("n_within").filter(pl.col("days") == days).sum().alias(f"within{days}")
+                        for days in (7, 14)
+                    ),
+                    *(pl.col("days").eq(days).any().alias(f"has{days}") for days in (7, 14)),
+                )
             )
-            for region, unit, profession, period, days, eligible, within in summed.iter_rows():
-                truth[Key(f"access.eligible{days}", region, unit, profession, period)] = eligible
-                truth[Key(f"access.within{days}", region, unit, profession, period)] = within
+            limits = [days for days in (7, 14) if summed[f"has{days}"].any()]
+            summed = summed.with_columns(
+                *(
+                    pl.when(pl.col(f"has{days}")).then(pl.col(name)).alias(name)
+                    for days in (7, 14)
+                    for name in (f"eligible{days}", f"within{days}")
+                )
+            )
+            parts.append(_access_counts(summed, limits))
         continuity = results.table("continuity_results", level)
-        for region, unit, profession, period, patients in continuity.select(
-            c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD, "n_eligible"
-        ).iter_rows():
-            truth[Key(CONTINUITY, region, unit, profession, period)] = patients
-        _t3_and_nps(results, level, truth)
+        parts.append(
+            _long(
+                continuity.select(*keys, "n_eligible"),
+                {"n_eligible": CONTINUITY},
+                ["region", "unit", "profession", "period"],
+            )
+        )
+        for grain in GRAINS:
+            books = (
+                results.table("t3_results", level)
+                .with_columns(period_key(grain).alias(c.PERIOD))
+                .group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD)
+                .agg(pl.col("n_books").min())
+            )
+            parts.append(
+                _long(books.select(*keys, "n_books"), {"n_books": T3_BOOKS}, ["region", "unit", "profession", "period"])
+            )
+            nps = (
+                results.table("nps_results", level)
+                .with_columns(period_key(grain).alias(c.PERIOD))
+                .group_by(c.REGION_CODE, c.UNIT_ID, c.PERIOD, c.RESPONDENT)
+                .agg(pl.col(*NPS_CLASSES).sum())
+                .with_columns(pl.sum_horizontal(NPS_CLASSES).alias("n"))
+            )
+            for respondent in nps[c.RESPONDENT].unique().to_list():
+                one = nps.filter(pl.col(c.RESPONDENT) == respondent).select(
+                    pl.col(c.REGION_CODE).alias("region"),
+                    pl.col(c.UNIT_ID).alias("unit"),
+                    pl.lit("all").alias("profession"),
+                    pl.col(c.PERIOD).alias("period"),
+                    *NPS_CLASSES,
+                    "n",
+                )
+                measures = {part: nps_measure(respondent, part) for part in (*NPS_CLASSES, "n")}
+                parts.append(_long(one, measures, ["region", "unit", "profession", "period"]))
     distribution = results.coc_distribution
     if not distribution.is_empty():
-        for region, profession, period, number, count in distribution.select(
-            c.REGION_CODE, c.PROFESSION, c.PERIOD, "bin", "n"
-        ).iter_rows():
-            truth[Key(coc_bin(number), region, ALL_UNITS, profession, period)] = count
-        areas = {
-            key[1:] for key in truth if key.measure == CONTINUITY and key.unit == ALL_UNITS and len(key.period) == 4
-        }
-        for region, unit, profession, period in areas:
-            for number in range(COC_BINS):
-                truth.setdefault(Key(coc_bin(number), region, unit, profession, period), 0)
-    _add_derived(truth)
-    return truth
+        areas = results.continuity.filter(
+            (pl.col(c.UNIT_ID) == ALL_UNITS) & (pl.col(c.PERIOD).str.len_chars() == 4)
+        ).select(
+            pl.col(c.REGION_CODE).alias("region"),
+            pl.col(c.PROFESSION).alias("profession"),
+            pl.col(c.PERIOD).alias("period"),
+        )
+        every_bin = areas.join(pl.DataFrame({"bin": list(range(COC_BINS))}, schema={"bin": pl.Int64}), how="cross")
+        stored = distribution.select(
+            pl.col(c.REGION_CODE).alias("region"),
+            pl.col(c.PROFESSION).alias("profession"),
+            pl.col(c.PERIOD).alias("period"),
+            pl.col("bin").cast(pl.Int64),
+            pl.col("n").cast(pl.Int64).alias("value"),
+        )
+        bins = pl.concat(
+            [
+                stored,
+                every_bin.join(stored, on=["region", "profession", "period", "bin"], how="anti").with_columns(
+                    pl.lit(0, pl.Int64).alias("value")
+                ),
+            ]
+        )
+        parts.append(
+            bins.select(
+                pl.concat_str([pl.lit("coc.bin"), pl.col("bin").cast(pl.String)]).alias("measure"),
+                "region",
+                pl.lit(ALL_UNITS).alias("unit"),
+                "profession",
+                "period",
+                "value",
+            )
+        )
+    truth = pl.concat([part.select(*KEY_COLUMNS, "value") for part in parts])
+    return truth.unique(subset=KEY_COLUMNS, keep="first", maintain_order=True)
 
 
-def _t3_and_nps(results: Results, level: Level, truth: dict[Key, int]) -> None:
-    """T3's books (the fewest measured in the period, as the cells show) and NPS answers by class."""
-    for grain in GRAINS:
-        books = results.table("t3_results", level).with_columns(period_key(grain).alias(c.PERIOD))
-        books = books.group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD).agg(pl.col("n_books").min())
-        for region, unit, profession, period, count in books.iter_rows():
-            truth[Key(T3_BOOKS, region, unit, profession, period)] = count
-        frame = results.table("nps_results", level).with_columns(period_key(grain).alias(c.PERIOD))
-        summed = frame.group_by(c.REGION_CODE, c.UNIT_ID, c.PERIOD, c.RESPONDENT).agg(pl.col(*NPS_CLASSES).sum())
-        for region, unit, period, respondent, *classes in summed.iter_rows():
-            for part, count in zip(NPS_CLASSES, classes, strict=True):
-                truth[Key(nps_measure(respondent, part), region, unit, "all", period)] = count
-            truth[Key(nps_measure(respondent, "n"), region, unit, "all", period)] = sum(classes)
+def _access_counts(summed: pl.DataFrame, limits: Sequence[int]) -> pl.DataFrame:
+    """Access counts with the never-shown ones: the other professions, the visits outside a limit, the band."""
+    keys = [
+        pl.col(c.REGION_CODE).alias("region"),
+        pl.col(c.UNIT_ID).alias("unit"),
+        pl.col(c.PROFESSION).alias("profession"),
+        pl.col(c.PERIOD).alias("period"),
+    ]
+    columns = [f"{name}{days}" for days in limits for name in ("eligible", "within")]
+    frame = summed.select(*keys, *columns)
+    if not columns:
+        return pl.DataFrame(schema={**_KEY_SCHEMA, "value": pl.Int64})
+    base = ["region", "unit", "period"]
+    all_rows = frame.filter(pl.col("profession") == "all")
+    doctor = frame.filter(pl.col("profession") == "doctor").select(
+        *base, *(pl.col(name).alias(f"_d_{name}") for name in columns)
+    )
+    nurse = frame.filter(pl.col("profession") == "nurse").select(
+        *base, *(pl.col(name).alias(f"_n_{name}") for name in columns)
+    )
+    other = (
+        all_rows.join(doctor, on=base)
+        .join(nurse, on=base)
+        .select(
+            *base,
+            pl.lit(OTHER).alias("profession"),
+            *((pl.col(name) - pl.col(f"_d_{name}") - pl.col(f"_n_{name}")).alias(name) for name in columns),
+        )
+    )
+    every = pl.concat([frame, other.select(frame.columns)])
+    measures = {name: f"access.{name}" for name in columns}
+    derived = []
+    if 7 in limits:
+        derived.append((pl.col("eligible7") - pl.col("within7")).alias("outside7"))
+        measures["outside7"] = "access.outside7"
+    if 14 in limits:
+        derived.append((pl.col("eligible14") - pl.col("within14")).alias("outside14"))
+        measures["outside14"] = "access.outside14"
+    if 7 in limits and 14 in limits:
+        derived.append((pl.col("within14") - pl.col("within7")).alias("band8_14"))
+        measures["band8_14"] = "access.band8_14"
+    every = every.with_columns(derived)
+    long = _long(every, measures, ["region", "unit", "profession", "period"])
+    # a negative 'other' or band (counts that do not nest) is no count: left out, as its relations are
+    return long.filter(pl.col("value") >= 0)
 
 
-def _add_derived(truth: dict[Key, int]) -> None:
-    """The counts never shown but implied: other professions, the 8-14-day band, the visits outside a limit."""
-    for key in [key for key in truth if key.measure in ACCESS_BASE and key.profession == "all"]:
-        parts = [truth.get(key._replace(profession=name)) for name in ("doctor", "nurse")]
-        if all(part is not None for part in parts):
-            other = truth[key] - sum(parts)  # type: ignore[arg-type]
-            if other >= 0:
-                truth[key._replace(profession=OTHER)] = other
-    for key in [key for key in truth if key.measure == "access.eligible7"]:
-        cell = key._replace
-        values = [truth.get(cell(measure=name)) for name in ("access.within7", "access.eligible14", "access.within14")]
-        if any(value is None for value in values):
-            continue
-        within7, eligible14, within14 = values
-        for name, value in (
-            ("access.outside7", truth[key] - within7),
-            ("access.outside14", eligible14 - within14),
-            ("access.band8_14", within14 - within7),
-        ):
-            if value >= 0:  # type: ignore[operator]
-                truth[cell(measure=name)] = value  # type: ignore[assignment]
+def true_counts(results: Results) -> dict[Key, int]:
+    """:func:`true_frame` as a mapping."""
+    frame = true_frame(results)
+    return {Key(*row[:-1]): row[-1] for row in frame.iter_rows()}
 
 
 def _computed_indicators() -> list[Indicator]:
     return [indicator for indicator in INDICATORS.values() if not indicator.published]
 
 
-def seen_counts(results: Results, *, threshold: int) -> tuple[dict[Key, int], set[Key]]:
-    """The counts the pages show to the viewer of ``results`` (``shown``) and the ones they hide (``hidden``)."""
-    shown: dict[Key, int] = {}
-    hidden: set[Key] = set()
-
-    def see(key: Key, value: Any, suppressed: bool) -> None:
-        if suppressed or value is None:
-            hidden.add(key)
-        else:
-            shown[key] = round(value)
-
+def seen_frame(results: Results, *, threshold: int) -> pl.DataFrame:
+    """The counts the pages show to the viewer of ``results`` and the ones they hide: :data:`KEY_COLUMNS`,
+    ``shown`` (the value, null when hidden) and ``hidden``; a count shown anywhere is shown."""
+    frames = []
     for indicator in _computed_indicators():
         professions = PROFESSIONS if indicator.by_profession else ("all",)
         for grain in GRAINS:
@@ -589,40 +531,80 @@ def seen_counts(results: Results, *, threshold: int) -> tuple[dict[Key, int], se
                     cells = indicator_cells(
                         results, indicator, grain=grain, profession=profession, level=level, threshold=threshold
                     )
-                    _see_cells(cells, indicator, profession, see)
+                    frames.extend(_seen_cells(cells, indicator, profession))
     distribution = results.coc_distribution
     if not distribution.is_empty():
         for region, profession, year in distribution.select(c.REGION_CODE, c.PROFESSION, c.PERIOD).unique().iter_rows():
-            cells = stored_coc_distribution(
+            bins = stored_coc_distribution(
                 results, region=region, year=year, profession=profession, threshold=threshold
             )
-            if cells is None or cells.is_empty():
+            if bins is None or bins.is_empty():
                 continue
-            for low, count, suppressed in cells.select("bin_low", "n", c.SUPPRESSED).iter_rows():
-                see(Key(coc_bin(round(low * COC_BINS)), region, ALL_UNITS, profession, year), count, bool(suppressed))
-    return shown, hidden
+            frames.append(
+                bins.select(
+                    pl.concat_str(
+                        [pl.lit("coc.bin"), (pl.col("bin_low") * COC_BINS).round(0).cast(pl.Int64).cast(pl.String)]
+                    ).alias("measure"),
+                    pl.lit(region).alias("region"),
+                    pl.lit(ALL_UNITS).alias("unit"),
+                    pl.lit(profession).alias("profession"),
+                    pl.lit(year).alias("period"),
+                    pl.col("n").cast(pl.Float64).alias("shown"),
+                    pl.col(c.SUPPRESSED).alias("hidden"),
+                )
+            )
+    if not frames:
+        return pl.DataFrame(schema={**_KEY_SCHEMA, "shown": pl.Float64, "hidden": pl.Boolean})
+    every = pl.concat(frames).with_columns(
+        pl.when(~pl.col("hidden") & pl.col("shown").is_not_null()).then(pl.col("shown").round(0)).alias("shown")
+    )
+    return every.group_by(KEY_COLUMNS).agg(
+        pl.col("shown").drop_nulls().first(), pl.col("shown").is_null().all().alias("hidden")
+    )
 
 
-def _see_cells(cells: pl.DataFrame, indicator: Indicator, profession: str, see: Callable[..., None]) -> None:
+def _seen_cells(cells: pl.DataFrame, indicator: Indicator, profession: str) -> list[pl.DataFrame]:
     family = indicator.family
-    for row in cells.iter_rows(named=True):
-        where = (row[c.REGION_CODE], row[c.UNIT_ID], profession, row[c.PERIOD])
-        suppressed = bool(row[c.SUPPRESSED])
-        if family == "access":
-            see(Key(f"access.eligible{indicator.days}", *where), row["n"], suppressed)
-            see(Key(f"access.within{indicator.days}", *where), row.get("n_within"), suppressed)
-        elif family == "continuity":
-            see(Key(CONTINUITY, *where), row["n"], suppressed)
-        elif family == "t3":
-            see(Key(T3_BOOKS, *where), row["n"], suppressed)
-        elif family == "nps":
-            respondent = indicator.respondent or ""
-            n = row["n"]
-            see(Key(nps_measure(respondent, "n"), *where), n, suppressed)
-            for part in NPS_CLASSES:
-                share = row.get(_share_column(part))
-                value = None if share is None or n is None else share * n
-                see(Key(nps_measure(respondent, part), *where), value, suppressed or value is None)
+    where = [
+        pl.col(c.REGION_CODE).alias("region"),
+        pl.col(c.UNIT_ID).alias("unit"),
+        pl.lit(profession).alias("profession"),
+        pl.col(c.PERIOD).alias("period"),
+    ]
+    hidden = pl.col(c.SUPPRESSED).fill_null(True)
+
+    def counts(measure: str, value: pl.Expr) -> pl.DataFrame:
+        return cells.select(
+            pl.lit(measure).alias("measure"),
+            *where,
+            pl.when(~hidden).then(value.cast(pl.Float64)).alias("shown"),
+            (hidden | value.is_null()).alias("hidden"),
+        )
+
+    if family == "access":
+        return [
+            counts(f"access.eligible{indicator.days}", pl.col("n")),
+            counts(f"access.within{indicator.days}", pl.col("n_within")),
+        ]
+    if family == "continuity":
+        return [counts(CONTINUITY, pl.col("n"))]
+    if family == "t3":
+        return [counts(T3_BOOKS, pl.col("n"))]
+    if family == "nps":
+        respondent = indicator.respondent or ""
+        frames = [counts(nps_measure(respondent, "n"), pl.col("n"))]
+        for part in NPS_CLASSES:
+            frames.append(counts(nps_measure(respondent, part), pl.col(_share_column(part)) * pl.col("n")))
+        return frames
+    return []
+
+
+def seen_counts(results: Results, *, threshold: int) -> tuple[dict[Key, int], set[Key]]:
+    """The counts the pages show to the viewer of ``results`` (``shown``) and the ones they hide (``hidden``)."""
+    frame = seen_frame(results, threshold=threshold)
+    shown = {Key(*row[:5]): round(row[5]) for row in frame.filter(pl.col("shown").is_not_null()).iter_rows()}
+    hidden = {Key(*row[:5]) for row in frame.filter(pl.col("shown").is_null()).iter_rows()}
+    return shown, hidden
 
 
 def _share_column(part: str) -> str:
@@ -639,6 +621,7 @@ class RoleReport:
     scope: str
     outcome: Outcome
     seconds: float
+    store_version: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         with_unit = self.role != "public"
@@ -689,8 +672,8 @@ def audit_store(
 ) -> list[RoleReport]:
     """Audit every role's view of the store at ``engine``."""
     everything = load_results(engine, unit_regions=None)
-    truth = true_counts(everything)
-    relations = build_relations(truth)
+    truth = true_frame(everything).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    terms = relation_terms(truth)
     reports = []
     for role, scope, unit_regions in role_scopes(everything, county):
         if role not in roles:
@@ -698,16 +681,51 @@ def audit_store(
         started = time.perf_counter()
         progress(f"auditing the {role} role")
         results = load_results(engine, unit_regions=unit_regions)
-        visible = {
-            key: value
-            for key, value in truth.items()
-            if key.unit == ALL_UNITS or unit_regions is None or key.region in unit_regions
-        }
-        shown, hidden = seen_counts(results, threshold=threshold)
-        problem = Problem(visible, shown, hidden, [r for r in relations if all(key in visible for key, _ in r)])
-        outcome = deduce(problem, threshold=threshold)
-        reports.append(RoleReport(role, scope, outcome, time.perf_counter() - started))
+        visible = (pl.col("unit") == ALL_UNITS) | (
+            pl.lit(value=True) if unit_regions is None else pl.col("region").is_in(sorted(unit_regions))
+        )
+        cells = truth.filter(visible)
+        outside = truth.filter(~visible)["id"]
+        relations = terms.filter(
+            ~pl.col("relation").is_in(
+                terms.filter(pl.col("id").is_in(outside.implode()))["relation"].unique().implode()
+            )
+        )
+        renumber = (
+            cells.select(pl.col("id").alias("_old")).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+        )
+        relations = relations.join(renumber, left_on="id", right_on="_old").select(
+            "relation", pl.col("id_right").alias("id"), "coefficient"
+        )
+        cells = cells.with_row_index("_new").drop("id").rename({"_new": "id"}).with_columns(pl.col("id").cast(pl.Int64))
+        seen = seen_frame(results, threshold=threshold)
+        marked = cells.join(seen, on=KEY_COLUMNS, how="left").sort("id")
+        shown = marked["shown"].is_not_null().to_numpy()
+        hidden = (marked["hidden"].fill_null(False) & marked["shown"].is_null()).to_numpy()
+        outcome = _deduce_frame(cells, relations, shown, hidden, threshold=threshold)
+        reports.append(RoleReport(role, scope, outcome, time.perf_counter() - started, everything.version))
     return reports
+
+
+def record_audits(engine: sa.Engine, reports: Sequence[RoleReport], *, threshold: int) -> None:
+    """Keep each role's summary in the store (:func:`store.audits.save_audit`), with the store version audited."""
+    for report in reports:
+        outcome = report.outcome
+        save_audit(
+            engine,
+            AuditRecord(
+                role=report.role,
+                scope=report.scope,
+                threshold=threshold,
+                cells_seen=outcome.seen,
+                cells_hidden=outcome.hidden,
+                findings=len(outcome.findings),
+                store_version=report.store_version,
+                seconds=round(report.seconds, 1),
+                ran_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                findings_by_kind=outcome.by_kind(),
+            ),
+        )
 
 
 def format_text(reports: Sequence[RoleReport], *, threshold: int) -> str:

@@ -36,7 +36,7 @@ from core.errors import DashboardError, InvalidInputError
 from core.settings import Settings
 from data_sources.extracts import LAYOUTS
 from i18n import LANGUAGES
-from pipeline.audit import audit_store, format_text
+from pipeline.audit import audit_store, format_text, record_audits
 from pipeline.bootstrap import bootstrap, open_store
 from pipeline.decks import ALL, write_decks
 from pipeline.engines import ENGINES, recompute_with_engine
@@ -273,13 +273,15 @@ def _aggregate(arguments: argparse.Namespace, settings: Settings) -> None:
 
 def _audit(arguments: argparse.Namespace, settings: Settings) -> None:
     threshold = settings.suppression_threshold
+    engine = open_store(settings)
     reports = audit_store(
-        open_store(settings),
+        engine,
         threshold=threshold,
         county=arguments.county,
         roles=arguments.role or ("public", "county", "analyst"),
         progress=log.info,
     )
+    record_audits(engine, reports, threshold=threshold)
     if arguments.format == "json":
         print(json.dumps({"threshold": threshold, "roles": [report.as_dict() for report in reports]}, indent=2))
     else:

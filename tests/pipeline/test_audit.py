@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.audit import Key, Problem, build_relations, deduce
+from pipeline.audit import Key, Problem, RoleReport, build_relations, deduce, record_audits
 from pipeline.cli import build_parser
+from store.audits import latest_audit
+from store.results import store_version
 
 THRESHOLD = 5
 
@@ -159,3 +162,17 @@ def test_the_deduced_interval_always_holds_the_true_count(case: tuple[dict[Key, 
     for key in hidden:
         low, high = outcome.intervals[key]
         assert low - 1e-9 <= truth[key] <= high + 1e-9, (key, low, high, truth[key])
+
+
+def test_each_roles_audit_is_recorded_with_the_store_version(engine: sa.Engine) -> None:
+    truth = {visits("01", "2024"): 4}
+    outcome = deduce(Problem(truth, dict(truth), set(), build_relations(truth)), threshold=THRESHOLD)
+    version = store_version(engine)
+
+    record_audits(engine, [RoleReport("public", "", outcome, 2.04, version)], threshold=THRESHOLD)
+
+    saved = latest_audit(engine, "public")
+    assert saved is not None
+    assert (saved.cells_seen, saved.cells_hidden, saved.findings, saved.seconds) == (1, 0, 1, 2.0)
+    assert saved.findings_by_kind == {"shown_small": 1}
+    assert latest_audit(engine, "analyst") is None

@@ -1,0 +1,244 @@
+"""What an attacker can deduce about unseen counts from seen ones and linear relations: the audit's engine.
+
+The counts are numbered 0..n-1; the relations are a sparse matrix ``A`` with
+``A @ counts == 0`` on the true counts. A viewer knows the shown counts; every
+other count is a variable of at least 0. :func:`deduce_intervals` finds, for
+every *target* (the counts whose secrecy matters), an interval the attacker
+cannot narrow below ``threshold`` (then it is reported as the range of values
+seen in feasible points: part of the true interval), or its exact smallest and
+largest value (linear programs, SciPy's HiGHS) when it may be narrower.
+
+Speed, in order: (1) relations with one unknown give it exactly, repeated until
+none is left; (2) the rest fall apart into connected components, each solved
+on its own; (3) a few programs over the whole component with objectives of random signs give points far apart in many
+counts at once; (4) a target not yet shown wide by them is shown wide by a *local* program: every count more
+than a few relations away is held at its true value (a point the attacker
+cannot rule out), so any solution of the small program is a solution of the
+whole one; each solution also widens the range seen of every count in it;
+(5) only the targets still not shown wide get exact programs over their whole
+component.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+_TOLERANCE = 1e-6
+#: How many relations away from a target a local program reaches, and the most counts it holds.
+LOCAL_DEPTH = 3
+LOCAL_SIZE = 120
+#: Programs over a whole component with objectives of random signs, solved first: each solution shows many
+#: counts wide at once.
+RANDOM_OBJECTIVES = 12
+
+
+@dataclass
+class Deduction:
+    """Per count: the interval found (``low``, ``high``; inf when unbounded) and whether it is exact."""
+
+    low: np.ndarray
+    high: np.ndarray
+    components: int = 0
+    linear_programs: int = 0
+
+
+def deduce_intervals(
+    matrix: sparse.csr_matrix,
+    truth: np.ndarray,
+    shown: np.ndarray,
+    targets: np.ndarray,
+    *,
+    threshold: int,
+) -> Deduction:
+    """Intervals of the ``targets`` (a boolean mask) given the ``shown`` counts (a boolean mask; their values are
+    ``truth``) and the relations ``matrix @ truth == 0`` (every row must hold on ``truth``).
+
+    A target's reported interval is exact when it is narrower than ``threshold``; otherwise it is a part of the
+    true interval at least ``threshold`` wide. Counts that are neither shown nor targets get [0, inf).
+    """
+    size = truth.shape[0]
+    low = np.zeros(size)
+    high = np.full(size, math.inf)
+    low[shown] = truth[shown]
+    high[shown] = truth[shown]
+    known = shown.copy()
+    values = np.where(shown, truth, 0.0).astype(float)
+    matrix = matrix.tocsr()
+    known, values = _propagate(matrix, known, values)
+    low[known] = values[known]
+    high[known] = values[known]
+    outcome = Deduction(low, high)
+
+    unknown = ~known
+    columns = np.flatnonzero(unknown)
+    if columns.size == 0:
+        return outcome
+    reduced = matrix[:, columns]
+    rhs = -(matrix[:, known] @ values[known])
+    rows = np.flatnonzero(np.diff(reduced.tocsr().indptr) > 0)
+    reduced = reduced.tocsr()[rows]
+    rhs = rhs[rows]
+    truth_u = truth[columns].astype(float)
+    wanted = targets[columns]
+    if rows.size == 0:
+        return outcome
+    graph = sparse.bmat([[None, reduced], [reduced.T, None]]).tocsr()
+    count, labels = connected_components(graph, directed=False)
+    var_labels = labels[rows.size :]
+    row_labels = labels[: rows.size]
+    used = np.zeros(count, dtype=bool)
+    used[var_labels[np.diff(reduced.tocsc().indptr) > 0]] = True
+    outcome.components = int(used.sum())
+    by_var = np.argsort(var_labels, kind="stable")
+    var_starts = np.searchsorted(var_labels[by_var], np.arange(count + 1))
+    by_row = np.argsort(row_labels, kind="stable")
+    row_starts = np.searchsorted(row_labels[by_row], np.arange(count + 1))
+    for label in np.flatnonzero(used):
+        members = by_var[var_starts[label] : var_starts[label + 1]]
+        if not wanted[members].any():
+            continue
+        member_rows = by_row[row_starts[label] : row_starts[label + 1]]
+        block = reduced[member_rows][:, members].tocsr()
+        found_low, found_high, solved = _component(
+            block, rhs[member_rows], truth_u[members], wanted[members], threshold=threshold
+        )
+        outcome.linear_programs += solved
+        low[columns[members]] = found_low
+        high[columns[members]] = found_high
+    return outcome
+
+
+def _propagate(matrix: sparse.csr_matrix, known: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts given exactly by a relation whose other counts are all known, repeated until none is left."""
+    known = known.copy()
+    values = values.copy()
+    while True:
+        open_part = matrix[:, ~known].tocsr()
+        single = np.flatnonzero(np.diff(open_part.indptr) == 1)
+        if single.size == 0:
+            return known, values
+        open_columns = np.flatnonzero(~known)
+        column = open_columns[open_part.indices[open_part.indptr[single]]]
+        coefficient = open_part.data[open_part.indptr[single]]
+        rest = matrix[single][:, known] @ values[known]
+        solved = -rest / coefficient
+        # two relations may give the same count (the same value when the shown counts are consistent)
+        column, first = np.unique(column, return_index=True)
+        values[column] = np.round(solved[first], 6)
+        known[column] = True
+
+
+def _component(
+    block: sparse.csr_matrix, rhs: np.ndarray, truth: np.ndarray, wanted: np.ndarray, *, threshold: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """One component: ``block @ x == rhs``, ``x >= 0``; the intervals of its counts (see the module's text)."""
+    size = truth.shape[0]
+    seen_low = truth.copy()
+    seen_high = truth.copy()
+    exact_low = np.full(size, np.nan)
+    exact_high = np.full(size, np.nan)
+    columns = block.tocsc()
+    solved = 0
+
+    def wide(index: int) -> bool:
+        return bool(seen_high[index] - seen_low[index] >= threshold)
+
+    def solve(
+        matrix: sparse.csr_matrix, right: np.ndarray, objective: np.ndarray, members: np.ndarray
+    ) -> tuple[int, float]:
+        nonlocal solved
+        solved += 1
+        result = linprog(objective, A_eq=matrix, b_eq=right, bounds=(0, None), method="highs")
+        if result.status == 0 and result.x is not None:
+            np.minimum.at(seen_low, members, result.x)
+            np.maximum.at(seen_high, members, result.x)
+            return 0, float(result.fun)
+        if result.status == 3 and np.count_nonzero(objective) == 1:  # one count, unbounded above
+            seen_high[members[objective < 0]] = math.inf
+        return int(result.status), math.nan
+
+    everything = np.arange(size)
+    generator = np.random.default_rng(size)
+    for _ in range(RANDOM_OBJECTIVES if wanted.sum() > RANDOM_OBJECTIVES else 0):
+        if all(wide(int(index)) for index in np.flatnonzero(wanted)):
+            break
+        pulls = np.where(wanted, generator.choice([-1.0, 1.0], size=size), 0.0)
+        solve(block, rhs, pulls, everything)
+    for target in (int(index) for index in np.flatnonzero(wanted)):
+        if not wide(target):
+            _local(block, columns, rhs, truth, target, solve=solve, wide=wide)
+    hard = [int(index) for index in np.flatnonzero(wanted) if not wide(int(index))]
+    for target in hard:
+        objective = np.zeros(size)
+        objective[target] = 1.0
+        status, value = solve(block, rhs, objective, everything)
+        exact_low[target] = math.ceil(value - _TOLERANCE) if status == 0 else 0.0
+        objective[target] = -1.0
+        status, value = solve(block, rhs, objective, everything)
+        if status == 0:
+            exact_high[target] = math.floor(-value + _TOLERANCE)
+        else:
+            exact_high[target] = math.inf
+            exact_low[target] = 0.0 if status != 3 else exact_low[target]
+    low = np.where(np.isnan(exact_low), seen_low, exact_low)
+    high = np.where(np.isnan(exact_high), seen_high, exact_high)
+    untouched = ~wanted
+    low[untouched] = 0.0
+    high[untouched] = math.inf
+    return low, high, solved
+
+
+def _local(
+    block: sparse.csr_matrix,
+    columns: sparse.csc_matrix,
+    rhs: np.ndarray,
+    truth: np.ndarray,
+    target: int,
+    *,
+    solve: Callable[[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray], tuple[int, float]],
+    wide: Callable[[int], bool],
+) -> None:
+    """The target's smallest and largest value with every count outside its neighbourhood held at its true value."""
+    members = _neighbourhood(block, columns, target)
+    touched = np.unique(columns[:, members].indices)
+    local = block[touched]
+    inside = local[:, members]
+    right = rhs[touched] - local @ truth + inside @ truth[members]
+    objective = np.zeros(members.size)
+    position = int(np.flatnonzero(members == target)[0])
+    for sign in (-1.0, 1.0):
+        if wide(target):
+            return
+        objective[position] = sign
+        solve(inside, right, objective, members)
+
+
+def _neighbourhood(block: sparse.csr_matrix, columns: sparse.csc_matrix, target: int) -> np.ndarray:
+    """The counts at most :data:`LOCAL_DEPTH` relations away from ``target`` (at most :data:`LOCAL_SIZE`), sorted."""
+    chosen = {target}
+    frontier = [target]
+    for _ in range(LOCAL_DEPTH):
+        rows = np.unique(np.concatenate([columns.indices[columns.indptr[i] : columns.indptr[i + 1]] for i in frontier]))
+        reached = np.unique(np.concatenate([block.indices[block.indptr[r] : block.indptr[r + 1]] for r in rows]))
+        frontier = [int(i) for i in reached if int(i) not in chosen]
+        room = LOCAL_SIZE - len(chosen)
+        if room <= 0 or not frontier:
+            break
+        frontier = frontier[:room]
+        chosen.update(frontier)
+    return np.array(sorted(chosen))
+
+
+def sum_matrix(relations: Sequence[Sequence[tuple[int, int]]], size: int) -> sparse.csr_matrix:
+    """The matrix of ``relations`` (each a list of (count number, coefficient)) over ``size`` counts."""
+    data = [coefficient for relation in relations for _, coefficient in relation]
+    rows = [number for number, relation in enumerate(relations) for _ in relation]
+    cols = [index for relation in relations for index, _ in relation]
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(relations), size), dtype=float)
