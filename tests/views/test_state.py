@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -59,3 +60,16 @@ def test_helsinki_and_every_county_are_choices_but_not_aland() -> None:
     assert {"90", "05"} <= set(choices)
     assert "91" not in choices
     assert len(choices) == 23  # all + 21 counties + Helsinki
+
+
+def test_the_data_set_travels_in_the_link() -> None:
+    state = ViewState(period="2024", dataset="Pohjois-Savo 2025")
+
+    assert from_query(to_query(state), periods=PERIODS) == (state, [])
+
+
+@pytest.mark.parametrize("name", ["x" * 65, "rivi\nvaihto"])
+def test_a_data_set_no_store_can_hold_falls_back_to_the_default(name: str) -> None:
+    state, rejected = from_query({"dataset": name}, periods=PERIODS)
+
+    assert (state.dataset, rejected) == ("", ["dataset"])
