@@ -71,10 +71,12 @@ def filters_line(
 
 
 def source_line(results: Results, language: str) -> str:
-    """Where the computed figures come from: the synthetic sample, or the counties' register extracts."""
+    """Where the computed figures come from: the synthetic sample, or the counties' register extracts and the
+    imported data set they are of."""
     if results.sample_data:
         return t("source.sample", language)
-    return t("source.extract", language, date=date_text(results.computed_at(), language))
+    line = t("source.extract", language, date=date_text(results.computed_at(), language))
+    return f"{line} · {t('datasets.chart_source', language, name=results.dataset)}"
 
 
 def source_caption(results: Results, language: str) -> str:
