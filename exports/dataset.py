@@ -131,7 +131,11 @@ def _shaped(cells: pl.DataFrame, indicator: Indicator, *, grain: Grain, professi
 
 
 def _with_sources(frame: pl.DataFrame, results: Results, language: str) -> pl.DataFrame:
-    computed = t("dataset.source_sample" if results.sample_data else "dataset.source_computed", language)
+    if results.sample_data:
+        computed = t("dataset.source_sample", language)
+    else:  # the imported data set the figures are of, by name
+        named = t("datasets.chart_source", language, name=results.dataset)
+        computed = f"{t('dataset.source_computed', language)} · {named}"
     words = {"computed": computed, "published": t("dataset.source_published", language)}
     return frame.with_columns(pl.col("source").replace_strict(words, return_dtype=pl.String))
 

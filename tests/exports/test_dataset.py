@@ -208,3 +208,23 @@ def test_the_xlsx_has_the_data_its_description_and_its_check_report() -> None:
     assert rows[0][:3] == ["Indicator code", "Indicator", "Unit"]
     assert len(rows) == cells.height + 1
     assert [row[0] for row in xlsx_rows(read_xlsx(data, 3))] == report.lines("en")
+
+
+def test_the_source_names_the_imported_data_set_or_the_sample() -> None:
+    sample = dataset_cells(store(PUBLIC), threshold=THRESHOLD, language="en")
+    computed = sample.filter(pl.col("indicator") == "access_7d")["source"].unique().to_list()
+    base = store(PUBLIC)
+    imported = Results(
+        **{
+            **base.__dict__,
+            "dataset": "Kuopio 2025",
+            "imports": base.imports.with_columns(pl.lit("Kuopio 2025").alias("dataset")),
+            "_derived": {},
+        }
+    )
+    named = dataset_cells(imported, threshold=THRESHOLD, language="en")
+    assert not imported.sample_data  # the store's own rule decides which the results are
+    assert named.filter(pl.col("indicator") == "access_7d")["source"].unique().to_list() == [
+        f"{t('dataset.source_computed', 'en')} · {t('datasets.chart_source', 'en', name='Kuopio 2025')}"
+    ]
+    assert computed != named.filter(pl.col("indicator") == "access_7d")["source"].unique().to_list()
