@@ -33,7 +33,7 @@ from i18n.format import date_text
 from metrics.privacy import SUPPRESSED_BY
 from store.results import Level, Results
 from views.cells import Grain, indicator_cells
-from views.common import codes_in_words, digits_shown, source_line, table_headers
+from views.common import codes_in_words, in_chart_units, source_line, table_headers
 from views.indicators import INDICATORS, Indicator
 
 GRAINS: Final[tuple[Grain, ...]] = ("month", "quarter", "year")
@@ -55,14 +55,12 @@ CELL_COLUMNS: Final = (
     c.SUPPRESSED,
     SUPPRESSED_BY,
 )
-_SCALED: Final = ("value", "ci_low", "ci_high")
 #: The most rows a workbook of the data set is made for: XlsxWriter writes some 30,000 cells a second here, so
 #: 50,000 rows of 21 columns take about half a minute; a larger data set is offered as CSV and Parquet only.
 XLSX_MAX_ROWS: Final = 50_000
 #: A hidden cell shows the marker in its value only; its interval and counts are empty (many do not apply to
 #: every indicator, and the suppression columns say why the row is empty).
 MARKED: Final = ("value",)
-_SHARES: Final = ("promoter_share", "passive_share", "detractor_share")
 
 
 def levels_allowed(results: Results) -> tuple[Level, ...]:
@@ -114,12 +112,7 @@ def dataset_cells(results: Results, *, threshold: int, language: str) -> pl.Data
 
 def _shaped(cells: pl.DataFrame, indicator: Indicator, *, grain: Grain, profession: str, language: str) -> pl.DataFrame:
     """One slice's cells with what they are about, in the chart's units."""
-    scaled = [name for name in _SCALED if indicator.percent and name in cells.columns]
-    shares = [name for name in _SHARES if name in cells.columns]
-    frame = cells.with_columns(*[pl.col(name) * 100 for name in [*scaled, *shares]])
-    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
-    frame = frame.with_columns(pl.col(floats).round(digits_shown(percent=indicator.percent)))
-    return frame.with_columns(
+    return in_chart_units(cells, percent=indicator.percent).with_columns(
         pl.lit(indicator.key).alias("indicator"),
         pl.lit(t(indicator.title_key, language)).alias("indicator_name"),
         pl.lit(t(indicator.unit_key, language)).alias("unit"),

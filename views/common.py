@@ -196,7 +196,18 @@ DISPLAY_COLUMNS = (
 )
 #: The columns a download carries before them: the codes a program joins on.
 DOWNLOAD_KEYS = (c.REGION_CODE,)
-_PERCENT_COLUMNS = ("value", "ci_low", "ci_high", "national_value", "lower_95", "upper_95", "lower_998", "upper_998")
+#: Columns in the indicator's own unit: percentages when the indicator is a share (``x``: the scatter's access).
+_PERCENT_COLUMNS = (
+    "value",
+    "ci_low",
+    "ci_high",
+    "national_value",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "x",
+)
 _SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
 #: Columns shown on the page only as the marker or the flag: the rule that hid a cell is for the downloads.
 _DOWNLOAD_ONLY = (SUPPRESSED_BY,)
@@ -219,9 +230,23 @@ def codes_in_words(frame: pl.DataFrame, language: str) -> pl.DataFrame:
     return frame
 
 
-def digits_shown(*, percent: bool) -> int:
-    """Decimals a table shows: one for a percentage (as THL publishes them and the chart shows), two otherwise."""
-    return 1 if percent else 2
+#: Decimals a table shows: one for a percentage (as THL publishes them and the charts show), two otherwise.
+PERCENT_DIGITS, OTHER_DIGITS = 1, 2
+
+
+def percent_columns(columns: Sequence[str], *, percent: bool) -> list[str]:
+    """The columns among ``columns`` shown as percentages: the value and its limits when the indicator is a share
+    (``percent``), and the NPS class shares always."""
+    return [name for name in (*(_PERCENT_COLUMNS if percent else ()), *_SHARE_COLUMNS) if name in columns]
+
+
+def in_chart_units(frame: pl.DataFrame, *, percent: bool) -> pl.DataFrame:
+    """Shares as percentages (65.6, not 0.656) rounded to one decimal, other decimals to two, as the tables show."""
+    scaled = percent_columns(frame.columns, percent=percent)
+    others = [name for name, dtype in frame.schema.items() if dtype.is_float() and name not in scaled]
+    return frame.with_columns(
+        *[(pl.col(name) * 100).round(PERCENT_DIGITS) for name in scaled], pl.col(others).round(OTHER_DIGITS)
+    )
 
 
 def table_values(frame: pl.DataFrame, language: str, *, percent: bool, keys: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -229,12 +254,7 @@ def table_values(frame: pl.DataFrame, language: str, *, percent: bool, keys: tup
     percentages (65.6, not 0.656), values rounded as shown, codes in words. Column names stay as they are
     (:func:`table_headers` gives the reader's), so the downloads and the page table share one source."""
     columns = [name for name in (*keys, *DISPLAY_COLUMNS) if name in frame.columns]
-    shown = codes_in_words(frame.select(columns), language)
-    scaled = [name for name in _PERCENT_COLUMNS if name in columns] if percent else []
-    shares = [name for name in _SHARE_COLUMNS if name in columns]
-    shown = shown.with_columns(*[(pl.col(name) * 100) for name in [*scaled, *shares]])
-    floats = [name for name, dtype in shown.schema.items() if dtype.is_float()]
-    return shown.with_columns(pl.col(floats).round(digits_shown(percent=percent)))
+    return in_chart_units(codes_in_words(frame.select(columns), language), percent=percent)
 
 
 def table_headers(columns: Sequence[str], language: str) -> dict[str, str]:
@@ -282,7 +302,7 @@ def table_for_page(frame: pl.DataFrame, language: str, *, percent: bool) -> tupl
     shown = table_values(national_beside(frame), language, percent=percent).drop(_DOWNLOAD_ONLY, strict=False)
     shown = shown.select(name for name in shown.columns if shown[name].null_count() < shown.height)
     hidden = shown[c.SUPPRESSED].fill_null(False).to_list() if c.SUPPRESSED in shown.columns else [False] * shown.height
-    digits = digits_shown(percent=percent)
+    scaled = percent_columns(shown.columns, percent=percent)
     numbers = [name for name, dtype in shown.schema.items() if dtype.is_numeric()]
     texts = [name for name, dtype in shown.schema.items() if dtype == pl.String]
     written = shown.with_columns(
@@ -291,7 +311,7 @@ def table_for_page(frame: pl.DataFrame, language: str, *, percent: bool) -> tupl
                 name,
                 _aligned(
                     [
-                        _number_text(value, mark, language, digits)
+                        _number_text(value, mark, language, PERCENT_DIGITS if name in scaled else OTHER_DIGITS)
                         for value, mark in zip(shown[name], hidden, strict=True)
                     ]
                 ),

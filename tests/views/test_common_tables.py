@@ -112,7 +112,13 @@ def test_downloads_keep_the_area_code_the_rule_in_words_and_numbers_as_numbers()
 def test_shares_of_a_score_are_percentages_even_when_the_score_is_not() -> None:
     frame = pl.DataFrame({"value": [12.5], "promoter_share": [0.4567], "n": [200]})
     values = table_values(frame, "en", percent=False)
-    assert values.row(0) == (12.5, 200, 45.67)
+    assert values.row(0) == (12.5, 200, 45.7)  # a percentage has one decimal, as the chart's
+
+
+def test_the_scatters_access_share_is_a_percentage_and_its_index_keeps_two_decimals() -> None:
+    frame = pl.DataFrame({"label": ["A"], "x": [0.4391], "n_x": [500], "y": [0.3456], "n_y": [400]})
+    assert table_values(frame, "en", percent=True).row(0) == ("A", 43.9, 500, 0.35, 400)
+    assert table_values(frame, "en", percent=False).row(0) == ("A", 0.44, 500, 0.35, 400)  # x in days when access is T3
 
 
 def test_a_number_column_is_padded_to_one_width_so_it_sorts_by_size() -> None:
