@@ -170,23 +170,26 @@ class Cluster:
                 *self.server_options,
             ]
             self.servers.append(self._spawn(command, f"process{number}"))
+        deadline = time.monotonic() + timeout
+        # The proxy starts once every process answers: it takes a process that fails its first checks for down,
+        # and would send every session of the first seconds to the others.
+        self.wait_until_healthy(deadline, self.backend_ports)
         if self.processes > 1 and haproxy is not None:
             config = self.run_dir / "haproxy.cfg"
             config.write_text(
                 haproxy_config(bind=f"{self.address}:{self.port}", backends=self.backend_ports), encoding="utf-8"
             )
             self.proxy = self._spawn([haproxy, "-f", str(config), "-db"], "haproxy")
-        self.wait_until_healthy(timeout)
+            self.wait_until_healthy(deadline, [self.port])
         return self
 
-    def wait_until_healthy(self, timeout: float) -> None:
-        """Every process, then the proxy, answers its health check."""
-        deadline = time.monotonic() + timeout
-        for port in [*self.backend_ports, *([self.port] if self.proxy else [])]:
+    def wait_until_healthy(self, deadline: float, ports: Sequence[int]) -> None:
+        """Each of ``ports`` answers its health check before ``deadline`` (``time.monotonic()``)."""
+        for port in ports:
             while not healthy(f"http://127.0.0.1:{port}"):
                 self.check_running()
                 if time.monotonic() > deadline:
-                    raise ClusterError(f"127.0.0.1:{port} did not answer within {timeout:.0f} s{self.tail()}")
+                    raise ClusterError(f"127.0.0.1:{port} did not answer in time{self.tail()}")
                 time.sleep(0.2)
 
     def check_running(self) -> None:
