@@ -54,3 +54,8 @@ def test_unknown_extension_is_refused() -> None:
 
 def test_slug_folds_finnish_and_swedish_letters() -> None:
     assert slug("Keski-Pohjanmaa ÄÖÅ äöå") == "keski-pohjanmaa-aoa-aoa"
+
+
+def test_a_deck_profile_is_named_like_its_deck_with_pdf() -> None:
+    assert export_filename(indicator="deck", period="2025", language="fi", extension="pdf") == "deck_2025_fi.pdf"
+    assert export_filename(indicator="deck", period="2025", language="fi", extension="PDF") == "deck_2025_fi.pdf"
