@@ -50,6 +50,7 @@ from pipeline.aggregates import (
     quarter_of,
     year_of,
 )
+from store.catalogue import scan_paths
 
 CELL = (c.PERIOD, c.REGION_CODE, c.UNIT_ID, c.PROFESSION)
 """The finest cell the access and NPS histograms are kept at (NPS: respondent group instead of profession)."""
@@ -97,7 +98,7 @@ class VisitPartials:
 
 def visit_task(files: Sequence[str], options: VisitOptions) -> VisitPartials:
     """The partial aggregates of one piece of visits (every file of one year and patient bucket)."""
-    scoped = in_service_scope(pl.scan_parquet(list(files)), service_types=options.service_types)
+    scoped = in_service_scope(_scan(files), service_types=options.service_types)
     loaded = in_memory(scoped, _VISIT_COLUMNS, _VISIT_CODES)
     unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
     access = _as_text(access_partials(loaded.with_columns(month_of(c.VISIT_AT).alias(c.PERIOD)), by=CELL).collect())
@@ -206,14 +207,14 @@ def _coc_distribution(merged: VisitPartials) -> pl.DataFrame:
 
 def snapshot_times_task(files: Sequence[str]) -> list[dt.datetime]:
     """The distinct snapshot times of one piece of slots."""
-    times = pl.scan_parquet(list(files)).select(pl.col(c.CAPTURED_AT).drop_nulls().unique()).collect()
+    times = _scan(files).select(pl.col(c.CAPTURED_AT).drop_nulls().unique()).collect()
     return times.to_series().to_list()
 
 
 def slot_task(files: Sequence[str], measured_at: Sequence[dt.datetime]) -> pl.DataFrame:
     """T3 per book and measurement time of one piece of slots (every snapshot of its books)."""
     return (
-        t3(pl.scan_parquet(list(files)), measured_at=measured_at, by=_BOOK)
+        t3(_scan(files), measured_at=measured_at, by=_BOOK)
         .with_columns(pl.col(c.MEASURED_AT).dt.strftime("%Y-%m-%d").alias(c.PERIOD))
         .collect()
     )
@@ -251,7 +252,7 @@ def slot_results_from(per_book: Sequence[pl.DataFrame]) -> dict[str, pl.DataFram
 
 def answer_task(files: Sequence[str]) -> pl.DataFrame:
     """The NPS class counts of one piece of survey answers (one county), at the finest cell."""
-    frame = pl.scan_parquet(list(files)).with_columns(month_of(c.ANSWERED_AT).alias(c.PERIOD))
+    frame = _scan(files).with_columns(month_of(c.ANSWERED_AT).alias(c.PERIOD))
     return _as_text(nps_partials(frame, by=_ANSWER_CELL).collect())
 
 
@@ -281,6 +282,11 @@ def answer_results_from(parts: Sequence[pl.DataFrame]) -> dict[str, pl.DataFrame
             "ci_high",
         )
     }
+
+
+def _scan(files: Sequence[str]) -> pl.LazyFrame:
+    """A piece's files as one frame (pieces of extracts written with and without an optional column fit)."""
+    return scan_paths([Path(name) for name in files])
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:

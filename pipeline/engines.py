@@ -33,11 +33,13 @@ from metrics.continuity import DEFAULT_MIN_VISITS
 from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
 from pipeline import bucket_tasks as tasks
 from pipeline.aggregates import ALSO_READS, RESULTS_BY_TABLE, SCOPE_COLUMN, in_memory
+from pipeline.imports import with_dataset
 from pipeline.measures import visit_measure_results
 from store import buckets, tables
-from store.catalogue import extract_paths
+from store.catalogue import extract_paths, scan_paths
+from store.datasets import datasets
 from store.engine import import_lock, write_transaction
-from store.repository import replace_all
+from store.repository import replace_where
 
 ENGINES = ("local", "processes", "dask")
 """The engines the command line offers (``serial``, the bucket tasks one by one here, is for tests)."""
@@ -124,7 +126,7 @@ def open_executor(name: str, *, workers: int | None = None, scheduler: str | Non
 
 
 def bucketed_results(
-    data_dir: Path,
+    root: Path,
     extracts: Mapping[str, Sequence[Path]],
     executor: Executor,
     *,
@@ -132,9 +134,11 @@ def bucketed_results(
     min_visits: int = DEFAULT_MIN_VISITS,
     progress: Progress | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """The aggregate tables of the tables with ``extracts`` (catalogued Parquet files), bucket by bucket.
+    """The aggregate tables of the tables with ``extracts`` (one data set's catalogued Parquet files), bucket by
+    bucket.
 
-    Brings each table's buckets up to its extracts first. The same tables, with the same figures, as
+    Brings each table's buckets under ``root`` (the data set's :func:`store.buckets.dataset_root`) up to its
+    extracts first. The same tables, with the same figures, as
     :data:`pipeline.aggregates.RESULTS_BY_TABLE` gives on the whole extracts.
     """
     report = progress or (lambda _fraction, _message: None)
@@ -142,9 +146,9 @@ def bucketed_results(
     work = {table: paths for table, paths in extracts.items() if paths and table in buckets.PARTITIONINGS}
     for table, paths in work.items():
         report(0.0, f"filing {table} into buckets")
-        layout = buckets.ensure_layout(data_dir, table, paths)
+        layout = buckets.ensure_layout(root, table, paths)
         # Extracts without a single row file nothing: their own (empty) files are then the one piece.
-        found = buckets.checked_pieces(data_dir, layout)
+        found = buckets.checked_pieces(root, layout)
         pieces = [tasks.file_names(files) for files in found] or [tasks.file_names(paths)]
         log.info("%s: %d extract(s) in %d piece(s) of %d bucket(s)", table, len(paths), len(pieces), layout.buckets)
         if table == "visits":
@@ -152,8 +156,8 @@ def bucketed_results(
             done = _counted(executor.run(tasks.visit_task, [(files, options) for files in pieces]), table, report)
             results.update(tasks.visit_results_from(tasks.merge_visits(done), options))
         elif table == "appointment_slots":
-            found = executor.run(tasks.snapshot_times_task, [(files,) for files in pieces])
-            times = sorted({time for piece_times in found for time in piece_times})
+            snapshots = executor.run(tasks.snapshot_times_task, [(files,) for files in pieces])
+            times = sorted({time for piece_times in snapshots for time in piece_times})
             arguments = [(files, times) for files in pieces] if times else []  # no snapshot: no T3
             per_book = list(_counted(executor.run(tasks.slot_task, arguments), table, report))
             results.update(tasks.slot_results_from(per_book))
@@ -177,7 +181,7 @@ def driver_results(
     heavy users, named providers) and every table without a bucketed layout (the named-provider
     assignments), as :data:`pipeline.aggregates.RESULTS_BY_TABLE` computes them.
     """
-    scans = {table: pl.scan_parquet(list(paths)) for table, paths in extracts.items() if paths}
+    scans = {table: scan_paths(list(paths)) for table, paths in extracts.items() if paths}
     results: dict[str, pl.DataFrame] = {}
     if "visits" in scans:
         visits = scans["visits"]
@@ -216,28 +220,40 @@ def recompute_with_engine(
 ) -> dict[str, int]:
     """Recompute and replace every stored aggregate with a bucketed engine; returns the rows per result table.
 
-    Under the store's import lock; the new tables are written in one transaction after every task has
+    As :func:`pipeline.recompute.recompute_aggregates`: under the store's import lock, one data set at a
+    time (each with buckets of its own), every result written in one transaction after every task has
     finished, so a failed task (after Dask's retries) leaves the stored aggregates as they were.
     """
     report = progress or (lambda _fraction, _message: None)
+    results: dict[tuple[str, str], pl.DataFrame] = {}
     with import_lock(engine):
-        extracts = {table: extract_paths(engine, table) for table in RESULTS_BY_TABLE}
-        if not any(extracts.values()):
-            return {}
+        names = [item.name for item in datasets(engine)]
         with open_executor(executor_name, workers=workers, scheduler=scheduler) as executor:
-            try:
-                results = bucketed_results(data_dir, extracts, executor, progress=report)
-            except DashboardError:
-                raise
-            except Exception as error:  # a worker's error, whatever its type: the job fails whole
-                raise AggregationFailedError(
-                    f"the {executor_name} engine failed ({type(error).__name__}: {error}); "
-                    "the stored aggregates are unchanged"
-                ) from error
+            for dataset in names:
+                extracts = {table: extract_paths(engine, table, dataset) for table in RESULTS_BY_TABLE}
+                if not any(extracts.values()):
+                    continue
+                report(0.0, f"data set {dataset}")
+                try:
+                    found = bucketed_results(
+                        buckets.dataset_root(data_dir, dataset), extracts, executor, progress=report
+                    )
+                except DashboardError:
+                    raise
+                except Exception as error:  # a worker's error, whatever its type: the job fails whole
+                    raise AggregationFailedError(
+                        f"the {executor_name} engine failed ({type(error).__name__}: {error}); "
+                        "the stored aggregates are unchanged"
+                    ) from error
+                for name, frame in with_dataset(found, dataset).items():
+                    results[(dataset, name)] = frame
+        if not results:
+            return {}
         report(0.95, "replacing the aggregates")
+        written: dict[str, int] = {}
         with write_transaction(engine) as connection:
-            written = {
-                name: replace_all(connection, tables.metadata.tables[name], frame) for name, frame in results.items()
-            }
+            for (dataset, name), frame in results.items():
+                table = tables.metadata.tables[name]
+                written[name] = written.get(name, 0) + replace_where(connection, table, frame, dataset=dataset)
     report(1.0, "aggregates replaced")
     return written

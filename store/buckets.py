@@ -2,14 +2,15 @@
 
 Every accepted extract stays where the catalogue points to it
 (``<data dir>/extracts/<table>/<sha256>.parquet``). Beside it this module keeps a
-copy of its rows split so that each piece can be aggregated on its own:
+copy of its rows split so that each piece can be aggregated on its own, under
+each data set's own folder (:func:`dataset_root`, ``<data dir>/buckets/set-<name>/``):
 
-- visits: ``buckets/visits/year=Y/bucket=K/<sha256>-<n>.parquet``, Y the calendar year
+- visits: ``visits/year=Y/bucket=K/<sha256>-<n>.parquet``, Y the calendar year
   of ``visit_at`` and K the patient's bucket, so all of a patient's visits of a
   year are in one piece (continuity needs nothing else);
-- appointment slots: ``buckets/appointment_slots/bucket=K/<sha256>-<n>.parquet``, K
+- appointment slots: ``appointment_slots/bucket=K/<sha256>-<n>.parquet``, K
   the book's bucket (every snapshot of a book in one piece, as T3 needs);
-- survey answers: ``buckets/survey_answers/region=R/<sha256>-<n>.parquet``.
+- survey answers: ``survey_answers/region=R/<sha256>-<n>.parquet``.
 
 A bucket is :data:`HASH_NAME` of the id's text modulo the table's bucket count
 B: a documented, stable hash (polars' own ``hash()`` may change between
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 import polars as pl
 import polars_hash as plh
@@ -93,37 +95,43 @@ def bucket_count(rows_per_part: int) -> int:
     return max(1, math.ceil(rows_per_part / ROWS_PER_BUCKET))
 
 
-def table_root(data_dir: Path, table: str) -> Path:
-    return data_dir / BUCKETS_DIRECTORY / table
+def dataset_root(data_dir: Path, dataset: str) -> Path:
+    """Where a data set's buckets live: ``<data dir>/buckets/set-<name, percent-encoded>`` (no data set's rows
+    are ever filed with another's)."""
+    return data_dir / BUCKETS_DIRECTORY / f"set-{quote(dataset, safe='')}"
 
 
-def read_layout(data_dir: Path, table: str) -> Layout | None:
+def table_root(root: Path, table: str) -> Path:
+    return root / table
+
+
+def read_layout(root: Path, table: str) -> Layout | None:
     """The recorded layout of ``table``, or None when none has been built."""
-    path = table_root(data_dir, table) / LAYOUT_FILE
+    path = table_root(root, table) / LAYOUT_FILE
     if not path.exists():
         return None
     recorded = json.loads(path.read_text(encoding="utf-8"))
     if recorded.get("hash") != HASH_NAME:
         raise InvalidInputError(
             f"{path}: the buckets were filed with the hash {recorded.get('hash')!r}, but this version files them "
-            f"with {HASH_NAME!r}; delete {table_root(data_dir, table)} and run the aggregation again to rebuild them"
+            f"with {HASH_NAME!r}; delete {table_root(root, table)} and run the aggregation again to rebuild them"
         )
     if "rows" not in recorded:  # written before the row count was recorded: file again
         return None
     return Layout(table, int(recorded["buckets"]), tuple(recorded["extracts"]), int(recorded["rows"]))
 
 
-def _write_layout(data_dir: Path, layout: Layout) -> None:
-    root = table_root(data_dir, layout.table)
-    root.mkdir(parents=True, exist_ok=True)
+def _write_layout(root: Path, layout: Layout) -> None:
+    folder = table_root(root, layout.table)
+    folder.mkdir(parents=True, exist_ok=True)
     recorded = {"hash": HASH_NAME, "buckets": layout.buckets, "extracts": list(layout.extracts), "rows": layout.rows}
     text = json.dumps(recorded, indent=1)
-    temporary = root / f".{LAYOUT_FILE}.tmp"
+    temporary = folder / f".{LAYOUT_FILE}.tmp"
     temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, root / LAYOUT_FILE)
+    os.replace(temporary, folder / LAYOUT_FILE)
 
 
-def write_extract(data_dir: Path, table: str, checksum: str, rows: pl.LazyFrame | pl.DataFrame, buckets: int) -> None:
+def write_extract(root: Path, table: str, checksum: str, rows: pl.LazyFrame | pl.DataFrame, buckets: int) -> None:
     """File one extract's rows into ``table``'s buckets (``buckets`` of them), streaming, in bounded memory.
 
     Each piece is ``<partition folders>/<checksum>-<n>.parquet`` (LZ4: the pieces are read back whole, and
@@ -131,8 +139,8 @@ def write_extract(data_dir: Path, table: str, checksum: str, rows: pl.LazyFrame 
     an extract again gives the same pieces. The layout file is not touched: see :func:`ensure_layout`.
     """
     part = PARTITIONINGS[table]
-    root = table_root(data_dir, table)
-    for stale in root.glob(f"**/{checksum}-*.parquet"):
+    folder = table_root(root, table)
+    for stale in folder.glob(f"**/{checksum}-*.parquet"):
         stale.unlink()
     frame = rows.lazy() if isinstance(rows, pl.DataFrame) else rows
     keys: dict[str, pl.Expr] = {}
@@ -141,8 +149,8 @@ def write_extract(data_dir: Path, table: str, checksum: str, rows: pl.LazyFrame 
     if part.id_column is not None:
         keys["bucket"] = bucket_of(pl.col(part.id_column), buckets)
     if not keys:
-        root.mkdir(parents=True, exist_ok=True)
-        frame.sink_parquet(root / f"{checksum}-0.parquet", compression="lz4")
+        folder.mkdir(parents=True, exist_ok=True)
+        frame.sink_parquet(folder / f"{checksum}-0.parquet", compression="lz4")
         return
 
     def piece_path(piece: FileProviderArgs) -> str:
@@ -152,14 +160,14 @@ def write_extract(data_dir: Path, table: str, checksum: str, rows: pl.LazyFrame 
 
     frame.sink_parquet(
         pl.PartitionBy(
-            root, key=keys, include_key=False, file_path_provider=piece_path, approximate_bytes_per_file=None
+            folder, key=keys, include_key=False, file_path_provider=piece_path, approximate_bytes_per_file=None
         ),
         compression="lz4",
         mkdir=True,
     )
 
 
-def ensure_layout(data_dir: Path, table: str, extracts: Sequence[Path]) -> Layout:
+def ensure_layout(root: Path, table: str, extracts: Sequence[Path]) -> Layout:
     """Bring ``table``'s buckets up to the catalogue's ``extracts`` (Parquet files named by their checksum).
 
     Extracts not yet in the layout are filed; the layout is rebuilt from scratch when there is none, or
@@ -169,18 +177,18 @@ def ensure_layout(data_dir: Path, table: str, extracts: Sequence[Path]) -> Layou
     """
     part = PARTITIONINGS[table]
     wanted = bucket_count(_largest_partition(extracts, part)) if part.id_column is not None else 1
-    layout = read_layout(data_dir, table)
+    layout = read_layout(root, table)
     if layout is None or not wanted / 2 < layout.buckets < wanted * 2:
-        shutil.rmtree(table_root(data_dir, table), ignore_errors=True)
+        shutil.rmtree(table_root(root, table), ignore_errors=True)
         layout = Layout(table, wanted, ())
     have = set(layout.extracts)
     added = [path for path in extracts if path.stem not in have]
     for path in added:
-        write_extract(data_dir, table, path.stem, pl.scan_parquet(path), layout.buckets)
-    if added or not (table_root(data_dir, table) / LAYOUT_FILE).exists():
+        write_extract(root, table, path.stem, pl.scan_parquet(path), layout.buckets)
+    if added or not (table_root(root, table) / LAYOUT_FILE).exists():
         filed = _rows(added)
         layout = Layout(table, layout.buckets, (*layout.extracts, *(path.stem for path in added)), layout.rows + filed)
-        _write_layout(data_dir, layout)
+        _write_layout(root, layout)
     return layout
 
 
@@ -200,25 +208,25 @@ def _rows(paths: Sequence[Path]) -> int:
     return int(pl.scan_parquet(list(paths)).select(pl.len()).collect().item()) if paths else 0
 
 
-def checked_pieces(data_dir: Path, layout: Layout) -> list[list[Path]]:
+def checked_pieces(root: Path, layout: Layout) -> list[list[Path]]:
     """:func:`pieces`, refused unless they hold exactly the rows the layout recorded (none lost or added)."""
-    found = pieces(data_dir, layout)
+    found = pieces(root, layout)
     held = _rows([path for files in found for path in files])
     if held != layout.rows:
-        root = table_root(data_dir, layout.table)
+        folder = table_root(root, layout.table)
         raise InvalidInputError(
-            f"{root}: the buckets hold {held:,} rows, but {layout.rows:,} were filed into them; a piece was removed "
-            f"or changed. Delete {root} and run the aggregation again to file the extracts anew"
+            f"{folder}: the buckets hold {held:,} rows, but {layout.rows:,} were filed into them; a piece was removed "
+            f"or changed. Delete {folder} and run the aggregation again to file the extracts anew"
         )
     return found
 
 
-def pieces(data_dir: Path, layout: Layout) -> list[list[Path]]:
+def pieces(root: Path, layout: Layout) -> list[list[Path]]:
     """The layout's pieces (one list of files per partition folder), each holding only recorded extracts."""
-    root = table_root(data_dir, layout.table)
+    folder = table_root(root, layout.table)
     recorded = set(layout.extracts)
     folders: dict[Path, list[Path]] = {}
-    for path in sorted(root.rglob("*.parquet")):
+    for path in sorted(folder.rglob("*.parquet")):
         if path.stem.rpartition("-")[0] in recorded:
             folders.setdefault(path.parent, []).append(path)
     return [files for _folder, files in sorted(folders.items())]
