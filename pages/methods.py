@@ -8,7 +8,7 @@ import streamlit as st
 from i18n import t
 from ui import filters, session
 from ui.render import show_static_table, show_table
-from views import methods
+from views import data, methods
 from views.definitions import DEFINED, definition
 
 state = filters.current_view()
@@ -30,6 +30,18 @@ show_static_table(methods.comparability_table(language))
 for pair in methods.definition_pairs():
     st.subheader(t("methods.side_by_side", language, indicator=t(f"indicator.{pair.indicator}", language)))
     show_static_table(methods.definitions_side_by_side(pair, language, threshold=threshold))
+st.header(t("methods.import_columns", language))
+st.markdown(t("methods.import_columns_intro", language))
+for table, name in data.table_names(language).items():
+    st.subheader(name)
+    show_static_table(data.column_table(table, language))
+    st.download_button(
+        t("data.template_download", language, table=name),
+        data.template_csv(table),
+        file_name=f"{table}_template.csv",
+        mime="text/csv",
+        key=f"template_{table}",
+    )
 st.header(t("methods.own_figures", language))
 st.markdown(t("methods.own_figures_text", language))
 st.header(t("methods.suppression", language))
