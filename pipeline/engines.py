@@ -74,8 +74,12 @@ class PoolExecutor:
 
     def run(self, function: Callable[..., Result], arguments: Sequence[tuple[Any, ...]]) -> Iterator[Result]:
         futures = [self._pool.submit(function, *argument) for argument in arguments]
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # a failed task fails the job: the tasks not yet started are not run
+            for future in futures:
+                future.cancel()
 
 
 class DaskExecutor:
@@ -153,16 +157,18 @@ def bucketed_results(
         log.info("%s: %d extract(s) in %d piece(s) of %d bucket(s)", table, len(paths), len(pieces), layout.buckets)
         if table == "visits":
             options = tasks.as_options(service_types, min_visits)
-            done = _counted(executor.run(tasks.visit_task, [(files, options) for files in pieces]), table, report)
+            done = _counted(
+                executor.run(tasks.visit_task, [(files, options) for files in pieces]), table, report, len(pieces)
+            )
             results.update(tasks.visit_results_from(tasks.merge_visits(done), options))
         elif table == "appointment_slots":
             snapshots = executor.run(tasks.snapshot_times_task, [(files,) for files in pieces])
             times = sorted({time for piece_times in snapshots for time in piece_times})
             arguments = [(files, times) for files in pieces] if times else []  # no snapshot: no T3
-            per_book = list(_counted(executor.run(tasks.slot_task, arguments), table, report))
+            per_book = list(_counted(executor.run(tasks.slot_task, arguments), table, report, len(arguments)))
             results.update(tasks.slot_results_from(per_book))
         elif table == "survey_answers":
-            parts = list(_counted(executor.run(tasks.answer_task, [(f,) for f in pieces]), table, report))
+            parts = list(_counted(executor.run(tasks.answer_task, [(f,) for f in pieces]), table, report, len(pieces)))
             results.update(tasks.answer_results_from(parts))
     report(0.9, "computing the other measures")
     results.update(driver_results(extracts, service_types=service_types, min_visits=min_visits))
@@ -202,10 +208,10 @@ def driver_results(
     return results
 
 
-def _counted(results: Iterator[Result], table: str, report: Progress) -> Iterator[Result]:
+def _counted(results: Iterator[Result], table: str, report: Progress, total: int) -> Iterator[Result]:
     """Pass results through, reporting each finished bucket (the merge runs as they arrive)."""
     for done, result in enumerate(results, start=1):
-        report(0.0, f"{table}: {done} piece(s) done")
+        report(0.9 * done / max(total, 1), f"{table}: {done} piece(s) done of {total}")
         yield result
 
 

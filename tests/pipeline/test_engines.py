@@ -232,3 +232,17 @@ def test_a_failing_bucket_task_fails_the_job_and_leaves_the_stored_aggregates_as
     with pytest.raises(AggregationFailedError, match=r"lost its disk.*unchanged"):
         recompute_with_engine(engine, tmp_path / "data", executor_name="serial")
     assert_frame_equal(read_table(engine, tables.nps_results), before)
+
+
+def fails_the_first_time(marker: str) -> str:
+    """A task that fails on its first attempt (leaving a marker file) and succeeds on the next."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("tried", encoding="utf-8")
+        raise OSError("a worker hiccup")
+    return "done"
+
+
+def test_dask_runs_a_failed_task_again(dask_client: Any, tmp_path: Path) -> None:
+    results = list(DaskExecutor(dask_client).run(fails_the_first_time, [(str(tmp_path / "marker"),)]))
+    assert results == ["done"]
