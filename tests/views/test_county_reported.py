@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.codes import ALL_UNITS
+from data_sources.reference import caveats as reference_caveats
 from data_sources.reference import reported_figures
 from pipeline.indicators import load_recorded_indicators
 from store.engine import create_store_engine
@@ -23,6 +24,7 @@ from store.migrations import migrate
 from store.results import Results, load_results
 from tests.views.builders import access_rows, continuity_rows, results, t3_rows
 from views import county
+from views.caveats import caveats_from
 from views.reported import reported_points
 from views.state import ViewState
 
@@ -185,3 +187,17 @@ def test_continuity_on_the_county_page_is_yearly_as_thl_computes_it(loaded: Resu
     assert own.select("period", "value").rows() == [("2025", 0.31)]
     thl = view.data.filter(pl.col("group") == "THL:n julkaisema luku")
     assert thl["period"].to_list() == ["2025"]  # THL's 5502 for 2025, on the same yearly axis
+
+
+def test_a_countys_own_caveat_stands_under_the_chart_it_concerns_and_no_other(loaded: Results) -> None:
+    """Päijät-Häme's statistics errors (000:68) go under its access charts, not under COC or another county's."""
+    shipped = caveats_from(reference_caveats())
+    state = ViewState(lang="fi", region="09", period="2025")
+    access = county.trend(loaded, state, "access_7d", threshold=5, caveats=shipped)
+    assert any("virheitä" in note and "rivi 68" in note for note in access.notes)
+    coc = county.trend(loaded, state, "coc", threshold=5, caveats=shipped)
+    assert not any(note.startswith("⚠") for note in coc.notes)
+    other = county.trend(
+        loaded, ViewState(lang="fi", region="13", period="2025"), "access_7d", threshold=5, caveats=shipped
+    )
+    assert not any(note.startswith("⚠") for note in other.notes)
