@@ -4,8 +4,10 @@ A chart slide's title names the chart, the county and the period
 (:func:`slide_title`). :func:`fit_title` measures it in Liberation Sans Bold
 (metric-compatible with Arial, the deck's font) when the font file is there,
 and otherwise by a conservative average glyph width; a title too wide at the
-largest size is tried at the smaller ones, then shortened at a word boundary
-with an ellipsis, keeping the county and period that end it. The full title
+largest size is tried at the smaller ones, then shortened by words taken out
+of its middle (an ellipsis in their place), so that its start and its last
+words, which tell similar charts apart ("… by health centre"), stay, as do the
+county and period that end it. The full title
 goes into the speaker notes when it was shortened.
 """
 
@@ -64,7 +66,8 @@ def slide_title(title: str, *, area: str, period: str) -> str:
 
 def fit_title(title: str, width: float, *, sizes: tuple[int, ...] = TITLE_SIZES) -> FittedTitle:
     """``title`` on one line ``width`` points wide: at the largest of ``sizes`` it fits, else shortened at the
-    smallest, cut at a word boundary before the ``–`` suffix (county and period) that is kept whole."""
+    smallest by words left out of the middle of the chart's title, before the ``–`` suffix (county and period)
+    that is kept whole."""
     for size in sizes:
         if text_width(title, size) <= width:
             return FittedTitle(title, size, shortened=False)
@@ -74,11 +77,16 @@ def fit_title(title: str, width: float, *, sizes: tuple[int, ...] = TITLE_SIZES)
         head, tail, separator = title, "", ""
     ending = separator + tail
     words = head.split()
-    while words:
-        candidate = " ".join(words).rstrip(" ,.:;–-") + ELLIPSIS + ending
-        if text_width(candidate, size) <= width:
-            return FittedTitle(candidate, size, shortened=True)
-        words.pop()
+    fitting = []  # (words kept, last words kept, text): the most words, then the most of the last ones
+    for last in range(min(3, len(words) - 2), 0 if len(words) > 3 else -1, -1):  # keep a last word or more
+        for first in range(len(words) - last - 1, 0, -1):
+            kept = " ".join(words[:first]).rstrip(" ,.:;–-")
+            candidate = f"{kept}{ELLIPSIS}{' ' + ' '.join(words[-last:]) if last else ''}{ending}"
+            if text_width(candidate, size) <= width:
+                fitting.append((first + last, last, candidate))
+                break
+    if fitting:
+        return FittedTitle(max(fitting)[2], size, shortened=True)
     characters = head
     while characters and text_width(characters + ELLIPSIS + ending, size) > width:
         characters = characters[:-1]
