@@ -35,6 +35,7 @@ from pathlib import Path
 from core.errors import DashboardError, InvalidInputError
 from core.settings import Settings
 from data_sources.extracts import LAYOUTS
+from data_sources.extracts.avohilmo import COUNTY_RULES
 from i18n import LANGUAGES
 from pipeline.audit import audit_store, format_text, record_audits
 from pipeline.bootstrap import bootstrap, open_store
@@ -43,6 +44,7 @@ from pipeline.engines import ENGINES, recompute_with_engine
 from pipeline.imports import TABLES, import_extract
 from pipeline.indicators import REFRESH_SOURCES, refresh_all, refresh_years
 from pipeline.recompute import recompute_aggregates
+from store.datasets import DEFAULT_IMPORT_DATASET
 from store.engine import create_store_engine
 from store.migrations import migrate
 
@@ -88,7 +90,23 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     imports.add_argument(
         "--layout", choices=LAYOUTS, default="auto", help="the file's layout (default: auto, told from the header)"
     )
-    imports.add_argument("--region", metavar="CODE", help="the county of a file without a region column")
+    imports.add_argument(
+        "--region", metavar="CODE", help="the county of every visit of a file without a county column (an override)"
+    )
+    imports.add_argument(
+        "--dataset",
+        metavar="NAME",
+        default=DEFAULT_IMPORT_DATASET,
+        help=f"the data set to import into; a new name starts one (default: {DEFAULT_IMPORT_DATASET!r}; "
+        "never the sample's)",
+    )
+    imports.add_argument(
+        "--county-from",
+        choices=COUNTY_RULES,
+        default="auto",
+        help="Avohilmo: a visit's county from the provider, the patient's home municipality, or auto (the provider "
+        "where the extract names it, else the home municipality; THL's practice; the default)",
+    )
     imports.add_argument(
         "--by", metavar="NAME", help="who imports, as recorded in the import history (default: the user name)"
     )
@@ -169,6 +187,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         default="public",
         help="the viewer the output check report in the speaker notes is written for (default: public)",
     )
+    deck.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="the data set whose computed figures the decks show (default: the real one imported into last, "
+        "else the sample)",
+    )
     return parser
 
 
@@ -220,10 +244,13 @@ def _import(arguments: argparse.Namespace, settings: Settings) -> None:
         region_code=arguments.region,
         earliest_date=settings.earliest_date,
         slot_horizon_years=settings.slot_horizon_years,
+        dataset=arguments.dataset,
+        county_from=arguments.county_from,
     )
     state = "already imported as" if outcome.already_imported else "imported as"
     print(
-        f"{arguments.file.name}: {state} import {outcome.import_id} into {arguments.table} "
+        f"{arguments.file.name}: {state} import {outcome.import_id} into {arguments.table} of the data set "
+        f"{outcome.dataset or arguments.dataset!r} "
         f"({outcome.rows_read:,} rows read, {outcome.rows_rejected:,} rejected)"
     )
 
@@ -304,6 +331,7 @@ def _deck(arguments: argparse.Namespace, settings: Settings) -> None:
         threshold=settings.suppression_threshold,
         role=arguments.role,
         pdf=arguments.pdf,
+        dataset=arguments.dataset,
     )
     for path in done.written:
         print(path)

@@ -85,6 +85,7 @@ def _import(
     dataset: str,
     rule: str,
 ) -> None:
+    failure = ""  # said below the status box, which folds up when the import fails
     with st.status(t("data.importing", language)) as status:
         try:
             outcome = import_upload(
@@ -101,7 +102,6 @@ def _import(
                 county_from=rule,
             )
         except ImportRefusedError as error:
-            status.update(state="error")
             ACCESS_LOG.warning(
                 "refused an import of %s rows outside the counties of %s (error %s)",
                 table_name,
@@ -109,30 +109,26 @@ def _import(
                 error.error_id,
             )
             allowed = ", ".join(sorted(policy.import_regions or ())) or "-"
-            st.error(t("error.refused_import", language, allowed=allowed), icon=":material/lock:")
-            return
+            failure = t("error.refused_import", language, allowed=allowed)
         except ImportFailedError as error:
-            status.update(state="error")
-            st.error(literal(data.import_error_message(error, language)), icon=":material/error:")
-            if error.report is not None:
-                st.session_state["failed_report"] = error.report
-            return
+            failure = data.import_error_message(error, language)
         except InvalidInputError:  # the data set's name
-            status.update(state="error")
-            st.error(t("reader.bad_dataset_name", language), icon=":material/error:")
-            return
-        status.update(state="complete")
+            failure = t("reader.bad_dataset_name", language)
+        status.update(state="error" if failure else "complete")
+    if failure:
+        st.error(literal(failure), icon=":material/error:")
+        return
     cache.forget_version()
+    st.session_state["report_import"] = outcome.import_id
     if outcome.already_imported:
         st.info(t("data.already_imported", language))
-    else:
-        kept = outcome.rows_read - outcome.rows_rejected
-        st.success(
-            t("data.imported", language, kept=count(kept, language), rejected=count(outcome.rows_rejected, language))
-        )
+        return
+    kept = outcome.rows_read - outcome.rows_rejected
+    st.success(
+        t("data.imported", language, kept=count(kept, language), rejected=count(outcome.rows_rejected, language))
+    )
     shown = outcome.dataset or dataset
     st.info(literal(t("datasets.imported_into", language, name=data.dataset_label(shown, language))))
-    st.session_state["report_import"] = outcome.import_id
     if shown != SAMPLE_DATASET:
         filters.choose_dataset(shown)
 
