@@ -57,7 +57,7 @@ def trend_charts(state: ViewState, threshold: int) -> None:
     st.header(t("county.computed_header_sample" if sample else "county.computed_header_extract", language))
     st.caption(t("county.computed_intro_sample" if sample else "county.computed_intro_extract", language))
     sample_badge(language, sample)
-    _grid(state, county.TREND_INDICATORS, threshold, points)
+    _grid(state.only(*county.TREND_READ), county.TREND_INDICATORS, threshold, points)
     if state.region != ALL_REGIONS:
         st.header(t("county.coverage_title", language))
         known, flagged = cache.coverage(state.region)

@@ -166,6 +166,19 @@ SCOPE_COLUMN = "service_types"
 """The column of every access and continuity aggregate that names the service types it covers."""
 
 
+def scoped_visits(
+    visits: pl.LazyFrame, *, service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES
+) -> tuple[pl.LazyFrame, pl.Expr]:
+    """The visits of ``service_types`` (None: every visit) read once into memory with the columns every visit
+    aggregate needs (``age_years`` too when the extract has it), and the ``service_types`` label their rows carry."""
+    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.CONTACT_MODE]
+    optional = [name for name in (c.AGE_YEARS,) if name in visits.collect_schema()]
+    needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT, *optional]
+    loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
+    unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
+    return loaded, pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
+
+
 def visit_results(
     visits: pl.LazyFrame,
     *,
@@ -178,12 +191,7 @@ def visit_results(
     ``min_visits`` visits to a known professional, and records the value in ``min_visits``. With
     ``assignments`` (the named-provider table's extracts) also the named-provider cells
     (:mod:`pipeline.measures`)."""
-    codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.CONTACT_MODE]
-    optional = [name for name in (c.AGE_YEARS,) if name in visits.collect_schema()]
-    needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT, *optional]
-    loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
-    unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
-    label = pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
+    loaded, label = scoped_visits(visits, service_types=service_types)
     results = {
         "access_results": access_cells(loaded).with_columns(label),
         "continuity_results": continuity_cells(loaded, min_visits=min_visits).with_columns(label),

@@ -41,6 +41,8 @@ PUBLISHED_TRENDS = (
 )
 #: The view-state fields a chart of THL's series reads: they have neither profession nor our period.
 PUBLISHED_READ = ("lang", "region")
+#: The view-state fields a computed trend reads: its lines span every period, and the indicator picker is not its.
+TREND_READ = ("lang", "region", "profession")
 #: The indicators computed from the sample (or an imported extract), after THL's series.
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30
