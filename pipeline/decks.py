@@ -28,6 +28,7 @@ from i18n import region_name
 from metrics.privacy import DEFAULT_THRESHOLD
 from store.audits import latest_audit
 from store.catalogue import scan_extracts
+from store.datasets import datasets
 from store.results import Results, load_results
 from views.county import coc_distribution
 from views.reported import reported_points
@@ -158,18 +159,28 @@ def write_decks(
     threshold: int = DEFAULT_THRESHOLD,
     role: str = "public",
     pdf: bool = False,
+    dataset: str | None = None,
 ) -> DecksWritten:
     """Write the deck of ``region`` (a county code, or :data:`ALL` for one deck per county into the folder ``out``).
 
     ``pictures`` draws every chart as a picture instead of an editable chart; ``pdf`` writes the same slides as
     a PDF county profile beside each deck (the same name, ending in .pdf; LibreOffice draws it). ``role``: the
-    viewer the output check report in the notes is written for. A county whose deck would have
-    no chart slide gets no file (an existing file at its place is left as it was); it is listed in the
-    result's ``without_charts``, and the other counties' decks are still written. Returns what was done.
+    viewer the output check report in the notes is written for. ``dataset``: the data set whose computed
+    figures the decks show (None: the store's default, the real one imported into last, else the sample).
+
+    A county whose deck would have no chart slide gets no file (an existing file at its place is left as it
+    was); it is listed in the result's ``without_charts``, and the other counties' decks are still written.
+    Returns what was done.
     """
     codes = regions_to_build(region)
     many = region == ALL
-    results = load_results(engine)
+    if dataset is not None:
+        known = [item.name for item in datasets(engine)]
+        if dataset not in known:
+            raise InvalidInputError(
+                f"--dataset {dataset!r} is not in the store; use one of {', '.join(known) or '(none)'}"
+            )
+    results = load_results(engine, dataset=dataset)
     written: list[Path] = []
     without_charts: list[str] = []
     for code in codes:

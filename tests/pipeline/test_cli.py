@@ -126,13 +126,41 @@ def test_aggregate_recomputes_what_the_imports_computed(data_dir: Path) -> None:
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium renders the picture slides")
 def test_deck_writes_a_county_deck_with_chart_slides(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "deck.pptx"
-    done = run(data_dir, "deck", "--region", "05", "--lang", "en", "--out", str(out))
+    done = run(data_dir, "deck", "--region", "05", "--lang", "en", "--out", str(out), "--dataset", "sample")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(out)
     slides = list(Presentation(str(out)).slides)
     charts = [slide for slide in slides if any(shape.has_chart for shape in slide.shapes)]
     assert len(slides) >= 12
-    assert len(charts) >= 5
+    assert len(charts) >= 10  # rankings, trends, the funnel and the distribution are native charts
+
+
+def test_deck_reads_the_real_data_set_by_default_and_refuses_one_the_store_does_not_hold(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "deck.pptx"
+    done = run(data_dir, "deck", "--region", "05", "--lang", "en", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    sample = tmp_path / "sample.pptx"
+    assert (
+        run(data_dir, "deck", "--region", "05", "--lang", "en", "--out", str(sample), "--dataset", "sample").returncode
+        == 0
+    )
+    # the five imported visits are hidden by suppression: the real data set's deck has THL's figures, fewer slides
+    assert len(Presentation(str(out)).slides) < len(Presentation(str(sample)).slides)
+    done = run(data_dir, "deck", "--region", "05", "--lang", "en", "--out", str(out), "--dataset", "nope")
+    assert done.returncode == 1
+    assert "error: --dataset 'nope' is not in the store; use one of" in done.stderr
+
+
+def test_deck_with_pdf_writes_the_same_slides_as_a_pdf_profile(data_dir: Path, tmp_path: Path) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (`make system-deps` installs Debian's libreoffice-impress)")
+    out = tmp_path / "deck.pptx"
+    done = run(data_dir, "deck", "--region", "05", "--lang", "fi", "--out", str(out), "--pdf", "--dataset", "sample")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(out), str(out.with_suffix(".pdf"))]
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.browser
