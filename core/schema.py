@@ -229,6 +229,10 @@ CANONICAL_DTYPES: Mapping[str, Mapping[str, pl.DataType]] = {
     },
 }
 
+#: Columns a canonical file may leave out although the metrics' frames carry them: the readers fill them with
+#: null (a file without professional ids cannot give continuity; one without service types counts every visit).
+READER_OPTIONAL_COLUMNS: frozenset[str] = frozenset({c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.WEIGHT})
+
 #: Optional canonical columns (``required=False`` above) that the extract readers always write, null where the
 #: file has none. Data made elsewhere (the generated sample) may lack them; a table's readers' dtypes are
 #: :func:`reader_dtypes`.

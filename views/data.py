@@ -12,7 +12,15 @@ import sqlalchemy as sa
 from core.codes import PROFESSIONS
 from core.errors import DashboardError
 from core.notes import parse_note
-from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, Kind, TableSchema
+from core.schema import (
+    APPOINTMENT_SLOTS,
+    READER_OPTIONAL_COLUMNS,
+    SURVEY_ANSWERS,
+    VISITS,
+    Column,
+    Kind,
+    TableSchema,
+)
 from i18n import catalogue, region_name, t
 from i18n.format import count, date_text, moment_text, number
 from store import tables
@@ -470,12 +478,21 @@ def template_csv(table: str) -> bytes:
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 
+def _required(column: Column) -> bool:
+    """Whether a canonical file must have the column (the readers fill the optional ones with null)."""
+    return column.required and column.name not in READER_OPTIONAL_COLUMNS
+
+
 def column_table(table: str, language: str) -> pl.DataFrame:
-    """Every canonical column of ``table``: its name, whether it is required, what it holds, its allowed values."""
+    """Every canonical column of ``table``: its name, whether a file must have it, whether a value may be empty,
+    what it holds and its allowed values."""
     rows = [
         {
             t("data.col_column", language): column.name,
-            t("data.col_required", language): t("data.answer_yes" if column.required else "data.answer_no", language),
+            t("data.col_required", language): t("data.answer_yes" if _required(column) else "data.answer_no", language),
+            t("data.col_may_be_empty", language): t(
+                "data.answer_yes" if column.nullable else "data.answer_no", language
+            ),
             t("data.col_holds", language): t(f"data.{_HOLDS[column.kind]}", language),
             t("data.col_allowed", language): ", ".join(sorted(column.allowed)) if column.allowed else "",
         }

@@ -9,7 +9,7 @@ from typing import Any, Final
 from core import columns as c
 from core import validation as v
 from core.notes import note
-from core.schema import CONTACT_MODES, PROFESSIONS, RESPONDENTS, SLOT_STATUSES, SLOT_TYPES
+from core.schema import CONTACT_MODES, PROFESSIONS, READER_OPTIONAL_COLUMNS, RESPONDENTS, SLOT_STATUSES, SLOT_TYPES
 from data_sources.extracts.common import (
     ANSWERS_TABLE,
     CANONICAL,
@@ -51,7 +51,7 @@ def canonical_spec(
 ) -> ReadSpec:
     """The reading rules of the canonical layout for ``table``, given the file's columns and separator."""
     fill_region = normalise_region_argument(region_code)
-    optional = {c.PROFESSIONAL_ID, c.SERVICE_TYPE, c.WEIGHT} | ({c.REGION_CODE} if fill_region else set())
+    optional = set(READER_OPTIONAL_COLUMNS) | ({c.REGION_CODE} if fill_region else set())
     schema = TABLES[table]
     wanted = {column.name: [column.name] for column in schema.columns}
     hint, hint_key = "", None
