@@ -1,7 +1,7 @@
 """One real reader in Chromium while the load runs: the time from a click until the page is idle again.
 
-Two actions, taken in turn every ``every`` seconds until stopped: a filter change (the sidebar's county
-select box moved to another county, on the overview) and a tab switch (another tab of the county page).
+On the county page, two actions taken in turn every ``every`` seconds until stopped: a filter change (the
+sidebar's county select box moved to another county) and a tab switch (another of the page's tabs).
 A sample runs from the click until the server has finished the run the click caused (its
 ``script_finished``, read on the page's websocket) and Streamlit's own state says idle: no script
 running, nothing stale, every chart drawn (:data:`tests.browser.driver.IDLE_SCRIPT`). It is what the
@@ -96,27 +96,25 @@ async def probe(url: str, stop: asyncio.Event, *, every: float = 5.0, probe_resu
             page.on("websocket", runs.on_websocket)  # type: ignore[call-overload]  # the same events, async or not
             page.set_default_timeout(STEP_TIMEOUT * 1000)
             turn = 0
+            opened = False
             while not stop.is_set():
                 try:
-                    await _open(page, runs, f"{url.rstrip('/')}/?lang=fi")
+                    if not opened:  # the county page, where both actions are; opened again after a failure
+                        await _open(page, runs, f"{url.rstrip('/')}/county?lang=fi")
+                        opened = True
                     result.samples["filter"].append(await change_county(page, runs, turn))
                     await _pause(stop, every)
                     if stop.is_set():
                         break
-                    await _open(page, runs, f"{url.rstrip('/')}/county{_query(page.url)}")
                     result.samples["tab"].append(await switch_tab(page, runs, turn))
                 except (PlaywrightError, TimeoutError) as failure:
                     result.errors.append(f"{type(failure).__name__}: {str(failure).splitlines()[0][:300]}")
+                    opened = False
                 turn += 1
                 await _pause(stop, every)
         finally:
             await browser.close()
     return result
-
-
-def _query(address: str) -> str:
-    _, _, query = address.partition("?")
-    return f"?{query}" if query else ""
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
