@@ -33,7 +33,17 @@ from metrics.continuity import DEFAULT_MIN_VISITS, coc_bins, continuity_indices,
 from metrics.satisfaction import nps
 from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
 from metrics.t3 import THL_CENSORED_DAYS
-from pipeline.cell_levels import ACCESS_DAYS, CELL, Metric, in_memory, level_cells, month_of, quarter_of, year_of
+from pipeline.cell_levels import (
+    ACCESS_DAYS,
+    CELL,
+    SCOPE_COLUMN,
+    Metric,
+    in_memory,
+    level_cells,
+    month_of,
+    quarter_of,
+    year_of,
+)
 from pipeline.measures import named_provider_results, visit_measure_results
 
 __all__ = [
@@ -160,10 +170,6 @@ def snapshot_times(slots: pl.LazyFrame) -> list[dt.datetime]:
     """Measurement times for T3: each distinct snapshot time in the slots."""
     times = slots.select(pl.col(c.CAPTURED_AT).unique().sort()).collect().to_series()
     return [value for value in times.to_list() if value is not None]
-
-
-SCOPE_COLUMN = "service_types"
-"""The column of every access and continuity aggregate that names the service types it covers."""
 
 
 def scoped_visits(

@@ -14,6 +14,8 @@ from core.codes import ALL_PROFESSIONS, ALL_UNITS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 
 ACCESS_DAYS = (7, 14)
+SCOPE_COLUMN = "service_types"
+"""The column of every visit aggregate that names the service types it covers (``metrics.scope``)."""
 
 CELL = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD]
 """The key of every cell: county (or the whole country), unit ('' for all), profession ('all' for all), period."""

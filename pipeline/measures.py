@@ -27,9 +27,19 @@ from metrics.continuity import DEFAULT_MIN_VISITS, continuity_summary
 from metrics.heavy_users import DEFAULT_THRESHOLD, heavy_users
 from metrics.named_provider import PERSONAL_KINDS, known_provider_share, list_sizes
 from metrics.remote import remote_share
-from pipeline.cell_levels import ACCESS_DAYS, CELL, level_cells, month_of, year_of
+from pipeline.cell_levels import ACCESS_DAYS, CELL, SCOPE_COLUMN, level_cells, month_of, year_of
+from store import measure_tables
+from store.repository import table_schema
 
 _AREAS = ("region", "country")
+
+
+def no_cells(table: str) -> pl.DataFrame:
+    """A result table's frame with no rows but every column it computes (its data set and scope are added by the
+    import), so an extract without ages or assignments writes an empty table rather than failing."""
+    added = {"dataset", SCOPE_COLUMN}
+    schema = table_schema(measure_tables.metadata_table(table))
+    return pl.DataFrame(schema={name: dtype for name, dtype in schema.items() if name not in added})
 
 
 def _age_groups_only(frame: pl.DataFrame) -> pl.DataFrame:
@@ -61,7 +71,7 @@ def access_age_cells(visits: pl.LazyFrame) -> pl.DataFrame:
     Empty when the visits carry no ages: the ``all`` figures are those of ``access_results``.
     """
     if not has_ages(visits.collect_schema()):
-        return pl.DataFrame()
+        return no_cells("access_age_results")
     frame = with_age_group(visits.with_columns(month_of(c.VISIT_AT).alias(c.PERIOD)))
     parts = []
     for days in ACCESS_DAYS:
@@ -79,7 +89,7 @@ def continuity_age_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_
     Empty when the visits carry no ages.
     """
     if not has_ages(visits.collect_schema()):
-        return pl.DataFrame()
+        return no_cells("continuity_age_results")
     frame = visits.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD))
     parts = []
     for profession in ("doctor", "nurse", ALL_PROFESSIONS):
@@ -167,7 +177,7 @@ def list_size_cells(assignments: pl.LazyFrame, *, years: Sequence[str], as_of: d
                     .select(pl.col(c.REGION_CODE).cast(pl.String), *cell[1:], pl.exclude(cell))
                 )
     if not rows:
-        return pl.DataFrame()
+        return no_cells("list_size_results")
     return pl.concat(rows, how="vertical_relaxed").sort(cell)
 
 
@@ -196,7 +206,7 @@ def named_provider_results(assignments: pl.LazyFrame, *, visits: pl.LazyFrame | 
         span = visits.select(pl.col(c.VISIT_AT).min().alias("first"), pl.col(c.VISIT_AT).max().alias("last"))
     first, last = span.collect().row(0)
     if first is None:
-        return {"list_size_results": pl.DataFrame()}
+        return {"list_size_results": no_cells("list_size_results")}
     as_of = last.date() if isinstance(last, dt.datetime) else last
     years = [str(year) for year in range(first.year, last.year + 1)]
     results = {"list_size_results": list_size_cells(assignments, years=years, as_of=as_of)}

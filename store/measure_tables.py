@@ -112,6 +112,13 @@ def define(metadata: sa.MetaData) -> tuple[sa.Table, ...]:
 
 
 MEASURE_TABLES = define(tables.metadata)
+
+
+def metadata_table(name: str) -> sa.Table:
+    """One of the measure tables by name."""
+    return {table.name: table for table in MEASURE_TABLES}[name]
+
+
 (
     remote_results,
     access_age_results,

@@ -164,3 +164,19 @@ def test_remote_counts_add_up_across_units_counties_and_professions(rows: list[d
         ]
         by_profession = country.filter(pl.col(c.PROFESSION) != ALL_PROFESSIONS)[name].sum()
         assert totals[0] == totals[1] == totals[2] == by_profession
+
+
+def test_an_extract_without_ages_or_assignments_writes_empty_measure_tables(tmp_path: Any) -> None:
+    """Regression: the age-group tables came back as frames without columns, and the store refused them once the
+    import added the data set (a visits extract without ages could not be imported)."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    migrate(engine)
+    frame = visits(visit(contact_mode="phone")).drop(c.AGE_YEARS, strict=False)
+    results = visit_results(frame.lazy(), service_types=None)
+    by_name = {table.name: table for table in measure_tables.MEASURE_TABLES}
+    with write_transaction(engine) as connection:
+        for name in ("access_age_results", "continuity_age_results"):
+            stored = results[name]
+            if "dataset" in by_name[name].c:
+                stored = stored.with_columns(pl.lit("sample").alias("dataset"))
+            assert replace_all(connection, by_name[name], stored) == 0
