@@ -83,7 +83,15 @@ class Results:
 
     @property
     def sample_data(self) -> bool:
-        """True when the figures shown are the synthetic sample's (a data set is never blended with another)."""
+        """True when the figures shown are the synthetic sample's (a data set is never blended with another).
+
+        Results built without data sets (an import history without its ``dataset`` column) are the sample's when
+        the sample generator imported them.
+        """
+        if self.imports.is_empty():
+            return False
+        if DATASET not in self.imports.columns:
+            return bool((self.imports["imported_by"] == SAMPLE_IMPORTER).any())
         return self.dataset == SAMPLE_DATASET and bool(self.shown_imports().height)
 
     def shown_imports(self) -> pl.DataFrame:
