@@ -7,6 +7,7 @@ import inspect
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,10 @@ def test_the_launcher_turns_the_legacy_mode_off_before_the_server_starts(monkeyp
         serve.main(["--server.headless=true"])
     assert stopped.value.code == 0
     assert seen == [False]
+
+
+def test_the_server_does_not_collect_all_garbage_after_every_script_run() -> None:
+    # Streamlit's default (runner.postScriptGC) took a third of the server's CPU under many readers (bench/README.md)
+    with (PROJECT / ".streamlit" / "config.toml").open("rb") as handle:
+        config = tomllib.load(handle)
+    assert config["runner"]["postScriptGC"] is False
