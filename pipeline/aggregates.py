@@ -205,14 +205,7 @@ def visit_results(
             label, pl.lit(min_visits, dtype=pl.Int64).alias("min_visits")
         ),
     }
-    measures = visit_measure_results(loaded, assignments=assignments, min_visits=min_visits)
-    # List sizes come from the assignments alone: no visit scope to record.
-    results.update(
-        {
-            name: frame.with_columns(label) if frame.width and name != "list_size_results" else frame
-            for name, frame in measures.items()
-        }
-    )
+    results.update(visit_measure_results(loaded, assignments=assignments, min_visits=min_visits, label=label))
     return results
 
 

@@ -182,10 +182,18 @@ def list_size_cells(assignments: pl.LazyFrame, *, years: Sequence[str], as_of: d
 
 
 def visit_measure_results(
-    visits: pl.LazyFrame, *, assignments: pl.LazyFrame | None = None, min_visits: int = DEFAULT_MIN_VISITS
+    visits: pl.LazyFrame,
+    *,
+    assignments: pl.LazyFrame | None = None,
+    min_visits: int = DEFAULT_MIN_VISITS,
+    label: pl.Expr | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every measure of this module that the visits feed (those of the named providers too when
-    ``assignments`` are given), keyed by result-table name. An empty frame means no rows (no ages)."""
+    ``assignments`` are given), keyed by result-table name; an empty frame (with its columns) means no rows.
+
+    ``label`` (the visits' service-type scope, :func:`pipeline.aggregates.scoped_visits`) goes on every table
+    computed from the visits; the list sizes come from the assignments alone and carry none.
+    """
     results = {
         "remote_results": remote_cells(visits),
         "access_age_results": access_age_cells(visits),
@@ -194,7 +202,11 @@ def visit_measure_results(
     }
     if assignments is not None:
         results.update(named_provider_results(assignments, visits=visits))
-    return results
+    if label is None:
+        return results
+    return {
+        name: frame if name == "list_size_results" else frame.with_columns(label) for name, frame in results.items()
+    }
 
 
 def named_provider_results(assignments: pl.LazyFrame, *, visits: pl.LazyFrame | None) -> dict[str, pl.DataFrame]:
