@@ -21,6 +21,7 @@ from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_upload
 from store.datasets import SAMPLE_DATASET, datasets, holds_only_the_sample
 from ui import cache, filters, session
+from ui.render import show_table
 from ui.text import literal
 from views import data
 
@@ -148,4 +149,4 @@ def _templates(language: str) -> None:
                 key=f"template_{table_name}",
                 icon=":material/download:",
             )
-            st.dataframe(data.column_table(table_name, language), hide_index=True, width="stretch")
+            show_table(data.column_table(table_name, language), width="stretch")
