@@ -34,11 +34,23 @@ def basket_key(view: ChartView, language: str) -> str:
     return f"{view.key}|{view.region}|{view.period}|{view.indicator}|{language}"
 
 
+#: The basket's size to announce on the next run: a callback draws nothing (in a fragment's rerun what it drew
+#: would land at the top of the app), so :func:`announce` says it where the button is drawn.
+_PENDING_TOAST = "deck_basket_toast"
+
+
 def add(key: str, view: ChartView, language: str) -> None:
-    """Button callback: put ``view`` in the basket and say how many slides it holds ("1 slide", "2 slides")."""
+    """Button callback: put ``view`` in the basket; the next run says how many slides it holds (:func:`announce`)."""
     items = basket()
     items[key] = view
-    st.toast(tn("deck.added_count", len(items), language, n=count(len(items), language)))
+    st.session_state[_PENDING_TOAST] = len(items)
+
+
+def announce(language: str) -> None:
+    """After an add: a toast saying how many slides the basket holds ("1 slide", "2 slides"), once."""
+    size = st.session_state.pop(_PENDING_TOAST, None)
+    if size is not None:
+        st.toast(tn("deck.added_count", size, language, n=count(size, language)))
 
 
 def move(key: str, step: int) -> None:

@@ -226,6 +226,7 @@ def _export_controls(view: ChartView, language: str) -> None:
             on_click=basket.add,
             args=(key, view, language),
         )
+        basket.announce(language)
 
 
 @contextmanager
