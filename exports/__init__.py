@@ -12,6 +12,8 @@ here computes a statistic or reads the store.
 * ``pptx``: decks (``Deck``, ``Slide``, ``build_pptx``), with ``native`` mapping
   Plotly figures to editable PowerPoint charts;
 * ``slides``: the slides of a deck assembled from chart views;
+* ``titles``: slide titles that fit one line (measured in the deck's font);
+  ``pdf``: a deck's slides as PDF, converted by LibreOffice headless;
 * ``deck``: the old address of ``python -m pipeline deck`` (an alias);
 * ``names``: file names; ``provenance``: source, licence, filters and date;
 * ``safety``: the two guards every export passes (no identifier columns, no
