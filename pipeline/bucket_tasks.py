@@ -39,23 +39,14 @@ from metrics.continuity import (
     merge_continuity_partials,
 )
 from metrics.satisfaction import merge_nps_partials, nps_from_partials, nps_partials
-from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
+from metrics.scope import DEFAULT_SERVICE_TYPES, scope_label
 from metrics.t3 import THL_CENSORED_DAYS, t3
-from pipeline.aggregates import (
-    ACCESS_DAYS,
-    SCOPE_COLUMN,
-    in_memory,
-    level_cells,
-    month_of,
-    quarter_of,
-    year_of,
-)
+from pipeline.aggregates import scoped_visits
+from pipeline.cell_levels import ACCESS_DAYS, SCOPE_COLUMN, level_cells, month_of, quarter_of, year_of
 from store.catalogue import scan_paths
 
 CELL = (c.PERIOD, c.REGION_CODE, c.UNIT_ID, c.PROFESSION)
 """The finest cell the access and NPS histograms are kept at (NPS: respondent group instead of profession)."""
-_VISIT_CODES = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE]
-_VISIT_COLUMNS = [*_VISIT_CODES, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT]
 _BOOK = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.BOOK_ID]
 _ANSWER_CELL = [c.PERIOD, c.RESPONDENT, c.REGION_CODE, c.UNIT_ID]
 
@@ -98,8 +89,7 @@ class VisitPartials:
 
 def visit_task(files: Sequence[str], options: VisitOptions) -> VisitPartials:
     """The partial aggregates of one piece of visits (every file of one year and patient bucket)."""
-    scoped = in_service_scope(_scan(files), service_types=options.service_types)
-    loaded = in_memory(scoped, _VISIT_COLUMNS, _VISIT_CODES)
+    loaded, _label = scoped_visits(_scan(files), service_types=options.service_types)  # the label is the merge's
     unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
     access = _as_text(access_partials(loaded.with_columns(month_of(c.VISIT_AT).alias(c.PERIOD)), by=CELL).collect())
     continuity = {}

@@ -27,12 +27,11 @@ from typing import Any, Protocol, TypeVar
 import polars as pl
 import sqlalchemy as sa
 
-from core import columns as c
 from core.errors import DashboardError, InvalidInputError
 from metrics.continuity import DEFAULT_MIN_VISITS
-from metrics.scope import DEFAULT_SERVICE_TYPES, in_service_scope, scope_label
+from metrics.scope import DEFAULT_SERVICE_TYPES
 from pipeline import bucket_tasks as tasks
-from pipeline.aggregates import ALSO_READS, RESULTS_BY_TABLE, SCOPE_COLUMN, in_memory
+from pipeline.aggregates import ALSO_READS, RESULTS_BY_TABLE, scoped_visits
 from pipeline.imports import with_dataset
 from pipeline.measures import visit_measure_results
 from store import buckets, tables
@@ -190,16 +189,15 @@ def driver_results(
     scans = {table: scan_paths(list(paths)) for table, paths in extracts.items() if paths}
     results: dict[str, pl.DataFrame] = {}
     if "visits" in scans:
-        visits = scans["visits"]
-        codes = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PATIENT_ID, c.PROFESSIONAL_ID, c.SERVICE_TYPE]
-        codes += [c.CONTACT_MODE]
-        optional = [name for name in (c.AGE_YEARS,) if name in visits.collect_schema()]
-        needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT, *optional]
-        loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
-        unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
-        label = pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
+        loaded, label = scoped_visits(scans["visits"], service_types=service_types)
         measures = visit_measure_results(loaded, assignments=scans.get("assignments"), min_visits=min_visits)
-        results.update({name: frame.with_columns(label) if frame.width else frame for name, frame in measures.items()})
+        # As visit_results labels them: list sizes come from the assignments alone, with no visit scope.
+        results.update(
+            {
+                name: frame.with_columns(label) if frame.width and name != "list_size_results" else frame
+                for name, frame in measures.items()
+            }
+        )
     for table, aggregate in RESULTS_BY_TABLE.items():
         if table in buckets.PARTITIONINGS or table not in scans:
             continue
