@@ -140,6 +140,7 @@ def suppress_linked(
     links: Sequence[Link],
     threshold: int = DEFAULT_THRESHOLD,
     fixed: pl.Expr | None = None,
+    unpublished: pl.Expr | None = None,
 ) -> pl.DataFrame:
     """Primary and secondary suppression of linked tables: returns ``frame`` with the boolean ``suppressed``.
 
@@ -156,6 +157,12 @@ def suppress_linked(
     ``suppressed`` state they come with (counties already decided when their health centres are added) and are never
     chosen. Every hidden cell is then at least the threshold wide in every linked direction. The column
     ``suppressed_by`` says which rule hid a row (:func:`suppressed_by`); a fixed row keeps its own when it has one.
+
+    Rows matching ``unpublished`` are counts the product never shows but a viewer can derive where their
+    neighbours are shown (the other professions: all minus doctors minus nurses). They are hidden when a
+    component is 1 to ``threshold`` - 1 (an empty one is no secret) and take part in every group like any cell.
+    One hidden as a partner is hidden for real by its own groups: in its profession group it is never the only
+    hidden part, so a doctors' or nurses' cell beside it is hidden too.
     """
     threshold = check_int_option("threshold", threshold, minimum=1)
     key_list, parts = list(keys), list(components)
@@ -164,6 +171,9 @@ def suppress_linked(
     given = pl.col(c.SUPPRESSED) if c.SUPPRESSED in frame.columns else pl.lit(None, pl.Boolean)
     given_by = pl.col(SUPPRESSED_BY) if SUPPRESSED_BY in frame.columns else pl.lit(None, pl.String)
     is_fixed = (fixed if fixed is not None else pl.lit(False)).fill_null(False)
+    is_unpublished = (unpublished if unpublished is not None else pl.lit(False)).fill_null(False)
+    small = pl.any_horizontal(((pl.col(name) >= 1) & (pl.col(name) < threshold)).fill_null(False) for name in parts)
+    primary = pl.when(is_unpublished).then(small).otherwise(primary)
     hidden_first = pl.when(is_fixed).then(given.fill_null(True)).otherwise(primary | given.fill_null(False))
     # a fixed row keeps the rule it says hid it; otherwise the primary rule is the one that hid it first
     fixed_primary = given_by.eq(PRIMARY).fill_null(given.fill_null(True) & primary)
@@ -219,8 +229,16 @@ def suppress_linked(
             .with_columns((pl.col(f"_h_{name}") + pl.col(f"_r_{name}")).alias(f"_t_{name}") for name in parts)
         )
         some_hidden = (pl.col("_n_hidden") > 0) | pl.col("_rest")
-        too_small = pl.any_horizontal((pl.col(f"_t_{name}") < threshold).fill_null(False) for name in parts)
-        alone = (pl.col("_n_hidden") == 1) & ~pl.col("_rest")
+        too_small = pl.any_horizontal((pl.col(f"_t_{name}") < threshold).fill_null(False) for name in parts) | (
+            (pl.col("_n_hidden") > 0)
+            & pl.any_horizontal(
+                (pl.col(f"_r_{name}").is_not_null() & (pl.col(f"_h_{name}") < threshold)).fill_null(False)
+                for name in parts
+            )
+        )
+        # The remainder is no partner: it is derivable at other grains (the quarter's other professions), so a
+        # lone hidden part beside it can be pinned down across months.
+        alone = pl.col("_n_hidden") == 1
         # a shown parent: its hidden parts and remainder hold the threshold, and no hidden part is alone;
         # a hidden parent: not all its parts shown (it would be their sum)
         shown_fails = ~pl.col("_parent_hidden") & some_hidden & (too_small | alone)

@@ -228,7 +228,7 @@ class Finding:
 
     def interval(self) -> str:
         high = "∞" if math.isinf(self.high) else f"{self.high:g}"
-        return f"[{self.low:g}, {high}]"
+        return f"[{self.low + 0.0:g}, {high}]"
 
 
 @dataclass
@@ -636,7 +636,7 @@ class RoleReport:
                         **({"unit": key.unit} if with_unit and key.unit else {}),
                         "profession": key.profession,
                         "period": key.period,
-                        "interval": [finding.low, None if math.isinf(finding.high) else finding.high],
+                        "interval": [finding.low + 0.0, None if math.isinf(finding.high) else finding.high + 0.0],
                     }
                 )
         return {

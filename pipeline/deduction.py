@@ -15,8 +15,9 @@ counts at once; (4) a target not yet shown wide by them is shown wide by a *loca
 than a few relations away is held at its true value (a point the attacker
 cannot rule out), so any solution of the small program is a solution of the
 whole one; each solution also widens the range seen of every count in it;
-(5) only the targets still not shown wide get exact programs over their whole
-component.
+(5) a target still not shown wide is shown narrow, if it is, by the same small program with the farther
+counts free instead of fixed (fewer relations: an interval holding the attacker's); (6) only the targets left
+get exact programs over their whole component. A narrow interval reported is the attacker's or holds it.
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ def _component(
             _local(block, columns, rhs, truth, target, solve=solve, wide=wide)
     hard = [int(index) for index in np.flatnonzero(wanted) if not wide(int(index))]
     for target in hard:
+        relaxed = _relaxed(block, columns, rhs, target)
+        if relaxed is not None and relaxed[1] - relaxed[0] < threshold:  # narrow even with fewer relations
+            exact_low[target], exact_high[target] = relaxed
+            continue
         objective = np.zeros(size)
         objective[target] = 1.0
         status, value = solve(block, rhs, objective, everything)
@@ -218,6 +223,32 @@ def _local(
             return
         objective[position] = sign
         solve(inside, right, objective, members)
+
+
+def _relaxed(
+    block: sparse.csr_matrix, columns: sparse.csc_matrix, rhs: np.ndarray, target: int
+) -> tuple[float, float] | None:
+    """The target's interval under only the relations near it (every other count free): it holds the attacker's
+    interval, so a narrow one proves a finding without a program over the whole component. None when unsolved."""
+    members = _neighbourhood(block, columns, target)
+    touched = np.unique(columns[:, members].indices)
+    local = block[touched]
+    reached = np.unique(local.indices)
+    matrix = local[:, reached]
+    position = int(np.flatnonzero(reached == target)[0])
+    ends = []
+    for sign in (1.0, -1.0):
+        objective = np.zeros(reached.size)
+        objective[position] = sign
+        result = linprog(objective, A_eq=matrix, b_eq=rhs[touched], bounds=(0, None), method="highs")
+        if result.status == 3:
+            ends.append(math.inf)
+        elif result.status != 0:
+            return None
+        else:
+            ends.append(sign * float(result.fun))
+    high = ends[1] if math.isinf(ends[1]) else float(math.floor(ends[1] + _TOLERANCE))
+    return float(math.ceil(ends[0] - _TOLERANCE)), high
 
 
 def _neighbourhood(block: sparse.csr_matrix, columns: sparse.csc_matrix, target: int) -> np.ndarray:

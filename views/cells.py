@@ -254,6 +254,8 @@ def _cells(
 _COMPONENTS = {"access": ("_within", "_band", "_later"), "nps": ("promoters", "passives", "detractors")}
 _LINK_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", "grain", c.PERIOD]
 _GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
+#: The professions other than doctors and nurses, in the linked step only (never published).
+OTHER_PROFESSIONS = "other"
 
 
 def _links() -> list[Link]:
@@ -307,15 +309,38 @@ def _components(results: Results, family: str, level: Level, days: int | None = 
             "passives",
             "detractors",
         )
-    # 'other' professions are never published: they are the remainder of all minus doctors and nurses.
+    # 'other' professions are never published, but all minus doctors and nurses gives them: cells of their own in
+    # the linked step (unpublished), so they are protected across months and places like the published ones.
     monthly = monthly.filter(pl.col(c.PROFESSION).is_in(PROFESSIONS))
     parts = list(_COMPONENTS[family])
+    monthly = pl.concat([monthly, _other_professions(monthly, parts)], how="vertical_relaxed")
     return pl.concat(
         monthly.with_columns(period_key(grain).alias(c.PERIOD), pl.lit(grain).alias("grain"))
         .group_by(_LINK_KEYS)
         .agg(pl.when(pl.col(name).is_not_null().any()).then(pl.col(name).sum()).cast(pl.Int64) for name in parts)
         for grain in _GRAINS
     ).select(*_LINK_KEYS, *parts)
+
+
+def _other_professions(monthly: pl.DataFrame, parts: list[str]) -> pl.DataFrame:
+    """All minus doctors minus nurses, per area, respondent and month (none where a profession is missing)."""
+    place = [c.REGION_CODE, c.UNIT_ID, "_respondent", c.PERIOD]
+    split = monthly.filter(pl.col(c.PROFESSION) != ALL_PROFESSIONS)
+    if split.is_empty():
+        return monthly.clear()
+    professions = split.group_by(place).agg(
+        pl.len().alias("_professions"), *(pl.col(name).sum().alias(f"_s_{name}") for name in parts)
+    )
+    other = (
+        monthly.filter(pl.col(c.PROFESSION) == ALL_PROFESSIONS)
+        .join(professions.filter(pl.col("_professions") == len(PROFESSIONS) - 1), on=place)
+        .with_columns(
+            pl.lit(OTHER_PROFESSIONS).alias(c.PROFESSION),
+            *(pl.col(name) - pl.col(f"_s_{name}") for name in parts),
+        )
+    )
+    nests = pl.all_horizontal((pl.col(name) >= 0).fill_null(True) for name in parts)
+    return other.filter(nests).select(monthly.columns)
 
 
 def _linked(results: Results, indicator: Indicator, level: Level, threshold: int) -> pl.DataFrame:
@@ -335,7 +360,14 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
         parts = list(_COMPONENTS[family])
         if level == "region":
             cells = _components(results, family, "region", days)
-            decided = suppress_linked(cells, keys=_LINK_KEYS, components=parts, links=_links(), threshold=threshold)
+            decided = suppress_linked(
+                cells,
+                keys=_LINK_KEYS,
+                components=parts,
+                links=_links(),
+                threshold=threshold,
+                unpublished=pl.col(c.PROFESSION) == OTHER_PROFESSIONS,
+            )
         else:
             region = _linked(results, indicator, "region", threshold).rename({c.RESPONDENT: "_respondent"})
             units = _components(results, family, "unit", days)
@@ -347,6 +379,7 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
                 links=_links(),
                 threshold=threshold,
                 fixed=pl.col(c.UNIT_ID) == ALL_UNITS,
+                unpublished=pl.col(c.PROFESSION) == OTHER_PROFESSIONS,
             ).filter(pl.col(c.UNIT_ID) != ALL_UNITS)
         return decided.rename({"_respondent": c.RESPONDENT})
 

@@ -280,3 +280,71 @@ def test_every_shown_count_is_at_least_the_threshold(threshold: int) -> None:
     )
     shown = decided.filter(~pl.col("suppressed"))["n"]
     assert (shown >= threshold).all()
+
+
+def _grid_intervals(grid: dict[tuple[str, str], int], shown: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """(profession, period) counts of three months and their quarter: every count not shown gets the interval a
+    linear-programming attacker deduces from the shown ones, months summing to the quarter and doctors + nurses +
+    others summing to all."""
+    keys = sorted(grid)
+    index = {key: number for number, key in enumerate(keys)}
+    rows = []
+    for profession in ("doctor", "nurse", "other", "all"):
+        rows.append({index[(profession, "Q")]: -1, **{index[(profession, month)]: 1 for month in ("m1", "m2", "m3")}})
+    for period in ("m1", "m2", "m3", "Q"):
+        rows.append({index[("all", period)]: -1, **{index[(name, period)]: 1 for name in ("doctor", "nurse", "other")}})
+    a_eq = [[row.get(number, 0) for number in range(len(keys))] for row in rows]
+    b_eq = [0] * len(rows)
+    for key in shown:
+        a_eq.append([1 if number == index[key] else 0 for number in range(len(keys))])
+        b_eq.append(grid[key])
+    out = {}
+    for key in keys:
+        if key in shown:
+            continue
+        ends = []
+        for sign in (1, -1):
+            goal = np.zeros(len(keys))
+            goal[index[key]] = sign
+            result = linprog(goal, A_eq=np.array(a_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
+            ends.append(sign * result.fun if result.status == 0 else np.inf)
+        out[key] = (ends[0], ends[1])
+    return out
+
+
+def test_the_other_professions_are_protected_across_months_as_cells_of_their_own() -> None:
+    # Doctors in m1 are 3 (hidden). With the other professions (never published) as a mere remainder, the doctors'
+    # and nurses' m1 and m2 were hidden, but the others' m1 + m2 is the quarter's minus m3's, all derivable: 3, so
+    # the others' m1 (2) lay in [0, 3]. As cells of their own, their m3 joins the hidden ones and so does a
+    # doctors' or nurses' m3 beside it.
+    doctor = {"m1": 3, "m2": 40, "m3": 50}
+    nurse = {"m1": 30, "m2": 30, "m3": 30}
+    other = {"m1": 2, "m2": 1, "m3": 5}
+    grid: dict[tuple[str, str], int] = {}
+    for name, months in (("doctor", doctor), ("nurse", nurse), ("other", other)):
+        grid |= {(name, month): value for month, value in months.items()} | {(name, "Q"): sum(months.values())}
+    for period in ("m1", "m2", "m3", "Q"):
+        grid[("all", period)] = sum(grid[(name, period)] for name in ("doctor", "nurse", "other"))
+    published = pl.DataFrame(
+        [
+            {"profession": name, "grain": "quarter" if period == "Q" else "month", "period": period, "n": value}
+            for (name, period), value in grid.items()
+        ]
+    )
+    links = [
+        Link(pl.col("grain") == "month", {"grain": pl.lit("quarter"), "period": pl.lit("Q")}),
+        PROFESSION_TO_ALL,
+    ]
+    decided = suppress_linked(
+        published,
+        keys=["profession", "grain", "period"],
+        components=["n"],
+        links=links,
+        unpublished=pl.col("profession") == "other",
+    )
+    published_rows = decided.filter(~pl.col("suppressed") & (pl.col("profession") != "other"))
+    shown = {(row["profession"], row["period"]) for row in published_rows.to_dicts()}
+    for key, (low, high) in _grid_intervals(grid, shown).items():
+        if key[0] == "other" and not 1 <= grid[key] < THRESHOLD:
+            continue  # a large (or empty) count never published is no secret
+        assert high - low >= THRESHOLD, (key, grid[key], low, high)
