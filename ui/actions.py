@@ -14,7 +14,7 @@ import streamlit as st
 from core.access import AccessPolicy
 from core.errors import AccessDeniedError
 from core.settings import Settings
-from i18n import t
+from i18n import t, tn
 from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_upload
 from pipeline.indicators import refresh_all
@@ -77,8 +77,10 @@ def upload_form(engine: sa.Engine, settings: Settings, policy: AccessPolicy, lan
                 t(
                     "data.imported",
                     language,
-                    kept=count(kept, language),
-                    rejected=count(outcome.rows_rejected, language),
+                    accepted=tn("data.rows_accepted", kept, language, n=count(kept, language)),
+                    rejected=tn(
+                        "data.rows_rejected", outcome.rows_rejected, language, n=count(outcome.rows_rejected, language)
+                    ),
                 )
             )
         st.session_state["report_import"] = outcome.import_id

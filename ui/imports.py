@@ -16,7 +16,7 @@ import streamlit as st
 from core.access import AccessPolicy
 from core.errors import InvalidInputError
 from core.settings import Settings
-from i18n import t
+from i18n import t, tn
 from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_upload
 from store.datasets import SAMPLE_DATASET, datasets, holds_only_the_sample
@@ -126,7 +126,14 @@ def _import(
         return
     kept = outcome.rows_read - outcome.rows_rejected
     st.success(
-        t("data.imported", language, kept=count(kept, language), rejected=count(outcome.rows_rejected, language))
+        t(
+            "data.imported",
+            language,
+            accepted=tn("data.rows_accepted", kept, language, n=count(kept, language)),
+            rejected=tn(
+                "data.rows_rejected", outcome.rows_rejected, language, n=count(outcome.rows_rejected, language)
+            ),
+        )
     )
     shown = outcome.dataset or dataset
     st.info(literal(t("datasets.imported_into", language, name=data.dataset_label(shown, language))))

@@ -12,7 +12,7 @@ import polars as pl
 from charts.theme import ChartText
 from core import columns as c
 from core.codes import WHOLE_COUNTRY
-from i18n import region_name, t
+from i18n import region_name, t, tn
 from i18n.format import MISSING, SUPPRESSED_MARKER, count, date_text, number, separators
 from metrics.privacy import PRIMARY, SECONDARY, SUPPRESSED_BY
 from store.results import Results
@@ -118,8 +118,10 @@ def direction(indicator: Indicator, language: str) -> str:
 def suppression_note(frame: pl.DataFrame, language: str, threshold: int) -> str:
     if c.SUPPRESSED not in frame.columns:
         return ""
-    count = int(frame[c.SUPPRESSED].fill_null(False).sum())
-    return t("common.suppressed_note", language, count=count, threshold=threshold) if count else ""
+    hidden = int(frame[c.SUPPRESSED].fill_null(False).sum())
+    return (
+        tn("common.suppressed_note", hidden, language, n=count(hidden, language), threshold=threshold) if hidden else ""
+    )
 
 
 def chart_text(

@@ -21,7 +21,7 @@ from core.schema import (
     Kind,
     TableSchema,
 )
-from i18n import catalogue, region_name, t
+from i18n import catalogue, region_name, t, tn
 from i18n.format import count, date_text, moment_text, number
 from store import tables
 from store.catalogue import ImportReport, import_report
@@ -327,7 +327,8 @@ def import_error_message(error: object, language: str) -> str:
     key = getattr(error, "key", None)
     params: dict[str, str] = dict(getattr(error, "params", None) or {})
     file_name = str(getattr(error, "file_name", ""))
-    if not isinstance(key, str) or f"reader.{key}" not in catalogue(language):
+    strings = catalogue(language)
+    if not isinstance(key, str) or not (f"reader.{key}" in strings or f"reader.{key}.other" in strings):
         reason = str(getattr(error, "reason", error))
         text = t("reader.failed", language, file=file_name, reason=reason)
     elif key == "missing_columns":
@@ -341,23 +342,29 @@ def import_error_message(error: object, language: str) -> str:
             text += f" {t(f'reader.hint_{hint}', language)}"
     elif key == "nothing_kept_because":
         reason = t(f"reason.{params.get('reason', '')}", language) if params.get("reason") else ""
-        text = t(
+        rows = int(params.get("rows", "0"))
+        text = tn(
             "reader.nothing_kept_because",
+            rows,
             language,
-            rows=count(int(params.get("rows", "0")), language),
+            n=count(rows, language),
             reason=reason,
             column=params.get("column", ""),
             examples=params.get("examples", ""),
         )
     elif key in ("nothing_kept", "all_imported_before"):
-        rows = count(int(params.get("rows", "0")), language)
-        text = t(f"reader.{key}", language, **{**params, "rows": rows})
+        rows = int(params.get("rows", "0"))
+        text = tn(f"reader.{key}", rows, language, **{**_without(params, "rows"), "n": count(rows, language)})
     else:
         text = t(f"reader.{key}", language, **params)
     row, column = getattr(error, "row", None), getattr(error, "column", None)
     if row is not None and column:
         text += f" {t('reader.where', language, row=row, column=column)}"
     return f"{text} {t('reader.unchanged', language)}"
+
+
+def _without(params: dict[str, str], *names: str) -> dict[str, str]:
+    return {name: value for name, value in params.items() if name not in names}
 
 
 def _only(params: dict[str, str], *names: str) -> dict[str, str]:

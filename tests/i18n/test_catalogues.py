@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import InvalidInputError
 from core.regions import all_regions
-from i18n import LANGUAGES, catalogue, plural_form, region_name, t
+from i18n import LANGUAGES, catalogue, plural_form, region_name, t, tn
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -54,7 +54,7 @@ def test_short_region_names(code: str, language: str, short: str) -> None:
 
 
 def test_placeholders_are_filled() -> None:
-    assert t("common.suppressed_note", "en", count=3, threshold=5).startswith("3 cells hidden: fewer than 5")
+    assert t("export.data_date", "en", date="2025-06-30") == "Data as of 2025-06-30"
 
 
 def test_an_unknown_key_or_language_is_a_clear_error() -> None:
@@ -115,8 +115,9 @@ def test_sources_are_named_in_the_readers_language(source: str, language: str, n
 
 @pytest.mark.parametrize(("language", "word"), [("fi", "esity"), ("sv", "presentation"), ("en", "deck")])
 def test_the_deck_is_called_the_same_on_its_button_state_toast_and_page(language: str, word: str) -> None:
-    keys = ("deck.add", "deck.added", "deck.added_toast", "deck.title", "nav.deck")
-    assert [key for key in keys if word not in t(key, language, count=1).casefold()] == []
+    keys = ("deck.add", "deck.added", "deck.title", "nav.deck")
+    texts = [t(key, language) for key in keys] + [tn("deck.added_count", n, language) for n in (1, 2)]
+    assert [text for text in texts if word not in text.casefold()] == []
 
 
 def test_the_exports_words_fill_their_placeholders() -> None:
@@ -137,3 +138,69 @@ def test_counted_strings_have_both_plural_forms(language: str) -> None:
 def test_plural_form_follows_cldr_for_finnish_swedish_and_english(count: float, form: str) -> None:
     for language in LANGUAGES:
         assert plural_form(count, language) == form
+
+
+def _counted_keys(language: str) -> list[str]:
+    return sorted({key.removesuffix(".one") for key in catalogue(language) if key.endswith(".one")})
+
+
+def _dummy_values(key: str, language: str) -> dict[str, object]:
+    texts = (catalogue(language)[f"{key}.one"], catalogue(language)[f"{key}.other"])
+    return {name: f"<{name}>" for text in texts for name in PLACEHOLDER.findall(text) if name != "n"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_counted_string_renders_for_one_and_for_two(language: str) -> None:
+    counted = _counted_keys(language)
+    assert "common.suppressed_note" in counted
+    for key in counted:
+        values = _dummy_values(key, language)
+        one, two = tn(key, 1, language, **values), tn(key, 2, language, **values)
+        assert one != two, key  # the two forms differ in at least the number
+        assert "{" not in one + two, key
+        assert "2" in two, key  # the "other" form writes its count
+
+
+@pytest.mark.parametrize(
+    ("key", "language", "one", "two"),
+    [
+        ("common.suppressed_note", "fi", "1 solu piilotettu", "2 solua piilotettu"),
+        ("common.suppressed_note", "sv", "1 cell dold", "2 celler dolda"),
+        ("common.suppressed_note", "en", "1 cell hidden", "2 cells hidden"),
+        ("deck.added_count", "sv", "(1 bild)", "(2 bilder)"),
+        ("data.rows_accepted", "fi", "1 rivi hyväksytty", "2 riviä hyväksytty"),
+        ("data.rows_rejected", "sv", "1 avvisad", "2 avvisade"),
+        ("dataset.rows", "en", "1 row", "2 rows"),
+    ],
+)
+def test_counted_strings_agree_with_their_number(key: str, language: str, one: str, two: str) -> None:
+    values = _dummy_values(key, language)
+    assert one in tn(key, 1, language, **values)
+    assert two in tn(key, 2, language, **values)
+
+
+#: Placeholders that carry a count of things; written before a word, they need the one/other forms.
+COUNT_PLACEHOLDERS = ("n", "count", "rows", "cells", "slides", "kept", "rejected", "treated", "controls", "periods")
+#: Plain keys allowed to write a count before a noun, with the reason the count is never 1.
+NEVER_ONE = {
+    "evaluation.few_counties": "shown only for two or more participating counties (evaluation.one_county for one)",
+    "evaluation.p_line": "a permutation test has at least two assignments",
+    "did.warning.few_control_counties": "'fewer than N' with N the fixed minimum of comparison counties",
+}
+COUNT_BEFORE_WORD = re.compile(r"{(" + "|".join(COUNT_PLACEHOLDERS) + r")}\)? (\w+)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_plain_string_writes_a_count_next_to_a_noun(language: str) -> None:
+    offenders = [
+        key
+        for key, text in catalogue(language).items()
+        if not key.endswith((".one", ".other")) and key not in NEVER_ONE and COUNT_BEFORE_WORD.search(text)
+    ]
+    assert offenders == []
+
+
+def test_the_count_check_finds_a_plain_counted_string() -> None:
+    assert COUNT_BEFORE_WORD.search("{count} cells hidden")
+    assert COUNT_BEFORE_WORD.search("Tillagt ({count} bilder).")
+    assert not COUNT_BEFORE_WORD.search("Cells shown with fewer than {threshold} observations: {n}")
