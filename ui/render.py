@@ -27,6 +27,7 @@ from store.results import Results
 from ui import basket, cache, session
 from ui.text import literal
 from views.common import DOWNLOAD_KEYS, ChartView, chart_source, table_for_page, table_headers, table_values
+from views.definitions import DEFINED, definition
 from views.indicators import INDICATORS
 from views.overview import Headline
 
@@ -69,6 +70,7 @@ def show_chart(view: ChartView, language: str) -> None:
     for a selection without rows and for one whose every cell the suppression rule hides.
     """
     empty = view.nothing_to_show()
+    definition_button(view.indicator, language, key=view.key)
     if empty is not None:
         st.markdown(f"**{view.text.title}**")
         if empty == "no_data":
@@ -79,6 +81,19 @@ def show_chart(view: ChartView, language: str) -> None:
     st.plotly_chart(view.figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{view.key}", theme=None)
     _table(view, language)
     _export_controls(view, language)
+
+
+def definition_button(indicator: str, language: str, *, key: str) -> None:
+    """The ⓘ that opens the indicator's definition in the reader's language: what is counted, the good
+    direction, the source and comparability with THL's figures. Nothing for a chart of no defined indicator."""
+    if indicator not in DEFINED:
+        return
+    explained = definition(indicator, language, threshold=session.threshold())
+    with st.popover(
+        t("common.definition_button", language), help=t("common.definition_help", language), key=f"definition_{key}"
+    ):
+        st.markdown(f"**{explained.title}**")
+        st.markdown(explained.markdown(language))
 
 
 def show_table(frame: pl.DataFrame, **options: Any) -> None:

@@ -34,15 +34,30 @@ def blocks(node: Node, kind: str) -> Iterator[Block]:
 def test_every_chart_offers_its_four_downloads_in_one_menu_under_full_names(language: str) -> None:
     app = compare_page(language)
     assert not app.exception, app.exception
-    menus = list(blocks(app.main, "popover"))
+    menus = [menu for menu in blocks(app.main, "popover") if menu.proto.popover.label == t("export.download", language)]
     assert len(menus) == len(app.get("plotly_chart")) > 0
     for menu in menus:
-        assert menu.proto.popover.label == t("export.download", language)
         downloads = [node for node in menu if node.type == "download_button"]
         assert [button.proto.label for button in downloads] == [t(f"export.{name}", language) for name in FORMATS]
         assert [button.key for button in downloads] == [f"{name}_{chart_key(menu)}" for name in FORMATS]
     deck_buttons = [button.key for button in app.button if button.label == t("deck.add", language)]
     assert deck_buttons == [f"deck_{chart_key(menu)}" for menu in menus]  # beside each menu, in the same order
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_chart_opens_its_definition_in_the_readers_language(language: str) -> None:
+    from views.definitions import DEFINED
+
+    app = compare_page(language)
+    assert not app.exception, app.exception
+    label = t("common.definition_button", language)
+    found = [menu for menu in blocks(app.main, "popover") if menu.proto.popover.label == label]
+    assert len(found) == len(app.get("plotly_chart")) > 0  # every chart of the page shows a defined indicator
+    headings = [t(f"methods.def_{part}", language) for part in ("what", "direction", "source", "comparability")]
+    for menu in found:
+        text = "\n".join(node.value for node in menu if node.type == "markdown")
+        assert any(text.startswith(f"**{t(indicator.title_key, language)}**") for indicator in DEFINED.values())
+        assert all(f"**{heading}:**" in text for heading in headings), text
 
 
 def chart_key(menu: Block) -> str:
