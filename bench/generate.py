@@ -269,6 +269,19 @@ class Patients:
     unit: np.ndarray  # home unit
     usual: np.ndarray  # [patient, profession] usual professional
     loyalty: np.ndarray  # [patient, profession] chance of seeing the usual professional
+    age: np.ndarray  # age in whole years on the register's first day
+
+
+#: Patients' ages on the first day: (lowest, highest, share of patients) per band, older people weighted up as
+#: primary care's patients are (the groups the product reports: 0-17, 18-64, 65-74, 75+).
+AGE_BANDS = ((0, 17, 0.18), (18, 64, 0.50), (65, 74, 0.16), (75, 99, 0.16))
+
+
+def _ages(rng: np.random.Generator, patients: int) -> np.ndarray:
+    band = rng.choice(len(AGE_BANDS), size=patients, p=[share for _, _, share in AGE_BANDS])
+    low = np.array([lowest for lowest, _, _ in AGE_BANDS])[band]
+    high = np.array([highest for _, highest, _ in AGE_BANDS])[band]
+    return (low + rng.random(patients) * (high - low + 1)).astype(np.int16)
 
 
 def _patients(rng: np.random.Generator, staff: Staff, sizes: Sizes) -> Patients:
@@ -288,7 +301,7 @@ def _patients(rng: np.random.Generator, staff: Staff, sizes: Sizes) -> Patients:
         ],
         axis=1,
     ).astype(np.float32)
-    return Patients(unit=unit, usual=usual, loyalty=loyalty)
+    return Patients(unit=unit, usual=usual, loyalty=loyalty, age=_ages(rng, sizes.patients))
 
 
 def _visit_order(rng: np.random.Generator, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -548,6 +561,10 @@ def generate(folder: Path, visits: int, *, seed: int = DEFAULT_SEED) -> dict[str
             c.URGENT,
             pl.Series(CONTACT_MODE_CODES).gather(raw["_mode"]).alias(c.CONTACT_MODE),
             pl.lit("T11").alias(c.SERVICE_TYPE),
+            # the age at the visit: a year older for every full year since the register's first day
+            pl.Series(patients.age[raw["_patient"].to_numpy()] + day_order[start:stop] // 365, dtype=pl.Float64).alias(
+                c.AGE_YEARS
+            ),
         ).sort(c.VISIT_AT, maintain_order=True)
         _write(chunk, staging / "visits" / f"part-{part:03d}.parquet", VISITS.names)
         del raw, chunk
@@ -588,7 +605,7 @@ def _peak_mib() -> float:
 
 def register_folder(root: Path, visits: int, seed: int = DEFAULT_SEED) -> Path:
     """Where the register of this size and seed lives under ``root``."""
-    return root / f"visits-{visits}-seed-{seed}"
+    return root / f"visits-{visits}-seed-{seed}-ages"  # registers from before ages were generated are not reused
 
 
 def read_manifest(folder: Path) -> dict[str, object] | None:
