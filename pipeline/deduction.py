@@ -166,38 +166,57 @@ def _component(
         return int(result.status), math.nan
 
     everything = np.arange(size)
-    generator = np.random.default_rng(size)
-    for _ in range(RANDOM_OBJECTIVES if wanted.sum() > RANDOM_OBJECTIVES else 0):
-        if all(wide(int(index)) for index in np.flatnonzero(wanted)):
-            break
-        pulls = np.where(wanted, generator.choice([-1.0, 1.0], size=size), 0.0)
-        solve(block, rhs, pulls, everything)
+    _random_points(block, rhs, wanted, solve=solve, wide=wide)
     for target in (int(index) for index in np.flatnonzero(wanted)):
         if not wide(target):
             _local(block, columns, rhs, truth, target, solve=solve, wide=wide)
     hard = [int(index) for index in np.flatnonzero(wanted) if not wide(int(index))]
     for target in hard:
+        if wide(target):  # a solution for an earlier target showed it wide
+            continue
         relaxed = _relaxed(block, columns, rhs, target)
         if relaxed is not None and relaxed[1] - relaxed[0] < threshold:  # narrow even with fewer relations
             exact_low[target], exact_high[target] = relaxed
             continue
         objective = np.zeros(size)
-        objective[target] = 1.0
-        status, value = solve(block, rhs, objective, everything)
-        exact_low[target] = math.ceil(value - _TOLERANCE) if status == 0 else 0.0
         objective[target] = -1.0
         status, value = solve(block, rhs, objective, everything)
+        if wide(target):
+            continue
+        high_status, high_value = status, value
+        objective[target] = 1.0
+        status, value = solve(block, rhs, objective, everything)
+        if wide(target):
+            continue
+        exact_low[target] = math.ceil(value - _TOLERANCE) if status == 0 else 0.0
+        status, value = high_status, high_value
         if status == 0:
             exact_high[target] = math.floor(-value + _TOLERANCE)
         else:
             exact_high[target] = math.inf
             exact_low[target] = 0.0 if status != 3 else exact_low[target]
-    low = np.where(np.isnan(exact_low), seen_low, exact_low)
-    high = np.where(np.isnan(exact_high), seen_high, exact_high)
-    untouched = ~wanted
-    low[untouched] = 0.0
-    high[untouched] = math.inf
+    low = np.where(wanted, np.where(np.isnan(exact_low), seen_low, exact_low), 0.0)
+    high = np.where(wanted, np.where(np.isnan(exact_high), seen_high, exact_high), math.inf)
     return low, high, solved
+
+
+def _random_points(
+    block: sparse.csr_matrix,
+    rhs: np.ndarray,
+    wanted: np.ndarray,
+    *,
+    solve: Callable[[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray], tuple[int, float]],
+    wide: Callable[[int], bool],
+) -> None:
+    """Programs over the whole component, each target pulled up or down at random: far-apart points at once."""
+    size = wanted.shape[0]
+    everything = np.arange(size)
+    generator = np.random.default_rng(size)
+    for _ in range(RANDOM_OBJECTIVES if wanted.sum() > RANDOM_OBJECTIVES else 0):
+        if all(wide(int(index)) for index in np.flatnonzero(wanted)):
+            return
+        pulls = np.where(wanted, generator.choice([-1.0, 1.0], size=size), 0.0)
+        solve(block, rhs, pulls, everything)
 
 
 def _local(
