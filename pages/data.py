@@ -8,6 +8,7 @@ import streamlit as st
 from i18n import t
 from store.catalogue import import_report
 from ui import actions, cache, filters, imports, session
+from ui.downloads import dataset_downloads
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
 from views import data
@@ -35,6 +36,7 @@ with handled_errors(language):
     series = data.published_series(engine, language)
     table(series.rename({name: t(f"data.col_{name}", language) for name in series.columns}), language)
     st.caption(t("data.licence_line", language))
+    dataset_downloads(state.lang)  # the whole data set shown, as the viewer may see it
     policy = session.access_policy()
     if not policy.may_import:
         st.info(t("data.import_needs_role", language), icon=":material/lock:")
