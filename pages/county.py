@@ -12,6 +12,7 @@ from data_sources.reference import reported_figures, status_report_periods
 from i18n import t
 from store.measure_tables import read_measures
 from ui import cache, filters, session
+from ui.locked import locked_notice
 from ui.render import handled_errors, sample_badge, show_chart, show_table
 from views import county, data, investments, measures, reported, targets
 from views.caveats import Caveat, caveat_table, caveats_from
@@ -120,7 +121,7 @@ def unit_charts(state: ViewState, threshold: int) -> None:
         logging.getLogger("dashboard.access").info(
             "health-centre detail of county %s refused to %s", state.region, policy.log_identity
         )
-        st.info(t("county.units_need_role", language), icon=":material/lock:")
+        locked_notice("county.units_need_role", language)
         return
     key = filters.indicator_picker(state, allowed=("access_7d", "access_14d", "coc", "upc", "nps"))
     state = filters.current_view()

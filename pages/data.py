@@ -9,6 +9,7 @@ from i18n import t
 from store.catalogue import import_report
 from ui import actions, cache, filters, imports, session
 from ui.downloads import dataset_downloads
+from ui.locked import locked_notice
 from ui.render import handled_errors, sample_badge, show_table
 from ui.text import literal
 from views import data
@@ -39,7 +40,7 @@ with handled_errors(language):
     dataset_downloads(state.lang)  # the whole data set shown, as the viewer may see it
     policy = session.access_policy()
     if not policy.may_import:
-        st.info(t("data.import_needs_role", language), icon=":material/lock:")
+        locked_notice("data.import_needs_role", language)
     if policy.may_import and st.button(
         t("data.refresh", language), icon=":material/sync:", disabled=not policy.may_refresh
     ):
@@ -63,7 +64,7 @@ with handled_errors(language):
         )
         report = import_report(engine, chosen)
         if not data.report_visible(policy.unit_regions):
-            st.info(t("disclosure.report_needs_role", language), icon=":material/lock:")
+            locked_notice("disclosure.report_needs_role", language)
         elif not report.detailed:
             st.caption(t("data.report_counts_only", language))
         else:

@@ -49,7 +49,7 @@ def test_every_county_tab_renders_its_charts(language: str) -> None:
         shown = app.get("plotly_chart")
         if tab == "county.tab_units":  # without sign-in, the public sees no health-centre detail
             assert not shown
-            assert any(t("county.units_need_role", language) in info.value for info in app.info)
+            assert any(t("county.units_need_role_public", language) in info.value for info in app.info)
         elif tab == "county.tab_reported":  # the targets' verdicts and the county's other figures: tables
             assert app.dataframe, tab
         else:
