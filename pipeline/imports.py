@@ -326,7 +326,8 @@ class _Attempt:
             report = self._write_new_rows(extract, report, previous)
             del extract  # the staged rows are no longer needed
             self.stage = AGGREGATING
-            results = with_dataset(aggregate(scan_paths([*previous, self.target])), self.dataset)
+            also = also_read(self.engine, self.table_name, self.dataset)  # e.g. the visits' named providers
+            results = with_dataset(aggregate(scan_paths([*previous, self.target]), **also), self.dataset)
             self.stage = RECORDING
             return self._record(report, results, previous, imported_by=imported_by, layout=layout)
 
@@ -610,6 +611,19 @@ def _layout_reader(
         )
 
     return read
+
+
+def also_read(engine: sa.Engine | sa.Connection, table_name: str, dataset: str) -> dict[str, pl.LazyFrame]:
+    """The other tables a table's aggregates read (:data:`pipeline.aggregates.ALSO_READS`), of the same data set
+    only, by name; a table with no extracts in the data set is left out."""
+    from pipeline.aggregates import ALSO_READS  # noqa: PLC0415  # the metrics load only when aggregating
+
+    frames = {}
+    for name in ALSO_READS.get(table_name, ()):
+        paths = extract_paths(engine, name, dataset)
+        if paths:
+            frames[name] = scan_paths(paths)
+    return frames
 
 
 def with_dataset(results: Mapping[str, pl.DataFrame], dataset: str) -> dict[str, pl.DataFrame]:

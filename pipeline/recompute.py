@@ -20,7 +20,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from pipeline.aggregates import RESULTS_BY_TABLE
-from pipeline.imports import with_dataset
+from pipeline.imports import also_read, with_dataset
 from store import tables
 from store.catalogue import extract_paths, scan_paths
 from store.datasets import datasets
@@ -62,7 +62,8 @@ def recompute_aggregates(
                     )
                     continue
                 log.info("computing the aggregates of %s in %s from %d extract(s)", table_name, dataset, len(paths))
-                for name, frame in with_dataset(aggregate(scan_paths(paths)), dataset).items():
+                also = also_read(engine, table_name, dataset)
+                for name, frame in with_dataset(aggregate(scan_paths(paths), **also), dataset).items():
                     results[(dataset, name)] = frame
         if not results:  # no table has extracts: nothing is written, and nothing is said to be
             return {}
