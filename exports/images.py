@@ -9,7 +9,8 @@ calls, and several calls at once share the browser's tabs.
 
 The image is the figure exactly as the page draws it: the chart builders put
 the title, subtitle, caption, badge and suppression note into the figure
-itself (``charts.theme.framed``), so they are in the picture too. Pages
+itself (``charts.theme.framed``), so they are in the picture too, their lines broken again for the image's
+width (:mod:`exports.frame_width`). Pages
 must draw with ``theme=None`` for the screen to match. MathJax is switched off
 and plotly.js comes from the installed plotly package, so rendering needs no
 network.
@@ -34,6 +35,7 @@ import kaleido
 import plotly.graph_objects as go
 
 from exports.errors import BrowserUnavailableError, ExportError
+from exports.frame_width import for_export
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +149,8 @@ class ImageRenderer:
         scale: float = EXPORT_SCALE,
     ) -> list[bytes]:
         """Several figures at once (they share the browser's tabs), in the order given."""
-        specs = [(figure.to_dict(), _options(figure, image_format, width, height, scale)) for figure in figures]
+        framed = [for_export(figure) for figure in figures]  # the title and footer use the image's width
+        specs = [(figure.to_dict(), _options(figure, image_format, width, height, scale)) for figure in framed]
         try:
             return self._render_specs(specs)
         except BrowserUnavailableError:
