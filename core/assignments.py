@@ -26,6 +26,10 @@ VALID_TO: Final = "valid_to"  # nullable: still in force
 
 PROVIDER_KINDS: Final = ("doctor", "nurse", "team")
 
+#: The reason a reader rejects an assignment whose last day is before its first (a key of
+#: :data:`core.validation.REASONS`).
+ENDS_BEFORE_START: Final = "ends_before_start"
+
 ASSIGNMENTS = TableSchema(
     "assignments",
     (

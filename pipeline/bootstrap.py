@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
+from core.assignments import ASSIGNMENTS
 from core.regions import regions_frame
 from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema
 from core.settings import Settings
@@ -93,6 +94,7 @@ _SAMPLE_TABLES = (
     ("visits", "visits", VISITS),
     ("appointment_slots", "slots", APPOINTMENT_SLOTS),
     ("survey_answers", "answers", SURVEY_ANSWERS),
+    ("assignments", "assignments", ASSIGNMENTS),  # after the visits: the named-provider cells read both
 )
 
 
@@ -156,7 +158,7 @@ def load_sample_data(
 ) -> None:
     """Generate the synthetic sample data set and import it like any extract (idempotent by checksum).
 
-    ``table_names`` limits the import to those tables (default: all three).
+    ``table_names`` limits the import to those tables (default: all of them).
     """
     # Imported here, not at the top: a start on a filled store (every start but the first) needs neither.
     from pipeline.aggregates import RESULTS_BY_TABLE  # noqa: PLC0415

@@ -88,7 +88,7 @@ from store.engine import import_lock, write_transaction
 from store.repository import replace_where
 from store.results import SAMPLE_IMPORTER
 
-TABLES = ("visits", "appointment_slots", "survey_answers")
+TABLES = ("visits", "appointment_slots", "survey_answers", "assignments")
 Aggregator = Callable[[pl.LazyFrame], Mapping[str, pl.DataFrame]]
 
 # The steps an import goes through, as named in ImportFailedError.stage.

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import polars as pl
 import sqlalchemy as sa
 
+from core.assignments import ASSIGNMENTS
 from core.codes import PROFESSIONS
 from core.errors import DashboardError
 from core.notes import parse_note
@@ -187,11 +188,12 @@ def _published_copy(frame: pl.DataFrame, language: str) -> pl.Expr:
     )
 
 
-TABLES = ("visits", "appointment_slots", "survey_answers")
+TABLES = ("visits", "appointment_slots", "survey_answers", "assignments")
 TABLES_BY_NAME: dict[str, TableSchema] = {
     "visits": VISITS,
     "appointment_slots": APPOINTMENT_SLOTS,
     "survey_answers": SURVEY_ANSWERS,
+    "assignments": ASSIGNMENTS,
 }
 
 
@@ -463,6 +465,26 @@ TEMPLATE_ROWS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "score": "6",
             "respondent": "patient",
             "weight": "0.8",
+        },
+    ),
+    "assignments": (
+        {
+            "patient_id": "p000001",
+            "provider_kind": "doctor",
+            "provider_id": "d0001",
+            "region_code": "13",
+            "unit_id": "tk-keskusta",
+            "valid_from": "2024-01-01",
+            "valid_to": "",
+        },
+        {
+            "patient_id": "p000002",
+            "provider_kind": "team",
+            "provider_id": "tiimi-3",
+            "region_code": "13",
+            "unit_id": "tk-keskusta",
+            "valid_from": "2024-06-01",
+            "valid_to": "2025-05-31",
         },
     ),
 }

@@ -1,4 +1,5 @@
-"""Extract readers: visits, appointment slots and survey answers from CSV or Parquet files, with a validation report.
+"""Extract readers: visits, appointment slots, survey answers and named-provider assignments from CSV or Parquet
+files, with a validation report.
 
 :func:`read_extract` reads one file into a canonical table (``core/schema.py``)
 and returns an :class:`ExtractResult`: the kept rows as a lazy frame with the
@@ -35,7 +36,8 @@ visit, assessment, capture or answer time after the reader's ``today``),
 ``slot_horizon_years``, by default 2, after ``today``; slots may lie ahead
 up to then), ``unknown_region`` (not in
 :func:`core.regions.region_codes`; one-digit codes are zero-padded),
-``invalid_code``, and last, among the rows that passed every other check,
+``invalid_code``, ``ends_before_start`` (an assignment whose ``valid_to`` is
+before its ``valid_from``, by calendar day), and last, among the rows that passed every other check,
 the repeated ids: rows of one id with the same values in every column are
 kept once and the others rejected as ``duplicate_visit_id`` /
 ``duplicate_response_id``; rows of one id that differ in any column are all
@@ -48,6 +50,10 @@ metrics count ``n_negative_wait``), ``missing_professional_id`` and
 count it as ``n_missing_urgency``) although the schema lists ``urgent`` as not
 nullable; a score outside 0-10 is kept for :func:`metrics.satisfaction.nps`
 to count as invalid.
+
+An assignment's ``valid_from`` and ``valid_to`` are read as calendar days (a
+time of day is dropped); an empty ``valid_to`` means the assignment is still in
+force, and a ``valid_to`` far ahead (``9999-12-31``) is kept as it is.
 
 **Errors.** A file that cannot be read at all (missing, empty, neither CSV
 nor Parquet, a missing required column, for example because of the wrong
@@ -112,6 +118,7 @@ from data_sources.extracts.avohilmo import read_visits_with_report
 from data_sources.extracts.canonical import canonical_spec, choose_separator
 from data_sources.extracts.common import (
     ANSWERS_TABLE,
+    ASSIGNMENTS_TABLE,
     AVOHILMO,
     CANONICAL,
     LAYOUTS,
@@ -127,6 +134,7 @@ from data_sources.extracts.sniffing import detect_layout, header_columns, sniff
 
 __all__ = [
     "ANSWERS_TABLE",
+    "ASSIGNMENTS_TABLE",
     "AVOHILMO",
     "CANONICAL",
     "LAYOUTS",
@@ -138,6 +146,7 @@ __all__ = [
     "ExtractResult",
     "parse_note",
     "read_answers",
+    "read_assignments",
     "read_extract",
     "read_slots",
     "read_visits",
@@ -156,7 +165,7 @@ def read_extract(
     slot_horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
     county_from: str = "auto",
 ) -> ExtractResult:
-    """Read one extract file of ``table`` (``visits``, ``appointment_slots``, ``survey_answers``).
+    """Read one extract file of ``table`` (``visits``, ``appointment_slots``, ``survey_answers``, ``assignments``).
 
     ``layout`` is ``"auto"``, ``"canonical"`` or ``"avohilmo"`` (visits only;
     see :mod:`data_sources.extracts.avohilmo` for its options). ``region_code`` is used
@@ -216,3 +225,8 @@ def read_slots(path: str | Path, **options: Any) -> ExtractResult:
 def read_answers(path: str | Path, **options: Any) -> ExtractResult:
     """Survey answers (canonical layout); the options are those of :func:`read_extract`."""
     return read_extract(path, table=ANSWERS_TABLE, **options)
+
+
+def read_assignments(path: str | Path, **options: Any) -> ExtractResult:
+    """Named-provider assignments (canonical layout); the options are those of :func:`read_extract`."""
+    return read_extract(path, table=ASSIGNMENTS_TABLE, **options)

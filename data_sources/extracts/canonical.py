@@ -8,10 +8,12 @@ from typing import Any, Final
 
 from core import columns as c
 from core import validation as v
+from core.assignments import PROVIDER_ID, PROVIDER_KIND, PROVIDER_KINDS, VALID_FROM, VALID_TO
 from core.notes import note
 from core.schema import CONTACT_MODES, PROFESSIONS, READER_OPTIONAL_COLUMNS, RESPONDENTS, SLOT_STATUSES, SLOT_TYPES
 from data_sources.extracts.common import (
     ANSWERS_TABLE,
+    ASSIGNMENTS_TABLE,
     CANONICAL,
     TABLES,
     VISITS_TABLE,
@@ -91,6 +93,17 @@ def canonical_spec(
             spec(c.WEIGHT, FieldKind.NUMBER, required=False),
         )
         return ReadSpec(table, CANONICAL, fields, duplicate_key=v.DUPLICATE_RESPONSE_ID, notes=notes)
+    if table == ASSIGNMENTS_TABLE:
+        fields = (
+            spec(c.PATIENT_ID, FieldKind.ID),
+            spec(PROVIDER_KIND, FieldKind.CODE, codes=_member_of(frozenset(PROVIDER_KINDS))),
+            spec(PROVIDER_ID, FieldKind.ID),
+            region,
+            spec(c.UNIT_ID, FieldKind.ID),
+            spec(VALID_FROM, FieldKind.TIME),
+            spec(VALID_TO, FieldKind.TIME, required=False, open_ended=True),
+        )
+        return ReadSpec(table, CANONICAL, fields, notes=notes, period=(VALID_FROM, VALID_TO))
     profession = spec(c.PROFESSION, FieldKind.CODE, codes=_member_of(PROFESSIONS))
     if table == VISITS_TABLE:
         fields = (

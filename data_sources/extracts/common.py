@@ -20,19 +20,31 @@ from typing import Any, Final
 
 import polars as pl
 
+from core import assignments
 from core import validation as v
 from core.errors import InvalidInputError, MissingColumnsError
 from core.regions import region_codes
-from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema
+from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema, reader_dtypes
 
 VISITS_TABLE: Final = "visits"
 SLOTS_TABLE: Final = "appointment_slots"
 ANSWERS_TABLE: Final = "survey_answers"
+ASSIGNMENTS_TABLE: Final = assignments.TABLE_NAME
 TABLES: Final[Mapping[str, TableSchema]] = {
     VISITS_TABLE: VISITS,
     SLOTS_TABLE: APPOINTMENT_SLOTS,
     ANSWERS_TABLE: SURVEY_ANSWERS,
+    ASSIGNMENTS_TABLE: assignments.ASSIGNMENTS,
 }
+
+
+def table_dtypes(table: str) -> dict[str, pl.DataType]:
+    """The columns and exact dtypes the reader writes for ``table`` (a key of :data:`TABLES`)."""
+    if table == ASSIGNMENTS_TABLE:
+        return dict(assignments.DTYPES)
+    return reader_dtypes(TABLES[table].name)
+
+
 CANONICAL: Final = "canonical"
 AVOHILMO: Final = "avohilmo"
 LAYOUTS: Final = ("auto", CANONICAL, AVOHILMO)
@@ -187,7 +199,8 @@ class FieldSpec:
     null instead of rejecting the row. ``fill`` replaces empty values.
     ``no_future``: a time after ``today`` rejects the row. ``birth_year_of``
     (a number read from a birth year): the value becomes the year of that
-    target's time minus the birth year, an age in whole years. A region
+    target's time minus the birth year, an age in whole years. ``open_ended``: a time may lie any distance
+    ahead (the last day of an assignment: a register writes 9999-12-31 for "in force"). A region
     (:attr:`FieldKind.REGION`) with ``codes`` is read from another code, such
     as a municipality, through that map.
     """
@@ -202,6 +215,7 @@ class FieldSpec:
     fill: str | None = None
     no_future: bool = False
     birth_year_of: str | None = None
+    open_ended: bool = False
 
     @property
     def label(self) -> str:
@@ -219,6 +233,7 @@ class ReadSpec:
     cancelled_source: str | None = None
     duplicate_key: str | None = None
     notes: tuple[str, ...] = ()
+    period: tuple[str, str] | None = None  # (first day, last day) targets: a last day before the first rejects
 
     @property
     def by_target(self) -> Mapping[str, FieldSpec]:

@@ -10,8 +10,8 @@ from typing import Final
 import polars as pl
 
 from core import validation as v
+from core.assignments import ENDS_BEFORE_START
 from core.errors import DashboardError, InvalidInputError
-from core.schema import reader_dtypes
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.common import (
     EXTRA,
@@ -24,6 +24,7 @@ from data_sources.extracts.common import (
     ReadSpec,
     _first_line,
     normalise_region,
+    table_dtypes,
     years_after,
 )
 
@@ -64,7 +65,7 @@ class _Converter:
         self.path = path
         self.spec = spec
         self.schema = TABLES[spec.table]
-        self.dtypes = reader_dtypes(self.schema.name)
+        self.dtypes = table_dtypes(spec.table)
         self.future = _midnight_after(today)
         self.earliest = dt.datetime.combine(earliest, dt.time())
         self.beyond_horizon = _midnight_after(years_after(today, horizon_years))
@@ -88,12 +89,19 @@ class _Converter:
             reason = pl.lit(0, dtype=pl.UInt8)
             for number, (_key, _column, condition) in reversed(list(enumerate(self.checks, start=1))):
                 reason = pl.when(condition).then(pl.lit(number, dtype=pl.UInt8)).otherwise(reason)
-            converted = (pl.col(_VALUE + spec.target).alias(spec.target) for spec in self.spec.fields)
+            converted = (self._output(spec) for spec in self.spec.fields)
             return frame.select(ROW, *converted, reason.alias(REASON))
         except DashboardError:
             raise
         except Exception as exc:  # a value polars cannot convert
             raise ExtractError(self.path, f"the values cannot be converted: {_first_line(exc)}") from exc
+
+    def _output(self, spec: FieldSpec) -> pl.Expr:
+        """The converted column under its canonical name; a time read into a date column keeps its calendar day."""
+        value = pl.col(_VALUE + spec.target)
+        if spec.kind is FieldKind.TIME and isinstance(self.dtypes[spec.target], pl.Date):
+            value = value.dt.date()
+        return value.alias(spec.target)
 
     def _field(self, spec: FieldSpec, schema: pl.Schema, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
         """The canonical value of ``spec`` and, where a value can be unusable, the condition that it is."""
@@ -244,12 +252,16 @@ class _Converter:
         checks += [
             (v.DATE_TOO_FAR_AHEAD, spec.label, pl.col(_VALUE + spec.target) >= pl.lit(self.beyond_horizon))
             for spec in times
-            if not spec.no_future
+            if not spec.no_future and not spec.open_ended
         ]
         checks += [(v.UNKNOWN_REGION, spec.label, pl.col(_BAD + spec.target)) for spec in bad((FieldKind.REGION,))]
         checks += [
             (v.INVALID_CODE, spec.label, pl.col(_BAD + spec.target)) for spec in bad((FieldKind.CODE, FieldKind.BOOL))
         ]
+        if self.spec.period is not None:
+            first, last = (self.spec.by_target[target] for target in self.spec.period)
+            ends_before = pl.col(_VALUE + last.target).dt.date() < pl.col(_VALUE + first.target).dt.date()
+            checks.append((ENDS_BEFORE_START, last.label, ends_before.fill_null(value=False)))
         return checks
 
     def _type_error(self, spec: FieldSpec, dtype: pl.DataType, allowed: str) -> ExtractError:

@@ -23,14 +23,12 @@ from polars.io.plugins import register_io_source
 
 from core import columns as c
 from core.errors import DashboardError, DataSourceError, InvalidInputError
-from core.schema import reader_dtypes
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.common import (
     CANONICAL,
     EXTRA,
     PARQUET_BATCH_ROWS,
     ROW,
-    TABLES,
     ExtractError,
     ExtractResult,
     ReadSpec,
@@ -38,6 +36,7 @@ from data_sources.extracts.common import (
     _first_line,
     check_horizon,
     check_today,
+    table_dtypes,
 )
 from data_sources.extracts.conversion import _Converter, _empty_text_as_null
 from data_sources.extracts.sniffing import header_columns
@@ -75,7 +74,7 @@ def run_reader(
         _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
     )
     chunks = csv_source.chunks() if csv_source is not None else _parquet_chunks(sniffed, spec)
-    schema = reader_dtypes(TABLES[spec.table].name)
+    schema = table_dtypes(spec.table)
     names = list(schema)
     with _ParquetOutput(staging.output, schema, background=sniffed.size > CHUNK_BYTES) as output:
         for raw in chunks:

@@ -17,8 +17,15 @@ from core import columns as c
 from core import validation as v
 from core.errors import DataSourceError
 from core.regions import region_codes
-from core.schema import reader_dtypes
-from data_sources.extracts.common import PARQUET_BATCH_ROWS, REASON, ROW, TABLES, VISITS_TABLE, ReadSpec, Sniffed
+from data_sources.extracts.common import (
+    PARQUET_BATCH_ROWS,
+    REASON,
+    ROW,
+    VISITS_TABLE,
+    ReadSpec,
+    Sniffed,
+    table_dtypes,
+)
 
 #: Held-back rows (see :class:`_Suspects`) compared with the kept ids per pass at the end.
 SUSPECT_PASS_ROWS: Final = 1 << 20
@@ -61,7 +68,7 @@ class _Tally:
     @property
     def names(self) -> list[str]:
         """The canonical columns of the kept rows, as written."""
-        return list(reader_dtypes(TABLES[self.spec.table].name))
+        return list(table_dtypes(self.spec.table))
 
     @property
     def conflict_key(self) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.settings import Settings
-from pipeline.bootstrap import SAMPLE_IMPORTER, bootstrap, load_sample_data, missing_sample_tables, open_store
+from pipeline.bootstrap import bootstrap, load_sample_data, missing_sample_tables, open_store
 from store import tables
 from store.repository import read_table
+from store.results import SAMPLE_IMPORTER
 from tests.store.conftest import dump
 
 
@@ -19,8 +20,10 @@ def test_bootstrap_loads_everything_once(tmp_path: Path) -> None:
     assert read_table(engine, tables.status_reports).height > 0
     assert not read_table(engine, tables.indicator_values).is_empty()
     imports = read_table(engine, tables.imports)
-    assert sorted(imports["table_name"].to_list()) == ["appointment_slots", "survey_answers", "visits"]
+    assert sorted(imports["table_name"].to_list()) == ["appointment_slots", "assignments", "survey_answers", "visits"]
     assert set(imports["imported_by"].to_list()) == {SAMPLE_IMPORTER}
+    for name in ("named_provider_results", "list_size_results"):  # the named-provider cells read both tables
+        assert not read_table(engine, tables.metadata.tables[name]).is_empty(), name
     for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
         assert not read_table(engine, table).is_empty(), table.name
     assert steps[-1] == "sample data ready"
@@ -44,13 +47,14 @@ def test_a_first_start_cut_short_is_completed_by_the_next_start(tmp_path: Path) 
     settings = Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path)})
     engine = open_store(settings)
     load_sample_data(engine, settings.data_dir, scale=0.03, table_names=("visits",))
-    assert missing_sample_tables(engine) == ("appointment_slots", "survey_answers")
+    assert missing_sample_tables(engine) == ("appointment_slots", "survey_answers", "assignments")
     engine.dispose()
 
     engine = bootstrap(settings, sample_scale=0.03)
     imports = read_table(engine, tables.imports)
-    assert sorted(imports["table_name"].to_list()) == ["appointment_slots", "survey_answers", "visits"]
+    assert sorted(imports["table_name"].to_list()) == ["appointment_slots", "assignments", "survey_answers", "visits"]
     assert missing_sample_tables(engine) == ()
+    assert not read_table(engine, tables.metadata.tables["named_provider_results"]).is_empty()
     for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
         assert not read_table(engine, table).is_empty(), table.name
     engine.dispose()
