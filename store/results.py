@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from core import columns as c
 from core.codes import ALL_UNITS
 from core.errors import DashboardError
-from store import tables
+from store import measure_tables, tables
 from store.datasets import SAMPLE_DATASET, Dataset, datasets_of, default_of
 from store.engine import read_snapshot
 from store.queries import import_history
@@ -40,6 +40,8 @@ HIDDEN_IMPORTER = ""
 ACCESS_LOG = logging.getLogger("dashboard.access")
 T = TypeVar("T")
 RESULT_TABLES = tuple(table.name for table in tables.RESULT_TABLES)
+#: The measure tables with the four indicators' cells per age group (``store.measure_tables``).
+AGE_TABLES = ("access_age_results", "continuity_age_results")
 Level = Literal["region", "unit"]
 
 
@@ -60,6 +62,10 @@ class Results:
     published_meta: pl.DataFrame = field(default_factory=pl.DataFrame)
     coc_distribution: pl.DataFrame = field(default_factory=pl.DataFrame)
     """Eligible patients per COC bin, county or country, year and profession (empty in a store from before it)."""
+    access_age: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """The access cells per age group, counties and the country only (empty when the extracts carry no ages)."""
+    continuity_age: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """The yearly continuity cells per age group, counties and the country only (empty likewise)."""
     unit_rows: Callable[[str], pl.DataFrame] | None = field(default=None, compare=False, repr=False)
     """Reads a result table's health-centre rows, scoped to ``unit_regions``, on first use; None when the four
     result frames above hold them already. Nine rows in ten are health centres', and most pages never show one."""
@@ -107,14 +113,23 @@ class Results:
             "continuity_results": self.continuity,
             "t3_results": self.t3,
             "nps_results": self.nps,
+            "access_age_results": self.access_age,
+            "continuity_age_results": self.continuity_age,
         }[name]
         region_rows = pl.col(c.UNIT_ID) == ALL_UNITS
+        if name in AGE_TABLES:  # counties and the country only: no health centre has an age split
+            return frame.filter(region_rows) if level == "region" and frame.height else frame.clear()
         if level == "region":
             return frame.filter(region_rows)
         if self.unit_rows is None:
             return frame.filter(~region_rows)
         load = self.unit_rows
         return self.derived(("unit_rows", name), lambda: load(name))
+
+    @property
+    def has_ages(self) -> bool:
+        """Whether the data set shown carries ages: its access or continuity cells have an age split."""
+        return bool(self.access_age.height or self.continuity_age.height)
 
     def years(self) -> list[str]:
         """Years with computed access results, oldest first."""
@@ -164,6 +179,14 @@ def load_results(
         def region_rows(name: str) -> pl.DataFrame:
             return read_table(connection, tables.metadata.tables[name], unit_id=ALL_UNITS, dataset=chosen)
 
+        present = set(sa.inspect(connection).get_table_names())
+
+        def age_rows(name: str) -> pl.DataFrame:
+            """A store from before the measure tables has no age split."""
+            if name not in present:
+                return pl.DataFrame()
+            return read_table(connection, measure_tables.metadata_table(name), unit_id=ALL_UNITS, dataset=chosen)
+
         if scope is not None and not scope:
             imports = imports.with_columns(
                 pl.when(pl.col("imported_by") == SAMPLE_IMPORTER)
@@ -184,6 +207,8 @@ def load_results(
             published=read_table(connection, tables.indicator_values, source="sotkanet", sex="total"),
             published_meta=read_table(connection, tables.indicators, source="sotkanet"),
             coc_distribution=read_table(connection, tables.coc_distribution_results, dataset=chosen),
+            access_age=age_rows("access_age_results"),
+            continuity_age=age_rows("continuity_age_results"),
             version=version,
             dataset=chosen,
             datasets=sets,

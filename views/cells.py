@@ -18,6 +18,12 @@ measure (THL's convention by default: a book that cannot give a time counts as
 182 days; ``t3_open_books`` leaves such books out): a month's value is the mean of that month's measurements of the
 median across books, a quarter's or year's value the median of them.
 
+Age groups (``age_group``, :data:`metrics.age_groups.AGE_GROUPS`): the access
+and continuity cells of one group come from the age tables (counties and the
+country only; continuity yearly) and are suppressed like the others; the age
+groups are parts of the all-ages cell in the linked step, so a hidden group
+does not come back from the all-ages figure minus the shown groups.
+
 THL's published series (:attr:`Indicator.published`) are yearly whatever the
 grain asked for, have no interval and no count of ours, and are not
 suppressed here: Sotkanet publishes only what its own disclosure rules allow,
@@ -34,6 +40,7 @@ from core import columns as c
 from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.errors import InvalidInputError
+from metrics.age_groups import AGE_GROUPS, ALL_AGES
 from metrics.privacy import (
     PRIMARY,
     SUPPRESSED_BY,
@@ -45,12 +52,19 @@ from metrics.privacy import (
 )
 from metrics.stats import Z95, wilson_exprs
 from store.results import Level, Results
-from views.indicators import Indicator
+from views.indicators import INDICATORS, Indicator
 
 Grain = Literal["month", "quarter", "year"]
 
 CELL_COLUMNS = (c.REGION_CODE, c.UNIT_ID, c.PERIOD, "value", "ci_low", "ci_high", "n", c.SUPPRESSED, SUPPRESSED_BY)
 _KEYS = [c.REGION_CODE, c.UNIT_ID, c.PERIOD]
+EMPTY_CELLS = {
+    **dict.fromkeys(_KEYS, pl.String),
+    **dict.fromkeys(["value", "ci_low", "ci_high"], pl.Float64),
+    "n": pl.Int64,
+    c.SUPPRESSED: pl.Boolean,
+    SUPPRESSED_BY: pl.String,
+}
 
 
 def period_key(grain: Grain) -> pl.Expr:
@@ -63,6 +77,12 @@ def period_key(grain: Grain) -> pl.Expr:
     month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
     from_month = pl.concat_str([text.str.slice(0, 4), pl.lit("Q"), ((month - 1) // 3 + 1).cast(pl.String)])
     return pl.when(text.str.contains("Q")).then(text).otherwise(from_month)
+
+
+def has_age_groups(indicator: Indicator) -> bool:
+    """Whether the indicator's cells can be of one age group: computed access and continuity (the appointment
+    books and the survey answers carry no ages; THL publishes no age split of its series)."""
+    return not indicator.published and indicator.family in ("access", "continuity")
 
 
 def _profession(frame: pl.DataFrame, indicator: Indicator, profession: str) -> pl.DataFrame:
@@ -176,29 +196,53 @@ def indicator_cells(
     profession: str = "all",
     level: Level = "region",
     threshold: int,
+    age_group: str = ALL_AGES,
 ) -> pl.DataFrame:
     """One row per area and period at ``grain``, suppressed below ``threshold``; sorted by area and period.
 
     ``level`` 'region' gives the counties and the whole country (``NATIONAL``),
     'unit' the health centres. Extra columns (visits within the limit, NPS
     shares, censored T3 books) are kept and blanked with the value when a cell
-    is suppressed. NPS has no profession (the surveys do not record one). Computed once per results,
-    indicator and arguments: every chart of a page and every later filter change reuses the cells.
+    is suppressed. NPS has no profession (the surveys do not record one). ``age_group`` other than all ages:
+    the cells of that group (:func:`has_age_groups` indicators only; none at the health-centre level, which
+    has no age split; continuity yearly whatever the grain). Computed once per results, indicator and
+    arguments: every chart of a page and every later filter change reuses the cells.
     """
-    key = ("indicator_cells", indicator, grain, profession, level, threshold)
+    if age_group != ALL_AGES:
+        if age_group not in AGE_GROUPS:
+            raise InvalidInputError(f"age group must be one of {', '.join(AGE_GROUPS)}, got {age_group!r}")
+        if not has_age_groups(indicator):
+            raise InvalidInputError(f"{indicator.key} has no age groups: only computed access and continuity have")
+    key = ("indicator_cells", indicator, grain, profession, level, threshold, age_group)
     return results.derived(
-        key, lambda: _cells(results, indicator, grain=grain, profession=profession, level=level, threshold=threshold)
+        key,
+        lambda: _cells(
+            results, indicator, grain=grain, profession=profession, level=level, threshold=threshold, age=age_group
+        ),
     )
 
 
+def _source(results: Results, indicator: Indicator, level: Level, age: str) -> pl.DataFrame:
+    """The stored cells the indicator's cells are computed from: of every age, or of one age group."""
+    if age == ALL_AGES:
+        return results.table(indicator.table, level)
+    frame = results.table(f"{indicator.family}_age_results", level)
+    return frame.filter(pl.col("age_group") == age) if frame.height else frame
+
+
 def _cells(
-    results: Results, indicator: Indicator, *, grain: Grain, profession: str, level: Level, threshold: int
+    results: Results, indicator: Indicator, *, grain: Grain, profession: str, level: Level, threshold: int, age: str
 ) -> pl.DataFrame:
     if grain not in ("month", "quarter", "year"):
         raise InvalidInputError(f"grain must be month, quarter or year, got {grain!r}")
     if indicator.published:
         return _published(results, indicator, level)
-    frame = _profession(results.table(indicator.table, level), indicator, profession)
+    frame = _source(results, indicator, level, age)
+    if age != ALL_AGES and frame.is_empty():  # no ages in the extracts, or the health centres
+        return pl.DataFrame(schema=EMPTY_CELLS)
+    frame = _profession(frame, indicator, profession)
+    if age != ALL_AGES and indicator.family == "continuity":
+        grain = "year"  # stored per year only
     if indicator.family == "access":
         cells = _access(frame.with_columns(period_key(grain).alias(c.PERIOD)), indicator)
     elif indicator.family == "continuity":
@@ -218,10 +262,10 @@ def _cells(
     if indicator.family in ("access", "nps"):
         # Months, quarters and years; health centres, counties and the country; doctors, nurses and all; the
         # wait bands and the NPS classes are published together: one linked suppression decides them all.
-        linked = _linked(results, indicator, level, threshold).filter(pl.col("grain") == grain)
-        if indicator.family == "nps":
-            linked = linked.filter(pl.col(c.RESPONDENT) == indicator.respondent)
-        linked = linked.filter(pl.col(c.PROFESSION) == (profession if indicator.by_profession else "all"))
+        linked = _linked_cells(results, indicator, level, threshold, age).filter(
+            pl.col("grain") == grain,
+            pl.col(c.PROFESSION) == (profession if indicator.by_profession else "all"),
+        )
         flags = linked.select(*_KEYS, pl.col(c.SUPPRESSED).alias("_linked"), pl.col(SUPPRESSED_BY).alias("_by"))
         marked = cells.join(flags, on=_KEYS, how="left").with_columns(
             pl.col("_linked").fill_null(True).alias(c.SUPPRESSED),
@@ -258,6 +302,16 @@ _GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 OTHER_PROFESSIONS = "other"
 
 
+def _linked_cells(results: Results, indicator: Indicator, level: Level, threshold: int, age: str) -> pl.DataFrame:
+    """The linked step's decisions for the indicator's cells: its respondents' (NPS), or one age group's."""
+    if age != ALL_AGES:
+        return _linked_ages(results, threshold).filter(pl.col(c.RESPONDENT) == age)
+    linked = _linked(results, indicator, level, threshold)
+    if indicator.family == "nps":
+        linked = linked.filter(pl.col(c.RESPONDENT) == indicator.respondent)
+    return linked
+
+
 def _links() -> list[Link]:
     """How the published tables add up: time, place and profession (the wait bands and classes are components)."""
     month, quarter = pl.col("grain") == "month", pl.col("grain") == "quarter"
@@ -273,12 +327,16 @@ def _links() -> list[Link]:
     ]
 
 
-def _components(results: Results, family: str, level: Level, days: int | None = None) -> pl.DataFrame:
-    """The family's additive counts per area, profession (and respondent) and period, at every grain."""
+def _components(
+    results: Results, family: str, level: Level, days: int | None = None, *, ages: bool = False
+) -> pl.DataFrame:
+    """The family's additive counts per area, profession (and respondent) and period, at every grain.
+
+    ``ages``: the access counts per age group instead, the group in ``_respondent`` (all ages are '')."""
     if family == "access":
-        frame = results.table("access_results", level)
+        frame = results.table("access_age_results" if ages else "access_results", level)
         monthly = (
-            frame.group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD)
+            frame.group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD, *(["age_group"] if ages else []))
             .agg(
                 pl.col("n_eligible").max().alias("_n"),
                 pl.col("n_within").filter(pl.col("days") == 7).first().alias("_w7"),
@@ -288,7 +346,7 @@ def _components(results: Results, family: str, level: Level, days: int | None = 
                 c.REGION_CODE,
                 c.UNIT_ID,
                 c.PROFESSION,
-                pl.lit("").alias("_respondent"),
+                pl.col("age_group").alias("_respondent") if ages else pl.lit("").alias("_respondent"),
                 c.PERIOD,
                 pl.coalesce("_w7", "_w14").alias("_within"),
                 (pl.col("_w14") - pl.col("_w7")).alias("_band") if days != 7 else pl.lit(None, pl.Int64).alias("_band"),
@@ -381,6 +439,33 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
                 fixed=pl.col(c.UNIT_ID) == ALL_UNITS,
                 unpublished=pl.col(c.PROFESSION) == OTHER_PROFESSIONS,
             ).filter(pl.col(c.UNIT_ID) != ALL_UNITS)
+        return decided.rename({"_respondent": c.RESPONDENT})
+
+    return results.derived(key, build)
+
+
+def _linked_ages(results: Results, threshold: int) -> pl.DataFrame:
+    """Which access cells of the age groups are hidden (counties and the country), the group in ``respondent``.
+
+    The groups are parts of the all-ages cell (its decision fixed: :func:`_linked` made it), linked like every
+    cell across time, place and profession; the visits without an age are the unpublished remainder.
+    """
+    key = ("linked_suppression_ages", threshold)
+
+    def build() -> pl.DataFrame:
+        all_ages = _linked(results, INDICATORS["access_7d"], "region", threshold).rename({c.RESPONDENT: "_respondent"})
+        groups = _components(results, "access", "region", ages=True)
+        both = pl.concat([all_ages, groups], how="diagonal_relaxed")
+        is_all = pl.col("_respondent") == ""
+        decided = suppress_linked(
+            both,
+            keys=_LINK_KEYS,
+            components=list(_COMPONENTS["access"]),
+            links=[*_links(), Link(~is_all, {"_respondent": pl.lit("")})],
+            threshold=threshold,
+            fixed=is_all,
+            unpublished=pl.col(c.PROFESSION) == OTHER_PROFESSIONS,
+        ).filter(~is_all)
         return decided.rename({"_respondent": c.RESPONDENT})
 
     return results.derived(key, build)

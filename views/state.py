@@ -1,4 +1,4 @@
-"""The view state every page shares: language, county, period, profession, indicator and data set.
+"""The view state every page shares: language, county, period, profession, indicator, data set and age group.
 
 The state lives in the URL's query parameters, so a copied link reopens the
 same view. Reading is forgiving: a missing or unknown value falls back to the
@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from core.codes import DEFAULT_PROFESSION, PROFESSIONS
 from core.regions import dashboard_regions
 from i18n import DEFAULT_LANGUAGE, LANGUAGES
+from metrics.age_groups import AGE_GROUPS, ALL_AGES
 from views.indicators import DEFAULT_INDICATOR, INDICATORS
 
 ALL_REGIONS = "all"
@@ -29,6 +30,8 @@ class ViewState:
     indicator: str = DEFAULT_INDICATOR
     dataset: str = ""
     """The data set the computed figures are of (``store.datasets``); empty means the store's default."""
+    age_group: str = ALL_AGES
+    """The population group the computed access and continuity figures are of (``metrics.age_groups``)."""
 
     def with_changes(self, **changes: str) -> ViewState:
         return replace(self, **changes)
@@ -40,13 +43,17 @@ class ViewState:
         serves every state that differs elsewhere (another county, another year). The view tests
         check that such a view does not change when the other fields do.
         """
-        unknown = set(names) - set(QUERY_KEYS)
+        unknown = set(names) - set(FIELDS)
         if unknown:
-            raise ValueError(f"ViewState has no field(s) {sorted(unknown)}; it has {list(QUERY_KEYS)}")
+            raise ValueError(f"ViewState has no field(s) {sorted(unknown)}; it has {list(FIELDS)}")
         return replace(ViewState(), **{name: getattr(self, name) for name in names})
 
 
-QUERY_KEYS = tuple(field.name for field in fields(ViewState))
+FIELDS = tuple(field.name for field in fields(ViewState))
+#: The fields a link names only when they differ from the default, by the parameter that carries them.
+OPTIONAL_KEYS = {"age_group": "age"}
+#: The fields every link names, each by its own name (a copied link stays explicit).
+QUERY_KEYS = tuple(name for name in FIELDS if name not in OPTIONAL_KEYS)
 
 
 def region_choices() -> tuple[str, ...]:
@@ -70,6 +77,7 @@ def allowed_values(periods: Sequence[str]) -> dict[str, tuple[str, ...]]:
         "period": tuple(periods),
         "profession": PROFESSIONS,
         "indicator": tuple(INDICATORS),
+        "age_group": AGE_GROUPS,
     }
 
 
@@ -88,17 +96,24 @@ def from_query(params: Mapping[str, str | Sequence[str]], *, periods: Sequence[s
     default = ViewState(period=periods[-1] if periods else "")
     values: dict[str, str] = {}
     rejected: list[str] = []
-    for key in QUERY_KEYS:
-        given = _first(params.get(key))
+    for key in FIELDS:
+        name = OPTIONAL_KEYS.get(key, key)
+        given = _first(params.get(name))
         if given is None or given == "":
             continue
         if (key == "dataset" and dataset_allowed(given)) or given in allowed.get(key, ()):
             values[key] = given
         else:
-            rejected.append(key)
+            rejected.append(name)
     return replace(default, **values), rejected
 
 
 def to_query(state: ViewState) -> dict[str, str]:
-    """The query parameters for ``state``, in a fixed order, leaving out nothing (links stay explicit)."""
-    return {key: getattr(state, key) for key in QUERY_KEYS}
+    """The query parameters for ``state``, in a fixed order, leaving out nothing (links stay explicit) but the
+    optional ones at their default (a link from before the age groups reads as it always did)."""
+    query = {key: getattr(state, key) for key in QUERY_KEYS}
+    for key, name in OPTIONAL_KEYS.items():
+        value = getattr(state, key)
+        if value != getattr(ViewState(), key):
+            query[name] = value
+    return query

@@ -12,6 +12,7 @@ from core.codes import ALL_UNITS
 from core.settings import Settings
 from pipeline.bootstrap import bootstrap
 from store import tables
+from store.measure_tables import read_measures
 from store.repository import read_table
 from store.results import RESULT_TABLES, load_results
 
@@ -57,3 +58,14 @@ def test_health_centre_rows_of_other_counties_are_never_read(engine: sa.Engine, 
     assert set(units["region_code"].unique().to_list()) <= allowed
     assert units.height == every_unit.filter(pl.col("region_code").is_in(list(allowed))).height
     assert results.table("access_results", "region").equals(load_results(engine).table("access_results", "region"))
+
+
+def test_the_age_groups_cells_are_read_with_the_rest(engine: sa.Engine) -> None:
+    results = load_results(engine)
+    measures = read_measures(engine, results.dataset)
+    assert results.has_ages
+    for name in ("access_age_results", "continuity_age_results"):
+        loaded = results.table(name, "region")
+        assert loaded.height
+        assert loaded.equals(measures[name])
+        assert results.table(name, "unit").is_empty()  # no health centre has an age split

@@ -73,3 +73,23 @@ def test_a_data_set_no_store_can_hold_falls_back_to_the_default(name: str) -> No
     state, rejected = from_query({"dataset": name}, periods=PERIODS)
 
     assert (state.dataset, rejected) == ("", ["dataset"])
+
+
+def test_the_age_group_is_in_the_link_only_when_one_is_chosen() -> None:
+    assert "age" not in to_query(ViewState(period="2024"))
+    state = ViewState(period="2024", age_group="75+")
+    query = to_query(state)
+    assert query["age"] == "75+"
+    assert "age_group" not in query
+    assert from_query(query, periods=PERIODS) == (state, [])
+
+
+def test_an_unknown_age_group_falls_back_to_all_ages_and_is_reported() -> None:
+    state, rejected = from_query({"age": "80+"}, periods=PERIODS)
+    assert (state.age_group, rejected) == ("all", ["age"])
+
+
+def test_only_keeps_the_age_group_when_asked() -> None:
+    state = ViewState(region="05", age_group="0-17")
+    assert state.only("lang", "age_group") == ViewState(age_group="0-17")
+    assert state.only("region").age_group == "all"
