@@ -6,11 +6,13 @@ import streamlit as st
 
 from i18n import t
 from ui import cache, filters, session
-from ui.render import ICON, handled_errors
+from ui.render import ICON, handled_errors, layout_css
 
 tab_language = session.linked_language()  # the browser tab speaks the link's language
 # A bundled image, sent inline: a ":material/...:" tab icon is fetched by every browser from a third-party host.
 st.set_page_config(page_title=t("app.title", tab_language), page_icon=ICON, layout="wide")
+
+layout_css()  # one column under 1,200 px (ui/assets/layout.css)
 
 with handled_errors():  # the sidebar, and any page's failure outside its own handler
     session.store_or_stop()
@@ -45,6 +47,7 @@ with handled_errors():  # the sidebar, and any page's failure outside its own ha
                 "pages/methods.py", title=t("nav.methods", language), icon=":material/menu_book:", url_path="methods"
             ),
         ],
-        position="top",
+        # In the sidebar: at the top, a window under some 1,400 px folds pages into Streamlit's English "N more".
+        position="sidebar",
     )
     navigation.run()

@@ -37,6 +37,9 @@ ZIP_MIME = "application/zip"
 #: The browser tab's icon: bundled, and sent inline as a data URL (no request to any other host).
 ICON = str(Path(__file__).with_name("assets") / "icon.svg")
 
+#: The page's own style rules: narrow windows get one column (see the file).
+LAYOUT_CSS = Path(__file__).with_name("assets") / "layout.css"
+
 #: Unexpected errors: one line with the error id and the traceback, for the operator only.
 ERROR_LOG = logging.getLogger("dashboard.errors")
 
@@ -83,6 +86,11 @@ def show_chart(view: ChartView, language: str) -> None:
     _export_controls(view, language)
 
 
+def layout_css() -> None:
+    """The page's style rules (:data:`LAYOUT_CSS`), sent once per run in a style element that takes no room."""
+    st.html(f"<style>{LAYOUT_CSS.read_text(encoding='utf-8')}</style>")
+
+
 def definition_button(indicator: str, language: str, *, key: str) -> None:
     """The ⓘ that opens the indicator's definition in the reader's language: what is counted, the good
     direction, the source and comparability with THL's figures. Nothing for a chart of no defined indicator."""
@@ -90,7 +98,10 @@ def definition_button(indicator: str, language: str, *, key: str) -> None:
         return
     explained = definition(indicator, language, threshold=session.threshold())
     with st.popover(
-        t("common.definition_button", language), help=t("common.definition_help", language), key=f"definition_{key}"
+        t("common.definition_button", language),
+        icon=":material/info:",  # the ⓘ, drawn from Streamlit's bundled icon font (no font lacks it)
+        help=t("common.definition_help", language),
+        key=f"definition_{key}",
     ):
         st.markdown(f"**{explained.title}**")
         st.markdown(explained.markdown(language))
