@@ -27,8 +27,10 @@ from charts.builders import (
 from core import columns as c
 from i18n import t
 from i18n.format import date_text, number
+from metrics.age_groups import ALL_AGES
 from metrics.stats import Z95, Z998, funnel_limits, overdispersion
 from store.results import Results
+from views.ages import age_line, cells_age
 from views.benchmark import COLUMN as COMPARISON
 from views.benchmark import COMPARISONS, with_comparison
 from views.cells import Grain, counties, indicator_cells, latest_period, national
@@ -95,13 +97,21 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     the country's value as a line, the chosen county ringed. The data carry the national value and the
     comparison in words."""
     indicator = INDICATORS[state.indicator]
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    cells = indicator_cells(
+        results,
+        indicator,
+        grain="year",
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, indicator),
+    )
     period = shown_period(cells, indicator, state.period)
     compared = with_comparison(cells.filter(pl.col(c.PERIOD) == period), indicator)
     country = national(compared)
     data = labelled(counties(compared), state.lang)
     parts = [filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)]
     parts.append(_year_note(state, period))
+    parts.append(age_line(state, indicator))
     if indicator.published:  # its dots stay grey: say why none is coloured better or worse
         parts.append(t("comparison.not_compared" if indicator.context else "compare.ranking_no_interval", state.lang))
     subtitle = " · ".join(part for part in parts if part)
@@ -273,7 +283,14 @@ def _derived_caption(results: Results, indicator: Indicator, language: str) -> s
 
 
 def _funnel_cells(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> pl.DataFrame:
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    cells = indicator_cells(
+        results,
+        indicator,
+        grain="year",
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, indicator),
+    )
     if indicator.published:  # THL's shares with the visits derived from Sotkanet's numerator
         volumes = published_volumes(results, indicator)
         cells = cells.drop("n").join(volumes, on=[c.REGION_CODE, c.PERIOD], how="left")
@@ -304,6 +321,7 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
     data = county_limits(shown, p0=p0, phi=phi)
     notes = [filters_line(state, region=ALL_REGIONS, period=period, profession=indicator.by_profession)]
     notes.append(_year_note(state, period))
+    notes.append(age_line(state, indicator))
     if phi is not None:
         notes.append(t("compare.funnel_overdispersed", state.lang, phi=number(phi, state.lang)))
     text = chart_text(
@@ -338,13 +356,20 @@ def funnel(results: Results, state: ViewState, *, threshold: int) -> ChartView |
 
 
 #: The view-state fields :func:`trends` reads (it shows every county over every period).
-TRENDS_READ = ("lang", "profession", "indicator")
+TRENDS_READ = ("lang", "profession", "indicator", "age_group")
 
 
 def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     indicator = INDICATORS[state.indicator]
     grain = TREND_GRAIN[indicator.family]
-    cells = indicator_cells(results, indicator, grain=grain, profession=state.profession, threshold=threshold)
+    cells = indicator_cells(
+        results,
+        indicator,
+        grain=grain,
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, indicator),
+    )
     data = labelled(counties(cells), state.lang).sort("label", c.PERIOD)
     text = chart_text(
         results,
@@ -357,6 +382,7 @@ def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
         subtitle=" · ".join(
             [
                 filters_line(state, region=ALL_REGIONS, period="", profession=indicator.by_profession),
+                *([age_line(state, indicator)] if state.age_group != ALL_AGES else []),
                 t("compare.grey_is_national", state.lang),
             ]
         ),
@@ -411,8 +437,17 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
     else:
         access = INDICATORS[state.indicator if state.indicator in SCATTER_ACCESS else "access_7d"]
         coc = INDICATORS["coc"]
-    x = indicator_cells(results, access, grain="year", profession=state.profession, threshold=threshold)
-    y = indicator_cells(results, coc, grain="year", profession=state.profession, threshold=threshold)
+    x = indicator_cells(
+        results,
+        access,
+        grain="year",
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, access),
+    )
+    y = indicator_cells(
+        results, coc, grain="year", profession=state.profession, threshold=threshold, age_group=cells_age(state, coc)
+    )
     keys = [c.REGION_CODE, c.PERIOD]
     joined = x.select(*keys, pl.col("value").alias("x"), pl.col("n").alias("n_x"), pl.col(c.SUPPRESSED)).join(
         y.select(*keys, pl.col("value").alias("y"), pl.col("n").alias("n_y"), pl.col(c.SUPPRESSED).alias("s_y")),
@@ -425,6 +460,8 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
     latest = country.filter(pl.col(c.PERIOD) == period)
     data = labelled(counties(joined).filter(pl.col(c.PERIOD) <= period), state.lang)
     subtitle = filters_line(state, region=ALL_REGIONS, period=period_range(data), profession=not thl)
+    for line in dict.fromkeys([age_line(state, access), age_line(state, coc)]):  # T3 against COC: both
+        subtitle = " · ".join(part for part in (subtitle, line) if part)
     text = chart_text(
         results,
         state,

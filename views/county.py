@@ -17,12 +17,14 @@ from core import columns as c
 from core.codes import ALL_PROFESSIONS, DEFAULT_PROFESSION, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
+from metrics.age_groups import ALL_AGES
 from metrics.care_guarantee import legal_limit_days
 from metrics.continuity import COC_BINS, coc_bins, continuity_indices
 from metrics.privacy import Link, suppress_linked
 from store.results import Results
+from views.ages import age_line, cells_age, joined, no_split_line
 from views.caveats import Caveat, caveat_notes
-from views.cells import indicator_cells
+from views.cells import Grain, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line, labelled, sotkanet_caption
 from views.indicators import INDICATORS, PUBLISHED_COUNTERPART, Indicator, indicator_value
 from views.reported import ReportedPoint, chart_period, point_value, points_for, source_text
@@ -40,9 +42,9 @@ PUBLISHED_TRENDS = (
     "thl_emergency_visits",
 )
 #: The view-state fields a chart of THL's series reads: they have neither profession nor our period.
-PUBLISHED_READ = ("lang", "region")
+PUBLISHED_READ = ("lang", "region", "age_group")
 #: The view-state fields a computed trend reads: its lines span every period, and the indicator picker is not its.
-TREND_READ = ("lang", "region", "profession")
+TREND_READ = ("lang", "region", "profession", "age_group")
 #: The indicators computed from the sample (or an imported extract), after THL's series.
 TREND_INDICATORS = ("access_7d", "access_14d", "t3", "coc", "nps", "enps")
 ADULT_AGE = 30
@@ -255,15 +257,21 @@ def trend(
     indicator = INDICATORS[key]
     area = area_of(state)
     # Continuity is yearly, as THL computes COC (a quarter counts only patients with two visits in it).
-    grain = "year" if indicator.family == "continuity" else "quarter"
-    cells = indicator_cells(results, indicator, grain=grain, profession=state.profession, threshold=threshold)
+    grain: Grain = "year" if indicator.family == "continuity" else "quarter"
+    age = cells_age(state, indicator)
+    cells = indicator_cells(
+        results, indicator, grain=grain, profession=state.profession, threshold=threshold, age_group=age
+    )
+    if age != ALL_AGES:
+        # THL's levels, the county's own figures and its targets are of all ages: not drawn beside one group
+        reported = ()
     areas = [area] if area == NATIONAL else [area, NATIONAL]
     data = labelled(cells.filter(pl.col(c.REGION_CODE).is_in(areas)), state.lang)
     text = chart_text(
         results,
         state,
         title=t(indicator.title_key, state.lang),
-        subtitle=filters_line(state, period="", profession=indicator.by_profession),
+        subtitle=joined(filters_line(state, period="", profession=indicator.by_profession), age_line(state, indicator)),
         plotted=data,
         threshold=threshold,
         indicator=indicator,
@@ -275,7 +283,11 @@ def trend(
         value_label=t(indicator.unit_key, state.lang),
         band=not indicator.published,
     )
-    levels, thl_rows = thl_levels(results, state, key, data[c.PERIOD].unique().to_list(), threshold=threshold)
+    levels, thl_rows = (
+        thl_levels(results, state, key, data[c.PERIOD].unique().to_list(), threshold=threshold)
+        if age == ALL_AGES
+        else ([], pl.DataFrame())
+    )
     if levels:
         name = t("county.thl_level", state.lang, area=area_label(area, state.lang))
         add_levels(figure, levels, name=name, percent=indicator.percent)
@@ -283,7 +295,7 @@ def trend(
         text = dataclasses.replace(text, caption=f"{text.caption} · {thl_source}")
         data = pl.concat([data, thl_rows], how="diagonal_relaxed")
     points = _reported_for(indicator, results, reported)
-    judged = verdicts(results, area, key, reported)
+    judged = verdicts(results, area, key, reported) if age == ALL_AGES else []
     marks = _marks(indicator, points, judged, area, state.lang)
     add_marks(figure, marks, percent=indicator.percent)
     if indicator.family == "t3" and data.height:
@@ -321,18 +333,25 @@ def units(results: Results, state: ViewState, key: str, *, threshold: int) -> Ch
     if state.region == ALL_REGIONS or not results.units_allowed(state.region):
         return None
     indicator = INDICATORS[key]
+    age = cells_age(state, indicator)
     cells = indicator_cells(
-        results, indicator, grain="year", profession=state.profession, level="unit", threshold=threshold
+        results, indicator, grain="year", profession=state.profession, level="unit", threshold=threshold, age_group=age
     )
     data = cells.filter((pl.col(c.REGION_CODE) == state.region) & (pl.col(c.PERIOD) == state.period))
     data = data.with_columns(pl.col(c.UNIT_ID).alias("label"))
-    county = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    county = indicator_cells(
+        results, indicator, grain="year", profession=state.profession, threshold=threshold, age_group=age
+    )
     county = county.filter((pl.col(c.REGION_CODE) == state.region) & (pl.col(c.PERIOD) == state.period))
     text = chart_text(
         results,
         state,
         title=t("county.units_title", state.lang, indicator=t(indicator.title_key, state.lang)),
-        subtitle=filters_line(state, profession=indicator.by_profession),
+        subtitle=joined(
+            filters_line(state, profession=indicator.by_profession),
+            age_line(state, indicator),
+            t("age_group.no_units", state.lang) if age != ALL_AGES else "",
+        ),
         plotted=data,
         threshold=threshold,
         indicator=indicator,
@@ -379,7 +398,7 @@ def t3_by_unit(results: Results, state: ViewState, *, threshold: int) -> ChartVi
         results,
         state,
         title=t("county.t3_units_title", state.lang),
-        subtitle=filters_line(state, profession=False),
+        subtitle=joined(filters_line(state, profession=False), age_line(state, indicator)),
         plotted=data,
         threshold=threshold,
         indicator=indicator,
@@ -503,7 +522,7 @@ def coc_distribution_view(results: Results, state: ViewState, cells: pl.DataFram
         results,
         state,
         title=t("county.coc_distribution_title", state.lang),
-        subtitle=filters_line(state),
+        subtitle=joined(filters_line(state), no_split_line(state)),
         plotted=cells,
         threshold=threshold,
         indicator=INDICATORS["coc"],
@@ -535,7 +554,7 @@ def nps_split(results: Results, state: ViewState, *, threshold: int) -> ChartVie
         results,
         state,
         title=t("county.nps_split_title", state.lang),
-        subtitle=filters_line(state, profession=False),
+        subtitle=joined(filters_line(state, profession=False), age_line(state, INDICATORS["nps"])),
         plotted=data,
         threshold=threshold,
     )

@@ -4,7 +4,7 @@ county at a glance, benchmarked against the country as Fingertips does it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -15,6 +15,7 @@ from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from i18n.format import count, date_text
 from store.results import Results
+from views.ages import age_line, cells_age
 from views.benchmark import COMPARISONS, Comparison, compare_with_country, with_comparison
 from views.cells import counties, indicator_cells, latest_period
 from views.common import ChartView, area_label, chart_text, filters_line, labelled, sotkanet_caption
@@ -85,9 +86,19 @@ def headline(
 ) -> Headline:
     """The card of ``indicator`` for the state's area (see :class:`Headline`); ``reported``: the area's own
     reported figures (:func:`views.reported.reported_points`), which a target's verdict may rest on."""
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    cells = indicator_cells(
+        results,
+        indicator,
+        grain="year",
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, indicator),
+    )
     target = headline_target(results, state.region, indicator.key, state.lang, reported=reported)
-    return card(cells, indicator, state, target=target)
+    shown = card(cells, indicator, state, target=target)
+    # THL's cards share one line under their section (the page's); a computed card names its group or says why not
+    line = "" if indicator.published else age_line(state, indicator)
+    return replace(shown, detail=f"{shown.detail} · {line}", help=f"{shown.help} · {line}") if line else shown
 
 
 def card(
@@ -223,7 +234,14 @@ def computed_heading(results: Results, language: str) -> tuple[str, str]:
 
 def county_year_cells(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> pl.DataFrame:
     """The counties' cells in the state's year, labelled (the Compare page's ranking reads them too)."""
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    cells = indicator_cells(
+        results,
+        indicator,
+        grain="year",
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, indicator),
+    )
     return labelled(counties(cells).filter(pl.col(c.PERIOD) == state.period), state.lang)
 
 
@@ -236,7 +254,14 @@ def benchmarked_cells(
     The year is the state's, or for a series that has none then (a survey every other year, a series not yet
     out) its latest year before it.
     """
-    cells = indicator_cells(results, indicator, grain="year", profession=state.profession, threshold=threshold)
+    cells = indicator_cells(
+        results,
+        indicator,
+        grain="year",
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, indicator),
+    )
     year = state.period
     if indicator.published and cells.filter(pl.col(c.PERIOD) == year).is_empty():
         year = latest_period(cells, state.period)
@@ -249,12 +274,13 @@ def benchmarked_cells(
 def _subtitle(state: ViewState, indicator: Indicator, data: pl.DataFrame, year: str) -> str:
     """The filters, the year when it is not the page's, and why counties are not coloured when they are not."""
     parts = [filters_line(state, region=ALL_REGIONS, period=year, profession=indicator.by_profession)]
+    parts.append(age_line(state, indicator))
     if year and year != state.period:
         parts.append(t("overview.latest_year", state.lang, year=year))
     judged = data.height and data.filter(pl.col("comparison").is_in(JUDGED)).height
     if data.height and not judged:
         parts.append(t("overview.not_judged_context" if indicator.context else "overview.not_judged", state.lang))
-    return " · ".join(parts)
+    return " · ".join(part for part in parts if part)
 
 
 def _legend(language: str) -> dict[str, str]:
