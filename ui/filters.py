@@ -10,10 +10,12 @@ import streamlit as st
 
 from core.codes import PROFESSIONS
 from i18n import LANGUAGES, t
+from metrics.age_groups import AGE_GROUPS, ALL_AGES
 from store.datasets import datasets, default_of
 from ui import cache
 from ui.session import access_policy, settings
 from ui.text import literal
+from views.ages import age_label
 from views.common import area_label
 from views.data import dataset_label
 from views.indicators import INDICATORS
@@ -105,14 +107,38 @@ def sidebar_filters(periods: list[str]) -> ViewState:
             on_change=_remember,
             args=("profession", f"f_profession_{language}"),
         )
+        age_group = _age_picker(state, language)
         dataset = _dataset_picker(state, language)
         _account(language)
-    state = state.with_changes(lang=language, region=region, period=period, profession=profession, dataset=dataset)
+    state = state.with_changes(
+        lang=language, region=region, period=period, profession=profession, dataset=dataset, age_group=age_group
+    )
     st.session_state["view"] = state
     keep_url(state)
     if rejected:
         st.toast(t("common.bad_link", language, names=literal(", ".join(rejected))))  # names typed into a link
     return state
+
+
+def _age_picker(state: ViewState, language: str) -> str:
+    """The age group of the computed access and continuity figures: offered when the data set shown has ages
+    (all ages otherwise, whatever a link said)."""
+    if not cache.results().has_ages:
+        return ALL_AGES
+    groups = (ALL_AGES, *AGE_GROUPS)
+    key = f"f_age_{language}"  # labels change with the language: so does the widget
+    return str(
+        st.selectbox(
+            t("age_group.label", language),
+            groups,
+            index=groups.index(state.age_group),
+            key=key,
+            format_func=lambda group: age_label(group, language),
+            help=t("age_group.help", language),
+            on_change=_remember,
+            args=("age_group", key),
+        )
+    )
 
 
 def _dataset_picker(state: ViewState, language: str) -> str:
@@ -190,4 +216,7 @@ def filters_summary() -> str:
     """The active filters in words, for a deck's title slide."""
     state = current_view()
     area = t("filter.county_all", state.lang) if state.region == "all" else area_label(state.region, state.lang)
-    return " · ".join([area, state.period, t(f"profession.{state.profession}", state.lang)])
+    parts = [area, state.period, t(f"profession.{state.profession}", state.lang)]
+    if state.age_group != ALL_AGES:
+        parts.append(t("age_group.subtitle", state.lang, group=age_label(state.age_group, state.lang)))
+    return " · ".join(parts)
