@@ -328,7 +328,7 @@ def sparkline_img(values: Sequence[float], spoken: str) -> str:
 
 def headline_cards(items: Sequence[Headline], language: str) -> None:
     """Headline cards of a fixed width in a wrapping row (see :func:`headline_card`)."""
-    with st.container(horizontal=True, horizontal_alignment="distribute", gap="small"):
+    with st.container(horizontal=True, horizontal_alignment="left", gap="small"):  # a short row leaves no hole
         for item in items:
             headline_card(item, language)
 
