@@ -88,7 +88,7 @@ def test_bootstrap_fills_an_empty_store(data_dir: Path) -> None:
     assert read_table(engine, tables.regions).height > 20
     assert read_table(engine, tables.indicators).height > 0
     imports = read_table(engine, tables.imports)
-    assert set(imports["table_name"]) == {"visits", "appointment_slots", "survey_answers"}
+    assert set(imports["table_name"]) == {"visits", "appointment_slots", "survey_answers", "assignments"}
 
 
 def test_import_records_the_file_with_its_counts_and_importer(data_dir: Path) -> None:
@@ -322,3 +322,34 @@ def test_an_interrupt_or_a_file_error_is_one_line(
     monkeypatch.setattr(cli, "create_store_engine", engine)
     assert cli.main(["migrate"]) == status
     assert capsys.readouterr().err == f"{line}\n"
+
+
+def test_import_takes_a_countys_assignment_list_into_its_data_set(data_dir: Path) -> None:
+    rows = [
+        {
+            "patient_id": "p1",
+            "provider_kind": "doctor",
+            "provider_id": "d1",
+            "region_code": "02",
+            "unit_id": "u1",
+            "valid_from": "2025-01-01",
+            "valid_to": "",
+        },
+        {
+            "patient_id": "p2",
+            "provider_kind": "team",
+            "provider_id": "t1",
+            "region_code": "02",
+            "unit_id": "u1",
+            "valid_from": "2025-02-01",
+            "valid_to": "2025-12-31",
+        },
+    ]
+    extract = write_canonical_csv(data_dir / "list.csv", rows, separator=";", bom=True)
+
+    done = run(data_dir, "import", str(extract), "--table", "assignments", "--dataset", "cli list", "--by", "cli")
+
+    assert done.returncode == 0, done.stderr
+    imports = read_table(store(data_dir), tables.imports).filter(table_name="assignments", dataset="cli list")
+    assert imports.select("file_name", "rows_read").rows() == [("list.csv", 2)]
+    assert imports["rows_rejected"].to_list() == [0]
