@@ -11,9 +11,12 @@ from store.measure_tables import read_measures
 from ui import cache, filters, session
 from ui.render import handled_errors, headline_cards, sample_badge, show_chart
 from views import county, measures, overview, reported
+from views.ages import age_line
 from views.common import area_label
+from views.indicators import INDICATORS, PUBLISHED_HEADLINES
 from views.state import ALL_REGIONS
 
+PUBLISHED_HEADLINE = INDICATORS[PUBLISHED_HEADLINES[0]]
 state = filters.current_view()
 results = cache.results()
 threshold = session.threshold()
@@ -30,6 +33,9 @@ with handled_errors(language):
     st.header(t("overview.published_heading", language))
     headline_cards(cache.view(overview.published_headlines, state, threshold=threshold, reported=points), language)
     st.caption(cache.view(overview.published_caption, language))
+    age_note = age_line(state, PUBLISHED_HEADLINE)  # THL's cards are of all ages: said once, under them
+    if age_note:
+        st.caption(age_note)
 
     # Figures computed from extracts: the synthetic sample unless an extract is imported, and badged so.
     heading, note = cache.view(overview.computed_heading, language)

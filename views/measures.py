@@ -25,11 +25,12 @@ from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.remote import NATIONAL_BASELINE, NATIONAL_TARGETS
 from metrics.stats import wilson_exprs
 from store.results import Results
+from views.ages import age_line, joined, no_split_line
 from views.caveats import Caveat, caveat_notes
 from views.cells import Grain, period_key
 from views.common import ChartView, area_label, chart_text, filters_line
 from views.indicators import INDICATORS, MEASURE_COUNTS, MEASURE_INDICATORS
-from views.overview import Headline, card
+from views.overview import Headline, card, with_line
 from views.state import ALL_REGIONS, ViewState
 
 Tables = Mapping[str, pl.DataFrame]
@@ -211,14 +212,18 @@ def remote_trend(
 ) -> ChartView:
     """The quarterly remote share of the county and the country, with the national targets and baseline; the
     county's own caveats on its contact-type recording in the notes."""
-    cells = remote_cells(tables, grain="quarter", profession=state.profession, threshold=threshold)
+    cells = remote_cells(
+        tables, grain="quarter", profession=state.profession, threshold=threshold, age_group=state.age_group
+    )
     plotted = _county_and_country(cells, state)
     title = t("measures.remote_title", state.lang)
     text = chart_text(
         results,
         state,
         title=title,
-        subtitle=filters_line(state, period=t("measures.quarterly", state.lang)),
+        subtitle=joined(
+            filters_line(state, period=t("measures.quarterly", state.lang)), age_line(state, INDICATORS["access_7d"])
+        ),
         plotted=plotted,
         threshold=threshold,
     )
@@ -398,7 +403,8 @@ def heavy_user_view(results: Results, tables: Tables, state: ViewState, *, thres
     )
     threshold_visits = int(cells["threshold"].max()) if cells.height else 8  # type: ignore[arg-type]
     title = t("measures.heavy_title", state.lang, visits=threshold_visits)
-    text = chart_text(results, state, title=title, subtitle=filters_line(state), plotted=plotted, threshold=threshold)
+    subtitle = joined(filters_line(state), no_split_line(state))
+    text = chart_text(results, state, title=title, subtitle=subtitle, plotted=plotted, threshold=threshold)
     figure = grouped_bars(bars, text, value_label=t("measures.coc_axis", state.lang))
     notes = tuple(
         t(
@@ -489,7 +495,9 @@ def named_provider_view(results: Results, tables: Tables, state: ViewState, *, t
         results,
         state,
         title=title,
-        subtitle=filters_line(state, profession=False) + " · " + t(f"profession.{profession}", state.lang),
+        subtitle=joined(
+            filters_line(state, profession=False), t(f"profession.{profession}", state.lang), no_split_line(state)
+        ),
         plotted=plotted,
         threshold=threshold,
     )
@@ -551,11 +559,14 @@ def measure_headlines(results: Results, tables: Tables, state: ViewState, *, thr
     data cannot give (no ages, no assignments) has no card."""
     language = state.lang
     cards = []
-    remote = remote_cells(tables, grain="year", profession=state.profession, threshold=threshold)
+    remote = remote_cells(
+        tables, grain="year", profession=state.profession, threshold=threshold, age_group=state.age_group
+    )
     if remote.height:
         target = _remote_target(state.period, language)
         short = t("indicator_short.remote", language)
-        cards.append(card(remote, MEASURE_INDICATORS["remote"], state, target=target, short_title=short))
+        shown = card(remote, MEASURE_INDICATORS["remote"], state, target=target, short_title=short)
+        cards.append(with_line(shown, age_line(state, INDICATORS["access_7d"])))  # the remote share has age groups
     access = _table(tables, "access_age_results")
     if access.height:
         over_75 = access.filter(
@@ -569,9 +580,12 @@ def measure_headlines(results: Results, tables: Tables, state: ViewState, *, thr
     heavy = heavy_user_cells(tables, profession=state.profession, threshold=threshold)
     if heavy.height:
         short = t("indicator_short.heavy_users", language)
-        cards.append(card(heavy, MEASURE_INDICATORS["heavy_users"], state, short_title=short))
+        cards.append(
+            with_line(card(heavy, MEASURE_INDICATORS["heavy_users"], state, short_title=short), no_split_line(state))
+        )
     named = named_cells(tables, "named_coverage", profession="all", threshold=threshold)
     if named.height:
         short = t("indicator_short.named_coverage", language)
-        cards.append(card(named, MEASURE_INDICATORS["named_coverage"], state, short_title=short))
+        shown = card(named, MEASURE_INDICATORS["named_coverage"], state, short_title=short)
+        cards.append(with_line(shown, no_split_line(state)))
     return tuple(cards)

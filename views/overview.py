@@ -97,8 +97,14 @@ def headline(
     target = headline_target(results, state.region, indicator.key, state.lang, reported=reported)
     shown = card(cells, indicator, state, target=target)
     # THL's cards share one line under their section (the page's); a computed card names its group or says why not
-    line = "" if indicator.published else age_line(state, indicator)
-    return replace(shown, detail=f"{shown.detail} · {line}", help=f"{shown.help} · {line}") if line else shown
+    return with_line(shown, "" if indicator.published else age_line(state, indicator))
+
+
+def with_line(headline: Headline, line: str) -> Headline:
+    """The card with ``line`` (what the chosen age group means for it) under its year; unchanged for ''."""
+    return (
+        replace(headline, detail=f"{headline.detail} · {line}", help=f"{headline.help} · {line}") if line else headline
+    )
 
 
 def card(
