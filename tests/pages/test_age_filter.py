@@ -3,10 +3,11 @@ computed access and continuity figures follow it and name the group, the others 
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from i18n import t
-from tests.pages.conftest import PROJECT
+from tests.pages.conftest import COUNTY_TABS, PROJECT, open_county_tab
 from views.ages import age_label
 
 
@@ -52,3 +53,20 @@ def test_without_an_age_group_the_overview_is_as_before() -> None:
     assert "age" not in app.query_params
     captions = " ".join(caption.value for caption in app.caption)
     assert t("age_group.label", "fi") not in captions
+
+
+@pytest.mark.parametrize("tab", COUNTY_TABS)
+def test_every_county_tab_opens_with_an_age_group_chosen(tab: str) -> None:
+    app = overview(age="75+", region="07")
+    app.switch_page("pages/county.py").run()
+    app = open_county_tab(app, tab, "fi")
+    assert not app.exception, app.exception
+    assert not app.error, [error.value for error in app.error]
+
+
+def test_the_compare_page_opens_with_an_age_group_chosen() -> None:
+    app = overview(age="0-17")
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception, app.exception
+    assert not app.error, [error.value for error in app.error]
+    assert app.query_params["age"] in ("0-17", ["0-17"])
