@@ -4,6 +4,7 @@ into its own data set, and its template and columns are on the page."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -30,8 +31,8 @@ def _upload_as(app: AppTest, table: str, name: str, content: bytes) -> AppTest:
     assert t("data.table_assignments", "fi") in boxes[0].options
     chosen = st.selectbox
 
-    def selectbox(text: str, options: object, *args: object, **kwargs: object) -> object:
-        return table if text == label else chosen(text, options, *args, **kwargs)  # type: ignore[arg-type]
+    def selectbox(text: str, options: Any, *args: Any, **kwargs: Any) -> Any:
+        return table if text == label else chosen(text, options, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(st, "selectbox", selectbox)
