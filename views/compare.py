@@ -445,8 +445,9 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
         threshold=threshold,
         age_group=cells_age(state, access),
     )
+    # one age group on both axes, or all ages on both (T3 has no ages: never one group's COC against all ages' T3)
     y = indicator_cells(
-        results, coc, grain="year", profession=state.profession, threshold=threshold, age_group=cells_age(state, coc)
+        results, coc, grain="year", profession=state.profession, threshold=threshold, age_group=cells_age(state, access)
     )
     keys = [c.REGION_CODE, c.PERIOD]
     joined = x.select(*keys, pl.col("value").alias("x"), pl.col("n").alias("n_x"), pl.col(c.SUPPRESSED)).join(
@@ -460,8 +461,7 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
     latest = country.filter(pl.col(c.PERIOD) == period)
     data = labelled(counties(joined).filter(pl.col(c.PERIOD) <= period), state.lang)
     subtitle = filters_line(state, region=ALL_REGIONS, period=period_range(data), profession=not thl)
-    for line in dict.fromkeys([age_line(state, access), age_line(state, coc)]):  # T3 against COC: both
-        subtitle = " · ".join(part for part in (subtitle, line) if part)
+    subtitle = " · ".join(part for part in (subtitle, age_line(state, access)) if part)
     text = chart_text(
         results,
         state,

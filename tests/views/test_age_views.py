@@ -11,8 +11,8 @@ from views.ages import age_label, age_line
 from views.indicators import INDICATORS
 from views.state import ViewState
 
-from .builders import access_rows, results, t3_rows
-from .test_age_cells import ALL_AGES, over_75
+from .builders import access_rows, continuity_rows, results, t3_rows
+from .test_age_cells import ALL_AGES, continuity_age_rows, over_75
 
 OVER_75 = over_75((40, 20, 30), (50, 10, 25))
 DATA = results(
@@ -79,3 +79,17 @@ def test_the_health_centres_say_there_is_no_age_split() -> None:
     everyone = county.units(data, STATE, "access_7d", threshold=5)
     assert everyone is not None
     assert everyone.data.height == 2
+
+
+def test_the_access_continuity_scatter_has_one_age_group_on_both_axes_or_all_ages_on_both() -> None:
+    coc = continuity_rows([(region, "", "all", "2025", 80, 0.6, 0.5, 0.7, 0.6) for region in ("05", "06", "SSS")])
+    coc_75 = continuity_age_rows([(region, "75+", "2025", 40, 0.8) for region in ("05", "06")])
+    coc_75 = pl.concat([coc_75, continuity_age_rows([("SSS", "75+", "2025", 80, 0.8)])])
+    data = results(access=ALL_AGES, access_age=OVER_75, continuity=coc, continuity_age=coc_75, t3=DATA.t3)
+    aged = STATE.with_changes(age_group="75+")
+    scatter = compare.access_continuity(data, aged, threshold=5)
+    row = scatter.data.filter(pl.col("region_code") == "05").row(0, named=True)
+    assert (row["x"], row["y"]) == (pytest.approx(0.5), pytest.approx(0.8))
+    t3 = compare.access_continuity(data, aged.with_changes(indicator="t3"), threshold=5)
+    assert t("age_group.not_applicable", "fi", group=GROUP) in t3.text.subtitle
+    assert t3.data["y"].drop_nulls().to_list() == [0.6]  # all ages' COC beside all ages' T3 (05; 06 has no T3)
