@@ -154,9 +154,10 @@ class Wraps:
     footer: int
 
 
-#: A half-width chart at a 1024-pixel window is about 275 pixels wide (the footer starts some 60 pixels
-#: further in, under a dot plot's names): wider lines were cut at its right edge.
-HALF_WIDTH: Final = Wraps(title=34, subtitle=48, badge=42, footer=42)
+#: A half-width chart is at its narrowest just above 1,200 pixels, where the columns still stand side by side
+#: (below it they stack, ui/assets/layout.css): about 360 pixels (the footer starts some 60 pixels further in,
+#: under a dot plot's names).
+HALF_WIDTH: Final = Wraps(title=44, subtitle=60, badge=54, footer=56)
 #: Charts that always take the page's whole width (small multiples, the access-continuity scatter): about
 #: 565 pixels at a 1024-pixel window, so the source line stays on one line.
 FULL_WIDTH: Final = Wraps(title=70, subtitle=95, badge=85, footer=100)

@@ -757,17 +757,14 @@ def frame_lines(figure) -> tuple[list[str], list[str]]:
     return plain.split("<br>"), footer.split("<br>")
 
 
-def test_a_half_width_charts_text_is_broken_to_fit_about_275_pixels() -> None:
+def test_a_half_width_charts_text_is_broken_to_fit_about_360_pixels() -> None:
     title_block, footer = frame_lines(ranked_dot_plot(areas(), LONG))
     title_lines = [line for line in title_block if line in LONG.title]
     assert " ".join(title_lines) == LONG.title
-    assert all(len(line) <= 34 for line in title_lines)  # 15-pixel bold
-    assert all(len(line) <= 48 for line in title_block)  # subtitle and badge at 12 pixels
-    assert all(len(line) <= 42 for line in footer)  # 11-pixel footer
-    assert [line for line in title_block if line.startswith("⚠") or line.endswith("rekisteritietoja")] == [
-        "⚠ Synteettinen esimerkkiaineisto – ei",
-        "todellisia rekisteritietoja",
-    ]  # the badge, on two lines
+    assert all(len(line) <= 44 for line in title_lines)  # 15-pixel bold
+    assert all(len(line) <= 60 for line in title_block)  # subtitle and badge at 12 pixels
+    assert all(len(line) <= 56 for line in footer)  # 11-pixel footer
+    assert len(title_lines) == 2  # a 78-character title on two lines, not three
 
 
 def test_a_full_width_chart_breaks_its_text_into_longer_lines() -> None:
@@ -800,9 +797,9 @@ def test_the_footer_starts_under_the_title_not_at_the_plots_left_edge() -> None:
     ],
 )
 def test_a_subtitle_breaks_between_its_filters(parts: list[str], shown: str) -> None:
-    from charts.theme import HALF_WIDTH, wrap_parts
+    from charts.theme import wrap_parts
 
-    assert wrap_parts(parts, HALF_WIDTH.subtitle) == shown
+    assert wrap_parts(parts, 48) == shown  # 48 characters a line
 
 
 # -- counts on axes

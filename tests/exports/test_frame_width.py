@@ -32,7 +32,7 @@ def title_line(figure: go.Figure) -> str:
 def test_a_half_width_title_and_footer_take_the_images_width() -> None:
     page = ranked_dot_plot(areas(), LONG)
     assert title_line(page).count("<br>") >= 2  # broken for a half-width column: three lines
-    assert footer(page).count("<br>") >= 3
+    assert footer(page).count("<br>") >= 1  # and its footer on more than one line
 
     image = for_export(page)
 
