@@ -14,6 +14,8 @@ from views.indicators import HEADLINES, PUBLISHED_HEADLINES
 LONGEST_TITLE = 20
 LONGEST_VALUE = 10
 LONGEST_CHANGE = 12
+#: The other measures' cards after the four indicators', in their order on the overview.
+OTHER_MEASURE_CARDS = ("remote", "access_75", "heavy_users", "named_coverage")
 
 
 def open_page(page: str, language: str) -> AppTest:
@@ -28,8 +30,12 @@ def test_headline_cards_have_short_titles_values_and_changes(language: str) -> N
     app = open_page("pages/overview.py", language)
     assert not app.exception, app.exception
     cards = app.metric
-    # THL's published headlines first, then the ones computed from extracts
-    assert len(cards) == len(PUBLISHED_HEADLINES) + len(HEADLINES)
+    # THL's published headlines first, then the ones computed from extracts, then the other measures' that the
+    # data can give (the sample has ages and named providers, so all four)
+    headlines = len(PUBLISHED_HEADLINES) + len(HEADLINES)
+    assert [card.label for card in cards[headlines:]] == [
+        t(f"indicator_short.{key}", language) for key in OTHER_MEASURE_CARDS
+    ]
     for card in cards:
         assert len(card.label) <= LONGEST_TITLE, card.label
         assert len(card.value) <= LONGEST_VALUE, card.value
