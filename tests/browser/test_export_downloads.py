@@ -38,9 +38,9 @@ def test_three_charts_go_into_a_deck_and_the_deck_a_png_and_a_csv_download(
     assert page.get_by_role("button", name=t("deck.added", "en")).count() == 3
     screenshots.take(page, "three-added")
 
-    page.locator('[data-testid="stMain"] [data-testid="stPopover"]').first.get_by_role(
-        "button", name=t("export.download", "en")
-    ).click()
+    page.locator('[data-testid="stMain"] [data-testid="stPopover"]').filter(
+        has=page.get_by_role("button", name=t("export.download", "en"))
+    ).first.get_by_role("button", name=t("export.download", "en")).click()
     menu = page.locator('[data-testid="stPopoverBody"]')
     with page.expect_download(timeout=60_000) as png_download:
         menu.get_by_role("button", name=t("export.png", "en"), exact=True).click()
@@ -52,9 +52,9 @@ def test_three_charts_go_into_a_deck_and_the_deck_a_png_and_a_csv_download(
 
     # The table's provenance is made when the file is, after the page was drawn: the CSV still carries it.
     if not menu.is_visible():
-        page.locator('[data-testid="stMain"] [data-testid="stPopover"]').first.get_by_role(
-            "button", name=t("export.download", "en")
-        ).click()
+        page.locator('[data-testid="stMain"] [data-testid="stPopover"]').filter(
+            has=page.get_by_role("button", name=t("export.download", "en"))
+        ).first.get_by_role("button", name=t("export.download", "en")).click()
     with page.expect_download(timeout=60_000) as csv_download:
         menu.get_by_role("button", name=t("export.csv_zip", "en"), exact=True).click()
     with zipfile.ZipFile(io.BytesIO(Path(csv_download.value.path()).read_bytes())) as bundle:
