@@ -43,6 +43,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from core.assignments import ENDS_BEFORE_START
 from core.errors import InvalidInputError
 
 #: Examples kept per finding.
@@ -90,6 +91,7 @@ REASONS: Final[Mapping[str, str]] = {
     DATE_TOO_EARLY: "a date before the earliest plausible date (DASHBOARD_EARLIEST_DATE, by default 2000-01-01)",
     DATE_TOO_FAR_AHEAD: "an appointment slot further ahead than the horizon (DASHBOARD_SLOT_HORIZON_YEARS, by default "
     "2 years after the reader's 'today')",
+    ENDS_BEFORE_START: "an assignment whose last day (valid_to) is before its first (valid_from)",
     UNKNOWN_REGION: "a region code that is not one of the 21 wellbeing services counties or Helsinki (90)",
     INVALID_CODE: "a code outside the allowed values",
     DUPLICATE_VISIT_ID: "a visit id seen on an earlier kept row (the first occurrence is kept)",
@@ -116,6 +118,7 @@ REJECTION_KEYS: Final = frozenset(
         FUTURE_DATE,
         DATE_TOO_EARLY,
         DATE_TOO_FAR_AHEAD,
+        ENDS_BEFORE_START,
         UNKNOWN_REGION,
         INVALID_CODE,
         DUPLICATE_VISIT_ID,
