@@ -154,15 +154,25 @@ def heavy_user_cells(tables: Tables, *, profession: str, threshold: int) -> pl.D
     return _suppressed(frame, "heavy_users", threshold=threshold, values=values).sort(_KEYS)
 
 
+#: The named providers' lists under, within and over the 200-300 guide, counted in professionals.
+GUIDE_BANDS = ("n_below_guide", "n_within_guide", "n_above_guide")
+
+
 def list_size_cells(tables: Tables, *, threshold: int) -> pl.DataFrame:
     """Named providers' list sizes per county, year and kind; a cell of fewer named providers or assigned
     patients than ``threshold`` is hidden (a list size would tell one professional's list)."""
     frame = _table(tables, "list_size_results")
     if frame.is_empty():
         return frame
-    values = ["median_list_size", "n_below_guide", "n_within_guide", "n_above_guide"]
-    return suppress_small_counts(
+    values = ["median_list_size", *GUIDE_BANDS]
+    cells = suppress_small_counts(
         frame, count_columns=["n_providers", "n_assigned"], threshold=threshold, value_columns=values
+    )
+    # The bands count professionals and add up to the shown number of them: one band of 1 to threshold - 1
+    # would tell a few professionals' list sizes, and hiding it alone would leave it as the total minus the others.
+    small_band = pl.any_horizontal([pl.col(band).is_between(1, threshold - 1) for band in GUIDE_BANDS])
+    return cells.with_columns(
+        [pl.when(small_band).then(None).otherwise(pl.col(band)).alias(band) for band in GUIDE_BANDS]
     ).sort(c.REGION_CODE, c.PERIOD, "provider_kind")
 
 
@@ -531,16 +541,17 @@ def list_size_table(tables: Tables, state: ViewState, *, threshold: int) -> pl.D
                 t("measures.list_providers", language): _shown(row["n_providers"], hidden, language, 0),
                 t("measures.list_patients", language): _shown(row["n_assigned"], hidden, language, 0),
                 t("measures.list_median", language): _shown(row["median_list_size"], hidden, language, 0),
-                t("measures.list_within", language): _shown(row["n_within_guide"], hidden, language, 0),
-                t("measures.list_below", language): _shown(row["n_below_guide"], hidden, language, 0),
-                t("measures.list_above", language): _shown(row["n_above_guide"], hidden, language, 0),
+                # a band hidden alone (it held a few professionals) reads as the suppression mark too
+                t("measures.list_within", language): _shown(row["n_within_guide"], hidden, language, 0, banded=True),
+                t("measures.list_below", language): _shown(row["n_below_guide"], hidden, language, 0, banded=True),
+                t("measures.list_above", language): _shown(row["n_above_guide"], hidden, language, 0, banded=True),
             }
         )
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
-def _shown(value: float | None, hidden: bool, language: str, digits: int) -> str:
-    if hidden:
+def _shown(value: float | None, hidden: bool, language: str, digits: int, *, banded: bool = False) -> str:
+    if hidden or (banded and value is None):
         return SUPPRESSED_MARKER
     return MISSING if value is None else number(value, language, digits=digits)
 

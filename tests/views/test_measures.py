@@ -166,6 +166,7 @@ def test_list_sizes_are_hidden_below_the_threshold_of_providers_or_patients() ->
         [
             ("07", "", "2025", "doctor", 40, 3, 13.0, 3, 0, 0),
             ("SSS", "", "2025", "doctor", 900, 6, 150.0, 4, 2, 0),
+            ("SSS", "", "2025", "nurse", 4000, 17, 240.0, 5, 12, 0),
         ],
         schema=[
             "region_code",
@@ -183,7 +184,9 @@ def test_list_sizes_are_hidden_below_the_threshold_of_providers_or_patients() ->
     )
     table = measures.list_size_table({"list_size_results": lists}, STATE, threshold=5)
     assert table.row(0) == ("Kanta-Häme", "Omalääkäri", "..", "..", "..", "..", "..", "..")
-    assert table.row(1) == ("Koko maa", "Omalääkäri", "6", "900", "150", "2", "4", "0")
+    # the country's bands held 4 and 2 doctors: shown, they would tell a few professionals' list sizes
+    assert table.row(1) == ("Koko maa", "Omalääkäri", "6", "900", "150", "..", "..", "..")
+    assert table.row(2) == ("Koko maa", "Omahoitaja", "17", "4\u202f000", "240", "12", "5", "0")
 
 
 def test_with_no_measure_tables_every_view_says_there_is_nothing_to_show() -> None:
