@@ -94,7 +94,9 @@ class _Converter:
         except DashboardError:
             raise
         except Exception as exc:  # a value polars cannot convert
-            raise ExtractError(self.path, f"the values cannot be converted: {_first_line(exc)}") from exc
+            raise ExtractError(
+                self.path, f"the values cannot be converted: {_first_line(exc)}", key="values_unconvertible"
+            ) from exc
 
     def _output(self, spec: FieldSpec) -> pl.Expr:
         """The converted column under its canonical name; a time read into a date column keeps its calendar day."""

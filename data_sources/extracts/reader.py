@@ -310,6 +310,7 @@ class _CsvSource:
                                 self.path,
                                 f"no line break outside quotes in {len(buffer) >> 20} MiB from byte "
                                 f'{handle.tell() - len(buffer)}: an unclosed quote (")?',
+                                key="unclosed_quote",
                             )
                         buffer.extend(bytes(len(buffer)))
                         continue
@@ -320,7 +321,7 @@ class _CsvSource:
                     buffer[: filled - cut] = buffer[cut:filled]
                     filled -= cut
         except OSError as exc:
-            raise ExtractError(self.path, f"reading failed: {exc.strerror or exc}") from exc
+            raise ExtractError(self.path, f"reading failed: {exc.strerror or exc}", key="read_failed") from exc
         with memoryview(buffer) as view:
             tail = bytes(view[:filled])
         if pending is not None:
@@ -507,5 +508,7 @@ def _parquet_chunks(sniffed: Sniffed, spec: ReadSpec) -> Iterator[pl.DataFrame]:
         raise
     except Exception as exc:  # polars raises several types for damaged pages
         raise ExtractError(
-            sniffed.path, f"the Parquet data cannot be read (truncated or damaged?): {_first_line(exc)}"
+            sniffed.path,
+            f"the Parquet data cannot be read (truncated or damaged?): {_first_line(exc)}",
+            key="damaged_parquet",
         ) from exc

@@ -20,32 +20,40 @@ _UTF8_BOM: Final = b"\xef\xbb\xbf"
 def sniff(path: Path) -> Sniffed:
     """Tell CSV from Parquet by the first bytes and read a CSV header line; raise :class:`ExtractError` otherwise."""
     if not path.exists():
-        raise ExtractError(path, "no such file")
+        raise ExtractError(path, "no such file", key="file_missing")
     if not path.is_file():
-        raise ExtractError(path, "not a file")
+        raise ExtractError(path, "not a file", key="file_missing")
     try:
         with path.open("rb") as handle:
             head = handle.read(1 << 20)
     except OSError as exc:
-        raise ExtractError(path, f"cannot be opened: {exc.strerror or exc}") from exc
+        raise ExtractError(path, f"cannot be opened: {exc.strerror or exc}", key="file_missing") from exc
     if not head:
-        raise ExtractError(path, "the file is empty; expected a CSV file with a header row or a Parquet file")
+        raise ExtractError(
+            path, "the file is empty; expected a CSV file with a header row or a Parquet file", key="empty_file"
+        )
     if head.startswith(_PARQUET_MAGIC):
         try:
             schema = pl.read_parquet_schema(path)
         except Exception as exc:  # polars and the OS raise several types for a damaged file
-            raise ExtractError(path, f"not a readable Parquet file (truncated or damaged?): {exc}") from exc
+            raise ExtractError(
+                path, f"not a readable Parquet file (truncated or damaged?): {exc}", key="damaged_parquet"
+            ) from exc
         return Sniffed(path=path, file_format="parquet", columns=tuple(schema), size=path.stat().st_size)
     if path.suffix.lower() == ".parquet":
-        raise ExtractError(path, "named .parquet but not a Parquet file (it does not start with 'PAR1')")
+        raise ExtractError(
+            path, "named .parquet but not a Parquet file (it does not start with 'PAR1')", key="not_parquet"
+        )
     if b"\x00" in head:
-        raise ExtractError(path, "neither a CSV text file nor a Parquet file (it holds binary data)")
+        raise ExtractError(path, "neither a CSV text file nor a Parquet file (it holds binary data)", key="binary_file")
     has_bom = head.startswith(_UTF8_BOM)
     start = len(_UTF8_BOM) if has_bom else 0
     end = head.find(b"\n", start)
     if end == -1:
         if len(head) == 1 << 20:
-            raise ExtractError(path, "no line break in the first MiB: not a CSV file with a header row", row=0)
+            raise ExtractError(
+                path, "no line break in the first MiB: not a CSV file with a header row", row=0, key="no_line_break"
+            )
         end = len(head)
     header = _header_text(path, head[start:end])
     return Sniffed(
@@ -68,13 +76,16 @@ def _header_text(path: Path, line: bytes) -> str:
             "the lines end in a carriage return only (CR, as in old Mac files); save the file with LF or CRLF line "
             "breaks",
             row=0,
+            key="cr_line_breaks",
         )
     try:
         header = raw_header.decode("utf-8")
     except UnicodeDecodeError:
         header = raw_header.decode("latin-1")
     if not header.strip():
-        raise ExtractError(path, "the first line is empty; expected a header row with the column names", row=0)
+        raise ExtractError(
+            path, "the first line is empty; expected a header row with the column names", row=0, key="empty_header"
+        )
     return header
 
 
@@ -85,7 +96,7 @@ def header_columns(sniffed: Sniffed, separator: str) -> tuple[str, ...]:
     try:
         names = next(csv.reader([sniffed.header_line], delimiter=separator), [])
     except csv.Error as exc:
-        raise ExtractError(sniffed.path, f"the header row cannot be read ({exc})", row=0) from exc
+        raise ExtractError(sniffed.path, f"the header row cannot be read ({exc})", row=0, key="bad_header") from exc
     return tuple(name.strip() for name in names)
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from core.errors import InvalidInputError
 from core.schema import VISITS, reader_dtypes
 from core.validation import ValidationReport
+from i18n import LANGUAGES, t
 from pipeline.imports import (
     AGGREGATING,
     READING,
@@ -45,6 +46,7 @@ from tests.data_sources.extract_fixtures import (
     write_canonical_csv,
 )
 from tests.store.conftest import dump
+from views.data import import_error_message
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -481,3 +483,28 @@ def test_an_upload_is_read_with_the_earliest_date_it_is_given(
     assert outcome.rows_read - outcome.rows_rejected == kept
     rejected = {finding["key"] for finding in json.loads(outcome.report_json).get("rejected", [])}
     assert ("date_too_early" in rejected) is (kept == 1)
+
+
+#: Files a user is likely to pick by mistake, each refused with a reason the page can say in the reader's language.
+MISTAKEN_FILES = {
+    "an Excel workbook": (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "upload.xlsx", "binary_file"),
+    "an empty file": (b"", "upload.csv", "empty_file"),
+    "a damaged Parquet file": (b"PAR1\x00\x01\x02", "upload.parquet", "damaged_parquet"),
+    "a .parquet that is text": (b"visit_id,patient_id\n", "upload.parquet", "not_parquet"),
+    "an empty first line": (b"\nvisit_id,patient_id\n1,2\n", "upload.csv", "empty_header"),
+}
+
+
+@pytest.mark.parametrize(("content", "file_name", "key"), MISTAKEN_FILES.values(), ids=MISTAKEN_FILES.keys())
+def test_a_mistaken_file_is_refused_with_a_reason_in_every_language(
+    engine: sa.Engine, tmp_path: Path, content: bytes, file_name: str, key: str
+) -> None:
+    with pytest.raises(ImportFailedError) as caught:
+        import_upload(
+            engine, tmp_path / "data", content, file_name=file_name, table_name="visits", imported_by="t", today=TODAY
+        )
+    assert caught.value.key == key
+    for language in LANGUAGES:
+        message = import_error_message(caught.value, language)
+        assert message.startswith(t(f"reader.{key}", language)), message
+        assert message.endswith(t("reader.unchanged", language))
