@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from core.codes import DEFAULT_PROFESSION
 from core.errors import DashboardError, InvalidInputError
 from core.regions import dashboard_regions
 from data_sources.reference import reported_figures
@@ -101,10 +102,10 @@ def build_county_deck(
     coc_cells = (
         coc_distribution(
             results,
-            lambda: scan_extracts(engine, "visits"),
+            lambda: scan_extracts(engine, "visits", results.dataset),  # the deck's data set's visits only
             region=region,
             year=year,
-            profession="all",
+            profession=DEFAULT_PROFESSION,  # the deck's profession, which the slide's subtitle names
             threshold=threshold,
         )
         if year

@@ -9,8 +9,15 @@ import pytest
 
 from core.errors import InvalidInputError
 from core.regions import dashboard_regions
+from core.settings import Settings
+from i18n import t
+from pipeline.bootstrap import bootstrap
 from pipeline.cli import EXIT_FAILED, build_parser, main
-from pipeline.decks import DecksWritten, output_path, regions_to_build
+from pipeline.decks import DecksWritten, build_county_deck, output_path, regions_to_build
+from pipeline.imports import import_extract
+from store.datasets import SAMPLE_DATASET
+from store.results import load_results
+from tests.data_sources.extract_fixtures import avohilmo_rows, write_avohilmo
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -64,3 +71,20 @@ def test_counties_without_charts_are_named_with_the_reason_and_the_decks_still_w
         "no deck written for 2 counties, 05 (Southwest Finland), 13 (North Savo): no data in 2025; "
         "the other 2 decks were written"
     )
+
+
+def test_a_real_data_sets_deck_never_draws_the_samples_coc_distribution(tmp_path: Path) -> None:
+    """A data set too small to keep a COC distribution falls back to computing one from its own visits, never
+    from the sample's visits in the same store (they once came back under the real data set's name)."""
+    settings = Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")})
+    engine = bootstrap(settings, sample_scale=0.03)
+    extract = write_avohilmo(tmp_path / "own.csv", avohilmo_rows(3))  # three patients, one visit each
+    import_extract(
+        engine, settings.data_dir, extract, table_name="visits", imported_by="tester", region_code="04", dataset="Oma"
+    )
+    sample_deck = build_county_deck(engine, "04", "fi", "", results=load_results(engine, dataset=SAMPLE_DATASET))
+    own_deck = build_county_deck(engine, "04", "fi", "", results=load_results(engine, dataset="Oma"))
+
+    title = t("county.coc_distribution_title", "fi")
+    assert any(slide.title.startswith(title) for slide in sample_deck.slides)  # the sample has one to draw
+    assert not any(slide.title.startswith(title) for slide in own_deck.slides)  # no eligible patient of its own
