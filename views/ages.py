@@ -7,9 +7,12 @@ never silently.
 
 from __future__ import annotations
 
+import polars as pl
+
 from i18n import t
 from metrics.age_groups import AGE_GROUPS, ALL_AGES
-from views.cells import has_age_groups
+from store.results import Results
+from views.cells import Grain, has_age_groups, indicator_cells
 from views.indicators import Indicator
 from views.state import ViewState
 
@@ -25,6 +28,27 @@ def age_label(group: str, language: str) -> str:
 def cells_age(state: ViewState, indicator: Indicator) -> str:
     """The age group the indicator's cells are of in ``state``: the chosen one where the indicator has groups."""
     return state.age_group if has_age_groups(indicator) else ALL_AGES
+
+
+def state_cells(
+    results: Results,
+    indicator: Indicator,
+    state: ViewState,
+    *,
+    threshold: int,
+    grain: Grain = "year",
+    age_of: Indicator | None = None,
+) -> pl.DataFrame:
+    """The suppressed cells of ``indicator`` for the state's profession and age group (the group of ``age_of``'s
+    cells when given: two indicators drawn against each other share one group)."""
+    return indicator_cells(
+        results,
+        indicator,
+        grain=grain,
+        profession=state.profession,
+        threshold=threshold,
+        age_group=cells_age(state, age_of or indicator),
+    )
 
 
 def age_line(state: ViewState, indicator: Indicator | None) -> str:

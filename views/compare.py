@@ -30,10 +30,10 @@ from i18n.format import date_text, number
 from metrics.age_groups import ALL_AGES
 from metrics.stats import Z95, Z998, funnel_limits, overdispersion
 from store.results import Results
-from views.ages import age_line, cells_age
+from views.ages import age_line, state_cells
 from views.benchmark import COLUMN as COMPARISON
 from views.benchmark import COMPARISONS, with_comparison
-from views.cells import Grain, counties, indicator_cells, latest_period, national
+from views.cells import Grain, counties, latest_period, national
 from views.common import ChartView, chart_text, filters_line, labelled, sotkanet_caption
 from views.indicators import INDICATORS, Indicator, indicator_value
 from views.state import ALL_REGIONS, ViewState
@@ -97,14 +97,7 @@ def ranking(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     the country's value as a line, the chosen county ringed. The data carry the national value and the
     comparison in words."""
     indicator = INDICATORS[state.indicator]
-    cells = indicator_cells(
-        results,
-        indicator,
-        grain="year",
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, indicator),
-    )
+    cells = state_cells(results, indicator, state, threshold=threshold)
     period = shown_period(cells, indicator, state.period)
     compared = with_comparison(cells.filter(pl.col(c.PERIOD) == period), indicator)
     country = national(compared)
@@ -283,14 +276,7 @@ def _derived_caption(results: Results, indicator: Indicator, language: str) -> s
 
 
 def _funnel_cells(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> pl.DataFrame:
-    cells = indicator_cells(
-        results,
-        indicator,
-        grain="year",
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, indicator),
-    )
+    cells = state_cells(results, indicator, state, threshold=threshold)
     if indicator.published:  # THL's shares with the visits derived from Sotkanet's numerator
         volumes = published_volumes(results, indicator)
         cells = cells.drop("n").join(volumes, on=[c.REGION_CODE, c.PERIOD], how="left")
@@ -362,14 +348,7 @@ TRENDS_READ = ("lang", "profession", "indicator", "age_group")
 def trends(results: Results, state: ViewState, *, threshold: int) -> ChartView:
     indicator = INDICATORS[state.indicator]
     grain = TREND_GRAIN[indicator.family]
-    cells = indicator_cells(
-        results,
-        indicator,
-        grain=grain,
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, indicator),
-    )
+    cells = state_cells(results, indicator, state, threshold=threshold, grain=grain)
     data = labelled(counties(cells), state.lang).sort("label", c.PERIOD)
     text = chart_text(
         results,
@@ -437,18 +416,9 @@ def access_continuity(results: Results, state: ViewState, *, threshold: int) -> 
     else:
         access = INDICATORS[state.indicator if state.indicator in SCATTER_ACCESS else "access_7d"]
         coc = INDICATORS["coc"]
-    x = indicator_cells(
-        results,
-        access,
-        grain="year",
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, access),
-    )
+    x = state_cells(results, access, state, threshold=threshold)
     # one age group on both axes, or all ages on both (T3 has no ages: never one group's COC against all ages' T3)
-    y = indicator_cells(
-        results, coc, grain="year", profession=state.profession, threshold=threshold, age_group=cells_age(state, access)
-    )
+    y = state_cells(results, coc, state, threshold=threshold, age_of=access)
     keys = [c.REGION_CODE, c.PERIOD]
     joined = x.select(*keys, pl.col("value").alias("x"), pl.col("n").alias("n_x"), pl.col(c.SUPPRESSED)).join(
         y.select(*keys, pl.col("value").alias("y"), pl.col("n").alias("n_y"), pl.col(c.SUPPRESSED).alias("s_y")),

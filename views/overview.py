@@ -15,9 +15,9 @@ from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from i18n.format import count, date_text
 from store.results import Results
-from views.ages import age_line, cells_age
+from views.ages import age_line, state_cells
 from views.benchmark import COMPARISONS, Comparison, compare_with_country, with_comparison
-from views.cells import counties, indicator_cells, latest_period
+from views.cells import counties, latest_period
 from views.common import ChartView, area_label, chart_text, filters_line, labelled, sotkanet_caption
 from views.indicators import (
     HEADLINES,
@@ -86,14 +86,7 @@ def headline(
 ) -> Headline:
     """The card of ``indicator`` for the state's area (see :class:`Headline`); ``reported``: the area's own
     reported figures (:func:`views.reported.reported_points`), which a target's verdict may rest on."""
-    cells = indicator_cells(
-        results,
-        indicator,
-        grain="year",
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, indicator),
-    )
+    cells = state_cells(results, indicator, state, threshold=threshold)
     target = headline_target(results, state.region, indicator.key, state.lang, reported=reported)
     shown = card(cells, indicator, state, target=target)
     # THL's cards share one line under their section (the page's); a computed card names its group or says why not
@@ -240,14 +233,7 @@ def computed_heading(results: Results, language: str) -> tuple[str, str]:
 
 def county_year_cells(results: Results, state: ViewState, indicator: Indicator, *, threshold: int) -> pl.DataFrame:
     """The counties' cells in the state's year, labelled (the Compare page's ranking reads them too)."""
-    cells = indicator_cells(
-        results,
-        indicator,
-        grain="year",
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, indicator),
-    )
+    cells = state_cells(results, indicator, state, threshold=threshold)
     return labelled(counties(cells).filter(pl.col(c.PERIOD) == state.period), state.lang)
 
 
@@ -260,14 +246,7 @@ def benchmarked_cells(
     The year is the state's, or for a series that has none then (a survey every other year, a series not yet
     out) its latest year before it.
     """
-    cells = indicator_cells(
-        results,
-        indicator,
-        grain="year",
-        profession=state.profession,
-        threshold=threshold,
-        age_group=cells_age(state, indicator),
-    )
+    cells = state_cells(results, indicator, state, threshold=threshold)
     year = state.period
     if indicator.published and cells.filter(pl.col(c.PERIOD) == year).is_empty():
         year = latest_period(cells, state.period)
