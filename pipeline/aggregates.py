@@ -36,6 +36,7 @@ from metrics.t3 import THL_CENSORED_DAYS
 from pipeline.cell_levels import (
     ACCESS_DAYS,
     CELL,
+    CONTINUITY_VALUES,
     SCOPE_COLUMN,
     Metric,
     in_memory,
@@ -88,16 +89,7 @@ def continuity_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_VISI
     )
     return pl.concat([yearly, quarterly]).select(
         *CELL,
-        "n_patients",
-        "n_eligible",
-        "n_visits",
-        "n_missing_provider",
-        "mean_coc",
-        "ci_low",
-        "ci_high",
-        "visit_weighted_coc",
-        "mean_upc",
-        "mean_secon",
+        *CONTINUITY_VALUES,
         "min_visits",
     )
 

@@ -42,7 +42,15 @@ from metrics.satisfaction import merge_nps_partials, nps_from_partials, nps_part
 from metrics.scope import DEFAULT_SERVICE_TYPES, scope_label
 from metrics.t3 import THL_CENSORED_DAYS, t3
 from pipeline.aggregates import scoped_visits
-from pipeline.cell_levels import ACCESS_DAYS, SCOPE_COLUMN, level_cells, month_of, quarter_of, year_of
+from pipeline.cell_levels import (
+    ACCESS_DAYS,
+    CONTINUITY_VALUES,
+    SCOPE_COLUMN,
+    level_cells,
+    month_of,
+    quarter_of,
+    year_of,
+)
 from store.catalogue import scan_paths
 
 CELL = (c.PERIOD, c.REGION_CODE, c.UNIT_ID, c.PROFESSION)
@@ -150,16 +158,7 @@ def visit_results_from(merged: VisitPartials, options: VisitOptions) -> dict[str
         c.UNIT_ID,
         c.PROFESSION,
         c.PERIOD,
-        "n_patients",
-        "n_eligible",
-        "n_visits",
-        "n_missing_provider",
-        "mean_coc",
-        "ci_low",
-        "ci_high",
-        "visit_weighted_coc",
-        "mean_upc",
-        "mean_secon",
+        *CONTINUITY_VALUES,
         "min_visits",
     )
     return {

@@ -18,6 +18,19 @@ SCOPE_COLUMN = "service_types"
 """The column of every visit aggregate that names the service types it covers (``metrics.scope``)."""
 
 CELL = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD]
+#: The continuity summary's columns every continuity result table stores, in its order (then ``min_visits``).
+CONTINUITY_VALUES = (
+    "n_patients",
+    "n_eligible",
+    "n_visits",
+    "n_missing_provider",
+    "mean_coc",
+    "ci_low",
+    "ci_high",
+    "visit_weighted_coc",
+    "mean_upc",
+    "mean_secon",
+)
 """The key of every cell: county (or the whole country), unit ('' for all), profession ('all' for all), period."""
 Metric = Callable[[pl.LazyFrame, list[str]], pl.LazyFrame]
 

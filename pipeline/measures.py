@@ -27,7 +27,7 @@ from metrics.continuity import DEFAULT_MIN_VISITS, continuity_summary
 from metrics.heavy_users import DEFAULT_THRESHOLD, heavy_users
 from metrics.named_provider import PERSONAL_KINDS, known_provider_share, list_sizes
 from metrics.remote import remote_share
-from pipeline.cell_levels import ACCESS_DAYS, CELL, SCOPE_COLUMN, level_cells, month_of, year_of
+from pipeline.cell_levels import ACCESS_DAYS, CELL, CONTINUITY_VALUES, SCOPE_COLUMN, level_cells, month_of, year_of
 from store import measure_tables
 from store.repository import table_schema
 
@@ -107,16 +107,7 @@ def continuity_age_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_
     return _age_groups_only(pl.concat(parts)).select(
         *CELL,
         AGE_GROUP,
-        "n_patients",
-        "n_eligible",
-        "n_visits",
-        "n_missing_provider",
-        "mean_coc",
-        "ci_low",
-        "ci_high",
-        "visit_weighted_coc",
-        "mean_upc",
-        "mean_secon",
+        *CONTINUITY_VALUES,
         pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"),
     )
 
