@@ -118,8 +118,9 @@ def open_executor(name: str, *, workers: int | None = None, scheduler: str | Non
                 yield DaskExecutor(client)
         else:
             with (
+                # its dashboard on a free port: another cluster on the machine may hold Dask's usual 8787
                 LocalCluster(  # type: ignore[no-untyped-call]
-                    n_workers=workers or 2, threads_per_worker=1, dashboard_address=None
+                    n_workers=workers or 2, threads_per_worker=1, dashboard_address=":0"
                 ) as cluster,
                 Client(cluster) as client,  # type: ignore[no-untyped-call]
             ):
