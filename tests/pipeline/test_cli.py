@@ -174,6 +174,7 @@ def test_deck_on_a_fresh_data_directory_fills_the_store_first_and_writes_chart_s
         "visits",
         "appointment_slots",
         "survey_answers",
+        "assignments",
     }
     slides = list(Presentation(str(out)).slides)
     charts = [slide for slide in slides if any(shape.has_chart for shape in slide.shapes)]
