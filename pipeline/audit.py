@@ -622,6 +622,7 @@ class RoleReport:
     outcome: Outcome
     seconds: float
     store_version: str = ""
+    dataset: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         with_unit = self.role != "public"
@@ -641,6 +642,7 @@ class RoleReport:
                 )
         return {
             "role": self.role,
+            "dataset": self.dataset,
             "scope": self.scope,
             "cells_seen": self.outcome.seen,
             "cells_hidden": self.outcome.hidden,
@@ -668,10 +670,12 @@ def audit_store(
     threshold: int,
     county: str | None = None,
     roles: Sequence[str] = ("public", "county", "analyst"),
+    dataset: str | None = None,
     progress: Callable[[str], None] = lambda _message: None,
 ) -> list[RoleReport]:
-    """Audit every role's view of the store at ``engine``."""
-    everything = load_results(engine, unit_regions=None)
+    """Audit every role's view of one data set of the store at ``engine`` (``dataset``; None: the one the pages
+    show by default)."""
+    everything = load_results(engine, unit_regions=None, dataset=dataset)
     truth = true_frame(everything).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
     terms = relation_terms(truth)
     reports = []
@@ -680,7 +684,7 @@ def audit_store(
             continue
         started = time.perf_counter()
         progress(f"auditing the {role} role")
-        results = load_results(engine, unit_regions=unit_regions)
+        results = load_results(engine, unit_regions=unit_regions, dataset=everything.dataset)
         visible = (pl.col("unit") == ALL_UNITS) | (
             pl.lit(value=True) if unit_regions is None else pl.col("region").is_in(sorted(unit_regions))
         )
@@ -703,7 +707,8 @@ def audit_store(
         shown = marked["shown"].is_not_null().to_numpy()
         hidden = (marked["hidden"].fill_null(False) & marked["shown"].is_null()).to_numpy()
         outcome = _deduce_frame(cells, relations, shown, hidden, threshold=threshold)
-        reports.append(RoleReport(role, scope, outcome, time.perf_counter() - started, everything.version))
+        seconds = time.perf_counter() - started
+        reports.append(RoleReport(role, scope, outcome, seconds, everything.version, everything.dataset))
     return reports
 
 
@@ -729,7 +734,9 @@ def record_audits(engine: sa.Engine, reports: Sequence[RoleReport], *, threshold
 
 
 def format_text(reports: Sequence[RoleReport], *, threshold: int) -> str:
-    lines = [f"disclosure audit, threshold {threshold}"]
+    audited = {report.dataset for report in reports if report.dataset}
+    of = f" of the data set {', '.join(sorted(audited))}" if audited else ""
+    lines = [f"disclosure audit{of}, threshold {threshold}"]
     for report in reports:
         data = report.as_dict()
         scope = f" ({report.scope})" if report.scope else ""

@@ -155,6 +155,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     audit.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
     audit.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="the data set to audit (default: the one the pages show first, the real one imported into last, "
+        "else the sample)",
+    )
+    audit.add_argument(
         "--county", metavar="CODE", help="the county whose health centres the county role sees (default: the first)"
     )
     audit.add_argument(
@@ -306,6 +312,7 @@ def _audit(arguments: argparse.Namespace, settings: Settings) -> None:
         threshold=threshold,
         county=arguments.county,
         roles=arguments.role or ("public", "county", "analyst"),
+        dataset=arguments.dataset,
         progress=log.info,
     )
     record_audits(engine, reports, threshold=threshold)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.audit import Key, Problem, RoleReport, build_relations, deduce, record_audits
+from pipeline.audit import Key, Problem, RoleReport, build_relations, deduce, format_text, record_audits
 from pipeline.cli import build_parser
 from store.audits import latest_audit
 from store.results import store_version
@@ -176,3 +176,15 @@ def test_each_roles_audit_is_recorded_with_the_store_version(engine: sa.Engine) 
     assert (saved.cells_seen, saved.cells_hidden, saved.findings, saved.seconds) == (1, 0, 1, 2.0)
     assert saved.findings_by_kind == {"shown_small": 1}
     assert latest_audit(engine, "analyst") is None
+
+
+def test_the_text_report_names_the_data_set_it_audited() -> None:
+    truth = {visits("01", "2024"): 7}
+    outcome = deduce(Problem(truth, dict(truth), set(), build_relations(truth)), threshold=THRESHOLD)
+    report = RoleReport("public", "", outcome, 1.0, "v1", "Oma 2025")
+
+    assert format_text([report], threshold=THRESHOLD).splitlines()[0] == (
+        f"disclosure audit of the data set Oma 2025, threshold {THRESHOLD}"
+    )
+    assert report.as_dict()["dataset"] == "Oma 2025"
+    assert build_parser().parse_args(["audit", "--dataset", "sample"]).dataset == "sample"
