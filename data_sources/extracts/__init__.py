@@ -9,8 +9,10 @@ exact dtypes of ``CANONICAL_DTYPES``, and a
 - **canonical**: the canonical column names. CSV files are separated by
   ``,`` or ``;`` (told from the header: the one naming more canonical
   columns), UTF-8 with or without a byte-order mark or latin-1 (told from
-  the bytes, reported as the report's ``encoding``); numbers may have a
-  decimal comma (``4,5``); times are ISO 8601 without a
+  the bytes, reported as the report's ``encoding``); numbers in a ``;``-separated
+  file may have a decimal comma (``4,5``), while in a ``,``-separated file or
+  a Parquet text column a number written with a comma refuses the file
+  (``comma_in_number``: one cannot tell 1,250 from 1.25); times are ISO 8601 without a
   time zone (``2025-03-10T09:00:00``, ``2025-03-10 09:00``, ``2025-03-10``);
   booleans are ``true``/``false`` (also ``1``/``0``, ``t``/``f``,
   ``yes``/``no``). Parquet files may carry typed columns (a datetime, a date,

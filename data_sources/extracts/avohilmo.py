@@ -55,6 +55,7 @@ an Avohilmo-layout Parquet file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -169,7 +170,17 @@ def read_visits_with_report(
     column and the classification's year. ``region_code`` only overrides: it
     fills empty ``HYVINVOINTIALUE`` values, and in a file without that column
     it is the county of every visit instead of the municipalities; it is not
-    needed when the extract names municipalities. ``urgency_codes`` maps
+    needed when the extract names municipalities. A ``HYVINVOINTIALUE``
+    column that is present but empty counts as absent under ``auto`` and
+    ``provider``: when no row was kept and rows were rejected because that
+    column was empty, the file is read again by the municipality the rule
+    names next, and the report notes it (``county_column_empty``); a file
+    without such a municipality is refused with a message naming the rule or
+    the ``region_code`` that would place it (``reader.county_column_empty``,
+    ``reader.county_column_empty_home``). Rows with an empty county beside
+    kept ones are rejected as ``missing_value``, and the report suggests the
+    ``home`` rule where the extract names home municipalities
+    (``county_column_gaps``). ``urgency_codes`` maps
     ``KAYNTI_KIIREELLISYYS`` values to urgent (``True``) or not. ``today``
     (default: today's date): later visit or assessment times are rejected as
     ``future_date``; ``earliest_date`` (default: that of the setting
@@ -199,22 +210,33 @@ def read_visits_with_report(
     lookup = {name.strip().upper(): name for name in available}
     cancelled = lookup.get(CANCELLED_COLUMN)
     birth_year = None if found[c.AGE_YEARS] else next((lookup[n] for n in BIRTH_YEAR if n in lookup), None)
-    spec = ReadSpec(
-        table=VISITS_TABLE,
-        layout=AVOHILMO,
-        fields=_fields(found, county, codes, birth_year),
-        cancelled_source=cancelled,
-        duplicate_key=v.DUPLICATE_VISIT_ID,
-        notes=(*_county_notes(county, county_from), *_notes(found, codes)),
-    )
-    return run_reader(
-        sniffed,
-        spec,
-        separator=SEPARATOR,
-        encoding=encoding,
-        today=today,
-        staging_dir=staging_dir,
-        earliest_date=earliest_date,
+
+    def read(county: FieldSpec, county_notes: tuple[str, ...]) -> ExtractResult:
+        spec = ReadSpec(
+            table=VISITS_TABLE,
+            layout=AVOHILMO,
+            fields=_fields(found, county, codes, birth_year),
+            cancelled_source=cancelled,
+            duplicate_key=v.DUPLICATE_VISIT_ID,
+            notes=(*county_notes, *_county_notes(county, county_from), *_notes(found, codes)),
+        )
+        return run_reader(
+            sniffed,
+            spec,
+            separator=SEPARATOR,
+            encoding=encoding,
+            today=today,
+            staging_dir=staging_dir,
+            earliest_date=earliest_date,
+        )
+
+    result = read(county, ())
+    if not _county_column_was_empty(result.report, county):
+        return _with_gaps_hint(result, county, county_from, _municipality_column(available, HOME_MUNICIPALITY))
+    del result  # its staged rows are deleted with it
+    empty = str(county.source)
+    return read(
+        _county_field_without(file, available, empty, county_from), (note("county_column_empty", column=empty),)
     )
 
 
@@ -237,9 +259,8 @@ def _county_field(
     file: Path, available: tuple[str, ...], county_column: str | None, rule: str, fill: str | None
 ) -> FieldSpec:
     """The region field the rule reads: the county column, or a municipality column through the classification."""
-    lookup = {name.strip().upper(): name for name in available}
-    home = next((lookup[name] for name in HOME_MUNICIPALITY if name in lookup), None)
-    provider = next((lookup[name] for name in PROVIDER_MUNICIPALITY if name in lookup), None)
+    home = _municipality_column(available, HOME_MUNICIPALITY)
+    provider = _municipality_column(available, PROVIDER_MUNICIPALITY)
 
     def through_classification(column: str) -> FieldSpec:
         return FieldSpec(c.REGION_CODE, FieldKind.REGION, column, codes=_municipality_county, fill=fill)
@@ -262,6 +283,62 @@ def _county_field(
         key="no_county",
         params={"columns": wanted},
     )
+
+
+def _county_column_was_empty(report: v.ValidationReport, county: FieldSpec) -> bool:
+    """Whether the county column, read as it is, placed no row: nothing was kept, rows were rejected because it
+    was empty, and none for a value in it (an unknown county). Rows rejected by an earlier check (a missing
+    id, a cancellation) are unusable whatever their county, so they do not count."""
+    if county.source is None or county.codes is not None or county.fill is not None or report.rows_kept:
+        return False
+    on_county = {finding.key for finding in report.rejected if finding.column == county.source}
+    return on_county == {v.MISSING_VALUE}
+
+
+def _county_field_without(file: Path, available: tuple[str, ...], empty: str, rule: str) -> FieldSpec:
+    """The rule's next source of a county once the county column ``empty`` is set aside, or a refusal saying
+    which rule or county would place the visits."""
+    try:
+        return _county_field(file, available, None, rule, None)
+    except ExtractError:
+        home = _municipality_column(available, HOME_MUNICIPALITY)
+    if home is not None:  # the provider rule, in an extract naming only the patients' home municipalities
+        raise ExtractError(
+            file,
+            f"the county column {empty} is empty on every usable row, and the rule {rule!r} has no provider "
+            f"municipality ({', '.join(PROVIDER_MUNICIPALITY)}) to read instead; place each visit by the patient's "
+            f"home municipality ({home}) with the rule 'home' (command line: --county-from home; the Data page's "
+            "'Each visit's county': the patient's home municipality)",
+            column=empty,
+            key="county_column_empty_home",
+            params={"column": empty, "home": home},
+        )
+    raise ExtractError(
+        file,
+        f"the county column {empty} is empty on every usable row, and the extract names no municipality "
+        f"({', '.join((*PROVIDER_MUNICIPALITY, *HOME_MUNICIPALITY))}) to place a visit by; pass region_code "
+        "(command line: --region CODE, an HVA code: 01-21, or 90 for Helsinki) for the county whose extract this is",
+        column=empty,
+        key="county_column_empty",
+        params={"column": empty},
+    )
+
+
+def _with_gaps_hint(result: ExtractResult, county: FieldSpec, rule: str, home: str | None) -> ExtractResult:
+    """``result``, its report noting the ``home`` rule where rows were rejected for an empty county column and
+    the extract names the patients' home municipalities (the column ``home``)."""
+    if county.source is None or county.codes is not None or home is None or rule == "home":
+        return result
+    if not any(f.key == v.MISSING_VALUE and f.column == county.source for f in result.report.rejected):
+        return result
+    hint = note("county_column_gaps", column=county.source, home=home, rule="home")
+    return dataclasses.replace(result, report=dataclasses.replace(result.report, notes=(hint, *result.report.notes)))
+
+
+def _municipality_column(available: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+    """The file's spelling of the first of ``names`` it has (names are matched ignoring case and spaces)."""
+    lookup = {name.strip().upper(): name for name in available}
+    return next((lookup[name] for name in names if name in lookup), None)
 
 
 def _municipality_county(value: str) -> str | None:

@@ -1,4 +1,14 @@
-"""Converting and checking one raw chunk: canonical values, and the number of the first check each row fails."""
+"""Converting and checking one raw chunk: canonical values, and the number of the first check each row fails.
+
+**Numbers written as text.** A comma is a decimal mark only in a ``;``-separated CSV file, the Finnish and
+Swedish convention (a spreadsheet saved as CSV there writes ``4,5``); the reader says so with
+``decimal_comma``. Anywhere else (a ``,``-separated CSV file, where a quoted ``"1,250"`` may be a thousands
+separator, or a text column of a Parquet file, which has no separator to tell the convention) a comma in a
+number is ambiguous: rather than guess ``1.25`` or ``1250``, the file is refused
+(:class:`~data_sources.extracts.common.ExtractError`, key ``comma_in_number``) naming the first row and
+column, and saying that numbers there take a decimal point and no thousands separator. A value that is no
+number with or without its commas (``"a,b"``) rejects only its row, as ``bad_number``, like any other text.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +42,12 @@ HELSINKI: Final = "Europe/Helsinki"
 WHOLE_ROW: Final = "(row)"
 #: C0 control characters and DEL: never part of an id or a text (PostgreSQL refuses NUL outright).
 CONTROL_CHARACTERS: Final = tuple(chr(code) for code in (*range(0x20), 0x7F))
+#: Why a number written with a comma is refused where the comma is no decimal mark (the catalogues say it too).
+COMMA_IN_NUMBER: Final = (
+    "a number written with a comma: a comma is read as the decimal mark only in a ';'-separated CSV file "
+    "(as a Finnish or Swedish spreadsheet saves it); in a ','-separated CSV file or a Parquet file write numbers "
+    "with a decimal point and no thousands separator (1.5, 1250)"
+)
 
 
 _BAD: Final = "__bad_"
@@ -59,11 +75,15 @@ class _Converter:
         spec: ReadSpec,
         today: dt.date,
         *,
+        decimal_comma: bool,
         earliest: dt.date = DEFAULT_EARLIEST_DATE,
         horizon_years: int = DEFAULT_SLOT_HORIZON_YEARS,
     ) -> None:
+        """``decimal_comma``: a comma in a number is its decimal mark (a ``;``-separated CSV file only; see the
+        module docstring), else a number written with a comma refuses the file."""
         self.path = path
         self.spec = spec
+        self.decimal_comma = decimal_comma
         self.schema = TABLES[spec.table]
         self.dtypes = table_dtypes(spec.table)
         self.future = _midnight_after(today)
@@ -82,6 +102,7 @@ class _Converter:
                 unusable[_BAD + spec.target] = bad
         try:
             frame = raw.with_columns(**values).with_columns(**unusable)
+            self._refuse_comma_numbers(frame)
             frame = self._fallback_times(frame)
             frame = self._ages_from_birth_years(frame)
             if not self.checks:
@@ -133,10 +154,32 @@ class _Converter:
             return source.cast(pl.Float64), None
         if not isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
             raise self._type_error(spec, dtype, "a number")
-        # a decimal comma (Finnish and Swedish spreadsheets) reads as a decimal point
-        text = source.cast(pl.String).str.strip_chars().str.replace(",", ".", literal=True)
+        text = source.cast(pl.String).str.strip_chars()
+        if self.decimal_comma:  # a Finnish or Swedish spreadsheet's decimal comma reads as a decimal point
+            text = text.str.replace(",", ".", literal=True)
         number = text.cast(pl.Float64, strict=False)
         return number, source.is_not_null() & pl.col(_VALUE + spec.target).is_null()
+
+    def _refuse_comma_numbers(self, frame: pl.DataFrame) -> None:
+        """Refuse the file at the first number written with a comma, unless commas are its decimal marks.
+
+        Such a value is a number once its commas are left out (``"1,250"``, ``"1,5"``, ``"1,250,000"``); it is
+        not read as either meaning, nor quoted in the message (the row and column say where it is).
+        """
+        if self.decimal_comma:
+            return
+        for spec in self.spec.fields:
+            if spec.kind is not FieldKind.NUMBER or spec.source is None:
+                continue
+            if not isinstance(frame.schema[spec.source], pl.String | pl.Categorical | pl.Enum):
+                continue
+            text = pl.col(spec.source).cast(pl.String).str.strip_chars()
+            without_commas = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+            rows = frame.filter(text.str.contains(",", literal=True) & without_commas.is_not_null()).get_column(ROW)
+            if not rows.is_empty():
+                raise ExtractError(
+                    self.path, COMMA_IN_NUMBER, row=int(rows[0]), column=spec.label, key="comma_in_number"
+                )
 
     def _code(self, spec: FieldSpec, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
         """Codes, regions and booleans from text: the distinct values of this chunk are mapped in Python."""

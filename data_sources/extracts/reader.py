@@ -69,7 +69,14 @@ def run_reader(
     horizon = check_horizon(slot_horizon_years)
     staging = _Staging(staging_dir)
     tally = _Tally(spec, suspects=_Suspects(staging.folder / "suspects.parquet"))
-    converter = _Converter(sniffed.path, spec, day, earliest=earliest, horizon_years=horizon)
+    converter = _Converter(
+        sniffed.path,
+        spec,
+        day,
+        decimal_comma=sniffed.file_format == "csv" and separator == ";",
+        earliest=earliest,
+        horizon_years=horizon,
+    )
     csv_source = (
         _CsvSource(sniffed, spec, separator=separator, encoding=encoding) if sniffed.file_format == "csv" else None
     )
