@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run run-cluster bytecode test lint typecheck check bench bench-quick bench-import bench-export bench-pages bench-load fuzz test-browser system-deps proxy-deps clean
+.PHONY: run run-cluster bytecode test lint typecheck check bench bench-quick bench-scale bench-import bench-export bench-pages bench-load fuzz test-browser system-deps proxy-deps clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -40,8 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.click_probe import Probe, probe
-from bench.load_client import DEFAULT_OUT, PROJECT, load, percentiles, result, summary_lines
+from bench.load_client import load, result, summary_lines
 from bench.resources import ResourceSampler
+from bench.timing import DEFAULT_OUT, PROJECT, percentiles
 from deploy.cluster import Cluster, port_free
 
 #: The targets of the issue, as (phase, figure) -> limit.

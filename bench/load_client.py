@@ -42,7 +42,6 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -55,9 +54,8 @@ from websockets.exceptions import ConnectionClosed
 
 from bench.protocol import ProtocolError, ProtocolSession, RunReport, Widget
 from bench.resources import ResourceSampler
+from bench.timing import DEFAULT_OUT, milliseconds, percentiles
 
-PROJECT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = PROJECT / "bench" / "output"
 #: The journey's steps, in order.
 STEPS = ("open", "county", "year", "indicator", "county_page", "tab", "table", "deck")
 #: A rerun slower than this is an error, whatever it showed.
@@ -257,14 +255,6 @@ async def load(
     return tally
 
 
-def percentiles(values: Sequence[float]) -> dict[str, float | int | None]:
-    """n, median and 95th percentile (inclusive method), and the largest, in seconds."""
-    if not values:
-        return {"n": 0, "median": None, "p95": None, "max": None}
-    p95 = statistics.quantiles(values, n=100, method="inclusive")[94] if len(values) > 1 else values[0]
-    return {"n": len(values), "median": statistics.median(values), "p95": p95, "max": max(values)}
-
-
 def result(
     tally: Tally, *, options: dict[str, Any], seconds: float, resources: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -286,14 +276,12 @@ def result(
 
 
 def summary_lines(outcome: dict[str, Any]) -> list[str]:
-    def ms(value: float | None) -> str:
-        return "-" if value is None else f"{value * 1000:,.0f}"
-
     rerun = outcome["rerun"]
     lines = [
         f"{outcome['options']['sessions']} sessions, think {outcome['options']['think']:g} s, "
         f"{outcome['seconds']:.0f} s: {outcome['reruns_served']} reruns, {outcome['errors']} errors, "
-        f"median {ms(rerun['median'])} ms, p95 {ms(rerun['p95'])} ms, max {ms(rerun['max'])} ms",
+        f"median {milliseconds(rerun['median'])} ms, p95 {milliseconds(rerun['p95'])} ms, "
+        f"max {milliseconds(rerun['max'])} ms",
     ]
     server = outcome.get("server")
     if server:
@@ -303,7 +291,7 @@ def summary_lines(outcome: dict[str, Any]) -> list[str]:
         )
     lines.append("step          n  median ms  p95 ms")
     lines += [
-        f"{step:<12}{data['n']:>4}  {ms(data['median']):>9}  {ms(data['p95']):>6}"
+        f"{step:<12}{data['n']:>4}  {milliseconds(data['median']):>9}  {milliseconds(data['p95']):>6}"
         for step, data in outcome["steps"].items()
     ]
     for kind, count in outcome["errors_by_kind"].items():

@@ -49,6 +49,7 @@ from playwright.sync_api import sync_playwright
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: TID251 - the benchmark drives Streamlit itself
 from streamlit.testing.v1 import AppTest  # noqa: TID251 - the benchmark drives Streamlit itself
 
+from bench.timing import DEFAULT_OUT, PROJECT, milliseconds, percentiles
 from tests.browser.driver import (
     AppError,
     nav_links,
@@ -61,30 +62,10 @@ from tests.browser.driver import (
 )
 from tests.browser.server import AppServer, chromium_executable
 
-PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = PROJECT / "bench" / "output"
 CHOICE_TYPES = ("selectbox", "radio", "checkbox", "toggle")
 
 
 # -- small helpers -----------------------------------------------------------------------------
-
-
-def summary(values: Sequence[float]) -> dict[str, float | int | None]:
-    """n, median, 95th percentile (inclusive method), min and max, in seconds."""
-    if not values:
-        return {"n": 0, "median": None, "p95": None, "min": None, "max": None}
-    p95 = statistics.quantiles(values, n=100, method="inclusive")[94] if len(values) > 1 else values[0]
-    return {
-        "n": len(values),
-        "median": statistics.median(values),
-        "p95": p95,
-        "min": min(values),
-        "max": max(values),
-    }
-
-
-def milliseconds(value: float | int | None) -> str:
-    return "-" if value is None else f"{value * 1000:,.0f}"
 
 
 def machine() -> dict[str, Any]:
@@ -216,8 +197,8 @@ def bench_apptest(changes: int, timeout: float) -> dict[str, Any]:
         results["pages"][page] = {
             "open_seconds": open_seconds,
             "widgets": [key or f"{kind}[{position}]" for kind, key, position in widgets],
-            "rerun": summary(samples),
-            "rerun_by_widget": {name: summary(values) for name, values in per_widget.items()},
+            "rerun": percentiles(samples),
+            "rerun_by_widget": {name: percentiles(values) for name, values in per_widget.items()},
             "samples": samples,
             "errors": errors,
         }
@@ -269,7 +250,7 @@ def bench_browser(data_dir: Path, sample_scale: float, changes: int, out: Path) 
                     continue
                 samples.append(time.perf_counter() - started)
             results["pages"][link.path or "(default)"] = {
-                "update": summary(samples),
+                "update": percentiles(samples),
                 "samples": samples,
                 "errors": errors,
             }
@@ -304,8 +285,8 @@ def bench_cold_start(data_dir: Path, sample_scale: float, repeats: int, out: Pat
             print(f"  cold start: healthy {health[-1]:.2f} s, rendered {rendered[-1]:.2f} s", flush=True)
         browser.close()
     return {
-        "health": summary(health),
-        "first_render": summary(rendered),
+        "health": percentiles(health),
+        "first_render": percentiles(rendered),
         "samples": {"health": health, "first_render": rendered},
     }
 

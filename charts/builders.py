@@ -161,8 +161,8 @@ def ranked_dot_plot(
             }
         )
         # in a row of its own under the last area, kept inside the plot near its edges (break a long label)
-        span = _value_range(shown, scale, [*references, national]).get("range", [x - 1, x + 1])
-        place = (x - span[0]) / (span[1] - span[0]) if span[1] > span[0] else 0.5
+        low, high = _value_span(shown, scale, [*references, national]) or (x - 1, x + 1)
+        place = (x - low) / (high - low) if high > low else 0.5
         anchor = "left" if place < 0.3 else "right" if place > 0.7 else "center"
         notes.append(
             {
@@ -180,7 +180,7 @@ def ranked_dot_plot(
         )
     names = [f"<b>{label}</b>" if label == highlight else label for label in labels]
     lines = [*references, *([national] if national is not None else [])]
-    layout = {
+    layout: dict[str, object] = {
         "shapes": shapes,
         "annotations": notes,
         "xaxis": {"title": {"text": value_label}, "zeroline": False, **_value_range(shown, scale, lines)},
@@ -201,20 +201,27 @@ def ranked_dot_plot(
     return framed(dots, layout, text, height=max(420, 28 * rows + 160), legend=key)
 
 
-def _value_range(shown: pl.DataFrame, scale: float, lines: Sequence[Reference]) -> dict[str, object]:
-    """The value axis's range: the dots, their intervals and the reference lines, and a twentieth either side.
-
-    Set, not left to Plotly: in a half-width column at a 1024-pixel window the plot is some 120 pixels wide,
-    and Plotly's room for the markers' size then stretched the axis to four times the values' span.
-    """
+def _value_span(shown: pl.DataFrame, scale: float, lines: Sequence[Reference]) -> tuple[float, float] | None:
+    """The lowest and highest value the axis shows: the dots, their intervals and the reference lines, and a
+    twentieth either side; None with nothing to show."""
     ends = [*shown["value"].to_list(), *shown["ci_low"].drop_nulls().to_list(), *shown["ci_high"].drop_nulls()]
     ends += [line.value for line in lines]
     known = [value * scale for value in ends if value is not None]
     if not known:
-        return {}
+        return None
     low, high = min(known), max(known)
     pad = (high - low) / 20 if high > low else max(abs(high) / 20, 1.0)
-    return {"range": [low - pad, high + pad]}
+    return low - pad, high + pad
+
+
+def _value_range(shown: pl.DataFrame, scale: float, lines: Sequence[Reference]) -> dict[str, list[float]]:
+    """The value axis's range (:func:`_value_span`), as Plotly's axis takes it; none with nothing to show.
+
+    Set, not left to Plotly: in a half-width column at a 1024-pixel window the plot is some 120 pixels wide,
+    and Plotly's room for the markers' size then stretched the axis to four times the values' span.
+    """
+    span = _value_span(shown, scale, lines)
+    return {} if span is None else {"range": list(span)}
 
 
 def _dots(
@@ -231,6 +238,7 @@ def _dots(
     labels = shown["label"].to_list()
     picked = [label == highlight for label in labels]
     interval = any(value is not None for value in scaled["above"])
+    marker: dict[str, object]
     if ringed:
         marker = {
             "size": [14 if chosen else 11 for chosen in picked],

@@ -16,42 +16,36 @@ from typing import Final
 import polars as pl
 
 from core import columns as c
-from core.schema import Column, Kind, TableSchema
+from core.schema import (
+    ASSIGNMENTS,
+    CANONICAL_DTYPES,
+    PROVIDER_ID,
+    PROVIDER_KIND,
+    PROVIDER_KINDS,
+    VALID_FROM,
+    VALID_TO,
+)
 
-TABLE_NAME: Final = "assignments"
-PROVIDER_KIND: Final = "provider_kind"  # doctor | nurse | team
-PROVIDER_ID: Final = "provider_id"  # pseudonymised; never shown
-VALID_FROM: Final = "valid_from"
-VALID_TO: Final = "valid_to"  # nullable: still in force
+__all__ = [
+    "ASSIGNMENTS",
+    "DTYPES",
+    "ENDS_BEFORE_START",
+    "IDENTIFIERS",
+    "PROVIDER_ID",
+    "PROVIDER_KIND",
+    "PROVIDER_KINDS",
+    "TABLE_NAME",
+    "VALID_FROM",
+    "VALID_TO",
+]
 
-PROVIDER_KINDS: Final = ("doctor", "nurse", "team")
+TABLE_NAME: Final = ASSIGNMENTS.name
 
 #: The reason a reader rejects an assignment whose last day is before its first (a key of
 #: :data:`core.validation.REASONS`).
 ENDS_BEFORE_START: Final = "ends_before_start"
 
-ASSIGNMENTS = TableSchema(
-    "assignments",
-    (
-        Column(c.PATIENT_ID, Kind.ID),
-        Column(PROVIDER_KIND, Kind.CODE, allowed=frozenset(PROVIDER_KINDS)),
-        Column(PROVIDER_ID, Kind.ID),
-        Column(c.REGION_CODE, Kind.CODE),
-        Column(c.UNIT_ID, Kind.ID),
-        Column(VALID_FROM, Kind.TIME),
-        Column(VALID_TO, Kind.TIME, nullable=True),
-    ),
-)
-
-DTYPES: Final[Mapping[str, pl.DataType]] = {
-    c.PATIENT_ID: pl.String(),
-    PROVIDER_KIND: pl.String(),
-    PROVIDER_ID: pl.String(),
-    c.REGION_CODE: pl.String(),
-    c.UNIT_ID: pl.String(),
-    VALID_FROM: pl.Date(),
-    VALID_TO: pl.Date(),
-}
+DTYPES: Final[Mapping[str, pl.DataType]] = CANONICAL_DTYPES[ASSIGNMENTS.name]
 """Exact polars dtypes of a canonical assignments frame (validity is by calendar day)."""
 
 #: Columns that identify a person in this table: they may enter the metrics, never an output.

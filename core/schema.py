@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Final
 
 import polars as pl
 
@@ -182,6 +183,26 @@ INDICATOR_VALUES = TableSchema(
     ),
 )
 
+#: The named-provider assignments' own columns (:mod:`core.assignments` describes the table and its uses).
+PROVIDER_KIND: Final = "provider_kind"  # doctor | nurse | team
+PROVIDER_ID: Final = "provider_id"  # pseudonymised; never shown
+VALID_FROM: Final = "valid_from"
+VALID_TO: Final = "valid_to"  # nullable: still in force
+PROVIDER_KINDS: Final = ("doctor", "nurse", "team")
+
+ASSIGNMENTS = TableSchema(
+    "assignments",
+    (
+        Column(c.PATIENT_ID, Kind.ID),
+        Column(PROVIDER_KIND, Kind.CODE, allowed=frozenset(PROVIDER_KINDS)),
+        Column(PROVIDER_ID, Kind.ID),
+        Column(c.REGION_CODE, Kind.CODE),
+        Column(c.UNIT_ID, Kind.ID),
+        Column(VALID_FROM, Kind.TIME),
+        Column(VALID_TO, Kind.TIME, nullable=True),
+    ),
+)
+
 #: Exact polars dtypes used when a reader builds a canonical frame.
 CANONICAL_DTYPES: Mapping[str, Mapping[str, pl.DataType]] = {
     VISITS.name: {
@@ -226,6 +247,15 @@ CANONICAL_DTYPES: Mapping[str, Mapping[str, pl.DataType]] = {
         c.NUMERATOR: pl.Float64(),
         c.DENOMINATOR: pl.Float64(),
         c.UNIT: pl.String(),
+    },
+    ASSIGNMENTS.name: {  # validity is by calendar day
+        c.PATIENT_ID: pl.String(),
+        PROVIDER_KIND: pl.String(),
+        PROVIDER_ID: pl.String(),
+        c.REGION_CODE: pl.String(),
+        c.UNIT_ID: pl.String(),
+        VALID_FROM: pl.Date(),
+        VALID_TO: pl.Date(),
     },
 }
 

@@ -14,21 +14,17 @@ from exports.titles import slide_title
 from i18n import t
 from store.results import Results
 from views import compare, county, investments, overview
-from views.common import ChartView, area_label, chart_source
+from views.common import ChartView, area_label, chart_source, percent_columns
 from views.indicators import INDICATORS
 from views.reported import ReportedPoint
 from views.state import ALL_REGIONS, ViewState
 
-#: Columns of a view's data that hold proportions drawn as percentages, per indicator scale.
-_SHARE_COLUMNS = ("promoter_share", "passive_share", "detractor_share")
 
-
-def percent_columns(view: ChartView) -> tuple[str, ...]:
+def _percent_columns(view: ChartView) -> tuple[str, ...]:
+    """The columns of ``view``'s data its notes show as percentages, as the page's table does."""
     indicator = INDICATORS.get(view.indicator)
-    shares = ("value", "ci_low", "ci_high", "national_value", "x")
-    columns = [*(shares if indicator is not None and indicator.percent else ())]
-    columns += [name for name in _SHARE_COLUMNS if name in view.data.columns]
-    return tuple(name for name in columns if name in view.data.columns)
+    percent = indicator is not None and indicator.percent
+    return tuple(percent_columns(view.data.columns, percent=percent))
 
 
 def period_text(view: ChartView) -> str:
@@ -76,7 +72,7 @@ def slide_for(
         source=source,
         licence=t("source.licence", language),
         data_date=data_date,
-        percent_columns=percent_columns(view),
+        percent_columns=_percent_columns(view),
         column_labels=labels,
         notes=view.notes,
         check=checked.lines(view.data, language) if checked is not None else (),

@@ -105,7 +105,7 @@ import math
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, TypedDict, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -917,7 +917,7 @@ def _assignments(n_units: int, sizes: Sequence[int], *, seed: int) -> tuple[list
     if total <= _EXACT_LIMIT:
         chosen: list[tuple[tuple[int, ...], ...]] = [()]
         for size in sizes:
-            grown = []
+            grown: list[tuple[tuple[int, ...], ...]] = []
             for taken in chosen:
                 used = {item for group in taken for item in group}
                 free = [item for item in range(n_units) if item not in used]
@@ -1081,6 +1081,44 @@ _PERMUTATION_SCHEMA: Final = pl.Schema(
         "reason": pl.String(),
     }
 )
+
+
+class PermutationResult(TypedDict):
+    """A :func:`permutation_test` result as one typed mapping (:func:`permutation_result`): the columns of its
+    one row. Without an estimate (``reason`` set) the estimate, the p-values, the counts of assignments,
+    ``exact`` and the interval are None."""
+
+    estimate: float | None
+    p_value: float | None
+    p_value_studentized: float | None
+    p_value_reported: float | None
+    n_permutations: int | None
+    min_p: float | None
+    exact: bool | None
+    ci_low: float | None
+    ci_high: float | None
+    level: float
+    n_treated: int
+    n_comparison: int
+    n_pre_periods: int
+    n_post_periods: int
+    treated_units: list[str]
+    comparison_units: list[str]
+    excluded_units: list[str]
+    reason: str | None
+
+
+def permutation_result(frame: pl.DataFrame) -> PermutationResult:
+    """The one row of a :func:`permutation_test` frame as a :class:`PermutationResult`.
+
+    Raises :class:`InvalidInputError` for a frame of other columns or not of one row.
+    """
+    if frame.schema != _PERMUTATION_SCHEMA or frame.height != 1:
+        raise InvalidInputError(
+            f"a permutation test result is one row of {list(_PERMUTATION_SCHEMA)}, got {frame.height} row(s) of "
+            f"{list(frame.schema)}"
+        )
+    return cast(PermutationResult, frame.row(0, named=True))  # the schema checked above is the mapping's
 
 
 def permutation_test(
@@ -1300,7 +1338,7 @@ def synthetic_control(
     pre = np.array(data.index) < data.cohorts[0]
     rows = []
     for row, code in enumerate(data.units):
-        donors = [other for other in range(1, len(data.units)) if other != row]
+        donors = np.array([other for other in range(1, len(data.units)) if other != row], dtype=np.intp)
         weights = _synthetic_weights(data.values[row, pre], data.values[np.ix_(donors, np.flatnonzero(pre))].T)
         synthetic = weights @ data.values[donors, :]
         gap = data.values[row, :] - synthetic

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
+import polars_hash as plh
 
 from core import columns as c
 from core.assignments import DTYPES, PROVIDER_ID, PROVIDER_KIND, VALID_FROM, VALID_TO
@@ -30,6 +32,8 @@ _DEFAULT_TEAM_COVERAGE = 0.45
 _FREQUENT_VISITS = 6  # visits of any profession in a calendar year (designed: the model's "high users")
 _NAMED_IS_MOST_SEEN = 0.8
 _MISSING_AGE = 0.01
+#: Team ids are a hash of the unit id modulo this: wide enough that the sample's 412 health centres get 412 ids.
+_TEAM_ID_RANGE = 1_000_000
 
 
 def with_ages(rng: np.random.Generator, visits: pl.DataFrame, start: dt.date) -> pl.DataFrame:
@@ -65,17 +69,40 @@ def assignments(
     teams = teamed.select(
         c.PATIENT_ID,
         pl.lit("team").alias(PROVIDER_KIND),
-        pl.concat_str([pl.lit("SYN-T-"), pl.col(c.UNIT_ID).hash(7).mod(10_000).cast(pl.String)]).alias(PROVIDER_ID),
+        team_id(pl.col(c.UNIT_ID)).alias(PROVIDER_ID),
         c.REGION_CODE,
         c.UNIT_ID,
         pl.lit(start).alias(VALID_FROM),
         pl.lit(None, pl.Date).alias(VALID_TO),
     )
     starts_by_region = {item.region_code: item.start for item in starts}
-    personal = [_named(rng, visits, teamed, kind, starts_by_region) for kind in ("doctor", "nurse")]
+    frequent = _frequent_visitors(visits)
+    personal = [
+        _named(rng, visits, teamed, frequent, kind=kind, starts=starts_by_region) for kind in ("doctor", "nurse")
+    ]
     frame = pl.concat([teams, *personal], how="vertical_relaxed")
     return frame.select(pl.col(name).cast(dtype) for name, dtype in DTYPES.items()).sort(
         c.REGION_CODE, c.UNIT_ID, PROVIDER_KIND, VALID_FROM, c.PATIENT_ID
+    )
+
+
+def team_id(units: pl.Expr) -> pl.Expr:
+    """The synthetic id of each health centre's named team: ``SYN-T-`` and XXH3 64-bit (seed 0) of the unit id's
+    UTF-8 text modulo :data:`_TEAM_ID_RANGE`, a documented hash that gives the same id on every machine and polars
+    version (polars' own ``hash()`` may change between versions, and the sample must not)."""
+    texts: Any = plh.col(units.meta.output_name()).cast(pl.String)  # the plugin's namespace is untyped
+    hashed: pl.Expr = texts.nchash.xxh3_64()
+    return pl.concat_str([pl.lit("SYN-T-"), (hashed % _TEAM_ID_RANGE).cast(pl.String)])
+
+
+def _frequent_visitors(visits: pl.DataFrame) -> pl.DataFrame:
+    """The persons (``patient_id``) with at least :data:`_FREQUENT_VISITS` visits in some calendar year."""
+    return (
+        visits.group_by(c.PATIENT_ID, pl.col(c.VISIT_AT).dt.year().alias("_year"))
+        .agg(pl.len().alias("_n"))
+        .filter(pl.col("_n") >= _FREQUENT_VISITS)
+        .select(c.PATIENT_ID)
+        .unique()
     )
 
 
@@ -83,10 +110,12 @@ def _named(
     rng: np.random.Generator,
     visits: pl.DataFrame,
     teamed: pl.DataFrame,
+    frequent: pl.DataFrame,
+    *,
     kind: str,
     starts: dict[str, dt.date],
 ) -> pl.DataFrame:
-    """A named professional of ``kind`` for the teamed frequent visitors of the programme counties."""
+    """A named professional of ``kind`` for the teamed ``frequent`` visitors of the programme counties."""
     seen = visits.filter(
         (pl.col(c.PROFESSION) == kind)
         & pl.col(c.PROFESSIONAL_ID).is_not_null()
@@ -94,14 +123,6 @@ def _named(
     )
     if seen.is_empty():
         return pl.DataFrame(schema=dict(DTYPES))
-    frequent = (
-        visits.with_columns(pl.col(c.VISIT_AT).dt.year().alias("_year"))
-        .group_by(c.PATIENT_ID, "_year")
-        .agg(pl.len().alias("_n"))
-        .filter(pl.col("_n") >= _FREQUENT_VISITS)
-        .select(c.PATIENT_ID)
-        .unique()
-    )
     most_seen = (
         seen.join(frequent, on=c.PATIENT_ID)
         .join(teamed.select(c.PATIENT_ID, c.REGION_CODE, c.UNIT_ID), on=c.PATIENT_ID, suffix="_home")

@@ -20,28 +20,25 @@ from typing import Any, Final
 
 import polars as pl
 
-from core import assignments
 from core import validation as v
 from core.errors import InvalidInputError, MissingColumnsError
 from core.regions import region_codes
-from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema, reader_dtypes
+from core.schema import APPOINTMENT_SLOTS, ASSIGNMENTS, SURVEY_ANSWERS, VISITS, TableSchema, reader_dtypes
 
 VISITS_TABLE: Final = "visits"
 SLOTS_TABLE: Final = "appointment_slots"
 ANSWERS_TABLE: Final = "survey_answers"
-ASSIGNMENTS_TABLE: Final = assignments.TABLE_NAME
+ASSIGNMENTS_TABLE: Final = ASSIGNMENTS.name
 TABLES: Final[Mapping[str, TableSchema]] = {
     VISITS_TABLE: VISITS,
     SLOTS_TABLE: APPOINTMENT_SLOTS,
     ANSWERS_TABLE: SURVEY_ANSWERS,
-    ASSIGNMENTS_TABLE: assignments.ASSIGNMENTS,
+    ASSIGNMENTS_TABLE: ASSIGNMENTS,
 }
 
 
 def table_dtypes(table: str) -> dict[str, pl.DataType]:
     """The columns and exact dtypes the reader writes for ``table`` (a key of :data:`TABLES`)."""
-    if table == ASSIGNMENTS_TABLE:
-        return dict(assignments.DTYPES)
     return reader_dtypes(TABLES[table].name)
 
 

@@ -9,6 +9,7 @@ from core import columns as c
 from core.errors import ColumnTypeError, DashboardError, MissingColumnsError
 from core.schema import (
     APPOINTMENT_SLOTS,
+    ASSIGNMENTS,
     INDICATOR_VALUES,
     OPTIONAL_DTYPES,
     SURVEY_ANSWERS,
@@ -17,7 +18,7 @@ from core.schema import (
 )
 
 
-@pytest.mark.parametrize("table", [VISITS, APPOINTMENT_SLOTS, SURVEY_ANSWERS, INDICATOR_VALUES])
+@pytest.mark.parametrize("table", [VISITS, APPOINTMENT_SLOTS, SURVEY_ANSWERS, INDICATOR_VALUES, ASSIGNMENTS])
 def test_the_canonical_empty_frame_passes_its_own_check(table) -> None:
     frame = empty_frame(table)
     # every canonical column but those only some extracts have (a visit's age)

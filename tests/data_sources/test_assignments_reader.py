@@ -13,15 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.assignments import DTYPES, ENDS_BEFORE_START
-from core.validation import REASONS
 from data_sources.extracts import ASSIGNMENTS_TABLE, read_assignments, read_extract
 from i18n import t
 from tests.data_sources.extract_fixtures import TODAY, write_canonical_csv, write_parquet
 
 COLUMNS = ("patient_id", "provider_kind", "provider_id", "region_code", "unit_id", "valid_from", "valid_to")
-needs_reason = pytest.mark.skipif(
-    ENDS_BEFORE_START not in REASONS, reason="core.validation does not list ends_before_start yet"
-)
 
 
 def assignment(**overrides: str | None) -> dict[str, str | None]:
@@ -99,7 +95,6 @@ def test_an_unknown_kind_county_or_missing_start_is_rejected_with_its_row(tmp_pa
     }
 
 
-@needs_reason
 def test_an_assignment_ending_before_it_starts_is_rejected(tmp_path: Path) -> None:
     rows = [
         assignment(valid_from="2024-05-01", valid_to="2024-04-30"),
@@ -152,7 +147,6 @@ def test_a_file_without_the_last_day_column_is_refused_with_the_column_named(tmp
 days = st.dates(min_value=dt.date(2000, 1, 1), max_value=TODAY)  # a first day beyond the slot horizon is rejected
 
 
-@needs_reason
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(days, st.one_of(st.none(), days)), min_size=1, max_size=12))
 def test_kept_assignments_never_end_before_they_start(

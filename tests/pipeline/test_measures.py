@@ -21,10 +21,13 @@ from store import measure_tables
 from store.engine import write_transaction
 from store.migrations import migrate
 from store.repository import read_table, replace_all
+from store.tables import DATASET, SAMPLE_DATASET
 from tests.metrics.frames import visit, visits
 
 SMALL = settings(max_examples=max(10, settings().max_examples // 4))
 MONDAY = datetime(2024, 3, 4, 9)
+#: The data-set key every stored result cell leads with, naming the sample.
+SAMPLE_KEY = pl.lit(SAMPLE_DATASET).alias(DATASET)
 
 
 def cell(frame: pl.DataFrame, **equals: object) -> dict[str, Any]:
@@ -128,11 +131,9 @@ def test_every_measure_table_takes_its_cells(tmp_path: Any) -> None:
     named = assignments({c.PATIENT_ID: "p1", "provider_kind": "doctor", "provider_id": "d1"})
     results = visit_results(frame.lazy(), service_types=None, assignments=named.lazy())
     by_name = {table.name: table for table in measure_tables.MEASURE_TABLES}
-    # The data-set key, when the store has it (migration 8), names the sample.
-    dataset = {"dataset": "sample"} if "dataset" in measure_tables.remote_results.c else {}
     with write_transaction(engine) as connection:
         for name, table in by_name.items():
-            stored = results[name].with_columns(*(pl.lit(value).alias(key) for key, value in dataset.items()))
+            stored = results[name].with_columns(SAMPLE_KEY)
             assert replace_all(connection, table, stored) == results[name].height > 0
     assert read_table(engine, measure_tables.remote_results).height == results["remote_results"].height
 
@@ -176,7 +177,4 @@ def test_an_extract_without_ages_or_assignments_writes_empty_measure_tables(tmp_
     by_name = {table.name: table for table in measure_tables.MEASURE_TABLES}
     with write_transaction(engine) as connection:
         for name in ("access_age_results", "continuity_age_results"):
-            stored = results[name]
-            if "dataset" in by_name[name].c:
-                stored = stored.with_columns(pl.lit("sample").alias("dataset"))
-            assert replace_all(connection, by_name[name], stored) == 0
+            assert replace_all(connection, by_name[name], results[name].with_columns(SAMPLE_KEY)) == 0
