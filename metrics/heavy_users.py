@@ -48,6 +48,11 @@ OUTPUT: Final = (
 )
 
 
+_GROUPS: Final = ("heavy", "other")
+"""The two groups of patients whose mean COC is compared, as column prefixes."""
+_COUNTS: Final = ("n_patients", "n_heavy", "n_visits", "n_heavy_visits")
+
+
 def heavy_users(
     visits: Frame, *, threshold: int = DEFAULT_THRESHOLD, by: Sequence[str] = (), min_visits: int = DEFAULT_MIN_VISITS
 ) -> Frame:
@@ -61,29 +66,93 @@ def heavy_users(
     ``other_mean_coc``), each with a normal 95 % interval clipped to [0, 1] (null below two patients).
     Shares are null when their denominator is 0, means when no patient is eligible. ``threshold`` (at
     least 1) is repeated in its own column. One row per ``by`` group (one when ``by`` is empty), as the same
-    kind of frame as the input; no identifier leaves.
+    kind of frame as the input; no identifier leaves. It is :func:`heavy_user_partials` followed by
+    :func:`heavy_users_from_partials`.
     """
     threshold = check_int_option("threshold", threshold, minimum=1)
+    keys = _checked_keys(visits, by)
+    return same_kind(visits, lambda frame: _finish(_partials(frame, keys, threshold, min_visits), keys))
+
+
+def heavy_user_partials(
+    visits: Frame, *, threshold: int = DEFAULT_THRESHOLD, by: Sequence[str] = (), min_visits: int = DEFAULT_MIN_VISITS
+) -> Frame:
+    """Mergeable partial aggregates of :func:`heavy_users` per ``by`` group.
+
+    Columns: the ``by`` values; ``n_patients``, ``n_heavy``, ``n_visits``, ``n_heavy_visits``; per group of
+    patients g (``heavy``, ``other``) ``g_n_eligible`` (patients with a COC), ``_g_sum_coc`` (ΣCOC) and
+    ``_g_m2_coc`` (Σ(COC − mean)²); and ``threshold``. Heavy use is decided per patient, so partials of visits
+    that share no patient in a group (buckets of patients) merge exactly with :func:`merge_heavy_user_partials`;
+    a patient's visits of a group must all be in one input. Returns the same kind of frame as the input.
+    """
+    threshold = check_int_option("threshold", threshold, minimum=1)
+    keys = _checked_keys(visits, by)
+    return same_kind(visits, lambda frame: _partials(frame, keys, threshold, min_visits))
+
+
+def merge_heavy_user_partials(partials: Sequence[pl.DataFrame], *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Pool partials (see :func:`heavy_user_partials`) of disjoint patients per ``by`` group (their own keys).
+
+    Counts and ΣCOC add; the spreads pool by Chan et al.: Σ(x − mean)² over the union = Σ m2_i +
+    Σ m_i·(mean_i − mean)². Partials of different thresholds do not mix. The result is again a partial.
+    """
+    keys: list[str] = group_columns(by)
+    frame = pl.concat(list(partials), how="vertical_relaxed")
+    thresholds = frame.get_column("threshold").unique().to_list()
+    if len(thresholds) > 1:
+        raise InvalidInputError(f"heavy-user partials of different thresholds do not merge: {sorted(thresholds)}")
+    pooled = []
+    for group in _GROUPS:
+        m, total = pl.col(f"{group}_n_eligible"), pl.col(f"_{group}_sum_coc")
+        mean = total.sum() / m.sum()
+        between = pl.when(m > 0).then(m * (total / m - mean) ** 2).otherwise(0.0)
+        pooled += [
+            m.sum().cast(pl.Int64).alias(f"{group}_n_eligible"),
+            total.sum().cast(pl.Float64).alias(f"_{group}_sum_coc"),
+            (pl.col(f"_{group}_m2_coc") + between).sum().cast(pl.Float64).alias(f"_{group}_m2_coc"),
+        ]
+    aggregations = [
+        *(pl.col(name).sum().cast(pl.Int64) for name in _COUNTS),
+        *pooled,
+        pl.col("threshold").first().cast(pl.Int64),
+    ]
+    return aggregate(frame.lazy(), keys, aggregations).select(*keys, *_PARTIAL_COLUMNS).collect()
+
+
+def heavy_users_from_partials(partials: Frame, *, by: Sequence[str] = ()) -> Frame:
+    """:func:`heavy_users`'s output from (merged) partials keyed by ``by``: one row per partial row."""
+    keys: list[str] = group_columns(by)
+    return same_kind(partials, lambda frame: _finish(frame, keys))
+
+
+_PARTIAL_COLUMNS: Final = (
+    *_COUNTS,
+    *(name for group in _GROUPS for name in (f"{group}_n_eligible", f"_{group}_sum_coc", f"_{group}_m2_coc")),
+    "threshold",
+)
+
+
+def _checked_keys(visits: Frame, by: Sequence[str]) -> list[str]:
     keys: list[str] = group_columns(by)
     if c.PATIENT_ID in keys:
         raise InvalidInputError(f"'by' may not name {c.PATIENT_ID!r}: heavy use is counted per patient")
     VISITS.check(visits, _NEEDED)
     require_columns(visits, keys, table=VISITS.name)
+    return keys
 
+
+def _partials(frame: pl.LazyFrame, keys: list[str], threshold: int, min_visits: int) -> pl.LazyFrame:
     total = pl.col("n_visits") + pl.col("n_missing_provider")
     heavy: pl.Expr = pl.col("_heavy")
     coc = pl.col("coc")
 
-    def mean_coc(selected: pl.Expr, prefix: str) -> list[pl.Expr]:
+    def spread(selected: pl.Expr, group: str) -> list[pl.Expr]:
         values = coc.filter(selected & coc.is_not_null())
         m = values.len()
-        mean = values.mean()
-        half = Z95 * values.std() / m.cast(pl.Float64).sqrt()
         return [
-            m.cast(pl.Int64).alias(f"{prefix}_n_eligible"),
-            mean.alias(f"{prefix}_mean_coc"),
-            pl.when(m >= 2).then((mean - half).clip(0.0, 1.0)).alias(f"{prefix}_coc_ci_low"),
-            pl.when(m >= 2).then((mean + half).clip(0.0, 1.0)).alias(f"{prefix}_coc_ci_high"),
+            m.cast(pl.Int64).alias(f"{group}_n_eligible"),
+            values.sum().cast(pl.Float64).alias(f"_{group}_sum_coc"),
+            (values.var(ddof=0) * m).fill_null(0.0).cast(pl.Float64).alias(f"_{group}_m2_coc"),
         ]
 
     aggregations = [
@@ -91,26 +160,34 @@ def heavy_users(
         heavy.sum().cast(pl.Int64).alias("n_heavy"),
         pl.col("_total").sum().cast(pl.Int64).alias("n_visits"),
         pl.col("_total").filter(heavy).sum().cast(pl.Int64).alias("n_heavy_visits"),
-        *mean_coc(heavy, "heavy"),
-        *mean_coc(heavy.not_(), "other"),
+        *spread(heavy, "heavy"),
+        *spread(heavy.not_(), "other"),
+        pl.lit(threshold, dtype=pl.Int64).alias("threshold"),
     ]
+    patients = continuity_indices(frame.select(*keys, *_NEEDED), by=keys, min_visits=min_visits)
+    per_patient = patients.select(*keys, total.alias("_total"), coc).with_columns(
+        (pl.col("_total") >= threshold).alias("_heavy")
+    )
+    return aggregate(per_patient, keys, aggregations).select(*keys, *_PARTIAL_COLUMNS)
+
+
+def _finish(partials: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    def mean_coc(group: str) -> list[pl.Expr]:
+        m = pl.col(f"{group}_n_eligible")
+        mean = pl.when(m > 0).then(pl.col(f"_{group}_sum_coc") / m)
+        half = Z95 * (pl.col(f"_{group}_m2_coc") / (m - 1)).sqrt() / m.cast(pl.Float64).sqrt()
+        return [
+            mean.alias(f"{group}_mean_coc"),
+            pl.when(m >= 2).then((mean - half).clip(0.0, 1.0)).alias(f"{group}_coc_ci_low"),
+            pl.when(m >= 2).then((mean + half).clip(0.0, 1.0)).alias(f"{group}_coc_ci_high"),
+        ]
+
     low, high = wilson_exprs(pl.col("n_heavy"), pl.col("n_patients"), z=Z95)
-
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        patients = continuity_indices(frame.select(*keys, *_NEEDED), by=keys, min_visits=min_visits)
-        per_patient = patients.select(*keys, total.alias("_total"), coc).with_columns(
-            (pl.col("_total") >= threshold).alias("_heavy")
-        )
-        return (
-            aggregate(per_patient, keys, aggregations)
-            .with_columns(
-                patient_share=pl.when(pl.col("n_patients") > 0).then(pl.col("n_heavy") / pl.col("n_patients")),
-                patient_ci_low=low,
-                patient_ci_high=high,
-                visit_share=pl.when(pl.col("n_visits") > 0).then(pl.col("n_heavy_visits") / pl.col("n_visits")),
-                threshold=pl.lit(threshold, dtype=pl.Int64),
-            )
-            .select(*keys, *OUTPUT)
-        )
-
-    return same_kind(visits, build)
+    return partials.with_columns(
+        pl.when(pl.col("n_patients") > 0).then(pl.col("n_heavy") / pl.col("n_patients")).alias("patient_share"),
+        low.alias("patient_ci_low"),
+        high.alias("patient_ci_high"),
+        pl.when(pl.col("n_visits") > 0).then(pl.col("n_heavy_visits") / pl.col("n_visits")).alias("visit_share"),
+        *mean_coc("heavy"),
+        *mean_coc("other"),
+    ).select(*keys, *OUTPUT)

@@ -149,81 +149,129 @@ def known_provider_share(visits: Frame, assignments: pl.DataFrame | pl.LazyFrame
     (doctor, nurse or team) in force on at least one of their visit days there, ``patient_coverage`` their
     share with a Wilson interval. Overlapping assignments of one kind all count as named. Shares are null
     when their denominator is 0. One row per ``by`` group (one when ``by`` is empty), the same kind of
-    frame as ``visits``; no identifier leaves.
+    frame as ``visits``; no identifier leaves. It is :func:`known_provider_partials` followed by
+    :func:`known_provider_from_partials`.
     """
+    keys = _checked_keys(visits, assignments, by)
+    return same_kind(visits, lambda frame: _finish_known(_known_counts(frame, assignments, keys), keys))
+
+
+KNOWN_PROVIDER_COUNTS: Final = (
+    "n_visits",
+    "n_other_profession",
+    "n_not_assigned",
+    "n_missing_provider",
+    "n_covered",
+    "n_named",
+    "n_patients",
+    "n_patients_assigned",
+)
+"""The counts of :func:`known_provider_partials`."""
+
+
+def known_provider_partials(
+    visits: Frame, assignments: pl.DataFrame | pl.LazyFrame, *, by: Sequence[str] = ()
+) -> Frame:
+    """Mergeable partial aggregates of :func:`known_provider_share`: its counts per ``by`` group.
+
+    Columns: the ``by`` values and :data:`KNOWN_PROVIDER_COUNTS`. The visit counts add over any split of the
+    visits; ``n_patients`` and ``n_patients_assigned`` count distinct patients, so partials add up with
+    :func:`merge_known_provider_partials` only when no patient of a group is in two parts (buckets of patients
+    within a period that ``by`` names). Returns the same kind of frame as ``visits``.
+    """
+    keys = _checked_keys(visits, assignments, by)
+    return same_kind(visits, lambda frame: _known_counts(frame, assignments, keys))
+
+
+def merge_known_provider_partials(partials: Sequence[pl.DataFrame], *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Add partials (see :func:`known_provider_partials`) of parts sharing no patient, per their ``by`` keys."""
+    keys: list[str] = group_columns(by)
+    frame = pl.concat(list(partials), how="vertical_relaxed").lazy()
+    counts = [pl.col(name).sum().cast(pl.Int64) for name in KNOWN_PROVIDER_COUNTS]
+    return aggregate(frame, keys, counts).select(*keys, *KNOWN_PROVIDER_COUNTS).collect()
+
+
+def known_provider_from_partials(partials: Frame, *, by: Sequence[str] = ()) -> Frame:
+    """:func:`known_provider_share`'s output from (merged) partials keyed by ``by``: one row per partial row."""
+    keys: list[str] = group_columns(by)
+    return same_kind(partials, lambda frame: _finish_known(frame, keys))
+
+
+def _checked_keys(visits: Frame, assignments: pl.DataFrame | pl.LazyFrame, by: Sequence[str]) -> list[str]:
     keys: list[str] = group_columns(by)
     if set(keys) & {c.PATIENT_ID, c.PROFESSIONAL_ID}:
         raise InvalidInputError("'by' may not name a patient or a professional: the shares are per group")
-    visit_schema = VISITS.check(visits, _VISIT_COLUMNS)
+    VISITS.check(visits, _VISIT_COLUMNS)
     require_columns(visits, keys, table=VISITS.name)
-    assignment_schema = ASSIGNMENTS.check(assignments, _ASSIGNMENT_COLUMNS)
+    ASSIGNMENTS.check(assignments, _ASSIGNMENT_COLUMNS)
+    return keys
+
+
+def _known_counts(frame: pl.LazyFrame, assignments: pl.DataFrame | pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """Each visit classified against the assignments in force on its day, counted per ``keys`` group."""
+    visit_schema = frame.collect_schema()
+    assignment_schema = assignments.collect_schema()
     named = assignments.lazy()
+    # Ids and codes as text on both sides of the joins (a caller may hold them as categoricals).
+    as_text = [c.PATIENT_ID, c.PROFESSIONAL_ID, c.PROFESSION]
+    rows = frame.select(
+        *(key for key in keys if key not in as_text),
+        *(pl.col(name).cast(pl.String) for name in as_text),
+        local_date(c.VISIT_AT, visit_schema[c.VISIT_AT]).alias("_day"),
+    ).with_row_index("_row")
+    periods = _assignment_days(named.select(*_ASSIGNMENT_COLUMNS), assignment_schema).with_columns(
+        pl.col(c.PATIENT_ID, PROVIDER_KIND, PROVIDER_ID).cast(pl.String)
+    )
+    in_force = _in_force(pl.col("_day"), pl.col(VALID_FROM), pl.col(VALID_TO))
+    same_kind_named = (
+        rows.select("_row", c.PATIENT_ID, c.PROFESSION, c.PROFESSIONAL_ID, "_day")
+        .join(periods, left_on=[c.PATIENT_ID, c.PROFESSION], right_on=[c.PATIENT_ID, PROVIDER_KIND], how="inner")
+        .filter(in_force)
+        .group_by("_row")
+        .agg((pl.col(c.PROFESSIONAL_ID) == pl.col(PROVIDER_ID)).fill_null(value=False).any().alias("_named"))
+    )
+    any_kind = (
+        rows.select("_row", c.PATIENT_ID, "_day")
+        .join(periods, on=c.PATIENT_ID, how="inner")
+        .filter(in_force)
+        .select("_row")
+        .unique()
+        .with_columns(pl.lit(value=True).alias("_assigned"))
+    )
+    classified = rows.join(same_kind_named, on="_row", how="left").join(any_kind, on="_row", how="left")
+    personal = pl.col(c.PROFESSION).is_in(PERSONAL_KINDS)
+    covered = pl.col("_named").is_not_null()
+    known = pl.col(c.PROFESSIONAL_ID).is_not_null()
 
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        # Ids and codes as text on both sides of the joins (a caller may hold them as categoricals).
-        as_text = [c.PATIENT_ID, c.PROFESSIONAL_ID, c.PROFESSION]
-        rows = frame.select(
-            *(key for key in keys if key not in as_text),
-            *(pl.col(name).cast(pl.String) for name in as_text),
-            local_date(c.VISIT_AT, visit_schema[c.VISIT_AT]).alias("_day"),
-        ).with_row_index("_row")
-        periods = _assignment_days(named.select(*_ASSIGNMENT_COLUMNS), assignment_schema).with_columns(
-            pl.col(c.PATIENT_ID, PROVIDER_KIND, PROVIDER_ID).cast(pl.String)
-        )
-        in_force = _in_force(pl.col("_day"), pl.col(VALID_FROM), pl.col(VALID_TO))
-        same_kind_named = (
-            rows.select("_row", c.PATIENT_ID, c.PROFESSION, c.PROFESSIONAL_ID, "_day")
-            .join(periods, left_on=[c.PATIENT_ID, c.PROFESSION], right_on=[c.PATIENT_ID, PROVIDER_KIND], how="inner")
-            .filter(in_force)
-            .group_by("_row")
-            .agg((pl.col(c.PROFESSIONAL_ID) == pl.col(PROVIDER_ID)).fill_null(value=False).any().alias("_named"))
-        )
-        any_kind = (
-            rows.select("_row", c.PATIENT_ID, "_day")
-            .join(periods, on=c.PATIENT_ID, how="inner")
-            .filter(in_force)
-            .select("_row")
-            .unique()
-            .with_columns(pl.lit(value=True).alias("_assigned"))
-        )
-        classified = rows.join(same_kind_named, on="_row", how="left").join(any_kind, on="_row", how="left")
-        personal = pl.col(c.PROFESSION).is_in(PERSONAL_KINDS)
-        covered = pl.col("_named").is_not_null()
-        known = pl.col(c.PROFESSIONAL_ID).is_not_null()
+    def count(condition: pl.Expr) -> pl.Expr:
+        return condition.fill_null(value=False).sum().cast(pl.Int64)
 
-        def count(condition: pl.Expr) -> pl.Expr:
-            return condition.fill_null(value=False).sum().cast(pl.Int64)
+    aggregations = [
+        pl.len().cast(pl.Int64).alias("n_visits"),
+        count(personal.not_()).alias("n_other_profession"),
+        count(personal & covered.not_()).alias("n_not_assigned"),
+        count(personal & covered & known.not_()).alias("n_missing_provider"),
+        count(personal & covered & known).alias("n_covered"),
+        count(personal & covered & known & pl.col("_named")).alias("n_named"),
+        pl.col(c.PATIENT_ID).n_unique().cast(pl.Int64).alias("n_patients"),
+        pl.col(c.PATIENT_ID)
+        .filter(pl.col("_assigned").fill_null(value=False))
+        .n_unique()
+        .cast(pl.Int64)
+        .alias("n_patients_assigned"),
+    ]
+    return aggregate(classified, keys, aggregations).select(*keys, *KNOWN_PROVIDER_COUNTS)
 
-        aggregations = [
-            pl.len().cast(pl.Int64).alias("n_visits"),
-            count(personal.not_()).alias("n_other_profession"),
-            count(personal & covered.not_()).alias("n_not_assigned"),
-            count(personal & covered & known.not_()).alias("n_missing_provider"),
-            count(personal & covered & known).alias("n_covered"),
-            count(personal & covered & known & pl.col("_named")).alias("n_named"),
-            pl.col(c.PATIENT_ID).n_unique().cast(pl.Int64).alias("n_patients"),
-            pl.col(c.PATIENT_ID)
-            .filter(pl.col("_assigned").fill_null(value=False))
-            .n_unique()
-            .cast(pl.Int64)
-            .alias("n_patients_assigned"),
-        ]
-        low, high = wilson_exprs(pl.col("n_named"), pl.col("n_covered"), z=Z95)
-        patient_low, patient_high = wilson_exprs(pl.col("n_patients_assigned"), pl.col("n_patients"), z=Z95)
-        return (
-            aggregate(classified, keys, aggregations)
-            .with_columns(
-                share=pl.when(pl.col("n_covered") > 0).then(pl.col("n_named") / pl.col("n_covered")),
-                ci_low=low,
-                ci_high=high,
-                coverage=pl.when(pl.col("n_visits") > 0).then(pl.col("n_covered") / pl.col("n_visits")),
-                patient_coverage=pl.when(pl.col("n_patients") > 0).then(
-                    pl.col("n_patients_assigned") / pl.col("n_patients")
-                ),
-                patient_ci_low=patient_low,
-                patient_ci_high=patient_high,
-            )
-            .select(*keys, *KNOWN_PROVIDER_OUTPUT)
-        )
 
-    return same_kind(visits, build)
+def _finish_known(counts: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    low, high = wilson_exprs(pl.col("n_named"), pl.col("n_covered"), z=Z95)
+    patient_low, patient_high = wilson_exprs(pl.col("n_patients_assigned"), pl.col("n_patients"), z=Z95)
+    return counts.with_columns(
+        share=pl.when(pl.col("n_covered") > 0).then(pl.col("n_named") / pl.col("n_covered")),
+        ci_low=low,
+        ci_high=high,
+        coverage=pl.when(pl.col("n_visits") > 0).then(pl.col("n_covered") / pl.col("n_visits")),
+        patient_coverage=pl.when(pl.col("n_patients") > 0).then(pl.col("n_patients_assigned") / pl.col("n_patients")),
+        patient_ci_low=patient_low,
+        patient_ci_high=patient_high,
+    ).select(*keys, *KNOWN_PROVIDER_OUTPUT)

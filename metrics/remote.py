@@ -32,6 +32,18 @@ MODE_COUNTS: Final = tuple(f"n_{mode}" for mode in CONTACT_MODE_CODES)
 """One count column per contact mode, in the canonical order (``n_in_person``, ``n_phone``, ...)."""
 
 
+_COUNTS: Final = (
+    "n_visits",
+    "n_eligible",
+    "n_remote",
+    *MODE_COUNTS,
+    "n_urgent",
+    "n_missing_urgency",
+    "n_missing_mode",
+)
+"""The counts of :func:`remote_partials`: every one adds over a split of the contacts."""
+
+
 def remote_share(visits: Frame, *, by: Sequence[str] = ()) -> Frame:
     """Share of non-urgent contacts handled remotely (phone, video or message), per ``by`` group.
 
@@ -41,11 +53,48 @@ def remote_share(visits: Frame, *, by: Sequence[str] = ()) -> Frame:
     ``n_home``); ``n_remote`` = phone + video + message; ``share`` = n_remote / n_eligible (0-1) with a
     Wilson 95 % interval (``ci_low``, ``ci_high``), null when nothing is eligible. ``n_visits`` counts every
     row. Returns one row per ``by`` group (one row when ``by`` is empty), as the same kind of frame as the input.
+    It is :func:`remote_partials` followed by :func:`remote_from_partials`.
     """
     keys: list[str] = group_columns(by)
+    _check(visits, keys)
+    return same_kind(visits, lambda frame: _finish(_counts(frame, keys), keys))
+
+
+def remote_partials(visits: Frame, *, by: Sequence[str] = ()) -> Frame:
+    """Mergeable partial aggregates of the remote share: the counts of :func:`remote_share` per ``by`` group.
+
+    Columns: the ``by`` values, then ``n_visits``, ``n_eligible``, ``n_remote``, the mode counts and the
+    exclusion counts (:data:`_COUNTS`). Partials of any split of the contacts add up with
+    :func:`merge_remote_partials` (per their own keys, or fewer: a roll-up), since the unit is the contact.
+    Returns the same kind of frame as the input.
+    """
+    keys: list[str] = group_columns(by)
+    _check(visits, keys)
+    return same_kind(visits, lambda frame: _counts(frame, keys))
+
+
+def merge_remote_partials(partials: Sequence[pl.DataFrame], *, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Add partials (see :func:`remote_partials`) per ``by`` group: their own keys, or fewer (a roll-up).
+
+    With no ``by`` the result is one row (of zeros for no partial rows), as :func:`remote_share` gives.
+    """
+    keys: list[str] = group_columns(by)
+    frame = pl.concat(list(partials), how="vertical_relaxed").lazy()
+    return aggregate(frame, keys, [pl.col(name).sum().cast(pl.Int64) for name in _COUNTS]).collect()
+
+
+def remote_from_partials(partials: Frame, *, by: Sequence[str] = ()) -> Frame:
+    """:func:`remote_share`'s output from (merged) partials keyed by ``by``: one row per partial row."""
+    keys: list[str] = group_columns(by)
+    return same_kind(partials, lambda frame: _finish(frame, keys))
+
+
+def _check(visits: Frame, keys: list[str]) -> None:
     VISITS.check(visits, _NEEDED)
     require_columns(visits, keys, table=VISITS.name)
 
+
+def _counts(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     urgent: pl.Expr = pl.col(c.URGENT)
     mode: pl.Expr = pl.col(c.CONTACT_MODE)
     eligible: pl.Expr = urgent.not_() & mode.is_not_null()
@@ -65,29 +114,26 @@ def remote_share(visits: Frame, *, by: Sequence[str] = ()) -> Frame:
             for code, name in zip(CONTACT_MODE_CODES, MODE_COUNTS, strict=True)
         ),
     ]
+    needed = dict.fromkeys([*keys, c.URGENT, c.CONTACT_MODE])  # a key may be one of the two (by urgency, say)
+    return aggregate(frame.select(list(needed)), keys, aggregations).select(*keys, *_COUNTS)
+
+
+def _finish(counts: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     low, high = wilson_exprs(pl.col("n_remote"), pl.col("n_eligible"), z=Z95)
-
-    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
-        return (
-            aggregate(frame.select(*keys, c.URGENT, c.CONTACT_MODE), keys, aggregations)
-            .with_columns(
-                share=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_remote") / pl.col("n_eligible")),
-                ci_low=low,
-                ci_high=high,
-            )
-            .select(
-                *keys,
-                "n_visits",
-                "n_eligible",
-                "n_remote",
-                "share",
-                "ci_low",
-                "ci_high",
-                *MODE_COUNTS,
-                "n_urgent",
-                "n_missing_urgency",
-                "n_missing_mode",
-            )
-        )
-
-    return same_kind(visits, build)
+    return counts.with_columns(
+        share=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_remote") / pl.col("n_eligible")),
+        ci_low=low,
+        ci_high=high,
+    ).select(
+        *keys,
+        "n_visits",
+        "n_eligible",
+        "n_remote",
+        "share",
+        "ci_low",
+        "ci_high",
+        *MODE_COUNTS,
+        "n_urgent",
+        "n_missing_urgency",
+        "n_missing_mode",
+    )

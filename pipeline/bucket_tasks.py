@@ -12,7 +12,14 @@ arguments and results are plain data.
 - visits (a year and a patient bucket): the access histogram at the finest cell
   (month, county, unit, profession), rolled up on the driver; continuity
   partials for every cell level (a patient's visits of a year are all in the
-  bucket); whether a visit without service type entered.
+  bucket); whether a visit without service type entered. And the other
+  measures of :mod:`pipeline.measures`: the remote-share counts at the finest
+  cell with the visit's age group, the access histogram per age group, the
+  continuity and heavy-user partials per age group or county and profession
+  (per patient, so bucket-local), the known-provider counts against the
+  named-provider assignments (each task reads their small files itself), and
+  the first and last visit time (the years of the list sizes, which the driver
+  computes from the assignments alone).
 - appointment slots (a bucket of books): T3 per book and measurement time; the
   medians are taken on the driver.
 - survey answers (a county): the NPS class counts at the finest cell.
@@ -21,16 +28,18 @@ arguments and results are plain data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from core import columns as c
-from core.codes import PROFESSIONS
+from core.codes import ALL_PROFESSIONS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from metrics.access import access_from_partials, access_partials, merge_access_partials
+from metrics.age_groups import AGE_GROUP, AGE_GROUPS, ALL_AGES, has_ages, with_age_group
 from metrics.continuity import (
     DEFAULT_MIN_VISITS,
     coc_distribution_from_partials,
@@ -38,34 +47,55 @@ from metrics.continuity import (
     continuity_partials,
     merge_continuity_partials,
 )
+from metrics.heavy_users import heavy_user_partials, heavy_users_from_partials, merge_heavy_user_partials
+from metrics.named_provider import (
+    known_provider_from_partials,
+    known_provider_partials,
+    merge_known_provider_partials,
+)
+from metrics.remote import merge_remote_partials, remote_from_partials, remote_partials
 from metrics.satisfaction import merge_nps_partials, nps_from_partials, nps_partials
 from metrics.scope import DEFAULT_SERVICE_TYPES, scope_label
 from metrics.t3 import THL_CENSORED_DAYS, t3
+from pipeline import cell_levels
 from pipeline.aggregates import scoped_visits
 from pipeline.cell_levels import (
     ACCESS_DAYS,
     CONTINUITY_VALUES,
     SCOPE_COLUMN,
+    Metric,
     level_cells,
     month_of,
     quarter_of,
     year_of,
 )
+from pipeline.measures import list_size_cells, no_cells
 from store.catalogue import scan_paths
 
 CELL = (c.PERIOD, c.REGION_CODE, c.UNIT_ID, c.PROFESSION)
 """The finest cell the access and NPS histograms are kept at (NPS: respondent group instead of profession)."""
+REMOTE_CELL = (*CELL, AGE_GROUP)
+"""The finest cell of the remote-share counts: each visit's own age group too (``unknown`` without an age)."""
+AGE_CELL = (c.PERIOD, c.REGION_CODE, c.PROFESSION, AGE_GROUP)
+"""The finest cell of access per age group: counties and the country only, as pipeline.measures keeps them."""
+AGE_AREAS = ("region", "country")
+"""The area levels of the age-group and heavy-user cells (pipeline.measures' own)."""
+MEASURE_PROFESSIONS = ("doctor", "nurse", ALL_PROFESSIONS)
+"""The professions whose patients are counted apart for continuity by age group and heavy use."""
 _BOOK = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.BOOK_ID]
 _ANSWER_CELL = [c.PERIOD, c.RESPONDENT, c.REGION_CODE, c.UNIT_ID]
 
 
-def _levels(*, quarterly: bool) -> list[tuple[str, ...]]:
-    """The key sets of the continuity cells, as :func:`pipeline.aggregates.level_cells` forms them."""
-    levels = ("region", "country") if quarterly else ("unit", "region", "country")
+def _levels(
+    *, quarterly: bool = False, levels: Sequence[str] | None = None, professions: bool = True, extra: Sequence[str] = ()
+) -> list[tuple[str, ...]]:
+    """The key sets of the cells, as :func:`pipeline.cell_levels.level_cells` forms them (default: continuity's)."""
+    if levels is None:
+        levels = ("region", "country") if quarterly else ("unit", "region", "country")
     keys = []
     for level in levels:
-        for by_profession in (True, False):
-            names = [c.PERIOD]
+        for by_profession in (True, False) if professions else (False,):
+            names = [c.PERIOD, *extra]
             if level in ("unit", "region"):
                 names.append(c.REGION_CODE)
             if level == "unit":
@@ -77,60 +107,186 @@ def _levels(*, quarterly: bool) -> list[tuple[str, ...]]:
 
 
 CONTINUITY_LEVELS = {"year": _levels(quarterly=False), "quarter": _levels(quarterly=True)}
+AGE_LEVELS = _levels(levels=AGE_AREAS, professions=False, extra=[AGE_GROUP])
+"""The key sets of continuity by age group (per profession apart: the professions are not a key)."""
+HEAVY_LEVELS = _levels(levels=AGE_AREAS, professions=False)
+"""The key sets of heavy use (per profession apart)."""
+NAMED_LEVELS = _levels()
+"""The key sets of the known-provider share: every level, with and without the profession."""
 _PERIODS = {"year": year_of, "quarter": quarter_of}
 
 
 @dataclass(frozen=True)
 class VisitOptions:
+    """What every visit task is told: the service-type scope, the continuity threshold, and the named-provider
+    assignments' files (none: no known-provider share)."""
+
     service_types: frozenset[str] | None = DEFAULT_SERVICE_TYPES
     min_visits: int = DEFAULT_MIN_VISITS
+    assignments: tuple[str, ...] = ()
+
+
+Keyed = dict[tuple[str, tuple[str, ...]], pl.DataFrame]
+"""Partials per (profession or period, key set)."""
 
 
 @dataclass
 class VisitPartials:
-    """One bucket's (or several buckets' merged) partial aggregates of visits."""
+    """One bucket's (or several buckets' merged) partial aggregates of visits.
+
+    ``access_age`` and ``continuity_age`` are empty (None, {}) for a piece without ages; ``known_provider`` is
+    empty without assignments; ``first_visit`` and ``last_visit`` are None for a piece without visit times.
+    """
 
     access: pl.DataFrame
-    continuity: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = field(default_factory=dict)
+    continuity: Keyed = field(default_factory=dict)
     unrecorded: bool = False
+    remote: pl.DataFrame | None = None
+    access_age: pl.DataFrame | None = None
+    continuity_age: Keyed = field(default_factory=dict)
+    heavy: Keyed = field(default_factory=dict)
+    known_provider: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict)
+    has_ages: bool = False
+    first_visit: dt.datetime | None = None
+    last_visit: dt.datetime | None = None
 
 
 def visit_task(files: Sequence[str], options: VisitOptions) -> VisitPartials:
     """The partial aggregates of one piece of visits (every file of one year and patient bucket)."""
     loaded, _label = scoped_visits(_scan(files), service_types=options.service_types)  # the label is the merge's
     unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
-    access = _as_text(access_partials(loaded.with_columns(month_of(c.VISIT_AT).alias(c.PERIOD)), by=CELL).collect())
+    monthly = loaded.with_columns(month_of(c.VISIT_AT).alias(c.PERIOD))
+    access = _as_text(access_partials(monthly, by=CELL).collect())
     continuity = {}
     for period, levels in CONTINUITY_LEVELS.items():
         frame = loaded.with_columns(_PERIODS[period](c.VISIT_AT).alias(c.PERIOD))
         for keys in levels:
             partial = continuity_partials(frame, by=keys, min_visits=options.min_visits)
             continuity[(period, keys)] = _as_text(partial)
-    return VisitPartials(access, continuity, unrecorded)
+    yearly = loaded.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD))
+    aged = has_ages(loaded.collect_schema())
+    by_age = with_age_group(monthly)  # each visit's own age group ('unknown' without an age)
+    span = loaded.select(pl.col(c.VISIT_AT).min().alias("first"), pl.col(c.VISIT_AT).max().alias("last"))
+    first, last = span.collect().row(0)
+    return VisitPartials(
+        access,
+        continuity,
+        unrecorded,
+        remote=_as_text(remote_partials(by_age, by=REMOTE_CELL).collect()),
+        access_age=_as_text(access_partials(by_age, by=AGE_CELL).collect()) if aged else None,
+        continuity_age=_continuity_by_age(yearly, options.min_visits) if aged else {},
+        heavy={
+            (profession, keys): _as_text(
+                heavy_user_partials(_of(yearly, profession), by=keys, min_visits=options.min_visits).collect()
+            )
+            for profession in MEASURE_PROFESSIONS
+            for keys in HEAVY_LEVELS
+        },
+        known_provider=_known_provider(yearly, options.assignments),
+        has_ages=aged,
+        first_visit=first,
+        last_visit=last,
+    )
+
+
+def _of(frame: pl.LazyFrame, profession: str) -> pl.LazyFrame:
+    """The visits of one profession (``all``: every visit)."""
+    return frame if profession == ALL_PROFESSIONS else frame.filter(pl.col(c.PROFESSION) == profession)
+
+
+def _continuity_by_age(yearly: pl.LazyFrame, min_visits: int) -> Keyed:
+    """Continuity partials per age group, county and year, for each profession apart.
+
+    As :func:`pipeline.measures.continuity_age_cells`: the patient's age group is decided within the
+    profession's visits of the year (the bucket holds all of them).
+    """
+    partials = {}
+    for profession in MEASURE_PROFESSIONS:
+        aged = with_age_group(_of(yearly, profession), per_patient=[c.PERIOD])
+        for keys in AGE_LEVELS:
+            partials[(profession, keys)] = _as_text(continuity_partials(aged, by=keys, min_visits=min_visits))
+    return partials
+
+
+def _known_provider(yearly: pl.LazyFrame, assignments: Sequence[str]) -> dict[tuple[str, ...], pl.DataFrame]:
+    """The known-provider counts at every level; patients are distinct within the bucket, and a patient's
+    visits of a year are all in one bucket, so the counts of buckets add."""
+    if not assignments:
+        return {}
+    named = _scan(assignments).collect()  # small beside the visits; every level joins it
+    return {keys: _as_text(known_provider_partials(yearly, named, by=keys).collect()) for keys in NAMED_LEVELS}
 
 
 def merge_visits(parts: Iterable[VisitPartials]) -> VisitPartials:
-    """Merge visit partials of disjoint buckets (any order); the access histogram is added as it comes."""
+    """Merge visit partials of disjoint buckets (any order); every partial is added as it comes."""
     merged: VisitPartials | None = None
     for part in parts:
-        if merged is None:
-            merged = part
-            continue
-        merged = VisitPartials(
-            merge_access_partials([merged.access, part.access], by=CELL),
-            {
-                key: merge_continuity_partials([merged.continuity[key], part.continuity[key]], by=key[1])
-                for key in merged.continuity
-            },
-            merged.unrecorded or part.unrecorded,
-        )
+        merged = part if merged is None else _merge_two(merged, part)
     if merged is None:
         raise ValueError("no visit partials to merge")
     return merged
 
 
-def visit_results_from(merged: VisitPartials, options: VisitOptions) -> dict[str, pl.DataFrame]:
-    """The visits' aggregate tables from merged partials, as :func:`pipeline.aggregates.visit_results` gives them."""
+def _merge_two(one: VisitPartials, other: VisitPartials) -> VisitPartials:
+    def keyed(
+        first: dict[Any, pl.DataFrame], second: dict[Any, pl.DataFrame], merge: Callable[..., pl.DataFrame]
+    ) -> dict[Any, pl.DataFrame]:
+        # A piece without ages (or without assignments) has no such partials: the other's stand alone.
+        both = {**first, **second}
+        return {
+            key: merge([first[key], second[key]], by=key[-1]) if key in first and key in second else frame
+            for key, frame in both.items()
+        }
+
+    def frames(
+        first: pl.DataFrame | None, second: pl.DataFrame | None, merge: Callable[..., pl.DataFrame], by: Sequence[str]
+    ) -> pl.DataFrame | None:
+        if first is None or second is None:
+            return first if second is None else second
+        return merge([first, second], by=by)
+
+    return VisitPartials(
+        merge_access_partials([one.access, other.access], by=CELL),
+        {
+            key: merge_continuity_partials([one.continuity[key], other.continuity[key]], by=key[1])
+            for key in one.continuity
+        },
+        one.unrecorded or other.unrecorded,
+        remote=frames(one.remote, other.remote, merge_remote_partials, REMOTE_CELL),
+        access_age=frames(one.access_age, other.access_age, merge_access_partials, AGE_CELL),
+        continuity_age=keyed(one.continuity_age, other.continuity_age, merge_continuity_partials),
+        heavy=keyed(one.heavy, other.heavy, merge_heavy_user_partials),
+        known_provider=_merge_known(one.known_provider, other.known_provider),
+        has_ages=one.has_ages or other.has_ages,
+        first_visit=_extreme(min, one.first_visit, other.first_visit),
+        last_visit=_extreme(max, one.last_visit, other.last_visit),
+    )
+
+
+def _merge_known(
+    first: dict[tuple[str, ...], pl.DataFrame], second: dict[tuple[str, ...], pl.DataFrame]
+) -> dict[tuple[str, ...], pl.DataFrame]:
+    if not first or not second:
+        return first or second
+    return {keys: merge_known_provider_partials([first[keys], second[keys]], by=keys) for keys in first}
+
+
+def _extreme(
+    pick: Callable[[dt.datetime, dt.datetime], dt.datetime], one: dt.datetime | None, other: dt.datetime | None
+) -> dt.datetime | None:
+    if one is None or other is None:
+        return one if other is None else other
+    return pick(one, other)
+
+
+def visit_results_from(
+    merged: VisitPartials, options: VisitOptions, *, assignments: pl.LazyFrame | None = None
+) -> dict[str, pl.DataFrame]:
+    """The visits' aggregate tables from merged partials, as :func:`pipeline.aggregates.visit_results` gives them.
+
+    With ``assignments`` (the named-provider table's extracts, read on this process: they are small) also the
+    list sizes, and the known-provider share the tasks counted (``options.assignments`` must name their files).
+    """
     label = pl.lit(scope_label(options.service_types, unrecorded=merged.unrecorded)).alias(SCOPE_COLUMN)
 
     def access_of(days: int) -> pl.DataFrame:
@@ -161,11 +317,126 @@ def visit_results_from(merged: VisitPartials, options: VisitOptions) -> dict[str
         *CONTINUITY_VALUES,
         "min_visits",
     )
-    return {
+    results = {
         "access_results": access.with_columns(label),
         "continuity_results": continuity.with_columns(label),
         "coc_distribution_results": _coc_distribution(merged).with_columns(
             label, pl.lit(options.min_visits, dtype=pl.Int64).alias("min_visits")
+        ),
+        "remote_results": _remote_cells(merged),
+        "access_age_results": _access_age_cells(merged),
+        "continuity_age_results": _continuity_age_cells(merged, options.min_visits),
+        "heavy_user_results": _heavy_user_cells(merged),
+    }
+    if assignments is not None:
+        results.update(_named_provider_cells(merged, assignments))
+    # As visit_results labels them: the list sizes come from the assignments alone, with no visit scope.
+    return {
+        name: frame if name == "list_size_results" else frame.with_columns(label) for name, frame in results.items()
+    }
+
+
+def _age_groups_only(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(pl.col(AGE_GROUP).is_in(AGE_GROUPS))
+
+
+def _from_keyed(
+    partials: dict[Any, pl.DataFrame], finish: Callable[..., pl.DataFrame], prefix: tuple[str, ...] = ()
+) -> Metric:
+    """A level_cells metric that finishes the partials kept for the level's key set (under ``prefix``)."""
+
+    def metric(_lazy: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+        key: Any = (*prefix, tuple(keys)) if prefix else tuple(keys)
+        return finish(partials[key], by=keys).lazy()
+
+    return metric
+
+
+def _remote_cells(merged: VisitPartials) -> pl.DataFrame:
+    """As :func:`pipeline.measures.remote_cells`: every level with age group ``all``, and the age groups for
+    counties and the country when the visits carry ages."""
+    if merged.remote is None:
+        raise ValueError("the visit partials hold no remote-share counts")
+    finest = merged.remote
+
+    def metric(lazy: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+        return remote_from_partials(merge_remote_partials([lazy.collect()], by=keys).lazy(), by=keys)
+
+    every_age = level_cells(finest.lazy(), metric, professions=True).with_columns(pl.lit(ALL_AGES).alias(AGE_GROUP))
+    parts = [every_age]
+    if merged.has_ages:
+        by_age = level_cells(finest.lazy(), metric, professions=True, extra=[AGE_GROUP], levels=AGE_AREAS)
+        parts.append(_age_groups_only(by_age))
+    every = cell_levels.CELL
+    return pl.concat(parts, how="diagonal").select(*every, AGE_GROUP, pl.exclude([*every, AGE_GROUP]))
+
+
+def _access_age_cells(merged: VisitPartials) -> pl.DataFrame:
+    """As :func:`pipeline.measures.access_age_cells` (empty without ages)."""
+    if not merged.has_ages or merged.access_age is None:
+        return no_cells("access_age_results")
+    finest = merged.access_age.lazy()
+    parts = []
+    for days in ACCESS_DAYS:
+
+        def metric(lazy: pl.LazyFrame, keys: list[str], days: int = days) -> pl.LazyFrame:
+            return access_from_partials(merge_access_partials([lazy.collect()], by=keys).lazy(), days=days, by=keys)
+
+        parts.append(level_cells(finest, metric, professions=True, extra=[AGE_GROUP], levels=AGE_AREAS))
+    return _age_groups_only(pl.concat(parts)).drop("n_missing_visit_at")
+
+
+def _continuity_age_cells(merged: VisitPartials, min_visits: int) -> pl.DataFrame:
+    """As :func:`pipeline.measures.continuity_age_cells` (empty without ages)."""
+    if not merged.has_ages:
+        return no_cells("continuity_age_results")
+
+    def finish(partials: pl.DataFrame, *, by: Sequence[str]) -> pl.DataFrame:
+        return continuity_from_partials(partials, by=by, min_visits=min_visits)
+
+    parts = [
+        level_cells(
+            pl.LazyFrame(),
+            _from_keyed(merged.continuity_age, finish, (profession,)),
+            professions=False,
+            extra=[AGE_GROUP],
+            levels=AGE_AREAS,
+        ).with_columns(pl.lit(profession).alias(c.PROFESSION))
+        for profession in MEASURE_PROFESSIONS
+    ]
+    return _age_groups_only(pl.concat(parts)).select(
+        *cell_levels.CELL,
+        AGE_GROUP,
+        *CONTINUITY_VALUES,
+        pl.lit(min_visits, dtype=pl.Int64).alias("min_visits"),
+    )
+
+
+def _heavy_user_cells(merged: VisitPartials) -> pl.DataFrame:
+    """As :func:`pipeline.measures.heavy_user_cells`."""
+    parts = [
+        level_cells(
+            pl.LazyFrame(),
+            _from_keyed(merged.heavy, heavy_users_from_partials, (profession,)),
+            professions=False,
+            levels=AGE_AREAS,
+        ).with_columns(pl.lit(profession).alias(c.PROFESSION))
+        for profession in MEASURE_PROFESSIONS
+    ]
+    return pl.concat(parts).select(*cell_levels.CELL, pl.exclude(cell_levels.CELL)).sort(cell_levels.CELL)
+
+
+def _named_provider_cells(merged: VisitPartials, assignments: pl.LazyFrame) -> dict[str, pl.DataFrame]:
+    """As :func:`pipeline.measures.named_provider_results` with the visits: list sizes for every year of the
+    visits up to their last day, and the known-provider share (none when no visit has a time)."""
+    first, last = merged.first_visit, merged.last_visit
+    if first is None or last is None:
+        return {"list_size_results": no_cells("list_size_results")}
+    years = [str(year) for year in range(first.year, last.year + 1)]
+    return {
+        "list_size_results": list_size_cells(assignments, years=years, as_of=last.date()),
+        "named_provider_results": level_cells(
+            pl.LazyFrame(), _from_keyed(merged.known_provider, known_provider_from_partials), professions=True
         ),
     }
 
@@ -287,5 +558,9 @@ def file_names(paths: Iterable[Path]) -> list[str]:
     return [str(path) for path in paths]
 
 
-def as_options(service_types: Collection[str] | None, min_visits: int) -> VisitOptions:
-    return VisitOptions(None if service_types is None else frozenset(service_types), min_visits)
+def as_options(
+    service_types: Collection[str] | None, min_visits: int, *, assignments: Iterable[Path] = ()
+) -> VisitOptions:
+    """The options of every visit task; ``assignments``: the named-provider assignments' extract files."""
+    scope = None if service_types is None else frozenset(service_types)
+    return VisitOptions(scope, min_visits, tuple(file_names(assignments)))

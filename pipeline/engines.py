@@ -31,9 +31,8 @@ from core.errors import DashboardError, InvalidInputError
 from metrics.continuity import DEFAULT_MIN_VISITS
 from metrics.scope import DEFAULT_SERVICE_TYPES
 from pipeline import bucket_tasks as tasks
-from pipeline.aggregates import ALSO_READS, RESULTS_BY_TABLE, scoped_visits
+from pipeline.aggregates import ALSO_READS, RESULTS_BY_TABLE
 from pipeline.imports import with_dataset
-from pipeline.measures import visit_measure_results
 from store import buckets, tables
 from store.catalogue import extract_paths, scan_paths
 from store.datasets import datasets
@@ -156,11 +155,13 @@ def bucketed_results(
         pieces = [tasks.file_names(files) for files in found] or [tasks.file_names(paths)]
         log.info("%s: %d extract(s) in %d piece(s) of %d bucket(s)", table, len(paths), len(pieces), layout.buckets)
         if table == "visits":
-            options = tasks.as_options(service_types, min_visits)
+            named = extracts.get("assignments") or []
+            options = tasks.as_options(service_types, min_visits, assignments=named)
             done = _counted(
                 executor.run(tasks.visit_task, [(files, options) for files in pieces]), table, report, len(pieces)
             )
-            results.update(tasks.visit_results_from(tasks.merge_visits(done), options))
+            assignments = scan_paths(list(named)) if named else None
+            results.update(tasks.visit_results_from(tasks.merge_visits(done), options, assignments=assignments))
         elif table == "appointment_slots":
             snapshots = executor.run(tasks.snapshot_times_task, [(files,) for files in pieces])
             times = sorted({time for piece_times in snapshots for time in piece_times})
@@ -170,40 +171,27 @@ def bucketed_results(
         elif table == "survey_answers":
             parts = list(_counted(executor.run(tasks.answer_task, [(f,) for f in pieces]), table, report, len(pieces)))
             results.update(tasks.answer_results_from(parts))
-    report(0.9, "computing the other measures")
-    results.update(driver_results(extracts, service_types=service_types, min_visits=min_visits))
+    report(0.9, "computing the aggregates without buckets")
+    results.update(driver_results(extracts))
     return results
 
 
-def driver_results(
-    extracts: Mapping[str, Sequence[Path]],
-    *,
-    service_types: Collection[str] | None = DEFAULT_SERVICE_TYPES,
-    min_visits: int = DEFAULT_MIN_VISITS,
-) -> dict[str, pl.DataFrame]:
-    """The aggregates not yet computed bucket by bucket, on this process from the whole extracts.
+def driver_results(extracts: Mapping[str, Sequence[Path]]) -> dict[str, pl.DataFrame]:
+    """The aggregates of the tables without a bucketed layout, on this process, as
+    :data:`pipeline.aggregates.RESULTS_BY_TABLE` computes them.
 
-    The visits' other measures (:func:`pipeline.measures.visit_measure_results`: remote contacts, ages,
-    heavy users, named providers) and every table without a bucketed layout (the named-provider
-    assignments), as :data:`pipeline.aggregates.RESULTS_BY_TABLE` computes them.
+    Only the named-provider assignments are left: small, and their list sizes need every patient's
+    assignments at once. With visits the bucketed visit job computes them (the years and the last day
+    come from the visits, :func:`pipeline.bucket_tasks.visit_results_from`); without visits, here.
     """
     scans = {table: scan_paths(list(paths)) for table, paths in extracts.items() if paths}
     results: dict[str, pl.DataFrame] = {}
-    if "visits" in scans:
-        loaded, label = scoped_visits(scans["visits"], service_types=service_types)
-        measures = visit_measure_results(loaded, assignments=scans.get("assignments"), min_visits=min_visits)
-        # As visit_results labels them: list sizes come from the assignments alone, with no visit scope.
-        results.update(
-            {
-                name: frame.with_columns(label) if frame.width and name != "list_size_results" else frame
-                for name, frame in measures.items()
-            }
-        )
     for table, aggregate in RESULTS_BY_TABLE.items():
         if table in buckets.PARTITIONINGS or table not in scans:
             continue
-        others = {other: scans[other] for other in ALSO_READS.get(table, ()) if other in scans}
-        results.update(aggregate(scans[table], **others))
+        if any(other in buckets.PARTITIONINGS for other in ALSO_READS.get(table, ()) if other in scans):
+            continue  # it reads a bucketed table too: that table's job computes it
+        results.update(aggregate(scans[table]))
     return results
 
 

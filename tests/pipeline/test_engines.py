@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from core import columns as c
+from core.assignments import DTYPES as ASSIGNMENT_DTYPES
 from pipeline import bucket_tasks as tasks
-from pipeline.aggregates import answer_results, slot_results, visit_results
+from pipeline.aggregates import answer_results, assignment_results, slot_results, visit_results
 from pipeline.engines import (
     AggregationFailedError,
     DaskExecutor,
@@ -31,8 +32,10 @@ from tests.metrics.frames import answers, slots, visits
 from tests.pipeline.test_imports import do_import, write_answers
 
 BUCKET_COUNTS = [1, 2, 7, 16]
-BUCKETED_VISIT_TABLES = ("access_results", "continuity_results", "coc_distribution_results")
 START = datetime(2023, 11, 20, 8, 0)
+PATIENTS = [f"p{k}" for k in range(12)]
+#: A few patients come often, so that some are heavy users (8 visits a year) in every bigger example.
+FREQUENT_PATIENTS = [*PATIENTS, "p0", "p0", "p0", "p0", "p1", "p1", "p1"]
 
 
 def assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
@@ -45,17 +48,18 @@ def assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
 
 @st.composite
 def visit_frames(draw: st.DrawFn) -> pl.DataFrame:
-    """Visits over two years' turn (so two year partitions), with every exclusion class and shared patients."""
-    count = draw(st.integers(min_value=0, max_value=40))
+    """Visits over two years' turn (so two year partitions), with every exclusion class and shared patients;
+    with ages (some missing, every group) or, in some examples, without the optional age column."""
+    count = draw(st.integers(min_value=0, max_value=60))
     rows = []
     for n in range(count):
         at = START + timedelta(days=draw(st.integers(0, 80)), minutes=draw(st.sampled_from([0, 0, 30])))
         rows.append(
             {
                 c.VISIT_ID: f"v{n}",
-                c.PATIENT_ID: draw(st.sampled_from([f"p{k}" for k in range(12)])),
+                c.PATIENT_ID: draw(st.sampled_from(FREQUENT_PATIENTS)),
                 c.PROFESSIONAL_ID: draw(st.sampled_from(["d1", "d2", "d3", "n1", None])),
-                c.PROFESSION: draw(st.sampled_from(["doctor", "nurse"])),
+                c.PROFESSION: draw(st.sampled_from(["doctor", "doctor", "nurse", "physiotherapist"])),
                 c.UNIT_ID: draw(st.sampled_from(["u1", "u2", "u3"])),
                 c.REGION_CODE: draw(st.sampled_from(["01", "02"])),
                 c.VISIT_AT: draw(st.sampled_from([at, at, at, None])),
@@ -64,9 +68,34 @@ def visit_frames(draw: st.DrawFn) -> pl.DataFrame:
                 ),
                 c.URGENT: draw(st.sampled_from([False, False, True, None])),
                 c.SERVICE_TYPE: draw(st.sampled_from(["T11", "T11", "T31", None])),
+                c.CONTACT_MODE: draw(st.sampled_from(["in_person", "in_person", "phone", "video", "home", None])),
+                c.AGE_YEARS: draw(st.sampled_from([None, 4.0, 17.0, 18.0, 64.0, 65.0, 74.0, 75.0, 90.0])),
             }
         )
-    return visits(*rows)
+    frame = visits(*rows)
+    return frame if draw(st.booleans()) or not count else frame.drop(c.AGE_YEARS)
+
+
+@st.composite
+def assignment_frames(draw: st.DrawFn) -> pl.DataFrame:
+    """Named doctors, nurses and teams of some patients, some ended or starting within the visits' span."""
+    rows = []
+    for patient in draw(st.lists(st.sampled_from(PATIENTS), max_size=10, unique=True)):
+        for kind, providers in (("doctor", ["d1", "d2"]), ("nurse", ["n1"]), ("team", ["t1"])):
+            if draw(st.booleans()):
+                start = START.date() + timedelta(days=draw(st.integers(-30, 60)))
+                rows.append(
+                    {
+                        c.PATIENT_ID: patient,
+                        "provider_kind": kind,
+                        "provider_id": draw(st.sampled_from(providers)),
+                        c.REGION_CODE: draw(st.sampled_from(["01", "02"])),
+                        c.UNIT_ID: "u1",
+                        "valid_from": start,
+                        "valid_to": draw(st.sampled_from([None, start + timedelta(days=20)])),
+                    }
+                )
+    return pl.DataFrame(rows or None, schema=dict(ASSIGNMENT_DTYPES))
 
 
 @st.composite
@@ -120,22 +149,63 @@ def filed(root: Path, table: str, frame: pl.DataFrame, count: int, order: random
 # --- every family equals the single-machine engine ----------------------------------------------------
 
 
+def single_machine_results(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """What ``--engine local`` computes from these extracts: every table's aggregator in turn, the later
+    results replacing the earlier (the assignments' named-provider cells replace the visits' own)."""
+    visit_frame, named = frames.get("visits"), frames.get("assignments")
+    expected: dict[str, pl.DataFrame] = {}
+    if visit_frame is not None:
+        expected.update(visit_results(visit_frame.lazy(), assignments=None if named is None else named.lazy()))
+    if "appointment_slots" in frames:
+        expected.update(slot_results(frames["appointment_slots"].lazy()))
+    if "survey_answers" in frames:
+        expected.update(answer_results(frames["survey_answers"].lazy()))
+    if named is not None:
+        expected.update(assignment_results(named.lazy(), visits=None if visit_frame is None else visit_frame.lazy()))
+    return expected
+
+
+def assert_all_same(got: dict[str, pl.DataFrame], expected: dict[str, pl.DataFrame]) -> None:
+    """The same tables, every one with the same cells (an empty table with the same columns too)."""
+    assert sorted(got) == sorted(expected)
+    for name, frame in expected.items():
+        if frame.width == 0:  # no T3 without a snapshot: no columns either way
+            assert got[name].is_empty(), name
+            continue
+        assert_same(got[name], frame)
+
+
 @settings(max_examples=4, deadline=None)
-@given(frame=visit_frames(), seed=st.integers(0, 2**16))
+@given(frame=visit_frames(), named=assignment_frames(), seed=st.integers(0, 2**16))
 def test_visit_aggregates_from_buckets_equal_the_single_machine_ones(
-    tmp_path_factory: pytest.TempPathFactory, frame: pl.DataFrame, seed: int
+    tmp_path_factory: pytest.TempPathFactory, frame: pl.DataFrame, named: pl.DataFrame, seed: int
 ) -> None:
-    expected = visit_results(frame.lazy())
-    options = tasks.VisitOptions()
+    root = tmp_path_factory.mktemp("visits")
+    named_path = root / "assignments.parquet"
+    named.write_parquet(named_path)
+    expected = single_machine_results({"visits": frame, "assignments": named})
+    options = tasks.as_options(tasks.DEFAULT_SERVICE_TYPES, tasks.DEFAULT_MIN_VISITS, assignments=[named_path])
     for count in BUCKET_COUNTS:  # one example, every bucket count: the single-machine figures are computed once
-        pieces = filed(tmp_path_factory.mktemp("visits"), "visits", frame, count, random.Random(seed))
-        if not pieces:  # nothing to file: no patient has a COC bin either
-            assert expected["coc_distribution_results"].is_empty()
+        pieces = filed(root / str(count), "visits", frame, count, random.Random(seed))
+        if not pieces:  # nothing to file: every table but the empty ones' is empty
+            assert all(table.is_empty() for table in expected.values())
             continue
         merged = tasks.merge_visits(tasks.visit_task(files, options) for files in pieces)
-        got = tasks.visit_results_from(merged, options)
-        for name in BUCKETED_VISIT_TABLES:
-            assert_same(got[name], expected[name])
+        got = tasks.visit_results_from(merged, options, assignments=named.lazy())
+        assert_all_same(got, expected)
+
+
+@settings(max_examples=2, deadline=None)
+@given(frame=visit_frames(), seed=st.integers(0, 2**16))
+def test_without_assignments_the_buckets_give_no_named_provider_tables(
+    tmp_path_factory: pytest.TempPathFactory, frame: pl.DataFrame, seed: int
+) -> None:
+    options = tasks.VisitOptions()
+    pieces = filed(tmp_path_factory.mktemp("visits"), "visits", frame, 7, random.Random(seed))
+    if not pieces:
+        return
+    got = tasks.visit_results_from(tasks.merge_visits(tasks.visit_task(files, options) for files in pieces), options)
+    assert_all_same(got, single_machine_results({"visits": frame}))
 
 
 @pytest.mark.parametrize("count", BUCKET_COUNTS)
@@ -188,34 +258,53 @@ def catalogue(root: Path, frames: dict[str, pl.DataFrame]) -> dict[str, list[Pat
     return paths
 
 
+EVERY_EXTRACT = st.fixed_dictionaries(
+    {
+        "visits": visit_frames(),
+        "appointment_slots": slot_frames(),
+        "survey_answers": answer_frames(),
+        "assignments": assignment_frames(),
+    }
+)
+
+
 @settings(max_examples=3, deadline=None)
-@given(visit_frame=visit_frames(), slot_frame=slot_frames(), answer_frame=answer_frames())
+@given(frames=EVERY_EXTRACT)
 def test_the_dask_engine_on_a_two_worker_cluster_gives_the_serial_and_the_single_machine_figures(
-    dask_client: Any,
-    tmp_path_factory: pytest.TempPathFactory,
-    visit_frame: pl.DataFrame,
-    slot_frame: pl.DataFrame,
-    answer_frame: pl.DataFrame,
+    dask_client: Any, tmp_path_factory: pytest.TempPathFactory, frames: dict[str, pl.DataFrame]
 ) -> None:
     root = tmp_path_factory.mktemp("engines")
-    frames = {"visits": visit_frame, "appointment_slots": slot_frame, "survey_answers": answer_frame}
     paths = catalogue(root, frames)
     steps: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(buckets, "ROWS_PER_BUCKET", 10)  # several buckets even for a small extract
         on_dask = bucketed_results(root / "d", paths, DaskExecutor(dask_client), progress=lambda _f, m: steps.append(m))
         serial = bucketed_results(root / "s", paths, SerialExecutor())
-    expected = {
-        **visit_results(visit_frame.lazy()),
-        **slot_results(slot_frame.lazy()),
-        **answer_results(answer_frame.lazy()),
-    }
-    assert on_dask.keys() == serial.keys() == expected.keys()
-    for name, frame in expected.items():
-        if name in (*BUCKETED_VISIT_TABLES, "t3_results", "nps_results") or frame.width:
-            assert_same(on_dask[name], frame)
-            assert_same(serial[name], frame)
+    expected = single_machine_results(frames)
+    assert_all_same(on_dask, expected)
+    assert_all_same(serial, expected)
     assert any("visits: 1 piece(s) done" in step for step in steps), steps  # progress per bucket
+
+
+def test_assignments_without_visits_get_their_list_sizes_on_the_driver(tmp_path: Path) -> None:
+    named = pl.DataFrame(
+        [
+            {
+                c.PATIENT_ID: "p1",
+                "provider_kind": "doctor",
+                "provider_id": "d1",
+                c.REGION_CODE: "01",
+                c.UNIT_ID: "u1",
+                "valid_from": START.date(),
+                "valid_to": None,
+            }
+        ],
+        schema=dict(ASSIGNMENT_DTYPES),
+    )
+    paths = catalogue(tmp_path, {"assignments": named})
+    got = bucketed_results(tmp_path / "b", paths, SerialExecutor())
+    assert_all_same(got, single_machine_results({"assignments": named}))
+    assert got["list_size_results"].height > 0
 
 
 def test_a_failing_bucket_task_fails_the_job_and_leaves_the_stored_aggregates_as_they_were(
