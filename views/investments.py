@@ -16,7 +16,15 @@ from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.regions import region_codes
 from i18n import t, tn
 from i18n.format import number
-from metrics.did import ASSUMPTIONS, FEW_CONTROLS, event_study, permutation_test, synthetic_control
+from metrics.did import (
+    ASSUMPTIONS,
+    FEW_CONTROLS,
+    PermutationResult,
+    event_study,
+    permutation_result,
+    permutation_test,
+    synthetic_control,
+)
 from store.results import Results
 from views.cells import counties, indicator_cells
 from views.common import ChartView, area_label, chart_text, filters_line
@@ -400,7 +408,7 @@ class Evaluation:
     grain: str
     starts: dict[str, str]
     comparison: list[str]
-    test: dict[str, object]
+    test: PermutationResult
     events: pl.DataFrame
     synthetic: pl.DataFrame
     periods: tuple[str, ...]
@@ -420,18 +428,20 @@ def evaluate(
     panel, grain = outcome_panel(results, state, key, threshold=threshold)
     starts = evaluation_starts(starts_of, design, grain)
     panel = panel.filter(pl.col(c.REGION_CODE).is_in([*starts, *comparison]))
-    options = {
-        "outcome": "value",
-        "treated": sorted(starts),
-        "start": starts,
-        "period": c.PERIOD,
-        "comparison": comparison,
-    }
-    test = permutation_test(panel, **options).row(0, named=True)  # type: ignore[arg-type]
-    events = event_study(panel, **options) if test["estimate"] is not None else pl.DataFrame()  # type: ignore[arg-type]
+    participants = sorted(starts)
+    test = permutation_result(
+        permutation_test(
+            panel, outcome="value", treated=participants, start=starts, period=c.PERIOD, comparison=comparison
+        )
+    )
+    events = (
+        event_study(panel, outcome="value", treated=participants, start=starts, period=c.PERIOD, comparison=comparison)
+        if test["estimate"] is not None
+        else pl.DataFrame()
+    )
     synthetic = pl.DataFrame()
     if test["n_treated"] == 1 and test["n_comparison"] >= 2:
-        (treated,) = test["treated_units"]  # type: ignore[misc]
+        (treated,) = test["treated_units"]
         synthetic = synthetic_control(
             panel,
             outcome="value",
@@ -489,37 +499,37 @@ def evaluation_text(evaluation: Evaluation, people: pl.DataFrame, language: str)
     warnings: list[str] = []
     if no_start:
         warnings.append(t("evaluation.no_start", language, names=names(no_start, language)))
-    if test["estimate"] is None:
-        reason = t(str(test["reason"] or "did.reason.no_treated_counties"), language, controls=FEW_CONTROLS)
+    estimate, min_p, permutations = test["estimate"], test["min_p"], test["n_permutations"]
+    if estimate is None or min_p is None or permutations is None:
+        reason = t(test["reason"] or "did.reason.no_treated_counties", language, controls=FEW_CONTROLS)
         return EvaluationText("–", (t("investments.did_none", language, reason=reason),), tuple(warnings))
-    treated = int(test["n_treated"])  # type: ignore[arg-type]
-    min_p = float(test["min_p"])  # type: ignore[arg-type]
-    level = number(100 * float(test["level"]), language, digits=0)  # type: ignore[arg-type]
+    treated = test["n_treated"]
+    level = number(100 * test["level"], language, digits=0)
     periods = list(evaluation.periods)
     lines = [
         t(
             "evaluation.basis",
             language,
             treated=treated,
-            names=names(test["treated_units"], language),  # type: ignore[arg-type]
+            names=names(test["treated_units"], language),
             controls=test["n_comparison"],
             first=periods[0] if periods else "–",
             last=periods[-1] if periods else "–",
-            start=", ".join(sorted({evaluation.starts[code] for code in test["treated_units"]})),  # type: ignore[union-attr]
+            start=", ".join(sorted({evaluation.starts[code] for code in test["treated_units"]})),
         ),
         t("evaluation.one_county", language)
         if treated == 1
         else t("evaluation.few_counties", language, treated=treated),
     ]
     if min_p > 0.05:
-        lines.append(t("evaluation.min_p_above", language, min_p=smallest_p(int(test["n_permutations"]), language)))  # type: ignore[arg-type]
+        lines.append(t("evaluation.min_p_above", language, min_p=smallest_p(permutations, language)))
     lines.append(
         t(
             "evaluation.p_line",
             language,
-            p=p_value_text(test["p_value_reported"], language),  # type: ignore[arg-type]
-            n=number(test["n_permutations"], language, digits=0),  # type: ignore[arg-type]
-            min_p=smallest_p(int(test["n_permutations"]), language),  # type: ignore[arg-type]
+            p=p_value_text(test["p_value_reported"], language),
+            n=number(permutations, language, digits=0),
+            min_p=smallest_p(permutations, language),
         )
     )
     if test["p_value_studentized"] is not None:
@@ -527,19 +537,19 @@ def evaluation_text(evaluation: Evaluation, people: pl.DataFrame, language: str)
             t(
                 "evaluation.p_note",
                 language,
-                p_raw=p_number(test["p_value"], language),  # type: ignore[arg-type]
-                p_stud=p_number(test["p_value_studentized"], language),  # type: ignore[arg-type]
+                p_raw=p_number(test["p_value"], language),
+                p_stud=p_number(test["p_value_studentized"], language),
             )
         )
     low, high = test["ci_low"], test["ci_high"]
-    if low is not None and high is not None and math.isinf(low) and math.isinf(high):  # type: ignore[arg-type]
+    if low is not None and high is not None and math.isinf(low) and math.isinf(high):
         lines.append(
             t(
                 "evaluation.interval_open",
                 language,
                 level=level,
-                min_p=smallest_p(int(test["n_permutations"]), language),
-            )  # type: ignore[arg-type]
+                min_p=smallest_p(permutations, language),
+            )
         )
     else:
         lines.append(
@@ -547,18 +557,18 @@ def evaluation_text(evaluation: Evaluation, people: pl.DataFrame, language: str)
                 "evaluation.interval",
                 language,
                 level=level,
-                low=_bound(low, key, language),  # type: ignore[arg-type]
-                high=_bound(high, key, language),  # type: ignore[arg-type]
+                low=_bound(low, key, language),
+                high=_bound(high, key, language),
             )
         )
     if treated == 1:
         warnings.insert(0, t("evaluation.single_county", language))
     if test["excluded_units"]:
-        left_out = [code for code in test["excluded_units"] if code not in no_start]  # type: ignore[union-attr]
+        left_out = [code for code in test["excluded_units"] if code not in no_start]
         if left_out:
             warnings.append(t("evaluation.excluded", language, names=names(left_out, language)))
     warnings.append(t("evaluation.other_development", language))
-    return EvaluationText(indicator_change(test["estimate"], INDICATORS[key], language), tuple(lines), tuple(warnings))  # type: ignore[arg-type]
+    return EvaluationText(indicator_change(estimate, INDICATORS[key], language), tuple(lines), tuple(warnings))
 
 
 #: What the permutation estimate assumes ('comparable noise' was the t-interval's; the permutation needs
@@ -638,7 +648,7 @@ def synthetic_view(results: Results, state: ViewState, evaluation: Evaluation, *
         return None
     key, language = evaluation.key, state.lang
     indicator = INDICATORS[key]
-    (treated,) = evaluation.test["treated_units"]  # type: ignore[misc]
+    (treated,) = evaluation.test["treated_units"]
     county = area_label(treated, language)
     names = {code: area_label(code, language) for code in frame["unit"].unique().to_list()}
     labelled = frame.with_columns(
