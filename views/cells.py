@@ -21,8 +21,9 @@ median across books, a quarter's or year's value the median of them.
 Age groups (``age_group``, :data:`metrics.age_groups.AGE_GROUPS`): the access
 and continuity cells of one group come from the age tables (counties and the
 country only; continuity yearly) and are suppressed like the others; the age
-groups are parts of the all-ages cell in the linked step, so a hidden group
-does not come back from the all-ages figure minus the shown groups.
+groups are parts of the all-ages cell (access in the linked step, continuity in
+:func:`_linked_continuity_ages`), so a hidden group does not come back from the
+all-ages figure minus the shown groups.
 
 THL's published series (:attr:`Indicator.published`) are yearly whatever the
 grain asked for, have no interval and no count of ours, and are not
@@ -32,6 +33,7 @@ and a value it did not publish is simply absent (never filled).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
@@ -40,7 +42,7 @@ from core import columns as c
 from core.codes import ALL_PROFESSIONS, ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from core.errors import InvalidInputError
-from metrics.age_groups import AGE_GROUPS, ALL_AGES
+from metrics.age_groups import AGE_GROUP, AGE_GROUPS, ALL_AGES
 from metrics.privacy import (
     PRIMARY,
     SUPPRESSED_BY,
@@ -259,9 +261,10 @@ def _cells(
         # A share also tells its numerator and its complement: both are counts of visits too.
         cells = cells.with_columns((pl.col("n") - pl.col("n_within")).alias("_n_outside"))
         counts = ["n", "n_within", "_n_outside"]
-    if indicator.family in ("access", "nps"):
+    if indicator.family in ("access", "nps") or age != ALL_AGES:
         # Months, quarters and years; health centres, counties and the country; doctors, nurses and all; the
         # wait bands and the NPS classes are published together: one linked suppression decides them all.
+        # The age groups are parts of the all-ages cell: they are decided together with it too.
         linked = _linked_cells(results, indicator, level, threshold, age).filter(
             pl.col("grain") == grain,
             pl.col(c.PROFESSION) == (profession if indicator.by_profession else "all"),
@@ -297,6 +300,7 @@ def _cells(
 #: and later: both are decided by all three. A store with one limit only: the visits within it and the later ones.
 _COMPONENTS = {"access": ("_within", "_band", "_later"), "nps": ("promoters", "passives", "detractors")}
 _LINK_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", "grain", c.PERIOD]
+_MONTHLY_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", c.PERIOD]
 _GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 #: The professions other than doctors and nurses, in the linked step only (never published).
 OTHER_PROFESSIONS = "other"
@@ -304,6 +308,8 @@ OTHER_PROFESSIONS = "other"
 
 def _linked_cells(results: Results, indicator: Indicator, level: Level, threshold: int, age: str) -> pl.DataFrame:
     """The linked step's decisions for the indicator's cells: its respondents' (NPS), or one age group's."""
+    if age != ALL_AGES and indicator.family == "continuity":
+        return _linked_continuity_ages(results, threshold).filter(pl.col(AGE_GROUP) == age)
     if age != ALL_AGES:
         return _linked_ages(results, threshold).filter(pl.col(c.RESPONDENT) == age)
     linked = _linked(results, indicator, level, threshold)
@@ -367,10 +373,15 @@ def _components(
             "passives",
             "detractors",
         )
+    return _every_grain(monthly, list(_COMPONENTS[family]))
+
+
+def _every_grain(monthly: pl.DataFrame, parts: list[str]) -> pl.DataFrame:
+    """Monthly additive counts (per area, profession, respondent and month) summed to every grain, with the
+    other professions as cells of their own."""
     # 'other' professions are never published, but all minus doctors and nurses gives them: cells of their own in
     # the linked step (unpublished), so they are protected across months and places like the published ones.
     monthly = monthly.filter(pl.col(c.PROFESSION).is_in(PROFESSIONS))
-    parts = list(_COMPONENTS[family])
     monthly = pl.concat([monthly, _other_professions(monthly, parts)], how="vertical_relaxed")
     return pl.concat(
         monthly.with_columns(period_key(grain).alias(c.PERIOD), pl.lit(grain).alias("grain"))
@@ -455,20 +466,164 @@ def _linked_ages(results: Results, threshold: int) -> pl.DataFrame:
     def build() -> pl.DataFrame:
         all_ages = _linked(results, INDICATORS["access_7d"], "region", threshold).rename({c.RESPONDENT: "_respondent"})
         groups = _components(results, "access", "region", ages=True)
-        both = pl.concat([all_ages, groups], how="diagonal_relaxed")
-        is_all = pl.col("_respondent") == ""
-        decided = suppress_linked(
-            both,
-            keys=_LINK_KEYS,
-            components=list(_COMPONENTS["access"]),
-            links=[*_links(), Link(~is_all, {"_respondent": pl.lit("")})],
-            threshold=threshold,
-            fixed=is_all,
-            unpublished=pl.col(c.PROFESSION) == OTHER_PROFESSIONS,
-        ).filter(~is_all)
+        decided = _groups_under_all_ages(all_ages, groups, list(_COMPONENTS["access"]), threshold)
         return decided.rename({"_respondent": c.RESPONDENT})
 
     return results.derived(key, build)
+
+
+#: The other professions' cells of the linked step: never published, protected where they can be derived.
+_UNPUBLISHED = pl.col(c.PROFESSION) == OTHER_PROFESSIONS
+
+
+def _groups_under_all_ages(
+    all_ages: pl.DataFrame, groups: pl.DataFrame, parts: list[str], threshold: int
+) -> pl.DataFrame:
+    """The age groups' linked decisions (``_respondent`` the group) beside the decided all-ages cells (``_respondent``
+    ''): each group is a part of its all-ages cell, whose decision stays as it is, and linked like every cell."""
+    both = pl.concat([all_ages, groups], how="diagonal_relaxed")
+    is_all = pl.col("_respondent") == ""
+    return suppress_linked(
+        both,
+        keys=_LINK_KEYS,
+        components=parts,
+        links=[*_links(), Link(~is_all, {"_respondent": pl.lit("")})],
+        threshold=threshold,
+        fixed=is_all,
+        unpublished=_UNPUBLISHED,
+    ).filter(~is_all)
+
+
+def linked_by_age(monthly: pl.DataFrame, components: Sequence[str], *, threshold: int) -> pl.DataFrame:
+    """Which cells of a table of monthly counts are hidden, at every grain, area, profession and age group.
+
+    ``monthly`` holds the additive counts ``components`` (each one a published cell discloses: a share's numerator
+    and its complement) per ``region_code``, ``unit_id`` (counties and the country), ``profession``,
+    ``age_group`` (:data:`ALL_AGES` or one of :data:`AGE_GROUPS`) and month. One linked suppression
+    (:func:`metrics.privacy.suppress_linked`) decides every cell the table can publish: months are parts of their
+    quarter and year, counties of the country, doctors and nurses of all professions (the other professions are
+    unpublished cells). The all-ages cells are decided first, from their own counts, so they are the same whatever
+    ages the data carry; then the age groups, as parts of their all-ages cell (the contacts without an age are
+    the remainder). Returns the keys, ``grain``, the components, ``suppressed`` and ``suppressed_by``.
+    """
+    parts = list(components)
+    is_all = pl.col(AGE_GROUP) == ALL_AGES
+    respondent = pl.when(is_all).then(pl.lit("")).otherwise(pl.col(AGE_GROUP)).alias("_respondent")
+    cells = _every_grain(monthly.with_columns(respondent).select(*_MONTHLY_KEYS, *parts), parts)
+    everyone = cells.filter(pl.col("_respondent") == "")
+    decided = suppress_linked(
+        everyone, keys=_LINK_KEYS, components=parts, links=_links(), threshold=threshold, unpublished=_UNPUBLISHED
+    )
+    groups = _groups_under_all_ages(decided, cells.filter(pl.col("_respondent") != ""), parts, threshold)
+    both = pl.concat([decided, groups.select(decided.columns)])
+    return both.with_columns(pl.col("_respondent").replace("", ALL_AGES).alias(AGE_GROUP)).drop("_respondent")
+
+
+#: The continuity cells the age groups are parts of: an area's all-ages cell of one year and profession.
+_AREA_YEAR = [c.REGION_CODE, c.PERIOD, c.PROFESSION]
+
+
+def _linked_continuity_ages(results: Results, threshold: int) -> pl.DataFrame:
+    """Which continuity cells of the age groups are hidden: counties and the country, yearly, every profession.
+
+    A group's eligible patients are counted at every area, so the counties' groups are parts of the country's
+    (a lone hidden county takes the smallest other with it, as for all ages). And an area's groups add up, with
+    the patients without an age (the remainder), to its all-ages cell, whose decision is fixed (made from its
+    own cells, so it is the same whatever ages the data carry). Under a shown all-ages cell the hidden groups and
+    the remainder hold at least the threshold (else the shown groups tell a small count), and a hidden group is
+    alone only beside a remainder of at least the threshold: the remainder, derivable at no other grain (the
+    groups are yearly only), is then its partner. A hidden all-ages cell is not the sum of its shown groups and a
+    remainder under the threshold. County and whole-country rows only: one decision for every viewer.
+    """
+    key = ("linked_suppression_continuity_ages", threshold)
+
+    def build() -> pl.DataFrame:
+        yearly = pl.col(c.PERIOD).str.len_chars() == 4
+        stored = results.table("continuity_age_results", "region").filter(yearly)
+        small = (pl.col("n") < threshold).fill_null(True)
+        cells = stored.select(*_AREA_YEAR, AGE_GROUP, pl.col("n_eligible").cast(pl.Int64).alias("n")).with_columns(
+            small.alias(c.SUPPRESSED), small.alias("_primary")
+        )
+        parents = _all_ages_parents(results, cells, threshold)
+        while True:
+            before = int(cells[c.SUPPRESSED].sum())
+            cells = _hide_age_partners(cells, parents, threshold)
+            cells = suppress_complements(
+                cells.with_columns(pl.col("n").alias("_size")),
+                by=[c.PERIOD, c.PROFESSION, AGE_GROUP],
+                count_column="_size",
+                exclude=pl.col(c.REGION_CODE) == NATIONAL,
+            ).drop("_size")
+            if int(cells[c.SUPPRESSED].sum()) == before:
+                break
+        return cells.select(
+            c.REGION_CODE,
+            pl.lit(ALL_UNITS).alias(c.UNIT_ID),
+            c.PROFESSION,
+            AGE_GROUP,
+            pl.lit("year").alias("grain"),
+            c.PERIOD,
+            c.SUPPRESSED,
+            suppressed_by(pl.col(c.SUPPRESSED), pl.col("_primary")),
+        )
+
+    return results.derived(key, build)
+
+
+def _all_ages_parents(results: Results, groups: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """Per area, year and profession of ``groups``: whether the all-ages continuity cell is hidden, and the
+    remainder (its eligible patients minus the groups': those without an age)."""
+    if groups.is_empty():
+        return pl.DataFrame(
+            schema={**dict.fromkeys(_AREA_YEAR, pl.String), "_all_hidden": pl.Boolean, "_rest": pl.Int64}
+        )
+    decided = pl.concat(
+        indicator_cells(results, INDICATORS["coc"], grain="year", profession=profession, threshold=threshold).select(
+            c.REGION_CODE, c.PERIOD, pl.lit(profession).alias(c.PROFESSION), pl.col(c.SUPPRESSED).alias("_all_hidden")
+        )
+        for profession in sorted(groups[c.PROFESSION].unique().to_list())
+    )
+    everyone = (
+        results.table("continuity_results", "region")
+        .filter(pl.col(c.PERIOD).str.len_chars() == 4)
+        .select(*_AREA_YEAR, pl.col("n_eligible").cast(pl.Int64).alias("_all_n"))
+    )
+    grouped = groups.group_by(_AREA_YEAR).agg(pl.col("n").sum().alias("_grouped"))
+    return (
+        everyone.join(decided, on=_AREA_YEAR)
+        .join(grouped, on=_AREA_YEAR)
+        .select(*_AREA_YEAR, "_all_hidden", (pl.col("_all_n") - pl.col("_grouped")).clip(lower_bound=0).alias("_rest"))
+    )
+
+
+def _hide_age_partners(cells: pl.DataFrame, parents: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    """One round of the age groups' rule of :func:`_linked_continuity_ages`: in every area, year and profession
+    that breaks it, the smallest shown group is hidden (one that brings the hidden ones to the threshold first)."""
+    hidden = pl.col(c.SUPPRESSED)
+    state = (
+        cells.group_by(_AREA_YEAR)
+        .agg(hidden.sum().alias("_n_hidden"), pl.col("n").filter(hidden).sum().alias("_hidden_n"))
+        .join(parents, on=_AREA_YEAR)
+        .with_columns((pl.col("_hidden_n") + pl.col("_rest")).alias("_left"))
+    )
+    told = ((pl.col("_n_hidden") > 0) | (pl.col("_rest") > 0)) & (pl.col("_left") < threshold)
+    alone = (pl.col("_n_hidden") == 1) & (pl.col("_rest") < threshold)
+    shown_fails = ~pl.col("_all_hidden") & (told | alone)
+    hidden_fails = pl.col("_all_hidden") & (pl.col("_n_hidden") == 0) & (pl.col("_rest") < threshold)
+    failing = state.filter(shown_fails | hidden_fails).select(*_AREA_YEAR, "_left")
+    if failing.is_empty():
+        return cells
+    short = pl.col("n") < threshold - pl.col("_left")
+    chosen = (
+        cells.filter(~hidden)
+        .join(failing, on=_AREA_YEAR)
+        .sort(short, "n", AGE_GROUP)
+        .group_by(_AREA_YEAR, maintain_order=True)
+        .first()
+        .select(*_AREA_YEAR, AGE_GROUP, pl.lit(True).alias("_chosen"))
+    )
+    marked = cells.join(chosen, on=[*_AREA_YEAR, AGE_GROUP], how="left", nulls_equal=True)
+    return marked.with_columns((hidden | pl.col("_chosen").fill_null(False)).alias(c.SUPPRESSED)).drop("_chosen")
 
 
 def national(cells: pl.DataFrame) -> pl.DataFrame:

@@ -6,7 +6,10 @@ Pure functions: the measure tables (:func:`store.measure_tables.read_measures`, 
 and the results in, suppressed cells and chart views out. Every cell is hidden when a count it discloses
 (:data:`views.indicators.MEASURE_COUNTS`: the share's numerator, its complement, the denominator) is under the
 threshold, and the counties under a shown national figure are hidden in pairs so that none comes back by
-subtraction (:func:`metrics.privacy.suppress_complements`).
+subtraction (:func:`metrics.privacy.suppress_complements`). The remote share, shown per quarter, per year, per
+profession and per age group, is decided for all of them in one linked step (:func:`remote_suppression`); the
+age groups' access and COC are the indicator cells of :func:`views.cells.indicator_cells`, linked to their
+all-ages cells: the all-ages figure minus the shown groups tells no hidden group.
 """
 
 from __future__ import annotations
@@ -17,17 +20,20 @@ import polars as pl
 
 from charts.builders import Reference, grouped_bars, trend_chart
 from core import columns as c
+from core.assignments import PROVIDER_KIND
+from core.codes import ALL_UNITS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from i18n import t
 from i18n.format import MISSING, SUPPRESSED_MARKER, number, percent
-from metrics.age_groups import AGE_GROUPS, ALL_AGES
+from metrics.age_groups import AGE_GROUP, AGE_GROUPS, ALL_AGES
+from metrics.heavy_users import DEFAULT_THRESHOLD as HEAVY_USER_VISITS
 from metrics.privacy import suppress_complements, suppress_small_counts
 from metrics.remote import NATIONAL_BASELINE, NATIONAL_TARGETS
 from metrics.stats import wilson_exprs
 from store.results import Results
 from views.ages import age_line, joined, no_split_line
 from views.caveats import Caveat, caveat_notes
-from views.cells import Grain, period_key
+from views.cells import Grain, indicator_cells, linked_by_age, period_key
 from views.common import ChartView, area_label, chart_text, filters_line
 from views.indicators import INDICATORS, MEASURE_COUNTS, MEASURE_INDICATORS
 from views.overview import Headline, card, with_line
@@ -45,7 +51,6 @@ _EMPTY_CELLS = {
     "n": pl.Int64,
     c.SUPPRESSED: pl.Boolean,
 }
-LIST_SIZE_KINDS = ("doctor", "nurse", "team")
 
 
 def _area(state: ViewState) -> str:
@@ -106,14 +111,87 @@ def _needed(key: str, *more: str) -> list[str]:
     return [*names, *more]
 
 
+#: The counts a remote cell discloses, as additive parts for the linked step: the remote contacts and the others.
+_REMOTE_PARTS = ("_remote", "_not_remote")
+
+
 def remote_cells(
     tables: Tables, *, grain: Grain, profession: str, threshold: int, age_group: str = ALL_AGES
 ) -> pl.DataFrame:
-    """The remote share of non-urgent contacts per county (and the country) and period, suppressed."""
+    """The remote share of non-urgent contacts per county (and the country) and period, suppressed.
+
+    One linked decision (:func:`remote_suppression`) covers every grain, profession and age group, so the
+    quarterly trend, the yearly card and the age groups' chart never give a hidden cell back by subtraction.
+    """
     frame = _table(tables, "remote_results")
-    if frame.height:
-        frame = frame.filter(pl.col(c.PROFESSION) == profession, pl.col("age_group") == age_group)
-    return _share_cells(frame, "remote", "n_remote", "n_eligible", grain=grain, threshold=threshold)
+    if frame.is_empty():
+        return pl.DataFrame(schema=_EMPTY_CELLS)
+    own = frame.filter(
+        pl.col(c.UNIT_ID) == ALL_UNITS, pl.col(c.PROFESSION) == profession, pl.col(AGE_GROUP) == age_group
+    )
+    summed = (
+        own.with_columns(period_key(grain).alias(c.PERIOD)).group_by(_KEYS).agg(pl.col("n_eligible", "n_remote").sum())
+    )
+    low, high = wilson_exprs(pl.col("n_remote"), pl.col("n_eligible"))
+    cells = summed.with_columns(
+        value=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_remote") / pl.col("n_eligible")),
+        ci_low=low,
+        ci_high=high,
+        n=pl.col("n_eligible").cast(pl.Int64),
+    )
+    decided = remote_suppression(frame, threshold=threshold).filter(
+        pl.col("grain") == grain, pl.col(c.PROFESSION) == profession, pl.col(AGE_GROUP) == age_group
+    )
+    flags = decided.select(*_KEYS, pl.col(c.SUPPRESSED).alias("_linked"))
+    marked = cells.join(flags, on=_KEYS, how="left").with_columns(
+        # a cell the linked step does not know (another profession) has no counts it may publish
+        pl.col("_linked").fill_null(True).alias(c.SUPPRESSED)
+    )
+    values = ["value", "ci_low", "ci_high", "n", "n_eligible", "n_remote"]
+    return (
+        marked.with_columns(pl.when(~pl.col(c.SUPPRESSED)).then(pl.col(name)).alias(name) for name in values)
+        .drop("_linked")
+        .sort(_KEYS)
+    )
+
+
+def remote_suppression(frame: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
+    """Which remote cells are hidden: every grain, county and the country, profession and age group at once.
+
+    ``frame`` is the stored ``remote_results`` (months). The remote contacts and the other eligible ones are both
+    counts a shown share discloses, so both are the linked step's parts (:func:`views.cells.linked_by_age`).
+    The decision depends on the stored counts only, so it is made once per table and threshold.
+    """
+    return _REMOTE_DECISIONS.get(frame, threshold)
+
+
+class _Decisions:
+    """The last few remote decisions, kept by the stored frame they were made from (the tables are read once
+    per store version and shared, so the charts and cards of a page ask about the same frame)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._kept: list[tuple[pl.DataFrame, int, pl.DataFrame]] = []
+
+    def get(self, frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
+        for stored, limit, decided in self._kept:
+            if stored is frame and limit == threshold:
+                return decided
+        monthly = frame.filter(pl.col(c.UNIT_ID) == ALL_UNITS).select(
+            c.REGION_CODE,
+            c.UNIT_ID,
+            c.PROFESSION,
+            AGE_GROUP,
+            c.PERIOD,
+            pl.col("n_remote").cast(pl.Int64).alias("_remote"),
+            (pl.col("n_eligible") - pl.col("n_remote")).cast(pl.Int64).alias("_not_remote"),
+        )
+        decided = linked_by_age(monthly, _REMOTE_PARTS, threshold=threshold)
+        self._kept = [(frame, threshold, decided), *self._kept[: self._size - 1]]
+        return decided
+
+
+_REMOTE_DECISIONS = _Decisions()
 
 
 def named_cells(tables: Tables, key: str, *, profession: str, threshold: int) -> pl.DataFrame:
@@ -165,15 +243,32 @@ def list_size_cells(tables: Tables, *, threshold: int) -> pl.DataFrame:
     if frame.is_empty():
         return frame
     values = ["median_list_size", *GUIDE_BANDS]
-    cells = suppress_small_counts(
-        frame, count_columns=["n_providers", "n_assigned"], threshold=threshold, value_columns=values
-    )
+    counts = ["n_providers", "n_assigned"]
+    cells = suppress_small_counts(frame, count_columns=counts, threshold=threshold, value_columns=values)
+    # The counties are parts of the country: the country minus the shown counties must not tell a hidden one.
+    parts_of = [c.PERIOD, PROVIDER_KIND]
+    country = pl.col(c.REGION_CODE) == NATIONAL
+    cells = suppress_complements(
+        cells.with_columns(pl.col("n_providers").alias("_size")),
+        by=parts_of,
+        count_column="_size",
+        value_columns=[*counts, *values],
+        exclude=country,
+    ).drop("_size")
     # The bands count professionals and add up to the shown number of them: one band of 1 to threshold - 1
     # would tell a few professionals' list sizes, and hiding it alone would leave it as the total minus the others.
+    # The counties' bands are parts of the country's too: hidden bands take another county's with them.
     small_band = pl.any_horizontal([pl.col(band).is_between(1, threshold - 1) for band in GUIDE_BANDS])
-    return cells.with_columns(
-        [pl.when(small_band).then(None).otherwise(pl.col(band)).alias(band) for band in GUIDE_BANDS]
-    ).sort(c.REGION_CODE, c.PERIOD, "provider_kind")
+    bands = suppress_complements(
+        cells.with_columns(
+            (pl.col(c.SUPPRESSED) | small_band).alias(c.SUPPRESSED), pl.col("n_providers").alias("_size")
+        ),
+        by=parts_of,
+        count_column="_size",
+        value_columns=list(GUIDE_BANDS),
+        exclude=country,
+    )
+    return cells.with_columns(bands.select(GUIDE_BANDS)).sort(c.REGION_CODE, c.PERIOD, PROVIDER_KIND)
 
 
 # --- chart views ---------------------------------------------------------------------------------------------
@@ -251,87 +346,37 @@ def remote_trend(
     )
 
 
-def _access_share(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
-    """The share within 7 days from summed counts per county and year, suppressed on n, within and outside."""
-    if frame.is_empty():
-        return pl.DataFrame(schema=dict.fromkeys(_KEYS, pl.String))
-    summed = (
-        frame.with_columns(period_key("year").alias(c.PERIOD))
-        .group_by(_KEYS)
-        .agg(pl.col("n_eligible").sum(), pl.col("n_within").sum())
-    )
-    low, high = wilson_exprs(pl.col("n_within"), pl.col("n_eligible"))
-    cells = summed.with_columns(
-        value=pl.when(pl.col("n_eligible") > 0).then(pl.col("n_within") / pl.col("n_eligible")),
-        ci_low=low,
-        ci_high=high,
-        n=pl.col("n_eligible").cast(pl.Int64),
-        _outside=pl.col("n_eligible") - pl.col("n_within"),
-    )
-    values = ["value", "ci_low", "ci_high", "n"]
-    hidden = suppress_small_counts(
-        cells, count_columns=["n_eligible", "n_within", "_outside"], threshold=threshold, value_columns=values
-    )
-    linked = suppress_complements(
-        hidden.with_columns(pl.col("n_eligible").fill_null(0).alias("_size")),
-        by=[c.PERIOD],
-        count_column="_size",
-        value_columns=values,
-        exclude=pl.col(c.REGION_CODE) == NATIONAL,
-    )
-    return linked.drop("_outside", "_size")
-
-
-def _coc_by_age(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
-    cells = frame.select(
-        c.REGION_CODE,
-        c.PERIOD,
-        pl.col("mean_coc").alias("value"),
-        "ci_low",
-        "ci_high",
-        pl.col("n_eligible").cast(pl.Int64).alias("n"),
-    )
-    hidden = suppress_small_counts(
-        cells, count_columns=["n"], threshold=threshold, value_columns=["value", "ci_low", "ci_high"]
-    )
-    return suppress_complements(
-        hidden.with_columns(pl.col("n").fill_null(0).alias("_size")),
-        by=[c.PERIOD],
-        count_column="_size",
-        value_columns=["value", "ci_low", "ci_high", "n"],
-        exclude=pl.col(c.REGION_CODE) == NATIONAL,
-    ).drop("_size")
-
-
 AGE_MEASURES = ("access_7d", "remote", "coc")
 """The measures shown per age group: the share within 7 days, the remote share and COC."""
 
 
-def age_group_cells(tables: Tables, state: ViewState, *, threshold: int) -> pl.DataFrame:
+def age_group_cells(results: Results, tables: Tables, state: ViewState, *, threshold: int) -> pl.DataFrame:
     """Per age group and measure (:data:`AGE_MEASURES`), per county and year, suppressed: the population groups.
 
-    Empty when the extract carries no ages. A visit without an age is in no group.
+    Empty when the extract carries no ages. A visit without an age is in no group. Every group's cells are
+    decided together with the all-ages cells they are parts of (:func:`views.cells.indicator_cells`,
+    :func:`remote_cells`), so the all-ages figure minus the shown groups never tells a hidden one.
     """
     parts = []
-    access = _table(tables, "access_age_results")
     remote = _table(tables, "remote_results")
-    continuity = _table(tables, "continuity_age_results")
     for group in AGE_GROUPS:
-        if access.height:
-            own = access.filter(
-                pl.col("days") == 7, pl.col(c.PROFESSION) == state.profession, pl.col("age_group") == group
-            )
-            parts.append(
-                _access_share(own, threshold).with_columns(measure=pl.lit("access_7d"), age_group=pl.lit(group))
-            )
-        if remote.height:
-            cells = remote_cells(
-                tables, grain="year", profession=state.profession, threshold=threshold, age_group=group
-            )
-            parts.append(cells.with_columns(measure=pl.lit("remote"), age_group=pl.lit(group)))
-        if continuity.height:
-            own = continuity.filter(pl.col(c.PROFESSION) == state.profession, pl.col("age_group") == group)
-            parts.append(_coc_by_age(own, threshold).with_columns(measure=pl.lit("coc"), age_group=pl.lit(group)))
+        for measure in AGE_MEASURES:
+            if measure == "remote":
+                if remote.is_empty():
+                    continue
+                cells = remote_cells(
+                    tables, grain="year", profession=state.profession, threshold=threshold, age_group=group
+                )
+            else:
+                cells = indicator_cells(
+                    results,
+                    INDICATORS[measure],
+                    grain="year",
+                    profession=state.profession,
+                    threshold=threshold,
+                    age_group=group,
+                )
+            parts.append(cells.with_columns(measure=pl.lit(measure), age_group=pl.lit(group)))
     columns = [c.REGION_CODE, c.PERIOD, "age_group", "measure", "value", "ci_low", "ci_high", "n", c.SUPPRESSED]
     parts = [part.select(columns) for part in parts if part.height]
     if not parts:
@@ -341,7 +386,7 @@ def age_group_cells(tables: Tables, state: ViewState, *, threshold: int) -> pl.D
 
 def age_group_view(results: Results, tables: Tables, state: ViewState, measure: str, *, threshold: int) -> ChartView:
     """One measure by age group in the chosen year: the county beside the whole country."""
-    cells = age_group_cells(tables, state, threshold=threshold)
+    cells = age_group_cells(results, tables, state, threshold=threshold)
     if cells.height:
         cells = cells.filter(pl.col("measure") == measure, pl.col(c.PERIOD) == state.period)
     plotted = _county_and_country(cells, state)
@@ -411,7 +456,7 @@ def heavy_user_view(results: Results, tables: Tables, state: ViewState, *, thres
             }
         )
     )
-    threshold_visits = int(cells["threshold"].max()) if cells.height else 8  # type: ignore[arg-type]
+    threshold_visits = int(cells["threshold"].max()) if cells.height else HEAVY_USER_VISITS  # type: ignore[arg-type]
     title = t("measures.heavy_title", state.lang, visits=threshold_visits)
     subtitle = joined(filters_line(state), no_split_line(state))
     text = chart_text(results, state, title=title, subtitle=subtitle, plotted=plotted, threshold=threshold)
@@ -458,24 +503,9 @@ def named_provider_view(results: Results, tables: Tables, state: ViewState, *, t
         )
         if cells.height:
             parts.append(cells.select(*CELL_COLUMNS).with_columns(measure=pl.lit(key)))
-    coc = results.continuity
+    coc = indicator_cells(results, INDICATORS["coc"], grain="year", profession=profession, threshold=threshold)
     if coc.height:
-        coc = coc.filter(pl.col(c.PROFESSION) == profession, pl.col(c.PERIOD).str.len_chars() == 4)
-        if coc.height:
-            shown = suppress_small_counts(
-                coc.select(
-                    c.REGION_CODE,
-                    c.PERIOD,
-                    pl.col("mean_coc").alias("value"),
-                    "ci_low",
-                    "ci_high",
-                    pl.col("n_eligible").cast(pl.Int64).alias("n"),
-                ),
-                count_columns=["n"],
-                threshold=threshold,
-                value_columns=["value", "ci_low", "ci_high"],
-            )
-            parts.append(shown.select(*CELL_COLUMNS).with_columns(measure=pl.lit("coc")))
+        parts.append(coc.select(*CELL_COLUMNS).with_columns(measure=pl.lit("coc")))
     cells = (
         pl.concat(parts, how="vertical_relaxed").filter(pl.col(c.PERIOD) == state.period) if parts else pl.DataFrame()
     )
@@ -578,12 +608,15 @@ def measure_headlines(results: Results, tables: Tables, state: ViewState, *, thr
         short = t("indicator_short.remote", language)
         shown = card(remote, MEASURE_INDICATORS["remote"], state, target=target, short_title=short)
         cards.append(with_line(shown, age_line(state, INDICATORS["access_7d"])))  # the remote share has age groups
-    access = _table(tables, "access_age_results")
-    if access.height:
-        over_75 = access.filter(
-            pl.col("days") == 7, pl.col(c.PROFESSION) == state.profession, pl.col("age_group") == "75+"
+    if results.has_ages:
+        cells = indicator_cells(
+            results,
+            INDICATORS["access_7d"],
+            grain="year",
+            profession=state.profession,
+            threshold=threshold,
+            age_group="75+",
         )
-        cells = _access_share(over_75, threshold)
         if cells.height:
             title = t("measures.card_access_75", language)
             short = t("indicator_short.access_75", language)

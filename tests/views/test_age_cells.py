@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from core.errors import InvalidInputError
 from metrics.age_groups import AGE_GROUPS
+from store.results import Results
 from views.cells import has_age_groups, indicator_cells
 from views.indicators import INDICATORS
 
@@ -161,3 +162,122 @@ def test_no_shown_age_group_cell_discloses_a_count_under_the_threshold(
     for row in shown.iter_rows(named=True):
         within = round(row["value"] * row["n"])
         assert min(row["n"], within, row["n"] - within) >= 5, row
+
+
+# County 07 and county 01 in 2025 (doctors): all ages, and each age group's eligible patients (07's
+# 0-17 group: 3 patients, under the threshold). 07's groups add up to its 100; the country is the sum.
+COC_ALL_AGES = continuity_rows(
+    [
+        ("07", "", "doctor", "2025", 100, 0.5, 0.4, 0.6, 0.6),
+        ("01", "", "doctor", "2025", 100, 0.5, 0.4, 0.6, 0.6),
+        ("SSS", "", "doctor", "2025", 200, 0.5, 0.4, 0.6, 0.6),
+    ]
+)
+COC_GROUPS = {"07": (3, 57, 20, 20), "01": (25, 25, 25, 25), "SSS": (28, 82, 45, 45)}
+#: County 07 alone (no other county, no country): only its own groups and all ages decide.
+COUNTY_07 = COC_ALL_AGES.filter(pl.col("region_code") == "07")
+
+
+def doctors_continuity_by_age(groups: dict[str, tuple[int, ...]]) -> pl.DataFrame:
+    """The doctors' 2025 continuity of each area's age groups, ``groups`` giving their eligible patients."""
+    frame = continuity_rows(
+        [(region, "", "doctor", "2025", n, 0.5, 0.4, 0.6, 0.6) for region, sizes in groups.items() for n in sizes]
+    )
+    ages = [group for sizes in groups.values() for group in AGE_GROUPS[: len(sizes)]]
+    return frame.with_columns(pl.Series("age_group", ages, dtype=pl.String))
+
+
+def coc_by_age(data: Results) -> pl.DataFrame:
+    """Every age group's COC cells, the group in ``age_group``."""
+    return pl.concat(
+        indicator_cells(
+            data, INDICATORS["coc"], grain="year", profession="doctor", threshold=5, age_group=group
+        ).with_columns(age_group=pl.lit(group))
+        for group in AGE_GROUPS
+    )
+
+
+def test_a_hidden_age_groups_continuity_does_not_come_back_from_all_ages_minus_the_shown_groups() -> None:
+    data = results(continuity=COC_ALL_AGES, continuity_age=doctors_continuity_by_age(COC_GROUPS))
+    groups = coc_by_age(data).filter(pl.col("region_code") == "07")
+    everyone = cell(
+        indicator_cells(data, INDICATORS["coc"], grain="year", profession="doctor", threshold=5), "07", "2025"
+    )
+    assert everyone["n"] == 100
+    # Hiding the 0-17 group alone would leave 100 - 57 - 20 - 20 = 3: its patients. A second group goes too.
+    hidden = groups.filter(pl.col("suppressed"))["age_group"].to_list()
+    left = everyone["n"] - groups.filter(~pl.col("suppressed"))["n"].sum()
+    assert sorted(hidden) == ["0-17", "65-74"]  # the smallest group that brings the hidden ones to 5
+    assert left == 3 + 20
+
+
+def test_a_remainder_without_an_age_of_at_least_the_threshold_hides_a_lone_age_group() -> None:
+    # 07's groups hold 95 of its 100 patients: the 5 without an age stand beside the hidden 0-17 group,
+    # so all ages minus the shown groups is 3 + 5 and tells neither.
+    data = results(continuity=COUNTY_07, continuity_age=doctors_continuity_by_age({"07": (3, 52, 20, 20)}))
+    hidden = coc_by_age(data).filter(pl.col("region_code") == "07", pl.col("suppressed"))
+    assert hidden["age_group"].to_list() == ["0-17"]
+
+
+def test_a_small_remainder_without_an_age_is_not_told_by_the_shown_groups() -> None:
+    # 07's groups hold 98 of its 100 patients: all shown, 100 minus them would tell the 2 without an age.
+    data = results(continuity=COUNTY_07, continuity_age=doctors_continuity_by_age({"07": (30, 28, 20, 20)}))
+    hidden = coc_by_age(data).filter(pl.col("region_code") == "07", pl.col("suppressed"))
+    assert sorted(hidden["age_group"].to_list()) == ["65-74", "75+"]
+    assert hidden["suppressed_by"].to_list() == ["secondary", "secondary"]
+
+
+def test_an_age_groups_continuity_decision_is_the_same_whoever_looks() -> None:
+    stored = doctors_continuity_by_age(COC_GROUPS)
+    everyone = coc_by_age(results(continuity=COC_ALL_AGES, continuity_age=stored))
+    scoped = coc_by_age(results(continuity=COC_ALL_AGES, continuity_age=stored, unit_regions=frozenset({"07"})))
+    assert everyone.equals(scoped)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    sizes=st.lists(
+        st.tuples(st.lists(st.integers(0, 30), min_size=4, max_size=4), st.integers(0, 8)), min_size=2, max_size=3
+    ),
+    threshold=st.sampled_from([3, 5]),
+)
+def test_no_hidden_age_groups_continuity_comes_back_by_subtraction(
+    sizes: list[tuple[list[int], int]], threshold: int
+) -> None:
+    # Counties with four groups each and a remainder without an age; the country the sum of the counties.
+    counties = {f"0{index + 1}": (groups, rest) for index, (groups, rest) in enumerate(sizes)}
+    country = [sum(groups[position] for groups, _ in counties.values()) for position in range(4)]
+    country_rest = sum(rest for _, rest in counties.values())
+    totals = {region: sum(groups) + rest for region, (groups, rest) in counties.items()}
+    totals["SSS"] = sum(country) + country_rest
+    all_ages = continuity_rows([(region, "", "doctor", "2025", n, 0.5, 0.4, 0.6, 0.6) for region, n in totals.items()])
+    by_age = doctors_continuity_by_age({**{k: tuple(g) for k, (g, _) in counties.items()}, "SSS": tuple(country)})
+    data = results(continuity=all_ages, continuity_age=by_age)
+    parents = indicator_cells(data, INDICATORS["coc"], grain="year", profession="doctor", threshold=threshold)
+    cells = pl.concat(
+        indicator_cells(
+            data, INDICATORS["coc"], grain="year", profession="doctor", threshold=threshold, age_group=group
+        ).with_columns(age_group=pl.lit(group))
+        for group in AGE_GROUPS
+    )
+    raw = by_age.select("region_code", "age_group", pl.col("n_eligible").alias("raw"))
+    cells = cells.join(raw, on=["region_code", "age_group"])
+    for region, total in totals.items():
+        own = cells.filter(pl.col("region_code") == region)
+        hidden = own.filter(pl.col("suppressed"))
+        # what a viewer gets: the all-ages n minus the shown groups' n (the hidden groups and the remainder)
+        rest = total - own["raw"].sum()
+        left = total - own.filter(~pl.col("suppressed"))["n"].sum()
+        assert left == hidden["raw"].sum() + rest
+        if cell(parents, region, "2025")["suppressed"]:
+            # a hidden all-ages cell is not the sum of its shown groups (it hides another county's)
+            assert hidden.height or rest >= threshold or total < threshold
+            continue
+        if hidden.height or rest:
+            assert left >= threshold, (region, own, rest)
+        if hidden.height == 1:
+            assert rest >= threshold, (region, own, rest)
+    # and no county's group comes back from the country's group minus the other counties'
+    for group in AGE_GROUPS:
+        under = cells.filter(pl.col("age_group") == group, pl.col("region_code") != "SSS")
+        assert under["suppressed"].sum() != 1

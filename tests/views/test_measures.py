@@ -9,9 +9,12 @@ import polars as pl
 import pytest
 
 from core import columns as c
+from i18n import t
+from metrics.age_groups import AGE_GROUPS
 from metrics.stats import wilson_interval
-from tests.views.builders import results
+from tests.views.builders import access_rows, continuity_rows, results
 from views import measures
+from views.common import area_label
 from views.state import ViewState
 
 STATE = ViewState(lang="fi", region="07", period="2025", profession="doctor")
@@ -94,7 +97,7 @@ def test_age_group_cells_are_read_per_group_and_the_all_row_is_not_a_group() -> 
             ("SSS", "2025-03", "75+", 300, 60),
         )
     }
-    cells = measures.age_group_cells(tables, STATE, threshold=5)
+    cells = measures.age_group_cells(results(), tables, STATE, threshold=5)
     over_75 = cell(cells, region_code="07", age_group="75+", measure="remote")
     assert over_75["value"] == pytest.approx(0.2)
     assert set(cells["age_group"].to_list()) == {"75+"}
@@ -215,3 +218,203 @@ def test_the_remote_card_names_the_years_national_target() -> None:
     # 40 % against the country's 300 / 900 = 33,3 % in 2025: a gap of 6,7 percentage points.
     assert remote.versus.startswith("Koko maa 33,3")
     assert "+6,7" in remote.versus
+
+
+# --- no hidden cell comes back by subtraction ------------------------------------------------------------------
+
+#: County 07's age groups (doctors, January 2025) as (n, within 7 days, within 14 days): the 0-17 group holds 3
+#: visits, under the threshold; every other group has at least 5 visits within 7 days, in 8-14 days and later.
+#: The groups add up to 07's 100 visits and county 01's 100 (its smallest group 65-74), the country's to 200.
+ACCESS_GROUPS = {
+    "07": ((3, 2, 3), (37, 17, 27), (30, 20, 25), (30, 20, 25)),
+    "01": ((25, 10, 15), (27, 15, 21), (23, 12, 17), (25, 13, 18)),
+    "SSS": ((28, 12, 18), (64, 32, 48), (53, 32, 42), (55, 33, 43)),
+}
+
+
+def doctors_access(groups: dict[str, tuple[tuple[int, int, int], ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The doctors' January access cells of all ages (the groups' sums) and of each age group."""
+    rows, aged = [], []
+    for region, sizes in groups.items():
+        n, w7, w14 = (sum(size[index] for size in sizes) for index in range(3))
+        rows += [(region, "", "doctor", "2025-01", 7, n, w7), (region, "", "doctor", "2025-01", 14, n, w14)]
+        for group, (n, w7, w14) in zip(AGE_GROUPS, sizes, strict=True):
+            aged += [(region, "", "doctor", "2025-01", days, n, within, group) for days, within in ((7, w7), (14, w14))]
+    schema = ["region_code", "unit_id", "profession", "period", "days", "n_eligible", "n_within", "age_group"]
+    return access_rows(rows), pl.DataFrame(aged, schema=schema, orient="row")
+
+
+def left_after_shown_groups(cells: pl.DataFrame, measure: str, total: int) -> int:
+    """County 07's all-ages n minus its shown groups' n: what a viewer learns of its hidden groups."""
+    own = cells.filter(pl.col("measure") == measure, pl.col("region_code") == "07")
+    return total - own.filter(~pl.col(c.SUPPRESSED))["n"].sum()
+
+
+def test_a_hidden_age_groups_access_does_not_come_back_from_all_ages_minus_the_shown_groups() -> None:
+    access, access_age = doctors_access(ACCESS_GROUPS)
+    data = results(access=access, access_age=access_age)
+    cells = measures.age_group_cells(data, {}, STATE, threshold=5)
+    # With the 0-17 group hidden alone: 100 - 37 - 30 - 30 = 3, its visits. Another group is hidden with it.
+    hidden = cells.filter(pl.col("region_code") == "07", pl.col(c.SUPPRESSED))["age_group"].to_list()
+    assert sorted(hidden) == ["0-17", "65-74"]  # the smallest other group (the first of two of 30 visits)
+    assert left_after_shown_groups(cells, "access_7d", 100) == 3 + 30
+
+
+def test_the_over_75s_card_is_the_linked_age_group_cell() -> None:
+    access, access_age = doctors_access(ACCESS_GROUPS)
+    data = results(access=access, access_age=access_age)
+    state = STATE.with_changes(region="01")
+    cards = measures.measure_headlines(data, {}, state, threshold=5)
+    (over_75,) = (item for item in cards if item.short_title == t("indicator_short.access_75", "fi"))
+    assert over_75.value == "52,0 %"  # 01's over-75s: 13 of 25 within 7 days
+
+
+def test_a_hidden_age_groups_coc_does_not_come_back_from_all_ages_minus_the_shown_groups() -> None:
+    groups = {"07": (3, 57, 20, 20), "01": (25, 25, 25, 25), "SSS": (28, 82, 45, 45)}
+    everyone = continuity_rows(
+        [(region, "", "doctor", "2025", sum(sizes), 0.5, 0.4, 0.6, 0.6) for region, sizes in groups.items()]
+    )
+    by_age = pl.DataFrame(
+        [
+            (region, "", "doctor", "2025", group, n, 0.5, 0.4, 0.6, 0.6)
+            for region, sizes in groups.items()
+            for group, n in zip(AGE_GROUPS, sizes, strict=True)
+        ],
+        schema=[
+            "region_code",
+            "unit_id",
+            "profession",
+            "period",
+            "age_group",
+            "n_eligible",
+            "mean_coc",
+            "ci_low",
+            "ci_high",
+            "mean_upc",
+        ],
+        orient="row",
+    )
+    cells = measures.age_group_cells(results(continuity=everyone, continuity_age=by_age), {}, STATE, threshold=5)
+    # 100 - 57 - 20 - 20 would be 3, the hidden 0-17 group's patients: the 65-74 group is hidden with it.
+    assert left_after_shown_groups(cells, "coc", 100) == 3 + 20
+
+
+#: County 07's remote contacts (doctors, January 2025) per age group as (eligible, remote): the 0-17 group's 3
+#: contacts are under the threshold. The groups add up to all ages; the country is the sum of 07 and 01.
+REMOTE_GROUPS = {
+    "07": ((3, 1), (57, 24), (20, 8), (20, 7)),
+    "01": ((25, 10), (25, 15), (25, 12), (25, 13)),
+}
+
+
+def remote_by_age(groups: dict[str, tuple[tuple[int, int], ...]], month: str = "2025-01") -> list[tuple]:
+    rows = []
+    for region, sizes in groups.items():
+        rows.append((region, month, "all", sum(n for n, _ in sizes), sum(r for _, r in sizes)))
+        rows += [(region, month, group, n, r) for group, (n, r) in zip(AGE_GROUPS, sizes, strict=True)]
+    return rows
+
+
+def test_a_hidden_age_groups_remote_share_does_not_come_back_from_all_ages_minus_the_shown_groups() -> None:
+    rows = remote_by_age(REMOTE_GROUPS)
+    country = remote_rows(*rows).group_by("period", "age_group").agg(pl.col("n_eligible", "n_remote").sum())
+    rows += [
+        ("SSS", "2025-01", group, n, r)
+        for _, group, n, r in country.select(c.PERIOD, "age_group", "n_eligible", "n_remote").rows()
+    ]
+    tables = {"remote_results": remote_rows(*rows)}
+    everyone = cell(measures.remote_cells(tables, grain="month", profession="doctor", threshold=5), region_code="07")
+    assert everyone["n"] == 100
+    shown = 0
+    hidden = []
+    for group in AGE_GROUPS:
+        own = cell(
+            measures.remote_cells(tables, grain="month", profession="doctor", threshold=5, age_group=group),
+            region_code="07",
+        )
+        if own[c.SUPPRESSED]:
+            hidden.append(group)
+        else:
+            shown += own["n"]
+    # 100 - 57 - 20 - 20 would be 3, the hidden 0-17 group's contacts: a second group is hidden with it.
+    assert len(hidden) >= 2
+    assert everyone["n"] - shown >= 5
+
+
+def test_an_age_groups_hidden_quarter_does_not_come_back_from_its_year_minus_the_other_quarters() -> None:
+    # 07's 0-17 group: 3 contacts in the first quarter (hidden), 20 in each of the others, 63 in the year.
+    rows = []
+    for month, small in (("2025-01", True), ("2025-04", False), ("2025-07", False), ("2025-10", False)):
+        sizes = ((3, 1) if small else (20, 8), (80, 32), (40, 16), (40, 16))
+        rows += remote_by_age({"07": sizes}, month)
+    tables = {"remote_results": remote_rows(*rows)}
+    quarters = measures.remote_cells(tables, grain="quarter", profession="doctor", threshold=5, age_group="0-17")
+    year = cell(measures.remote_cells(tables, grain="year", profession="doctor", threshold=5, age_group="0-17"))
+    assert cell(quarters, period="2025Q1")[c.SUPPRESSED]
+    # shown, the year minus three shown quarters would be 63 - 60 = 3: the year or another quarter is hidden
+    hidden_quarters = quarters.filter(pl.col(c.SUPPRESSED)).height
+    assert year[c.SUPPRESSED] or hidden_quarters >= 2
+
+
+LIST_SIZE_COLUMNS = [
+    "region_code",
+    "unit_id",
+    "period",
+    "provider_kind",
+    "n_assigned",
+    "n_providers",
+    "median_list_size",
+    "n_below_guide",
+    "n_within_guide",
+    "n_above_guide",
+]
+
+
+def test_a_hidden_countys_list_sizes_do_not_come_back_from_the_country_minus_the_shown_counties() -> None:
+    lists = pl.DataFrame(
+        [
+            ("07", "", "2025", "doctor", 600, 3, 200.0, 0, 3, 0),
+            ("01", "", "2025", "doctor", 2400, 10, 240.0, 0, 10, 0),
+            ("SSS", "", "2025", "doctor", 3000, 13, 230.0, 0, 13, 0),
+        ],
+        schema=LIST_SIZE_COLUMNS,
+        orient="row",
+    )
+    cells = measures.list_size_cells({"list_size_results": lists}, threshold=5)
+    # 07's 3 doctors are hidden; shown, 01's 10 would give them back as 13 - 10.
+    assert cell(cells, region_code="07")[c.SUPPRESSED]
+    assert cell(cells, region_code="01")[c.SUPPRESSED]
+    assert not cell(cells, region_code="SSS")[c.SUPPRESSED]
+
+
+def test_a_countys_hidden_guide_bands_do_not_come_back_from_the_countrys_bands() -> None:
+    lists = pl.DataFrame(
+        [
+            ("07", "", "2025", "doctor", 2500, 10, 250.0, 3, 4, 3),
+            ("01", "", "2025", "doctor", 5000, 20, 250.0, 5, 10, 5),
+            ("SSS", "", "2025", "doctor", 7500, 30, 250.0, 8, 14, 8),
+        ],
+        schema=LIST_SIZE_COLUMNS,
+        orient="row",
+    )
+    cells = measures.list_size_cells({"list_size_results": lists}, threshold=5)
+    # 07's bands hold 3, 4 and 3 doctors: hidden; 01's shown would give them back as 8 - 5, 14 - 10, 8 - 5.
+    assert cell(cells, region_code="07")["n_below_guide"] is None
+    assert cell(cells, region_code="01")["n_below_guide"] is None
+    assert cell(cells, region_code="01")["n_providers"] == 20  # the counts themselves are not small
+    assert cell(cells, region_code="SSS")["n_within_guide"] == 14
+
+
+def test_the_named_provider_charts_coc_is_hidden_where_the_country_would_tell_a_hidden_county() -> None:
+    coc = continuity_rows(
+        [
+            ("05", "", "doctor", "2025", 3, 0.9, 0.8, 1.0, 0.9),
+            ("06", "", "doctor", "2025", 50, 0.5, 0.4, 0.6, 0.6),
+            ("SSS", "", "doctor", "2025", 53, 0.52, 0.4, 0.6, 0.6),
+        ]
+    )
+    view = measures.named_provider_view(results(continuity=coc), {}, STATE.with_changes(region="06"), threshold=5)
+    county = cell(view.data, measure="coc", label=area_label("06", "fi"))
+    # shown, 06's 50 patients would give 05's 3 back as 53 - 50
+    assert county[c.SUPPRESSED]
+    assert county["n"] is None
