@@ -8,10 +8,15 @@ images and decks all read the marked frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
 
 from core import columns as c
 from core.errors import InvalidInputError
@@ -141,6 +146,8 @@ def suppress_linked(
     threshold: int = DEFAULT_THRESHOLD,
     fixed: pl.Expr | None = None,
     unpublished: pl.Expr | None = None,
+    disclosed: Sequence[str] | None = None,
+    check_intervals: bool = False,
 ) -> pl.DataFrame:
     """Primary and secondary suppression of linked tables: returns ``frame`` with the boolean ``suppressed``.
 
@@ -163,6 +170,13 @@ def suppress_linked(
     component is 1 to ``threshold`` - 1 (an empty one is no secret) and take part in every group like any cell.
     One hidden as a partner is hidden for real by its own groups: in its profession group it is never the only
     hidden part, so a doctors' or nurses' cell beside it is hidden too.
+
+    ``check_intervals``: then check the result by linear programs (:func:`_narrow_cells`): every hidden count that
+    is 1 to ``threshold`` - 1, or a ``disclosed`` component (default: every one) of a published cell, must lie in an
+    interval at least the threshold wide for a viewer who combines every link at once, else a partner is hidden
+    beside it and the group rules run again. Off by default: on a county's months, quarters and professions it
+    still costs about a minute and finds hundreds of counts its local programs cannot show wide (see
+    docs/decisions/0007, amendment).
     """
     threshold = check_int_option("threshold", threshold, minimum=1)
     key_list, parts = list(keys), list(components)
@@ -182,6 +196,7 @@ def suppress_linked(
         .with_row_index("_row")
         .with_columns(
             is_fixed.alias("_fixed"),
+            is_unpublished.alias("_unpublished"),
             hidden_first.alias("_hidden"),
             pl.when(is_fixed).then(fixed_primary).otherwise(hidden_first).alias("_primary"),
         )
@@ -207,6 +222,46 @@ def suppress_linked(
         )
         .with_columns(pl.any_horizontal((pl.col(f"_r_{name}") > 0).fill_null(False) for name in parts).alias("_rest"))
     )
+    data = data.with_columns(pl.sum_horizontal(parts).alias("_size"))
+    secret = list(parts if disclosed is None else disclosed)
+    # Hiding a cell only widens every other hidden cell's interval, so after the first check only the counts found
+    # narrow and the cells hidden since need checking again.
+    examine: np.ndarray | None = None
+    while True:
+        before = data["_hidden"].to_numpy()
+        data = _fixed_point(
+            data, edges=edges, child_counts=child_counts, remainder=remainder, parts=parts, threshold=threshold
+        )
+        if examine is not None:
+            examine = examine | (data["_hidden"].to_numpy() & ~before)
+        if not check_intervals:
+            break
+        # the group rules bound every group on its own; programs over all of them at once find the rest
+        narrow = _narrow_cells(data, edges, parts=parts, threshold=threshold, disclosed=secret, examine=examine)
+        extra = _partners(data, edges, narrow, threshold)
+        if not extra:
+            break
+        examine = np.zeros(data.height, dtype=bool)
+        examine[[row for row, _ in narrow]] = True
+        examine[extra] = True
+        data = data.with_columns((pl.col("_hidden") | pl.col("_row").is_in(extra)).alias("_hidden"))
+    nulls = [f"_null_{name}" for name in parts]
+    restored = data.with_columns(pl.when(~pl.col(f"_null_{name}")).then(pl.col(name)).alias(name) for name in parts)
+    return restored.with_columns(
+        pl.col("_hidden").alias(c.SUPPRESSED), suppressed_by(pl.col("_hidden"), pl.col("_primary"))
+    ).drop("_row", "_fixed", "_hidden", "_primary", "_unpublished", "_size", *nulls)
+
+
+def _fixed_point(
+    data: pl.DataFrame,
+    *,
+    edges: pl.DataFrame,
+    child_counts: pl.DataFrame,
+    remainder: pl.DataFrame,
+    parts: list[str],
+    threshold: int,
+) -> pl.DataFrame:
+    """The group rules of :func:`suppress_linked`, hiding one more part of every failing group until none fails."""
     while True:
         state = data.select("_row", "_hidden", "_fixed")
         members = (
@@ -245,7 +300,7 @@ def suppress_linked(
         hidden_fails = pl.col("_parent_hidden") & ~some_hidden
         failing = groups.filter(shown_fails | hidden_fails)
         if failing.is_empty():
-            break
+            return data
         covers = pl.all_horizontal((pl.col(name) >= threshold - pl.col(f"_t_{name}")).fill_null(True) for name in parts)
         chosen = (
             members.filter(~pl.col("_hidden") & ~pl.col("_fixed"))
@@ -263,13 +318,8 @@ def suppress_linked(
             [chosen.select(pl.col("_child").alias("_row")), stuck.select(pl.col("_parent").alias("_row"))]
         )
         if extra.is_empty():
-            break
+            return data
         data = data.with_columns((pl.col("_hidden") | pl.col("_row").is_in(extra["_row"].implode())).alias("_hidden"))
-    nulls = [f"_null_{name}" for name in parts]
-    restored = data.with_columns(pl.when(~pl.col(f"_null_{name}")).then(pl.col(name)).alias(name) for name in parts)
-    return restored.with_columns(
-        pl.col("_hidden").alias(c.SUPPRESSED), suppressed_by(pl.col("_hidden"), pl.col("_primary"))
-    ).drop("_row", "_fixed", "_hidden", "_primary", *nulls)
 
 
 def suppressed_by(hidden: pl.Expr, primary: pl.Expr) -> pl.Expr:
@@ -300,3 +350,190 @@ def _edges(data: pl.DataFrame, keys: list[str], links: Sequence[Link]) -> pl.Dat
     if not frames:
         return pl.DataFrame(schema={"_group": pl.Int64, "_parent": pl.UInt32, "_child": pl.UInt32})
     return pl.concat(frames).filter(pl.col("_parent") != pl.col("_child"))
+
+
+#: Programs with objectives of random signs over every hidden count at once, solved first: each solution is a
+#: point no viewer can rule out, and a few of them show most hidden counts wide.
+RANDOM_PROGRAMS = 8
+#: How many relations away from a hidden count its local program reaches, and the most counts it holds.
+LOCAL_DEPTH = 3
+LOCAL_SIZE = 150
+#: The most hidden counts a connected part may hold for an exact program over it.
+EXACT_SIZE = 600
+
+
+def _narrow_cells(
+    data: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    parts: list[str],
+    threshold: int,
+    disclosed: Sequence[str],
+    examine: np.ndarray | None = None,
+) -> list[tuple[int, str]]:
+    """(row, component) of every hidden count a viewer can narrow below ``threshold`` from the shown ones.
+
+    Every component is its own set of relations (a link's parent is the sum of its parts, component by
+    component: an equation where the parts add up to the parent exactly, else at most the parent), over the hidden
+    rows as unknowns of at least 0 and the shown rows as constants. A count is *secret* when it is 1 to
+    ``threshold`` - 1, or a ``disclosed`` component of a published row: its interval must be at least the
+    threshold wide. The true counts are one point of that interval; programs with random objectives give more,
+    and a count seen at values the threshold apart is wide. One still narrow gets a local program (counts more
+    than a few relations away held at their true values: its solutions are points of the whole), and only then
+    an exact program over its connected part (when that is small; else the count counts as narrow, which only
+    hides more). ``examine``: only these rows' counts (None: every row's, with the programs of random objectives
+    first).
+    """
+    hidden = data["_hidden"].to_numpy()
+    if not hidden.any() or edges.is_empty():
+        return []
+    size = data.height
+    unpublished = data["_unpublished"].to_numpy()
+    group_ids = edges["_group"].unique(maintain_order=True)
+    number = {group: index for index, group in enumerate(group_ids.to_list())}
+    rows_of = edges.select(
+        pl.col("_group").replace_strict(number, return_dtype=pl.Int64).alias("_g"), "_parent", "_child"
+    )
+    g = rows_of["_g"].to_numpy()
+    parents = rows_of.group_by("_g").agg(pl.col("_parent").first()).sort("_g")
+    term_rows = np.concatenate([parents["_g"].to_numpy(), g])
+    term_cols = np.concatenate(
+        [parents["_parent"].to_numpy().astype(np.int64), rows_of["_child"].to_numpy().astype(np.int64)]
+    )
+    term_coef = np.concatenate([np.ones(parents.height), -np.ones(g.shape[0])])
+    relations = sparse.csr_matrix((term_coef, (term_rows, term_cols)), shape=(len(number), size))
+    touches_hidden = np.asarray(abs(relations[:, hidden]).sum(axis=1)).ravel() > 0
+    found: list[tuple[int, str]] = []
+    rng = np.random.default_rng(0)
+    for name in parts:
+        truth = data[name].to_numpy().astype(float)
+        parent_null = data[f"_null_{name}"].to_numpy()[parents["_parent"].to_numpy()]
+        balance = relations @ truth
+        exact = touches_hidden & ~parent_null & (balance == 0)
+        below = touches_hidden & ~parent_null & (balance > 0)
+        small = (truth >= 1) & (truth < threshold)
+        secret = hidden & (small | (~unpublished & (name in disclosed)))
+        if examine is not None:
+            secret &= examine
+        if not secret.any():
+            continue
+        columns = np.flatnonzero(hidden)
+        known = np.where(hidden, 0.0, truth)
+        program = _Program(
+            relations[exact][:, columns].tocsr(),
+            -(relations[exact] @ known),
+            -relations[below][:, columns].tocsr(),
+            relations[below] @ known,
+        )
+        x_true = truth[columns]
+        low_seen, high_seen = x_true.copy(), x_true.copy()
+        bounds = np.column_stack([np.zeros(columns.size), x_true + 3 * threshold])
+        for _ in range(RANDOM_PROGRAMS if examine is None else 0):
+            status, point = program.solve(rng.choice([-1.0, 1.0], size=columns.size), bounds)
+            if status == 0:
+                low_seen, high_seen = np.minimum(low_seen, point), np.maximum(high_seen, point)
+        targets = secret[columns] & (high_seen - low_seen < threshold)
+        if not targets.any():
+            continue
+        every = sparse.vstack([program.equal, program.at_most]).tocsc()
+        neighbours = (abs(every).T @ abs(every)).tocsr()
+        _, labels = connected_components(neighbours, directed=False)
+        for target in map(int, np.flatnonzero(targets)):
+            # first a local program (a point of the whole), then the exact one over the target's connected part
+            nearby, connected = _nearby(neighbours, target), np.flatnonzero(labels == labels[target])
+            for keep in (nearby, connected) if connected.size <= EXACT_SIZE else (nearby,):
+                low, high = _range(program, target, keep, x_true)
+                low_seen[target], high_seen[target] = min(low_seen[target], low), max(high_seen[target], high)
+                if high_seen[target] - low_seen[target] >= threshold:
+                    break
+            else:
+                found.append((int(columns[target]), name))
+    return found
+
+
+@dataclass(frozen=True)
+class _Program:
+    """Relations over some hidden counts: ``equal`` @ x == ``equal_to``, ``at_most`` @ x <= ``at_most_of``."""
+
+    equal: sparse.csr_matrix
+    equal_to: np.ndarray
+    at_most: sparse.csr_matrix
+    at_most_of: np.ndarray
+
+    def solve(self, objective: np.ndarray, bounds: np.ndarray) -> tuple[int, np.ndarray]:
+        """The status of the program minimising ``objective`` (0 solved, 3 unbounded: SciPy's codes), its solution."""
+        result = linprog(
+            objective,
+            A_eq=self.equal if self.equal.shape[0] else None,
+            b_eq=self.equal_to if self.equal.shape[0] else None,
+            A_ub=self.at_most if self.at_most.shape[0] else None,
+            b_ub=self.at_most_of if self.at_most.shape[0] else None,
+            bounds=bounds,
+            method="highs",
+        )
+        return int(result.status), result.x
+
+    def held(self, keep: np.ndarray, truth: np.ndarray) -> _Program:
+        """The program over the counts ``keep`` only, every other count held at its true value (so a solution,
+        completed with the true values, is a solution of the whole)."""
+        rest = np.ones(truth.size, dtype=bool)
+        rest[keep] = False
+        pieces = []
+        for matrix, rhs in ((self.equal, self.equal_to), (self.at_most, self.at_most_of)):
+            rows = np.flatnonzero(np.asarray(abs(matrix[:, keep]).sum(axis=1)).ravel() > 0)
+            pieces.append((matrix[rows][:, keep], rhs[rows] - matrix[rows][:, rest] @ truth[rest]))
+        (equal, equal_to), (at_most, at_most_of) = pieces
+        return _Program(equal.tocsr(), equal_to, at_most.tocsr(), at_most_of)
+
+
+def _nearby(neighbours: sparse.csr_matrix, start: int) -> np.ndarray:
+    """The hidden counts at most :data:`LOCAL_DEPTH` relations from ``start`` (at most :data:`LOCAL_SIZE`)."""
+    reached = {start}
+    frontier = [start]
+    for _ in range(LOCAL_DEPTH):
+        following = []
+        for item in frontier:
+            for other in neighbours.indices[neighbours.indptr[item] : neighbours.indptr[item + 1]]:
+                if int(other) not in reached and len(reached) < LOCAL_SIZE:
+                    reached.add(int(other))
+                    following.append(int(other))
+        frontier = following
+    return np.array(sorted(reached))
+
+
+def _range(program: _Program, target: int, keep: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest value of count ``target`` with only the counts ``keep`` free (the others held at
+    their true values); infinite when unbounded."""
+    held = program.held(keep, truth)
+    position = int(np.searchsorted(keep, target))
+    bounds = np.column_stack([np.zeros(keep.size), np.full(keep.size, np.inf)])
+    objective = np.zeros(keep.size)
+    objective[position] = 1.0
+    true_value = float(truth[target])
+    low_status, low = held.solve(objective, bounds)
+    high_status, high = held.solve(-objective, bounds)
+    # a program that fails shows nothing beyond the true value; an unbounded one, that the count has no upper bound
+    smallest = float(low[position]) if low_status == 0 else true_value
+    largest = float(high[position]) if high_status == 0 else (math.inf if high_status == 3 else true_value)
+    return smallest, largest
+
+
+def _partners(data: pl.DataFrame, edges: pl.DataFrame, narrow: list[tuple[int, str]], threshold: int) -> list[int]:
+    """For each narrow hidden count, one shown row to hide beside it: a member of a group the count's row is in
+    (a fellow part, a part of it, or the total), not fixed, preferring one holding the threshold of that component,
+    then the smallest."""
+    hidden = data["_hidden"].to_numpy()
+    fixed = data["_fixed"].to_numpy()
+    sizes = data["_size"].to_numpy()
+    groups = edges.select("_group", "_parent", "_child")
+    chosen: set[int] = set()
+    for row, name in narrow:
+        mine = groups.filter((pl.col("_child") == row) | (pl.col("_parent") == row))["_group"]
+        linked = groups.filter(pl.col("_group").is_in(mine.implode()))
+        members = np.unique(np.concatenate([linked["_child"].to_numpy(), linked["_parent"].to_numpy()]))
+        candidates = [int(item) for item in members if not hidden[item] and not fixed[item] and item not in chosen]
+        if not candidates:
+            continue
+        values = data[name].to_numpy()
+        chosen.add(min(candidates, key=lambda item: (values[item] < threshold, sizes[item], item)))
+    return sorted(chosen)

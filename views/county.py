@@ -422,20 +422,25 @@ def coc_distribution_cells(
 ) -> pl.DataFrame:
     """Eligible patients per COC bin for one area and year, computed from the visits; bins under ``threshold``
     suppressed. The pages read the stored distribution (:func:`stored_coc_distribution`); this serves a
-    store from before it was kept, and the checks that the two agree.
+    store from before it was kept, and the checks that the two agree. Every county's and the country's bins are
+    computed, as the store keeps them: they are suppressed together (:func:`_linked_bins`).
 
     Patient-level indices are computed here and reduced to counts at once; no identifier leaves.
     """
     frame = visits.filter(pl.col(c.VISIT_AT).dt.year() == int(year))
     if profession != "all":
         frame = frame.filter(pl.col(c.PROFESSION) == profession)
-    if region != NATIONAL:
-        frame = frame.filter(pl.col(c.REGION_CODE) == region)
-    indices = continuity_indices(frame.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID))
-    binned = coc_bins(indices, []).collect().with_columns(pl.lit(region).alias(c.REGION_CODE))
-    if binned.is_empty():  # no eligible patient: nothing to show, as in the store
+    needed = frame.select(c.PATIENT_ID, c.PROFESSIONAL_ID, c.VISIT_AT, c.VISIT_ID, c.REGION_CODE)
+    county_bins = coc_bins(continuity_indices(needed, by=[c.REGION_CODE]), [c.REGION_CODE]).select(
+        pl.col(c.REGION_CODE).cast(pl.String), "bin", "n"
+    )
+    country_bins = coc_bins(continuity_indices(needed.drop(c.REGION_CODE)), []).select(
+        pl.lit(NATIONAL).alias(c.REGION_CODE), "bin", "n"
+    )
+    binned = pl.concat(pl.collect_all([county_bins, country_bins]))
+    if binned.filter(pl.col(c.REGION_CODE) == region).is_empty():  # no eligible patient: nothing to show
         return pl.DataFrame()
-    return _distribution(binned, region, threshold)
+    return _distribution(_linked_bins(binned, threshold), region)
 
 
 def stored_coc_distribution(
@@ -446,12 +451,14 @@ def stored_coc_distribution(
     stored = results.coc_distribution
     if stored.is_empty():
         return None
-    binned = stored.filter(
-        (pl.col(c.REGION_CODE) == region) & (pl.col(c.PERIOD) == year) & (pl.col(c.PROFESSION) == profession)
-    )
-    if binned.is_empty():
+    binned = stored.filter((pl.col(c.PERIOD) == year) & (pl.col(c.PROFESSION) == profession))
+    if binned.filter(pl.col(c.REGION_CODE) == region).is_empty():
         return pl.DataFrame()
-    return _distribution(binned.select(c.REGION_CODE, "bin", "n"), region, threshold)
+    decided = results.derived(
+        ("coc_distribution", year, profession, threshold),
+        lambda: _linked_bins(binned.select(c.REGION_CODE, "bin", "n"), threshold),
+    )
+    return _distribution(decided, region)
 
 
 def coc_distribution(
@@ -474,16 +481,17 @@ def coc_distribution(
     return coc_distribution_cells(visits, region=region, year=year, profession=profession, threshold=threshold)
 
 
-def _distribution(binned: pl.DataFrame, region: str, threshold: int) -> pl.DataFrame:
-    """Every bin (empty ones as zero) with its bounds, suppressed below ``threshold`` together with their total."""
-    decided = _linked_bins(binned.select(c.REGION_CODE, "bin", "n"), threshold).filter(
-        (pl.col(c.REGION_CODE) == region) & (pl.col("bin") >= 0)
-    )
-    return decided.sort("bin").select(
-        (pl.col("bin") / COC_BINS).alias("bin_low"),
-        ((pl.col("bin") + 1) / COC_BINS).alias("bin_high"),
-        pl.when(~pl.col(c.SUPPRESSED)).then(pl.col("n")).alias("n"),
-        c.SUPPRESSED,
+def _distribution(decided: pl.DataFrame, region: str) -> pl.DataFrame:
+    """The area's bins of :func:`_linked_bins` (empty ones as zero) with their bounds."""
+    return (
+        decided.filter((pl.col(c.REGION_CODE) == region) & (pl.col("bin") >= 0))
+        .sort("bin")
+        .select(
+            (pl.col("bin") / COC_BINS).alias("bin_low"),
+            ((pl.col("bin") + 1) / COC_BINS).alias("bin_high"),
+            pl.when(~pl.col(c.SUPPRESSED)).then(pl.col("n")).alias("n"),
+            c.SUPPRESSED,
+        )
     )
 
 
@@ -493,8 +501,11 @@ def _linked_bins(binned: pl.DataFrame, threshold: int) -> pl.DataFrame:
     An area's bins add up to its eligible patients, which the continuity charts show: the total is fixed
     (shown unless under the threshold), and a hidden bin must not come back by subtraction from it, so the
     hidden bins together hold at least the threshold (:func:`metrics.privacy.suppress_linked`). The counties'
-    bins do not add up to the country's (a patient seen in two counties is one patient of the country), so
-    no link is made between them.
+    bins add up to the country's bin where every patient in it is seen in one county only (a patient seen in
+    two is two patients of the counties and one of the country, perhaps in other bins): where a bin adds up, a
+    viewer can subtract, so the counties' bins are parts of the country's; where it does not, there is no
+    relation to protect (an attacker's sum would be wrong) and no link. The result is checked by linear programs
+    (``check_intervals``: the bins of one year and profession are a small problem).
     """
     areas = binned.select(c.REGION_CODE).unique()
     every_bin = pl.DataFrame({"bin": list(range(COC_BINS))}, schema={"bin": pl.Int64})
@@ -505,15 +516,29 @@ def _linked_bins(binned: pl.DataFrame, threshold: int) -> pl.DataFrame:
     )
     totals = bins.group_by(c.REGION_CODE).agg(pl.col("n").sum(), pl.lit(-1, pl.Int64).alias("bin"))
     totals = totals.with_columns(((pl.col("n") >= 1) & (pl.col("n") < threshold)).alias(c.SUPPRESSED))
+    county = pl.col(c.REGION_CODE) != NATIONAL
+    counties_sum = bins.filter(county).group_by("bin").agg(pl.col("n").sum().alias("_counties"))
+    adds_up = (
+        bins.filter(~county)
+        .join(counties_sum, on="bin")
+        .filter(pl.col("n") == pl.col("_counties"))
+        .select("bin", pl.lit(value=True).alias("_adds_up"))
+    )
+    bins = bins.join(adds_up, on="bin", how="left").with_columns(pl.col("_adds_up").fill_null(False) & county)
     frame = pl.concat([bins, totals.select(c.REGION_CODE, "bin", "n", c.SUPPRESSED)], how="diagonal_relaxed")
-    return suppress_linked(
+    decided = suppress_linked(
         frame,
         keys=[c.REGION_CODE, "bin"],
         components=["n"],
-        links=[Link(pl.col("bin") >= 0, {"bin": pl.lit(-1, pl.Int64)})],
+        links=[
+            Link(pl.col("bin") >= 0, {"bin": pl.lit(-1, pl.Int64)}),
+            Link(pl.col("_adds_up").fill_null(False), {c.REGION_CODE: pl.lit(NATIONAL)}),
+        ],
         threshold=threshold,
         fixed=pl.col("bin") < 0,
+        check_intervals=True,
     )
+    return decided.drop("_adds_up")
 
 
 def coc_distribution_view(results: Results, state: ViewState, cells: pl.DataFrame, *, threshold: int) -> ChartView:

@@ -348,3 +348,35 @@ def test_the_other_professions_are_protected_across_months_as_cells_of_their_own
         if key[0] == "other" and not 1 <= grid[key] < THRESHOLD:
             continue  # a large (or empty) count never published is no secret
         assert high - low >= THRESHOLD, (key, grid[key], low, high)
+
+
+def check_every_interval_is_wide(counts: list[int]) -> None:
+    """Three-way cubes (health centre x month x profession, the other professions unpublished cells): every hidden
+    published count, and every small count of the other professions, lies in an interval at least the threshold
+    wide for a linear-programming attacker who knows every shown cell and every sum."""
+    cube = _cube(counts)
+    decided = suppress_linked(
+        cube,
+        keys=["unit", "month", "profession"],
+        components=["n"],
+        links=LINKS,
+        unpublished=pl.col("profession") == "other",
+        check_intervals=True,
+    )
+    marked = cube.join(
+        decided.select("unit", "month", "profession", "suppressed"), on=["unit", "month", "profession"]
+    ).with_columns(pl.col("suppressed") | (pl.col("profession") == "other"))
+    shown = {number for number, hide in enumerate(marked["suppressed"].to_list()) if not hide}
+    values = marked["n"].to_list()
+    assert not [values[number] for number in shown if 1 <= values[number] < THRESHOLD]
+    for number, (low, high) in _intervals(marked, shown).items():
+        if marked["profession"][number] == "other" and not 1 <= values[number] < THRESHOLD:
+            continue  # a large (or empty) count never published is no secret
+        assert high - low >= THRESHOLD, (marked.row(number), low, high)
+
+
+@QUICK
+@given(COUNTS)
+def test_every_hidden_count_is_the_threshold_wide_in_random_three_way_hierarchies(counts: list[int]) -> None:
+    # the group rules bound each group alone; the programs over all of them find what three directions narrow
+    check_every_interval_is_wide(counts)

@@ -119,3 +119,23 @@ def test_the_visits_are_read_only_when_the_store_keeps_no_distribution() -> None
 def test_an_area_without_eligible_patients_has_no_rows_either_way() -> None:
     assert coc_distribution_cells(visits(ROWS), region="07", year="2025", profession="all", threshold=5).is_empty()
     assert stored(ROWS, region="07").is_empty()
+
+
+# Every patient in one county: 01 has five patients at COC 1 and five at 0; 02 five at 1/3 and one, y, at COC 1.
+# The counties' bins add up to the country's, bin by bin.
+ONE_COUNTY_EACH = (
+    [("01", f"p{i}", "a", day) for i in range(5) for day in (1, 2)]
+    + [("01", f"q{i}", prof, day) for i in range(5) for prof, day in (("a", 1), ("b", 2))]
+    + [("02", f"r{i}", prof, day) for i in range(5) for prof, day in (("a", 1), ("a", 2), ("b", 3))]
+    + [("02", "y", "c", 4), ("02", "y", "c", 5)]
+)
+
+
+def test_a_hidden_county_bin_does_not_come_back_from_the_countrys_bin() -> None:
+    # y alone in 02's bin 0.9 is hidden; were the country's 0.9 (6) and 01's (5) both shown, 6 - 5 = 1 gives y
+    # back. Where the counties add up, every shown country bin has no county bin hidden alone under it.
+    areas = {area: counts(stored(ONE_COUNTY_EACH, region=area)) for area in ("01", "02", NATIONAL)}
+    assert areas["02"][0.9] is None
+    for low, country in areas[NATIONAL].items():
+        hidden_counties = [area for area in ("01", "02") if areas[area][low] is None]
+        assert country is None or len(hidden_counties) != 1, (low, country, hidden_counties)
