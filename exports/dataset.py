@@ -83,14 +83,9 @@ def _slices(indicator: Indicator, levels: Sequence[Level]) -> Iterator[tuple[Lev
                 yield level, grain, profession
 
 
-def dataset_cells(results: Results, *, threshold: int, language: str) -> pl.DataFrame:
-    """Every cell the viewer of ``results`` may see, suppressed at ``threshold`` exactly as on the pages.
-
-    Codes stay codes (indicator key, grain, profession, ``suppressed_by``); names (indicator, unit, area, source)
-    are in ``language``. Values are in the chart's units, rounded as the tables show them.
-    """
+def _viewer_cells(results: Results, threshold: int) -> Iterator[tuple[Indicator, Grain, str, pl.DataFrame]]:
+    """(indicator, grain, profession, suppressed cells) of every slice the viewer of ``results`` may see."""
     levels = levels_allowed(results)
-    frames = []
     for indicator in INDICATORS.values():
         for level, grain, profession in _slices(indicator, levels):
             cells = indicator_cells(
@@ -98,8 +93,29 @@ def dataset_cells(results: Results, *, threshold: int, language: str) -> pl.Data
             )
             if level == "unit" and results.unit_regions is not None:  # the results hold no other; make sure
                 cells = cells.filter(pl.col(c.REGION_CODE).is_in(sorted(results.unit_regions)))
-            if cells.height:
-                frames.append(_shaped(cells, indicator, grain=grain, profession=profession, language=language))
+            yield indicator, grain, profession, cells
+
+
+def dataset_rows(results: Results, *, threshold: int) -> int:
+    """How many rows :func:`dataset_cells` gives for ``results``, without building its frame.
+
+    A row is one suppressed cell (a hidden one stays, marked). The cells are memoised with the results and shared
+    with every chart; the data set's frame (names in the reader's language, sources, areas) is not built.
+    """
+    return sum(cells.height for *_slice, cells in _viewer_cells(results, threshold))
+
+
+def dataset_cells(results: Results, *, threshold: int, language: str) -> pl.DataFrame:
+    """Every cell the viewer of ``results`` may see, suppressed at ``threshold`` exactly as on the pages.
+
+    Codes stay codes (indicator key, grain, profession, ``suppressed_by``); names (indicator, unit, area, source)
+    are in ``language``. Values are in the chart's units, rounded as the tables show them.
+    """
+    frames = [
+        _shaped(cells, indicator, grain=grain, profession=profession, language=language)
+        for indicator, grain, profession, cells in _viewer_cells(results, threshold)
+        if cells.height
+    ]
     if not frames:
         return pl.DataFrame(schema=dict.fromkeys((*ROW_KEYS, *CELL_COLUMNS), pl.String))
     frame = pl.concat(frames, how="diagonal_relaxed")

@@ -10,15 +10,16 @@ workbook and deck says how its cells were checked before they left the dashboard
   column, "primary" or "secondary", where the cells record it);
 * the cells shown with a count under the threshold, counted again here from the exported cells themselves
   (0 unless something upstream is broken);
-* the disclosure audit (``python -m pipeline audit``) of the store version the cells come from, or a plain
-  "not audited" when none covers it.
+* the disclosure audit (``python -m pipeline audit``) of the data set and the store version the cells come from,
+  or a plain "not audited" when none covers it.
 
 The result is ``pass`` (no small count shown, an audit at this threshold with no findings), ``review``
 (nothing wrong seen, but no audit covers the file) or ``fail`` (a small count shown, or the audit has findings).
 
 Usage::
 
-    report = check_report(cells, threshold=5, role="public", audit=latest_audit(engine, "public"))
+    audit = latest_audit(engine, "public", results.dataset)  # the data set the cells are of
+    report = check_report(cells, threshold=5, role="public", audit=audit, dataset=results.dataset)
     report.lines("fi")      # the report as lines of text, in Finnish
     report.text("sv")       # the same joined by line breaks
     report.outcome          # "pass" | "review" | "fail"
@@ -53,6 +54,8 @@ class Audit(Protocol):
 
     @property
     def role(self) -> str: ...
+    @property
+    def dataset(self) -> str: ...
     @property
     def threshold(self) -> int: ...
     @property
@@ -152,12 +155,15 @@ class CheckReport:
         return [line]
 
 
-def check_report(cells: pl.DataFrame, *, threshold: int, role: str, audit: Audit | None) -> CheckReport:
+def check_report(
+    cells: pl.DataFrame, *, threshold: int, role: str, audit: Audit | None, dataset: str | None = None
+) -> CheckReport:
     """The output check of ``cells`` as exported for a viewer of ``role`` with suppression at ``threshold``.
 
-    ``audit`` is the latest audit of ``role`` on the store version the cells come from
-    (``store.audits.latest_audit(engine, role)``), None when there is none: the report then says "not audited"
-    and its result is at best ``review``. An audit of another role is a mistake and is refused.
+    ``audit`` is the latest audit of ``role`` on the data set and the store version the cells come from
+    (``store.audits.latest_audit(engine, role, dataset)``), None when there is none: the report then says "not
+    audited" and its result is at best ``review``. An audit of another role is a mistake and is refused, and so,
+    when ``dataset`` (the data set the cells are of) is given, is an audit of another data set.
     """
     if threshold < 1:
         raise InvalidInputError(f"the suppression threshold is a whole number of at least 1, got {threshold!r}")
@@ -165,6 +171,10 @@ def check_report(cells: pl.DataFrame, *, threshold: int, role: str, audit: Audit
         raise InvalidInputError(f"role must be one of public, county, analyst, got {role!r}")
     if audit is not None and audit.role != role:
         raise InvalidInputError(f"the audit given is of the {audit.role!r} role, but the export is for {role!r}")
+    if audit is not None and dataset is not None and audit.dataset != dataset:
+        raise InvalidInputError(
+            f"the audit given is of the data set {audit.dataset!r}, but the export is of {dataset!r}"
+        )
     hidden_mask = (
         cells[c.SUPPRESSED].fill_null(False)
         if c.SUPPRESSED in cells.columns

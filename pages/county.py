@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import polars as pl
 import streamlit as st
@@ -10,7 +12,8 @@ import streamlit as st
 from data_sources.reference import caveats as reference_caveats
 from data_sources.reference import reported_figures, status_report_periods
 from i18n import t
-from store.measure_tables import read_measures
+from store.measure_tables import AGE_TABLES, read_measures, with_age_tables
+from store.results import Results
 from ui import cache, filters, session
 from ui.locked import locked_notice
 from ui.render import handled_errors, sample_badge, show_chart, show_table
@@ -19,6 +22,8 @@ from views.caveats import Caveat, caveat_table, caveats_from
 from views.common import ChartView, area_label
 from views.reported import ReportedPoint
 from views.state import ALL_REGIONS, ViewState
+
+V = TypeVar("V")
 
 
 def _chart(view: ChartView, language: str) -> None:
@@ -133,15 +138,33 @@ def unit_charts(state: ViewState, threshold: int) -> None:
         show_chart(t3_view, language)
 
 
+def _measure_tables(results: Results) -> measures.Tables:
+    """The measure tables of ``results``' data set: read once per store version and data set, the age tables
+    taken from ``results`` (which read them already)."""
+    read = cache.stored(read_measures, results.dataset, AGE_TABLES)
+    return with_age_tables(read, access_age=results.access_age, continuity_age=results.continuity_age)
+
+
+def _with_measures(results: Results, build: Callable[..., V], *arguments: Hashable, **options: Hashable) -> V:
+    """``build(results, tables, *arguments, **options)`` with :func:`_measure_tables`; through :func:`cache.view`,
+    built once per store version, data set, state and threshold, as the indicator charts are."""
+    return build(results, _measure_tables(results), *arguments, **options)
+
+
+def _list_sizes(results: Results, state: ViewState, *, threshold: int) -> pl.DataFrame:
+    return measures.list_size_table(_measure_tables(results), state, threshold=threshold)
+
+
 def measure_charts(state: ViewState, threshold: int) -> None:
     """The remote share, population groups, heavy users and named providers of the county and the country."""
     language = state.lang
     results = cache.results()
-    tables = cache.stored(read_measures, getattr(results, "dataset", None))
+    tables = _measure_tables(results)
     sample_badge(language, results.sample_data)
     st.header(t("measures.remote_header", language))
     st.caption(t("measures.remote_intro", language))
-    _chart(measures.remote_trend(results, tables, state, threshold=threshold, caveats=_caveats()), language)
+    remote = cache.view(_with_measures, measures.remote_trend, state, threshold=threshold, caveats=_caveats())
+    _chart(remote, language)
     st.header(t("measures.age_header", language))
     if tables["access_age_results"].is_empty() and tables["continuity_age_results"].is_empty():
         st.info(t("measures.no_ages", language))
@@ -149,18 +172,19 @@ def measure_charts(state: ViewState, threshold: int) -> None:
         st.caption(t("measures.age_intro", language))
         for column, measure in zip(st.columns(len(measures.AGE_MEASURES)), measures.AGE_MEASURES, strict=True):
             with column:
-                show_chart(measures.age_group_view(results, tables, state, measure, threshold=threshold), language)
+                ages = cache.view(_with_measures, measures.age_group_view, state, measure, threshold=threshold)
+                show_chart(ages, language)
     st.header(t("measures.heavy_header", language))
     st.caption(t("measures.heavy_intro", language))
-    _chart(measures.heavy_user_view(results, tables, state, threshold=threshold), language)
+    _chart(cache.view(_with_measures, measures.heavy_user_view, state, threshold=threshold), language)
     st.header(t("measures.named_header", language))
     if tables["list_size_results"].is_empty() and tables["named_provider_results"].is_empty():
         st.info(t("measures.no_assignments", language))
         return
     st.caption(t("measures.named_intro", language))
-    show_chart(measures.named_provider_view(results, tables, state, threshold=threshold), language)
+    show_chart(cache.view(_with_measures, measures.named_provider_view, state, threshold=threshold), language)
     st.subheader(t("measures.list_title", language))
-    show_table(measures.list_size_table(tables, state, threshold=threshold))
+    show_table(cache.view(_list_sizes, state, threshold=threshold))
     if results.sample_data:
         st.caption(t("measures.list_sample_note", language))
 

@@ -10,9 +10,8 @@ from charts.theme import unframed
 from exports.pdf import find_office
 from exports.slides import CheckedAs, filters_in_words
 from i18n import t
-from store.audits import latest_audit
-from ui import basket, cache, filters, session
-from ui.render import handled_errors
+from ui import basket, cache, filters
+from ui.render import export_check, handled_errors
 from ui.text import literal
 
 PREVIEW_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
@@ -86,11 +85,12 @@ with handled_errors(language):
     # Built when the button is pressed (one click builds and downloads), from the titles as they are now.
     keys, views = list(charts), list(charts.values())
     titles = {key: st.session_state.get(f"title_{key}", view.text.title) for key, view in charts.items()}
-    role = session.access_policy().role
-    checked = CheckedAs(threshold=session.threshold(), role=role, audit=latest_audit(session.current_engine(), role))
+    # The audit is read when the file is made, not on every rerun: of the viewer's role and the deck's data set.
+    checking = export_check(results)
     subtitle = filters_in_words(state)
 
     def pptx() -> bytes:
+        checked = CheckedAs(threshold=checking.threshold, role=checking.role, audit=checking.audit())
         return basket.build(
             views, titles, results, keys=keys, title=deck_title, subtitle=subtitle, language=language, checked=checked
         )

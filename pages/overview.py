@@ -7,16 +7,28 @@ import streamlit as st
 
 from data_sources.reference import reported_figures
 from i18n import t
-from store.measure_tables import read_measures
+from store.measure_tables import AGE_TABLES, read_measures, with_age_tables
+from store.results import Results
 from ui import cache, filters, session
 from ui.render import handled_errors, headline_cards, sample_badge, show_chart
 from views import county, measures, overview, reported
 from views.ages import age_line
 from views.common import area_label
 from views.indicators import INDICATORS, PUBLISHED_HEADLINES
-from views.state import ALL_REGIONS
+from views.overview import Headline
+from views.state import ALL_REGIONS, ViewState
 
 PUBLISHED_HEADLINE = INDICATORS[PUBLISHED_HEADLINES[0]]
+
+
+def _overview_measure_cards(results: Results, state: ViewState, *, threshold: int) -> tuple[Headline, ...]:
+    """The other measures' cards (:func:`cache.view`: once per store version, data set, state and threshold), from
+    the measure tables read once per store version and data set, their age tables from ``results``."""
+    read = cache.stored(read_measures, results.dataset, AGE_TABLES)
+    tables = with_age_tables(read, access_age=results.access_age, continuity_age=results.continuity_age)
+    return measures.measure_headlines(results, tables, state, threshold=threshold)
+
+
 state = filters.current_view()
 results = cache.results()
 threshold = session.threshold()
@@ -43,9 +55,7 @@ with handled_errors(language):
     st.caption(note)
     sample_badge(language, results.sample_data)
     headline_cards(cache.view(overview.headlines, state, threshold=threshold, reported=points), language)
-    measure_cards = measures.measure_headlines(
-        results, cache.stored(read_measures, getattr(results, "dataset", None)), state, threshold=threshold
-    )
+    measure_cards = cache.view(_overview_measure_cards, state, threshold=threshold)
     if measure_cards:
         st.subheader(t("overview.measures_heading", language))
         st.caption(t("overview.measures_note", language))

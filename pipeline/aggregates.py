@@ -173,8 +173,14 @@ def scoped_visits(
     optional = [name for name in (c.AGE_YEARS,) if name in visits.collect_schema()]
     needed = [*codes, c.VISIT_ID, c.VISIT_AT, c.ASSESSMENT_AT, c.URGENT, *optional]
     loaded = in_memory(in_service_scope(visits, service_types=service_types), needed, codes)
-    unrecorded = bool(loaded.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
-    return loaded, pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
+    return loaded, scope_column(loaded, service_types=service_types)
+
+
+def scope_column(scoped: pl.LazyFrame, *, service_types: Collection[str] | None) -> pl.Expr:
+    """The ``service_types`` label of the rows computed from ``scoped`` (visits already in ``service_types``):
+    :func:`metrics.scope.scope_label`, marked when some of the visits have no service type recorded."""
+    unrecorded = bool(scoped.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
+    return pl.lit(scope_label(service_types, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
 
 
 def visit_results(
@@ -211,14 +217,19 @@ def answer_results(answers: pl.LazyFrame) -> dict[str, pl.DataFrame]:
 
 def assignment_results(assignments: pl.LazyFrame, *, visits: pl.LazyFrame | None = None) -> dict[str, pl.DataFrame]:
     """The named-provider cells: list sizes from the assignments, and with the ``visits`` (the visits table's
-    extracts, in the same service-type scope as every visit aggregate) the known-provider share."""
+    extracts, in the same service-type scope and with the same label as every visit aggregate) the known-provider
+    share.
+
+    The visits stay lazy here, not read into memory as :func:`scoped_visits` reads them for the visits' many
+    aggregates: the named-provider cells read a few of their columns, and a recomputation with visits computes
+    these cells with the visits' aggregates instead (:data:`pipeline.recompute.COMPUTED_WITH`).
+    """
     if visits is None:
         return named_provider_results(assignments, visits=None)
     scoped = in_service_scope(visits, service_types=DEFAULT_SERVICE_TYPES)
-    unrecorded = bool(scoped.select(pl.col(c.SERVICE_TYPE).is_null().any()).collect().item())
-    label = pl.lit(scope_label(DEFAULT_SERVICE_TYPES, unrecorded=unrecorded)).alias(SCOPE_COLUMN)
     results = named_provider_results(assignments, visits=scoped)
     if "named_provider_results" in results:
+        label = scope_column(scoped, service_types=DEFAULT_SERVICE_TYPES)
         results["named_provider_results"] = results["named_provider_results"].with_columns(label)
     return results
 

@@ -713,13 +713,15 @@ def audit_store(
 
 
 def record_audits(engine: sa.Engine, reports: Sequence[RoleReport], *, threshold: int) -> None:
-    """Keep each role's summary in the store (:func:`store.audits.save_audit`), with the store version audited."""
+    """Keep each role's summary in the store (:func:`store.audits.save_audit`), with the data set and the store version
+    audited."""
     for report in reports:
         outcome = report.outcome
         save_audit(
             engine,
             AuditRecord(
                 role=report.role,
+                dataset=report.dataset,
                 scope=report.scope,
                 threshold=threshold,
                 cells_seen=outcome.seen,

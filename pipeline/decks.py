@@ -91,8 +91,8 @@ def build_county_deck(
     """The deck for one county (``region`` a code), in ``language``, for ``period`` ("" for the latest).
 
     Every number goes through the suppression step at ``threshold``; the notes carry the output check report
-    for a viewer of ``role`` with the store's latest audit of it. Pass ``results`` to reuse one load of the
-    store for many decks.
+    for a viewer of ``role`` with the store's latest audit of it on the deck's data set. Pass ``results`` to
+    reuse one load of the store for many decks.
     """
     results = results if results is not None else load_results(engine)
     years = results.years()
@@ -112,7 +112,8 @@ def build_county_deck(
         else None
     )
     reported = reported_points(reported_figures(), region)
-    checked = CheckedAs(threshold=threshold, role=role, audit=latest_audit(engine, role))
+    # The audit of the data set the deck shows: another data set's (the sample's) never stands for it.
+    checked = CheckedAs(threshold=threshold, role=role, audit=latest_audit(engine, role, results.dataset))
     return county_deck(
         results,
         region,

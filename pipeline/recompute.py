@@ -30,6 +30,12 @@ from store.repository import replace_where
 Progress = Callable[[float, str], None]
 Aggregator = Callable[[pl.LazyFrame], Mapping[str, pl.DataFrame]]
 
+#: The extract tables whose aggregates another table's aggregator computes too, from the extracts it also reads
+#: (:data:`pipeline.aggregates.ALSO_READS`): given the assignments, the visits' aggregator computes the
+#: named-provider cells and list sizes (:func:`pipeline.aggregates.visit_results`). Where both tables have
+#: extracts, the assignments' own aggregator would only build the same cells again.
+COMPUTED_WITH: dict[str, str] = {"assignments": "visits"}
+
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +67,10 @@ def recompute_aggregates(
                         "%s has no extracts in data set %s; its aggregates are left as they are", table_name, dataset
                     )
                     continue
+                computer = _computed_with(table_name, aggregators, engine, dataset)
+                if computer is not None:
+                    log.info("the aggregates of %s in %s come with those of %s", table_name, dataset, computer)
+                    continue
                 log.info("computing the aggregates of %s in %s from %d extract(s)", table_name, dataset, len(paths))
                 also = also_read(engine, table_name, dataset)
                 for name, frame in with_dataset(aggregate(scan_paths(paths), **also), dataset).items():
@@ -75,3 +85,14 @@ def recompute_aggregates(
                 written[name] = written.get(name, 0) + replace_where(connection, table, frame, dataset=dataset)
     report(1.0, "aggregates replaced")
     return written
+
+
+def _computed_with(
+    table_name: str, aggregators: Mapping[str, Aggregator], engine: sa.Engine, dataset: str
+) -> str | None:
+    """The table whose aggregation in this run computes ``table_name``'s aggregates too (:data:`COMPUTED_WITH`):
+    the dashboard's own aggregator of a table with extracts in ``dataset``; None when there is none."""
+    other = COMPUTED_WITH.get(table_name)
+    if other is None or aggregators.get(other) is not RESULTS_BY_TABLE[other]:
+        return None
+    return other if extract_paths(engine, other, dataset) else None

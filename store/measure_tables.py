@@ -8,6 +8,7 @@ output suppresses where it shows them. ``age_group`` is ``all`` or one of
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import polars as pl
@@ -52,7 +53,8 @@ def _continuity_columns() -> list[sa.Column[Any]]:
 
 
 def define(metadata: sa.MetaData) -> tuple[sa.Table, ...]:
-    """The tables as migration 9 creates them, defined on ``metadata``."""
+    """The tables as they are now, defined on ``metadata`` (migration 9 created them; ``store/migrations.py`` keeps
+    a frozen copy of them as they were then)."""
     cell = tables._cell_columns  # the one definition of a cell's key, data set included
     remote = sa.Table(
         "remote_results",
@@ -129,17 +131,25 @@ def metadata_table(name: str) -> sa.Table:
 ) = MEASURE_TABLES
 
 
-def read_measures(engine: sa.Engine, dataset: str | None = None) -> dict[str, pl.DataFrame]:
+#: The measure tables with the four indicators' cells per age group: :func:`store.results.load_results` reads
+#: them with the indicators' own (``Results.access_age``, ``Results.continuity_age``).
+AGE_TABLES = (access_age_results.name, continuity_age_results.name)
+
+
+def read_measures(engine: sa.Engine, dataset: str | None = None, skip: Collection[str] = ()) -> dict[str, pl.DataFrame]:
     """Every measure table's county and whole-country rows (unit '' ), by table name, read in one snapshot.
 
-    Only the ``dataset``'s rows when the store keeps data sets apart (None: every row). Health-centre rows
-    are not read: no page shows them yet, and no viewer's rights need checking for county figures. A store
-    from before migration 9 gives empty frames.
+    Only the ``dataset``'s rows when the store keeps data sets apart (None: every row); the tables named in
+    ``skip`` are not read (the pages have the age tables from :func:`store.results.load_results`: see
+    :func:`with_age_tables`). Health-centre rows are not read: no page shows them yet, and no viewer's rights
+    need checking for county figures. A store from before migration 9 gives empty frames.
     """
     frames: dict[str, pl.DataFrame] = {}
     with read_snapshot(engine) as connection:
         present = set(sa.inspect(connection).get_table_names())
         for table in MEASURE_TABLES:
+            if table.name in skip:
+                continue
             if table.name not in present:
                 frames[table.name] = pl.DataFrame(schema=table_schema(table))
                 continue
@@ -147,4 +157,23 @@ def read_measures(engine: sa.Engine, dataset: str | None = None) -> dict[str, pl
             if dataset is not None and "dataset" in table.c:
                 where.append(table.c.dataset == dataset)
             frames[table.name] = read_table(connection, table, where=where)
+    return frames
+
+
+def with_age_tables(
+    measures: Mapping[str, pl.DataFrame], *, access_age: pl.DataFrame, continuity_age: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """``measures`` (:func:`read_measures` without :data:`AGE_TABLES`) with the age tables read once already, by
+    :func:`store.results.load_results`: the same county and whole-country rows of the same data set.
+
+    A store without the age tables gives ``load_results`` frames without columns: they become empty frames of the
+    tables' columns, as :func:`read_measures` gives them.
+    """
+    read = {access_age_results.name: access_age, continuity_age_results.name: continuity_age}
+    frames: dict[str, pl.DataFrame] = {}
+    for table in MEASURE_TABLES:  # in the order read_measures gives them
+        frame = read.get(table.name, measures.get(table.name))
+        if frame is None:
+            raise KeyError(f"{table.name} is not among the measures given: {', '.join(measures)}")
+        frames[table.name] = frame if frame.width else pl.DataFrame(schema=table_schema(table))
     return frames

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -326,8 +327,102 @@ def _audits_table(connection: sa.Connection) -> None:
     _AUDITS_V10.create(connection)
 
 
-#: The measures' tables as migration 9 creates them (after migration 8, so with the data-set column).
-_MEASURES_V9 = measure_tables.define(sa.MetaData())
+#: The measures' tables as migration 9 creates them (frozen: a later change gets a migration of its own). It was
+#: written after migration 8, so their cells carry the data set.
+_VERSION_NINE = sa.MetaData()
+
+
+def _cell_v9() -> list[sa.Column[Any]]:
+    return [sa.Column(name, kind, primary_key=True) for name, kind in (("dataset", sa.String(64)), *_CELL_V1)]
+
+
+def _counts_v9(*names: str) -> list[sa.Column[Any]]:
+    return [sa.Column(name, sa.Integer, nullable=False) for name in names]
+
+
+def _floats_v9(*names: str) -> list[sa.Column[Any]]:
+    return [sa.Column(name, sa.Float) for name in names]
+
+
+def _age_group_v9() -> sa.Column[str]:
+    return sa.Column("age_group", sa.String(8), primary_key=True)
+
+
+def _scope_v9() -> sa.Column[str]:
+    return sa.Column("service_types", sa.String(64), nullable=False, server_default="all")
+
+
+_MEASURES_V9 = (
+    sa.Table(
+        "remote_results",
+        _VERSION_NINE,
+        *_cell_v9(),
+        _age_group_v9(),
+        *_counts_v9("n_visits", "n_eligible", "n_remote"),
+        *_floats_v9("share", "ci_low", "ci_high"),
+        *_counts_v9("n_in_person", "n_phone", "n_video", "n_message", "n_home"),
+        *_counts_v9("n_urgent", "n_missing_urgency", "n_missing_mode"),
+        _scope_v9(),
+    ),
+    sa.Table(
+        "access_age_results",
+        _VERSION_NINE,
+        *_cell_v9(),
+        _age_group_v9(),
+        sa.Column("days", sa.Integer, primary_key=True, autoincrement=False),
+        *_counts_v9("n_visits", "n_eligible", "n_within"),
+        *_floats_v9("share", "ci_low", "ci_high", "median_wait_days"),
+        *_counts_v9("n_urgent", "n_missing_urgency", "n_missing_assessment", "n_negative_wait"),
+        _scope_v9(),
+    ),
+    sa.Table(
+        "continuity_age_results",
+        _VERSION_NINE,
+        *_cell_v9(),
+        _age_group_v9(),
+        *_counts_v9("n_patients", "n_eligible", "n_visits", "n_missing_provider"),
+        *_floats_v9("mean_coc", "ci_low", "ci_high", "visit_weighted_coc", "mean_upc", "mean_secon"),
+        sa.Column("min_visits", sa.Integer, nullable=False, server_default="2"),
+        _scope_v9(),
+    ),
+    sa.Table(
+        "heavy_user_results",
+        _VERSION_NINE,
+        *_cell_v9(),
+        *_counts_v9("n_patients", "n_heavy"),
+        *_floats_v9("patient_share", "patient_ci_low", "patient_ci_high"),
+        *_counts_v9("n_visits", "n_heavy_visits"),
+        *_floats_v9("visit_share"),
+        *_counts_v9("heavy_n_eligible"),
+        *_floats_v9("heavy_mean_coc", "heavy_coc_ci_low", "heavy_coc_ci_high"),
+        *_counts_v9("other_n_eligible"),
+        *_floats_v9("other_mean_coc", "other_coc_ci_low", "other_coc_ci_high"),
+        sa.Column("threshold", sa.Integer, nullable=False),
+        _scope_v9(),
+    ),
+    sa.Table(
+        "named_provider_results",
+        _VERSION_NINE,
+        *_cell_v9(),
+        *_counts_v9("n_visits", "n_covered", "n_named"),
+        *_floats_v9("share", "ci_low", "ci_high", "coverage"),
+        *_counts_v9("n_patients", "n_patients_assigned"),
+        *_floats_v9("patient_coverage", "patient_ci_low", "patient_ci_high"),
+        *_counts_v9("n_other_profession", "n_not_assigned", "n_missing_provider"),
+        _scope_v9(),
+    ),
+    sa.Table(
+        "list_size_results",
+        _VERSION_NINE,
+        *(column for column in _cell_v9() if column.name != "profession"),
+        sa.Column("provider_kind", sa.String(8), primary_key=True),
+        *_counts_v9("n_assigned", "n_providers"),
+        *_floats_v9("median_list_size"),
+        *_counts_v9("n_below_guide", "n_within_guide", "n_above_guide"),
+        sa.Column("at", sa.Date, nullable=False),
+        *_counts_v9("guide_low", "guide_high"),
+    ),
+)
 
 
 def _measure_tables(connection: sa.Connection) -> None:
@@ -335,6 +430,22 @@ def _measure_tables(connection: sa.Connection) -> None:
     before version 9 has them empty until its next visit import or ``python -m pipeline aggregate``."""
     for table in _MEASURES_V9:
         table.create(connection)
+
+
+def _audited_dataset(connection: sa.Connection) -> None:
+    """Every audit names the data set it audited, so that an export of one data set never reports another's
+    audit. On a store holding only the sample's imports, the audits it has from before version 11 can only be the
+    sample's. On a store holding a real data set too they may be either (the audit command audited the data set
+    the pages show first, and later the one ``--dataset`` named) and are left unattributed: no export reports
+    them, and the next ``python -m pipeline audit`` records its data set."""
+    connection.execute(
+        sa.text(f"ALTER TABLE audits ADD COLUMN dataset VARCHAR(64) NOT NULL DEFAULT '{tables.UNATTRIBUTED_AUDIT}'")
+    )
+    other = connection.execute(
+        sa.text("SELECT 1 FROM imports WHERE dataset <> :sample LIMIT 1"), {"sample": tables.SAMPLE_DATASET}
+    ).first()
+    if other is None:
+        connection.execute(sa.text("UPDATE audits SET dataset = :sample"), {"sample": tables.SAMPLE_DATASET})
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -352,6 +463,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(9, "the remote share, age groups, heavy users and named providers", _measure_tables),
     Migration(10, "disclosure audits per role and store version", _audits_table),
+    Migration(11, "the data set each disclosure audit audited", _audited_dataset),
 )
 
 

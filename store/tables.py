@@ -284,13 +284,18 @@ coc_distribution_results = sa.Table(
     _min_visits_column(),
 )
 
+#: The data set of an audit that does not say which it audited (some from before migration 11): it matches no
+#: data set, so no export reports it as its audit.
+UNATTRIBUTED_AUDIT = ""
+
 #: One row per disclosure audit of a role (``python -m pipeline audit``, ``store/audits.py``): counts only, with
-#: the store version audited. Added by migration 10.
+#: the store version and the data set audited. Added by migration 10; ``dataset`` by migration 11.
 audits = sa.Table(
     "audits",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("role", sa.String(16), nullable=False),
+    sa.Column(DATASET, sa.String(64), nullable=False, server_default=UNATTRIBUTED_AUDIT),
     sa.Column("scope", sa.String(16), nullable=False),
     sa.Column("threshold", sa.Integer, nullable=False),
     sa.Column("cells_seen", sa.Integer, nullable=False),

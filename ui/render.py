@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import sqlalchemy as sa
 import streamlit as st
 from polars.exceptions import PanicException
 
@@ -22,7 +25,7 @@ from exports.names import export_filename
 from exports.provenance import Provenance
 from i18n import region_name, t
 from i18n.format import date_text
-from store.audits import latest_audit
+from store.audits import AuditRecord, latest_audit
 from store.results import Results
 from ui import basket, cache, session
 from ui.text import literal
@@ -86,9 +89,15 @@ def show_chart(view: ChartView, language: str) -> None:
     _export_controls(view, language)
 
 
+@functools.cache
+def _layout_rules() -> str:
+    """:data:`LAYOUT_CSS` as read once: it ships with the code and never changes while the server runs."""
+    return LAYOUT_CSS.read_text(encoding="utf-8")
+
+
 def layout_css() -> None:
     """The page's style rules (:data:`LAYOUT_CSS`), sent once per run in a style element that takes no room."""
-    st.html(f"<style>{LAYOUT_CSS.read_text(encoding='utf-8')}</style>")
+    st.html(f"<style>{_layout_rules()}</style>")
 
 
 def definition_button(indicator: str, language: str, *, key: str) -> None:
@@ -155,12 +164,38 @@ def _image(extension: str) -> Callable[..., bytes]:
     return writer
 
 
-def check_for(cells: pl.DataFrame) -> CheckReport:
+@dataclass(frozen=True)
+class ExportCheck:
+    """How this viewer's exports are checked: the store, the viewer's role, the settings' threshold and the data
+    set the page shows.
+
+    Taken while the page is drawn (:func:`export_check`, which reads nothing from the store): a download's
+    callable runs after the page's run, in a thread without the viewer's session, where neither the signed-in
+    viewer nor the data set they chose is known.
+    """
+
+    engine: sa.Engine
+    role: str
+    threshold: int
+    dataset: str
+
+    def audit(self) -> AuditRecord | None:
+        """The latest audit of the role on the data set shown, of the store as it is now (a read of the store)."""
+        return latest_audit(self.engine, self.role, self.dataset)
+
+
+def export_check(results: Results) -> ExportCheck:
+    """This viewer's :class:`ExportCheck` for exports of ``results`` (of their data set)."""
+    return ExportCheck(session.current_engine(), session.access_policy().role, session.threshold(), results.dataset)
+
+
+def check_for(cells: pl.DataFrame, checking: ExportCheck) -> CheckReport:
     """The output check report of ``cells`` as this viewer exports them: the settings' threshold, the viewer's
-    role and the latest audit of that role on the store as it is now (none after a change since)."""
-    role = session.access_policy().role
-    audit = latest_audit(session.current_engine(), role)
-    return check_report(cells, threshold=session.threshold(), role=role, audit=audit)
+    role and the latest audit of that role on the data set shown, of the store as it is now (none after a change
+    since, none of another data set)."""
+    return check_report(
+        cells, threshold=checking.threshold, role=checking.role, audit=checking.audit(), dataset=checking.dataset
+    )
 
 
 def table_files(view: ChartView, language: str) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
@@ -171,10 +206,13 @@ def table_files(view: ChartView, language: str) -> tuple[Callable[[], bytes], Ca
     """
     indicator = INDICATORS.get(view.indicator)
     percent = bool(indicator and indicator.percent)
+    results = cache.results()  # the page's: the files are made outside its run, where the data set is not known
+    checking = export_check(results)
+    threshold = checking.threshold
 
     def parts() -> tuple[pl.DataFrame, Provenance, CheckReport]:
         frame = table_values(view.data, language, percent=percent, keys=DOWNLOAD_KEYS)
-        return frame, _provenance(cache.results(), view, language), check_for(view.data)
+        return frame, _provenance(results, view, language), check_for(view.data, checking)
 
     def csv_zip() -> bytes:
         from exports.tables import csv_bundle  # noqa: PLC0415  (XlsxWriter: imported on the first download)
@@ -188,7 +226,7 @@ def table_files(view: ChartView, language: str) -> tuple[Callable[[], bytes], Ca
             language=language,
             check=check,
             headers=table_headers(frame.columns, language),
-            threshold=session.threshold(),
+            threshold=threshold,
         )
 
     def xlsx() -> bytes:
@@ -201,7 +239,7 @@ def table_files(view: ChartView, language: str) -> tuple[Callable[[], bytes], Ca
             provenance=provenance,
             language=language,
             headers=table_headers(frame.columns, language),
-            threshold=session.threshold(),
+            threshold=threshold,
             check=check,
         )
 

@@ -26,6 +26,7 @@ RAN_AT = dt.datetime(2026, 12, 7, 9, 5)
 @dataclass(frozen=True)
 class Audit:
     role: str = "public"
+    dataset: str = "sample"
     threshold: int = 5
     findings: int = 0
     ran_at: dt.datetime = RAN_AT
@@ -118,6 +119,11 @@ def test_an_audit_of_another_role_is_refused() -> None:
         check_report(cells([10]), threshold=5, role="public", audit=Audit(role="analyst"))
 
 
+def test_an_audit_of_another_data_set_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="data set 'sample', but the export is of 'Oma 2025'"):
+        check_report(cells([10]), threshold=5, role="public", audit=Audit(dataset="sample"), dataset="Oma 2025")
+
+
 @pytest.mark.parametrize(("threshold", "role"), [(0, "public"), (5, "admin")])
 def test_a_bad_threshold_or_role_is_refused(threshold: int, role: str) -> None:
     with pytest.raises(InvalidInputError):
@@ -189,9 +195,10 @@ def store(tmp_path: Path) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def recorded(engine: sa.Engine, *, findings: int = 0, threshold: int = 5) -> AuditRecord:
+def recorded(engine: sa.Engine, *, findings: int = 0, threshold: int = 5, dataset: str = "sample") -> AuditRecord:
     return AuditRecord(
         role="public",
+        dataset=dataset,
         scope="",
         threshold=threshold,
         cells_seen=100,
@@ -204,10 +211,21 @@ def recorded(engine: sa.Engine, *, findings: int = 0, threshold: int = 5) -> Aud
 
 
 def test_the_stores_latest_audit_of_the_role_is_what_the_report_says(store: sa.Engine) -> None:
-    assert (
-        check_report(cells([10]), threshold=5, role="public", audit=latest_audit(store, "public")).outcome == "review"
-    )
+    unaudited = latest_audit(store, "public", "sample")
+    assert check_report(cells([10]), threshold=5, role="public", audit=unaudited).outcome == "review"
     save_audit(store, recorded(store))
-    report = check_report(cells([10]), threshold=5, role="public", audit=latest_audit(store, "public"))
+    audit = latest_audit(store, "public", "sample")
+    report = check_report(cells([10]), threshold=5, role="public", audit=audit, dataset="sample")
     assert report.outcome == "pass"
     assert "Audit: passed on 7 Dec 2026, 09:05 for the public role" in report.text("en")
+
+
+def test_an_audit_of_the_sample_is_not_reported_for_a_real_data_sets_export(store: sa.Engine) -> None:
+    """A store holds the sample and a real data set; only the sample was audited, with no findings."""
+    save_audit(store, recorded(store, dataset="sample"))
+
+    audit = latest_audit(store, "public", "Oma 2025")
+    report = check_report(cells([10]), threshold=5, role="public", audit=audit, dataset="Oma 2025")
+
+    assert report.outcome == "review"
+    assert "not audited" in report.text("en")

@@ -169,13 +169,15 @@ def test_each_roles_audit_is_recorded_with_the_store_version(engine: sa.Engine) 
     outcome = deduce(Problem(truth, dict(truth), set(), build_relations(truth)), threshold=THRESHOLD)
     version = store_version(engine)
 
-    record_audits(engine, [RoleReport("public", "", outcome, 2.04, version)], threshold=THRESHOLD)
+    record_audits(engine, [RoleReport("public", "", outcome, 2.04, version, "sample")], threshold=THRESHOLD)
 
-    saved = latest_audit(engine, "public")
+    saved = latest_audit(engine, "public", "sample")
     assert saved is not None
+    assert saved.dataset == "sample"
     assert (saved.cells_seen, saved.cells_hidden, saved.findings, saved.seconds) == (1, 0, 1, 2.0)
     assert saved.findings_by_kind == {"shown_small": 1}
-    assert latest_audit(engine, "analyst") is None
+    assert latest_audit(engine, "analyst", "sample") is None
+    assert latest_audit(engine, "public", "Oma 2025") is None  # another data set's audit is not this one's
 
 
 def test_the_text_report_names_the_data_set_it_audited() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from core.errors import InvalidInputError
 from core.regions import dashboard_regions
@@ -15,8 +17,9 @@ from pipeline.bootstrap import bootstrap
 from pipeline.cli import EXIT_FAILED, build_parser, main
 from pipeline.decks import DecksWritten, build_county_deck, output_path, regions_to_build
 from pipeline.imports import import_extract
+from store.audits import AuditRecord, save_audit
 from store.datasets import SAMPLE_DATASET
-from store.results import load_results
+from store.results import load_results, store_version
 from tests.data_sources.extract_fixtures import avohilmo_rows, write_avohilmo
 
 
@@ -73,18 +76,55 @@ def test_counties_without_charts_are_named_with_the_reason_and_the_decks_still_w
     )
 
 
-def test_a_real_data_sets_deck_never_draws_the_samples_coc_distribution(tmp_path: Path) -> None:
-    """A data set too small to keep a COC distribution falls back to computing one from its own visits, never
-    from the sample's visits in the same store (they once came back under the real data set's name)."""
-    settings = Settings.from_environment({"DASHBOARD_DATA_DIR": str(tmp_path / "data")})
+@pytest.fixture(scope="module")
+def sample_and_own(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
+    """A store holding the sample and a real data set 'Oma' of three patients with one visit each in county 04."""
+    folder = tmp_path_factory.mktemp("decks")
+    settings = Settings.from_environment({"DASHBOARD_DATA_DIR": str(folder / "data")})
     engine = bootstrap(settings, sample_scale=0.03)
-    extract = write_avohilmo(tmp_path / "own.csv", avohilmo_rows(3))  # three patients, one visit each
+    extract = write_avohilmo(folder / "own.csv", avohilmo_rows(3))
     import_extract(
         engine, settings.data_dir, extract, table_name="visits", imported_by="tester", region_code="04", dataset="Oma"
     )
+    return engine
+
+
+def test_a_real_data_sets_deck_never_draws_the_samples_coc_distribution(sample_and_own: sa.Engine) -> None:
+    """A data set too small to keep a COC distribution falls back to computing one from its own visits, never
+    from the sample's visits in the same store (they once came back under the real data set's name)."""
+    engine = sample_and_own
     sample_deck = build_county_deck(engine, "04", "fi", "", results=load_results(engine, dataset=SAMPLE_DATASET))
     own_deck = build_county_deck(engine, "04", "fi", "", results=load_results(engine, dataset="Oma"))
 
     title = t("county.coc_distribution_title", "fi")
     assert any(slide.title.startswith(title) for slide in sample_deck.slides)  # the sample has one to draw
     assert not any(slide.title.startswith(title) for slide in own_deck.slides)  # no eligible patient of its own
+
+
+def test_a_real_data_sets_deck_does_not_carry_the_samples_audit(sample_and_own: sa.Engine) -> None:
+    """Only the sample was audited (no findings): its deck says so, the real data set's deck says not audited."""
+    engine = sample_and_own
+    save_audit(
+        engine,
+        AuditRecord(
+            role="public",
+            dataset=SAMPLE_DATASET,
+            scope="",
+            threshold=5,
+            cells_seen=100,
+            cells_hidden=10,
+            findings=0,
+            store_version=store_version(engine),
+            seconds=1.0,
+            ran_at=dt.datetime(2026, 12, 7, 9, 5),
+        ),
+    )
+
+    def check_lines(dataset: str) -> tuple[str, ...]:
+        deck = build_county_deck(engine, "04", "en", "", results=load_results(engine, dataset=dataset))
+        return next(slide.check for slide in deck.slides if slide.check)
+
+    assert t("check.outcome_pass", "en") in check_lines(SAMPLE_DATASET)
+    own = check_lines("Oma")
+    assert t("check.not_audited", "en", role=t("auth.role_public", "en")) in own
+    assert t("check.outcome_pass", "en") not in own

@@ -264,3 +264,51 @@ def test_a_migration_numbered_below_one_already_applied_still_runs(store_url: st
     with engine.connect() as connection:
         assert 8 in applied_versions(connection)
     engine.dispose()
+
+
+def _v10_store_with_an_audit(store_url: str, datasets: list[str]) -> sa.Engine:
+    """A store at version 10 with one import per data set and one audit of the public role."""
+    engine = create_store_engine(store_url)
+    assert migrate(engine, up_to=10) == 10
+    with engine.begin() as connection:
+        for index, dataset in enumerate(datasets):
+            connection.execute(
+                sa.text(
+                    "insert into imports (table_name, file_name, checksum, layout, rows_read, rows_rejected,"
+                    " parquet_path, report_json, imported_at, imported_by, dataset)"
+                    " values ('visits', 'f.csv', :c, 'canonical', 1, 0, 'p', '{}', :at, 'someone', :dataset)"
+                ),
+                {"c": f"c{index}", "at": dt.datetime(2026, 11, 5), "dataset": dataset},
+            )
+        connection.execute(
+            sa.text(
+                "insert into audits (role, scope, threshold, cells_seen, cells_hidden, findings, findings_by_kind,"
+                " store_version, seconds, ran_at) values ('public', '', 5, 120, 30, 0, '{}', 'v', 1.5, :at)"
+            ),
+            {"at": dt.datetime(2026, 12, 1, 9, 0)},
+        )
+    return engine
+
+
+def test_version_11_keeps_the_audits_of_a_sample_only_store_as_the_samples(store_url: str) -> None:
+    engine = _v10_store_with_an_audit(store_url, ["sample"])
+
+    migrate(engine)
+
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(tables.audits.c.role, tables.audits.c.dataset)).all() == [
+            ("public", "sample")
+        ]
+    engine.dispose()
+
+
+def test_version_11_leaves_unattributed_the_audits_of_a_store_holding_a_real_data_set(store_url: str) -> None:
+    """The audit command audited the data set the pages showed first (the real one), and later the one
+    --dataset named (either): which one an old row describes cannot be told, so no export reports it."""
+    engine = _v10_store_with_an_audit(store_url, ["sample", "Oma 2025"])
+
+    migrate(engine)
+
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(tables.audits.c.dataset)).scalars().all() == [tables.UNATTRIBUTED_AUDIT]
+    engine.dispose()
