@@ -42,8 +42,8 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "missing: $$missing (not root): browser and LibreOffice tests will be skipped"; fi
 
-## test: the whole suite (installs what the tests need first)
-test: $(VENV)/.dev-installed system-deps
+## test: the whole suite (installs what the tests need first: Chromium, LibreOffice, poppler, HAProxy)
+test: $(VENV)/.dev-installed system-deps proxy-deps
 	DASHBOARD_SEEDS_DIR="$${DASHBOARD_SEEDS_DIR:-$(CURDIR)/../shared/seeds}" $(PY) -m pytest
 
 ## lint: ruff, and the import contracts of the layers (pyproject.toml, [tool.importlinter])
