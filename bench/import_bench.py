@@ -3,6 +3,7 @@
 Usage::
 
     python -m bench.import_bench --rows 25000000 [--out bench/output/import] [--ascii] [--seed 20251123]
+        [--file-buckets]
 
 1. Generates (once per size, seed and variant) a seeded synthetic extract in
    THL's Avohilmo research-extract layout: ``;``-separated latin-1 text,
@@ -22,6 +23,14 @@ Usage::
    peak resident memory (``VmHWM`` in ``/proc/self/status``, interpreter and
    libraries included; not ``ru_maxrss``, which Linux carries over from the
    process that started it) and its CPU time (user + system, all threads).
+
+3. With ``--file-buckets``, the same process then files the written Parquet
+   into the aggregate engines' buckets (:func:`store.buckets.ensure_layout`
+   on a fresh folder: count the rows per year, hash each patient id, write
+   the LZ4 pieces), as the first aggregation after an import does, and
+   records that stage's wall and CPU time and its own peak memory (the peak
+   is reset between the stages where Linux allows, through
+   ``/proc/self/clear_refs``), then both stages together.
 
 Results are printed and appended to ``OUT/results.json``. The machine's
 load average is recorded before and after: on a shared machine the wall
@@ -189,9 +198,11 @@ def _timestamps(values: np.ndarray) -> pl.Series:
     return pl.Series(values.astype("datetime64[ms]")).dt.strftime(TIMESTAMP)
 
 
-def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
-    """Read with validation, then sink to Parquet; run in a fresh process so the memory figure is the import's."""
+def measure(path: Path, target: Path, staging: Path, *, file_buckets: bool = False) -> dict[str, Any]:
+    """Read with validation, then sink to Parquet (and, with ``file_buckets``, file it into buckets); run in a fresh
+    process so the memory figure is the import's."""
     from data_sources.extracts.avohilmo import read_visits_with_report  # noqa: PLC0415  # imports outside the timing
+    from store import buckets  # noqa: PLC0415
 
     baseline = _peak_rss_mib()
     cpu_started = _cpu_seconds()
@@ -202,7 +213,29 @@ def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
     result.write_parquet(target)  # what the store's import does: the reader's own Parquet file, linked
     finished = time.perf_counter()
     cpu = _cpu_seconds() - cpu_started
+    peak = _peak_rss_mib()
     report = result.report
+    del result  # the staged rows: the written copy is what the store keeps
+    figures: dict[str, Any] = {}
+    if file_buckets:
+        reset = _reset_peak_rss()
+        file_cpu_started = _cpu_seconds()
+        file_started = time.perf_counter()
+        layout = buckets.ensure_layout(target.parent / "buckets", "visits", [target])
+        file_seconds = time.perf_counter() - file_started
+        file_cpu = _cpu_seconds() - file_cpu_started
+        total_seconds = finished - started + file_seconds
+        figures = {
+            "buckets": layout.buckets,
+            "rows_filed": layout.rows,
+            "seconds_file": file_seconds,
+            "cpu_seconds_file": file_cpu,
+            "rows_per_second_file": layout.rows / file_seconds,
+            "peak_rss_mib_file": _peak_rss_mib() if reset else None,
+            "seconds_combined": total_seconds,
+            "cpu_seconds_combined": cpu + file_cpu,
+            "rows_per_second_combined": report.rows_read / total_seconds,
+        }
     return {
         "rows_read": report.rows_read,
         "rows_kept": report.rows_kept,
@@ -214,10 +247,11 @@ def measure(path: Path, target: Path, staging: Path) -> dict[str, Any]:
         "seconds_total": finished - started,
         "rows_per_second": report.rows_read / (finished - started),
         "cpu_seconds": cpu,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak,
         "baseline_rss_mib": baseline,
         "staged_mib": staged_bytes / 2**20,
         "parquet_mib": target.stat().st_size / 2**20,
+        **figures,
     }
 
 
@@ -231,6 +265,15 @@ def _peak_rss_mib() -> float:
     return int(line.split()[1]) / 1024
 
 
+def _reset_peak_rss() -> bool:
+    """Reset this process's peak resident memory to its current one (Linux: ``5`` to ``clear_refs``)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -242,6 +285,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--ascii", action="store_true", help="ASCII unit ids: no chunk needs transcoding")
+    parser.add_argument(
+        "--file-buckets", action="store_true", help="also file the written Parquet into buckets, timed on its own"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the child process
     args = parser.parse_args(argv)
 
@@ -250,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         work = out / "work"
         shutil.rmtree(work, ignore_errors=True)
         (work / "staging").mkdir(parents=True)
-        figures = measure(args.measure, work / "visits.parquet", work / "staging")
+        figures = measure(args.measure, work / "visits.parquet", work / "staging", file_buckets=args.file_buckets)
         print(json.dumps(figures))
         shutil.rmtree(work, ignore_errors=True)
         return
@@ -264,7 +310,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     load = os.getloadavg()[0]
     child = subprocess.run(
-        [sys.executable, "-m", "bench.import_bench", "--out", str(out), "--measure", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "bench.import_bench",
+            "--out",
+            str(out),
+            "--measure",
+            str(path),
+            *(["--file-buckets"] if args.file_buckets else []),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -293,6 +348,15 @@ def main(argv: list[str] | None = None) -> None:
         f"CPU {record['cpu_seconds']:.1f} s, peak RSS {record['peak_rss_mib']:,.0f} MiB, "
         f"Parquet {record['parquet_mib']:,.0f} MiB, load {record['load_before']:.1f} -> {record['load_after']:.1f}"
     )
+    if args.file_buckets:
+        peak = record["peak_rss_mib_file"]
+        print(
+            f"filing {record['rows_filed']:,} rows into {record['buckets']} bucket(s): {record['seconds_file']:.1f} s, "
+            f"{record['rows_per_second_file']:,.0f} rows/s, CPU {record['cpu_seconds_file']:.1f} s, "
+            f"peak RSS {'n/a' if peak is None else f'{peak:,.0f} MiB'}; import and filing together: "
+            f"{record['seconds_combined']:.1f} s, {record['rows_per_second_combined']:,.0f} rows/s, "
+            f"CPU {record['cpu_seconds_combined']:.1f} s"
+        )
 
 
 if __name__ == "__main__":

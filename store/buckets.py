@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 import polars as pl
 import polars_hash as plh
+import pyarrow.parquet as pq
 from polars.io.partition import FileProviderArgs
 
 from core import columns as c
@@ -53,18 +54,28 @@ BUCKETS_DIRECTORY: Final = "buckets"
 
 @dataclass(frozen=True)
 class Partitioning:
-    """How one extract table is split: by a column's value (``by``) and/or by the bucket of an id column."""
+    """How one extract table is split: by a column's value (``by``) and/or by the bucket of an id column.
+
+    ``by_expr`` computes the partition value from the one column ``by_source``, and never decreases as that
+    column grows (a year of a time, a code itself), so a row group whose smallest and largest values give
+    the same partition value holds rows of that value only (see :func:`_largest_partition`).
+    """
 
     table: str
     id_column: str | None  # hashed into buckets; None: no buckets
     by: str | None  # the partition column written as ``<by>=<value>``; None: none
     by_expr: pl.Expr | None = None
+    by_source: str | None = None
 
 
 PARTITIONINGS: Final = {
-    "visits": Partitioning("visits", c.PATIENT_ID, "year", pl.col(c.VISIT_AT).dt.year().cast(pl.String)),
+    "visits": Partitioning(
+        "visits", c.PATIENT_ID, "year", pl.col(c.VISIT_AT).dt.year(), by_source=c.VISIT_AT
+    ),  # a year is partitioned as a number: cheaper than as text, and the folder is named the same
     "appointment_slots": Partitioning("appointment_slots", c.BOOK_ID, None),
-    "survey_answers": Partitioning("survey_answers", None, "region", pl.col(c.REGION_CODE).cast(pl.String)),
+    "survey_answers": Partitioning(
+        "survey_answers", None, "region", pl.col(c.REGION_CODE).cast(pl.String), by_source=c.REGION_CODE
+    ),
 }
 
 
@@ -145,7 +156,7 @@ def write_extract(root: Path, table: str, checksum: str, rows: pl.LazyFrame | pl
     frame = rows.lazy() if isinstance(rows, pl.DataFrame) else rows
     keys: dict[str, pl.Expr] = {}
     if part.by is not None and part.by_expr is not None:
-        keys[part.by] = part.by_expr.fill_null(NULL_PART)
+        keys[part.by] = part.by_expr  # a missing value is filed under NULL_PART (see piece_path)
     if part.id_column is not None:
         keys["bucket"] = bucket_of(pl.col(part.id_column), buckets)
     if not keys:
@@ -155,7 +166,7 @@ def write_extract(root: Path, table: str, checksum: str, rows: pl.LazyFrame | pl
 
     def piece_path(piece: FileProviderArgs) -> str:
         values = piece.partition_keys.row(0, named=True)
-        folders = "/".join(f"{name}={values[name]}" for name in keys)
+        folders = "/".join(f"{name}={NULL_PART if values[name] is None else values[name]}" for name in keys)
         return f"{folders}/{checksum}-{piece.index_in_partition}.parquet"
 
     frame.sink_parquet(
@@ -193,14 +204,79 @@ def ensure_layout(root: Path, table: str, extracts: Sequence[Path]) -> Layout:
 
 
 def _largest_partition(extracts: Sequence[Path], part: Partitioning) -> int:
-    """Rows in the largest ``by`` partition of the extracts (all rows when there is no ``by``)."""
+    """Rows in the largest ``by`` partition of the extracts (all rows when there is no ``by``).
+
+    A row group whose statistics show one partition value (the smallest and the largest value of
+    ``by_source`` give the same one, and no value is missing) is counted from the file's metadata; only
+    the other row groups are read.
+    """
     if not extracts:
         return 0
-    frame = pl.scan_parquet(list(extracts))
     if part.by_expr is None:
-        return int(frame.select(pl.len()).collect().item())
-    counts = frame.group_by(part.by_expr.alias("_part")).agg(pl.len()).collect()
-    return int(counts.select(pl.col("len").max().fill_null(0)).item())
+        return _rows(extracts)
+    counts: dict[str, int] = {}
+    unread: list[pl.LazyFrame] = []
+    for path in extracts:
+        known, rest = _partition_rows_from_statistics(path, part)
+        for value, rows in known.items():
+            counts[value] = counts.get(value, 0) + rows
+        unread.extend(rest)
+    if unread:
+        values = pl.concat([frame.select(part.by_expr.alias("_part")) for frame in unread])
+        read = values.group_by("_part").agg(pl.len()).collect()
+        for value, rows in read.iter_rows():
+            key = NULL_PART if value is None else str(value)
+            counts[key] = counts.get(key, 0) + int(rows)
+    return max(counts.values(), default=0)
+
+
+def _partition_rows_from_statistics(path: Path, part: Partitioning) -> tuple[dict[str, int], list[pl.LazyFrame]]:
+    """The rows per partition value of the row groups of ``path`` whose statistics tell it, and lazy frames of
+    the ``by_source`` column of the others."""
+    assert part.by_expr is not None
+    source = part.by_source
+    with pq.ParquetFile(path) as file:
+        metadata = file.metadata
+        names = [metadata.schema.column(index).name for index in range(metadata.num_columns)]
+        if source is None or source not in names:
+            return {}, [pl.scan_parquet(path)]
+        column = names.index(source)
+        dtype = pl.read_parquet_schema(path)[source]
+        known: dict[str, int] = {}
+        unread: list[int] = []
+        for group in range(metadata.num_row_groups):
+            rows = metadata.row_group(group).num_rows
+            statistics = metadata.row_group(group).column(column).statistics
+            usable = (
+                statistics is not None
+                and statistics.has_min_max
+                and statistics.has_null_count
+                and statistics.null_count == 0
+            )
+            value = _one_partition(statistics.min, statistics.max, source, dtype, part.by_expr) if usable else None
+            if value is None:
+                unread.append(group)
+            elif rows:
+                known[value] = known.get(value, 0) + rows
+        if not unread:
+            return known, []
+        frames = []
+        for group in unread:
+            table = file.read_row_group(group, columns=[source])
+            frame = pl.from_arrow(table)
+            assert isinstance(frame, pl.DataFrame)  # a table gives a frame
+            frames.append(frame.lazy())
+        return known, frames
+
+
+def _one_partition(low: object, high: object, source: str, dtype: pl.DataType, by: pl.Expr) -> str | None:
+    """The partition value of both ``low`` and ``high`` (values of ``source``), or None when they differ."""
+    try:
+        values = pl.DataFrame({source: [low, high]}, schema={source: dtype}).select(by.alias("_part")).to_series()
+    except (pl.exceptions.PolarsError, TypeError, ValueError):  # statistics of a type polars does not take back
+        return None
+    first, last = values.to_list()
+    return str(first) if first is not None and first == last else None
 
 
 def _rows(paths: Sequence[Path]) -> int:

@@ -80,7 +80,9 @@ hash was seen, is held back (written to a second file in the staging folder)
 with a hash of its values, and judged by id and values once the file is
 written, a range of hashes at a time (two ids sharing a hash are both kept;
 the later one is then written after the others; the written row of an id
-found in conflict is taken out again).
+found in conflict is taken out again, in a rewrite of the file; an id whose
+rows differ within one chunk is held back whole, so that its first row is
+never written and the file need not be rewritten for it).
 
 **Memory and temporary files.** Memory stays bounded whatever the input: a
 Parquet file is read in batches of at most ``PARQUET_BATCH_ROWS`` rows

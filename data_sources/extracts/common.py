@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from core import columns as c
 from core import validation as v
 from core.errors import InvalidInputError, MissingColumnsError
 from core.regions import region_codes
@@ -52,6 +55,21 @@ PARQUET_BATCH_ROWS: Final = 131_072
 ROW: Final = "__row"  # 1-based data row number, carried through staging
 REASON: Final = "__reason"
 EXTRA: Final = "__extra_field"
+
+
+def staged_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """A writer of the kept rows: zstd, with dictionary pages and min/max statistics only where they pay.
+
+    Not for pseudonymised ids, which are nearly unique (a dictionary is built and thrown away) and whose
+    extremes are no one's business. Every file of kept rows, first written or rewritten, uses these settings.
+    """
+    plain = [name for name in schema.names if name not in c.IDENTIFIER_COLUMNS]
+    texts = [name for name in plain if _is_text(schema.field(name).type)]
+    return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=texts, write_statistics=plain)
+
+
+def _is_text(dtype: pa.DataType) -> bool:
+    return bool(pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype))
 
 
 class ExtractError(InvalidInputError):

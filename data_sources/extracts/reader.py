@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from polars.io.plugins import register_io_source
 
-from core import columns as c
 from core.errors import DashboardError, DataSourceError, InvalidInputError
 from core.settings import DEFAULT_EARLIEST_DATE, DEFAULT_SLOT_HORIZON_YEARS
 from data_sources.extracts.common import (
@@ -36,6 +35,7 @@ from data_sources.extracts.common import (
     _first_line,
     check_horizon,
     check_today,
+    staged_writer,
     table_dtypes,
 )
 from data_sources.extracts.conversion import _Converter, _empty_text_as_null
@@ -117,16 +117,7 @@ class _ParquetOutput:
     def __init__(self, path: Path, schema: Mapping[str, pl.DataType], *, background: bool) -> None:
         self.path = path
         self.schema = pl.DataFrame(schema=dict(schema)).to_arrow(compat_level=pl.CompatLevel.newest()).schema
-        # Dictionary pages and min/max statistics only where they pay: not for pseudonymised ids, which are
-        # nearly unique (a dictionary is built and thrown away) and whose extremes are no one's business.
-        plain = [name for name in schema if name not in c.IDENTIFIER_COLUMNS]
-        self.writer = pq.ParquetWriter(
-            path,
-            self.schema,
-            compression="zstd",
-            use_dictionary=[name for name in plain if schema[name] == pl.String()],
-            write_statistics=plain,
-        )
+        self.writer = staged_writer(path, self.schema)
         self.background = background
         self.pending: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
         self.errors: list[BaseException] = []
@@ -191,7 +182,7 @@ def _append_rows(path: Path, rows: pl.DataFrame) -> None:
     """Rewrite ``path`` with ``rows`` added as a last row group (only after a 64-bit hash collision of two ids)."""
     rewritten = path.with_name(f"{path.name}.rewrite")
     source = pq.ParquetFile(path)
-    with pq.ParquetWriter(rewritten, source.schema_arrow, compression="zstd") as writer:
+    with staged_writer(rewritten, source.schema_arrow) as writer:
         for group in range(source.num_row_groups):
             writer.write_table(source.read_row_group(group))
         writer.write_table(rows.to_arrow(compat_level=pl.CompatLevel.newest()).cast(source.schema_arrow))

@@ -24,6 +24,7 @@ from data_sources.extracts.common import (
     VISITS_TABLE,
     ReadSpec,
     Sniffed,
+    staged_writer,
     table_dtypes,
 )
 
@@ -109,12 +110,19 @@ class _Tally:
         key = key * 4 + urgent
         for bit in bits:
             key = key * 2 + bit.cast(pl.Int64)
-        return kept.group_by(key.alias("key")).agg(n=pl.len().cast(pl.Int64))
+        # counted by sorting: a few times faster than grouping by a key of this many values
+        keys = np.sort(kept.select(key).to_series().to_numpy())
+        if not keys.size:
+            return pl.DataFrame(schema={"key": pl.Int64, "n": pl.Int64})
+        starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
+        counts = np.diff(np.append(starts, keys.size))
+        return pl.DataFrame({"key": keys[starts], "n": counts}, schema={"key": pl.Int64, "n": pl.Int64})
 
     def add(self, checked: pl.DataFrame) -> pl.DataFrame:
-        """Count one checked chunk; return its kept rows."""
+        """Count one checked chunk; return its kept rows (filtered once, whatever the reasons to leave rows out)."""
         self.rows_read += checked.height
         reasons = checked.get_column(REASON)
+        passing: np.ndarray[Any, np.dtype[np.bool_]] | None = None
         if reasons.max():
             rejected = (
                 checked.select(REASON, ROW)
@@ -125,11 +133,10 @@ class _Tally:
             for number, count, examples in rejected.iter_rows():
                 total, kept_examples = self.rejected.get(number, (0, []))
                 self.rejected[number] = (total + count, (kept_examples + examples)[: v.MAX_EXAMPLES])
-            kept = checked.filter(pl.col(REASON) == 0)
-        else:
-            kept = checked
-        if self.id_column is not None and kept.height:
-            kept = self._without_repeated_ids(kept)
+            passing = (reasons == 0).to_numpy()
+        if self.id_column is not None and checked.height:
+            passing = self._without_repeated_ids(checked, passing)
+        kept = checked if passing is None or passing.all() else checked.filter(pl.Series(passing))
         self._count_kept(kept)
         return kept
 
@@ -143,29 +150,41 @@ class _Tally:
                 found = kept.select(pl.col(ROW).filter(condition).head(_FLAG_EXAMPLES_KEPT)).to_series().to_list()
                 examples.extend(found[: _FLAG_EXAMPLES_KEPT - len(examples)])
 
-    def _without_repeated_ids(self, kept: pl.DataFrame) -> pl.DataFrame:
-        """Hold back rows whose id an earlier kept row has, as the rows stream past (the first occurrence is kept
-        for now).
+    def _without_repeated_ids(
+        self, checked: pl.DataFrame, passing: np.ndarray[Any, np.dtype[np.bool_]] | None
+    ) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """The rows of ``checked`` to keep: those ``passing`` (None: all) whose id no earlier kept row has, as the
+        rows stream past (the first occurrence is kept for now).
 
         Inside the chunk ids are compared exactly. Against earlier chunks a 64-bit hash of the id is
         looked up in :class:`_SeenIds`. Either way the row is held back as a *suspect* with a hash of its
         values, and :meth:`resolve_suspects` judges it once the kept rows are written: a repeat of the same
         values, or a conflict (the rows of the id differ), or, for a hash shared by two different ids, a
-        new id after all.
+        new id after all. An id whose rows differ within the chunk is a conflict whatever follows, so its
+        first row is held back too: it is never written, and need not be taken out of the written rows again.
         """
         assert self.id_column is not None
-        ids = kept.get_column(self.id_column)
+        positions = np.flatnonzero(passing) if passing is not None else np.arange(checked.height)
+        ids = checked.get_column(self.id_column)
+        if len(positions) < checked.height:
+            ids = ids.gather(positions)
         hashes = _id_hashes(ids)
         repeat = _repeats_in_chunk(ids, hashes)
         suspect = self.seen.contains(hashes) | repeat
+        if repeat.any():
+            differing = _rows_of_differing_ids(checked, positions, ids, self.names, repeat)
+            first = differing & ~suspect  # the first row of such an id, which would have been written
+            suspect |= differing
+            self.seen.add(hashes[first])  # so that the id's rows in later chunks are held back too
+        keep = np.ones(checked.height, dtype=np.bool_) if passing is None else passing.copy()
         if suspect.any():
-            held = kept.filter(pl.Series(suspect))
+            held = checked.select(pl.all().gather(positions[suspect]))
             self.suspects.hold(
                 held.with_columns(pl.Series(_HASH, hashes[suspect]), _content_hash(self.names).alias(_CONTENT))
             )
-        keep = ~suspect
-        self.seen.add(hashes[keep])
-        return kept if keep.all() else kept.filter(pl.Series(keep))
+            keep[positions[suspect]] = False
+        self.seen.add(hashes[~suspect])
+        return keep
 
     def _count_repeats(self, rows: pl.Series) -> None:
         """Count repeated rows (``rows`` in file order); the examples are the first rows over all calls."""
@@ -229,25 +248,19 @@ class _Tally:
         return restored
 
     def _kept_ids(self, written: Path, wanted: pl.Series) -> pl.DataFrame:
-        """The kept ids whose hash is one of ``wanted``, with their hash and the hash of their row's values, read
-        batch by batch from the written rows."""
+        """The kept ids whose hash is one of ``wanted``, with their hash and the hash of their row's values.
+
+        The written rows are filtered on their ids first, so only the few matching rows are read whole.
+        """
         assert self.id_column is not None
-        found = []
-        columns = self.names
-        for batch in pl.scan_parquet(written).select(columns).collect_batches(chunk_size=PARQUET_BATCH_ROWS):
-            hashes = pl.Series(_HASH, _id_hashes(batch.get_column(self.id_column)))
-            match = hashes.is_in(wanted.implode())
-            if match.any():
-                rows = batch.select(pl.all().gather(match.arg_true()))
-                found.append(
-                    rows.select(
-                        self.id_column,
-                        hashes.filter(match),
-                        _content_hash(columns).alias("__known_content"),
-                    )
-                )
-        schema = {self.id_column: pl.String(), _HASH: pl.UInt64(), "__known_content": pl.UInt64()}
-        return pl.concat(found) if found else pl.DataFrame(schema=schema)
+        hashes = pl.col(self.id_column).hash(seed=_HASH_SEED).alias(_HASH)  # as :func:`_id_hashes`
+        return (
+            pl.scan_parquet(written)
+            .select(self.names)
+            .filter(hashes.is_in(wanted.implode()))
+            .select(self.id_column, hashes, _content_hash(self.names).alias("__known_content"))
+            .collect(engine="streaming")
+        )
 
     def finish(
         self, sniffed: Sniffed, checks: Sequence[tuple[str, str, pl.Expr]], *, encoding: str | None
@@ -307,20 +320,25 @@ def _first_rows(examples: Sequence[int], rows: pl.Series) -> list[int]:
 def _without_ids(path: Path, column: str, ids: pl.Series) -> pl.DataFrame:
     """Rewrite the written rows without those whose ``column`` is one of ``ids``; return the rows taken out.
 
-    Only after a conflict (rows of one id that differ), so a rewrite is rare; row groups are copied one at a time.
+    Only after a conflict across chunks (rows of one id that differ, the first already written); row groups are
+    copied one at a time, read by polars (several times faster than PyArrow's reader and its conversion).
     """
     rewritten = path.with_name(f"{path.name}.withdraw")
     wanted = ids.implode()
     removed = []
-    with pq.ParquetFile(path) as source, pq.ParquetWriter(rewritten, source.schema_arrow, compression="zstd") as out:
-        for group in range(source.num_row_groups):
-            frame = pl.from_arrow(source.read_row_group(group))
-            assert isinstance(frame, pl.DataFrame)  # a table gives a frame
+    with pq.ParquetFile(path) as source:
+        schema = source.schema_arrow
+        sizes = [source.metadata.row_group(group).num_rows for group in range(source.num_row_groups)]
+    with staged_writer(rewritten, schema) as out:
+        first = 0
+        for size in sizes:
+            frame = pl.scan_parquet(path).slice(first, size).collect()
+            first += size
             drop = frame.get_column(column).is_in(wanted)
             if drop.any():
                 removed.append(frame.filter(drop))
                 frame = frame.filter(~drop)
-            out.write_table(frame.to_arrow(compat_level=pl.CompatLevel.newest()).cast(source.schema_arrow))
+            out.write_table(frame.to_arrow(compat_level=pl.CompatLevel.newest()).cast(schema))
     os.replace(rewritten, path)
     return pl.concat(removed) if removed else pl.DataFrame()
 
@@ -401,14 +419,32 @@ def _id_hashes(ids: pl.Series) -> np.ndarray[Any, np.dtype[np.uint64]]:
     return hashes
 
 
+def _rows_of_differing_ids(
+    checked: pl.DataFrame,
+    positions: np.ndarray[Any, np.dtype[np.intp]],
+    ids: pl.Series,
+    names: Sequence[str],
+    repeat: np.ndarray[Any, np.dtype[np.bool_]],
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which of the ``ids`` (those of the rows of ``checked`` at ``positions``) are repeated in the chunk with rows
+    that differ (``repeat``: the rows after an id's first)."""
+    candidates = ids.is_in(ids.filter(pl.Series(repeat)).implode()).to_numpy()
+    rows = checked.select(pl.all().gather(positions[candidates])).select(ids.name, _content_hash(names).alias(_CONTENT))
+    differing = rows.filter(pl.col(_CONTENT).n_unique().over(ids.name) > 1).get_column(ids.name)
+    found = np.zeros(len(positions), dtype=np.bool_)
+    if differing.len():
+        found[np.flatnonzero(candidates)] = rows.get_column(ids.name).is_in(differing.implode()).to_numpy()
+    return found
+
+
 def _repeats_in_chunk(ids: pl.Series, hashes: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
     """Rows whose id an earlier row of the same chunk has: hashes find the few candidates, ids decide."""
     repeat = np.zeros(len(hashes), dtype=np.bool_)
-    hashed = pl.Series(hashes)
-    first = hashed.is_first_distinct()
-    if first.all():
+    ordered = np.sort(hashes)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]  # hashes that more than one row has
+    if not shared.size:
         return repeat
-    sharing = np.flatnonzero(hashed.is_in(hashed.filter(~first).implode()).to_numpy())
+    sharing = np.flatnonzero(pl.Series(hashes).is_in(pl.Series(shared).implode()).to_numpy())
     repeat[sharing[~ids.gather(sharing).is_first_distinct().to_numpy()]] = True
     return repeat
 
@@ -458,7 +494,7 @@ class _SeenIds:
             return
         if self.words is None:
             self.words = np.zeros(1 << (self.BITS - 6), dtype=np.uint64)
-        run = pl.Series(hashes).sort().to_numpy()
+        run = np.sort(hashes)
         word, mask = self._bits(run)  # sorted hashes: each word's bits are neighbours
         starts = np.flatnonzero(np.diff(word, prepend=-1))
         self.words[word[starts]] |= np.bitwise_or.reduceat(mask, starts)

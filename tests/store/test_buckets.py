@@ -159,3 +159,39 @@ def test_buckets_missing_a_piece_are_refused_with_what_to_do(tmp_path: Path) -> 
     buckets.pieces(tmp_path, layout)[0][0].unlink()
     with pytest.raises(InvalidInputError, match=r"hold 10 rows, but 20 were filed.*Delete"):
         buckets.checked_pieces(tmp_path, layout)
+
+
+# --- the largest partition ----------------------------------------------------------------------------
+
+
+def yearly_visits(years: list[int | None]) -> pl.DataFrame:
+    rows = [
+        visit(patient_id=f"p{n}", visit_id=f"v{n}", visit_at=MONDAY.replace(year=year or 2024))
+        for n, year in enumerate(years)
+    ]
+    return visits(*rows).with_columns(
+        pl.Series(c.VISIT_AT, [None if year is None else MONDAY.replace(year=year) for year in years]).cast(
+            pl.Datetime("us")
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("years", "row_group", "statistics"),
+    [
+        # one year per row group: counted from the statistics alone
+        ([2023] * 4 + [2024] * 6, 2, True),
+        # row groups spanning two years, or holding a missing time, are read
+        ([2023, 2024] * 5 + [None] * 3, 3, True),
+        # no statistics: every row group is read
+        ([2023] * 3 + [2024] * 2, 2, False),
+    ],
+)
+def test_the_largest_partition_is_counted_the_same_with_or_without_statistics(
+    tmp_path: Path, years: list[int | None], row_group: int, statistics: bool
+) -> None:
+    path = tmp_path / f"{'1' * 64}.parquet"
+    yearly_visits(years).write_parquet(path, row_group_size=row_group, statistics=statistics)
+    part = buckets.PARTITIONINGS["visits"]
+    counted = pl.read_parquet(path).group_by(part.by_expr).agg(pl.len())  # type: ignore[arg-type]
+    assert buckets._largest_partition([path, path], part) == 2 * counted["len"].max()
