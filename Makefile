@@ -70,9 +70,9 @@ bench-quick: $(VENV)/.dev-installed
 bench-scale: $(VENV)/.dev-installed
 	$(PY) -m bench.scale_bench --sizes $(or $(SIZES),5000000,25000000) --years $(or $(YEARS),1,3) --workers 2
 
-## bench-import: a 25-million-row Avohilmo-layout extract read, validated and written to Parquet
+## bench-import: a 25-million-row Avohilmo-layout extract read, validated and written to Parquet, then filed into buckets
 bench-import: $(VENV)/.dev-installed
-	$(PY) -m bench.import_bench --rows 25000000
+	$(PY) -m bench.import_bench --rows 25000000 --file-buckets
 
 ## bench-export: first and later chart images, a 12-chart deck
 bench-export: $(VENV)/.dev-installed system-deps
