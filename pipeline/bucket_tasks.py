@@ -36,10 +36,10 @@ from typing import Any
 import polars as pl
 
 from core import columns as c
-from core.codes import ALL_PROFESSIONS, PROFESSIONS
+from core.codes import PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
 from metrics.access import access_from_partials, access_partials, merge_access_partials
-from metrics.age_groups import AGE_GROUP, AGE_GROUPS, ALL_AGES, has_ages, with_age_group
+from metrics.age_groups import AGE_GROUP, has_ages, with_age_group
 from metrics.continuity import (
     DEFAULT_MIN_VISITS,
     coc_distribution_from_partials,
@@ -69,7 +69,15 @@ from pipeline.cell_levels import (
     quarter_of,
     year_of,
 )
-from pipeline.measures import list_size_cells, no_cells
+from pipeline.measures import (
+    AGE_AREAS,
+    MEASURE_PROFESSIONS,
+    age_groups_only,
+    list_sizes_over,
+    no_cells,
+    of_profession,
+    with_all_ages,
+)
 from store.catalogue import scan_paths
 
 CELL = (c.PERIOD, c.REGION_CODE, c.UNIT_ID, c.PROFESSION)
@@ -78,10 +86,6 @@ REMOTE_CELL = (*CELL, AGE_GROUP)
 """The finest cell of the remote-share counts: each visit's own age group too (``unknown`` without an age)."""
 AGE_CELL = (c.PERIOD, c.REGION_CODE, c.PROFESSION, AGE_GROUP)
 """The finest cell of access per age group: counties and the country only, as pipeline.measures keeps them."""
-AGE_AREAS = ("region", "country")
-"""The area levels of the age-group and heavy-user cells (pipeline.measures' own)."""
-MEASURE_PROFESSIONS = ("doctor", "nurse", ALL_PROFESSIONS)
-"""The professions whose patients are counted apart for continuity by age group and heavy use."""
 _BOOK = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.BOOK_ID]
 _ANSWER_CELL = [c.PERIOD, c.RESPONDENT, c.REGION_CODE, c.UNIT_ID]
 
@@ -177,7 +181,7 @@ def visit_task(files: Sequence[str], options: VisitOptions) -> VisitPartials:
         continuity_age=_continuity_by_age(yearly, options.min_visits) if aged else {},
         heavy={
             (profession, keys): _as_text(
-                heavy_user_partials(_of(yearly, profession), by=keys, min_visits=options.min_visits).collect()
+                heavy_user_partials(of_profession(yearly, profession), by=keys, min_visits=options.min_visits).collect()
             )
             for profession in MEASURE_PROFESSIONS
             for keys in HEAVY_LEVELS
@@ -189,11 +193,6 @@ def visit_task(files: Sequence[str], options: VisitOptions) -> VisitPartials:
     )
 
 
-def _of(frame: pl.LazyFrame, profession: str) -> pl.LazyFrame:
-    """The visits of one profession (``all``: every visit)."""
-    return frame if profession == ALL_PROFESSIONS else frame.filter(pl.col(c.PROFESSION) == profession)
-
-
 def _continuity_by_age(yearly: pl.LazyFrame, min_visits: int) -> Keyed:
     """Continuity partials per age group, county and year, for each profession apart.
 
@@ -202,7 +201,7 @@ def _continuity_by_age(yearly: pl.LazyFrame, min_visits: int) -> Keyed:
     """
     partials = {}
     for profession in MEASURE_PROFESSIONS:
-        aged = with_age_group(_of(yearly, profession), per_patient=[c.PERIOD])
+        aged = with_age_group(of_profession(yearly, profession), per_patient=[c.PERIOD])
         for keys in AGE_LEVELS:
             partials[(profession, keys)] = _as_text(continuity_partials(aged, by=keys, min_visits=min_visits))
     return partials
@@ -336,10 +335,6 @@ def visit_results_from(
     }
 
 
-def _age_groups_only(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col(AGE_GROUP).is_in(AGE_GROUPS))
-
-
 def _from_keyed(
     partials: dict[Any, pl.DataFrame], finish: Callable[..., pl.DataFrame], prefix: tuple[str, ...] = ()
 ) -> Metric:
@@ -362,11 +357,10 @@ def _remote_cells(merged: VisitPartials) -> pl.DataFrame:
     def metric(lazy: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
         return remote_from_partials(merge_remote_partials([lazy.collect()], by=keys).lazy(), by=keys)
 
-    every_age = level_cells(finest.lazy(), metric, professions=True).with_columns(pl.lit(ALL_AGES).alias(AGE_GROUP))
-    parts = [every_age]
+    parts = [with_all_ages(level_cells(finest.lazy(), metric, professions=True))]
     if merged.has_ages:
         by_age = level_cells(finest.lazy(), metric, professions=True, extra=[AGE_GROUP], levels=AGE_AREAS)
-        parts.append(_age_groups_only(by_age))
+        parts.append(age_groups_only(by_age))
     every = cell_levels.CELL
     return pl.concat(parts, how="diagonal").select(*every, AGE_GROUP, pl.exclude([*every, AGE_GROUP]))
 
@@ -383,7 +377,7 @@ def _access_age_cells(merged: VisitPartials) -> pl.DataFrame:
             return access_from_partials(merge_access_partials([lazy.collect()], by=keys).lazy(), days=days, by=keys)
 
         parts.append(level_cells(finest, metric, professions=True, extra=[AGE_GROUP], levels=AGE_AREAS))
-    return _age_groups_only(pl.concat(parts)).drop("n_missing_visit_at")
+    return age_groups_only(pl.concat(parts)).drop("n_missing_visit_at")
 
 
 def _continuity_age_cells(merged: VisitPartials, min_visits: int) -> pl.DataFrame:
@@ -404,7 +398,7 @@ def _continuity_age_cells(merged: VisitPartials, min_visits: int) -> pl.DataFram
         ).with_columns(pl.lit(profession).alias(c.PROFESSION))
         for profession in MEASURE_PROFESSIONS
     ]
-    return _age_groups_only(pl.concat(parts)).select(
+    return age_groups_only(pl.concat(parts)).select(
         *cell_levels.CELL,
         AGE_GROUP,
         *CONTINUITY_VALUES,
@@ -430,15 +424,12 @@ def _named_provider_cells(merged: VisitPartials, assignments: pl.LazyFrame) -> d
     """As :func:`pipeline.measures.named_provider_results` with the visits: list sizes for every year of the
     visits up to their last day, and the known-provider share (none when no visit has a time)."""
     first, last = merged.first_visit, merged.last_visit
-    if first is None or last is None:
-        return {"list_size_results": no_cells("list_size_results")}
-    years = [str(year) for year in range(first.year, last.year + 1)]
-    return {
-        "list_size_results": list_size_cells(assignments, years=years, as_of=last.date()),
-        "named_provider_results": level_cells(
+    results = {"list_size_results": list_sizes_over(assignments, first=first, last=last)}
+    if first is not None and last is not None:
+        results["named_provider_results"] = level_cells(
             pl.LazyFrame(), _from_keyed(merged.known_provider, known_provider_from_partials), professions=True
-        ),
-    }
+        )
+    return results
 
 
 def _coc_distribution(merged: VisitPartials) -> pl.DataFrame:

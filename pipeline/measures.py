@@ -31,7 +31,10 @@ from pipeline.cell_levels import ACCESS_DAYS, CELL, CONTINUITY_VALUES, SCOPE_COL
 from store import measure_tables
 from store.repository import table_schema
 
-_AREAS = ("region", "country")
+AGE_AREAS = ("region", "country")
+"""The area levels of the age-group and heavy-user cells: counties and the whole country (no health centre)."""
+MEASURE_PROFESSIONS = ("doctor", "nurse", ALL_PROFESSIONS)
+"""The professions whose patients are counted apart for continuity by age group and heavy use."""
 
 
 def no_cells(table: str) -> pl.DataFrame:
@@ -42,12 +45,19 @@ def no_cells(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema={name: dtype for name, dtype in schema.items() if name not in added})
 
 
-def _age_groups_only(frame: pl.DataFrame) -> pl.DataFrame:
+def age_groups_only(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the age groups (:data:`metrics.age_groups.AGE_GROUPS`): not ``all``, not ``unknown``."""
     return frame.filter(pl.col(AGE_GROUP).is_in(AGE_GROUPS))
 
 
-def _with_all_ages(frame: pl.DataFrame) -> pl.DataFrame:
+def with_all_ages(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s cells as those of every age (age group ``all``)."""
     return frame.with_columns(pl.lit(ALL_AGES).alias(AGE_GROUP))
+
+
+def of_profession(frame: pl.LazyFrame, profession: str) -> pl.LazyFrame:
+    """The visits of one profession (``all``: every visit)."""
+    return frame if profession == ALL_PROFESSIONS else frame.filter(pl.col(c.PROFESSION) == profession)
 
 
 def remote_cells(visits: pl.LazyFrame) -> pl.DataFrame:
@@ -58,10 +68,10 @@ def remote_cells(visits: pl.LazyFrame) -> pl.DataFrame:
     def metric(lazy: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
         return remote_share(lazy, by=keys)
 
-    parts = [_with_all_ages(level_cells(frame, metric, professions=True))]
+    parts = [with_all_ages(level_cells(frame, metric, professions=True))]
     if has_ages(visits.collect_schema()):
         aged = with_age_group(frame)
-        parts.append(_age_groups_only(level_cells(aged, metric, professions=True, extra=[AGE_GROUP], levels=_AREAS)))
+        parts.append(age_groups_only(level_cells(aged, metric, professions=True, extra=[AGE_GROUP], levels=AGE_AREAS)))
     return pl.concat(parts, how="diagonal").select(*CELL, AGE_GROUP, pl.exclude([*CELL, AGE_GROUP]))
 
 
@@ -79,8 +89,8 @@ def access_age_cells(visits: pl.LazyFrame) -> pl.DataFrame:
         def metric(lazy: pl.LazyFrame, keys: list[str], days: int = days) -> pl.LazyFrame:
             return access_within_days(lazy, days=days, by=keys)
 
-        parts.append(level_cells(frame, metric, professions=True, extra=[AGE_GROUP], levels=_AREAS))
-    return _age_groups_only(pl.concat(parts)).drop("n_missing_visit_at")
+        parts.append(level_cells(frame, metric, professions=True, extra=[AGE_GROUP], levels=AGE_AREAS))
+    return age_groups_only(pl.concat(parts)).drop("n_missing_visit_at")
 
 
 def continuity_age_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_VISITS) -> pl.DataFrame:
@@ -92,19 +102,18 @@ def continuity_age_cells(visits: pl.LazyFrame, *, min_visits: int = DEFAULT_MIN_
         return no_cells("continuity_age_results")
     frame = visits.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD))
     parts = []
-    for profession in ("doctor", "nurse", ALL_PROFESSIONS):
-        own = frame if profession == ALL_PROFESSIONS else frame.filter(pl.col(c.PROFESSION) == profession)
+    for profession in MEASURE_PROFESSIONS:
         # The patient's age group is decided within the profession's visits of the year, as their index is.
-        aged = with_age_group(own, per_patient=[c.PERIOD])
+        aged = with_age_group(of_profession(frame, profession), per_patient=[c.PERIOD])
         result = level_cells(
             aged,
             lambda lazy, keys: continuity_summary(lazy, by=keys, min_visits=min_visits),
             professions=False,
             extra=[AGE_GROUP],
-            levels=_AREAS,
+            levels=AGE_AREAS,
         )
         parts.append(result.with_columns(pl.lit(profession).alias(c.PROFESSION)))
-    return _age_groups_only(pl.concat(parts)).select(
+    return age_groups_only(pl.concat(parts)).select(
         *CELL,
         AGE_GROUP,
         *CONTINUITY_VALUES,
@@ -122,13 +131,12 @@ def heavy_user_cells(
     """
     frame = visits.with_columns(year_of(c.VISIT_AT).alias(c.PERIOD))
     parts = []
-    for profession in ("doctor", "nurse", ALL_PROFESSIONS):
-        own = frame if profession == ALL_PROFESSIONS else frame.filter(pl.col(c.PROFESSION) == profession)
+    for profession in MEASURE_PROFESSIONS:
         result = level_cells(
-            own,
+            of_profession(frame, profession),
             lambda lazy, keys: heavy_users(lazy, by=keys, threshold=threshold, min_visits=min_visits),
             professions=False,
-            levels=_AREAS,
+            levels=AGE_AREAS,
         )
         parts.append(result.with_columns(pl.lit(profession).alias(c.PROFESSION)))
     return pl.concat(parts).select(*CELL, pl.exclude(CELL)).sort(CELL)
@@ -208,11 +216,17 @@ def named_provider_results(assignments: pl.LazyFrame, *, visits: pl.LazyFrame | 
     else:
         span = visits.select(pl.col(c.VISIT_AT).min().alias("first"), pl.col(c.VISIT_AT).max().alias("last"))
     first, last = span.collect().row(0)
-    if first is None:
-        return {"list_size_results": no_cells("list_size_results")}
-    as_of = last.date() if isinstance(last, dt.datetime) else last
-    years = [str(year) for year in range(first.year, last.year + 1)]
-    results = {"list_size_results": list_size_cells(assignments, years=years, as_of=as_of)}
-    if visits is not None:
+    results = {"list_size_results": list_sizes_over(assignments, first=first, last=last)}
+    if visits is not None and first is not None:
         results["named_provider_results"] = named_provider_cells(visits, assignments)
     return results
+
+
+def list_sizes_over(assignments: pl.LazyFrame, *, first: dt.date | None, last: dt.date | None) -> pl.DataFrame:
+    """List sizes for every year from ``first`` to ``last`` (days or times: the data's first and last), the last
+    year's on ``last``'s day (:func:`list_size_cells`); no rows when either is None (nothing dated)."""
+    if first is None or last is None:
+        return no_cells("list_size_results")
+    as_of = last.date() if isinstance(last, dt.datetime) else last
+    years = [str(year) for year in range(first.year, last.year + 1)]
+    return list_size_cells(assignments, years=years, as_of=as_of)

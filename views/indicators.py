@@ -82,8 +82,17 @@ INDICATORS: dict[str, Indicator] = {
 
 
 def _published(
-    key: str, sotkanet_id: str, *, percent: bool, higher_is_better: bool, unit_key: str, **more
+    key: str,
+    sotkanet_id: str,
+    *,
+    percent: bool,
+    higher_is_better: bool,
+    unit_key: str,
+    complement: bool = False,
+    context: bool = False,
+    digits: int = 0,
 ) -> Indicator:
+    """A THL series from Sotkanet: yearly, for every profession together (the options as :class:`Indicator`'s)."""
     return Indicator(
         key,
         "published",
@@ -94,7 +103,9 @@ def _published(
         by_profession=False,
         source="published",
         sotkanet_id=sotkanet_id,
-        **more,
+        complement=complement,
+        context=context,
+        digits=digits,
     )
 
 

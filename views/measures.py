@@ -116,7 +116,7 @@ _REMOTE_PARTS = ("_remote", "_not_remote")
 
 
 def remote_cells(
-    tables: Tables, *, grain: Grain, profession: str, threshold: int, age_group: str = ALL_AGES
+    results: Results, tables: Tables, *, grain: Grain, profession: str, threshold: int, age_group: str = ALL_AGES
 ) -> pl.DataFrame:
     """The remote share of non-urgent contacts per county (and the country) and period, suppressed.
 
@@ -139,7 +139,7 @@ def remote_cells(
         ci_high=high,
         n=pl.col("n_eligible").cast(pl.Int64),
     )
-    decided = remote_suppression(frame, threshold=threshold).filter(
+    decided = remote_suppression(results, frame, threshold=threshold).filter(
         pl.col("grain") == grain, pl.col(c.PROFESSION) == profession, pl.col(AGE_GROUP) == age_group
     )
     flags = decided.select(*_KEYS, pl.col(c.SUPPRESSED).alias("_linked"))
@@ -155,28 +155,18 @@ def remote_cells(
     )
 
 
-def remote_suppression(frame: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
+def remote_suppression(results: Results, frame: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
     """Which remote cells are hidden: every grain, county and the country, profession and age group at once.
 
-    ``frame`` is the stored ``remote_results`` (months). The remote contacts and the other eligible ones are both
-    counts a shown share discloses, so both are the linked step's parts (:func:`views.cells.linked_by_age`).
-    The decision depends on the stored counts only, so it is made once per table and threshold.
+    ``frame`` is the stored ``remote_results`` (months) read with ``results``. The remote contacts and the other
+    eligible ones are both counts a shown share discloses, so both are the linked step's parts
+    (:func:`views.cells.linked_by_age`). The decision depends on the stored counts only, so it is made once per
+    frame and threshold and kept with ``results`` (:meth:`store.results.Results.derived`): a new import or data set
+    brings new results and never meets an old decision. The key holds the frame's id and the memo the frame itself
+    (so the id is not reused while the decision is kept): a frame read apart from ``results`` is decided anew.
     """
-    return _REMOTE_DECISIONS.get(frame, threshold)
 
-
-class _Decisions:
-    """The last few remote decisions, kept by the stored frame they were made from (the tables are read once
-    per store version and shared, so the charts and cards of a page ask about the same frame)."""
-
-    def __init__(self, size: int = 4) -> None:
-        self._size = size
-        self._kept: list[tuple[pl.DataFrame, int, pl.DataFrame]] = []
-
-    def get(self, frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
-        for stored, limit, decided in self._kept:
-            if stored is frame and limit == threshold:
-                return decided
+    def build() -> tuple[pl.DataFrame, pl.DataFrame]:
         monthly = frame.filter(pl.col(c.UNIT_ID) == ALL_UNITS).select(
             c.REGION_CODE,
             c.UNIT_ID,
@@ -186,12 +176,10 @@ class _Decisions:
             pl.col("n_remote").cast(pl.Int64).alias("_remote"),
             (pl.col("n_eligible") - pl.col("n_remote")).cast(pl.Int64).alias("_not_remote"),
         )
-        decided = linked_by_age(monthly, _REMOTE_PARTS, threshold=threshold)
-        self._kept = [(frame, threshold, decided), *self._kept[: self._size - 1]]
-        return decided
+        return frame, linked_by_age(monthly, _REMOTE_PARTS, threshold=threshold)
 
-
-_REMOTE_DECISIONS = _Decisions()
+    _frame, decided = results.derived(("remote_suppression", id(frame), threshold), build)
+    return decided
 
 
 def named_cells(tables: Tables, key: str, *, profession: str, threshold: int) -> pl.DataFrame:
@@ -318,7 +306,7 @@ def remote_trend(
     """The quarterly remote share of the county and the country, with the national targets and baseline; the
     county's own caveats on its contact-type recording in the notes."""
     cells = remote_cells(
-        tables, grain="quarter", profession=state.profession, threshold=threshold, age_group=state.age_group
+        results, tables, grain="quarter", profession=state.profession, threshold=threshold, age_group=state.age_group
     )
     plotted = _county_and_country(cells, state)
     title = t("measures.remote_title", state.lang)
@@ -365,7 +353,7 @@ def age_group_cells(results: Results, tables: Tables, state: ViewState, *, thres
                 if remote.is_empty():
                     continue
                 cells = remote_cells(
-                    tables, grain="year", profession=state.profession, threshold=threshold, age_group=group
+                    results, tables, grain="year", profession=state.profession, threshold=threshold, age_group=group
                 )
             else:
                 cells = indicator_cells(
@@ -601,7 +589,7 @@ def measure_headlines(results: Results, tables: Tables, state: ViewState, *, thr
     language = state.lang
     cards = []
     remote = remote_cells(
-        tables, grain="year", profession=state.profession, threshold=threshold, age_group=state.age_group
+        results, tables, grain="year", profession=state.profession, threshold=threshold, age_group=state.age_group
     )
     if remote.height:
         target = _remote_target(state.period, language)

@@ -3,6 +3,7 @@ the country, and the age groups, heavy users and named providers as the county p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -45,7 +46,7 @@ def test_a_quarters_remote_share_is_re_derived_from_its_months_counts() -> None:
             ("01", "2025-01", "all", 960, 390),
         )
     }
-    cells = measures.remote_cells(tables, grain="quarter", profession="doctor", threshold=5)
+    cells = measures.remote_cells(results(), tables, grain="quarter", profession="doctor", threshold=5)
     quarter = cell(cells, region_code="07", period="2025Q1")
     low, high = wilson_interval(40, 100)
     assert (quarter["value"], quarter["n"]) == (0.4, 100)
@@ -66,7 +67,7 @@ def test_a_remote_cell_is_hidden_when_any_count_it_discloses_is_small(eligible: 
     tables = {
         "remote_results": remote_rows(("07", "2025-01", "all", eligible, remote), ("01", "2025-01", "all", 500, 250))
     }
-    cells = measures.remote_cells(tables, grain="month", profession="doctor", threshold=5)
+    cells = measures.remote_cells(results(), tables, grain="month", profession="doctor", threshold=5)
     row = cell(cells, region_code="07")
     assert row[c.SUPPRESSED] is hidden
     if hidden:
@@ -82,11 +83,25 @@ def test_one_hidden_county_under_the_country_takes_another_with_it() -> None:
             ("SSS", "2025-01", "all", 133, 41),
         )
     }
-    cells = measures.remote_cells(tables, grain="month", profession="doctor", threshold=5)
+    cells = measures.remote_cells(results(), tables, grain="month", profession="doctor", threshold=5)
     hidden = cells.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list()
     # The smallest other county goes too, so the country minus the shown county does not give 07 back.
     assert sorted(hidden) == ["01", "07"]
     assert not cell(cells, region_code="SSS")[c.SUPPRESSED]
+
+
+def test_the_remote_decision_is_kept_with_the_results_it_was_made_for() -> None:
+    frame = remote_rows(("07", "2025-01", "all", 3, 1), ("01", "2025-01", "all", 50, 20))
+    data = results()
+    decided = measures.remote_suppression(data, frame, threshold=5)
+    # asked again by the page's other charts and cards: the same decision, not made again
+    assert measures.remote_suppression(data, frame, threshold=5) is decided
+    # new results (a new import or data set), another threshold or another read of the table: decided anew
+    assert measures.remote_suppression(results(), frame, threshold=5) is not decided
+    assert measures.remote_suppression(data, frame, threshold=10) is not decided
+    again = measures.remote_suppression(data, frame.clone(), threshold=5)
+    assert again is not decided
+    assert again.equals(decided)
 
 
 def test_age_group_cells_are_read_per_group_and_the_all_row_is_not_a_group() -> None:
@@ -232,7 +247,7 @@ ACCESS_GROUPS = {
 }
 
 
-def doctors_access(groups: dict[str, tuple[tuple[int, int, int], ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def doctors_access(groups: Mapping[str, tuple[tuple[int, int, int], ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The doctors' January access cells of all ages (the groups' sums) and of each age group."""
     rows, aged = [], []
     for region, sizes in groups.items():
@@ -247,7 +262,7 @@ def doctors_access(groups: dict[str, tuple[tuple[int, int, int], ...]]) -> tuple
 def left_after_shown_groups(cells: pl.DataFrame, measure: str, total: int) -> int:
     """County 07's all-ages n minus its shown groups' n: what a viewer learns of its hidden groups."""
     own = cells.filter(pl.col("measure") == measure, pl.col("region_code") == "07")
-    return total - own.filter(~pl.col(c.SUPPRESSED))["n"].sum()
+    return total - int(own.filter(~pl.col(c.SUPPRESSED))["n"].sum())
 
 
 def test_a_hidden_age_groups_access_does_not_come_back_from_all_ages_minus_the_shown_groups() -> None:
@@ -307,7 +322,9 @@ REMOTE_GROUPS = {
 }
 
 
-def remote_by_age(groups: dict[str, tuple[tuple[int, int], ...]], month: str = "2025-01") -> list[tuple]:
+def remote_by_age(
+    groups: Mapping[str, tuple[tuple[int, int], ...]], month: str = "2025-01"
+) -> list[tuple[str, str, str, int, int]]:
     rows = []
     for region, sizes in groups.items():
         rows.append((region, month, "all", sum(n for n, _ in sizes), sum(r for _, r in sizes)))
@@ -322,14 +339,16 @@ def test_a_hidden_age_groups_remote_share_does_not_come_back_from_all_ages_minus
         ("SSS", "2025-01", group, n, r)
         for _, group, n, r in country.select(c.PERIOD, "age_group", "n_eligible", "n_remote").rows()
     ]
-    tables = {"remote_results": remote_rows(*rows)}
-    everyone = cell(measures.remote_cells(tables, grain="month", profession="doctor", threshold=5), region_code="07")
+    data, tables = results(), {"remote_results": remote_rows(*rows)}
+    everyone = cell(
+        measures.remote_cells(data, tables, grain="month", profession="doctor", threshold=5), region_code="07"
+    )
     assert everyone["n"] == 100
     shown = 0
     hidden = []
     for group in AGE_GROUPS:
         own = cell(
-            measures.remote_cells(tables, grain="month", profession="doctor", threshold=5, age_group=group),
+            measures.remote_cells(data, tables, grain="month", profession="doctor", threshold=5, age_group=group),
             region_code="07",
         )
         if own[c.SUPPRESSED]:
@@ -347,9 +366,9 @@ def test_an_age_groups_hidden_quarter_does_not_come_back_from_its_year_minus_the
     for month, small in (("2025-01", True), ("2025-04", False), ("2025-07", False), ("2025-10", False)):
         sizes = ((3, 1) if small else (20, 8), (80, 32), (40, 16), (40, 16))
         rows += remote_by_age({"07": sizes}, month)
-    tables = {"remote_results": remote_rows(*rows)}
-    quarters = measures.remote_cells(tables, grain="quarter", profession="doctor", threshold=5, age_group="0-17")
-    year = cell(measures.remote_cells(tables, grain="year", profession="doctor", threshold=5, age_group="0-17"))
+    data, tables = results(), {"remote_results": remote_rows(*rows)}
+    quarters = measures.remote_cells(data, tables, grain="quarter", profession="doctor", threshold=5, age_group="0-17")
+    year = cell(measures.remote_cells(data, tables, grain="year", profession="doctor", threshold=5, age_group="0-17"))
     assert cell(quarters, period="2025Q1")[c.SUPPRESSED]
     # shown, the year minus three shown quarters would be 63 - 60 = 3: the year or another quarter is hidden
     hidden_quarters = quarters.filter(pl.col(c.SUPPRESSED)).height
@@ -370,39 +389,43 @@ LIST_SIZE_COLUMNS = [
 ]
 
 
-def test_a_hidden_countys_list_sizes_do_not_come_back_from_the_country_minus_the_shown_counties() -> None:
-    lists = pl.DataFrame(
-        [
-            ("07", "", "2025", "doctor", 600, 3, 200.0, 0, 3, 0),
-            ("01", "", "2025", "doctor", 2400, 10, 240.0, 0, 10, 0),
-            ("SSS", "", "2025", "doctor", 3000, 13, 230.0, 0, 13, 0),
-        ],
-        schema=LIST_SIZE_COLUMNS,
-        orient="row",
-    )
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # 07's 3 doctors are hidden; shown, 01's 10 would give them back as 13 - 10.
+        pytest.param(
+            [
+                ("07", "", "2025", "doctor", 600, 3, 200.0, 0, 3, 0),
+                ("01", "", "2025", "doctor", 2400, 10, 240.0, 0, 10, 0),
+                ("SSS", "", "2025", "doctor", 3000, 13, 230.0, 0, 13, 0),
+            ],
+            [("07", c.SUPPRESSED, True), ("01", c.SUPPRESSED, True), ("SSS", c.SUPPRESSED, False)],
+            id="providers",
+        ),
+        # 07's bands hold 3, 4 and 3 doctors: hidden; 01's shown would give them back as 8 - 5, 14 - 10, 8 - 5.
+        # The counts themselves are not small: 01's 20 doctors stay shown, and so do the country's bands.
+        pytest.param(
+            [
+                ("07", "", "2025", "doctor", 2500, 10, 250.0, 3, 4, 3),
+                ("01", "", "2025", "doctor", 5000, 20, 250.0, 5, 10, 5),
+                ("SSS", "", "2025", "doctor", 7500, 30, 250.0, 8, 14, 8),
+            ],
+            [
+                ("07", "n_below_guide", None),
+                ("01", "n_below_guide", None),
+                ("01", "n_providers", 20),
+                ("SSS", "n_within_guide", 14),
+            ],
+            id="guide_bands",
+        ),
+    ],
+)
+def test_a_hidden_countys_list_sizes_do_not_come_back_from_the_country_minus_the_shown_counties(
+    rows: list[tuple[Any, ...]], expected: list[tuple[str, str, Any]]
+) -> None:
+    lists = pl.DataFrame(rows, schema=LIST_SIZE_COLUMNS, orient="row")
     cells = measures.list_size_cells({"list_size_results": lists}, threshold=5)
-    # 07's 3 doctors are hidden; shown, 01's 10 would give them back as 13 - 10.
-    assert cell(cells, region_code="07")[c.SUPPRESSED]
-    assert cell(cells, region_code="01")[c.SUPPRESSED]
-    assert not cell(cells, region_code="SSS")[c.SUPPRESSED]
-
-
-def test_a_countys_hidden_guide_bands_do_not_come_back_from_the_countrys_bands() -> None:
-    lists = pl.DataFrame(
-        [
-            ("07", "", "2025", "doctor", 2500, 10, 250.0, 3, 4, 3),
-            ("01", "", "2025", "doctor", 5000, 20, 250.0, 5, 10, 5),
-            ("SSS", "", "2025", "doctor", 7500, 30, 250.0, 8, 14, 8),
-        ],
-        schema=LIST_SIZE_COLUMNS,
-        orient="row",
-    )
-    cells = measures.list_size_cells({"list_size_results": lists}, threshold=5)
-    # 07's bands hold 3, 4 and 3 doctors: hidden; 01's shown would give them back as 8 - 5, 14 - 10, 8 - 5.
-    assert cell(cells, region_code="07")["n_below_guide"] is None
-    assert cell(cells, region_code="01")["n_below_guide"] is None
-    assert cell(cells, region_code="01")["n_providers"] == 20  # the counts themselves are not small
-    assert cell(cells, region_code="SSS")["n_within_guide"] == 14
+    assert [(region, column, cell(cells, region_code=region)[column]) for region, column, _ in expected] == expected
 
 
 def test_the_named_provider_charts_coc_is_hidden_where_the_country_would_tell_a_hidden_county() -> None:
