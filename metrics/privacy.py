@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -352,14 +353,16 @@ def _edges(data: pl.DataFrame, keys: list[str], links: Sequence[Link]) -> pl.Dat
     return pl.concat(frames).filter(pl.col("_parent") != pl.col("_child"))
 
 
-#: Programs with objectives of random signs over every hidden count at once, solved first: each solution is a
+#: Programs with objectives of random signs over every count of a connected part, solved first: each solution is a
 #: point no viewer can rule out, and a few of them show most hidden counts wide.
-RANDOM_PROGRAMS = 8
+RANDOM_PROGRAMS = 2
+#: Rounds of programs that push the counts still not seen wide up and down together (:func:`_push_targets`).
+TARGETED_PROGRAMS = 12
 #: How many relations away from a hidden count its local program reaches, and the most counts it holds.
 LOCAL_DEPTH = 3
 LOCAL_SIZE = 150
-#: The most hidden counts a connected part may hold for an exact program over it.
-EXACT_SIZE = 600
+#: Slack for the solver's rounding when an exact program says how wide an interval is.
+_TOLERANCE = 1e-6
 
 
 def _narrow_cells(
@@ -379,10 +382,10 @@ def _narrow_cells(
     ``threshold`` - 1, or a ``disclosed`` component of a published row: its interval must be at least the
     threshold wide. The true counts are one point of that interval; programs with random objectives give more,
     and a count seen at values the threshold apart is wide. One still narrow gets a local program (counts more
-    than a few relations away held at their true values: its solutions are points of the whole), and only then
-    an exact program over its connected part (when that is small; else the count counts as narrow, which only
-    hides more). ``examine``: only these rows' counts (None: every row's, with the programs of random objectives
-    first).
+    than a few relations away held at their true values: its solutions are points of the whole), then the same
+    counts with only the relations among them (a relaxation: narrow there is narrow in the whole), and only then
+    an exact program over its connected part, so every count reported is narrow and every one not reported wide.
+    ``examine``: only these rows' counts (None: every row's, with the programs of random objectives first).
     """
     hidden = data["_hidden"].to_numpy()
     if not hidden.any() or edges.is_empty():
@@ -425,30 +428,113 @@ def _narrow_cells(
             -relations[below][:, columns].tocsr(),
             relations[below] @ known,
         )
-        x_true = truth[columns]
-        low_seen, high_seen = x_true.copy(), x_true.copy()
-        bounds = np.column_stack([np.zeros(columns.size), x_true + 3 * threshold])
-        for _ in range(RANDOM_PROGRAMS if examine is None else 0):
-            status, point = program.solve(rng.choice([-1.0, 1.0], size=columns.size), bounds)
+        x_true, wanted = truth[columns], secret[columns]
+        # no relation joins two connected parts: each is a program of its own, far smaller than the whole
+        every = sparse.vstack([program.equal, program.at_most])
+        _, labels = connected_components((abs(every).T @ abs(every)).tocsr(), directed=False)
+        order = np.argsort(labels, kind="stable")
+        for keep in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+            if not wanted[keep].any():
+                continue
+            part = program.held(keep, x_true)
+            narrow = _narrow_in_part(
+                part, wanted[keep], x_true[keep], threshold=threshold, rng=rng, first=examine is None
+            )
+            found += [(int(columns[keep[target]]), name) for target in narrow]
+    return found
+
+
+def _narrow_in_part(
+    program: _Program, secret: np.ndarray, truth: np.ndarray, *, threshold: int, rng: np.random.Generator, first: bool
+) -> list[int]:
+    """The ``secret`` counts of one connected part narrower than ``threshold``: programs of random objectives
+    (``first``: the first check, with no values seen yet), then programs pushing the counts not yet seen wide, then
+    the counts left one by one (:func:`_narrow_targets`)."""
+    low_seen, high_seen = truth.copy(), truth.copy()
+    bounds = np.column_stack([np.zeros(truth.size), truth + 3 * threshold])
+    for _ in range(RANDOM_PROGRAMS if first else 0):
+        status, point = program.solve(rng.choice([-1.0, 1.0], size=truth.size), bounds)
+        if status == 0:
+            low_seen, high_seen = np.minimum(low_seen, point), np.maximum(high_seen, point)
+    low_seen, high_seen = _push_targets(
+        program, secret, bounds, low_seen=low_seen, high_seen=high_seen, threshold=threshold, rng=rng
+    )
+    targets = secret & (high_seen - low_seen < threshold)
+    if not targets.any():
+        return []
+    return _narrow_targets(program, targets, truth, low_seen=low_seen, high_seen=high_seen, threshold=threshold)
+
+
+def _push_targets(
+    program: _Program,
+    secret: np.ndarray,
+    bounds: np.ndarray,
+    *,
+    low_seen: np.ndarray,
+    high_seen: np.ndarray,
+    threshold: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Widen the values seen by programs that push every secret count not yet seen the threshold apart up, then
+    down, at once (random weights break ties): one program shows many counts wide, where a program per count
+    would cost one each. Stops when a round shows none more wide."""
+    for _ in range(TARGETED_PROGRAMS):
+        open_ = secret & (high_seen - low_seen < threshold)
+        if not open_.any():
+            break
+        before = int(open_.sum())
+        for sign in (-1.0, 1.0):
+            objective = np.where(open_, sign * rng.uniform(0.5, 1.5, size=open_.size), 0.0)
+            status, point = program.solve(objective, bounds)
             if status == 0:
                 low_seen, high_seen = np.minimum(low_seen, point), np.maximum(high_seen, point)
-        targets = secret[columns] & (high_seen - low_seen < threshold)
-        if not targets.any():
+        if int((secret & (high_seen - low_seen < threshold)).sum()) == before:
+            break
+    return low_seen, high_seen
+
+
+def _narrow_targets(
+    program: _Program,
+    targets: np.ndarray,
+    truth: np.ndarray,
+    *,
+    low_seen: np.ndarray,
+    high_seen: np.ndarray,
+    threshold: int,
+) -> list[int]:
+    """The ``targets`` (a mask over the program's counts) whose interval in ``program`` is narrower than
+    ``threshold``; ``low_seen`` and ``high_seen`` (the values seen so far in points of the program) are widened
+    by every point found on the way, so a point found for one target can show later ones wide."""
+    every = sparse.vstack([program.equal, program.at_most]).tocsc()
+    neighbours = (abs(every).T @ abs(every)).tocsr()
+    _, labels = connected_components(neighbours, directed=False)
+
+    def widen(keep: np.ndarray, points: list[np.ndarray]) -> None:
+        for point in points:
+            low_seen[keep] = np.minimum(low_seen[keep], point)
+            high_seen[keep] = np.maximum(high_seen[keep], point)
+
+    narrow = []
+    for target in map(int, np.flatnonzero(targets)):
+        if high_seen[target] - low_seen[target] >= threshold:
+            continue  # a point found for an earlier target already shows it wide
+        nearby = _nearby(neighbours, target)
+        # (1) a local program, the farther counts held at their true values: its points are points of the whole
+        widen(nearby, _extremes(program.held(nearby, truth), nearby, target))
+        if high_seen[target] - low_seen[target] >= threshold:
             continue
-        every = sparse.vstack([program.equal, program.at_most]).tocsc()
-        neighbours = (abs(every).T @ abs(every)).tocsr()
-        _, labels = connected_components(neighbours, directed=False)
-        for target in map(int, np.flatnonzero(targets)):
-            # first a local program (a point of the whole), then the exact one over the target's connected part
-            nearby, connected = _nearby(neighbours, target), np.flatnonzero(labels == labels[target])
-            for keep in (nearby, connected) if connected.size <= EXACT_SIZE else (nearby,):
-                low, high = _range(program, target, keep, x_true)
-                low_seen[target], high_seen[target] = min(low_seen[target], low), max(high_seen[target], high)
-                if high_seen[target] - low_seen[target] >= threshold:
-                    break
-            else:
-                found.append((int(columns[target]), name))
-    return found
+        # (2) the same counts with every relation reaching farther dropped: an interval holding the viewer's, so
+        # narrow there is narrow for certain
+        low, high = _bounds(program.within(nearby), nearby, target)
+        if high - low < threshold - _TOLERANCE:
+            narrow.append(target)
+            continue
+        # (3) only now the exact program over the target's whole connected part
+        connected = np.flatnonzero(labels == labels[target])
+        widen(connected, _extremes(program.held(connected, truth), connected, target))
+        if high_seen[target] - low_seen[target] < threshold - _TOLERANCE:
+            narrow.append(target)
+    return narrow
 
 
 @dataclass(frozen=True)
@@ -476,14 +562,50 @@ class _Program:
     def held(self, keep: np.ndarray, truth: np.ndarray) -> _Program:
         """The program over the counts ``keep`` only, every other count held at its true value (so a solution,
         completed with the true values, is a solution of the whole)."""
-        rest = np.ones(truth.size, dtype=bool)
-        rest[keep] = False
+        return self._restricted(keep, truth)
+
+    def within(self, keep: np.ndarray) -> _Program:
+        """The program over the counts ``keep`` with only the relations among them (every relation that reaches
+        another count dropped): a relaxation, so a count's interval in it holds its interval in the whole."""
+        return self._restricted(keep, None)
+
+    def _restricted(self, keep: np.ndarray, truth: np.ndarray | None) -> _Program:
+        """The relations that reach the (sorted) counts ``keep``, over those counts only: the other counts held at
+        ``truth``, or (None) every relation reaching another count dropped. Costs what those relations hold, not
+        what the whole program does (it runs once per count checked)."""
+        position = np.full(self.equal.shape[1], -1)
+        position[keep] = np.arange(keep.size)
         pieces = []
-        for matrix, rhs in ((self.equal, self.equal_to), (self.at_most, self.at_most_of)):
-            rows = np.flatnonzero(np.asarray(abs(matrix[:, keep]).sum(axis=1)).ravel() > 0)
-            pieces.append((matrix[rows][:, keep], rhs[rows] - matrix[rows][:, rest] @ truth[rest]))
+        for matrix, by_column, rhs in (
+            (self.equal, self._equal_columns, self.equal_to),
+            (self.at_most, self._at_most_columns, self.at_most_of),
+        ):
+            rows = np.unique(by_column[:, keep].indices)
+            sub = matrix[rows]
+            line = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
+            inside = position[sub.indices] >= 0
+            kept = sparse.csr_matrix(
+                (sub.data[inside], (line[inside], position[sub.indices[inside]])), shape=(rows.size, keep.size)
+            )
+            outside = ~inside
+            if truth is None:
+                whole = np.bincount(line[outside], minlength=rows.size) == 0
+                pieces.append((kept[whole], rhs[rows][whole]))
+            else:
+                held = np.bincount(
+                    line[outside], weights=sub.data[outside] * truth[sub.indices[outside]], minlength=rows.size
+                )
+                pieces.append((kept, rhs[rows] - held))
         (equal, equal_to), (at_most, at_most_of) = pieces
         return _Program(equal.tocsr(), equal_to, at_most.tocsr(), at_most_of)
+
+    @cached_property
+    def _equal_columns(self) -> sparse.csc_matrix:
+        return self.equal.tocsc()
+
+    @cached_property
+    def _at_most_columns(self) -> sparse.csc_matrix:
+        return self.at_most.tocsc()
 
 
 def _nearby(neighbours: sparse.csr_matrix, start: int) -> np.ndarray:
@@ -501,39 +623,63 @@ def _nearby(neighbours: sparse.csr_matrix, start: int) -> np.ndarray:
     return np.array(sorted(reached))
 
 
-def _range(program: _Program, target: int, keep: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """The smallest and largest value of count ``target`` with only the counts ``keep`` free (the others held at
-    their true values); infinite when unbounded."""
-    held = program.held(keep, truth)
+def _extremes(program: _Program, keep: np.ndarray, target: int) -> list[np.ndarray]:
+    """Solutions of ``program`` (over the counts ``keep``) at the smallest and the largest value of count ``target``:
+    points no viewer can rule out. An unbounded largest value gives a point far above every other."""
     position = int(np.searchsorted(keep, target))
     bounds = np.column_stack([np.zeros(keep.size), np.full(keep.size, np.inf)])
     objective = np.zeros(keep.size)
     objective[position] = 1.0
-    true_value = float(truth[target])
-    low_status, low = held.solve(objective, bounds)
-    high_status, high = held.solve(-objective, bounds)
-    # a program that fails shows nothing beyond the true value; an unbounded one, that the count has no upper bound
-    smallest = float(low[position]) if low_status == 0 else true_value
-    largest = float(high[position]) if high_status == 0 else (math.inf if high_status == 3 else true_value)
-    return smallest, largest
+    points = []
+    for sign in (1.0, -1.0):
+        status, point = program.solve(sign * objective, bounds)
+        if status == 0:
+            points.append(point)
+        elif status == 3:  # unbounded: the count can be as large as any threshold asks
+            unbounded = np.zeros(keep.size)
+            unbounded[position] = math.inf
+            points.append(unbounded)
+    return points
+
+
+def _bounds(program: _Program, keep: np.ndarray, target: int) -> tuple[float, float]:
+    """The smallest and largest value of count ``target`` in ``program`` (infinite when unbounded); an infeasible
+    program (which the relaxations never are) gives an infinitely wide interval."""
+    points = _extremes(program, keep, target)
+    position = int(np.searchsorted(keep, target))
+    if len(points) < 2:  # both ends or nothing
+        return -math.inf, math.inf
+    low, high = points[0][position], points[1][position]
+    return float(low), float(high)
 
 
 def _partners(data: pl.DataFrame, edges: pl.DataFrame, narrow: list[tuple[int, str]], threshold: int) -> list[int]:
-    """For each narrow hidden count, one shown row to hide beside it: a member of a group the count's row is in
-    (a fellow part, a part of it, or the total), not fixed, preferring one holding the threshold of that component,
-    then the smallest."""
+    """For each narrow hidden count, one shown row to hide near it: a member of a group the count's row is in (a
+    fellow part, a part of it, or the total), not fixed, preferring one holding the threshold of that component,
+    then the smallest. Where every such member is hidden or fixed already, the search goes on through the hidden
+    ones' groups, nearest first: a shown cell farther away is what still pins the count down."""
     hidden = data["_hidden"].to_numpy()
     fixed = data["_fixed"].to_numpy()
     sizes = data["_size"].to_numpy()
     groups = edges.select("_group", "_parent", "_child")
+    group_of = pl.concat(
+        [
+            groups.select("_group", pl.col("_child").alias("_row")),
+            groups.select("_group", pl.col("_parent").alias("_row")),
+        ]
+    ).unique()
     chosen: set[int] = set()
     for row, name in narrow:
-        mine = groups.filter((pl.col("_child") == row) | (pl.col("_parent") == row))["_group"]
-        linked = groups.filter(pl.col("_group").is_in(mine.implode()))
-        members = np.unique(np.concatenate([linked["_child"].to_numpy(), linked["_parent"].to_numpy()]))
-        candidates = [int(item) for item in members if not hidden[item] and not fixed[item] and item not in chosen]
-        if not candidates:
-            continue
         values = data[name].to_numpy()
-        chosen.add(min(candidates, key=lambda item: (values[item] < threshold, sizes[item], item)))
+        reached, frontier = {row}, [row]
+        while frontier:
+            mine = group_of.filter(pl.col("_row").is_in(frontier))["_group"].unique()
+            members = group_of.filter(pl.col("_group").is_in(mine.implode()))["_row"].unique().to_list()
+            fresh = [int(item) for item in members if int(item) not in reached]
+            reached.update(fresh)
+            candidates = [item for item in fresh if not hidden[item] and not fixed[item] and item not in chosen]
+            if candidates:
+                chosen.add(min(candidates, key=lambda item: (values[item] < threshold, sizes[item], item)))
+                break
+            frontier = [item for item in fresh if hidden[item] or item in chosen]
     return sorted(chosen)
