@@ -361,6 +361,8 @@ TARGETED_PROGRAMS = 12
 #: How many relations away from a hidden count its local program reaches, and the most counts it holds.
 LOCAL_DEPTH = 3
 LOCAL_SIZE = 150
+#: The most counts a connected part may hold for its exact programs to be solved first (cheaper than local ones).
+DIRECT_SIZE = 500
 #: Slack for the solver's rounding when an exact program says how wide an interval is.
 _TOLERANCE = 1e-6
 
@@ -483,8 +485,10 @@ def _push_targets(
         if not open_.any():
             break
         before = int(open_.sum())
+        # the same weights both ways: of two counts that must move against each other, each then reaches both ends
+        weights = np.where(open_, rng.uniform(0.5, 1.5, size=open_.size), 0.0)
         for sign in (-1.0, 1.0):
-            objective = np.where(open_, sign * rng.uniform(0.5, 1.5, size=open_.size), 0.0)
+            objective = sign * weights
             status, point = program.solve(objective, bounds)
             if status == 0:
                 low_seen, high_seen = np.minimum(low_seen, point), np.maximum(high_seen, point)
@@ -518,10 +522,14 @@ def _narrow_targets(
     for target in map(int, np.flatnonzero(targets)):
         if high_seen[target] - low_seen[target] >= threshold:
             continue  # a point found for an earlier target already shows it wide
-        nearby = _nearby(neighbours, target)
+        connected = np.flatnonzero(labels == labels[target])
+        nearby = connected if connected.size <= DIRECT_SIZE else _nearby(neighbours, target)
         # (1) a local program, the farther counts held at their true values: its points are points of the whole
         widen(nearby, _extremes(program.held(nearby, truth), nearby, target))
         if high_seen[target] - low_seen[target] >= threshold:
+            continue
+        if nearby.size == connected.size:  # the local program was the exact one
+            narrow.append(target)
             continue
         # (2) the same counts with every relation reaching farther dropped: an interval holding the viewer's, so
         # narrow there is narrow for certain
@@ -530,7 +538,6 @@ def _narrow_targets(
             narrow.append(target)
             continue
         # (3) only now the exact program over the target's whole connected part
-        connected = np.flatnonzero(labels == labels[target])
         widen(connected, _extremes(program.held(connected, truth), connected, target))
         if high_seen[target] - low_seen[target] < threshold - _TOLERANCE:
             narrow.append(target)
