@@ -175,9 +175,8 @@ def suppress_linked(
     ``check_intervals``: then check the result by linear programs (:func:`_narrow_cells`): every hidden count that
     is 1 to ``threshold`` - 1, or a ``disclosed`` component (default: every one) of a published cell, must lie in an
     interval at least the threshold wide for a viewer who combines every link at once, else a partner is hidden
-    beside it and the group rules run again. Off by default: on a county's months, quarters and professions it
-    still costs about a minute and finds hundreds of counts its local programs cannot show wide (see
-    docs/decisions/0007, amendment).
+    beside it and the group rules run again. Off by default; on for the counties' and the country's indicator
+    cells and the COC bins (docs/decisions/0007, amendments).
     """
     threshold = check_int_option("threshold", threshold, minimum=1)
     key_list, parts = list(keys), list(components)

@@ -42,7 +42,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -53,33 +53,35 @@ from core import columns as c
 from core.access import Role
 from core.codes import ALL_UNITS, PROFESSIONS
 from core.codes import WHOLE_COUNTRY as NATIONAL
+from pipeline import audit_measures
+from pipeline.audit_counts import (
+    ALL_AGES_GROUP,
+    KEY_COLUMNS,
+    KEY_SCHEMA,
+    OTHER,
+    WHERE,
+    Key,
+    access_counts,
+    edges_to,
+    fixed_edges,
+    key_frame,
+    long_counts,
+    quarter_of,
+    summed_access,
+)
 from pipeline.deduction import deduce_intervals
 from store.audits import AuditRecord, save_audit
+from store.measure_tables import read_measures
 from store.results import Level, Results, load_results
 from views.cells import Grain, indicator_cells, period_key
 from views.county import stored_coc_distribution
 from views.indicators import INDICATORS, Indicator
 
-OTHER = "other"
-"""The professions outside doctors and nurses: never shown, but all - doctors - nurses."""
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 LEVELS: tuple[Level, ...] = ("region", "unit")
 COC_BINS = 10
 EXAMPLES = 5
-
-
-class Key(NamedTuple):
-    """One count: what it counts (``measure``), where, of which profession, when."""
-
-    measure: str
-    region: str
-    unit: str
-    profession: str
-    period: str
-
-    def describe(self, *, with_unit: bool = True) -> str:
-        place = f"{self.region}/{self.unit}" if self.unit and with_unit else self.region
-        return f"{self.measure} {place} {self.profession} {self.period}"
+Tables = audit_measures.Tables
 
 
 Relation = tuple[tuple[Key, int], ...]
@@ -102,76 +104,36 @@ def coc_bin(number: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Counts as a frame: one row per count, numbered
-
-KEY_COLUMNS = ["measure", "region", "unit", "profession", "period"]
-_KEY_SCHEMA = dict.fromkeys(KEY_COLUMNS, pl.String)
-
-
-def _key_frame(keys: Iterable[Key], values: Iterable[int] | None = None) -> pl.DataFrame:
-    rows = list(keys)
-    frame = pl.DataFrame(rows, schema=_KEY_SCHEMA, orient="row")
-    if values is not None:
-        frame = frame.with_columns(pl.Series("value", list(values), dtype=pl.Int64))
-    return frame
-
-
-def _quarter_of(period: pl.Expr) -> pl.Expr:
-    month = period.str.slice(5, 2).cast(pl.Int32, strict=False)
-    return pl.concat_str([period.str.slice(0, 4), pl.lit("Q"), ((month - 1) // 3 + 1).cast(pl.String)])
-
-
-def _edges_to(cells: pl.DataFrame, children: pl.Expr, parent: Mapping[str, pl.Expr], kind: str) -> pl.DataFrame:
-    """(kind, total, member) for every child count whose parent count (its key with ``parent`` applied) exists."""
-    ids = cells.select(*KEY_COLUMNS, pl.col("id").alias("total"))
-    child = cells.filter(children).select(
-        *(parent.get(name, pl.col(name)).alias(name) for name in KEY_COLUMNS), pl.col("id").alias("member")
-    )
-    return child.join(ids, on=KEY_COLUMNS).select(pl.lit(kind).alias("kind"), "total", "member")
-
-
-def _fixed_edges(cells: pl.DataFrame, total: str, members: Sequence[str], kind: str, *, by: str) -> pl.DataFrame:
-    """A total and a fixed list of members (all present) among the counts of one key; ``by`` names the key column
-    that tells them apart (the measure, or the profession)."""
-    rest = [name for name in KEY_COLUMNS if name != by]
-    wanted = cells.filter(pl.col(by).is_in([total, *members]))
-    if wanted.is_empty():
-        return pl.DataFrame(schema={"kind": pl.String, "total": pl.Int64, "member": pl.Int64})
-    wide = wanted.pivot(on=by, index=rest, values="id", aggregate_function="first")
-    names = [total, *members]
-    if any(name not in wide.columns for name in names):
-        return pl.DataFrame(schema={"kind": pl.String, "total": pl.Int64, "member": pl.Int64})
-    whole = wide.filter(pl.all_horizontal(pl.col(name).is_not_null() for name in names))
-    return pl.concat(
-        [
-            whole.select(pl.lit(kind).alias("kind"), pl.col(total).alias("total"), pl.col(name).alias("member"))
-            for name in members
-        ]
-    ).with_columns(pl.col("total", "member").cast(pl.Int64))
+# Relations between the counts, numbered
 
 
 def relation_terms(cells: pl.DataFrame) -> pl.DataFrame:
     """Every linear relation the product's hierarchies make between the counts in ``cells`` (columns
     :data:`KEY_COLUMNS` and ``id``): rows ``relation``, ``id``, ``coefficient`` (the total +1, its parts -1)."""
     measure, period, unit, region = pl.col("measure"), pl.col("period"), pl.col("unit"), pl.col("region")
-    time_additive = measure.is_in(ACCESS_BASE) | (
+    time_additive = measure.is_in([*ACCESS_BASE, *audit_measures.TIME_ADDITIVE]) | (
         measure.str.starts_with("nps.") & measure.str.split(".").list.last().is_in(NPS_CLASSES)
     )
-    place_additive = time_additive | (measure == CONTINUITY) | measure.str.starts_with("coc.bin")
+    place_additive = (
+        time_additive
+        | (measure == CONTINUITY)
+        | measure.str.starts_with("coc.bin")
+        | measure.is_in(audit_measures.PLACE_ADDITIVE)
+    )
     is_month = (period.str.len_chars() == 7) & (period.str.slice(4, 1) == "-")
     is_quarter = (period.str.len_chars() == 6) & (period.str.slice(4, 1) == "Q")
     edges = [
-        _edges_to(cells, time_additive & is_month, {"period": _quarter_of(period)}, "time"),
-        _edges_to(cells, time_additive & is_quarter, {"period": period.str.slice(0, 4)}, "time"),
-        _edges_to(
+        edges_to(cells, time_additive & is_month, {"period": quarter_of(period)}, "time"),
+        edges_to(cells, time_additive & is_quarter, {"period": period.str.slice(0, 4)}, "time"),
+        edges_to(
             cells, place_additive & (region != NATIONAL) & (unit != ALL_UNITS), {"unit": pl.lit(ALL_UNITS)}, "place"
         ),
-        _edges_to(
+        edges_to(
             cells, place_additive & (region != NATIONAL) & (unit == ALL_UNITS), {"region": pl.lit(NATIONAL)}, "place"
         ),
     ]
     access = cells.filter(measure.is_in(ACCESS_BASE))
-    edges.append(_fixed_edges(access, "all", ["doctor", "nurse", OTHER], "profession", by="profession"))
+    edges.append(fixed_edges(access, "all", ["doctor", "nurse", OTHER], "profession", by="profession"))
     waits = cells.filter(measure.str.starts_with("access."))
     for total, members in (
         ("access.eligible7", ["access.within7", "access.outside7"]),
@@ -179,17 +141,21 @@ def relation_terms(cells: pl.DataFrame) -> pl.DataFrame:
         ("access.within14", ["access.within7", "access.band8_14"]),
         ("access.eligible7", ["access.eligible14"]),
     ):
-        edges.append(_fixed_edges(waits, total, members, f"{total}={'+'.join(members)}", by="measure"))
+        edges.append(fixed_edges(waits, total, members, f"{total}={'+'.join(members)}", by="measure"))
     for respondent in cells.filter(measure.str.starts_with("nps."))["measure"].str.split(".").list.get(1).unique():
         nps = cells.filter(measure.str.starts_with(f"nps.{respondent}."))
         parts = [nps_measure(respondent, part) for part in NPS_CLASSES]
-        edges.append(_fixed_edges(nps, nps_measure(respondent, "n"), parts, f"nps.{respondent}", by="measure"))
+        edges.append(fixed_edges(nps, nps_measure(respondent, "n"), parts, f"nps.{respondent}", by="measure"))
     coc = cells.filter(
         ((measure == CONTINUITY) & (unit == ALL_UNITS) & (period.str.len_chars() == 4))
         | measure.str.starts_with("coc.bin")
     )
-    edges.append(_fixed_edges(coc, CONTINUITY, [coc_bin(number) for number in range(COC_BINS)], "coc", by="measure"))
-    every = pl.concat([edge.with_columns(pl.col("total", "member").cast(pl.Int64)) for edge in edges])
+    edges.append(fixed_edges(coc, CONTINUITY, [coc_bin(number) for number in range(COC_BINS)], "coc", by="measure"))
+    edges.extend(audit_measures.measure_edges(cells))
+    found = [edge.with_columns(pl.col("total", "member").cast(pl.Int64)) for edge in edges if edge.height]
+    if not found:
+        return pl.DataFrame(schema={"relation": pl.Int64, "id": pl.Int64, "coefficient": pl.Int64})
+    every = pl.concat(found)
     numbered = every.with_columns(pl.struct("kind", "total").rank("dense").cast(pl.Int64).sub(1).alias("relation"))
     totals = numbered.select("relation", pl.col("total").alias("id"), pl.lit(1, pl.Int64).alias("coefficient")).unique()
     part_terms = numbered.select("relation", pl.col("member").alias("id"), pl.lit(-1, pl.Int64).alias("coefficient"))
@@ -201,7 +167,7 @@ def build_relations(keys: Iterable[Key]) -> list[Relation]:
     ordered = list(dict.fromkeys(keys))
     if not ordered:
         return []
-    cells = _key_frame(ordered).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    cells = key_frame(ordered).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
     terms = relation_terms(cells)
     relations: list[Relation] = []
     for _, group in terms.group_by("relation", maintain_order=True):
@@ -259,12 +225,36 @@ class Outcome:
             counts[finding.kind] += 1
         return dict(sorted(counts.items()))
 
+    def by_measure(self) -> dict[str, dict[str, int]]:
+        """Findings per kind and table: the measure, with ' by age' for an age group's count."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for finding in self.findings:
+            counts[finding.kind][_table_of(finding.key)] += 1
+        return {kind: dict(sorted(measures.items())) for kind, measures in sorted(counts.items())}
+
+    def examples(self) -> dict[str, list[Finding]]:
+        """A few findings of each kind, one of each table in turn (the first of every table, then the second...)."""
+        chosen: dict[str, list[Finding]] = {}
+        for kind in self.by_kind():
+            seen: dict[str, int] = defaultdict(int)
+            ranked = []
+            for finding in (finding for finding in self.findings if finding.kind == kind):
+                table = _table_of(finding.key)
+                ranked.append((seen[table], table, finding))
+                seen[table] += 1
+            chosen[kind] = [finding for _, _, finding in sorted(ranked, key=lambda item: item[:2])[:EXAMPLES]]
+        return chosen
+
+
+def _table_of(key: Key) -> str:
+    return f"{key.measure} by age" if key.group else key.measure
+
 
 def deduce(problem: Problem, *, threshold: int) -> Outcome:
     """The interval an attacker can deduce for every count the role does not see, and the findings."""
     keys = list(problem.truth)
     index = {key: number for number, key in enumerate(keys)}
-    cells = _key_frame(keys, problem.truth.values()).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    cells = key_frame(keys, problem.truth.values()).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
     terms = [
         (number, index[key], coefficient)
         for number, relation in enumerate(problem.relations)
@@ -338,21 +328,11 @@ def _deduce_frame(
 # The store: true counts and what each role sees
 
 
-def _long(frame: pl.DataFrame, measures: Mapping[str, str], keys: Sequence[str]) -> pl.DataFrame:
-    """``frame``'s count columns (``measures``: column -> measure) as rows of :data:`KEY_COLUMNS` and ``value``."""
-    return pl.concat(
-        [
-            frame.filter(pl.col(column).is_not_null()).select(
-                pl.lit(measure).alias("measure"), *keys, pl.col(column).cast(pl.Int64).alias("value")
-            )
-            for column, measure in measures.items()
-        ]
-    )
-
-
-def true_frame(results: Results) -> pl.DataFrame:
-    """Every count the product could publish, from the store's unsuppressed aggregates (every health centre):
-    :data:`KEY_COLUMNS` and ``value``."""
+def true_frame(results: Results, tables: Tables | None = None, *, measures: bool = True) -> pl.DataFrame:
+    """Every count the product could publish, from the store's unsuppressed aggregates (every health centre), and
+    the other measures' from their ``tables`` (:func:`store.measure_tables.read_measures`; None: only the age
+    groups, which ``results`` holds): :data:`KEY_COLUMNS` and ``value``. ``measures`` False: the indicators and
+    the COC bins only (no age group, no other measure)."""
     keys = [
         pl.col(c.REGION_CODE).alias("region"),
         pl.col(c.UNIT_ID).alias("unit"),
@@ -363,38 +343,10 @@ def true_frame(results: Results) -> pl.DataFrame:
     for level in LEVELS:
         access = results.table("access_results", level)
         for grain in GRAINS:
-            summed = (
-                access.with_columns(period_key(grain).alias(c.PERIOD))
-                .group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD)
-                .agg(
-                    *(
-                        pl.col("n_eligible").filter(pl.col("days") == days).sum().alias(f"eligible{days}")
-                        for days in (7, 14)
-                    ),
-                    *(
-                        pl.col("n_within").filter(pl.col("days") == days).sum().alias(f"within{days}")
-                        for days in (7, 14)
-                    ),
-                    *(pl.col("days").eq(days).any().alias(f"has{days}") for days in (7, 14)),
-                )
-            )
-            limits = [days for days in (7, 14) if summed[f"has{days}"].any()]
-            summed = summed.with_columns(
-                *(
-                    pl.when(pl.col(f"has{days}")).then(pl.col(name)).alias(name)
-                    for days in (7, 14)
-                    for name in (f"eligible{days}", f"within{days}")
-                )
-            )
-            parts.append(_access_counts(summed, limits))
+            summed, limits = summed_access(access, grain)
+            parts.append(access_counts(summed, limits))
         continuity = results.table("continuity_results", level)
-        parts.append(
-            _long(
-                continuity.select(*keys, "n_eligible"),
-                {"n_eligible": CONTINUITY},
-                ["region", "unit", "profession", "period"],
-            )
-        )
+        parts.append(long_counts(continuity.select(*keys, "n_eligible"), {"n_eligible": CONTINUITY}, WHERE))
         for grain in GRAINS:
             books = (
                 results.table("t3_results", level)
@@ -402,9 +354,7 @@ def true_frame(results: Results) -> pl.DataFrame:
                 .group_by(c.REGION_CODE, c.UNIT_ID, c.PROFESSION, c.PERIOD)
                 .agg(pl.col("n_books").min())
             )
-            parts.append(
-                _long(books.select(*keys, "n_books"), {"n_books": T3_BOOKS}, ["region", "unit", "profession", "period"])
-            )
+            parts.append(long_counts(books.select(*keys, "n_books"), {"n_books": T3_BOOKS}, WHERE))
             nps = (
                 results.table("nps_results", level)
                 .with_columns(period_key(grain).alias(c.PERIOD))
@@ -422,7 +372,7 @@ def true_frame(results: Results) -> pl.DataFrame:
                     "n",
                 )
                 measures = {part: nps_measure(respondent, part) for part in (*NPS_CLASSES, "n")}
-                parts.append(_long(one, measures, ["region", "unit", "profession", "period"]))
+                parts.append(long_counts(one, measures, WHERE))
     distribution = results.coc_distribution
     if not distribution.is_empty():
         areas = results.continuity.filter(
@@ -455,63 +405,19 @@ def true_frame(results: Results) -> pl.DataFrame:
                 pl.lit(ALL_UNITS).alias("unit"),
                 "profession",
                 "period",
+                pl.lit(ALL_AGES_GROUP).alias("group"),
                 "value",
             )
         )
-    truth = pl.concat([part.select(*KEY_COLUMNS, "value") for part in parts])
+    if measures:
+        parts.append(audit_measures.measure_truth(results, tables or {}))
+    truth = pl.concat([part.select(*KEY_COLUMNS, "value") for part in parts if part.height])
     return truth.unique(subset=KEY_COLUMNS, keep="first", maintain_order=True)
 
 
-def _access_counts(summed: pl.DataFrame, limits: Sequence[int]) -> pl.DataFrame:
-    """Access counts with the never-shown ones: the other professions, the visits outside a limit, the band."""
-    keys = [
-        pl.col(c.REGION_CODE).alias("region"),
-        pl.col(c.UNIT_ID).alias("unit"),
-        pl.col(c.PROFESSION).alias("profession"),
-        pl.col(c.PERIOD).alias("period"),
-    ]
-    columns = [f"{name}{days}" for days in limits for name in ("eligible", "within")]
-    frame = summed.select(*keys, *columns)
-    if not columns:
-        return pl.DataFrame(schema={**_KEY_SCHEMA, "value": pl.Int64})
-    base = ["region", "unit", "period"]
-    all_rows = frame.filter(pl.col("profession") == "all")
-    doctor = frame.filter(pl.col("profession") == "doctor").select(
-        *base, *(pl.col(name).alias(f"_d_{name}") for name in columns)
-    )
-    nurse = frame.filter(pl.col("profession") == "nurse").select(
-        *base, *(pl.col(name).alias(f"_n_{name}") for name in columns)
-    )
-    other = (
-        all_rows.join(doctor, on=base)
-        .join(nurse, on=base)
-        .select(
-            *base,
-            pl.lit(OTHER).alias("profession"),
-            *((pl.col(name) - pl.col(f"_d_{name}") - pl.col(f"_n_{name}")).alias(name) for name in columns),
-        )
-    )
-    every = pl.concat([frame, other.select(frame.columns)])
-    measures = {name: f"access.{name}" for name in columns}
-    derived = []
-    if 7 in limits:
-        derived.append((pl.col("eligible7") - pl.col("within7")).alias("outside7"))
-        measures["outside7"] = "access.outside7"
-    if 14 in limits:
-        derived.append((pl.col("eligible14") - pl.col("within14")).alias("outside14"))
-        measures["outside14"] = "access.outside14"
-    if 7 in limits and 14 in limits:
-        derived.append((pl.col("within14") - pl.col("within7")).alias("band8_14"))
-        measures["band8_14"] = "access.band8_14"
-    every = every.with_columns(derived)
-    long = _long(every, measures, ["region", "unit", "profession", "period"])
-    # a negative 'other' or band (counts that do not nest) is no count: left out, as its relations are
-    return long.filter(pl.col("value") >= 0)
-
-
-def true_counts(results: Results) -> dict[Key, int]:
+def true_counts(results: Results, tables: Tables | None = None) -> dict[Key, int]:
     """:func:`true_frame` as a mapping."""
-    frame = true_frame(results)
+    frame = true_frame(results, tables)
     return {Key(*row[:-1]): row[-1] for row in frame.iter_rows()}
 
 
@@ -519,9 +425,12 @@ def _computed_indicators() -> list[Indicator]:
     return [indicator for indicator in INDICATORS.values() if not indicator.published]
 
 
-def seen_frame(results: Results, *, threshold: int) -> pl.DataFrame:
+def seen_frame(
+    results: Results, *, threshold: int, tables: Tables | None = None, measures: bool = True
+) -> pl.DataFrame:
     """The counts the pages show to the viewer of ``results`` and the ones they hide: :data:`KEY_COLUMNS`,
-    ``shown`` (the value, null when hidden) and ``hidden``; a count shown anywhere is shown."""
+    ``shown`` (the value, null when hidden) and ``hidden``; a count shown anywhere is shown. ``tables``: the
+    other measures' (None: their age groups' indicator cells only); ``measures`` False: neither."""
     frames = []
     for indicator in _computed_indicators():
         professions = PROFESSIONS if indicator.by_profession else ("all",)
@@ -532,6 +441,9 @@ def seen_frame(results: Results, *, threshold: int) -> pl.DataFrame:
                         results, indicator, grain=grain, profession=profession, level=level, threshold=threshold
                     )
                     frames.extend(_seen_cells(cells, indicator, profession))
+    age_groups = audit_measures.age_group_cells(results, threshold=threshold) if measures else []
+    for indicator, profession, group, cells in age_groups:
+        frames.extend(_seen_cells(cells, indicator, profession, group))
     distribution = results.coc_distribution
     if not distribution.is_empty():
         for region, profession, year in distribution.select(c.REGION_CODE, c.PROFESSION, c.PERIOD).unique().iter_rows():
@@ -549,12 +461,15 @@ def seen_frame(results: Results, *, threshold: int) -> pl.DataFrame:
                     pl.lit(ALL_UNITS).alias("unit"),
                     pl.lit(profession).alias("profession"),
                     pl.lit(year).alias("period"),
+                    pl.lit(ALL_AGES_GROUP).alias("group"),
                     pl.col("n").cast(pl.Float64).alias("shown"),
                     pl.col(c.SUPPRESSED).alias("hidden"),
                 )
             )
+    if tables and measures:
+        frames.extend(audit_measures.measure_seen(results, tables, threshold=threshold))
     if not frames:
-        return pl.DataFrame(schema={**_KEY_SCHEMA, "shown": pl.Float64, "hidden": pl.Boolean})
+        return pl.DataFrame(schema={**KEY_SCHEMA, "shown": pl.Float64, "hidden": pl.Boolean})
     every = pl.concat(frames).with_columns(
         pl.when(~pl.col("hidden") & pl.col("shown").is_not_null()).then(pl.col("shown").round(0)).alias("shown")
     )
@@ -563,13 +478,16 @@ def seen_frame(results: Results, *, threshold: int) -> pl.DataFrame:
     )
 
 
-def _seen_cells(cells: pl.DataFrame, indicator: Indicator, profession: str) -> list[pl.DataFrame]:
+def _seen_cells(
+    cells: pl.DataFrame, indicator: Indicator, profession: str, group: str = ALL_AGES_GROUP
+) -> list[pl.DataFrame]:
     family = indicator.family
     where = [
         pl.col(c.REGION_CODE).alias("region"),
         pl.col(c.UNIT_ID).alias("unit"),
         pl.lit(profession).alias("profession"),
         pl.col(c.PERIOD).alias("period"),
+        pl.lit(group).alias("group"),
     ]
     hidden = pl.col(c.SUPPRESSED).fill_null(True)
 
@@ -599,11 +517,12 @@ def _seen_cells(cells: pl.DataFrame, indicator: Indicator, profession: str) -> l
     return []
 
 
-def seen_counts(results: Results, *, threshold: int) -> tuple[dict[Key, int], set[Key]]:
+def seen_counts(results: Results, *, threshold: int, tables: Tables | None = None) -> tuple[dict[Key, int], set[Key]]:
     """The counts the pages show to the viewer of ``results`` (``shown``) and the ones they hide (``hidden``)."""
-    frame = seen_frame(results, threshold=threshold)
-    shown = {Key(*row[:5]): round(row[5]) for row in frame.filter(pl.col("shown").is_not_null()).iter_rows()}
-    hidden = {Key(*row[:5]) for row in frame.filter(pl.col("shown").is_null()).iter_rows()}
+    frame = seen_frame(results, threshold=threshold, tables=tables)
+    width = len(KEY_COLUMNS)
+    shown = {Key(*row[:width]): round(row[width]) for row in frame.filter(pl.col("shown").is_not_null()).iter_rows()}
+    hidden = {Key(*row[:width]) for row in frame.filter(pl.col("shown").is_null()).iter_rows()}
     return shown, hidden
 
 
@@ -627,16 +546,17 @@ class RoleReport:
     def as_dict(self) -> dict[str, Any]:
         with_unit = self.role != "public"
         examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for finding in self.outcome.findings:
-            if len(examples[finding.kind]) < EXAMPLES:
+        for kind, chosen in self.outcome.examples().items():
+            for finding in chosen:
                 key = finding.key
-                examples[finding.kind].append(
+                examples[kind].append(
                     {
                         "measure": key.measure,
                         "region": key.region,
                         **({"unit": key.unit} if with_unit and key.unit else {}),
                         "profession": key.profession,
                         "period": key.period,
+                        **({"age_group": key.group} if key.group else {}),
                         "interval": [finding.low + 0.0, None if math.isinf(finding.high) else finding.high + 0.0],
                     }
                 )
@@ -653,6 +573,7 @@ class RoleReport:
             "linear_programs": self.outcome.linear_programs,
             "findings": len(self.outcome.findings),
             "findings_by_kind": self.outcome.by_kind(),
+            "findings_by_measure": self.outcome.by_measure(),
             "examples": dict(examples),
             "seconds": round(self.seconds, 1),
         }
@@ -672,11 +593,17 @@ def audit_store(
     roles: Sequence[str] = ("public", "county", "analyst"),
     dataset: str | None = None,
     progress: Callable[[str], None] = lambda _message: None,
+    measures: bool = True,
 ) -> list[RoleReport]:
     """Audit every role's view of one data set of the store at ``engine`` (``dataset``; None: the one the pages
-    show by default)."""
+    show by default). ``measures`` False: the indicators' cells and the COC bins only, not the age groups and the
+    County page's other measures (much faster while those still leak: see decision 0006's amendment)."""
     everything = load_results(engine, unit_regions=None, dataset=dataset)
-    truth = true_frame(everything).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    # The other measures' tables hold counties and the country only: every role sees the same of them.
+    tables = read_measures(engine, everything.dataset)
+    truth = (
+        true_frame(everything, tables, measures=measures).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    )
     terms = relation_terms(truth)
     reports = []
     for role, scope, unit_regions in role_scopes(everything, county):
@@ -685,31 +612,49 @@ def audit_store(
         started = time.perf_counter()
         progress(f"auditing the {role} role")
         results = load_results(engine, unit_regions=unit_regions, dataset=everything.dataset)
-        visible = (pl.col("unit") == ALL_UNITS) | (
-            pl.lit(value=True) if unit_regions is None else pl.col("region").is_in(sorted(unit_regions))
-        )
-        cells = truth.filter(visible)
-        outside = truth.filter(~visible)["id"]
-        relations = terms.filter(
-            ~pl.col("relation").is_in(
-                terms.filter(pl.col("id").is_in(outside.implode()))["relation"].unique().implode()
-            )
-        )
-        renumber = (
-            cells.select(pl.col("id").alias("_old")).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
-        )
-        relations = relations.join(renumber, left_on="id", right_on="_old").select(
-            "relation", pl.col("id_right").alias("id"), "coefficient"
-        )
-        cells = cells.with_row_index("_new").drop("id").rename({"_new": "id"}).with_columns(pl.col("id").cast(pl.Int64))
-        seen = seen_frame(results, threshold=threshold)
-        marked = cells.join(seen, on=KEY_COLUMNS, how="left").sort("id")
-        shown = marked["shown"].is_not_null().to_numpy()
-        hidden = (marked["hidden"].fill_null(False) & marked["shown"].is_null()).to_numpy()
-        outcome = _deduce_frame(cells, relations, shown, hidden, threshold=threshold)
+        outcome = _audit_view(truth, terms, results, tables, unit_regions, threshold=threshold, measures=measures)
         seconds = time.perf_counter() - started
         reports.append(RoleReport(role, scope, outcome, seconds, everything.version, everything.dataset))
     return reports
+
+
+def audit_results(results: Results, tables: Tables | None = None, *, threshold: int) -> Outcome:
+    """The audit of the viewer of ``results`` who may see every count in them (their health centres included),
+    with the other measures' ``tables``: :func:`audit_store`'s for one role, on results at hand."""
+    truth = true_frame(results, tables).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    return _audit_view(truth, relation_terms(truth), results, tables, None, threshold=threshold)
+
+
+def _audit_view(
+    truth: pl.DataFrame,
+    terms: pl.DataFrame,
+    results: Results,
+    tables: Tables | None,
+    unit_regions: frozenset[str] | None,
+    *,
+    threshold: int,
+    measures: bool = True,
+) -> Outcome:
+    """One role's audit: the numbered true counts and their relations (``terms``) narrowed to what a viewer of
+    the health centres of ``unit_regions`` (None: all) may see, marked by what ``results`` and ``tables`` show."""
+    visible = (pl.col("unit") == ALL_UNITS) | (
+        pl.lit(value=True) if unit_regions is None else pl.col("region").is_in(sorted(unit_regions))
+    )
+    cells = truth.filter(visible)
+    outside = truth.filter(~visible)["id"]
+    relations = terms.filter(
+        ~pl.col("relation").is_in(terms.filter(pl.col("id").is_in(outside.implode()))["relation"].unique().implode())
+    )
+    renumber = cells.select(pl.col("id").alias("_old")).with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    relations = relations.join(renumber, left_on="id", right_on="_old").select(
+        "relation", pl.col("id_right").alias("id"), "coefficient"
+    )
+    cells = cells.with_row_index("_new").drop("id").rename({"_new": "id"}).with_columns(pl.col("id").cast(pl.Int64))
+    seen = seen_frame(results, threshold=threshold, tables=tables, measures=measures)
+    marked = cells.join(seen, on=KEY_COLUMNS, how="left").sort("id")
+    shown = marked["shown"].is_not_null().to_numpy()
+    hidden = (marked["hidden"].fill_null(False) & marked["shown"].is_null()).to_numpy()
+    return _deduce_frame(cells, relations, shown, hidden, threshold=threshold)
 
 
 def record_audits(engine: sa.Engine, reports: Sequence[RoleReport], *, threshold: int) -> None:
@@ -748,12 +693,14 @@ def format_text(reports: Sequence[RoleReport], *, threshold: int) -> str:
             f"{data['findings']:,} findings ({data['seconds']} s)"
         )
         for kind, count in data["findings_by_kind"].items():
-            lines.append(f"  {kind}: {count:,}")
+            tables = ", ".join(f"{table} {number:,}" for table, number in data["findings_by_measure"][kind].items())
+            lines.append(f"  {kind}: {count:,} ({tables})")
             for example in data["examples"].get(kind, []):
                 place = example["region"] + (f"/{example['unit']}" if "unit" in example else "")
                 low, high = example["interval"]
+                ages = f" age {example['age_group']}" if "age_group" in example else ""
                 lines.append(
-                    f"    e.g. {example['measure']} {place} {example['profession']} {example['period']}: "
+                    f"    e.g. {example['measure']} {place} {example['profession']} {example['period']}{ages}: "
                     f"[{low:g}, {'∞' if high is None else f'{high:g}'}]"
                 )
     return "\n".join(lines)

@@ -169,6 +169,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         choices=("public", "county", "analyst"),
         help="audit only this role (repeatable; default: every role)",
     )
+    audit.add_argument(
+        "--with-measures",
+        action="store_true",
+        help="also the age groups and the County page's other measures (remote share, heavy users, named providers, "
+        "list sizes); slow while they leak: over an hour for the scale-0.03 sample's public role on two cores",
+    )
 
     deck = command(
         "deck",
@@ -314,6 +320,7 @@ def _audit(arguments: argparse.Namespace, settings: Settings) -> None:
         roles=arguments.role or ("public", "county", "analyst"),
         dataset=arguments.dataset,
         progress=log.info,
+        measures=arguments.with_measures,
     )
     record_audits(engine, reports, threshold=threshold)
     if arguments.format == "json":

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.audit import Key, Problem, RoleReport, build_relations, deduce, format_text, record_audits
+from pipeline.audit import Problem, RoleReport, build_relations, deduce, format_text, record_audits
+from pipeline.audit_counts import Key
 from pipeline.cli import build_parser
 from store.audits import latest_audit
 from store.results import store_version
