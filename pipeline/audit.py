@@ -371,8 +371,8 @@ def true_frame(results: Results, tables: Tables | None = None, *, measures: bool
                     *NPS_CLASSES,
                     "n",
                 )
-                measures = {part: nps_measure(respondent, part) for part in (*NPS_CLASSES, "n")}
-                parts.append(long_counts(one, measures, WHERE))
+                classes = {part: nps_measure(respondent, part) for part in (*NPS_CLASSES, "n")}
+                parts.append(long_counts(one, classes, WHERE))
     distribution = results.coc_distribution
     if not distribution.is_empty():
         areas = results.continuity.filter(
@@ -412,6 +412,8 @@ def true_frame(results: Results, tables: Tables | None = None, *, measures: bool
     if measures:
         parts.append(audit_measures.measure_truth(results, tables or {}))
     truth = pl.concat([part.select(*KEY_COLUMNS, "value") for part in parts if part.height])
+    if not measures:  # the age groups' counts come with the access and continuity tables: left out here
+        truth = truth.filter(pl.col("group") == ALL_AGES_GROUP)
     return truth.unique(subset=KEY_COLUMNS, keep="first", maintain_order=True)
 
 
