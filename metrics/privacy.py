@@ -77,6 +77,8 @@ def suppress_complements(
     count_column: str,
     value_columns: Sequence[str] = (),
     exclude: pl.Expr | None = None,
+    hidden_total: str | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> Frame:
     """Secondary suppression: no suppressed cell may be recoverable from its group's total.
 
@@ -86,7 +88,10 @@ def suppress_complements(
     part of a group is suppressed, the total minus the other parts would give
     it back, so the smallest other part (by ``count_column``) is suppressed
     too, and the step repeats until no group has exactly one suppressed part.
-    Rows matching ``exclude`` (the total itself) are left as they are.
+    ``hidden_total``: a column of the true counts (kept where a row is hidden); then a part is also added while
+    the suppressed parts of a group hold fewer than ``threshold`` together, since the total minus the shown parts
+    would bound each of them below it (two hidden counties of 0 and 2 under a shown country are each known to be
+    0 to 2). Rows matching ``exclude`` (the total itself) are left as they are.
     Expects the ``suppressed`` column of :func:`suppress_small_counts`.
     Returns the same kind of frame as the input.
     """
@@ -98,10 +103,14 @@ def suppress_complements(
         skip = data.select(exclude if exclude is not None else pl.lit(False)).to_series().fill_null(False)
         parts = data.with_row_index("_row").filter(~skip)
         while True:
+            too_few = pl.col(c.SUPPRESSED).sum() == 1
+            if hidden_total is not None:
+                held = pl.col(hidden_total).filter(pl.col(c.SUPPRESSED)).sum()
+                too_few = too_few | ((pl.col(c.SUPPRESSED).sum() > 0) & (held < threshold))
             lone = (
                 parts.group_by(keys)
-                .agg(pl.col(c.SUPPRESSED).sum().alias("_hidden"), pl.len().alias("_parts"))
-                .filter((pl.col("_hidden") == 1) & (pl.col("_parts") > 1))
+                .agg(too_few.alias("_lone"), (~pl.col(c.SUPPRESSED)).sum().alias("_shown"))
+                .filter(pl.col("_lone") & (pl.col("_shown") > 0))
             )
             if lone.is_empty():
                 break

@@ -279,6 +279,7 @@ def _cells(
             pl.when(~pl.col(c.SUPPRESSED)).then(pl.col(name)).alias(name) for name in ["n", *values]
         )
         return blanked.select(*CELL_COLUMNS, *extra).sort(_KEYS)
+    cells = cells.with_columns(pl.col("n").alias("_true_n"))
     suppressed = suppress_small_counts(cells, count_columns=counts, threshold=threshold, value_columns=values)
     suppressed = suppressed.with_columns(pl.col(c.SUPPRESSED).alias("_primary"))
     # The parts of a shown total (a county's health centres; the counties under the national figure)
@@ -290,6 +291,8 @@ def _cells(
         count_column="n",
         value_columns=values,
         exclude=pl.col(c.REGION_CODE) == NATIONAL,
+        hidden_total="_true_n",
+        threshold=threshold,
     )
     secondary = secondary.with_columns(suppressed_by(pl.col(c.SUPPRESSED), pl.col("_primary")))
     return secondary.select(*CELL_COLUMNS, *extra).sort(_KEYS)

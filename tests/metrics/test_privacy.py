@@ -207,3 +207,31 @@ def test_no_group_is_left_with_exactly_one_suppressed_part(counts: list[int]) ->
     # primary suppression is kept, and only whole cells are hidden
     assert all(row["suppressed"] for row in result.iter_rows(named=True) if row["n"] is None)
     assert all(hidden_now or count >= 5 for count, hidden_now in zip(counts, result["suppressed"], strict=True))
+
+
+def _counties(n: list[int]) -> pl.DataFrame:
+    frame = pl.DataFrame({"region": [f"{index:02d}" for index in range(len(n))], "period": "2023Q2", "n": n})
+    return suppress_small_counts(frame.with_columns(pl.col("n").alias("true_n")), count_columns=["n"])
+
+
+def test_hidden_parts_holding_fewer_than_the_threshold_together_take_another_part_with_them() -> None:
+    # Counties of 0 and 2 patients are hidden; the country (not a row here) is 42, so the other counties' 40
+    # would tell that the two hidden ones hold 2 together: each is 0 to 2. A third part joins them.
+    decided = suppress_complements(
+        _counties([0, 2, 15, 25]), by=["period"], count_column="n", hidden_total="true_n", threshold=5
+    )
+    assert decided[c.SUPPRESSED].to_list() == [True, True, True, False]
+
+
+def test_without_the_true_counts_only_a_lone_hidden_part_takes_a_partner() -> None:
+    decided = suppress_complements(_counties([0, 2, 15, 25]), by=["period"], count_column="n")
+    assert decided[c.SUPPRESSED].to_list() == [True, True, False, False]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=30), min_size=2, max_size=8))
+def test_hidden_parts_hold_the_threshold_together_or_every_part_is_hidden(n: list[int]) -> None:
+    decided = suppress_complements(_counties(n), by=["period"], count_column="n", hidden_total="true_n", threshold=5)
+    hidden = decided.filter(pl.col(c.SUPPRESSED))
+    if hidden.height and hidden.height < decided.height:
+        assert hidden["true_n"].sum() >= 5
+        assert hidden.height >= 2
