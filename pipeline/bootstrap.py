@@ -23,6 +23,7 @@ from core.schema import APPOINTMENT_SLOTS, SURVEY_ANSWERS, VISITS, TableSchema
 from core.settings import Settings
 from data_sources import reference
 from pipeline.imports import import_extract, recover_interrupted_imports
+from pipeline.kept_decisions import keep_linked_decisions
 from store import tables
 from store.datasets import SAMPLE_DATASET, datasets, holds_only_the_sample
 from store.engine import create_store_engine
@@ -185,7 +186,8 @@ def load_sample_data(
 
 
 def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_scale: float = 1.0) -> sa.Engine:
-    """Open the store; on an empty store load reference data, recorded indicators and the sample data."""
+    """Open the store; on an empty store load reference data, recorded indicators and the sample data; decide and
+    keep the linked suppression of any data set whose figures changed (:mod:`pipeline.kept_decisions`)."""
     report = progress or (lambda _fraction, _message: None)
     engine = open_store(settings)
     if not reference_loaded(engine):
@@ -209,4 +211,6 @@ def bootstrap(settings: Settings, *, progress: Progress | None = None, sample_sc
             progress=lambda fraction, message: report(0.1 + 0.9 * fraction, message),
             table_names=missing,
         )
+    report(0.99, "deciding the suppression of linked tables")
+    keep_linked_decisions(engine, settings.suppression_threshold)
     return engine

@@ -43,6 +43,7 @@ from pipeline.decks import ALL, write_decks
 from pipeline.engines import ENGINES, recompute_with_engine
 from pipeline.imports import TABLES, import_extract
 from pipeline.indicators import REFRESH_SOURCES, refresh_all, refresh_years
+from pipeline.kept_decisions import keep_linked_decisions
 from pipeline.recompute import recompute_aggregates
 from store.datasets import DEFAULT_IMPORT_DATASET
 from store.engine import create_store_engine
@@ -259,6 +260,8 @@ def _import(arguments: argparse.Namespace, settings: Settings) -> None:
         dataset=arguments.dataset,
         county_from=arguments.county_from,
     )
+    if not outcome.already_imported:
+        keep_linked_decisions(engine, settings.suppression_threshold, dataset=outcome.dataset or None)
     state = "already imported as" if outcome.already_imported else "imported as"
     print(
         f"{arguments.file.name}: {state} import {outcome.import_id} into {arguments.table} of the data set "
@@ -291,13 +294,14 @@ def _migrate(_arguments: argparse.Namespace, settings: Settings) -> None:
 
 
 def _aggregate(arguments: argparse.Namespace, settings: Settings) -> None:
+    engine = open_store(settings)
     if arguments.engine == "local":
         if arguments.scheduler is not None or arguments.workers is not None:
             raise InvalidInputError("--scheduler and --workers are for the processes and dask engines")
-        written = recompute_aggregates(open_store(settings), progress=_progress)
+        written = recompute_aggregates(engine, progress=_progress)
     else:
         written = recompute_with_engine(
-            open_store(settings),
+            engine,
             settings.data_dir,
             executor_name=arguments.engine,
             workers=arguments.workers,
@@ -306,6 +310,7 @@ def _aggregate(arguments: argparse.Namespace, settings: Settings) -> None:
         )
     if not written:
         raise InvalidInputError("nothing to aggregate: the store holds no imported extract (import one first)")
+    keep_linked_decisions(engine, settings.suppression_threshold)
     for name, rows in written.items():
         print(f"{name}: {rows:,} rows")
 

@@ -35,7 +35,13 @@ class Migration:
 
 
 #: Tables created by a later migration than the first, which must not create them.
-_ADDED_LATER = (tables.coc_distribution_results, tables.import_failures, tables.audits, *measure_tables.MEASURE_TABLES)
+_ADDED_LATER = (
+    tables.coc_distribution_results,
+    tables.import_failures,
+    tables.audits,
+    tables.linked_suppression,
+    *measure_tables.MEASURE_TABLES,
+)
 
 #: Version-1 definitions of the tables a later migration altered (frozen: never edit these).
 _VERSION_ONE = sa.MetaData()
@@ -448,6 +454,31 @@ def _audited_dataset(connection: sa.Connection) -> None:
         connection.execute(sa.text("UPDATE audits SET dataset = :sample"), {"sample": tables.SAMPLE_DATASET})
 
 
+#: The kept linked decisions as migration 12 creates them (frozen: a later change gets a migration of its own).
+_VERSION_TWELVE = sa.MetaData()
+_LINKED_SUPPRESSION_V12 = sa.Table(
+    "linked_suppression",
+    _VERSION_TWELVE,
+    sa.Column("dataset", sa.String(64), primary_key=True),
+    sa.Column("family", sa.String(16), primary_key=True),
+    sa.Column("threshold", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("region_code", sa.String(4), primary_key=True),
+    sa.Column("profession", sa.String(8), primary_key=True),
+    sa.Column("respondent", sa.String(8), primary_key=True),
+    sa.Column("grain", sa.String(8), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("suppressed", sa.Boolean, nullable=False),
+    sa.Column("suppressed_by", sa.String(16)),
+    sa.Column("inputs", sa.String(64), nullable=False),
+)
+
+
+def _linked_suppression_table(connection: sa.Connection) -> None:
+    """The linked step's decisions are kept in the store; a store from before version 12 has none until its next
+    start (``python -m pipeline bootstrap`` decides and keeps them), and its pages decide them meanwhile."""
+    _LINKED_SUPPRESSION_V12.create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "COC distribution per county, year and profession", _coc_distribution_table),
@@ -464,6 +495,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "the remote share, age groups, heavy users and named providers", _measure_tables),
     Migration(10, "disclosure audits per role and store version", _audits_table),
     Migration(11, "the data set each disclosure audit audited", _audited_dataset),
+    Migration(12, "the linked suppression decided when the figures are written", _linked_suppression_table),
 )
 
 

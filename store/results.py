@@ -66,6 +66,8 @@ class Results:
     """The access cells per age group, counties and the country only (empty when the extracts carry no ages)."""
     continuity_age: pl.DataFrame = field(default_factory=pl.DataFrame)
     """The yearly continuity cells per age group, counties and the country only (empty likewise)."""
+    linked_suppression: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """The linked step's kept decisions for this data set (``views.kept_decisions``; empty in a store from before)."""
     unit_rows: Callable[[str], pl.DataFrame] | None = field(default=None, compare=False, repr=False)
     """Reads a result table's health-centre rows, scoped to ``unit_regions``, on first use; None when the four
     result frames above hold them already. Nine rows in ten are health centres', and most pages never show one."""
@@ -209,6 +211,11 @@ def load_results(
             coc_distribution=read_table(connection, tables.coc_distribution_results, dataset=chosen),
             access_age=age_rows("access_age_results"),
             continuity_age=age_rows("continuity_age_results"),
+            linked_suppression=(
+                read_table(connection, tables.linked_suppression, dataset=chosen)
+                if tables.linked_suppression.name in present
+                else pl.DataFrame()
+            ),
             version=version,
             dataset=chosen,
             datasets=sets,

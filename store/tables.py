@@ -307,4 +307,25 @@ audits = sa.Table(
     sa.Column("ran_at", sa.DateTime, nullable=False),
 )
 
+#: The linked step's decisions for the counties' and the country's access and NPS cells (``views/kept_decisions.py``):
+#: which cell is hidden and by which rule, per data set, family and threshold, with the fingerprint of the counts
+#: and rules they were decided on (``inputs``). Written when the figures are (``python -m pipeline bootstrap``, an
+#: import, ``aggregate``) so that no visitor's page run waits for the interval check; used only for those very
+#: counts. Added by migration 12.
+linked_suppression = sa.Table(
+    "linked_suppression",
+    metadata,
+    sa.Column(DATASET, sa.String(64), primary_key=True),
+    sa.Column("family", sa.String(16), primary_key=True),
+    sa.Column("threshold", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("region_code", sa.String(4), primary_key=True),
+    sa.Column("profession", sa.String(8), primary_key=True),
+    sa.Column("respondent", sa.String(8), primary_key=True),
+    sa.Column("grain", sa.String(8), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("suppressed", sa.Boolean, nullable=False),
+    sa.Column("suppressed_by", sa.String(16)),
+    sa.Column("inputs", sa.String(64), nullable=False),
+)
+
 RESULT_TABLES = (access_results, continuity_results, t3_results, nps_results)

@@ -18,6 +18,7 @@ from i18n import t, tn
 from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_upload
 from pipeline.indicators import refresh_all
+from pipeline.kept_decisions import keep_linked_decisions
 from ui import cache, session
 from views import data
 
@@ -68,6 +69,8 @@ def upload_form(engine: sa.Engine, settings: Settings, policy: AccessPolicy, lan
                 status.update(state="error")
                 raise
             status.update(state="complete")
+        if not outcome.already_imported:  # decided now, so no visitor's page waits for it
+            keep_linked_decisions(engine, settings.suppression_threshold, dataset=outcome.dataset or None)
         cache.forget_version()
         if outcome.already_imported:
             st.info(t("data.already_imported", language))

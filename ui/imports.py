@@ -19,6 +19,7 @@ from core.settings import Settings
 from i18n import t, tn
 from i18n.format import count
 from pipeline.imports import ImportFailedError, ImportRefusedError, import_upload
+from pipeline.kept_decisions import keep_linked_decisions
 from store.datasets import SAMPLE_DATASET, datasets, holds_only_the_sample
 from ui import cache, filters, session
 from ui.render import show_table
@@ -119,6 +120,8 @@ def _import(
     if failure:
         st.error(literal(failure), icon=":material/error:")
         return
+    if not outcome.already_imported:  # decided now, so no visitor's page waits for it
+        keep_linked_decisions(engine, settings.suppression_threshold, dataset=outcome.dataset or None)
     cache.forget_version()
     st.session_state["report_import"] = outcome.import_id
     if outcome.already_imported:

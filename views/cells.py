@@ -54,6 +54,7 @@ from metrics.privacy import (
 )
 from metrics.stats import Z95, wilson_exprs
 from store.results import Level, Results
+from views import kept_decisions
 from views.indicators import INDICATORS, Indicator
 
 Grain = Literal["month", "quarter", "year"]
@@ -439,6 +440,11 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
         parts = list(_COMPONENTS[family])
         if level == "region":
             cells = _components(results, family, "region", days)
+            decided = kept_decisions.kept(
+                results, cells, family=family, threshold=threshold, keys=_LINK_KEYS, respondent="_respondent"
+            )
+            if decided is not None:
+                return decided.rename({"_respondent": c.RESPONDENT})
             decided = suppress_linked(
                 cells,
                 keys=_LINK_KEYS,
@@ -465,6 +471,21 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
         return decided.rename({"_respondent": c.RESPONDENT})
 
     return results.derived(key, build)
+
+
+def decisions_to_keep(results: Results, threshold: int) -> pl.DataFrame:
+    """The linked step's decisions for the counties' and the country's cells of every kept family, as rows of the
+    store's ``linked_suppression`` (:mod:`views.kept_decisions`): decided now unless these results hold them."""
+    kept: list[pl.DataFrame] = []
+    for family in kept_decisions.KEPT_FAMILIES:
+        indicator = next(item for item in INDICATORS.values() if item.family == family and not item.published)
+        cells = _components(results, family, "region")
+        if cells.is_empty():
+            continue
+        inputs = kept_decisions.fingerprint(cells, family=family, threshold=threshold, keys=_LINK_KEYS)
+        decided = _linked(results, indicator, "region", threshold)
+        kept.append(kept_decisions.to_keep(decided, family=family, threshold=threshold, inputs=inputs))
+    return pl.concat(kept) if kept else pl.DataFrame(schema=kept_decisions.KEPT_SCHEMA)
 
 
 def _linked_ages(results: Results, threshold: int) -> pl.DataFrame:

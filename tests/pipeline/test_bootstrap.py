@@ -26,7 +26,9 @@ def test_bootstrap_loads_everything_once(tmp_path: Path) -> None:
         assert not read_table(engine, tables.metadata.tables[name]).is_empty(), name
     for table in (*tables.RESULT_TABLES, tables.coc_distribution_results):
         assert not read_table(engine, table).is_empty(), table.name
-    assert steps[-1] == "sample data ready"
+    assert steps[-2:] == ["sample data ready", "deciding the suppression of linked tables"]
+    kept = read_table(engine, tables.linked_suppression)
+    assert sorted(kept["family"].unique().to_list()) == ["access", "nps"]
     before = dump(engine)
     engine.dispose()
 

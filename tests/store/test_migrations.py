@@ -19,6 +19,7 @@ from store.migrations import (
     current_version,
     migrate,
 )
+from store.repository import read_table
 
 
 def test_migrating_an_empty_database_reaches_the_latest_version(store_url: str) -> None:
@@ -311,4 +312,16 @@ def test_version_11_leaves_unattributed_the_audits_of_a_store_holding_a_real_dat
 
     with engine.connect() as connection:
         assert connection.execute(sa.select(tables.audits.c.dataset)).scalars().all() == [tables.UNATTRIBUTED_AUDIT]
+    engine.dispose()
+
+
+def test_version_12_adds_the_kept_linked_decisions_empty(store_url: str) -> None:
+    """A store from before keeps no decision: its pages decide until its next start keeps them."""
+    engine = create_store_engine(store_url)
+    migrate(engine, up_to=11)
+    assert not sa.inspect(engine).has_table(tables.linked_suppression.name)
+
+    assert migrate(engine) >= 12
+
+    assert read_table(engine, tables.linked_suppression).is_empty()
     engine.dispose()
