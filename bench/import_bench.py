@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.import_bench --rows 25000000 [--out bench/output/import] [--ascii] [--seed 20251123]
-        [--file-buckets]
+        [--file-buckets] [--baseline CHECKOUT [--repeat 2]]
 
 1. Generates (once per size, seed and variant) a seeded synthetic extract in
    THL's Avohilmo research-extract layout: ``;``-separated latin-1 text,
@@ -32,6 +32,14 @@ Usage::
    is reset between the stages where Linux allows, through
    ``/proc/self/clear_refs``), then both stages together.
 
+4. With ``--baseline CHECKOUT`` (a copy of the code before a change, such as
+   ``git worktree add ../before HEAD~1``), the same measurement runs in turn
+   from that checkout and from this one, ``--repeat`` times each, on the same
+   file and interpreter, and the medians are compared as ratios (this one over
+   the baseline). On a shared machine the two see the same load, so the ratio
+   holds where the absolute figures do not. The reports' counts must agree,
+   else the comparison stops.
+
 Results are printed and appended to ``OUT/results.json``. The machine's
 load average is recorded before and after: on a shared machine the wall
 time depends on what else runs, the CPU time much less.
@@ -46,6 +54,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -288,6 +297,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--file-buckets", action="store_true", help="also file the written Parquet into buckets, timed on its own"
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="a checkout of the code before a change: measured in turn with this one"
+    )
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each side with --baseline (default 2)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the child process
     args = parser.parse_args(argv)
 
@@ -308,23 +321,11 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         generate(path, args.rows, args.seed, ascii_only=args.ascii)
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.baseline is not None:
+        compare(path, out, args.baseline, repeat=args.repeat, file_buckets=args.file_buckets)
+        return
     load = os.getloadavg()[0]
-    child = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.import_bench",
-            "--out",
-            str(out),
-            "--measure",
-            str(path),
-            *(["--file-buckets"] if args.file_buckets else []),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    figures = _child(path, out, Path.cwd(), file_buckets=args.file_buckets)
     record = {
         "rows": args.rows,
         "seed": args.seed,
@@ -357,6 +358,81 @@ def main(argv: list[str] | None = None) -> None:
             f"{record['seconds_combined']:.1f} s, {record['rows_per_second_combined']:,.0f} rows/s, "
             f"CPU {record['cpu_seconds_combined']:.1f} s"
         )
+
+
+def _child(path: Path, out: Path, checkout: Path, *, file_buckets: bool) -> dict[str, Any]:
+    """The figures of one measurement in a fresh process, run from the code in ``checkout``."""
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.import_bench",
+            "--out",
+            str(out),
+            "--measure",
+            str(path.resolve()),
+            *(["--file-buckets"] if file_buckets else []),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+    )
+    figures: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return figures
+
+
+#: The figures compared with ``--baseline`` (medians, this checkout over the baseline).
+COMPARED = ("seconds_total", "cpu_seconds", "peak_rss_mib", "parquet_mib", "seconds_file", "cpu_seconds_file")
+#: The report's counts, which both sides must agree on.
+AGREED = ("rows_read", "rows_kept", "rejected", "flagged", "encoding")
+
+
+def compare(path: Path, out: Path, baseline: Path, *, repeat: int, file_buckets: bool) -> dict[str, Any]:
+    """Measure the import from ``baseline`` and from this checkout in turn, ``repeat`` times each; record the
+    medians and the ratios, and print them."""
+    if not (baseline / "bench" / "import_bench.py").is_file():
+        raise SystemExit(f"{baseline} is not a checkout of this project (no bench/import_bench.py)")
+    sides = {"baseline": baseline.resolve(), "this": Path.cwd()}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+    loads = [os.getloadavg()[0]]
+    for _ in range(max(repeat, 1)):
+        for name, checkout in sides.items():
+            runs[name].append(_child(path, out / name, checkout, file_buckets=file_buckets))
+            loads.append(os.getloadavg()[0])
+    first = runs["baseline"][0]
+    for figures in (*runs["baseline"], *runs["this"]):
+        differing = [key for key in AGREED if figures.get(key) != first.get(key)]
+        if differing:
+            raise SystemExit(f"the two sides' reports differ in {', '.join(differing)}: not the same import")
+    medians = {
+        name: {key: statistics.median(run[key] for run in side) for key in COMPARED if key in side[0]}
+        for name, side in runs.items()
+    }
+    ratios = {
+        key: medians["this"][key] / medians["baseline"][key] for key in medians["this"] if medians["baseline"].get(key)
+    }
+    record = {
+        "rows": first["rows_read"],
+        "extract_mib": path.stat().st_size / 2**20,
+        "baseline": str(baseline),
+        "repeat": repeat,
+        "loads": loads,
+        "cpus": os.cpu_count(),
+        "polars": pl.__version__,
+        "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "medians": medians,
+        "ratios": ratios,
+        "runs": runs,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / "comparisons.json"
+    history = json.loads(results.read_text()) if results.exists() else []
+    results.write_text(json.dumps([*history, record], indent=2))
+    print(f"{first['rows_read']:,} rows, {repeat} run(s) each, load {min(loads):.1f}-{max(loads):.1f}:")
+    for key, ratio in ratios.items():
+        print(f"  {key}: {medians['baseline'][key]:,.2f} -> {medians['this'][key]:,.2f} (x{ratio:.2f})")
+    return record
 
 
 if __name__ == "__main__":

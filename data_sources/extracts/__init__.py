@@ -66,14 +66,18 @@ truncated Parquet file, an unclosed quote) raises :class:`ExtractError` (or
 :class:`~core.errors.DashboardError`, naming the file, and the row and
 column where known. Library exceptions never escape.
 
-**One pass, three threads.** A CSV file is read in chunks of about 16 MiB
+**One pass, four threads.** A CSV file is read in chunks of about 16 MiB
 (a latin-1 chunk is transcoded to UTF-8, which is lossless); a Parquet file
 in batches. For a file larger than one chunk, a reader thread reads,
-transcodes and parses the next chunk while the calling thread converts and
-checks this one, and a writer thread encodes the kept rows into one
-zstd-compressed Parquet file (row groups of about half a million rows;
-dictionary pages and min/max statistics for every column but the
-pseudonymised ids). Repeated ids
+transcodes and parses the next chunk, a converter thread converts and checks
+the one before it, the calling thread counts the one before that (in file
+order: the duplicate check needs it), and a writer thread encodes the kept
+rows into one zstd-compressed Parquet file (row groups of about half a
+million rows; dictionary pages and min/max statistics for every column but
+the pseudonymised ids). A failure stops the threads before it is raised. A
+CSV chunk whose bytes hold no quote and no control character but the line
+feed cannot hold a value with a control character, so those checks are
+skipped for it (the outcome is the same). Repeated ids
 are found as the rows stream past: ids are compared exactly within a chunk,
 and through a 64-bit hash against earlier chunks; a repeated row, or one whose
 hash was seen, is held back (written to a second file in the staging folder)

@@ -91,12 +91,16 @@ class _Converter:
         self.beyond_horizon = _midnight_after(years_after(today, horizon_years))
         self.checks: list[tuple[str, str, pl.Expr]] = []
 
-    def convert(self, raw: pl.DataFrame) -> pl.DataFrame:
+    def convert(self, raw: pl.DataFrame, *, control_free: bool = False) -> pl.DataFrame:
+        """``raw`` converted and checked. ``control_free``: the reader has proved from the chunk's bytes that no
+        value holds a control character, so those checks (the costliest ones) are skipped for this chunk; the
+        checks keep their numbers, and the reasons are the same."""
         schema = raw.schema
         values: dict[str, pl.Expr] = {}
         unusable: dict[str, pl.Expr] = {}  # refer to the values, so each is computed once
+        distinct = self._distinct_codes(raw)
         for spec in self.spec.fields:
-            value, bad = self._field(spec, schema, raw)
+            value, bad = self._field(spec, schema, distinct)
             values[_VALUE + spec.target] = value
             if bad is not None:
                 unusable[_BAD + spec.target] = bad
@@ -108,7 +112,9 @@ class _Converter:
             if not self.checks:
                 self.checks = self._checks(frame.schema)
             reason = pl.lit(0, dtype=pl.UInt8)
-            for number, (_key, _column, condition) in reversed(list(enumerate(self.checks, start=1))):
+            for number, (key, _column, condition) in reversed(list(enumerate(self.checks, start=1))):
+                if control_free and key == v.CONTROL_CHARACTER:
+                    continue
                 reason = pl.when(condition).then(pl.lit(number, dtype=pl.UInt8)).otherwise(reason)
             converted = (self._output(spec) for spec in self.spec.fields)
             return frame.select(ROW, *converted, reason.alias(REASON))
@@ -126,7 +132,24 @@ class _Converter:
             value = value.dt.date()
         return value.alias(spec.target)
 
-    def _field(self, spec: FieldSpec, schema: pl.Schema, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
+    def _distinct_codes(self, raw: pl.DataFrame) -> dict[str, list[str]]:
+        """The distinct values (as text, nulls left out) of every column read through a code map, keyed by column.
+
+        Computed in one polars call for all such columns: one call per column and step cost the converting
+        thread a wait for the interpreter lock each (the reader thread takes it in between).
+        """
+        schema = raw.schema
+        labels = [spec.label for spec in self.spec.fields if _reads_codes(spec, schema)]
+        if not labels:
+            return {}
+        found = raw.select(
+            pl.col(label).cast(pl.String).drop_nulls().unique().implode() for label in dict.fromkeys(labels)
+        )
+        return found.row(0, named=True)
+
+    def _field(
+        self, spec: FieldSpec, schema: pl.Schema, distinct: dict[str, list[str]]
+    ) -> tuple[pl.Expr, pl.Expr | None]:
         """The canonical value of ``spec`` and, where a value can be unusable, the condition that it is."""
         dtype_out = self.dtypes[spec.target]
         if spec.source is None:
@@ -146,7 +169,7 @@ class _Converter:
             return source, None
         if not (dtype.is_integer() or textual):
             raise self._type_error(spec, dtype, "a code (text)")
-        return self._code(spec, raw)
+        return self._code(spec, distinct[spec.label])
 
     def _number(self, spec: FieldSpec, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
         source = pl.col(spec.label)
@@ -181,15 +204,14 @@ class _Converter:
                     self.path, COMMA_IN_NUMBER, row=int(rows[0]), column=spec.label, key="comma_in_number"
                 )
 
-    def _code(self, spec: FieldSpec, raw: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None]:
-        """Codes, regions and booleans from text: the distinct values of this chunk are mapped in Python."""
+    def _code(self, spec: FieldSpec, distinct: list[str]) -> tuple[pl.Expr, pl.Expr | None]:
+        """Codes, regions and booleans from text: the ``distinct`` values of this chunk are mapped in Python."""
         source = pl.col(spec.label)
         dtype_out = self.dtypes[spec.target]
         # a region read from another code (a municipality) brings its own map; a region code is normalised
         mapper = normalise_region if spec.kind is FieldKind.REGION and spec.codes is None else spec.codes
         if mapper is None:
             raise InvalidInputError(f"{spec.target}: a code column needs a code map")
-        distinct = raw.get_column(spec.label).cast(pl.String).drop_nulls().unique().to_list()
         mapping = {item: mapper(item) for item in distinct}
         mapped = source.cast(pl.String).replace_strict(
             list(mapping), list(mapping.values()), default=None, return_dtype=dtype_out
@@ -311,6 +333,17 @@ class _Converter:
 
     def _type_error(self, spec: FieldSpec, dtype: pl.DataType, allowed: str) -> ExtractError:
         return ExtractError(self.path, f"the column has type {dtype}, but it must hold {allowed}", column=spec.label)
+
+
+def _reads_codes(spec: FieldSpec, schema: pl.Schema) -> bool:
+    """Whether :meth:`_Converter._field` reads ``spec`` through its code map (a code, region or boolean column of
+    text or integers); other dtypes are refused there, with the column named."""
+    if spec.source is None or spec.kind not in (FieldKind.CODE, FieldKind.REGION, FieldKind.BOOL):
+        return False
+    dtype = schema[spec.source]
+    if spec.kind is FieldKind.BOOL and isinstance(dtype, pl.Boolean):
+        return False
+    return dtype.is_integer() or isinstance(dtype, pl.String | pl.Categorical | pl.Enum)
 
 
 def _midnight_after(day: dt.date) -> dt.datetime:
