@@ -8,7 +8,7 @@ What the County page's *other measures* tab and its headline cards show (:mod:`v
   profession) and continuity's eligible patients (years), read through :func:`views.cells.indicator_cells` as the
   trend, comparison and age-group charts ask for them; the remote share's contacts;
 * **remote share** (:func:`views.measures.remote_cells`): eligible contacts and remote ones (a shown share times
-  a shown n), per county and the country, quarter and year, profession and age group;
+  a shown n), per county and the country, quarter and year, profession, and age group (years only);
 * **heavy users** (:func:`views.measures.heavy_user_cells`): patients, heavy users (share times n), and the heavy
   and other patients eligible for COC (the bars' n), per area, year and profession;
 * **named providers** (:func:`views.measures.named_cells`): patients seen and those seen with a named provider
@@ -325,7 +325,8 @@ def measure_seen(results: Results, tables: Tables, *, threshold: int) -> list[pl
     if not tables.get("remote_results", pl.DataFrame()).is_empty():
         for grain in AGE_GRAINS:
             for profession in PROFESSIONS:
-                for age in (ALL_AGES, *AGE_GROUPS):
+                # the age groups' remote share is shown by year only (:func:`views.measures.remote_trend`)
+                for age in (ALL_AGES, *(AGE_GROUPS if grain == "year" else ())):
                     cells = remote_cells(
                         results, tables, grain=grain, profession=profession, threshold=threshold, age_group=age
                     )
@@ -334,7 +335,7 @@ def measure_seen(results: Results, tables: Tables, *, threshold: int) -> list[pl
                     frames.extend(_shown_counts(cells, counts, profession=pl.lit(profession), group=group))
     if not tables.get("heavy_user_results", pl.DataFrame()).is_empty():
         for profession in PROFESSIONS:
-            cells = heavy_user_cells(tables, profession=profession, threshold=threshold)
+            cells = heavy_user_cells(results, tables, profession=profession, threshold=threshold)
             counts = {
                 HEAVY_PATIENTS: pl.col("n"),
                 HEAVY: _share_times_n(),
@@ -348,7 +349,7 @@ def measure_seen(results: Results, tables: Tables, *, threshold: int) -> list[pl
             "known_provider": (NAMED_COVERED, NAMED_SEEN),
         }.items():
             for profession in _NAMED_PROFESSIONS[key]:
-                cells = named_cells(tables, key, profession=profession, threshold=threshold)
+                cells = named_cells(results, tables, key, profession=profession, threshold=threshold)
                 counts = {total: pl.col("n"), part: _share_times_n()}
                 frames.extend(_shown_counts(cells, counts, profession=pl.lit(profession)))
     lists = list_size_cells(tables, threshold=threshold)

@@ -15,7 +15,9 @@ from metrics.age_groups import AGE_GROUPS
 from metrics.stats import wilson_interval
 from tests.views.builders import access_rows, continuity_rows, results
 from views import measures
+from views.cells import indicator_cells
 from views.common import area_label
+from views.indicators import INDICATORS
 from views.state import ViewState
 
 STATE = ViewState(lang="fi", region="07", period="2025", profession="doctor")
@@ -67,7 +69,7 @@ def test_a_remote_cell_is_hidden_when_any_count_it_discloses_is_small(eligible: 
     tables = {
         "remote_results": remote_rows(("07", "2025-01", "all", eligible, remote), ("01", "2025-01", "all", 500, 250))
     }
-    cells = measures.remote_cells(results(), tables, grain="month", profession="doctor", threshold=5)
+    cells = measures.remote_cells(results(), tables, grain="quarter", profession="doctor", threshold=5)
     row = cell(cells, region_code="07")
     assert row[c.SUPPRESSED] is hidden
     if hidden:
@@ -83,7 +85,7 @@ def test_one_hidden_county_under_the_country_takes_another_with_it() -> None:
             ("SSS", "2025-01", "all", 133, 41),
         )
     }
-    cells = measures.remote_cells(results(), tables, grain="month", profession="doctor", threshold=5)
+    cells = measures.remote_cells(results(), tables, grain="quarter", profession="doctor", threshold=5)
     hidden = cells.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list()
     # The smallest other county goes too, so the country minus the shown county does not give 07 back.
     assert sorted(hidden) == ["01", "07"]
@@ -341,14 +343,14 @@ def test_a_hidden_age_groups_remote_share_does_not_come_back_from_all_ages_minus
     ]
     data, tables = results(), {"remote_results": remote_rows(*rows)}
     everyone = cell(
-        measures.remote_cells(data, tables, grain="month", profession="doctor", threshold=5), region_code="07"
+        measures.remote_cells(data, tables, grain="year", profession="doctor", threshold=5), region_code="07"
     )
     assert everyone["n"] == 100
     shown = 0
     hidden = []
     for group in AGE_GROUPS:
         own = cell(
-            measures.remote_cells(data, tables, grain="month", profession="doctor", threshold=5, age_group=group),
+            measures.remote_cells(data, tables, grain="year", profession="doctor", threshold=5, age_group=group),
             region_code="07",
         )
         if own[c.SUPPRESSED]:
@@ -360,8 +362,9 @@ def test_a_hidden_age_groups_remote_share_does_not_come_back_from_all_ages_minus
     assert everyone["n"] - shown >= 5
 
 
-def test_an_age_groups_hidden_quarter_does_not_come_back_from_its_year_minus_the_other_quarters() -> None:
-    # 07's 0-17 group: 3 contacts in the first quarter (hidden), 20 in each of the others, 63 in the year.
+def test_an_age_groups_remote_share_is_shown_by_year_only() -> None:
+    # 07's 0-17 group: 3 contacts in the first quarter, 20 in each of the others, 63 in the year. No quarter of a
+    # group is shown (hidden, the first would need partners across every link), the year is.
     rows = []
     for month, small in (("2025-01", True), ("2025-04", False), ("2025-07", False), ("2025-10", False)):
         sizes = ((3, 1) if small else (20, 8), (80, 32), (40, 16), (40, 16))
@@ -369,10 +372,18 @@ def test_an_age_groups_hidden_quarter_does_not_come_back_from_its_year_minus_the
     data, tables = results(), {"remote_results": remote_rows(*rows)}
     quarters = measures.remote_cells(data, tables, grain="quarter", profession="doctor", threshold=5, age_group="0-17")
     year = cell(measures.remote_cells(data, tables, grain="year", profession="doctor", threshold=5, age_group="0-17"))
-    assert cell(quarters, period="2025Q1")[c.SUPPRESSED]
-    # shown, the year minus three shown quarters would be 63 - 60 = 3: the year or another quarter is hidden
-    hidden_quarters = quarters.filter(pl.col(c.SUPPRESSED)).height
-    assert year[c.SUPPRESSED] or hidden_quarters >= 2
+    assert quarters[c.SUPPRESSED].to_list() == [True] * 4
+    assert (year[c.SUPPRESSED], year["n"]) == (False, 63)
+
+
+def test_the_remote_trend_of_an_age_group_is_of_all_ages_and_says_so() -> None:
+    rows = remote_by_age({"07": ((30, 10), (80, 32), (40, 16), (40, 16))})
+    data, tables = results(), {"remote_results": remote_rows(*rows)}
+    view = measures.remote_trend(data, tables, STATE.with_changes(age_group="75+"), threshold=5)
+    county = cell(view.data, label="Kanta-Häme")
+    assert county["n"] == 190  # all ages, not the over-75s' 40
+    assert "näytetään ikäryhmittäin vain vuosittain" in view.text.subtitle
+    assert "(75 vuotta täyttäneet)" in view.text.subtitle
 
 
 LIST_SIZE_COLUMNS = [
@@ -441,3 +452,129 @@ def test_the_named_provider_charts_coc_is_hidden_where_the_country_would_tell_a_
     # shown, 06's 50 patients would give 05's 3 back as 53 - 50
     assert county[c.SUPPRESSED]
     assert county["n"] is None
+
+
+# --- the place rule of the yearly tables (heavy users, named providers) ----------------------------------------
+
+
+def named_rows(*rows: tuple[str, str, int, int, int, int]) -> pl.DataFrame:
+    """(region, profession, patients seen, seen with a named provider, visits covered, with the named one) in 2025."""
+    return pl.DataFrame(
+        [
+            {
+                "region_code": region,
+                "unit_id": "",
+                "profession": profession,
+                "period": "2025",
+                "n_patients": patients,
+                "n_patients_assigned": assigned,
+                "n_covered": covered,
+                "n_named": named,
+            }
+            for region, profession, patients, assigned, covered, named in rows
+        ]
+    )
+
+
+def test_hidden_counties_of_no_patients_with_a_named_provider_take_a_third_with_them() -> None:
+    # 05 and 06 saw no patient with a named provider: both hidden, the country (50) minus 07 (50) would pin
+    # them to 0, so 07 is hidden too.
+    tables = {
+        "named_provider_results": named_rows(
+            ("05", "all", 100, 0, 0, 0),
+            ("06", "all", 120, 0, 0, 0),
+            ("07", "all", 100, 50, 0, 0),
+            ("SSS", "all", 320, 50, 0, 0),
+        )
+    }
+    cells = measures.named_cells(results(), tables, "named_coverage", profession="all", threshold=5)
+    hidden = cells.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list()
+    assert sorted(hidden) == ["05", "06", "07"]
+    assert cell(cells, region_code="SSS")["value"] == pytest.approx(50 / 320)
+
+
+@pytest.mark.parametrize(
+    ("rows", "hidden"),
+    [
+        # 07's counts are all at least 5: shown; the lone other county and the country too.
+        pytest.param([("07", 40, 20, 6)], set(), id="large"),
+        # 07 has 3 visits with the named one (a shown count) and the hidden parts hold 3 + 30: 01 goes with it.
+        pytest.param([("07", 40, 3, 6)], {"07", "01"}, id="small_part"),
+        # 07 and 02 are hidden (4 and 3 visits with the named one): together 7, both alone-proof, 01 stays.
+        pytest.param([("07", 40, 4, 6), ("02", 40, 3, 6)], {"07", "02"}, id="two_hold_the_threshold"),
+        # 07 and 02 hold 2 + 2 visits with the named one: under the threshold together, 01 joins them.
+        pytest.param([("07", 40, 2, 6), ("02", 40, 2, 6)], {"07", "02", "01"}, id="two_too_few"),
+    ],
+)
+def test_hidden_counties_hold_the_threshold_of_every_count_they_disclose(
+    rows: list[tuple[str, int, int, int]], hidden: set[str]
+) -> None:
+    # (region, visits covered, with the named one, patients); 01 is a large county, the country their sum
+    every = [*rows, ("01", 100, 60, 80)]
+    country = ("SSS", sum(r[1] for r in every), sum(r[2] for r in every), sum(r[3] for r in every))
+    table = named_rows(
+        *((region, "doctor", patients, 0, covered, named) for region, covered, named, patients in [*every, country])
+    )
+    cells = measures.named_cells(
+        results(), {"named_provider_results": table}, "known_provider", profession="doctor", threshold=5
+    )
+    assert set(cells.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list()) == hidden
+
+
+def heavy_country(rows: list[tuple[str, int, int, int, int]]) -> tuple[str, int, int, int, int]:
+    """The country's heavy-user row: the sum of the counties'."""
+    return (
+        "SSS",
+        sum(row[1] for row in rows),
+        sum(row[2] for row in rows),
+        sum(row[3] for row in rows),
+        sum(row[4] for row in rows),
+    )
+
+
+def test_a_heavy_user_cell_is_hidden_when_its_users_not_eligible_for_coc_are_a_few_but_not_when_none() -> None:
+    # 07: 30 heavy users, 27 eligible for COC: 3 are not, the shown 30 minus the bar's 27 would tell them.
+    # 01: every heavy user eligible (none not eligible: no secret). 02 is large; the country is the sum.
+    rows: list[tuple[str, int, int, int, int]] = [
+        ("07", 300, 30, 27, 200),
+        ("01", 300, 30, 30, 200),
+        ("02", 600, 60, 60, 400),
+    ]
+    country = heavy_country(rows)
+    tables = {"heavy_user_results": heavy_rows(*rows, country)}
+    cells = measures.heavy_user_cells(results(), tables, profession="doctor", threshold=5)
+    hidden = set(cells.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list())
+    # the country's 3 not eligible are 07's: hidden too (a hidden country needs a hidden county: 07 is one)
+    assert hidden == {"07", "SSS"}
+    assert cell(cells, region_code="07")["heavy_n_eligible"] is None
+
+
+def test_a_heavy_user_cell_is_hidden_where_the_coc_cell_is() -> None:
+    # The bars' n (heavy users and the others eligible for COC) add up to the COC cell's n: shown beside a hidden
+    # COC cell they would tell it. 05's COC cell (3 patients) is hidden, 07's with it (the country minus 06).
+    coc = continuity_rows(
+        [
+            ("05", "", "doctor", "2025", 3, 0.9, 0.8, 1.0, 0.9),
+            ("07", "", "doctor", "2025", 220, 0.5, 0.4, 0.6, 0.6),
+            ("06", "", "doctor", "2025", 500, 0.5, 0.4, 0.6, 0.6),
+            ("SSS", "", "doctor", "2025", 723, 0.52, 0.4, 0.6, 0.6),
+        ]
+    )
+    rows: list[tuple[str, int, int, int, int]] = [
+        ("07", 300, 30, 30, 190),
+        ("06", 600, 60, 60, 440),
+        ("08", 600, 60, 60, 440),
+    ]
+    country = heavy_country(rows)
+    tables = {"heavy_user_results": heavy_rows(*rows, country)}
+    data = results(continuity=coc)
+    coc_hidden = (
+        indicator_cells(data, INDICATORS["coc"], grain="year", profession="doctor", threshold=5)
+        .filter(pl.col(c.SUPPRESSED))[c.REGION_CODE]
+        .to_list()
+    )
+    cells = measures.heavy_user_cells(data, tables, profession="doctor", threshold=5)
+    hidden = cells.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list()
+    assert "07" in coc_hidden
+    assert "07" in hidden
+    assert len(hidden) >= 2  # never alone under the shown country
