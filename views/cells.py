@@ -33,7 +33,6 @@ and a value it did not publish is simply absent (never filled).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
@@ -311,7 +310,6 @@ _COMPONENTS = {"access": ("_within", "_band", "_later"), "nps": ("promoters", "p
 #: took minutes, its partner search closing the cycles of empty centre-months one cell per round) nor the age groups.
 _DISCLOSED: dict[str, tuple[str, ...]] = {"access": ("_within",), "nps": _COMPONENTS["nps"]}
 _LINK_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", "grain", c.PERIOD]
-_MONTHLY_KEYS = [c.REGION_CODE, c.UNIT_ID, c.PROFESSION, "_respondent", c.PERIOD]
 _GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 #: The professions other than doctors and nurses, in the linked step only (never published).
 OTHER_PROFESSIONS = "other"
@@ -473,7 +471,7 @@ def _linked(results: Results, indicator: Indicator, level: Level, threshold: int
     return results.derived(key, build)
 
 
-def decisions_to_keep(results: Results, threshold: int) -> pl.DataFrame:
+def linked_to_keep(results: Results, threshold: int) -> pl.DataFrame:
     """The linked step's decisions for the counties' and the country's cells of every kept family, as rows of the
     store's ``linked_suppression`` (:mod:`views.kept_decisions`): decided now unless these results hold them."""
     kept: list[pl.DataFrame] = []
@@ -525,31 +523,6 @@ def _groups_under_all_ages(
         fixed=is_all,
         unpublished=_UNPUBLISHED,
     ).filter(~is_all)
-
-
-def linked_by_age(monthly: pl.DataFrame, components: Sequence[str], *, threshold: int) -> pl.DataFrame:
-    """Which cells of a table of monthly counts are hidden, at every grain, area, profession and age group.
-
-    ``monthly`` holds the additive counts ``components`` (each one a published cell discloses: a share's numerator
-    and its complement) per ``region_code``, ``unit_id`` (counties and the country), ``profession``,
-    ``age_group`` (:data:`ALL_AGES` or one of :data:`AGE_GROUPS`) and month. One linked suppression
-    (:func:`metrics.privacy.suppress_linked`) decides every cell the table can publish: months are parts of their
-    quarter and year, counties of the country, doctors and nurses of all professions (the other professions are
-    unpublished cells). The all-ages cells are decided first, from their own counts, so they are the same whatever
-    ages the data carry; then the age groups, as parts of their all-ages cell (the contacts without an age are
-    the remainder). Returns the keys, ``grain``, the components, ``suppressed`` and ``suppressed_by``.
-    """
-    parts = list(components)
-    is_all = pl.col(AGE_GROUP) == ALL_AGES
-    respondent = pl.when(is_all).then(pl.lit("")).otherwise(pl.col(AGE_GROUP)).alias("_respondent")
-    cells = _every_grain(monthly.with_columns(respondent).select(*_MONTHLY_KEYS, *parts), parts)
-    everyone = cells.filter(pl.col("_respondent") == "")
-    decided = suppress_linked(
-        everyone, keys=_LINK_KEYS, components=parts, links=_links(), threshold=threshold, unpublished=_UNPUBLISHED
-    )
-    groups = _groups_under_all_ages(decided, cells.filter(pl.col("_respondent") != ""), parts, threshold)
-    both = pl.concat([decided, groups.select(decided.columns)])
-    return both.with_columns(pl.col("_respondent").replace("", ALL_AGES).alias(AGE_GROUP)).drop("_respondent")
 
 
 #: The continuity cells the age groups are parts of: an area's all-ages cell of one year and profession.

@@ -183,17 +183,6 @@ MEASURE_INDICATORS: dict[str, Indicator] = {
         ),
     )
 }
-#: The additive counts each measure's cells disclose, as the suppression sees them: a cell is hidden when any of
-#: them is under the threshold (the share's numerator and its complement are counts too), and its parts (counties
-#: under the country) are hidden with it so none comes back by subtraction. Stored columns, or ``a-b`` for a
-#: difference of two.
-MEASURE_COUNTS: dict[str, tuple[str, ...]] = {
-    "remote": ("n_eligible", "n_remote", "n_eligible-n_remote"),
-    "known_provider": ("n_covered", "n_named", "n_covered-n_named"),
-    "named_coverage": ("n_patients", "n_patients_assigned", "n_patients-n_patients_assigned"),
-    "heavy_users": ("n_patients", "n_heavy", "n_patients-n_heavy", "heavy_n_eligible", "other_n_eligible"),
-}
-
 #: The computed indicators and THL's published counterpart drawn beside them (same idea, THL's definition).
 PUBLISHED_COUNTERPART = {"access_7d": "thl_access_7d", "coc": "thl_coc"}
 

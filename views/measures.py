@@ -33,6 +33,7 @@ from metrics.privacy import Link, suppress_complements, suppress_linked, suppres
 from metrics.remote import NATIONAL_BASELINE, NATIONAL_TARGETS
 from metrics.stats import wilson_exprs
 from store.results import Results
+from views import kept_decisions
 from views.ages import age_label, age_line, joined, no_split_line
 from views.caveats import Caveat, caveat_notes
 from views.cells import Grain, indicator_cells, period_key
@@ -307,23 +308,46 @@ def remote_suppression(results: Results, frame: pl.DataFrame, *, threshold: int)
     """
 
     def build() -> tuple[pl.DataFrame, pl.DataFrame]:
-        monthly = frame.filter(pl.col(c.UNIT_ID) == ALL_UNITS).select(
-            c.REGION_CODE,
-            c.PROFESSION,
-            AGE_GROUP,
-            c.PERIOD,
-            pl.col("n_remote").cast(pl.Int64).alias("_remote"),
-            (pl.col("n_eligible") - pl.col("n_remote")).cast(pl.Int64).alias("_not_remote"),
-        )
+        monthly = _remote_counts(frame)
+        inputs = kept_decisions.fingerprint(monthly, family=REMOTE, threshold=threshold, keys=_REMOTE_MONTHS)
+        rows = kept_decisions.kept_rows(results, family=REMOTE, threshold=threshold, inputs=inputs)
+        if rows is not None:
+            return frame, rows.rename({c.RESPONDENT: AGE_GROUP})
         return frame, _linked_remote(monthly, threshold=threshold)
 
     _frame, decided = results.derived(("remote_suppression", id(frame), threshold), build)
     return decided
 
 
+def remote_to_keep(results: Results, frame: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
+    """The remote share's decisions (:func:`remote_suppression` of the stored ``remote_results`` ``frame``) as rows
+    of the store's ``linked_suppression`` (:mod:`views.kept_decisions`); none when there is no remote cell."""
+    monthly = _remote_counts(frame)
+    if monthly.is_empty():
+        return pl.DataFrame(schema=kept_decisions.KEPT_SCHEMA)
+    inputs = kept_decisions.fingerprint(monthly, family=REMOTE, threshold=threshold, keys=_REMOTE_MONTHS)
+    decided = remote_suppression(results, frame, threshold=threshold).rename({AGE_GROUP: c.RESPONDENT})
+    return kept_decisions.to_keep(decided, family=REMOTE, threshold=threshold, inputs=inputs)
+
+
+def _remote_counts(frame: pl.DataFrame) -> pl.DataFrame:
+    """The linked step's monthly parts of the stored remote cells: the remote contacts and the others."""
+    return frame.filter(pl.col(c.UNIT_ID) == ALL_UNITS).select(
+        c.REGION_CODE,
+        c.PROFESSION,
+        AGE_GROUP,
+        c.PERIOD,
+        pl.col("n_remote").cast(pl.Int64).alias("_remote"),
+        (pl.col("n_eligible") - pl.col("n_remote")).cast(pl.Int64).alias("_not_remote"),
+    )
+
+
 #: The remote share's cells in the linked step: area, profession (with the unpublished other professions), age
 #: group, grain and period. Only quarters and years: no page shows the remote share by month.
 _REMOTE_KEYS = [c.REGION_CODE, c.PROFESSION, AGE_GROUP, "grain", c.PERIOD]
+_REMOTE_MONTHS = [c.REGION_CODE, c.PROFESSION, AGE_GROUP, c.PERIOD]
+#: The remote share's family in the store's kept decisions (:mod:`views.kept_decisions`).
+REMOTE = "remote"
 _REMOTE_GRAINS: tuple[Grain, ...] = ("quarter", "year")
 _OTHER_PROFESSIONS = "other"
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from pipeline.imports import import_extract
 from pipeline.kept_decisions import keep_linked_decisions
-from store import tables
+from store import measure_tables, tables
 from store.repository import read_table
 from store.results import load_results
 from tests.data_sources.extract_fixtures import TODAY, avohilmo_rows, write_avohilmo
@@ -35,7 +36,7 @@ def test_an_imports_decisions_are_kept_once_and_read_by_the_pages(
     assert keep_linked_decisions(engine, 5, dataset=REAL) == 1
     kept = read_table(engine, tables.linked_suppression)
     assert kept["dataset"].unique().to_list() == [REAL]
-    assert kept["family"].unique().to_list() == ["access"]  # no survey answers: nothing of NPS to decide
+    assert sorted(kept["family"].unique().to_list()) == ["access", "remote"]  # no survey answers: no NPS
     assert kept["suppressed"].all()  # three visits: every cell of them is under the threshold
     assert keep_linked_decisions(engine, 5, dataset=REAL) == 0  # nothing changed: nothing written
 
@@ -51,14 +52,15 @@ def test_an_imports_decisions_are_kept_once_and_read_by_the_pages(
 def test_new_figures_replace_the_kept_decisions_of_their_data_set_only(engine: sa.Engine, tmp_path: Path) -> None:
     _import(engine, tmp_path, 3)
     keep_linked_decisions(engine, 5)
-    before = read_table(engine, tables.linked_suppression)["inputs"].unique().to_list()
+    before = set(read_table(engine, tables.linked_suppression)["inputs"])
 
     _import(engine, tmp_path, 4, name="more.csv")  # other ids: the county's counts change
     assert keep_linked_decisions(engine, 5) == 1
 
     after = read_table(engine, tables.linked_suppression)
-    assert after["inputs"].unique().to_list() != before
-    assert after["inputs"].n_unique() == 1  # the old decisions are gone, not kept beside the new
+    assert not set(after["inputs"]) & before
+    # the old decisions are gone, not kept beside the new: one fingerprint per family
+    assert after.group_by("family").agg(pl.col("inputs").n_unique())["inputs"].to_list() == [1, 1]
 
 
 def test_each_threshold_keeps_its_own_decisions(engine: sa.Engine, tmp_path: Path) -> None:
@@ -80,6 +82,7 @@ def test_figures_deleted_since_take_their_kept_decisions_with_them(engine: sa.En
     keep_linked_decisions(engine, 5)
     with engine.begin() as connection:
         connection.execute(tables.access_results.delete())
+        connection.execute(measure_tables.remote_results.delete())
 
     assert keep_linked_decisions(engine, 5) == 1
     assert read_table(engine, tables.linked_suppression).is_empty()

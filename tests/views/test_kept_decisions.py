@@ -10,7 +10,7 @@ from metrics import privacy
 from store.results import Results
 from views import cells as cell_views
 from views import kept_decisions
-from views.cells import decisions_to_keep, indicator_cells
+from views.cells import indicator_cells, linked_to_keep
 from views.indicators import INDICATORS
 
 from .builders import access_rows, nps_rows, results
@@ -40,9 +40,7 @@ def _results(**frames: pl.DataFrame) -> Results:
 
 def _kept(data: Results, threshold: int = 5) -> Results:
     """``data`` as a store that keeps its decisions would load it."""
-    return _results(
-        linked_suppression=decisions_to_keep(data, threshold).with_columns(pl.lit("sample").alias("dataset"))
-    )
+    return _results(linked_suppression=linked_to_keep(data, threshold).with_columns(pl.lit("sample").alias("dataset")))
 
 
 @pytest.fixture
@@ -74,7 +72,7 @@ def test_the_pages_read_the_kept_decisions_and_show_what_deciding_would(key: str
 
 
 def test_every_kept_row_names_its_family_threshold_and_inputs() -> None:
-    rows = decisions_to_keep(_results(), 5)
+    rows = linked_to_keep(_results(), 5)
     assert sorted(rows["family"].unique().to_list()) == ["access", "nps"]
     assert rows["threshold"].unique().to_list() == [5]
     assert rows.group_by("family").agg(pl.col("inputs").n_unique())["inputs"].to_list() == [1, 1]
@@ -104,7 +102,7 @@ def test_kept_decisions_of_another_threshold_are_not_used(deciding: list[int]) -
 
 
 def test_a_kept_decision_missing_a_cell_is_not_used(deciding: list[int]) -> None:
-    stored = decisions_to_keep(_results(), 5)
+    stored = linked_to_keep(_results(), 5)
     data = _results(linked_suppression=stored.slice(1))
     deciding.clear()
     indicator_cells(data, INDICATORS["access_7d"], grain="month", threshold=5)

@@ -106,6 +106,34 @@ def test_the_remote_decision_is_kept_with_the_results_it_was_made_for() -> None:
     assert again.equals(decided)
 
 
+def test_a_kept_remote_decision_is_read_instead_of_decided(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store keeps the remote decision (views.kept_decisions): the page reads it, for these very counts only."""
+    tables = {
+        "remote_results": remote_rows(
+            ("07", "2025-01", "all", 3, 1),
+            ("01", "2025-01", "all", 50, 20),
+            ("02", "2025-01", "all", 80, 20),
+            ("SSS", "2025-01", "all", 133, 41),
+        )
+    }
+    frame = tables["remote_results"]
+    kept = measures.remote_to_keep(results(), frame, threshold=5).with_columns(pl.lit("sample").alias("dataset"))
+    decided = measures.remote_cells(results(), tables, grain="quarter", profession="doctor", threshold=5)
+    monkeypatch.setattr(measures, "_linked_remote", lambda *_args, **_kwargs: pytest.fail("decided again"))
+
+    read = measures.remote_cells(
+        results(linked_suppression=kept), tables, grain="quarter", profession="doctor", threshold=5
+    )
+
+    assert read.equals(decided)
+    assert sorted(read.filter(pl.col(c.SUPPRESSED))[c.REGION_CODE].to_list()) == ["01", "07"]
+    changed = {"remote_results": frame.with_columns(pl.col("n_remote") + 1)}  # other counts: never the kept one
+    with pytest.raises(pytest.fail.Exception, match="decided again"):
+        measures.remote_cells(
+            results(linked_suppression=kept), changed, grain="quarter", profession="doctor", threshold=5
+        )
+
+
 def test_age_group_cells_are_read_per_group_and_the_all_row_is_not_a_group() -> None:
     tables = {
         "remote_results": remote_rows(
