@@ -174,7 +174,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "--with-measures",
         action="store_true",
         help="also the age groups and the County page's other measures (remote share, heavy users, named providers, "
-        "list sizes); slow while they leak: over an hour for the scale-0.03 sample's public role on two cores",
+        "list sizes); slower than the default: the measures' own parts take about a minute for the scale-0.03 "
+        "sample's public role, the age groups' access cells add programs several times larger",
     )
 
     deck = command(
