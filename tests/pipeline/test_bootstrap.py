@@ -28,7 +28,7 @@ def test_bootstrap_loads_everything_once(tmp_path: Path) -> None:
         assert not read_table(engine, table).is_empty(), table.name
     assert steps[-2:] == ["sample data ready", "deciding the suppression of linked tables"]
     kept = read_table(engine, tables.linked_suppression)
-    assert sorted(kept["family"].unique().to_list()) == ["access", "nps"]
+    assert sorted(kept["family"].unique().to_list()) == ["access", "nps", "remote"]
     before = dump(engine)
     engine.dispose()
 
